@@ -1,0 +1,22 @@
+//! # permitkit
+//!
+//! Enrollment and chip personalization toolkit for biometric residence permits: ID-1 cards with
+//! a TD1 machine-readable zone and a contactless chip holding the ICAO Doc 9303 Logical Data
+//! Structure (LDS 1.7), signed by a Document Signer.
+//!
+//! The crate is layered so that everything except device drivers, the vpcd bridge and the CLI
+//! is pure and deterministic (see `ARCHITECTURE.md`):
+//!
+//! - [`tlv`], [`apdu`]: BER-TLV (ISO/IEC 7816-4 §5.2) and command/response APDUs (§5.1).
+//! - [`secret`]: containers for keys, MRZ data and biometrics that never print their content
+//!   and are zeroized on drop.
+//! - [`error`]: the crate-wide [`Error`], folding every module's typed error.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod apdu;
+pub mod error;
+pub mod secret;
+pub mod tlv;
+
+pub use error::{Error, Result};
