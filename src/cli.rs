@@ -1,4 +1,9 @@
 //! Command-line interface: one file per command group under `src/cli/`.
+//!
+//! Exit codes: 0 success, 1 error (bad input, device or I/O failure), 2 a verification or
+//! quality decision that failed (the command ran, the answer is "no").
+
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -6,6 +11,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "permitkit", version, about)]
 struct Cli {
+    /// More log output (-v info, -vv debug). Secrets are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -14,6 +22,30 @@ struct Cli {
 enum Command {}
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
-pub fn run() -> std::process::ExitCode {
-    match Cli::parse().command {}
+#[allow(unreachable_code, unused_variables)] // until the first command group lands
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let outcome: anyhow::Result<ExitCode> = match cli.command {};
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PERMITKIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -16,6 +16,8 @@
 
 pub mod apdu;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod secret;
 pub mod tlv;
 
