@@ -11,13 +11,19 @@
 //! - [`secret`]: containers for keys, MRZ data and biometrics that never print their content
 //!   and are zeroized on drop.
 //! - [`error`]: the crate-wide [`Error`], folding every module's typed error.
+//! - [`lds`]: the ICAO 9303-10 elementary files and their encoders and parsers.
+//! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records.
+//! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod apdu;
+pub mod biometrics;
+pub mod devices;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod lds;
 pub mod secret;
 pub mod tlv;
 

@@ -1,0 +1,6 @@
+//! Biometric records as they go onto the chip: CBEFF wrapping (ISO/IEC 19785-3 / 7816-11),
+//! ISO/IEC 19794-5 face records, ISO/IEC 19794-4 finger image records.
+
+pub mod finger_position;
+
+pub use finger_position::FingerPosition;
