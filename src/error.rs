@@ -15,6 +15,9 @@ pub enum Error {
     /// Malformed command or response APDU.
     #[error(transparent)]
     Apdu(#[from] crate::apdu::ApduError),
+    /// A profile file that does not load.
+    #[error(transparent)]
+    Profile(#[from] crate::profiles::ProfileError),
     /// An operating-system random number generator failure.
     #[error("random number generator failed: {0}")]
     Random(String),

@@ -14,6 +14,8 @@
 //! - [`lds`]: the ICAO 9303-10 elementary files and their encoders and parsers.
 //! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records.
 //! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
+//! - [`quality`]: portrait and fingerprint quality decisions.
+//! - [`profiles`]: TOML hardware, chip, document and station profiles.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -24,6 +26,8 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lds;
+pub mod profiles;
+pub mod quality;
 pub mod secret;
 pub mod tlv;
 

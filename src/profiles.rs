@@ -1,0 +1,150 @@
+//! Hardware, chip, document and station profiles: TOML files, one per device, chip or document
+//! type, whose file stem is the profile `id` (ARCHITECTURE.md §5).
+//!
+//! Loading is two steps: serde with `deny_unknown_fields` (a typo is an error, not a silently
+//! ignored key), then [`Profile::validate`], a typed check of ranges and relations. Both report
+//! a [`ProfileError`] naming the file, the field and the reason. Each kind's schema lives in its
+//! own file under `profiles/`; data names code (a chip profile names a personalization dialect
+//! enum, never a script).
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+/// A profile kind: its schema, its folder under `hardware-profiles/`, and its checks.
+pub trait Profile: DeserializeOwned {
+    /// The folder under `hardware-profiles/` (`readers`, `chips`, `cameras`, …).
+    const KIND: &'static str;
+
+    /// The profile id (kebab-case, equal to the file stem).
+    fn id(&self) -> &str;
+
+    /// Checks beyond what the types enforce. Each problem is `(field, reason)`.
+    fn validate(&self) -> Vec<FieldProblem>;
+}
+
+/// One problem with one field of a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// Dotted path of the field (`mode.width`, `data_groups[2]`).
+    pub field: String,
+    /// What is wrong, for a person editing the file.
+    pub reason: String,
+}
+
+impl FieldProblem {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A profile that failed to load: which file, which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ProfileError {
+    /// The file (path or built-in name).
+    pub file: String,
+    /// Dotted path of the field, or empty when the file as a whole is unreadable.
+    pub field: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.field, self.reason)
+        }
+    }
+}
+
+/// Parses and validates one profile of kind `P` from `text`, read from `file` (a path or a
+/// built-in name; its stem must equal the profile id).
+pub fn parse<P: Profile>(file: &str, text: &str) -> Result<P, ProfileError> {
+    let err = |field: String, reason: String| ProfileError {
+        file: file.to_owned(),
+        field,
+        reason,
+    };
+    let profile: P = toml::from_str(text).map_err(|e| {
+        let reason = e.message().to_owned();
+        let field = e
+            .span()
+            .and_then(|s| field_at(text, s.start))
+            .unwrap_or_default();
+        err(field, reason)
+    })?;
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if profile.id() != stem {
+        return Err(err(
+            "id".into(),
+            format!("id {:?} differs from the file name {stem:?}", profile.id()),
+        ));
+    }
+    if let Some(p) = profile.validate().into_iter().next() {
+        return Err(err(p.field, p.reason));
+    }
+    Ok(profile)
+}
+
+/// The key whose line contains byte `offset`, for errors that toml reports by position.
+fn field_at(text: &str, offset: usize) -> Option<String> {
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    let key = line.split('=').next()?.trim();
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Demo {
+        id: String,
+        max: u32,
+    }
+
+    impl Profile for Demo {
+        const KIND: &'static str = "demo";
+        fn id(&self) -> &str {
+            &self.id
+        }
+        fn validate(&self) -> Vec<FieldProblem> {
+            if self.max == 0 {
+                vec![FieldProblem::new("max", "must be at least 1")]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+
+    #[test]
+    fn loads_a_valid_profile() {
+        let p: Demo = parse("x/demo-one.toml", "id = \"demo-one\"\nmax = 3\n").unwrap();
+        assert_eq!(p.max, 3);
+    }
+
+    #[test]
+    fn errors_name_file_field_and_reason() {
+        let e = parse::<Demo>("demo-one.toml", "id = \"demo-one\"\nmax = 0\n").unwrap_err();
+        assert_eq!(e.to_string(), "demo-one.toml: max: must be at least 1");
+        let e =
+            parse::<Demo>("demo-one.toml", "id = \"demo-one\"\nmax = 1\nmaxx = 2\n").unwrap_err();
+        assert_eq!(e.file, "demo-one.toml");
+        assert!(e.reason.contains("unknown field `maxx`"), "{e}");
+        let e = parse::<Demo>("demo-one.toml", "id = \"demo-one\"\nmax = \"many\"\n").unwrap_err();
+        assert_eq!(e.field, "max");
+        let e = parse::<Demo>("other.toml", "id = \"demo-one\"\nmax = 1\n").unwrap_err();
+        assert_eq!(e.field, "id");
+    }
+}
