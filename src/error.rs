@@ -15,6 +15,9 @@ pub enum Error {
     /// Malformed command or response APDU.
     #[error(transparent)]
     Apdu(#[from] crate::apdu::ApduError),
+    /// A malformed or unencodable LDS file.
+    #[error(transparent)]
+    Lds(#[from] crate::lds::LdsError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),

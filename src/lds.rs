@@ -1,6 +1,23 @@
 //! The Logical Data Structure of an eMRTD chip (ICAO Doc 9303-10, LDS 1.7): the elementary
 //! files, their encoders and tolerant parsers, and the signed `ChipImage` hand-off.
 
+pub mod com;
+pub mod dg1;
+pub mod dg11;
+pub mod dg12;
+pub mod dg2;
+pub mod dg3;
+pub mod dg7;
 pub mod ef;
+mod error;
+mod tagged;
 
+pub use com::Com;
+pub use dg1::Dg1;
+pub use dg2::Dg2;
+pub use dg3::Dg3;
+pub use dg7::Dg7;
+pub use dg11::Dg11;
+pub use dg12::Dg12;
 pub use ef::{DgNumber, EMRTD_AID, Ef};
+pub use error::{LdsError, LdsErrorKind};

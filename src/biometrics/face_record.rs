@@ -615,7 +615,10 @@ mod tests {
         );
         let bytes = FacialRecord::single(img.clone()).encode().unwrap();
         assert_eq!(bytes.len(), 14 + 20 + 16 + 12 + 4);
-        assert_eq!(&bytes[8..12], &u32::try_from(bytes.len()).unwrap().to_be_bytes());
+        assert_eq!(
+            &bytes[8..12],
+            &u32::try_from(bytes.len()).unwrap().to_be_bytes()
+        );
         assert_eq!(FacialRecord::parse(&bytes).unwrap().images[0], img);
     }
 }
