@@ -14,6 +14,7 @@ pub mod dg7;
 pub mod ef;
 mod error;
 pub mod security_infos;
+pub mod sod;
 mod tagged;
 
 pub use card_access::CardAccess;

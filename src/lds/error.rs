@@ -58,6 +58,9 @@ pub enum LdsErrorKind {
     /// Broken DER (SecurityInfos, SubjectPublicKeyInfo, LDSSecurityObject, CMS).
     #[error("DER: {0}")]
     Der(String),
+    /// Signing the Document Security Object failed.
+    #[error("signing: {0}")]
+    Signing(String),
     /// A field with a value that is not allowed.
     #[error("{field}: {reason}")]
     Field {
