@@ -18,6 +18,9 @@ pub enum Error {
     /// A malformed or unencodable LDS file.
     #[error(transparent)]
     Lds(#[from] crate::lds::LdsError),
+    /// Certificate or key handling failed.
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),
