@@ -52,7 +52,9 @@ fn now() -> i64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
-        .as_secs() as i64
+        .as_secs()
+        .try_into()
+        .unwrap()
 }
 
 fn openssl() -> Command {
@@ -167,7 +169,7 @@ fn passive_authentication_passes_and_names_every_tampering() {
 
     // A wrong CSCA.
     let other = TestPki::generate(&TestPkiOptions::default()).unwrap();
-    let r = passive_authentication(&sod, &files, &[other.csca_der.clone()], now());
+    let r = passive_authentication(&sod, &files, std::slice::from_ref(&other.csca_der), now());
     let failed: Vec<_> = r.failures().map(|c| c.id.as_str()).collect();
     assert_eq!(failed, vec!["certificate-chain"]);
 
