@@ -21,6 +21,9 @@ pub enum Error {
     /// Certificate or key handling failed.
     #[error(transparent)]
     Pki(#[from] crate::pki::PkiError),
+    /// A ChipImage that cannot be made, loaded or saved.
+    #[error(transparent)]
+    ChipImage(#[from] crate::lds::ChipImageError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),

@@ -1,7 +1,9 @@
 //! The Logical Data Structure of an eMRTD chip (ICAO Doc 9303-10, LDS 1.7): the elementary
-//! files, their encoders and tolerant parsers, and the signed `ChipImage` hand-off.
+//! files, their encoders and tolerant parsers, and the signed [`ChipImage`] hand-off.
 
+pub mod build;
 pub mod card_access;
+pub mod chip_image;
 pub mod com;
 pub mod dg1;
 pub mod dg11;
@@ -17,7 +19,9 @@ pub mod security_infos;
 pub mod sod;
 mod tagged;
 
+pub use build::{Enrolment, build};
 pub use card_access::CardAccess;
+pub use chip_image::{ChipImage, ChipImageError, ChipKeys};
 pub use com::Com;
 pub use dg1::Dg1;
 pub use dg2::Dg2;
