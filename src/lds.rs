@@ -5,6 +5,7 @@ pub mod build;
 pub mod card_access;
 pub mod chip_image;
 pub mod com;
+pub mod describe;
 pub mod dg1;
 pub mod dg11;
 pub mod dg12;
