@@ -15,6 +15,9 @@ pub enum Error {
     /// Malformed command or response APDU.
     #[error(transparent)]
     Apdu(#[from] crate::apdu::ApduError),
+    /// An MRZ that does not parse or fields that make no valid MRZ.
+    #[error(transparent)]
+    Mrz(#[from] crate::lds::mrz::MrzError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),

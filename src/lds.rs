@@ -2,5 +2,6 @@
 //! files, their encoders and tolerant parsers, and the signed `ChipImage` hand-off.
 
 pub mod ef;
+pub mod mrz;
 
 pub use ef::{DgNumber, EMRTD_AID, Ef};
