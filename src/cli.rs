@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod lds;
+mod mrz;
 mod pki;
 
 /// Enrollment and chip personalization for biometric residence permits.
@@ -29,6 +30,11 @@ enum Command {
     /// Logical Data Structure: build, verify and show ChipImages.
     #[command(subcommand)]
     Lds(lds::LdsCommand),
+    /// Machine-readable zones: check an MRZ, write a name field.
+    Mrz {
+        #[command(subcommand)]
+        command: mrz::MrzCommand,
+    },
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -38,6 +44,7 @@ pub fn run() -> ExitCode {
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         Command::Pki(c) => pki::run(c),
         Command::Lds(c) => lds::run(c),
+        Command::Mrz { command } => mrz::run(command),
     };
     match outcome {
         Ok(code) => code,

@@ -24,6 +24,9 @@ pub enum Error {
     /// A ChipImage that cannot be made, loaded or saved.
     #[error(transparent)]
     ChipImage(#[from] crate::lds::ChipImageError),
+    /// An MRZ that does not parse or fields that make no valid MRZ.
+    #[error(transparent)]
+    Mrz(#[from] crate::lds::mrz::MrzError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),

@@ -28,6 +28,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("lds_file", lds_file),
     ("sod", sod),
     ("biometric_record", biometric_record),
+    ("mrz", mrz),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -122,4 +123,46 @@ pub fn biometric_record(data: &[u8]) {
         );
     }
     let _ = BiometricGroup::parse(&mut tlv::Reader::new(data));
+}
+
+/// MRZ text, names and dates: whatever parses must re-parse from its DG1 form to the same MRZ,
+/// and every name that transliterates must render to a full-width field of MRZ characters.
+///
+/// The input is read as (lossy) UTF-8; for names, a first line break splits the primary from the
+/// secondary identifier.
+pub fn mrz(data: &[u8]) {
+    use crate::lds::mrz::{Mrz, MrzFormat, MrzName, PartialDate, Script};
+    let text = String::from_utf8_lossy(data);
+    if let Ok(m) = Mrz::parse(&text) {
+        let again = Mrz::parse(&m.to_dg1_string());
+        assert!(again.is_ok_and(|a| a == m), "MRZ round trip");
+        assert!(m.mrz_information().len() >= 24, "MRZ information length");
+    }
+    let (primary, secondary) = text.split_once('\n').unwrap_or((&text, ""));
+    for script in Script::ALL {
+        if let Ok(name) = MrzName::new(primary, secondary, script) {
+            for format in [MrzFormat::Td1, MrzFormat::Td3] {
+                let field = name.to_field(format);
+                assert_eq!(
+                    field.as_str().len(),
+                    format.name_width(),
+                    "name field width"
+                );
+                assert!(
+                    field
+                        .as_str()
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b == b'<'),
+                    "name field alphabet"
+                );
+            }
+        }
+    }
+    if let Ok(date) = PartialDate::parse(&text) {
+        assert_eq!(
+            PartialDate::from_dg11(&date.to_dg11()),
+            Ok(date),
+            "DG11 date round trip"
+        );
+    }
 }

@@ -21,6 +21,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod apdu;
+pub mod applicant;
 pub mod biometrics;
 pub mod devices;
 pub mod error;

@@ -43,7 +43,13 @@ pub struct Portrait {
 
 impl fmt::Debug for Portrait {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Portrait({}x{}, <{} bytes>)", self.width, self.height, self.jpeg.len())
+        write!(
+            f,
+            "Portrait({}x{}, <{} bytes>)",
+            self.width,
+            self.height,
+            self.jpeg.len()
+        )
     }
 }
 
@@ -110,7 +116,11 @@ impl ChipSecrets {
             let mut b = [0u8; 16];
             crate::error::fill_random(&mut b)?;
             // Rejection sampling keeps the digits uniform.
-            can.extend(b.iter().filter(|&&x| x < 250).map(|&x| char::from(b'0' + x % 10)));
+            can.extend(
+                b.iter()
+                    .filter(|&&x| x < 250)
+                    .map(|&x| char::from(b'0' + x % 10)),
+            );
             can.truncate(usize::from(digits));
         }
         let aa_key = match aa {
@@ -165,7 +175,15 @@ pub fn enrolment(
         PortraitType::FullFrontal => FaceImageType::FullFrontal,
         PortraitType::TokenFrontal => FaceImageType::TokenFrontal,
     };
-    let mut face = FaceImage::jpeg(image_type, p.width, p.height, p.colour_space, (0, 0), (0, 0), p.jpeg.clone());
+    let mut face = FaceImage::jpeg(
+        image_type,
+        p.width,
+        p.height,
+        p.colour_space,
+        (0, 0),
+        (0, 0),
+        p.jpeg.clone(),
+    );
     face.feature_points.clear();
     if let (Some(l), Some(r)) = (p.left_eye, p.right_eye) {
         face.feature_points = FaceImage::jpeg(image_type, 0, 0, 0, l, r, Vec::new()).feature_points;
@@ -178,13 +196,23 @@ pub fn enrolment(
 
     let fingers = if applicant.writes_fingerprints() {
         if captures.fingers.is_empty() {
-            return Err(err("fingers", "the holder consented to fingerprints on the chip but none were captured".into()));
+            return Err(err(
+                "fingers",
+                "the holder consented to fingerprints on the chip but none were captured".into(),
+            ));
         }
         captures
             .fingers
             .iter()
             .map(|f| {
-                FingerImageRecord::single(f.position, f.quality, f.width, f.height, FingerCompression::Wsq, f.wsq.clone())
+                FingerImageRecord::single(
+                    f.position,
+                    f.quality,
+                    f.width,
+                    f.height,
+                    FingerCompression::Wsq,
+                    f.wsq.clone(),
+                )
             })
             .collect()
     } else {
@@ -193,7 +221,13 @@ pub fn enrolment(
 
     let signature = if wants(7) {
         Some(captures.signature_jpeg.clone().ok_or_else(|| {
-            err("signature", format!("{} carries the holder's signature (DG7) but none was captured", profile.id))
+            err(
+                "signature",
+                format!(
+                    "{} carries the holder's signature (DG7) but none was captured",
+                    profile.id
+                ),
+            )
         })?)
     } else {
         None
@@ -226,7 +260,9 @@ pub fn enrolment(
                 .public_key()
                 .to_public_key_der()
                 .map_err(|e| err("active_authentication", e.to_string()))?;
-            let pkcs8 = key.to_pkcs8_der().map_err(|e| err("active_authentication", e.to_string()))?;
+            let pkcs8 = key
+                .to_pkcs8_der()
+                .map_err(|e| err("active_authentication", e.to_string()))?;
             keys.aa_private_key = Some(SecretBytes::from_slice(pkcs8.as_bytes()));
             Some((
                 spki.as_bytes().to_vec(),
@@ -236,7 +272,12 @@ pub fn enrolment(
                 }),
             ))
         }
-        (None, Some(_)) => return Err(err("active_authentication", "the profile requires an AA key".into())),
+        (None, Some(_)) => {
+            return Err(err(
+                "active_authentication",
+                "the profile requires an AA key".into(),
+            ));
+        }
         _ => None,
     };
 
@@ -254,7 +295,11 @@ pub fn enrolment(
         dg11: wants(11).then(|| applicant.dg11.clone()),
         dg12: wants(12).then_some(dg12),
         pace,
-        active_authentication: if wants(15) { active_authentication } else { None },
+        active_authentication: if wants(15) {
+            active_authentication
+        } else {
+            None
+        },
         biometric_creation: None,
         keys,
     })

@@ -8,9 +8,8 @@ use crate::{
     lds::{
         Dg11, Dg12,
         mrz::{
-            CountryCode, Date, DocumentCode, Mrz, MrzError, MrzFields, MrzFormat, MrzName,
-            PartialDate, Script, Sex,
-            error::{Field, FieldError},
+            CountryCode, Date, DocumentCode, Field, FieldError, Mrz, MrzError, MrzFields,
+            MrzFormat, MrzName, PartialDate, Script, Sex,
         },
     },
     profiles::{DocumentProfile, Registry, document::MrzFormatName},
@@ -96,7 +95,10 @@ impl Applicant {
                 .ok_or_else(|| err("document.date_of_issue", "out of range".into()))?,
         };
         if date_of_expiry <= date_of_issue {
-            return Err(err("document.date_of_expiry", "must be after the date of issue".into()));
+            return Err(err(
+                "document.date_of_expiry",
+                "must be after the date of issue".into(),
+            ));
         }
         let latest = add_years_minus_a_day(date_of_issue, profile.validity.max_years)
             .ok_or_else(|| err("document.date_of_issue", "out of range".into()))?;
@@ -105,10 +107,7 @@ impl Applicant {
                 "document.date_of_expiry",
                 format!(
                     "{} exceeds the {}-year maximum term of {} (last allowed {})",
-                    date_of_expiry.to_iso(),
-                    profile.validity.max_years,
-                    profile.id,
-                    latest.to_iso()
+                    date_of_expiry, profile.validity.max_years, profile.id, latest
                 ),
             ));
         }
@@ -120,10 +119,16 @@ impl Applicant {
                 None => y > date_of_issue.year(),
             };
             if after_issue {
-                return Err(err("holder.date_of_birth", "is after the date of issue".into()));
+                return Err(err(
+                    "holder.date_of_birth",
+                    "is after the date of issue".into(),
+                ));
             }
             if date_of_issue.year().saturating_sub(y) > 130 {
-                return Err(err("holder.date_of_birth", "is more than 130 years before the date of issue".into()));
+                return Err(err(
+                    "holder.date_of_birth",
+                    "is more than 130 years before the date of issue".into(),
+                ));
             }
         }
 
@@ -149,14 +154,28 @@ impl Applicant {
         };
 
         // Personal number: DG11, and the MRZ optional data (hyphens and spaces become fillers).
-        let personal_number = raw.holder.personal_number.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let personal_number = raw
+            .holder
+            .personal_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
         let optional_data = match personal_number {
             Some(p) => {
                 let mrz: String = p
                     .chars()
-                    .map(|c| if c == '-' || c == ' ' { '<' } else { c.to_ascii_uppercase() })
+                    .map(|c| {
+                        if c == '-' || c == ' ' {
+                            '<'
+                        } else {
+                            c.to_ascii_uppercase()
+                        }
+                    })
                     .collect();
-                if !mrz.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '<') {
+                if !mrz
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '<')
+                {
                     return Err(err(
                         "holder.personal_number",
                         "only letters A-Z, digits, spaces and hyphens can go into the MRZ".into(),
@@ -189,15 +208,25 @@ impl Applicant {
         .map_err(|e| err(mrz_field(&e), e.to_string()))?;
 
         // DG11 and DG12.
-        let national = match (&raw.holder.national_surname, &raw.holder.national_given_names) {
+        let national = match (
+            &raw.holder.national_surname,
+            &raw.holder.national_given_names,
+        ) {
             (Some(s), g) => Some(dg11_name(s, g.as_deref().unwrap_or(""))),
             (None, Some(_)) => {
-                return Err(err("holder.national_surname", "is required with national_given_names".into()));
+                return Err(err(
+                    "holder.national_surname",
+                    "is required with national_given_names".into(),
+                ));
             }
             (None, None) => None,
         };
         let joined = |v: &[String]| {
-            let parts: Vec<&str> = v.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+            let parts: Vec<&str> = v
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect();
             (!parts.is_empty()).then(|| parts.join("<"))
         };
         let dg11 = Dg11 {
@@ -253,7 +282,12 @@ impl Applicant {
 
 /// `SURNAME<<GIVEN<NAMES` in the national script, upper-cased, components joined by `<`.
 fn dg11_name(surname: &str, given: &str) -> String {
-    let part = |s: &str| s.split_whitespace().map(str::to_uppercase).collect::<Vec<_>>().join("<");
+    let part = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_uppercase)
+            .collect::<Vec<_>>()
+            .join("<")
+    };
     let (s, g) = (part(surname), part(given));
     if g.is_empty() { s } else { format!("{s}<<{g}") }
 }
@@ -314,7 +348,11 @@ fn check_register_number(p: &str, dob: PartialDate) -> Result<(), String> {
     if !looks_like_unzr {
         return Ok(());
     }
-    if !p.chars().enumerate().all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() }) {
+    if !p
+        .chars()
+        .enumerate()
+        .all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() })
+    {
         return Err("a register number must be YYYYMMDD-NNNNN".into());
     }
     if dob.is_complete() && p.get(..8) != Some(dob.to_dg11().as_str()) {
@@ -327,7 +365,11 @@ fn check_register_number(p: &str, dob: PartialDate) -> Result<(), String> {
 fn add_years_minus_a_day(date: Date, years: u8) -> Option<Date> {
     let y = date.year().checked_add(u16::from(years))?;
     let (m, d) = (date.month(), date.day());
-    let d = if m == 2 && d == 29 && Date::new(y, 2, 29).is_err() { 28 } else { d };
+    let d = if m == 2 && d == 29 && Date::new(y, 2, 29).is_err() {
+        28
+    } else {
+        d
+    };
     let end = Date::new(y, m, d).ok()?;
     previous_day(end)
 }
@@ -336,7 +378,11 @@ fn previous_day(d: Date) -> Option<Date> {
     if d.day() > 1 {
         return Date::new(d.year(), d.month(), d.day() - 1).ok();
     }
-    let (y, m) = if d.month() == 1 { (d.year().checked_sub(1)?, 12) } else { (d.year(), d.month() - 1) };
+    let (y, m) = if d.month() == 1 {
+        (d.year().checked_sub(1)?, 12)
+    } else {
+        (d.year(), d.month() - 1)
+    };
     (28..=31).rev().find_map(|day| Date::new(y, m, day).ok())
 }
 
