@@ -15,6 +15,9 @@ pub enum Error {
     /// Malformed command or response APDU.
     #[error(transparent)]
     Apdu(#[from] crate::apdu::ApduError),
+    /// A WSQ fingerprint image that does not decode or encode.
+    #[error(transparent)]
+    Wsq(#[from] crate::biometrics::wsq::WsqError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),
