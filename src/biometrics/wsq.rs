@@ -229,3 +229,160 @@ pub fn decode_with_limits(data: &[u8], limits: &DecodeLimits) -> Result<WsqImage
 pub fn inspect(data: &[u8]) -> Result<WsqInfo, WsqError> {
     decoder::inspect(data, &DecodeLimits::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small ridge pattern with noise (deterministic).
+    fn ridges(width: u32, height: u32) -> GrayImage {
+        let mut state = 12_345u32;
+        GrayImage::from_fn(width, height, |x, y| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let noise = f64::from(state >> 24) / 32.0 - 4.0;
+            let (dx, dy) = (f64::from(x) - 0.5 * f64::from(width), f64::from(y) - 40.0);
+            let r = (dx * dx + 1.3 * dy * dy).sqrt() + 6.0 * (dx / 37.0).sin();
+            let v = 140.0 + 80.0 * (r / 1.45).cos() + noise;
+            image::Luma([v.clamp(0.0, 255.0) as u8])
+        })
+    }
+
+    fn psnr(a: &[u8], b: &[u8]) -> f64 {
+        let mse = a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+            .sum::<f64>()
+            / a.len() as f64;
+        10.0 * (255.0 * 255.0 / mse).log10()
+    }
+
+    #[test]
+    fn round_trip_keeps_size_resolution_and_quality() {
+        let image = ridges(203, 150);
+        let options = EncodeOptions::default().with_ppi(1000).with_comment("station 4");
+        let data = encode(&image, &options).unwrap();
+        let decoded = decode(&data).unwrap();
+        assert_eq!((decoded.width, decoded.height), (203, 150));
+        assert_eq!(decoded.ppi, Some(1000));
+        let quality = psnr(image.as_raw(), &decoded.pixels);
+        assert!(quality > 28.0, "PSNR {quality:.2} dB");
+        let info = inspect(&data).unwrap();
+        assert_eq!(info.blocks, 3);
+        assert_eq!(info.bitrate, Some(0.75));
+        assert_eq!(info.comments.len(), 2);
+        assert_eq!(info.comments[1], "station 4");
+        assert_eq!(decoded.to_gray_image().as_raw(), &decoded.pixels);
+    }
+
+    #[test]
+    fn higher_bit_rates_give_larger_files_and_better_quality() {
+        let image = ridges(160, 128);
+        let low = encode(&image, &EncodeOptions::default()).unwrap();
+        let high = encode(&image, &EncodeOptions::default().with_bitrate(2.25)).unwrap();
+        assert!(high.len() > low.len());
+        let q_low = psnr(image.as_raw(), &decode(&low).unwrap().pixels);
+        let q_high = psnr(image.as_raw(), &decode(&high).unwrap().pixels);
+        assert!(q_high > q_low + 3.0, "{q_low:.2} dB vs {q_high:.2} dB");
+    }
+
+    #[test]
+    fn flat_and_smallest_images_round_trip() {
+        let flat = GrayImage::from_pixel(40, 33, image::Luma([77]));
+        let decoded = decode(&encode(&flat, &EncodeOptions::default()).unwrap()).unwrap();
+        assert!(decoded.pixels.iter().all(|&p| p == 77));
+        let small = ridges(MIN_DIMENSION, MIN_DIMENSION);
+        let decoded = decode(&encode(&small, &EncodeOptions::default()).unwrap()).unwrap();
+        assert_eq!(decoded.pixels.len(), small.as_raw().len());
+    }
+
+    #[test]
+    fn restart_markers_decode_to_the_same_image() {
+        let image = ridges(120, 96);
+        let plain = encode(&image, &EncodeOptions::default()).unwrap();
+        let restarted = encoder::encode_with_restarts(
+            120,
+            96,
+            image.as_raw(),
+            &EncodeOptions::default(),
+            Some(5),
+        )
+        .unwrap();
+        assert!(restarted.windows(2).any(|w| w == [0xFF, 0xB3]));
+        assert_eq!(inspect(&restarted).unwrap().restart_interval, Some(5));
+        assert_eq!(decode(&restarted).unwrap(), decode(&plain).unwrap());
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let data = encode(&ridges(48, 40), &EncodeOptions::default()).unwrap();
+        for len in 0..data.len() {
+            assert!(decode(&data[..len]).is_err(), "prefix of {len} bytes decoded");
+        }
+    }
+
+    #[test]
+    fn corrupted_streams_fail_cleanly() {
+        let data = encode(&ridges(48, 40), &EncodeOptions::default()).unwrap();
+        let mut state = 7u32;
+        for _ in 0..3000 {
+            let mut bad = data.clone();
+            for _ in 0..3 {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let i = (state as usize >> 8) % bad.len();
+                bad[i] ^= 1 << (state >> 29);
+            }
+            // Any outcome but a panic is acceptable; a decoded image has the frame's size.
+            if let Ok(img) = decode(&bad) {
+                assert_eq!(img.pixels.len() as u64, u64::from(img.width) * u64::from(img.height));
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_the_offset_and_the_problem() {
+        let data = encode(&ridges(48, 40), &EncodeOptions::default()).unwrap();
+        let sof = data.windows(2).position(|w| w == [0xFF, 0xA2]).unwrap();
+        let mut wrong_length = data.clone();
+        wrong_length[sof + 3] = 16;
+        assert_eq!(
+            decode(&wrong_length),
+            Err(WsqError::Malformed {
+                offset: sof + 4,
+                reason: "SOF segment length 16, expected 17".into()
+            })
+        );
+        let limits = DecodeLimits::new(47, 1000);
+        assert_eq!(
+            decode_with_limits(&data, &limits),
+            Err(WsqError::TooLarge {
+                width: 48,
+                height: 40,
+                max_width: 47,
+                max_height: 1000
+            })
+        );
+        let mut missing_block = data[..data.windows(2).rposition(|w| w == [0xFF, 0xA6]).unwrap()]
+            .to_vec();
+        missing_block.extend([0xFF, 0xA1]);
+        match decode(&missing_block) {
+            Err(WsqError::Malformed { reason, .. }) => {
+                assert!(reason.contains("quantization indices"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_pixels() {
+        let img = WsqImage {
+            width: 2,
+            height: 1,
+            ppi: None,
+            pixels: vec![0xAB, 0xCD],
+        };
+        let text = format!("{img:?}");
+        assert!(text.contains("<2 bytes>"), "{text}");
+        assert!(!text.contains("171"));
+    }
+}

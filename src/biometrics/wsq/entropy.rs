@@ -128,7 +128,6 @@ impl BitWriter {
     }
 
     /// Pads to a byte boundary and appends restart marker `RSTm` (m = `sequence` mod 8).
-    #[cfg(test)]
     pub(crate) fn restart(&mut self, sequence: u8) {
         if self.pending > 0 {
             let fill = 8 - self.pending;
@@ -139,14 +138,25 @@ impl BitWriter {
     }
 }
 
-/// Codes a block with a table given as (code, length) per symbol.
+/// Codes a block with a table given as (code, length) per symbol; with `restart_every`, a
+/// restart marker follows every that many items.
 pub(crate) fn encode_block(
     indices: &[i32],
     codes: &[(u16, u8); 256],
     writer: &mut BitWriter,
+    restart_every: Option<usize>,
 ) -> Result<(), WsqError> {
     let mut missing = None;
+    let (mut in_interval, mut sequence) = (0usize, 0u8);
     block_items(indices, |it| {
+        if let Some(every) = restart_every {
+            if in_interval == every {
+                writer.restart(sequence);
+                sequence = sequence.wrapping_add(1);
+                in_interval = 0;
+            }
+            in_interval += 1;
+        }
         let (code, length) = codes
             .get(usize::from(it.symbol))
             .copied()
@@ -446,7 +456,7 @@ mod tests {
         let indices = sample_indices();
         let (spec, codes) = table_for(&indices);
         let mut writer = BitWriter::default();
-        encode_block(&indices, &codes, &mut writer).unwrap();
+        encode_block(&indices, &codes, &mut writer, None).unwrap();
         let mut data = writer.finish();
         data.extend([0xFF, 0xA1]);
         let mut block = CodedBlock::default();
@@ -464,13 +474,19 @@ mod tests {
     #[test]
     fn restart_markers_split_intervals() {
         let indices = sample_indices();
-        let (spec, codes) = table_for(&indices);
+        // Intervals of 7 indices end zero runs early: count the items interval by interval.
+        let mut counts = [0u32; 256];
+        for chunk in indices.chunks(7) {
+            block_items(chunk, |it| counts[usize::from(it.symbol)] += 1);
+        }
+        let spec = build_spec(0, &counts);
+        let codes = encoder_codes(&spec);
         let mut writer = BitWriter::default();
         for (m, chunk) in indices.chunks(7).enumerate() {
             if m > 0 {
                 writer.restart(u8::try_from((m - 1) % 8).unwrap());
             }
-            encode_block(chunk, &codes, &mut writer).unwrap();
+            encode_block(chunk, &codes, &mut writer, None).unwrap();
         }
         let mut data = writer.finish();
         data.extend([0xFF, 0xA3]);
@@ -490,7 +506,7 @@ mod tests {
         let (spec, codes) = table_for(&indices);
         let decoder = Decoder::new(&spec, 0).unwrap();
         let mut writer = BitWriter::default();
-        encode_block(&indices, &codes, &mut writer).unwrap();
+        encode_block(&indices, &codes, &mut writer, None).unwrap();
         let data = writer.finish();
         let mut block = CodedBlock::default();
         assert!(matches!(

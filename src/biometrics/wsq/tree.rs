@@ -205,6 +205,40 @@ mod tests {
     }
 
     #[test]
+    fn geometry_matches_the_reference_trees() {
+        // testdata/wsq/tree-geometry.json: nodes [x, y, width, height, inv_rw, inv_cl] and
+        // subbands [x, y, width, height] as the reference build_w_tree / build_q_tree lay
+        // them out (see testdata/wsq/SOURCES).
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../../testdata/wsq/tree-geometry.json")).unwrap();
+        let mut checked = 0;
+        for case in vectors.as_array().unwrap() {
+            let size: Vec<usize> = serde_json::from_value(case["size"].clone()).unwrap();
+            let nodes: Vec<[usize; 6]> = serde_json::from_value(case["nodes"].clone()).unwrap();
+            let subbands: Vec<[usize; 4]> =
+                serde_json::from_value(case["subbands"].clone()).unwrap();
+            let g = Geometry::new(size[0], size[1]);
+            for (i, n) in nodes.iter().enumerate() {
+                let ours = g.nodes[i];
+                let got = [
+                    ours.rect.x,
+                    ours.rect.y,
+                    ours.rect.width,
+                    ours.rect.height,
+                    usize::from(ours.invert_rows),
+                    usize::from(ours.invert_columns),
+                ];
+                assert_eq!(&got, n, "{size:?} node {i}");
+            }
+            for (k, s) in subbands.iter().enumerate() {
+                assert_eq!(g.subbands[k], r(s[0], s[1], s[2], s[3]), "{size:?} subband {k}");
+            }
+            checked += 1;
+        }
+        assert!(checked >= 8);
+    }
+
+    #[test]
     fn geometry_matches_the_reference_trees_for_an_odd_size() {
         // Values computed with the reference build_w_tree / build_q_tree for 357x411.
         let g = Geometry::new(357, 411);
