@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod wsq;
+
 /// Enrollment and chip personalization for biometric residence permits.
 #[derive(Debug, Parser)]
 #[command(name = "permitkit", version, about)]
@@ -19,14 +21,20 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// WSQ fingerprint images: encode, decode, inspect.
+    #[command(subcommand)]
+    Wsq(wsq::WsqCommand),
+}
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 #[allow(unreachable_code, unused_variables)] // until the first command group lands
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let outcome: anyhow::Result<ExitCode> = match cli.command {};
+    let outcome: anyhow::Result<ExitCode> = match cli.command {
+        Command::Wsq(command) => wsq::run(command),
+    };
     match outcome {
         Ok(code) => code,
         Err(e) => {

@@ -6,14 +6,14 @@
 //! file under `testdata/fuzz-corpus/<name>/` through the same function, so the corpus protects
 //! ordinary `cargo test` runs too.
 
-use crate::{apdu, tlv};
+use crate::{apdu, biometrics::wsq, tlv};
 
 /// A fuzz entry point: must return without panicking for any input.
 pub type Entry = fn(&[u8]);
 
 /// Every fuzz target: its name (the file stem under `fuzz/fuzz_targets/` and the corpus folder
 /// under `testdata/fuzz-corpus/`) and its entry function.
-pub const TARGETS: &[(&str, Entry)] = &[("tlv", tlv), ("apdu", apdu)];
+pub const TARGETS: &[(&str, Entry)] = &[("tlv", tlv), ("apdu", apdu), ("wsq_decode", wsq_decode)];
 
 /// BER-TLV: read every object and descend into every constructed one.
 pub fn tlv(data: &[u8]) {
@@ -35,4 +35,19 @@ pub fn apdu(data: &[u8]) {
         assert!(again.is_ok_and(|a| a == cmd), "command APDU round trip");
     }
     let _ = apdu::ResponseApdu::parse(data);
+}
+
+/// WSQ decoding within small limits; whatever decodes has the frame's size, and the structure
+/// walk agrees with the decoder about it.
+pub fn wsq_decode(data: &[u8]) {
+    let limits = wsq::DecodeLimits::new(512, 512);
+    if let Ok(image) = wsq::decode_with_limits(data, &limits) {
+        let expected = u64::from(image.width) * u64::from(image.height);
+        assert_eq!(image.pixels.len() as u64, expected, "WSQ pixel count");
+        let info = wsq::inspect(data);
+        assert!(
+            info.is_ok_and(|i| (i.width, i.height) == (image.width, image.height)),
+            "WSQ inspect disagrees with decode"
+        );
+    }
 }

@@ -142,7 +142,10 @@ fn nbis_decodes_our_files_to_our_decoding() {
                 data.len()
             );
             assert!(max <= 1, "{name} at {bitrate}: max difference {max}");
-            assert!(quality >= min_psnr, "{name} at {bitrate}: PSNR {quality:.2} dB");
+            assert!(
+                quality >= min_psnr,
+                "{name} at {bitrate}: PSNR {quality:.2} dB"
+            );
         }
     }
 }
@@ -177,7 +180,14 @@ fn rate_and_quality_match_nbis_at_0_75_bpp() {
 #[test]
 fn small_and_odd_sizes_interoperate() {
     let nbis = Nbis::new();
-    for (w, h) in [(81, 81), (81, 300), (300, 81), (83, 97), (128, 81), (101, 203)] {
+    for (w, h) in [
+        (81, 81),
+        (81, 300),
+        (300, 81),
+        (83, 97),
+        (128, 81),
+        (101, 203),
+    ] {
         let image = ridge_image(w, h, w + h);
         let data = wsq::encode(&image, &EncodeOptions::default()).unwrap();
         let (nw, nh, _, theirs) = nbis.decode(&data);
@@ -211,5 +221,9 @@ fn reference_files_decode_like_nbis_offline() {
         assert!(max <= 1, "{}: max difference {max}", path.display());
         checked += 1;
     }
-    assert!(checked >= 3, "only {checked} reference files in {}", dir.display());
+    assert!(
+        checked >= 3,
+        "only {checked} reference files in {}",
+        dir.display()
+    );
 }

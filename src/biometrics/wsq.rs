@@ -262,7 +262,9 @@ mod tests {
     #[test]
     fn round_trip_keeps_size_resolution_and_quality() {
         let image = ridges(203, 150);
-        let options = EncodeOptions::default().with_ppi(1000).with_comment("station 4");
+        let options = EncodeOptions::default()
+            .with_ppi(1000)
+            .with_comment("station 4");
         let data = encode(&image, &options).unwrap();
         let decoded = decode(&data).unwrap();
         assert_eq!((decoded.width, decoded.height), (203, 150));
@@ -319,7 +321,10 @@ mod tests {
     fn every_truncation_is_an_error_not_a_panic() {
         let data = encode(&ridges(88, 81), &EncodeOptions::default()).unwrap();
         for len in 0..data.len() {
-            assert!(decode(&data[..len]).is_err(), "prefix of {len} bytes decoded");
+            assert!(
+                decode(&data[..len]).is_err(),
+                "prefix of {len} bytes decoded"
+            );
         }
     }
 
@@ -336,7 +341,10 @@ mod tests {
             }
             // Any outcome but a panic is acceptable; a decoded image has the frame's size.
             if let Ok(img) = decode(&bad) {
-                assert_eq!(img.pixels.len() as u64, u64::from(img.width) * u64::from(img.height));
+                assert_eq!(
+                    img.pixels.len() as u64,
+                    u64::from(img.width) * u64::from(img.height)
+                );
             }
         }
     }
@@ -364,8 +372,8 @@ mod tests {
                 max_height: 1000
             })
         );
-        let mut missing_block = data[..data.windows(2).rposition(|w| w == [0xFF, 0xA6]).unwrap()]
-            .to_vec();
+        let mut missing_block =
+            data[..data.windows(2).rposition(|w| w == [0xFF, 0xA6]).unwrap()].to_vec();
         missing_block.extend([0xFF, 0xA1]);
         match decode(&missing_block) {
             Err(WsqError::Malformed { reason, .. }) => {

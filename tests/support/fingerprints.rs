@@ -11,10 +11,16 @@ use image::{GrayImage, Luma};
 
 /// The image set the WSQ interoperability tests run on: (name, image).
 pub fn fingerprint_like_images() -> Vec<(String, GrayImage)> {
-    [(500, 500, 1), (512, 480, 2), (640, 640, 3), (357, 411, 4), (800, 750, 5)]
-        .into_iter()
-        .map(|(w, h, seed)| (format!("ridges-{w}x{h}"), ridge_image(w, h, seed)))
-        .collect()
+    [
+        (500, 500, 1),
+        (512, 480, 2),
+        (640, 640, 3),
+        (357, 411, 4),
+        (800, 750, 5),
+    ]
+    .into_iter()
+    .map(|(w, h, seed)| (format!("ridges-{w}x{h}"), ridge_image(w, h, seed)))
+    .collect()
 }
 
 /// One fingerprint-like image; the same arguments always give the same pixels.
@@ -58,9 +64,18 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
 /// Largest and mean absolute difference between two grey buffers.
 pub fn abs_diff(a: &[u8], b: &[u8]) -> (u8, f64) {
     assert_eq!(a.len(), b.len());
-    let max = a.iter().zip(b).map(|(&x, &y)| x.abs_diff(y)).max().unwrap_or(0);
-    let mean =
-        a.iter().zip(b).map(|(&x, &y)| f64::from(x.abs_diff(y))).sum::<f64>() / a.len() as f64;
+    let max = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| x.abs_diff(y))
+        .max()
+        .unwrap_or(0);
+    let mean = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| f64::from(x.abs_diff(y)))
+        .sum::<f64>()
+        / a.len() as f64;
     (max, mean)
 }
 

@@ -165,7 +165,10 @@ fn walk(data: &[u8], limits: &DecodeLimits, entropy: bool) -> Result<Stream, Wsq
         }
     };
     if blocks == 0 {
-        return Err(WsqError::malformed(end, "EOI before any block of coded data"));
+        return Err(WsqError::malformed(
+            end,
+            "EOI before any block of coded data",
+        ));
     }
     Ok(Stream {
         frame,
@@ -183,7 +186,10 @@ fn missing_soi(data: &[u8]) -> WsqError {
     let found = data
         .get(..2)
         .map_or_else(|| "fewer than 2 bytes".to_string(), hex::encode_upper);
-    WsqError::malformed(0, format!("not a WSQ stream: expected SOI (FFA0), found {found}"))
+    WsqError::malformed(
+        0,
+        format!("not a WSQ stream: expected SOI (FFA0), found {found}"),
+    )
 }
 
 fn nist_attributes(comments: &[Vec<u8>]) -> Option<Vec<(String, String)>> {
@@ -193,9 +199,10 @@ fn nist_attributes(comments: &[Vec<u8>]) -> Option<Vec<(String, String)>> {
 /// Decodes a WSQ stream.
 pub(crate) fn decode(data: &[u8], limits: &DecodeLimits) -> Result<WsqImage, WsqError> {
     let mut stream = walk(data, limits, true)?;
-    let quantization = stream.quantization.take().ok_or_else(|| {
-        WsqError::malformed(stream.end, "no quantization table (DQT) before EOI")
-    })?;
+    let quantization = stream
+        .quantization
+        .take()
+        .ok_or_else(|| WsqError::malformed(stream.end, "no quantization table (DQT) before EOI"))?;
     let transform_table = stream
         .transform
         .take()

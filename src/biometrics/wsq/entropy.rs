@@ -195,7 +195,8 @@ impl CodedBlock {
         loop {
             let rest = data.get(pos..).unwrap_or_default();
             let run = rest.iter().position(|&b| b == 0xFF).unwrap_or(rest.len());
-            self.bytes.extend_from_slice(rest.get(..run).unwrap_or_default());
+            self.bytes
+                .extend_from_slice(rest.get(..run).unwrap_or_default());
             pos += run;
             match data.get(pos..pos + 2) {
                 Some(&[0xFF, 0x00]) => {
@@ -468,7 +469,11 @@ mod tests {
         assert_eq!(out, indices);
         // One index fewer of capacity is an error, not a silent truncation.
         let mut short = Vec::new();
-        assert!(block.decode(&decoder, &mut short, indices.len() - 1).is_err());
+        assert!(
+            block
+                .decode(&decoder, &mut short, indices.len() - 1)
+                .is_err()
+        );
     }
 
     #[test]

@@ -70,7 +70,10 @@ impl Analysis {
     /// Samples of signal extension needed on each side.
     pub(crate) fn margin(&self) -> usize {
         // Low-pass outputs sit on even samples, high-pass outputs one sample further.
-        self.lowpass.len().saturating_sub(1).max(self.highpass.len())
+        self.lowpass
+            .len()
+            .saturating_sub(1)
+            .max(self.highpass.len())
     }
 }
 

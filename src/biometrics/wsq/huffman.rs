@@ -314,10 +314,7 @@ mod tests {
         }
         let spec = build_spec(1, &counts);
         assert_eq!(spec.values.len(), 30);
-        assert_eq!(
-            spec.bits.iter().map(|&b| usize::from(b)).sum::<usize>(),
-            30
-        );
+        assert_eq!(spec.bits.iter().map(|&b| usize::from(b)).sum::<usize>(), 30);
         assert!(kraft_sum(&spec) < 1.0);
         let codes = encoder_codes(&spec);
         for &(code, length) in codes.iter().filter(|(_, l)| *l > 0) {
@@ -341,7 +338,10 @@ mod tests {
             let rest = 16 - u32::from(length);
             let peek = (u32::from(code) << rest) | ((1u32 << rest) - 1);
             match decoder.decode(peek) {
-                Decoded::Symbol { symbol: s, length: l } => {
+                Decoded::Symbol {
+                    symbol: s,
+                    length: l,
+                } => {
                     assert_eq!((usize::from(s), l), (symbol, u32::from(length)));
                 }
                 Decoded::Invalid => panic!("symbol {symbol} not decodable"),

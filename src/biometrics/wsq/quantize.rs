@@ -111,7 +111,11 @@ pub(crate) fn bin_widths(variances: &[f64; CODED_SUBBANDS], bitrate: f64) -> [f6
     for (k, &var) in variances.iter().enumerate() {
         if var.is_finite() && var >= VARIANCE_THRESHOLD {
             if let (Some(q), Some(s)) = (relative.get_mut(k), sigma.get_mut(k)) {
-                *q = if k < 4 { 1.0 } else { 10.0 / (weight(k) * var.ln()) };
+                *q = if k < 4 {
+                    1.0
+                } else {
+                    10.0 / (weight(k) * var.ln())
+                };
                 *s = var.sqrt();
             }
             initial.push(k);
@@ -199,7 +203,11 @@ mod tests {
     fn quiet_subbands_are_not_coded_and_higher_rates_give_finer_bins() {
         let mut variances = [0.0; CODED_SUBBANDS];
         for (k, v) in variances.iter_mut().enumerate() {
-            *v = if k % 7 == 3 { 0.5 } else { 4000.0 / (1.0 + k as f64) };
+            *v = if k % 7 == 3 {
+                0.5
+            } else {
+                4000.0 / (1.0 + k as f64)
+            };
         }
         let coarse = bin_widths(&variances, 0.75);
         let fine = bin_widths(&variances, 2.25);
@@ -207,7 +215,10 @@ mod tests {
             if variances[k] < VARIANCE_THRESHOLD {
                 assert_eq!(coarse[k], 0.0, "subband {k}");
             } else {
-                assert!(coarse[k] > 0.0 && fine[k] > 0.0 && fine[k] < coarse[k], "subband {k}");
+                assert!(
+                    coarse[k] > 0.0 && fine[k] > 0.0 && fine[k] < coarse[k],
+                    "subband {k}"
+                );
             }
         }
         // The four lowest subbands share Q'ₖ = 1, so they share Qₖ.

@@ -46,7 +46,10 @@ impl FrameHeader {
         if segment.remaining() != 15 {
             return Err(WsqError::malformed(
                 at,
-                format!("SOF segment length {}, expected 17", segment.remaining() + 2),
+                format!(
+                    "SOF segment length {}, expected 17",
+                    segment.remaining() + 2
+                ),
             ));
         }
         let header = Self {
@@ -231,7 +234,10 @@ impl HuffmanSpec {
             if usize::from(id) >= MAX_HUFFMAN_TABLES {
                 return Err(WsqError::malformed(
                     at,
-                    format!("Huffman table id {id} (0 to {} allowed)", MAX_HUFFMAN_TABLES - 1),
+                    format!(
+                        "Huffman table id {id} (0 to {} allowed)",
+                        MAX_HUFFMAN_TABLES - 1
+                    ),
                 ));
             }
             let mut bits = [0u8; MAX_CODE_LENGTH];

@@ -99,7 +99,8 @@ fn fir_decimate(x: &[f32], taps: &[f32], first: usize, out: &mut [f32]) {
         (t0, &[t1, t2, t3, t4]) => {
             for (o, w) in out.iter_mut().zip(source.windows(9).step_by(2)) {
                 if let &[a0, a1, a2, a3, a4, a5, a6, a7, a8] = w {
-                    *o = t0 * a4 + t1 * (a3 + a5) + t2 * (a2 + a6) + t3 * (a1 + a7) + t4 * (a0 + a8);
+                    *o =
+                        t0 * a4 + t1 * (a3 + a5) + t2 * (a2 + a6) + t3 * (a1 + a7) + t4 * (a0 + a8);
                 }
             }
         }
@@ -163,7 +164,13 @@ fn signal_index(i: usize, margin: usize) -> isize {
     signed(i) - signed(margin)
 }
 
-fn rows_forward(plane: &mut [f32], stride: usize, node: &Node, bank: &Analysis, ws: &mut Workspace) {
+fn rows_forward(
+    plane: &mut [f32],
+    stride: usize,
+    node: &Node,
+    bank: &Analysis,
+    ws: &mut Workspace,
+) {
     let n = node.rect.width;
     if n == 0 || node.rect.height == 0 {
         return;
@@ -246,7 +253,10 @@ fn columns_inverse(
         .collect();
     for (i, dst) in (0..).zip(region_rows_mut(plane, stride, node.rect)) {
         if height == 1 {
-            for (d, s) in dst.iter_mut().zip(positions.first().copied().unwrap_or_default()) {
+            for (d, s) in dst
+                .iter_mut()
+                .zip(positions.first().copied().unwrap_or_default())
+            {
                 *d = bank.dc_gain * s;
             }
             continue;
@@ -381,13 +391,24 @@ mod tests {
     #[test]
     fn synthesis_inverts_analysis_for_every_size() {
         let synthesis = Synthesis::from_table(&Analysis::standard_table());
-        for (w, h) in [(500, 500), (357, 411), (64, 33), (32, 32), (17, 5), (2, 3), (1, 1)] {
+        for (w, h) in [
+            (500, 500),
+            (357, 411),
+            (64, 33),
+            (32, 32),
+            (17, 5),
+            (2, 3),
+            (1, 1),
+        ] {
             let original = pseudo_random_plane(w, h, (w * 31 + h) as u32);
             let mut plane = original.clone();
             let geometry = Geometry::new(w, h);
             forward(&mut plane, w, &geometry, &Analysis::standard());
             assert!(
-                plane.iter().zip(&original).any(|(a, b)| (a - b).abs() > 1.0),
+                plane
+                    .iter()
+                    .zip(&original)
+                    .any(|(a, b)| (a - b).abs() > 1.0),
                 "{w}x{h}: forward transform left the plane unchanged"
             );
             inverse(&mut plane, w, &geometry, &synthesis);

@@ -231,7 +231,11 @@ mod tests {
                 assert_eq!(&got, n, "{size:?} node {i}");
             }
             for (k, s) in subbands.iter().enumerate() {
-                assert_eq!(g.subbands[k], r(s[0], s[1], s[2], s[3]), "{size:?} subband {k}");
+                assert_eq!(
+                    g.subbands[k],
+                    r(s[0], s[1], s[2], s[3]),
+                    "{size:?} subband {k}"
+                );
             }
             checked += 1;
         }
