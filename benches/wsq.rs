@@ -33,10 +33,14 @@ fn codec(c: &mut Criterion) {
     let mut group = c.benchmark_group("wsq");
     for (name, image) in images() {
         let data = wsq::encode(&image, &options).unwrap();
-        group.throughput(Throughput::Elements(u64::from(image.width() * image.height())));
-        group.bench_with_input(BenchmarkId::new("encode_0.75bpp", &name), &image, |b, img| {
-            b.iter(|| wsq::encode(black_box(img), &options).unwrap())
-        });
+        group.throughput(Throughput::Elements(u64::from(
+            image.width() * image.height(),
+        )));
+        group.bench_with_input(
+            BenchmarkId::new("encode_0.75bpp", &name),
+            &image,
+            |b, img| b.iter(|| wsq::encode(black_box(img), &options).unwrap()),
+        );
         group.bench_with_input(BenchmarkId::new("decode", &name), &data, |b, d| {
             b.iter(|| wsq::decode(black_box(d)).unwrap())
         });

@@ -233,6 +233,7 @@ pub fn inspect(data: &[u8]) -> Result<WsqInfo, WsqError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -5,7 +5,7 @@
 //! This is a stand-in until the synthetic fingerprint generator (`crate::synth`) lands: replace
 //! the body of [`fingerprint_like_images`] and every WSQ test and benchmark follows.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::cast_possible_truncation)]
 
 use image::{GrayImage, Luma};
 

@@ -314,6 +314,7 @@ fn to_grey(v: f32) -> u8 {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -26,8 +26,6 @@ use zeroize::Zeroize;
 /// image this codec (or the transform's definition) gives. `tests/wsq_nbis.rs` checks the
 /// sizes around this bound against NBIS; a unit test checks the tree property.
 pub const MIN_DIMENSION: u32 = 81;
-/// Shortest line, in samples, the transform of the smallest accepted image filters.
-pub(crate) const MIN_LINE: usize = 6;
 /// Largest target bit rate accepted, in bits per pixel (the input itself has 8).
 pub const MAX_BITRATE: f32 = 8.0;
 /// Encoder number written in the frame header (the value NBIS writes).
@@ -207,11 +205,12 @@ fn quantization_table(widths: &[f64; CODED_SUBBANDS]) -> QuantizationTable {
         if width <= 0.0 {
             continue;
         }
-        if let (Some(qs), Some(zs)) = (Scaled16::encode(width), Scaled16::encode(1.2 * width)) {
-            if qs.raw != 0 && zs.raw != 0 {
-                *q = qs;
-                *z = zs;
-            }
+        if let (Some(qs), Some(zs)) = (Scaled16::encode(width), Scaled16::encode(1.2 * width))
+            && qs.raw != 0
+            && zs.raw != 0
+        {
+            *q = qs;
+            *z = zs;
         }
     }
     table
@@ -227,9 +226,13 @@ fn to_f32(v: f64) -> f32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
     use crate::biometrics::wsq::tree::Geometry;
+
+    /// Shortest line, in samples, the transform of the smallest accepted image filters.
+    const MIN_LINE: usize = 6;
 
     #[test]
     fn minimum_dimension_is_where_every_filtered_line_is_long_enough() {

@@ -400,6 +400,7 @@ fn decode_interval(
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
     use crate::biometrics::wsq::huffman::{build_spec, encoder_codes};

@@ -16,7 +16,7 @@ use super::tables::TransformTable;
 
 /// Analysis low-pass h0, centre tap first (h0[0], h0[±1], … h0[±4]).
 pub(crate) const LOWPASS: [f64; 5] = [
-    0.852_698_679_009_403_44,
+    0.852_698_679_009_403_4,
     0.377_402_855_612_653_8,
     -0.110_624_404_418_423_42,
     -0.023_849_465_019_38,
@@ -25,8 +25,8 @@ pub(crate) const LOWPASS: [f64; 5] = [
 
 /// Analysis high-pass h1, centre tap first (h1[0], h1[±1], … h1[±3]).
 pub(crate) const HIGHPASS: [f64; 4] = [
-    0.788_485_616_405_664_39,
-    -0.418_092_273_222_212_21,
+    0.788_485_616_405_664_4,
+    -0.418_092_273_222_212_2,
     -0.040_689_417_609_558_44,
     0.064_538_882_628_938_45,
 ];
@@ -95,16 +95,16 @@ impl Synthesis {
         // g0[d] = (-1)^d h1[d]; g1[d] = (-1)^d h0[d]; zero outside each filter's support.
         let alternate = |half: &[f64], d: usize| -> f64 {
             let tap = half.get(d).copied().unwrap_or(0.0);
-            if d % 2 == 0 { tap } else { -tap }
+            if d.is_multiple_of(2) { tap } else { -tap }
         };
         let g0 = |d: usize| alternate(&table.highpass, d);
         let g1 = |d: usize| alternate(&table.lowpass, d);
         let span = table.lowpass.len().max(table.highpass.len());
         let even: Vec<f64> = (0..span)
-            .map(|d| if d % 2 == 0 { g0(d) } else { g1(d) })
+            .map(|d| if d.is_multiple_of(2) { g0(d) } else { g1(d) })
             .collect();
         let odd: Vec<f64> = (0..span)
-            .map(|d| if d % 2 == 0 { g1(d) } else { g0(d) })
+            .map(|d| if d.is_multiple_of(2) { g1(d) } else { g0(d) })
             .collect();
         let dc_gain: f64 = (0..span)
             .step_by(2)

@@ -31,10 +31,10 @@ pub(crate) fn build_spec(id: u8, counts: &[u32; SYMBOLS]) -> HuffmanSpec {
     let sizes = code_sizes(&mut freq);
     let mut bits = [0u32; 33];
     for &size in &sizes {
-        if size > 0 {
-            if let Some(b) = bits.get_mut(size) {
-                *b += 1;
-            }
+        if size > 0
+            && let Some(b) = bits.get_mut(size)
+        {
+            *b += 1;
         }
     }
     limit_lengths(&mut bits);
@@ -152,10 +152,10 @@ pub(crate) fn encoder_codes(spec: &HuffmanSpec) -> [(u16, u8); SYMBOLS] {
     let mut values = spec.values.iter();
     for (length, &count) in (1u8..).zip(&spec.bits) {
         for _ in 0..count {
-            if let Some(&symbol) = values.next() {
-                if let Some(slot) = codes.get_mut(usize::from(symbol)) {
-                    *slot = (u16::try_from(code).unwrap_or(u16::MAX), length);
-                }
+            if let Some(&symbol) = values.next()
+                && let Some(slot) = codes.get_mut(usize::from(symbol))
+            {
+                *slot = (u16::try_from(code).unwrap_or(u16::MAX), length);
             }
             code += 1;
         }
@@ -208,16 +208,16 @@ impl Decoder {
                 ));
             }
             let slot = usize::try_from(length).unwrap_or(0);
-            if count > 0 {
-                if let (Some(max), Some(min), Some(first)) = (
+            if count > 0
+                && let (Some(max), Some(min), Some(first)) = (
                     max_code.get_mut(slot),
                     min_code.get_mut(slot),
                     first_index.get_mut(slot),
-                ) {
-                    *min = i32::try_from(code).unwrap_or(i32::MAX);
-                    *max = i32::try_from(code + count - 1).unwrap_or(i32::MAX);
-                    *first = index;
-                }
+                )
+            {
+                *min = i32::try_from(code).unwrap_or(i32::MAX);
+                *max = i32::try_from(code + count - 1).unwrap_or(i32::MAX);
+                *first = index;
             }
             for c in code..code + count {
                 let symbol = spec.values.get(index).copied().unwrap_or(0);
@@ -246,13 +246,13 @@ impl Decoder {
     #[inline]
     pub(crate) fn decode(&self, peek: u32) -> Decoded {
         let top = usize::try_from(peek >> (16 - LOOKUP_BITS)).unwrap_or(0);
-        if let Some(&(symbol, length)) = self.lookup.get(top) {
-            if length > 0 {
-                return Decoded::Symbol {
-                    symbol,
-                    length: u32::from(length),
-                };
-            }
+        if let Some(&(symbol, length)) = self.lookup.get(top)
+            && length > 0
+        {
+            return Decoded::Symbol {
+                symbol,
+                length: u32::from(length),
+            };
         }
         for length in (LOOKUP_BITS + 1)..=16 {
             let code = i32::try_from(peek >> (16 - length)).unwrap_or(i32::MAX);
@@ -273,6 +273,7 @@ impl Decoder {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

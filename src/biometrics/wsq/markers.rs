@@ -273,6 +273,7 @@ fn scaled(value: f64, max: f64) -> Option<(u8, u64)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -180,6 +180,7 @@ pub(crate) fn dequantize(p: i32, q: f32, z: f32, c: f32) -> f32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

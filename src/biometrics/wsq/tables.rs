@@ -107,7 +107,7 @@ impl TransformTable {
                     format!("DTT filter of {len} taps (1 to {MAX_FILTER_TAPS} accepted)"),
                 ));
             }
-            if len % 2 == 0 {
+            if len.is_multiple_of(2) {
                 return Err(WsqError::Unsupported {
                     offset: at,
                     feature: format!(
@@ -298,6 +298,7 @@ pub(crate) fn parse_block_header(segment: &mut Reader<'_>) -> Result<u8, WsqErro
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

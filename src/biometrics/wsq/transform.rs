@@ -247,7 +247,7 @@ fn columns_inverse(
     // Low-pass rows on even positions, high-pass rows on odd positions.
     let positions: Vec<&[f32]> = (0..height)
         .map(|p| {
-            let band = if p % 2 == 0 { low } else { high };
+            let band = if p.is_multiple_of(2) { low } else { high };
             band.get(p / 2).copied().unwrap_or_default()
         })
         .collect();
@@ -321,7 +321,7 @@ fn interleave_extended(line: &mut Vec<f32>, low: &[f32], high: &[f32], margin: u
     let n = low.len() + high.len();
     let at = |i: isize| {
         let p = mirror(i, n);
-        let band = if p % 2 == 0 { low } else { high };
+        let band = if p.is_multiple_of(2) { low } else { high };
         band.get(p / 2).copied().unwrap_or(0.0)
     };
     line.clear();
@@ -337,6 +337,7 @@ fn interleave_extended(line: &mut Vec<f32>, low: &[f32], high: &[f32], margin: u
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
     use crate::biometrics::wsq::filters::{Analysis, Synthesis};
