@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod lds;
 mod mrz;
 mod pki;
+mod wsq;
 
 /// Enrollment and chip personalization for biometric residence permits.
 #[derive(Debug, Parser)]
@@ -35,6 +36,9 @@ enum Command {
         #[command(subcommand)]
         command: mrz::MrzCommand,
     },
+    /// WSQ fingerprint images: encode, decode, inspect.
+    #[command(subcommand)]
+    Wsq(wsq::WsqCommand),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -45,6 +49,7 @@ pub fn run() -> ExitCode {
         Command::Pki(c) => pki::run(c),
         Command::Lds(c) => lds::run(c),
         Command::Mrz { command } => mrz::run(command),
+        Command::Wsq(command) => wsq::run(command),
     };
     match outcome {
         Ok(code) => code,

@@ -27,6 +27,9 @@ pub enum Error {
     /// An MRZ that does not parse or fields that make no valid MRZ.
     #[error(transparent)]
     Mrz(#[from] crate::lds::mrz::MrzError),
+    /// A WSQ fingerprint image that does not decode or encode.
+    #[error(transparent)]
+    Wsq(#[from] crate::biometrics::wsq::WsqError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),

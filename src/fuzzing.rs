@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::biometrics::wsq;
 use crate::{
     apdu,
     biometrics::{
@@ -29,6 +30,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("sod", sod),
     ("biometric_record", biometric_record),
     ("mrz", mrz),
+    ("wsq_decode", wsq_decode),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -163,6 +165,21 @@ pub fn mrz(data: &[u8]) {
             PartialDate::from_dg11(&date.to_dg11()),
             Ok(date),
             "DG11 date round trip"
+        );
+    }
+}
+
+/// WSQ decoding within small limits; whatever decodes has the frame's size, and the structure
+/// walk agrees with the decoder about it.
+pub fn wsq_decode(data: &[u8]) {
+    let limits = wsq::DecodeLimits::new(512, 512);
+    if let Ok(image) = wsq::decode_with_limits(data, &limits) {
+        let expected = u64::from(image.width) * u64::from(image.height);
+        assert_eq!(image.pixels.len() as u64, expected, "WSQ pixel count");
+        let info = wsq::inspect(data);
+        assert!(
+            info.is_ok_and(|i| (i.width, i.height) == (image.width, image.height)),
+            "WSQ inspect disagrees with decode"
         );
     }
 }

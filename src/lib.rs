@@ -13,7 +13,7 @@
 //! - [`error`]: the crate-wide [`Error`], folding every module's typed error.
 //! - [`lds`]: the ICAO 9303-10 elementary files and their encoders and parsers.
 //! - [`pki`]: the test CSCA and Document Signer, and passive authentication.
-//! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records.
+//! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records, WSQ codec.
 //! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
 //! - [`quality`]: portrait and fingerprint quality decisions.
 //! - [`profiles`]: TOML hardware, chip, document and station profiles.
