@@ -15,7 +15,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(20);
     println!(
         "{:<13} {:>4} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>5} {:>6} {:>5} {:>4}  flags",
-        "condition", "seed", "score", "ocl", "lcs", "fda", "rvu", "of", "sharp", "ctr", "ratio", "mmb", "mm2"
+        "condition",
+        "seed",
+        "score",
+        "ocl",
+        "lcs",
+        "fda",
+        "rvu",
+        "of",
+        "sharp",
+        "ctr",
+        "ratio",
+        "mmb",
+        "mm2"
     );
     for condition in Condition::all() {
         for seed in 0..seeds {

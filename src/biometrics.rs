@@ -2,5 +2,6 @@
 //! ISO/IEC 19794-5 face records, ISO/IEC 19794-4 finger image records.
 
 pub mod finger_position;
+pub mod finger_selection;
 
 pub use finger_position::FingerPosition;

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod capture;
+mod finger;
+
 /// Enrollment and chip personalization for biometric residence permits.
 #[derive(Debug, Parser)]
 #[command(name = "permitkit", version, about)]
@@ -19,14 +22,21 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Fingerprints: synthetic prints, quality.
+    Finger(finger::FingerArgs),
+    /// Capture from a device (fingerprint scanner).
+    Capture(capture::CaptureArgs),
+}
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
-#[allow(unreachable_code, unused_variables)] // until the first command group lands
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let outcome: anyhow::Result<ExitCode> = match cli.command {};
+    let outcome: anyhow::Result<ExitCode> = match cli.command {
+        Command::Finger(a) => finger::run(a),
+        Command::Capture(a) => capture::run(a),
+    };
     match outcome {
         Ok(code) => code,
         Err(e) => {

@@ -17,6 +17,10 @@
 //! Output is deterministic: the generator's own SplitMix64 stream and the pure-Rust `libm`
 //! make a seed give the same bytes on every machine.
 
+// Float-to-integer `as` casts saturate in Rust; every one in this module quantises a bounded
+// pixel, grid or kernel coordinate, or a value already clamped to the target range.
+#![allow(clippy::cast_possible_truncation)]
+
 mod condition;
 mod density;
 mod distortion;
@@ -192,7 +196,9 @@ pub enum SynthError {
         height: u32,
     },
     /// A class name that is not known.
-    #[error("unknown fingerprint class {0:?} (expected arch, tented-arch, left-loop, right-loop or whorl)")]
+    #[error(
+        "unknown fingerprint class {0:?} (expected arch, tented-arch, left-loop, right-loop or whorl)"
+    )]
     UnknownClass(String),
 }
 
@@ -203,76 +209,113 @@ pub fn generate(spec: &FingerprintSpec) -> Result<GrayImage, SynthError> {
 
 /// Generates the image described by `spec`, with its class and singular points.
 pub fn generate_detailed(spec: &FingerprintSpec) -> Result<Synthetic, SynthError> {
-    let (width, height) = (spec.width, spec.height);
-    if !(MIN_SIZE.0..=MAX_SIZE.0).contains(&width) || !(MIN_SIZE.1..=MAX_SIZE.1).contains(&height)
-    {
-        return Err(SynthError::Size { width, height });
-    }
-    let (w, h) = (f64::from(width), f64::from(height));
-    let root = rng::Rng::new(spec.seed);
-
-    // Master fingerprint: depends on the seed (and class) only.
-    let mut master = root.fork(1);
-    let class = match spec.class {
-        Some(c) => c,
-        None => FingerClass::draw(&mut master),
-    };
-    // An adult index finger's plain impression is ~14–17 mm wide (half-width 140–170 px at
-    // 500 ppi) and ~20 mm from the tip to the first crease; the silhouette keeps its physical
-    // size whatever the image size (a small sensor sees part of the finger, a large platen
-    // shows background around it).
-    let half_width = master.range(135.0, 165.0);
-    let top = master.range(170.0, 205.0);
-    let bottom = master.range(230.0, 280.0);
-    let cx = w / 2.0 + master.range(-0.03, 0.03) * w;
-    let cy = (h / 2.0 + master.range(-0.02, 0.04) * h).max(top * 0.5);
-    let shape = shape::Shape {
-        cx,
-        cy,
-        half_width,
-        top,
-        bottom,
-    };
-    let flow = orientation::FlowModel::new(
-        class,
-        &mut master.fork(2),
-        cx,
-        cy,
-        half_width,
-        0.5 * (top + bottom),
-    );
-    let density = density::DensityMap::new(
-        &mut master.fork(3),
-        width as usize,
-        height as usize,
-        cy - top,
-        top + bottom,
-    );
-    let margin = 40.0;
-    let origin = (cx - half_width - margin, cy - top - margin);
-    let extent = (2.0 * (half_width + margin), top + bottom + 2.0 * margin);
-    let field = ridges::grow(&mut master.fork(4), &flow, &density, &shape, origin, extent);
-
-    // Impression: placement, distortion, condition and noise.
-    let mut impression = root.fork(0x1000 + u64::from(spec.impression));
-    let distortion = if spec.impression == 0 {
-        distortion::Distortion::new(&mut impression, &shape, 0.5)
-    } else {
-        distortion::Distortion::new(&mut impression, &shape, 1.0)
-    };
-    let scene = render::Scene {
-        ridges: &field,
-        shape: &shape,
-        distortion: &distortion,
-        look: condition::Look::of(spec.condition),
-    };
-    let image = render::render(&scene, &mut impression, width, height);
+    let master = MasterFinger::new(spec.seed, spec.class, spec.width, spec.height)?;
     Ok(Synthetic {
-        image,
-        class,
-        cores: flow.cores,
-        deltas: flow.deltas,
+        image: master.impression(spec.condition, spec.impression),
+        class: master.class,
+        cores: master.flow.cores.clone(),
+        deltas: master.flow.deltas.clone(),
     })
+}
+
+/// A master fingerprint: everything that depends on the seed only (silhouette, ridge flow,
+/// ridge pattern). Growing it is the expensive step; rendering impressions of it is cheap, so
+/// keep one to render several captures of the same finger.
+#[derive(Debug, Clone)]
+pub struct MasterFinger {
+    seed: u64,
+    width: u32,
+    height: u32,
+    class: FingerClass,
+    shape: shape::Shape,
+    flow: orientation::FlowModel,
+    field: ridges::RidgeField,
+}
+
+impl MasterFinger {
+    /// Grows finger `seed` (of `class`, or a drawn class) for `width` × `height` images.
+    pub fn new(
+        seed: u64,
+        class: Option<FingerClass>,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, SynthError> {
+        if !(MIN_SIZE.0..=MAX_SIZE.0).contains(&width)
+            || !(MIN_SIZE.1..=MAX_SIZE.1).contains(&height)
+        {
+            return Err(SynthError::Size { width, height });
+        }
+        let (w, h) = (f64::from(width), f64::from(height));
+        let mut master = rng::Rng::new(seed).fork(1);
+        let class = match class {
+            Some(c) => c,
+            None => FingerClass::draw(&mut master),
+        };
+        // An adult index finger's plain impression is ~14–17 mm wide (half-width 135–165 px
+        // at 500 ppi) and ~20 mm from the tip to the first crease; the silhouette keeps its
+        // physical size whatever the image size (a small sensor sees part of the finger, a
+        // large platen shows background around it).
+        let half_width = master.range(135.0, 165.0);
+        let top = master.range(170.0, 205.0);
+        let bottom = master.range(230.0, 280.0);
+        let cx = w / 2.0 + master.range(-0.03, 0.03) * w;
+        let cy = (h / 2.0 + master.range(-0.02, 0.04) * h).max(top * 0.5);
+        let shape = shape::Shape {
+            cx,
+            cy,
+            half_width,
+            top,
+            bottom,
+        };
+        let flow = orientation::FlowModel::new(
+            class,
+            &mut master.fork(2),
+            cx,
+            cy,
+            half_width,
+            0.5 * (top + bottom),
+        );
+        let density = density::DensityMap::new(
+            &mut master.fork(3),
+            width as usize,
+            height as usize,
+            cy - top,
+            top + bottom,
+        );
+        let margin = 40.0;
+        let origin = (cx - half_width - margin, cy - top - margin);
+        let extent = (2.0 * (half_width + margin), top + bottom + 2.0 * margin);
+        let field = ridges::grow(&mut master.fork(4), &flow, &density, &shape, origin, extent);
+        Ok(Self {
+            seed,
+            width,
+            height,
+            class,
+            shape,
+            flow,
+            field,
+        })
+    }
+
+    /// The class the ridge flow was drawn for.
+    pub fn class(&self) -> FingerClass {
+        self.class
+    }
+
+    /// Renders capture number `impression` of this finger in `condition`.
+    pub fn impression(&self, condition: Condition, impression: u32) -> GrayImage {
+        let mut rng = rng::Rng::new(self.seed).fork(0x1000 + u64::from(impression));
+        // The first impression is a careful placement; later ones move and stretch more.
+        let strength = if impression == 0 { 0.5 } else { 1.0 };
+        let distortion = distortion::Distortion::new(&mut rng, &self.shape, strength);
+        let scene = render::Scene {
+            ridges: &self.field,
+            shape: &self.shape,
+            distortion: &distortion,
+            look: condition::Look::of(condition),
+        };
+        render::render(&scene, &mut rng, self.width, self.height)
+    }
 }
 
 #[cfg(test)]

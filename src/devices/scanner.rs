@@ -136,7 +136,10 @@ impl fmt::Display for ScannerSelector {
 }
 
 /// Opens the scanner named by `selector`, waiting at most `timeout` per capture.
-pub fn open(selector: &str, timeout: Duration) -> Result<Box<dyn FingerprintScanner>, CaptureError> {
+pub fn open(
+    selector: &str,
+    timeout: Duration,
+) -> Result<Box<dyn FingerprintScanner>, CaptureError> {
     match selector.parse()? {
         ScannerSelector::Sim { seed } => Ok(Box::new(
             super::scanner_sim::SimScanner::new(seed).with_timeout(timeout),
@@ -159,7 +162,10 @@ mod tests {
 
     #[test]
     fn selectors_parse_and_print() {
-        assert_eq!("sim".parse::<ScannerSelector>().unwrap(), ScannerSelector::Sim { seed: 0 });
+        assert_eq!(
+            "sim".parse::<ScannerSelector>().unwrap(),
+            ScannerSelector::Sim { seed: 0 }
+        );
         assert_eq!(
             "sim:42".parse::<ScannerSelector>().unwrap(),
             ScannerSelector::Sim { seed: 42 }

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     biometrics::FingerPosition,
-    synth::{self, Condition, FingerprintSpec},
+    synth::{Condition, MasterFinger},
 };
 
 /// What the next capture does.
@@ -40,6 +40,8 @@ pub struct SimScanner {
     finger_conditions: Vec<(FingerPosition, Condition)>,
     impressions: [u32; 11],
     connected: bool,
+    /// Grown fingers, kept so that repeated captures only re-render.
+    fingers: Vec<(FingerPosition, MasterFinger)>,
 }
 
 impl SimScanner {
@@ -60,6 +62,7 @@ impl SimScanner {
             finger_conditions: Vec::new(),
             impressions: [0; 11],
             connected: true,
+            fingers: Vec::new(),
         }
     }
 
@@ -72,6 +75,7 @@ impl SimScanner {
     /// Sets the capture size (pixels at 500 ppi; within [`synth::MIN_SIZE`]..=[`synth::MAX_SIZE`]).
     pub fn with_size(mut self, width: u32, height: u32) -> Self {
         self.size = (width, height);
+        self.fingers.clear();
         self
     }
 
@@ -139,18 +143,24 @@ impl FingerprintScanner for SimScanner {
             })?;
         let impression = *slot;
         *slot = slot.wrapping_add(1);
-        let spec = FingerprintSpec {
-            seed: self.finger_seed(finger),
-            class: None,
-            width: self.size.0,
-            height: self.size.1,
-            condition,
-            impression,
+        let master = match self.fingers.iter().position(|(f, _)| *f == finger) {
+            Some(i) => self.fingers.get(i).map(|(_, m)| m),
+            None => {
+                let m = MasterFinger::new(self.finger_seed(finger), None, self.size.0, self.size.1)
+                    .map_err(|e| CaptureError::Image {
+                        device: device.clone(),
+                        message: e.to_string(),
+                    })?;
+                self.fingers.push((finger, m));
+                self.fingers.last().map(|(_, m)| m)
+            }
         };
-        let image = synth::generate(&spec).map_err(|e| CaptureError::Image {
-            device,
-            message: e.to_string(),
-        })?;
+        let image = master
+            .ok_or_else(|| CaptureError::Device {
+                device,
+                message: "simulated finger missing".into(),
+            })?
+            .impression(condition, impression);
         Ok(FingerImage {
             image,
             ppi: SCANNER_PPI,

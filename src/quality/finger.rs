@@ -7,6 +7,10 @@
 //! combined; the score is *NFIQ 2-like*, not NFIQ 2: it has no trained model and no
 //! minutiae-based features, and is not conformance-tested against NIST's implementation.
 
+// Float-to-integer `as` casts saturate in Rust; every one in this module quantises a bounded
+// pixel, grid or kernel coordinate, or a value already clamped to the target range.
+#![allow(clippy::cast_possible_truncation)]
+
 mod blocks;
 mod measures;
 mod score;
@@ -60,7 +64,9 @@ impl FingerQuality {
 #[non_exhaustive]
 pub enum FingerQualityError {
     /// Width or height outside [`MIN_SIDE`] ..= [`MAX_SIDE`].
-    #[error("image {width}×{height} outside the assessable size {MIN_SIDE}..={MAX_SIDE} pixels per side")]
+    #[error(
+        "image {width}×{height} outside the assessable size {MIN_SIDE}..={MAX_SIDE} pixels per side"
+    )]
     Size {
         /// Image width.
         width: u32,
@@ -214,8 +220,16 @@ fn measure(image: &GrayImage, ppi: u16) -> FingerMeasures {
     m.lcs = lcs / nf;
     m.fda = fda / nf;
     m.mean_brightness = brightness / nf;
-    m.rvu = if rvu_n > 0 { rvu_sum / f64::from(rvu_n) } else { 1.0 };
-    m.of = if of_n > 0 { of_sum / f64::from(of_n) } else { 1.0 };
+    m.rvu = if rvu_n > 0 {
+        rvu_sum / f64::from(rvu_n)
+    } else {
+        1.0
+    };
+    m.of = if of_n > 0 {
+        of_sum / f64::from(of_n)
+    } else {
+        1.0
+    };
     m.contrast = median(&mut contrast);
     // Sharpness over the better-contrasted half of the blocks: blocks on the fading edge of
     // the contact area are soft whatever the focus.

@@ -62,7 +62,9 @@ impl fmt::Display for Condition {
 
 /// An unknown condition name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown capture condition {0:?} (expected normal, dry, wet, blurred, low-contrast, partial or empty)")]
+#[error(
+    "unknown capture condition {0:?} (expected normal, dry, wet, blurred, low-contrast, partial or empty)"
+)]
 pub struct UnknownCondition(pub String);
 
 impl FromStr for Condition {
@@ -164,7 +166,10 @@ mod tests {
         for c in Condition::all() {
             assert_eq!(c.name().parse::<Condition>().unwrap(), c);
         }
-        assert_eq!("LOW_CONTRAST".parse::<Condition>().unwrap(), Condition::LowContrast);
+        assert_eq!(
+            "LOW_CONTRAST".parse::<Condition>().unwrap(),
+            Condition::LowContrast
+        );
         assert!("soggy".parse::<Condition>().is_err());
     }
 }

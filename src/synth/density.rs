@@ -22,7 +22,13 @@ pub(crate) struct DensityMap {
 impl DensityMap {
     /// A map for a finger spanning rows `top .. top + height`, with a mean period drawn from
     /// 8.3–10.0 px (`scale` multiplies it, e.g. for a child's finger).
-    pub(crate) fn new(rng: &mut Rng, width: usize, height_px: usize, top: f64, height: f64) -> Self {
+    pub(crate) fn new(
+        rng: &mut Rng,
+        width: usize,
+        height_px: usize,
+        top: f64,
+        height: f64,
+    ) -> Self {
         let base = rng.range(8.3, 10.0);
         let noise = ValueNoise::new(rng, width, height_px, 90.0);
         Self {

@@ -74,7 +74,10 @@ impl Distortion {
         let t = ((r - self.inner) / (self.outer - self.inner).max(1.0)).clamp(0.0, 1.0);
         let brake = t * t * (3.0 - 2.0 * t);
         let (tc, ts) = self.twist;
-        let (ex, ey) = (tc * mx - ts * my + self.drag.0, ts * mx + tc * my + self.drag.1);
+        let (ex, ey) = (
+            tc * mx - ts * my + self.drag.0,
+            ts * mx + tc * my + self.drag.1,
+        );
         let (dx, dy) = ((ex - mx) * brake, (ey - my) * brake);
         (mx - dx + cx, my - dy + cy)
     }

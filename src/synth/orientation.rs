@@ -34,7 +34,14 @@ pub(crate) struct FlowModel {
 impl FlowModel {
     /// Places singular points for `class` inside a finger centred at `(cx, cy)` with half-width
     /// `hw` and half-height `hh` (pixels).
-    pub(crate) fn new(class: FingerClass, rng: &mut Rng, cx: f64, cy: f64, hw: f64, hh: f64) -> Self {
+    pub(crate) fn new(
+        class: FingerClass,
+        rng: &mut Rng,
+        cx: f64,
+        cy: f64,
+        hw: f64,
+        hh: f64,
+    ) -> Self {
         let jx = |r: &mut Rng, s: f64| r.range(-s, s) * hw;
         let jy = |r: &mut Rng, s: f64| r.range(-s, s) * hh;
         let mut cores = Vec::new();
@@ -54,7 +61,11 @@ impl FlowModel {
             }
             FingerClass::LeftLoop | FingerClass::RightLoop => {
                 // Left loop: ridges enter and leave on the left, the delta lies right of the core.
-                let side = if class == FingerClass::LeftLoop { 1.0 } else { -1.0 };
+                let side = if class == FingerClass::LeftLoop {
+                    1.0
+                } else {
+                    -1.0
+                };
                 let x = cx - side * 0.08 * hw + jx(rng, 0.10);
                 let y = cy - 0.10 * hh + jy(rng, 0.10);
                 cores.push(SingularPoint { x, y });

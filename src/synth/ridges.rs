@@ -32,13 +32,22 @@ const GAIN: f32 = 3.0;
 /// The master ridge pattern: a smooth field, positive on ridges and negative in valleys, with
 /// amplitude about 1, defined on a 2×-downscaled grid that extends beyond the image by a
 /// margin so that distortion can pull in pattern from outside the frame.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct RidgeField {
     /// Full-resolution coordinate of grid column 0 / row 0 (negative: the margin).
     origin: (f64, f64),
     cols: usize,
     rows: usize,
     data: Vec<f32>,
+}
+
+impl core::fmt::Debug for RidgeField {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RidgeField")
+            .field("cols", &self.cols)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One kernel: taps as (linear offset in the padded grid, weight).
@@ -78,10 +87,12 @@ pub(crate) fn grow(
                 continue;
             }
             let theta = flow.angle(x, y).rem_euclid(core::f64::consts::PI);
-            let dir = ((theta / core::f64::consts::PI * DIRECTIONS as f64).round() as usize)
-                % DIRECTIONS;
+            let dir =
+                ((theta / core::f64::consts::PI * DIRECTIONS as f64).round() as usize) % DIRECTIONS;
             let period = density.period(x, y) / SCALE;
-            let pi = ((period - PERIOD_RANGE.0 / SCALE) / PERIOD_STEP).round().max(0.0) as usize;
+            let pi = ((period - PERIOD_RANGE.0 / SCALE) / PERIOD_STEP)
+                .round()
+                .max(0.0) as usize;
             let k = dir * periods + pi.min(periods - 1);
             region.push((r * cols + c, u16::try_from(k).unwrap_or(0)));
         }
@@ -225,7 +236,11 @@ fn gabor(theta: f64, period: f64, stride: isize) -> Kernel {
         .zip(&weights)
         .map(|(t, w)| w * libm::cos(core::f64::consts::TAU * t.4 / period))
         .sum();
-    let norm = if response.abs() > 1e-12 { 1.0 / response } else { 0.0 };
+    let norm = if response.abs() > 1e-12 {
+        1.0 / response
+    } else {
+        0.0
+    };
     let taps = raw
         .iter()
         .zip(&weights)

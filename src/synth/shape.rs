@@ -19,7 +19,11 @@ impl Shape {
         let (dy, p, scale) = if y < self.cy {
             ((self.cy - y) / self.top, 2.0, self.half_width.min(self.top))
         } else {
-            ((y - self.cy) / self.bottom, 3.0, self.half_width.min(self.bottom))
+            (
+                (y - self.cy) / self.bottom,
+                3.0,
+                self.half_width.min(self.bottom),
+            )
         };
         let r = libm::pow(libm::pow(dx, p) + libm::pow(dy, p), 1.0 / p);
         (1.0 - r) * scale

@@ -124,7 +124,10 @@ impl Grid {
                     &px,
                     w,
                     h,
-                    (x0 as f64 + BLOCK as f64 / 2.0, y0 as f64 + BLOCK as f64 / 2.0),
+                    (
+                        x0 as f64 + BLOCK as f64 / 2.0,
+                        y0 as f64 + BLOCK as f64 / 2.0,
+                    ),
                     direction,
                 );
                 if let Some(slot) = index.get_mut(row * cols + col) {
@@ -160,13 +163,7 @@ impl Grid {
 
 /// Bilinear samples of a window centred at `centre`, rows along the ridge `direction`, columns
 /// across it.
-fn oriented_window(
-    px: &[f64],
-    w: usize,
-    h: usize,
-    centre: (f64, f64),
-    direction: f64,
-) -> Vec<f64> {
+fn oriented_window(px: &[f64], w: usize, h: usize, centre: (f64, f64), direction: f64) -> Vec<f64> {
     let (c, s) = (libm::cos(direction), libm::sin(direction));
     let mut out = Vec::with_capacity(ACROSS * ALONG);
     for j in 0..ALONG {

@@ -169,8 +169,8 @@ pub(crate) fn structure(block: &Block, sig: &[f64; ACROSS]) -> Structure {
     let complete = runs.get(1..runs.len().saturating_sub(1)).unwrap_or(&[]);
     let ridge_total: usize = complete.iter().filter(|r| r.0).map(|r| r.1).sum();
     let valley_total: usize = complete.iter().filter(|r| !r.0).map(|r| r.1).sum();
-    let ratio = (ridge_total > 0 && valley_total > 0)
-        .then(|| ridge_total as f64 / valley_total as f64);
+    let ratio =
+        (ridge_total > 0 && valley_total > 0).then(|| ridge_total as f64 / valley_total as f64);
     let ratios: Vec<f64> = complete
         .windows(2)
         .filter_map(|p| match p {
@@ -233,6 +233,9 @@ mod tests {
         }
         let smooth = spectrum(&smooth, 0.0);
         assert!((smooth.contrast - 180.0).abs() < 1.0, "{smooth:?}");
-        assert!(smooth.sharpness < 0.01 && sharp.sharpness > 0.2, "{smooth:?} {sharp:?}");
+        assert!(
+            smooth.sharpness < 0.01 && sharp.sharpness > 0.2,
+            "{smooth:?} {sharp:?}"
+        );
     }
 }

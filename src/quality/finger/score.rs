@@ -91,10 +91,14 @@ impl FingerFlag {
             FingerFlag::TooLittleForeground => {
                 "too little of the finger was captured: centre the finger and press it flat"
             }
-            FingerFlag::LowContrast => "ridges too faint: clean the platen and press a little harder",
+            FingerFlag::LowContrast => {
+                "ridges too faint: clean the platen and press a little harder"
+            }
             FingerFlag::Blurred => "blurred: keep the finger still until the capture ends",
             FingerFlag::Smudged => "smudged: dry the finger and clean the platen",
-            FingerFlag::TooDry => "skin too dry: moisten the finger slightly (breathe on it) and retry",
+            FingerFlag::TooDry => {
+                "skin too dry: moisten the finger slightly (breathe on it) and retry"
+            }
         }
     }
 
@@ -175,8 +179,8 @@ pub(crate) fn flags(m: &FingerMeasures) -> Vec<FingerFlag> {
     }
     let unclear = m.lcs < UNCLEAR_LCS;
     let blurred = m.sharpness < MIN_SHARPNESS;
-    let smudged = m.ridge_valley_ratio > MAX_RATIO
-        || (unclear && m.mean_brightness < SMUDGE_BRIGHTNESS);
+    let smudged =
+        m.ridge_valley_ratio > MAX_RATIO || (unclear && m.mean_brightness < SMUDGE_BRIGHTNESS);
     let dry = (m.ridge_valley_ratio > 0.0 && m.ridge_valley_ratio < MIN_RATIO)
         || (unclear && m.mean_brightness > DRY_BRIGHTNESS);
     if m.contrast < MIN_CONTRAST && !blurred && !smudged && !dry {
