@@ -13,7 +13,11 @@ pub type Entry = fn(&[u8]);
 
 /// Every fuzz target: its name (the file stem under `fuzz/fuzz_targets/` and the corpus folder
 /// under `testdata/fuzz-corpus/`) and its entry function.
-pub const TARGETS: &[(&str, Entry)] = &[("tlv", tlv), ("apdu", apdu)];
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("tlv", tlv),
+    ("apdu", apdu),
+    ("finger_quality", finger_quality),
+];
 
 /// BER-TLV: read every object and descend into every constructed one.
 pub fn tlv(data: &[u8]) {
@@ -35,4 +39,18 @@ pub fn apdu(data: &[u8]) {
         assert!(again.is_ok_and(|a| a == cmd), "command APDU round trip");
     }
     let _ = apdu::ResponseApdu::parse(data);
+}
+
+/// Fingerprint quality on untrusted image bytes: decode (PNG/JPEG, size-limited), then assess;
+/// a score is always 0–100 and every flag follows from the measures.
+pub fn finger_quality(data: &[u8]) {
+    if let Ok(img) = crate::quality::finger::decode_image(data) {
+        if let Ok(q) = crate::quality::finger::assess(&img, 500) {
+            assert!(q.score <= 100, "score out of range");
+            assert!(
+                q.measures.foreground_fraction <= 1.0,
+                "foreground share out of range"
+            );
+        }
+    }
 }
