@@ -10,6 +10,7 @@ pub mod finger_record;
 pub mod signature;
 
 pub use cursor::Truncated;
+pub mod finger_selection;
 pub mod wsq;
 
 pub use finger_position::FingerPosition;

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod capture;
+mod finger;
 mod lds;
 mod mrz;
 mod pki;
@@ -36,9 +38,10 @@ enum Command {
         #[command(subcommand)]
         command: mrz::MrzCommand,
     },
-    /// WSQ fingerprint images: encode, decode, inspect.
-    #[command(subcommand)]
-    Wsq(wsq::WsqCommand),
+    /// Fingerprints: synthetic prints, quality.
+    Finger(finger::FingerArgs),
+    /// Capture from a device (fingerprint scanner).
+    Capture(capture::CaptureArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -49,7 +52,8 @@ pub fn run() -> ExitCode {
         Command::Pki(c) => pki::run(c),
         Command::Lds(c) => lds::run(c),
         Command::Mrz { command } => mrz::run(command),
-        Command::Wsq(command) => wsq::run(command),
+        Command::Finger(a) => finger::run(a),
+        Command::Capture(a) => capture::run(a),
     };
     match outcome {
         Ok(code) => code,

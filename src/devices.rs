@@ -5,5 +5,9 @@
 //! Only this module, the vpcd bridge and the CLI do I/O.
 
 pub mod info;
+pub mod scanner;
+#[cfg(feature = "libfprint")]
+pub mod scanner_libfprint;
+pub mod scanner_sim;
 
 pub use info::{CaptureError, DeviceInfo};

@@ -31,6 +31,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("biometric_record", biometric_record),
     ("mrz", mrz),
     ("wsq_decode", wsq_decode),
+    ("finger_quality", finger_quality),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -180,6 +181,20 @@ pub fn wsq_decode(data: &[u8]) {
         assert!(
             info.is_ok_and(|i| (i.width, i.height) == (image.width, image.height)),
             "WSQ inspect disagrees with decode"
+        );
+    }
+}
+
+/// Fingerprint quality on untrusted image bytes: decode (PNG/JPEG, size-limited), then assess;
+/// a score is always 0–100 and every flag follows from the measures.
+pub fn finger_quality(data: &[u8]) {
+    if let Ok(img) = crate::quality::finger::decode_image(data)
+        && let Ok(q) = crate::quality::finger::assess(&img, 500)
+    {
+        assert!(q.score <= 100, "score out of range");
+        assert!(
+            q.measures.foreground_fraction <= 1.0,
+            "foreground share out of range"
         );
     }
 }

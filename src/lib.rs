@@ -17,6 +17,8 @@
 //! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
 //! - [`quality`]: portrait and fingerprint quality decisions.
 //! - [`profiles`]: TOML hardware, chip, document and station profiles.
+//! - [`synth`]: seeded synthetic fingerprints (SFinGe method) for tests and the scanner
+//!   simulator.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -32,6 +34,7 @@ pub mod pki;
 pub mod profiles;
 pub mod quality;
 pub mod secret;
+pub mod synth;
 pub mod tlv;
 
 pub use error::{Error, Result};

@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+pub mod finger;
+
 /// The outcome of one check or of a whole assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

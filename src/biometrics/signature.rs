@@ -80,7 +80,11 @@ pub fn prepare(
         }
     }
     let total = u64::from(input.width()) * u64::from(input.height());
-    let fraction = if total == 0 { 0.0 } else { ink as f64 / total as f64 };
+    let fraction = if total == 0 {
+        0.0
+    } else {
+        ink as f64 / total as f64
+    };
     if ink == 0 || fraction < MIN_INK_FRACTION {
         return Err(SignatureError::Blank(fraction * 100.0));
     }
@@ -123,7 +127,12 @@ pub fn prepare(
 fn encode_jpeg(img: &GrayImage, quality: u8) -> Result<Vec<u8>, SignatureError> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::L8,
+        )
         .map_err(|e| SignatureError::Encode(e.to_string()))?;
     Ok(out)
 }
@@ -144,7 +153,11 @@ fn otsu(img: &GrayImage) -> u8 {
         }
     }
     let total: u64 = hist.iter().sum();
-    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
     let (mut w0, mut sum0, mut best, mut best_t) = (0f64, 0f64, -1f64, 127u8);
     for (t, &c) in hist.iter().enumerate() {
         w0 += c as f64;
@@ -191,16 +204,29 @@ mod tests {
         let dark = s.image.pixels().filter(|p| p.0[0] < 64).count();
         assert!(dark > 500, "ink survives: {dark}");
         // The ink spans (nearly) the whole width after cropping and scaling.
-        let cols: Vec<u32> = (0..400).filter(|&x| (0..150).any(|y| s.image.get_pixel(x, y).0[0] < 128)).collect();
+        let cols: Vec<u32> = (0..400)
+            .filter(|&x| (0..150).any(|y| s.image.get_pixel(x, y).0[0] < 128))
+            .collect();
         assert!(cols.first().copied().unwrap() < 30 && cols.last().copied().unwrap() > 370);
     }
 
     #[test]
     fn refuses_blank_and_impossible_budgets() {
         let blank = GrayImage::from_pixel(400, 150, Luma([250]));
-        assert!(matches!(prepare(&blank, 400, 150, 6000), Err(SignatureError::Blank(_))));
-        let speck = GrayImage::from_fn(400, 150, |x, y| Luma([if x == 5 && y == 5 { 0 } else { 250 }]));
-        assert!(matches!(prepare(&speck, 400, 150, 6000), Err(SignatureError::Blank(_))));
-        assert!(matches!(prepare(&stroke(600, 300, 200, 60), 400, 150, 200), Err(SignatureError::Budget(200))));
+        assert!(matches!(
+            prepare(&blank, 400, 150, 6000),
+            Err(SignatureError::Blank(_))
+        ));
+        let speck = GrayImage::from_fn(400, 150, |x, y| {
+            Luma([if x == 5 && y == 5 { 0 } else { 250 }])
+        });
+        assert!(matches!(
+            prepare(&speck, 400, 150, 6000),
+            Err(SignatureError::Blank(_))
+        ));
+        assert!(matches!(
+            prepare(&stroke(600, 300, 200, 60), 400, 150, 200),
+            Err(SignatureError::Budget(200))
+        ));
     }
 }

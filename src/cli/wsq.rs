@@ -1,4 +1,4 @@
-//! `permitkit wsq`: compress grey fingerprint images to WSQ, decompress and inspect WSQ files
+//! `permitkit finger encode|decode|info`: compress grey fingerprint images to WSQ, decompress and inspect WSQ files
 //! (FBI IAFIS-IC-0110; see `permitkit::biometrics::wsq`).
 
 use std::{path::PathBuf, process::ExitCode};
@@ -15,6 +15,7 @@ pub(crate) enum WsqCommand {
         /// Input image.
         input: PathBuf,
         /// Output WSQ file.
+        #[arg(long = "out")]
         output: PathBuf,
         /// Target bit rate in bits per pixel (0.75 FBI setting, 2.25 for about 5:1).
         #[arg(long, default_value_t = 0.75)]
@@ -31,6 +32,7 @@ pub(crate) enum WsqCommand {
         /// Input WSQ file.
         input: PathBuf,
         /// Output image.
+        #[arg(long = "out")]
         output: PathBuf,
     },
     /// Print the frame size, resolution, comments and block structure of a WSQ file.
