@@ -27,10 +27,7 @@ use std::{
 
 use permitkit::{
     biometrics::FingerPosition,
-    devices::{
-        CaptureError,
-        scanner::{FingerprintScanner, open},
-    },
+    devices::{CaptureError, scanner::open},
     quality::finger::assess,
     synth::{Condition, FingerprintSpec, generate},
 };
@@ -132,9 +129,9 @@ fn captures_a_synthetic_print_through_libfprint_virtual_image() {
     stop.store(true, Ordering::SeqCst);
     match refused {
         Err(CaptureError::Device { message, .. }) => {
+            eprintln!("libfprint refused the empty image: {message}");
             assert!(!message.is_empty());
         }
-        Err(CaptureError::Timeout { .. }) => {}
         other => panic!("expected libfprint to refuse an empty image, got {other:?}"),
     }
 }
