@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod capture;
 mod finger;
 mod lds;
+mod lds_build;
 mod mrz;
 mod pki;
 mod wsq;
