@@ -4,6 +4,10 @@
 //!
 //! Only this module, the vpcd bridge and the CLI do I/O.
 
+pub mod camera;
+#[cfg(feature = "camera")]
+pub mod camera_nokhwa;
 pub mod info;
+pub mod still;
 
 pub use info::{CaptureError, DeviceInfo};

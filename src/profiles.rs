@@ -7,6 +7,9 @@
 //! own file under `profiles/`; data names code (a chip profile names a personalization dialect
 //! enum, never a script).
 
+pub mod camera;
+pub mod quality;
+
 use std::fmt;
 
 use serde::de::DeserializeOwned;
