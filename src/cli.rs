@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod capture;
+mod photo;
+
 /// Enrollment and chip personalization for biometric residence permits.
 #[derive(Debug, Parser)]
 #[command(name = "permitkit", version, about)]
@@ -19,14 +22,21 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Portrait quality check and DG2 preparation.
+    Photo(photo::PhotoArgs),
+    /// Capture from a camera or scanner.
+    Capture(capture::CaptureArgs),
+}
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
-#[allow(unreachable_code, unused_variables)] // until the first command group lands
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let outcome: anyhow::Result<ExitCode> = match cli.command {};
+    let outcome: anyhow::Result<ExitCode> = match cli.command {
+        Command::Photo(args) => photo::run(args),
+        Command::Capture(args) => capture::run(args),
+    };
     match outcome {
         Ok(code) => code,
         Err(e) => {

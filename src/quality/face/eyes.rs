@@ -24,8 +24,8 @@ const REFINE_MAX_FACE: f32 = 480.0;
 
 /// Eye windows relative to the face box (fractions of its width and height), measured on the
 /// SeetaFace boxes of the portraits in `testdata/images`.
-const WINDOW_X: (f32, f32) = (0.13, 0.5);
-const WINDOW_Y: (f32, f32) = (0.18, 0.52);
+const WINDOW_X: (f32, f32) = (0.12, 0.48);
+const WINDOW_Y: (f32, f32) = (0.24, 0.52);
 
 /// A point in image pixels (x to the right, y down).
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
