@@ -13,7 +13,7 @@ pub type Entry = fn(&[u8]);
 
 /// Every fuzz target: its name (the file stem under `fuzz/fuzz_targets/` and the corpus folder
 /// under `testdata/fuzz-corpus/`) and its entry function.
-pub const TARGETS: &[(&str, Entry)] = &[("tlv", tlv), ("apdu", apdu)];
+pub const TARGETS: &[(&str, Entry)] = &[("tlv", tlv), ("apdu", apdu), ("face_image", face_image)];
 
 /// BER-TLV: read every object and descend into every constructed one.
 pub fn tlv(data: &[u8]) {
@@ -35,4 +35,26 @@ pub fn apdu(data: &[u8]) {
         assert!(again.is_ok_and(|a| a == cmd), "command APDU round trip");
     }
     let _ = apdu::ResponseApdu::parse(data);
+}
+
+/// Portrait images: decode under small limits, then run the whole quality assessment and, when
+/// it passes, the crop and JPEG budget search. Nothing may panic whatever the pixels are.
+pub fn face_image(data: &[u8]) {
+    use crate::quality::face::{FaceAssessor, ImageLimits, PortraitRequest, decode};
+    let limits = ImageLimits {
+        max_side: 512,
+        max_alloc: 16 << 20,
+    };
+    let Ok(image) = decode(data, limits) else {
+        return;
+    };
+    let Ok(profile) = crate::profiles::quality::QualityProfile::builtin_default() else {
+        return;
+    };
+    let Ok(mut gate) = FaceAssessor::new(profile) else {
+        return;
+    };
+    let report = gate.assess(&image).report;
+    assert!(!report.checks.is_empty(), "every assessment reports");
+    let _ = gate.prepare(&image, &PortraitRequest::default());
 }

@@ -476,9 +476,12 @@ mod tests {
         );
         let e = parse::<QualityProfile>("icao-portrait.toml", &text).unwrap_err();
         assert_eq!(e.field, "checks.inter-eye-distance.warn_below", "{e}");
-        let text = BUILTIN[0]
-            .1
-            .replacen("source = \"ISO/IEC 19794-5", "source = \" ", 1);
-        assert!(parse::<QualityProfile>("icao-portrait.toml", &text).is_err());
+        let text = BUILTIN[0].1.replacen(
+            "source = \"ISO/IEC 39794-5 Annex D / ICAO portrait quality guidance: IED >= 90 px minimum, >= 120 px recommended\"",
+            "source = \" \"",
+            1,
+        );
+        let e = parse::<QualityProfile>("icao-portrait.toml", &text).unwrap_err();
+        assert_eq!(e.field, "checks.inter-eye-distance.source", "{e}");
     }
 }

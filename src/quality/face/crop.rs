@@ -14,7 +14,7 @@ use image::{RgbImage, imageops};
 use super::FaceImageType;
 use super::eyes::Point;
 use super::geometry::Geometry;
-use super::raster::{Plane, floor_i, round_u, to_u8, u32_of};
+use super::raster::{floor_i, rgb_bilinear, round_u, to_u8, u32_of};
 
 /// A cropped portrait with its eye centres in output pixels.
 #[derive(Clone)]
@@ -115,11 +115,6 @@ fn token_frontal(image: &RgbImage, g: &Geometry, out_ied: f32, min_width: u32) -
     let (ir, ii) = (ar / an, -ai / an);
     let scale_in = an.sqrt().recip();
     let n = round_u(scale_in.ceil()).clamp(1, 4);
-    let planes = [
-        Plane::channel(image, 0),
-        Plane::channel(image, 1),
-        Plane::channel(image, 2),
-    ];
     let mut out = RgbImage::new(w, h);
     let inv = 1.0 / (n * n) as f32;
     for (ox, oy, px) in out.enumerate_pixels_mut() {
@@ -130,8 +125,8 @@ fn token_frontal(image: &RgbImage, g: &Geometry, out_ied: f32, min_width: u32) -
                 let qy = oy as f32 + (j as f32 + 0.5) / n as f32 - 0.5 - right_out.y;
                 let x = qx * ir - qy * ii + g.eyes.right.x;
                 let y = qx * ii + qy * ir + g.eyes.right.y;
-                for (a, p) in acc.iter_mut().zip(&planes) {
-                    *a += p.bilinear(x, y);
+                for (a, v) in acc.iter_mut().zip(rgb_bilinear(image, x, y)) {
+                    *a += v;
                 }
             }
         }

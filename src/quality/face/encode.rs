@@ -26,37 +26,50 @@ pub fn jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, FaceError> {
     Ok(buf)
 }
 
-/// The highest quality in `[min_q, MAX_QUALITY]` whose JPEG fits `max_bytes`, with its bytes;
+/// A high quality in `[min_q, MAX_QUALITY]` (within [`STEP`] of the highest) whose JPEG fits
+/// `max_bytes`, with its bytes;
 /// `Err(smallest size)` when none fits.
 pub fn fit(
     image: &RgbImage,
     max_bytes: usize,
     min_q: u8,
 ) -> Result<Result<(u8, Vec<u8>), usize>, FaceError> {
-    let top = jpeg(image, MAX_QUALITY)?;
-    if top.len() <= max_bytes {
-        return Ok(Ok((MAX_QUALITY, top)));
-    }
-    let bottom = jpeg(image, min_q)?;
-    if bottom.len() > max_bytes {
-        return Ok(Err(bottom.len()));
-    }
-    let (mut lo, mut hi, mut best) = (min_q, MAX_QUALITY, bottom);
-    let mut best_q = min_q;
-    // Invariant: lo fits, hi does not.
-    while hi - lo > 1 {
+    let min_q = min_q.clamp(1, MAX_QUALITY);
+    // Probe a typical DG2 quality first; its result halves the range before bisection.
+    let probe_q = PROBE_QUALITY.clamp(min_q, MAX_QUALITY);
+    let probe = jpeg(image, probe_q)?;
+    let (mut lo, mut hi, mut best) = if probe.len() <= max_bytes {
+        let top = jpeg(image, MAX_QUALITY)?;
+        if top.len() <= max_bytes {
+            return Ok(Ok((MAX_QUALITY, top)));
+        }
+        (probe_q, MAX_QUALITY, (probe_q, probe))
+    } else {
+        let bottom = jpeg(image, min_q)?;
+        if bottom.len() > max_bytes {
+            return Ok(Err(bottom.len()));
+        }
+        (min_q, probe_q, (min_q, bottom))
+    };
+    // Invariant: lo fits, hi does not. Stop within STEP quality points of the optimum.
+    while hi - lo > STEP {
         let mid = lo + (hi - lo) / 2;
         let bytes = jpeg(image, mid)?;
         if bytes.len() <= max_bytes {
             lo = mid;
-            best_q = mid;
-            best = bytes;
+            best = (mid, bytes);
         } else {
             hi = mid;
         }
     }
-    Ok(Ok((best_q, best)))
+    Ok(Ok(best))
 }
+
+/// First quality tried.
+const PROBE_QUALITY: u8 = 80;
+
+/// The search stops when the best fitting quality is known to within this many points.
+const STEP: u8 = 2;
 
 /// Crops, then encodes within the budget; see the module doc.
 pub fn to_budget(

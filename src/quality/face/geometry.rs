@@ -261,7 +261,8 @@ mod tests {
             left: Point { x: 220.0, y: 100.0 },
         };
         let g = measure(eyes, &face_at(150.0, 120.0, 250.0), &profile());
-        assert!(g.yaw_degrees > 15.0, "{}", g.yaw_degrees);
+        // d/IED = 0.2, R = 1.2 IED: θ = atan(2 · tan(asin(0.5/1.2)) · 0.2) = 10.4°.
+        assert!((g.yaw_degrees - 10.4).abs() < 0.2, "{}", g.yaw_degrees);
     }
 
     #[test]

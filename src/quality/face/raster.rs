@@ -263,6 +263,30 @@ pub fn u32_of(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
+/// Bilinear sample of an RGB image at a sub-pixel position, edges repeated.
+#[inline]
+pub fn rgb_bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
+    let (w, h) = (image.width(), image.height());
+    if w == 0 || h == 0 {
+        return [0.0; 3];
+    }
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (round_u(x.floor()), round_u(y.floor()));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let x0 = u32_of(x0).min(w - 1);
+    let y0 = u32_of(y0).min(h - 1);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let px = |x: u32, y: u32| image.get_pixel_checked(x, y).map_or([0; 3], |p| p.0);
+    let (a, b, c, d) = (px(x0, y0), px(x1, y0), px(x0, y1), px(x1, y1));
+    let mut out = [0.0f32; 3];
+    for (i, o) in out.iter_mut().enumerate() {
+        let g = |p: [u8; 3]| f32::from(p.get(i).copied().unwrap_or(0));
+        *o = (g(a) * (1.0 - fx) + g(b) * fx) * (1.0 - fy) + (g(c) * (1.0 - fx) + g(d) * fx) * fy;
+    }
+    out
+}
+
 /// Mean and population standard deviation.
 pub fn mean_std(values: impl Iterator<Item = f32>) -> (f32, f32) {
     let (mut n, mut s, mut s2) = (0.0f64, 0.0f64, 0.0f64);

@@ -6,7 +6,7 @@
 use image::RgbImage;
 
 use super::geometry::Geometry;
-use super::raster::{Plane, round_u};
+use super::raster::{Plane, rgb_bilinear, round_u};
 
 /// The patch is sampled at this inter-eye distance (or the input's, if smaller: never upsampled).
 pub const NORMALISED_IED: f32 = 96.0;
@@ -40,11 +40,6 @@ impl FaceRegion {
         let (s, c) = g.roll_degrees.to_radians().sin_cos();
         // Supersample when shrinking so that the patch is not aliased.
         let n = round_u(step.ceil()).clamp(1, 4);
-        let planes = [
-            Plane::channel(image, 0),
-            Plane::channel(image, 1),
-            Plane::channel(image, 2),
-        ];
         let mut rgb = [
             Plane::filled(w, h, 0.0),
             Plane::filled(w, h, 0.0),
@@ -61,8 +56,8 @@ impl FaceRegion {
                         let (du, dv) = (u * g.ied, v * g.ied);
                         let x = g.mid.x + du * c - dv * s;
                         let y = g.mid.y + du * s + dv * c;
-                        for (a, p) in acc.iter_mut().zip(&planes) {
-                            *a += p.bilinear(x, y);
+                        for (a, v) in acc.iter_mut().zip(rgb_bilinear(image, x, y)) {
+                            *a += v;
                         }
                     }
                 }
