@@ -9,12 +9,23 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::{Rgb, RgbImage, imageops};
 use permitkit::profiles::quality::QualityProfile;
-use permitkit::quality::face::{FaceAssessor, FaceImageType, ImageLimits, PortraitRequest, decode, encode};
+use permitkit::quality::face::{
+    FaceAssessor, FaceImageType, ImageLimits, PortraitRequest, decode, encode,
+};
 
 fn frame(width: u32, height: u32, portrait_side: u32) -> RgbImage {
-    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/images/astronaut.png")).unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/images/astronaut.png"
+    ))
+    .unwrap();
     let a = decode(&bytes, ImageLimits::default()).unwrap();
-    let a = imageops::resize(&a, portrait_side, portrait_side, imageops::FilterType::Lanczos3);
+    let a = imageops::resize(
+        &a,
+        portrait_side,
+        portrait_side,
+        imageops::FilterType::Lanczos3,
+    );
     let mut f = RgbImage::from_pixel(width, height, Rgb([200, 200, 205]));
     let x = i64::from((width - portrait_side.min(width)) / 2);
     imageops::replace(&mut f, &a, x, 0);
@@ -25,10 +36,20 @@ fn bench(c: &mut Criterion) {
     let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
     let still = frame(1920, 1080, 1080);
     let preview = frame(640, 480, 480);
-    assert!(gate.assess(&still).subject.is_some(), "the benchmark still has a face");
-    assert!(gate.assess(&preview).subject.is_some(), "the benchmark preview has a face");
-    c.bench_function("assess 1920x1080 still", |b| b.iter(|| gate.assess(black_box(&still))));
-    c.bench_function("assess 640x480 preview", |b| b.iter(|| gate.assess(black_box(&preview))));
+    assert!(
+        gate.assess(&still).subject.is_some(),
+        "the benchmark still has a face"
+    );
+    assert!(
+        gate.assess(&preview).subject.is_some(),
+        "the benchmark preview has a face"
+    );
+    c.bench_function("assess 1920x1080 still", |b| {
+        b.iter(|| gate.assess(black_box(&still)))
+    });
+    c.bench_function("assess 640x480 preview", |b| {
+        b.iter(|| gate.assess(black_box(&preview)))
+    });
     let s = gate.assess(&still).subject.unwrap();
     let profile = gate.profile().clone();
     let report = gate.assess(&still).report;

@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use permitkit::devices::camera;
 use permitkit::profiles::camera::CameraProfile;
 use permitkit::quality::Verdict;
+use permitkit::quality::face::raster::{round_u, u32_of};
 use permitkit::quality::face::{FaceAssessor, FaceImageType, PortraitRequest};
 
 use super::photo::{Common, load_profile};
@@ -80,7 +81,11 @@ fn capture_photo(args: PhotoCapture) -> anyhow::Result<ExitCode> {
             anyhow::bail!(
                 "no acceptable portrait within {:.0} s (last problem: {}); nothing was captured",
                 timeout.as_secs_f64(),
-                if last_hint.is_empty() { "none seen" } else { &last_hint }
+                if last_hint.is_empty() {
+                    "none seen"
+                } else {
+                    &last_hint
+                }
             );
         }
         let frame = cam.capture()?;
@@ -89,8 +94,8 @@ fn capture_photo(args: PhotoCapture) -> anyhow::Result<ExitCode> {
         let preview = if scale < 1.0 {
             image::imageops::resize(
                 &frame.image,
-                ((w as f32 * scale).round() as u32).max(1),
-                ((h as f32 * scale).round() as u32).max(1),
+                u32_of(round_u(w as f32 * scale)).max(1),
+                u32_of(round_u(h as f32 * scale)).max(1),
                 image::imageops::FilterType::Triangle,
             )
         } else {
@@ -146,7 +151,10 @@ fn capture_photo(args: PhotoCapture) -> anyhow::Result<ExitCode> {
             continue;
         }
         streak += 1;
-        eprintln!("frame {}: good ({streak}/{})", frame.sequence, rules.stable_frames);
+        eprintln!(
+            "frame {}: good ({streak}/{})",
+            frame.sequence, rules.stable_frames
+        );
         if streak < rules.stable_frames {
             continue;
         }

@@ -70,8 +70,8 @@ pub(crate) struct Common {
 pub(crate) fn load_profile(path: Option<&Path>) -> anyhow::Result<QualityProfile> {
     match path {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             Ok(permitkit::profiles::parse(&p.display().to_string(), &text)?)
         }
         None => Ok(QualityProfile::builtin_default()?),
@@ -104,7 +104,12 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
             } else {
                 println!("{}: {}", image.display(), report.verdict);
                 for c in &report.checks {
-                    println!("  {:<19} {:<4}  {}", c.id.as_str(), c.verdict.as_str(), c.message);
+                    println!(
+                        "  {:<19} {:<4}  {}",
+                        c.id.as_str(),
+                        c.verdict.as_str(),
+                        c.message
+                    );
                 }
             }
             if let Some(out) = annotated {
@@ -137,7 +142,12 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
                 Err(FaceError::Rejected(r)) => {
                     eprintln!("{}: rejected", image.display());
                     for c in r.problems() {
-                        eprintln!("  {:<19} {:<4}  {}", c.id.as_str(), c.verdict.as_str(), c.message);
+                        eprintln!(
+                            "  {:<19} {:<4}  {}",
+                            c.id.as_str(),
+                            c.verdict.as_str(),
+                            c.message
+                        );
                     }
                     return Ok(ExitCode::from(2));
                 }
@@ -160,7 +170,12 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
                 p.right_eye.y
             );
             for c in accepted.report().problems() {
-                println!("  {:<19} {:<4}  {}", c.id.as_str(), c.verdict.as_str(), c.message);
+                println!(
+                    "  {:<19} {:<4}  {}",
+                    c.id.as_str(),
+                    c.verdict.as_str(),
+                    c.message
+                );
             }
             if let Some(path) = report {
                 let json = serde_json::json!({

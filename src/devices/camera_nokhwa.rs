@@ -56,7 +56,10 @@ pub fn list() -> Result<Vec<DeviceInfo>, CaptureError> {
                 .find(|(_, n)| *n == index)
                 .map(|(name, _)| name.clone());
             DeviceInfo {
-                selector: format!("v4l:{}", stable.clone().unwrap_or_else(|| index.to_string())),
+                selector: format!(
+                    "v4l:{}",
+                    stable.clone().unwrap_or_else(|| index.to_string())
+                ),
                 name: c.human_name(),
                 backend: "v4l2".into(),
                 usb_id: usb_id(index),
@@ -74,7 +77,10 @@ fn stable_names() -> Vec<(String, u32)> {
     dir.filter_map(|e| {
         let e = e.ok()?;
         let target = std::fs::canonicalize(e.path()).ok()?;
-        Some((e.file_name().to_string_lossy().into_owned(), video_index(&target)?))
+        Some((
+            e.file_name().to_string_lossy().into_owned(),
+            video_index(&target)?,
+        ))
     })
     .collect()
 }
@@ -156,11 +162,9 @@ impl NokhwaCamera {
                 device: selector.clone(),
                 message: e.to_string(),
             })?;
-        let name = ready_rx
-            .recv()
-            .map_err(|_| CaptureError::Disconnected {
-                device: selector.clone(),
-            })??;
+        let name = ready_rx.recv().map_err(|_| CaptureError::Disconnected {
+            device: selector.clone(),
+        })??;
         Ok(Self {
             info: DeviceInfo {
                 selector,
@@ -251,9 +255,7 @@ fn run(
         let frame = cam
             .frame()
             .map_err(|e| err(e.to_string()))
-            .and_then(|buf| {
-                to_rgb(&buf, &device).map(|image| Frame { image, sequence })
-            });
+            .and_then(|buf| to_rgb(&buf, &device).map(|image| Frame { image, sequence }));
         sequence += 1;
         if frames.send(frame).is_err() {
             break;
@@ -268,7 +270,9 @@ fn lock_controls(cam: &mut nokhwa::Camera, p: &CameraProfile, device: &str) {
             KnownCameraControl::Other(u128::from(id)),
             ControlValueSetter::Integer(value),
         ) {
-            tracing::warn!("{device}: cannot set {what}: {e}; the device keeps its automatic control");
+            tracing::warn!(
+                "{device}: cannot set {what}: {e}; the device keeps its automatic control"
+            );
         }
     };
     let c = &p.controls;
@@ -281,7 +285,11 @@ fn lock_controls(cam: &mut nokhwa::Camera, p: &CameraProfile, device: &str) {
     if c.lock_white_balance {
         set(V4L2_CID_AUTO_WHITE_BALANCE, 0, "fixed white balance");
         if let Some(k) = c.white_balance_kelvin {
-            set(V4L2_CID_WHITE_BALANCE_TEMPERATURE, k, "white-balance temperature");
+            set(
+                V4L2_CID_WHITE_BALANCE_TEMPERATURE,
+                k,
+                "white-balance temperature",
+            );
         }
     }
 }
@@ -345,7 +353,10 @@ mod tests {
     fn yuyv_grey_and_short_buffers() {
         // Y = 126 (mid grey), U = V = 128 → about 128 grey.
         let img = yuyv_to_rgb(&[126, 128, 126, 128], 2, 1).unwrap();
-        assert!(img.pixels().all(|p| p.0.iter().all(|c| (*c as i32 - 128).abs() <= 1)));
+        assert!(
+            img.pixels()
+                .all(|p| p.0.iter().all(|c| (*c as i32 - 128).abs() <= 1))
+        );
         assert!(yuyv_to_rgb(&[1, 2, 3], 2, 1).is_none());
     }
 

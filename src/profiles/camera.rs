@@ -136,14 +136,15 @@ impl Profile for CameraProfile {
             out.push(FieldProblem::new("mode.fps", "must be between 1 and 120"));
         }
         let c = &self.controls;
-        if c.exposure_time_100us.is_some_and(|e| !(1..=10_000).contains(&e)) {
+        if c.exposure_time_100us
+            .is_some_and(|e| !(1..=10_000).contains(&e))
+        {
             out.push(FieldProblem::new(
                 "controls.exposure_time_100us",
                 "must be between 1 and 10000 (0.1 ms to 1 s)",
             ));
         }
-        if c
-            .white_balance_kelvin
+        if c.white_balance_kelvin
             .is_some_and(|k| !(2000..=10_000).contains(&k))
         {
             out.push(FieldProblem::new(
@@ -158,7 +159,10 @@ impl Profile for CameraProfile {
             ));
         }
         if self.sources.iter().all(|s| s.trim().is_empty()) {
-            out.push(FieldProblem::new("sources", "name where the values come from"));
+            out.push(FieldProblem::new(
+                "sources",
+                "name where the values come from",
+            ));
         }
         out
     }
@@ -178,7 +182,10 @@ mod tests {
             .join(CameraProfile::KIND);
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            assert!(BUILTIN.iter().any(|(n, _)| *n == name), "{name} not built in");
+            assert!(
+                BUILTIN.iter().any(|(n, _)| *n == name),
+                "{name} not built in"
+            );
         }
     }
 

@@ -121,7 +121,10 @@ impl Limit {
         }
         for (name, b) in bounds {
             if b.is_some_and(|b| !b.is_finite()) {
-                out.push(FieldProblem::new(format!("{field}.{name}"), "must be finite"));
+                out.push(FieldProblem::new(
+                    format!("{field}.{name}"),
+                    "must be finite",
+                ));
             }
         }
         let present: Vec<(&str, f64)> = bounds
@@ -469,11 +472,9 @@ mod tests {
 
     #[test]
     fn unordered_or_unsourced_limits_are_rejected() {
-        let text = BUILTIN[0].1.replacen(
-            "fail_below = 90.0",
-            "fail_below = 130.0",
-            1,
-        );
+        let text = BUILTIN[0]
+            .1
+            .replacen("fail_below = 90.0", "fail_below = 130.0", 1);
         let e = parse::<QualityProfile>("icao-portrait.toml", &text).unwrap_err();
         assert_eq!(e.field, "checks.inter-eye-distance.warn_below", "{e}");
         let text = BUILTIN[0].1.replacen(

@@ -27,12 +27,21 @@ pub fn annotate(image: &RgbImage, assessment: &Assessment) -> RgbImage {
     ))
     .chain(report.checks.iter().map(|c| {
         (
-            format!("{} {} {}", c.id.as_str(), c.verdict.as_str(), short(c.value)),
+            format!(
+                "{} {} {}",
+                c.id.as_str(),
+                c.verdict.as_str(),
+                short(c.value)
+            ),
             colour_of(c.verdict),
         )
     }))
     .collect();
-    let longest = lines.iter().map(|(s, _)| s.chars().count()).max().unwrap_or(0);
+    let longest = lines
+        .iter()
+        .map(|(s, _)| s.chars().count())
+        .max()
+        .unwrap_or(0);
     let panel_w = (longest * 6 + 4) * scale;
     let w = image.width() + u32_of(panel_w);
     let h = image.height().max(u32_of((lines.len() + 1) * line_h));
@@ -56,11 +65,25 @@ pub fn annotate(image: &RgbImage, assessment: &Assessment) -> RgbImage {
         hline(&mut out, x0, x1, g.crown_y, CYAN, 1);
         hline(&mut out, x0, x1, g.chin_y, CYAN, 1);
         vline(&mut out, g.mid.x, r.y, r.bottom(), CYAN, 1);
-        line(&mut out, g.eyes.right.x, g.eyes.right.y, g.eyes.left.x, g.eyes.left.y, GREEN);
+        line(
+            &mut out,
+            g.eyes.right.x,
+            g.eyes.right.y,
+            g.eyes.left.x,
+            g.eyes.left.y,
+            GREEN,
+        );
     }
     let x0 = image.width() as usize + 2 * scale;
     for (i, (text, colour)) in lines.iter().enumerate() {
-        text_at(&mut out, x0, (i + 1) * line_h - 7 * scale, text, *colour, scale);
+        text_at(
+            &mut out,
+            x0,
+            (i + 1) * line_h - 7 * scale,
+            text,
+            *colour,
+            scale,
+        );
     }
     out
 }

@@ -29,8 +29,18 @@ pub fn measure(luma: &Plane, g: &Geometry) -> Option<(f64, f64)> {
         g.mid.x + 1.6 * ied,
         g.crown_y - 0.25 * ied,
     );
-    let left = (g.mid.x - half - 0.9 * ied, g.crown_y + 0.2 * ied, g.mid.x - half, g.mid.y);
-    let right = (g.mid.x + half, g.crown_y + 0.2 * ied, g.mid.x + half + 0.9 * ied, g.mid.y);
+    let left = (
+        g.mid.x - half - 0.9 * ied,
+        g.crown_y + 0.2 * ied,
+        g.mid.x - half,
+        g.mid.y,
+    );
+    let right = (
+        g.mid.x + half,
+        g.crown_y + 0.2 * ied,
+        g.mid.x + half + 0.9 * ied,
+        g.mid.y,
+    );
     let mut steps = Vec::new();
     let mut values = Vec::new();
     for (x0, y0, x1, y1) in [top, left, right] {

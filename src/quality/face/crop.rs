@@ -94,7 +94,10 @@ pub fn token_eyes(w: u32) -> (Point, Point) {
     let w = w as f32;
     let y = 0.6 * w;
     (
-        Point { x: 0.625 * w - 1.0, y },
+        Point {
+            x: 0.625 * w - 1.0,
+            y,
+        },
         Point { x: 0.375 * w, y },
     )
 }
@@ -104,7 +107,10 @@ fn token_frontal(image: &RgbImage, g: &Geometry, out_ied: f32, min_width: u32) -
     let h = u32_of(round_u(w as f32 / 0.75));
     let (left_out, right_out) = token_eyes(w);
     // Similarity p_out = a·p_in + b in complex form, solved from the two eye correspondences.
-    let (din_x, din_y) = (g.eyes.left.x - g.eyes.right.x, g.eyes.left.y - g.eyes.right.y);
+    let (din_x, din_y) = (
+        g.eyes.left.x - g.eyes.right.x,
+        g.eyes.left.y - g.eyes.right.y,
+    );
     let (dout_x, dout_y) = (left_out.x - right_out.x, left_out.y - right_out.y);
     let den = (din_x * din_x + din_y * din_y).max(1e-6);
     // a = dout / din
@@ -130,7 +136,11 @@ fn token_frontal(image: &RgbImage, g: &Geometry, out_ied: f32, min_width: u32) -
                 }
             }
         }
-        px.0 = [to_u8(acc[0] * inv), to_u8(acc[1] * inv), to_u8(acc[2] * inv)];
+        px.0 = [
+            to_u8(acc[0] * inv),
+            to_u8(acc[1] * inv),
+            to_u8(acc[2] * inv),
+        ];
     }
     Cropped {
         image: out,

@@ -147,7 +147,9 @@ impl FaceDetector {
 pub fn min_face_for(width: usize, height: usize, fraction: f64, floor_px: u32) -> f32 {
     let short = width.min(height) as f32;
     let by_fraction = short * super::raster::f32_of(fraction);
-    by_fraction.max(floor_px as f32).max(round_u(WINDOW / 2.0) as f32)
+    by_fraction
+        .max(floor_px as f32)
+        .max(round_u(WINDOW / 2.0) as f32)
 }
 
 #[cfg(test)]

@@ -81,11 +81,7 @@ pub fn to_budget(
     quality_report: FaceReport,
 ) -> Result<PreparedPortrait, FaceError> {
     let floor_ied = match image_type {
-        FaceImageType::FullFrontal => profile
-            .checks
-            .inter_eye_distance
-            .fail_below
-            .unwrap_or(60.0),
+        FaceImageType::FullFrontal => profile.checks.inter_eye_distance.fail_below.unwrap_or(60.0),
         FaceImageType::TokenFrontal => f64::from(profile.crop.token_min_width) / 4.0,
     };
     let floor_ied = super::raster::f32_of(floor_ied).min(g.ied);

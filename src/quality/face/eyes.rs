@@ -106,11 +106,7 @@ fn locate_in(luma: &Plane, (x, y, w, h): (f32, f32, f32, f32), face_w: f32) -> P
 
 /// The Timm–Barth objective maximised over candidate centres in `xs × ys` of `p`, with
 /// sub-pixel refinement (objective-weighted mean of the 3×3 neighbourhood of the maximum).
-fn best_centre(
-    p: &Plane,
-    xs: std::ops::Range<usize>,
-    ys: std::ops::Range<usize>,
-) -> (f32, f32) {
+fn best_centre(p: &Plane, xs: std::ops::Range<usize>, ys: std::ops::Range<usize>) -> (f32, f32) {
     let (w, h) = (p.width(), p.height());
     // Gradients (central differences) and the magnitude threshold mean + 0.3·σ.
     let mut grads: Vec<(f32, f32, f32, f32)> = Vec::with_capacity(w * h);
@@ -223,6 +219,9 @@ mod tests {
     fn refinement_is_accurate_at_full_resolution() {
         let p = synthetic_eye(400, 300, 131.0, 142.0, 14.0);
         let c = locate_in(&p, (60.0, 80.0, 160.0, 120.0), 300.0);
-        assert!((c.x - 131.0).abs() < 1.0 && (c.y - 142.0).abs() < 1.0, "{c:?}");
+        assert!(
+            (c.x - 131.0).abs() < 1.0 && (c.y - 142.0).abs() < 1.0,
+            "{c:?}"
+        );
     }
 }

@@ -86,7 +86,9 @@ pub fn exposure(region: &FaceRegion, profile: &QualityProfile) -> Check {
             0 => "face too bright: reduce the light or the camera exposure",
             1 => "flat, low-contrast face: use more directional light, check the exposure",
             2 => "parts of the face are black: add light or raise the exposure",
-            _ => "parts of the face are burnt out: reduce the light or the exposure, avoid flash glare",
+            _ => {
+                "parts of the face are burnt out: reduce the light or the exposure, avoid flash glare"
+            }
         };
         format!("{advice} ({summary})")
     };

@@ -19,7 +19,8 @@ pub fn measure(region: &FaceRegion) -> f64 {
     let mut n = 0.0f64;
     for &(x, y, _) in &region.mask {
         let (x, y) = (x as isize, y as isize);
-        let lap = 4.0 * p.at(x, y) - p.at(x - 1, y) - p.at(x + 1, y) - p.at(x, y - 1) - p.at(x, y + 1);
+        let lap =
+            4.0 * p.at(x, y) - p.at(x - 1, y) - p.at(x + 1, y) - p.at(x, y - 1) - p.at(x, y + 1);
         sum += f64::from(lap.abs());
         n += 1.0;
     }
