@@ -12,6 +12,7 @@ mod finger;
 mod lds;
 mod lds_build;
 mod mrz;
+mod photo;
 mod pki;
 mod wsq;
 
@@ -39,9 +40,11 @@ enum Command {
         #[command(subcommand)]
         command: mrz::MrzCommand,
     },
-    /// Fingerprints: synthetic prints, quality.
+    /// Fingerprints: synthetic prints, quality, WSQ.
     Finger(finger::FingerArgs),
-    /// Capture from a device (fingerprint scanner).
+    /// Portrait quality check and DG2 preparation.
+    Photo(photo::PhotoArgs),
+    /// Capture from a camera or scanner.
     Capture(capture::CaptureArgs),
 }
 
@@ -54,7 +57,8 @@ pub fn run() -> ExitCode {
         Command::Lds(c) => lds::run(c),
         Command::Mrz { command } => mrz::run(command),
         Command::Finger(a) => finger::run(a),
-        Command::Capture(a) => capture::run(a),
+        Command::Photo(args) => photo::run(args),
+        Command::Capture(args) => capture::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -33,6 +33,9 @@ pub enum Error {
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),
+    /// A portrait that cannot be assessed, prepared or encoded.
+    #[error(transparent)]
+    Face(#[from] crate::quality::face::FaceError),
     /// An operating-system random number generator failure.
     #[error("random number generator failed: {0}")]
     Random(String),

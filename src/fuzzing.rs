@@ -32,6 +32,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("mrz", mrz),
     ("wsq_decode", wsq_decode),
     ("finger_quality", finger_quality),
+    ("face_image", face_image),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -197,4 +198,26 @@ pub fn finger_quality(data: &[u8]) {
             "foreground share out of range"
         );
     }
+}
+
+/// Portrait images: decode under small limits, then run the whole quality assessment and, when
+/// it passes, the crop and JPEG budget search. Nothing may panic whatever the pixels are.
+pub fn face_image(data: &[u8]) {
+    use crate::quality::face::{FaceAssessor, ImageLimits, PortraitRequest, decode};
+    let limits = ImageLimits {
+        max_side: 512,
+        max_alloc: 16 << 20,
+    };
+    let Ok(image) = decode(data, limits) else {
+        return;
+    };
+    let Ok(profile) = crate::profiles::quality::QualityProfile::builtin_default() else {
+        return;
+    };
+    let Ok(mut gate) = FaceAssessor::new(profile) else {
+        return;
+    };
+    let report = gate.assess(&image).report;
+    assert!(!report.checks.is_empty(), "every assessment reports");
+    let _ = gate.prepare(&image, &PortraitRequest::default());
 }

@@ -5,6 +5,8 @@
 //! with reasons an operator can act on. Only this module makes [`Accepted`] values, so a sample
 //! that reaches the chip builder has passed its quality gate.
 
+pub mod face;
+
 use serde::Serialize;
 
 pub mod finger;

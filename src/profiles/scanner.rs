@@ -169,28 +169,11 @@ impl Profile for ScannerProfile {
     }
 }
 
-/// Built-in scanner profiles: (file name, contents).
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "digitalpersona-uareu-4500.toml",
-        include_str!("../../hardware-profiles/scanners/digitalpersona-uareu-4500.toml"),
-    ),
-    (
-        "veridicom-5thsense.toml",
-        include_str!("../../hardware-profiles/scanners/veridicom-5thsense.toml"),
-    ),
-    (
-        "simulator.toml",
-        include_str!("../../hardware-profiles/scanners/simulator.toml"),
-    ),
-];
-
 /// Loads the built-in profile `id`.
 pub fn builtin(id: &str) -> Option<Result<ScannerProfile, super::ProfileError>> {
-    BUILTIN
-        .iter()
+    super::builtin::of_kind::<ScannerProfile>()
         .find(|(file, _)| file.strip_suffix(".toml") == Some(id))
-        .map(|(file, text)| super::parse(file, text))
+        .map(|(file, text)| super::parse(&format!("scanners/{file}"), text))
 }
 
 #[cfg(test)]
@@ -198,19 +181,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_file_on_disk_is_built_in_and_loads() {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles/scanners");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".toml"))
-            .collect();
-        on_disk.sort();
-        let mut built_in: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_owned()).collect();
-        built_in.sort();
-        assert_eq!(on_disk, built_in);
-        for (file, text) in BUILTIN {
+    fn built_in_scanners_have_sources_and_500_ppi() {
+        for (file, text) in crate::profiles::builtin::of_kind::<ScannerProfile>() {
             let p: ScannerProfile = super::super::parse(file, text).unwrap();
             assert_eq!(p.ppi, 500, "{file}");
             assert!(!p.sources.is_empty(), "{file}: every value needs a source");
