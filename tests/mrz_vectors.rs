@@ -458,7 +458,7 @@ prop_compose! {
         first in proptest::sample::select(b"ACI".to_vec()),
         state in proptest::sample::select(vec!["UTO", "D", "UKR", "XXA", "GBR", "EUE"]),
         nationality in proptest::sample::select(vec!["UTO", "D<<", "POL", "XXB", "UNO"]),
-        number in proptest::string::string_regex("[A-Z0-9]{1,22}").unwrap(),
+        number in proptest::string::string_regex("[A-Z0-9]([A-Z0-9<]{0,20}[A-Z0-9])?").unwrap(),
         (primary, secondary) in name_strategy(),
         dob in (1900u16..2030, proptest::option::of(1u8..=12), 1u8..=28, any::<bool>()),
         doe in (2031u16..2099, 1u8..=12, 1u8..=31),
@@ -473,7 +473,12 @@ prop_compose! {
         } else {
             String::from_utf8(vec![b'P', second]).unwrap()
         };
-        let mut number = number;
+        // Fillers (VIZ spaces) may stand inside a number, but not after the 9th character of a
+        // long one, where the first filler ends the number.
+        let mut number: String = number
+            .char_indices()
+            .map(|(i, c)| if i >= 9 && c == '<' { '0' } else { c })
+            .collect();
         let mut optional = optional;
         if td1 {
             if number.len() > 9 {
@@ -481,6 +486,7 @@ prop_compose! {
             }
         } else {
             number.truncate(9);
+            number = number.trim_end_matches('<').to_owned();
             optional.truncate(14);
         }
         let optional = optional.trim_end_matches('<').to_owned();

@@ -204,10 +204,24 @@ pub enum MrzError {
     },
     /// A name that cannot be written in the MRZ.
     #[error("name: {0}")]
-    Name(#[from] NameError),
+    Name(NameError),
     /// An impossible or badly written date.
     #[error("date: {0}")]
-    Date(#[from] DateError),
+    Date(DateError),
+}
+
+// Written out rather than `#[from]`, which would also make the inner error the `source()` and
+// print its message twice in error chains.
+impl From<NameError> for MrzError {
+    fn from(error: NameError) -> Self {
+        Self::Name(error)
+    }
+}
+
+impl From<DateError> for MrzError {
+    fn from(error: DateError) -> Self {
+        Self::Date(error)
+    }
 }
 
 impl MrzError {

@@ -63,8 +63,8 @@ pub enum NameError {
     },
     /// A Cyrillic letter given with [`Script::Latin`].
     #[error(
-        "character {found:?} in the {identifier} is Cyrillic: choose its language \
-         (Script::Ukrainian, Script::Russian, …)"
+        "character {found:?} in the {identifier} is Cyrillic: choose the language of the name \
+         (Ukrainian, Russian, …)"
     )]
     NeedsLanguage {
         /// Which identifier.

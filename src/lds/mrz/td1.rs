@@ -169,12 +169,12 @@ pub(super) fn decode(lines: Vec<String>) -> Result<Mrz, MrzError> {
 /// filler at the start of positions 16–30, then the optional data proper.
 fn long_number(l1: &Line<'_>) -> Result<(String, String), MrzError> {
     let head = l1.span(6, 9);
-    if let Some(i) = head.iter().position(|&b| b == b'<') {
+    if head.first() == Some(&b'<') {
         return Err(l1.err(
-            6 + i,
-            FieldError::DocumentNumber(
-                "a long number (filler in position 15) needs all of positions 6–14",
-            ),
+            6,
+            FieldError::Empty {
+                field: Field::DocumentNumber,
+            },
         ));
     }
     let region = l1.span(16, OPTIONAL_1);

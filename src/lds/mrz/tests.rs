@@ -250,3 +250,58 @@ fn debug_hides_the_mrz() {
         "SecretString(<24 bytes>)"
     );
 }
+
+#[test]
+fn document_numbers_may_hold_fillers_for_spaces() {
+    for number in ["AB<12", "AB<1234567890", "ABCDEFGH<12"] {
+        let mut f = fields();
+        f.document_number = number.into();
+        let m = Mrz::new(f).unwrap();
+        let back = Mrz::parse(&m.to_dg1_string()).unwrap();
+        assert_eq!(back.document_number(), number);
+        assert!(back.mrz_information().expose().starts_with(number));
+    }
+    for number in ["<AB", "AB<"] {
+        let mut f = fields();
+        f.document_number = number.into();
+        assert_eq!(
+            Mrz::new(f).unwrap_err().to_string(),
+            "document-number: fillers may only stand between characters"
+        );
+    }
+}
+
+#[test]
+fn a_filler_in_position_15_needs_a_long_number() {
+    let text = td1_with(1, 15, '<');
+    assert_eq!(
+        parse_err(&text),
+        "line 1 position 16: document-number: filler in position 15 but no remainder and check digit in positions 16–30"
+    );
+}
+
+#[test]
+fn empty_td3_personal_number_check_digit_may_be_filler_or_zero() {
+    let mut f = fields();
+    f.format = MrzFormat::Td3;
+    f.document_code = DocumentCode::new("P").unwrap();
+    let m = Mrz::new(f).unwrap();
+    let line2 = &m.lines()[1];
+    assert_eq!(
+        &line2[28..43],
+        "<<<<<<<<<<<<<<<",
+        "written with a filler check digit"
+    );
+    let zero = format!("{}\n{}0{}", m.lines()[0], &line2[..42], &line2[43..]);
+    let read = Mrz::parse(&zero).unwrap();
+    assert_eq!(read.optional_data(), "");
+    assert!(
+        read.lines()[1].ends_with(&format!("0{}", &line2[43..])),
+        "kept as printed"
+    );
+    let one = format!("{}\n{}1{}", m.lines()[0], &line2[..42], &line2[43..]);
+    assert_eq!(
+        parse_err(&one),
+        "line 2 position 43: personal-number check digit is 1, computed 0"
+    );
+}
