@@ -234,3 +234,49 @@ fn a_chip_image_folder_loads_only_when_consistent() {
         "{e}"
     );
 }
+
+#[test]
+fn without_eyes_the_face_gate_locates_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let card = dir.path().join("card");
+    ok(&permitkit(&["pki", "init", "--out", pki.to_str().unwrap()]));
+    ok(&permitkit(&[
+        "lds",
+        "build",
+        "--applicant",
+        &data("applicants/permanent-stateless.toml"),
+        "--photo",
+        &data("lds/face.jpg"),
+        "--signature",
+        &data("lds/signature.png"),
+        "--pki",
+        pki.to_str().unwrap(),
+        "--out",
+        card.to_str().unwrap(),
+    ]));
+    let shown: serde_json::Value = serde_json::from_str(&ok(&permitkit(&[
+        "lds",
+        "show",
+        card.to_str().unwrap(),
+        "--json",
+    ])))
+    .unwrap();
+    // Hand-measured in testdata/lds/SOURCES: left (184, 155), right (119, 152), ±2 px.
+    let near = |v: &serde_json::Value, x: i64, y: i64| {
+        (v[0].as_i64().unwrap() - x).abs() <= 3 && (v[1].as_i64().unwrap() - y).abs() <= 3
+    };
+    assert!(
+        near(&shown["faces"][0]["left_eye"], 184, 155),
+        "{}",
+        shown["faces"][0]
+    );
+    assert!(
+        near(&shown["faces"][0]["right_eye"], 119, 152),
+        "{}",
+        shown["faces"][0]
+    );
+    // No fingerprint consent: no DG3 even though the profile lists it.
+    assert!(shown["fingers"].is_null());
+    assert!(!card.join("DG3.bin").exists());
+}

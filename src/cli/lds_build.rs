@@ -15,8 +15,8 @@ use permitkit::{
     biometrics::{FingerPosition, face_record, signature, wsq},
     lds,
     pki::{DocumentSigner, signer::FileKeySignature},
-    profiles::Registry,
-    quality::finger,
+    profiles::{Registry, quality::QualityProfile},
+    quality::{face, finger},
 };
 
 /// Arguments of `lds build`.
@@ -28,7 +28,8 @@ pub struct BuildArgs {
     /// The portrait, a JPEG already cropped and sized for the chip.
     #[arg(long)]
     photo: PathBuf,
-    /// Eye centres in the portrait, subject's left then right: LX,LY,RX,RY.
+    /// Eye centres in the portrait, subject's left then right: LX,LY,RX,RY (default: located by
+    /// the face gate's eye finder).
     #[arg(long)]
     eyes: Option<String>,
     /// A finger: POSITION=FILE (right-index=ri.png); PNG/JPEG are WSQ-compressed, WSQ is kept.
@@ -146,7 +147,22 @@ fn portrait(path: &Path, eyes: Option<&str>) -> anyhow::Result<Portrait> {
             }
             (Some((lx, ly)), Some((rx, ry)))
         }
-        None => (None, None),
+        None => {
+            let img = face::decode(&jpeg, face::ImageLimits::default())?;
+            let mut gate = face::FaceAssessor::new(QualityProfile::builtin_default()?)?;
+            let subject = gate.assess(&img).subject.with_context(|| {
+                format!(
+                    "{}: no face found; give the eye centres with --eyes",
+                    path.display()
+                )
+            })?;
+            let eyes = subject.geometry.eyes;
+            let px = |v: f32| u16::try_from(face::raster::round_u(v)).unwrap_or(u16::MAX);
+            (
+                Some((px(eyes.left.x), px(eyes.left.y))),
+                Some((px(eyes.right.x), px(eyes.right.y))),
+            )
+        }
     };
     Ok(Portrait {
         width: u16::try_from(w).context("portrait width")?,
