@@ -30,6 +30,9 @@ pub enum Error {
     /// A WSQ fingerprint image that does not decode or encode.
     #[error(transparent)]
     Wsq(#[from] crate::biometrics::wsq::WsqError),
+    /// The enrollment journal failed.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),

@@ -16,6 +16,7 @@
 //! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records, WSQ codec.
 //! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
 //! - [`quality`]: portrait and fingerprint quality decisions.
+//! - [`journal`]: the station's durable enrollment journal (SQLite).
 //! - [`profiles`]: TOML hardware, chip, document and station profiles.
 //! - [`synth`]: seeded synthetic fingerprints (SFinGe method) for tests and the scanner
 //!   simulator.
@@ -29,6 +30,7 @@ pub mod devices;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod journal;
 pub mod lds;
 pub mod pki;
 pub mod profiles;
