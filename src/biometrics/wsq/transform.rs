@@ -172,7 +172,7 @@ fn fir_columns(dst: &mut [f32], rows: &[&[f32]], taps: &[f32], centre: isize) {
         );
         let outer = m4.iter().zip(p4).zip(m3.iter().zip(p3));
         let inner = m2.iter().zip(p2).zip(m1.iter().zip(p1));
-        for ((d, x), ((((a4, b4), (a3, b3)), ((a2, b2), (a1, b1))))) in
+        for ((d, x), (((a4, b4), (a3, b3)), ((a2, b2), (a1, b1)))) in
             dst.iter_mut().zip(c).zip(outer.zip(inner))
         {
             *d = t0 * x + t1 * (a1 + b1) + t2 * (a2 + b2) + t3 * (a3 + b3) + t4 * (a4 + b4);
