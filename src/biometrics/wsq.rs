@@ -25,6 +25,18 @@
 //! Huffman table per block with code lengths limited to 16, a NIST_COM comment. Files decode
 //! in NBIS, and NBIS files decode here (see `tests/wsq_nbis.rs`).
 //!
+//! ```
+//! use permitkit::biometrics::wsq::{self, EncodeOptions};
+//!
+//! let print = image::GrayImage::from_fn(128, 96, |x, y| {
+//!     image::Luma([(128.0 + 90.0 * ((x + 2 * y) as f32 / 3.0).sin()) as u8])
+//! });
+//! let data = wsq::encode(&print, &EncodeOptions::default().with_bitrate(2.25))?;
+//! let decoded = wsq::decode(&data)?;
+//! assert_eq!((decoded.width, decoded.height, decoded.ppi), (128, 96, Some(500)));
+//! # Ok::<(), wsq::WsqError>(())
+//! ```
+//!
 //! Pixels are biometric data: [`WsqImage`] prints only its size and zeroizes its pixels on
 //! drop, and the codec zeroizes its intermediate planes.
 

@@ -296,21 +296,15 @@ fn to_f32(v: f64) -> f32 {
     v
 }
 
-/// Rounds a reconstructed value to a grey level (half up, clamped to 0–255).
+/// Rounds a reconstructed value to a grey level: half up, clamped to 0–255 (NaN gives 0).
+#[inline]
 fn to_grey(v: f32) -> u8 {
-    let rounded = (v + 0.5).floor();
-    if rounded.is_nan() || rounded <= 0.0 {
-        0
-    } else if rounded >= 255.0 {
-        255
-    } else {
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "an integral value in 1..255 after the checks above"
-        )]
-        let grey = rounded as u8;
-        grey
-    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "clamped to 0..=255; truncation of a non-negative value is the floor"
+    )]
+    let grey = (v + 0.5).clamp(0.0, 255.0) as u8;
+    grey
 }
 
 #[cfg(test)]

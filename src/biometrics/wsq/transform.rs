@@ -135,6 +135,50 @@ fn fir_columns(dst: &mut [f32], rows: &[&[f32]], taps: &[f32], centre: isize) {
     let Some((&t0, sides)) = taps.split_first() else {
         return;
     };
+    // The standard filters in one pass over the rows.
+    if let &[t1, t2, t3] = sides {
+        let (m3, m2, m1, c, p1, p2, p3) = (
+            row(centre - 3),
+            row(centre - 2),
+            row(centre - 1),
+            row(centre),
+            row(centre + 1),
+            row(centre + 2),
+            row(centre + 3),
+        );
+        let sides = m3
+            .iter()
+            .zip(p3)
+            .zip(m2.iter().zip(p2))
+            .zip(m1.iter().zip(p1));
+        for ((d, x), (((a3, b3), (a2, b2)), (a1, b1))) in dst.iter_mut().zip(c).zip(sides) {
+            *d = t0 * x + t1 * (a1 + b1) + t2 * (a2 + b2) + t3 * (a3 + b3);
+        }
+        return;
+    }
+    if let &[t1, t2, t3, t4] = sides {
+        let (m4, m3, m2, m1, c) = (
+            row(centre - 4),
+            row(centre - 3),
+            row(centre - 2),
+            row(centre - 1),
+            row(centre),
+        );
+        let (p1, p2, p3, p4) = (
+            row(centre + 1),
+            row(centre + 2),
+            row(centre + 3),
+            row(centre + 4),
+        );
+        let outer = m4.iter().zip(p4).zip(m3.iter().zip(p3));
+        let inner = m2.iter().zip(p2).zip(m1.iter().zip(p1));
+        for ((d, x), (((a4, b4), (a3, b3)), ((a2, b2), (a1, b1)))) in
+            dst.iter_mut().zip(c).zip(outer.zip(inner))
+        {
+            *d = t0 * x + t1 * (a1 + b1) + t2 * (a2 + b2) + t3 * (a3 + b3) + t4 * (a4 + b4);
+        }
+        return;
+    }
     for (d, a) in dst.iter_mut().zip(row(centre)) {
         *d = t0 * a;
     }
@@ -294,6 +338,30 @@ fn rows_inverse(
                 (first, second)
             };
             interleave_extended(&mut ws.line, low, high, margin);
+        }
+        if let ([e0, e1, e2, e3, e4], [o0, o1, o2, o3, o4], 4) =
+            (bank.even.as_slice(), bank.odd.as_slice(), margin)
+        {
+            // The standard bank: both outputs of a pair from one window of the line.
+            let (pairs, last) = row.as_chunks_mut::<2>();
+            let windows = ws.line.windows(10).step_by(2);
+            for (pair, w) in pairs.iter_mut().zip(windows) {
+                if let (&[w0, w1, w2, w3, w4, w5, w6, w7, w8, w9], [x0, x1]) = (w, pair) {
+                    *x0 =
+                        e0 * w4 + e1 * (w3 + w5) + e2 * (w2 + w6) + e3 * (w1 + w7) + e4 * (w0 + w8);
+                    *x1 =
+                        o0 * w5 + o1 * (w4 + w6) + o2 * (w3 + w7) + o3 * (w2 + w8) + o4 * (w1 + w9);
+                }
+            }
+            if let Some(x) = last.first_mut() {
+                fir_decimate(
+                    &ws.line,
+                    &bank.even,
+                    margin + n - 1,
+                    std::slice::from_mut(x),
+                );
+            }
+            continue;
         }
         ws.even.resize(n.div_ceil(2), 0.0);
         ws.odd.resize(n / 2, 0.0);
