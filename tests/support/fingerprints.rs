@@ -1,9 +1,7 @@
-//! Test-only, deterministic fingerprint-like grey images for the WSQ tests and benchmarks.
-//!
-//! Ridges are a cosine of a warped distance from a core (ridge period about 9 pixels, as at
-//! 500 ppi), inside an elliptical finger area on a light background, plus pseudo-random noise.
-//! This is a stand-in until the synthetic fingerprint generator (`crate::synth`) lands: replace
-//! the body of [`fingerprint_like_images`] and every WSQ test and benchmark follows.
+//! Deterministic fingerprint images for the WSQ tests and benchmarks: the project's synthetic
+//! prints (`permitkit::synth`, SFinGe method) in the sizes a 500 ppi scanner delivers, one per
+//! Henry class; and a simple ridge pattern (`ridge_image`) for size-sweep tests that need many
+//! odd sizes quickly.
 
 #![allow(dead_code, clippy::cast_possible_truncation)]
 
@@ -11,15 +9,26 @@ use image::{GrayImage, Luma};
 
 /// The image set the WSQ interoperability tests run on: (name, image).
 pub fn fingerprint_like_images() -> Vec<(String, GrayImage)> {
+    use permitkit::synth::{Condition, FingerClass, FingerprintSpec, generate};
     [
-        (500, 500, 1),
-        (512, 480, 2),
-        (640, 640, 3),
-        (357, 411, 4),
-        (800, 750, 5),
+        (500, 500, 1, FingerClass::LeftLoop),
+        (512, 480, 2, FingerClass::Whorl),
+        (640, 640, 3, FingerClass::RightLoop),
+        (357, 411, 4, FingerClass::Arch),
+        (800, 750, 5, FingerClass::TentedArch),
     ]
     .into_iter()
-    .map(|(w, h, seed)| (format!("ridges-{w}x{h}"), ridge_image(w, h, seed)))
+    .map(|(width, height, seed, class)| {
+        let spec = FingerprintSpec {
+            seed,
+            class: Some(class),
+            width,
+            height,
+            condition: Condition::Normal,
+            impression: 0,
+        };
+        (format!("synth-{seed}-{width}x{height}"), generate(&spec).expect("synthetic print"))
+    })
     .collect()
 }
 
