@@ -18,6 +18,9 @@ pub enum Error {
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),
+    /// Talking to a chip failed.
+    #[error(transparent)]
+    Chip(#[from] crate::chip::ChipError),
     /// An operating-system random number generator failure.
     #[error("random number generator failed: {0}")]
     Random(String),

@@ -16,11 +16,14 @@
 //! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
 //! - [`quality`]: portrait and fingerprint quality decisions.
 //! - [`profiles`]: TOML hardware, chip, document and station profiles.
+//! - [`chip`]: BAC, PACE, secure messaging, personalization and read-back of the chip.
+//! - [`simulator`]: a virtual eMRTD chip (pure APDU handler) and its vsmartcard bridge.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod apdu;
 pub mod biometrics;
+pub mod chip;
 pub mod devices;
 pub mod error;
 #[doc(hidden)]
@@ -29,6 +32,7 @@ pub mod lds;
 pub mod profiles;
 pub mod quality;
 pub mod secret;
+pub mod simulator;
 pub mod tlv;
 
 pub use error::{Error, Result};
