@@ -6,6 +6,7 @@
 pub mod card;
 pub mod faults;
 pub mod filesystem;
+pub mod sample;
 pub mod state;
 pub mod vpcd;
 

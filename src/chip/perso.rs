@@ -353,6 +353,8 @@ fn run(
 ) -> Result<(AccessProtocol, bool), ChipError> {
     let dialect = options.dialect;
     let ordered = input.ordered_files();
+    // Start from a clean chip state (no session left over from an earlier attempt).
+    ch.reset()?;
     let mut in_mf: Option<bool> = None;
     for (ef, data) in &ordered {
         let name = ef.name();

@@ -244,7 +244,8 @@ impl Card {
             };
         }
         if protected {
-            return ResponseApdu::status(StatusWord::SM_NOT_SUPPORTED);
+            // No session keys: the protected command cannot be checked.
+            return ResponseApdu::status(StatusWord::SM_DATA_OBJECTS_INCORRECT);
         }
         self.dispatch(cmd, false)
     }
@@ -437,8 +438,9 @@ impl Card {
                 if self.secrets.mrz_information.is_none() {
                     return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
                 }
+                // The answer still goes out under the current session; every later write
+                // is refused.
                 self.locked = true;
-                self.end_session();
             }
             (0x00, 0x62) => {
                 let info = bac_seed_to_mrz_information(cmd.data())?;
