@@ -1,6 +1,12 @@
 //! Biometric records as they go onto the chip: CBEFF wrapping (ISO/IEC 19785-3 / 7816-11),
 //! ISO/IEC 19794-5 face records, ISO/IEC 19794-4 finger image records.
 
+pub mod cbeff;
+mod cursor;
+pub mod face_record;
 pub mod finger_position;
+pub mod finger_record;
+
+pub use cursor::Truncated;
 
 pub use finger_position::FingerPosition;

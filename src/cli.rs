@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod lds;
+mod pki;
+
 /// Enrollment and chip personalization for biometric residence permits.
 #[derive(Debug, Parser)]
 #[command(name = "permitkit", version, about)]
@@ -19,14 +22,23 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Test PKI: a TEST ONLY CSCA and Document Signer.
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
+    /// Logical Data Structure: build, verify and show ChipImages.
+    #[command(subcommand)]
+    Lds(lds::LdsCommand),
+}
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
-#[allow(unreachable_code, unused_variables)] // until the first command group lands
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let outcome: anyhow::Result<ExitCode> = match cli.command {};
+    let outcome: anyhow::Result<ExitCode> = match cli.command {
+        Command::Pki(c) => pki::run(c),
+        Command::Lds(c) => lds::run(c),
+    };
     match outcome {
         Ok(code) => code,
         Err(e) => {

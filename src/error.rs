@@ -15,6 +15,15 @@ pub enum Error {
     /// Malformed command or response APDU.
     #[error(transparent)]
     Apdu(#[from] crate::apdu::ApduError),
+    /// A malformed or unencodable LDS file.
+    #[error(transparent)]
+    Lds(#[from] crate::lds::LdsError),
+    /// Certificate or key handling failed.
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
+    /// A ChipImage that cannot be made, loaded or saved.
+    #[error(transparent)]
+    ChipImage(#[from] crate::lds::ChipImageError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),

@@ -12,6 +12,7 @@
 //!   and are zeroized on drop.
 //! - [`error`]: the crate-wide [`Error`], folding every module's typed error.
 //! - [`lds`]: the ICAO 9303-10 elementary files and their encoders and parsers.
+//! - [`pki`]: the test CSCA and Document Signer, and passive authentication.
 //! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records.
 //! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
 //! - [`quality`]: portrait and fingerprint quality decisions.
@@ -29,6 +30,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lds;
+pub mod pki;
 pub mod profiles;
 pub mod quality;
 pub mod secret;

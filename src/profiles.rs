@@ -11,6 +11,12 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub mod builtin;
+pub mod document;
+
+pub use builtin::Registry;
+pub use document::DocumentProfile;
+
 /// A profile kind: its schema, its folder under `hardware-profiles/`, and its checks.
 pub trait Profile: DeserializeOwned {
     /// The folder under `hardware-profiles/` (`readers`, `chips`, `cameras`, …).

@@ -1,0 +1,210 @@
+//! `permitkit lds …`: build, verify and show ChipImages.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::SystemTime,
+};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use permitkit::{
+    lds::{Ef, chip_image::MAX_FILE_SIZE, describe::describe},
+    pki::{CheckStatus, passive_authentication, signer::read_certificate},
+};
+
+/// LDS commands.
+#[derive(Debug, Subcommand)]
+pub enum LdsCommand {
+    /// Passive authentication of a ChipImage folder against a CSCA (exit 0 only when every
+    /// check passes, 2 when one fails).
+    Verify {
+        /// The ChipImage folder.
+        dir: PathBuf,
+        /// Trusted CSCA certificate (PEM); may be given more than once.
+        #[arg(long, required = true)]
+        csca: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what a ChipImage folder (or one EF file) holds.
+    Show {
+        /// A ChipImage folder or one file such as DG2.bin.
+        path: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs an `lds` command.
+pub fn run(cmd: LdsCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        LdsCommand::Verify { dir, csca, json } => verify(&dir, &csca, json),
+        LdsCommand::Show { path, json } => show(&path, json),
+    }
+}
+
+fn verify(dir: &Path, csca: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+    let files = read_folder(dir)?;
+    let Some(sod) = files.get(&Ef::Sod) else {
+        bail!("{}: no SOD.bin", dir.display());
+    };
+    let mut anchors = Vec::new();
+    for p in csca {
+        anchors.push(read_certificate(p)?);
+    }
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let report = passive_authentication(sod, &files, &anchors, now);
+    let valid = report.is_valid();
+    if json {
+        let out = serde_json::json!({ "valid": valid, "checks": report.checks });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for c in &report.checks {
+            let mark = match c.status {
+                CheckStatus::Pass => "ok  ",
+                CheckStatus::Fail => "FAIL",
+                CheckStatus::NotChecked => "--  ",
+            };
+            println!("{mark} {:<20} {}", c.id, c.detail);
+        }
+        println!(
+            "{}",
+            if valid {
+                "passive authentication: VALID"
+            } else {
+                "passive authentication: NOT VALID"
+            }
+        );
+    }
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn show(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let files = if path.is_dir() {
+        read_folder(path)?
+    } else {
+        let ef = path
+            .file_stem()
+            .and_then(|s| Ef::from_name(&s.to_string_lossy()))
+            .with_context(|| {
+                format!(
+                    "{}: name the file after its EF (DG2.bin, SOD.bin …)",
+                    path.display()
+                )
+            })?;
+        BTreeMap::from([(ef, read_bounded(path)?)])
+    };
+    let d = describe(&files);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(mrz) = &d.mrz {
+        println!("MRZ");
+        for line in mrz {
+            println!("  {line}");
+        }
+    }
+    for (title, map) in [
+        ("Personal details (DG11)", &d.personal_details),
+        ("Document details (DG12)", &d.document_details),
+    ] {
+        if !map.is_empty() {
+            println!("{title}");
+            for (k, v) in map {
+                println!("  {k:<24} {v}");
+            }
+        }
+    }
+    for f in &d.faces {
+        println!(
+            "Face (DG2): {} {}x{}, {} bytes, eyes L{:?} R{:?}",
+            f.image_type, f.size[0], f.size[1], f.image_bytes, f.left_eye, f.right_eye
+        );
+    }
+    for f in &d.fingers {
+        println!(
+            "Finger (DG3): {} quality {} {}x{} {} {} bytes",
+            f.position, f.quality, f.size[0], f.size[1], f.compression, f.image_bytes
+        );
+    }
+    for s in &d.signature_images {
+        println!("Signature (DG7): {s} bytes");
+    }
+    for s in &d.security_infos {
+        println!("{s}");
+    }
+    if let Some(k) = &d.active_authentication_key {
+        println!("Active Authentication key (DG15): {k}");
+    }
+    if let Some(sod) = &d.sod {
+        println!(
+            "SOD: {} signed {} by {}",
+            sod.hash_algorithm,
+            sod.signing_time.as_deref().unwrap_or("(no signing time)"),
+            sod.signer.as_deref().unwrap_or("(no certificate)")
+        );
+        for (dg, h) in &sod.hashes {
+            println!("  {dg:<5} {h}");
+        }
+    }
+    println!("Files");
+    for f in &d.files {
+        println!("  {:<11} {:>6} bytes  sha256 {}", f.name, f.size, f.sha256);
+    }
+    for p in &d.problems {
+        println!("PROBLEM {p}");
+    }
+    Ok(if d.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// The `<EF>.bin` files of a folder, as they are (no consistency check: verification reports
+/// problems file by file).
+pub fn read_folder(dir: &Path) -> anyhow::Result<BTreeMap<Ef, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "bin") {
+            continue;
+        }
+        let Some(ef) = path
+            .file_stem()
+            .and_then(|s| Ef::from_name(&s.to_string_lossy()))
+        else {
+            continue;
+        };
+        files.insert(ef, read_bounded(&path)?);
+    }
+    if files.is_empty() {
+        bail!("{}: no EF files (COM.bin, DG1.bin …)", dir.display());
+    }
+    Ok(files)
+}
+
+fn read_bounded(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("{}", path.display()))?
+        .len();
+    if size > MAX_FILE_SIZE {
+        bail!(
+            "{}: {size} bytes is larger than any elementary file",
+            path.display()
+        );
+    }
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
