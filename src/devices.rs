@@ -7,3 +7,5 @@
 pub mod info;
 
 pub use info::{CaptureError, DeviceInfo};
+#[cfg(feature = "pcsc")]
+pub mod reader_pcsc;

@@ -97,6 +97,22 @@ impl PersoInput {
     }
 }
 
+impl TryFrom<&crate::lds::ChipImage> for PersoInput {
+    type Error = ChipError;
+
+    /// The files of a signed ChipImage, the MRZ information from its DG1 and its CAN.
+    fn try_from(image: &crate::lds::ChipImage) -> Result<Self, ChipError> {
+        let dg1 = image
+            .dg1()
+            .map_err(|e| ChipError::CardMismatch(format!("DG1: {e}")))?;
+        Ok(Self {
+            files: image.files().map(|(e, d)| (e, d.to_vec())).collect(),
+            mrz_information: crate::chip::mrz_key::mrz_information(dg1.mrz())?,
+            can: image.keys().can.clone(),
+        })
+    }
+}
+
 /// Chunk sizes and limits, from the chip and reader profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PersoLimits {
@@ -123,6 +139,23 @@ impl PersoLimits {
                 max_ef_size,
             },
         }
+    }
+}
+
+impl PersoLimits {
+    /// Limits where both the chip and the reader (none: the in-process virtual chip) agree.
+    pub fn from_profiles(
+        chip: &crate::profiles::ChipProfile,
+        reader: Option<&crate::profiles::ReaderProfile>,
+    ) -> Self {
+        let (cmd, resp) = match reader {
+            Some(r) => (
+                chip.command_data().min(r.command_data()),
+                chip.response_data().min(r.response_data()),
+            ),
+            None => (chip.command_data(), chip.response_data()),
+        };
+        Self::new(cmd, resp, chip.max_ef_size)
     }
 }
 

@@ -6,7 +6,10 @@
 
 use std::{collections::BTreeMap, path::Path};
 
-use crate::profiles::{Profile, ProfileError, document::DocumentProfile, parse};
+use crate::profiles::{
+    Profile, ProfileError, chip::ChipProfile, document::DocumentProfile, parse,
+    reader::ReaderProfile,
+};
 
 /// `(kind folder, file name, content)` of every built-in profile.
 pub const BUILTIN: &[(&str, &str, &str)] = &[
@@ -19,6 +22,41 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "documents",
         "ua-temporary-residence-permit.toml",
         include_str!("../../hardware-profiles/documents/ua-temporary-residence-permit.toml"),
+    ),
+    (
+        "readers",
+        "acs-acr1252u.toml",
+        include_str!("../../hardware-profiles/readers/acs-acr1252u.toml"),
+    ),
+    (
+        "readers",
+        "hid-omnikey-5022.toml",
+        include_str!("../../hardware-profiles/readers/hid-omnikey-5022.toml"),
+    ),
+    (
+        "readers",
+        "hid-omnikey-5422.toml",
+        include_str!("../../hardware-profiles/readers/hid-omnikey-5422.toml"),
+    ),
+    (
+        "readers",
+        "identiv-utrust-3700f.toml",
+        include_str!("../../hardware-profiles/readers/identiv-utrust-3700f.toml"),
+    ),
+    (
+        "readers",
+        "vsmartcard-vpcd.toml",
+        include_str!("../../hardware-profiles/readers/vsmartcard-vpcd.toml"),
+    ),
+    (
+        "chips",
+        "jmrtd-applet.toml",
+        include_str!("../../hardware-profiles/chips/jmrtd-applet.toml"),
+    ),
+    (
+        "chips",
+        "permitkit-virtual.toml",
+        include_str!("../../hardware-profiles/chips/permitkit-virtual.toml"),
     ),
 ];
 
@@ -36,6 +74,10 @@ pub enum Origin {
 pub struct Registry {
     /// Document profiles.
     pub documents: BTreeMap<String, (DocumentProfile, Origin)>,
+    /// Card reader profiles.
+    pub readers: BTreeMap<String, (ReaderProfile, Origin)>,
+    /// Chip profiles.
+    pub chips: BTreeMap<String, (ChipProfile, Origin)>,
 }
 
 impl Registry {
@@ -51,7 +93,11 @@ impl Registry {
     /// The built-ins plus every `*.toml` under `dir/<kind>/`, which override built-ins of the
     /// same id.
     pub fn with_dir(mut self, dir: &Path) -> Result<Self, ProfileError> {
-        for kind in [DocumentProfile::KIND] {
+        for kind in [
+            DocumentProfile::KIND,
+            ReaderProfile::KIND,
+            ChipProfile::KIND,
+        ] {
             let sub = dir.join(kind);
             let Ok(entries) = std::fs::read_dir(&sub) else {
                 continue;
@@ -87,6 +133,14 @@ impl Registry {
                 let p: DocumentProfile = parse(file, text)?;
                 self.documents.insert(p.id.clone(), (p, origin));
             }
+            ReaderProfile::KIND => {
+                let p: ReaderProfile = parse(file, text)?;
+                self.readers.insert(p.id.clone(), (p, origin));
+            }
+            ChipProfile::KIND => {
+                let p: ChipProfile = parse(file, text)?;
+                self.chips.insert(p.id.clone(), (p, origin));
+            }
             other => {
                 return Err(ProfileError {
                     file: file.into(),
@@ -101,6 +155,24 @@ impl Registry {
     /// The document profile `id`, or an error listing the ids there are.
     pub fn document(&self, id: &str) -> Result<&DocumentProfile, ProfileError> {
         lookup(&self.documents, id, DocumentProfile::KIND)
+    }
+
+    /// The reader profile `id`, or an error listing the ids there are.
+    pub fn reader(&self, id: &str) -> Result<&ReaderProfile, ProfileError> {
+        lookup(&self.readers, id, ReaderProfile::KIND)
+    }
+
+    /// The first reader profile whose PC/SC name globs match `pcsc_name`.
+    pub fn reader_for_name(&self, pcsc_name: &str) -> Option<&ReaderProfile> {
+        self.readers
+            .values()
+            .map(|(p, _)| p)
+            .find(|p| p.matches(pcsc_name))
+    }
+
+    /// The chip profile `id`, or an error listing the ids there are.
+    pub fn chip(&self, id: &str) -> Result<&ChipProfile, ProfileError> {
+        lookup(&self.chips, id, ChipProfile::KIND)
     }
 }
 

@@ -56,6 +56,18 @@ impl Default for CardConfig {
     }
 }
 
+impl CardConfig {
+    /// The limits of a chip profile (the virtual chip's own, normally).
+    pub fn from_profile(chip: &crate::profiles::ChipProfile) -> Self {
+        Self {
+            max_ef_size: chip.max_ef_size,
+            max_files: chip.max_files,
+            extended_length: chip.extended_length,
+            ..Self::default()
+        }
+    }
+}
+
 fn atr_with_tck(atr: &[u8]) -> Vec<u8> {
     let mut v = atr.to_vec();
     if let Some(last) = v.last_mut() {
