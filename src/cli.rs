@@ -7,8 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod card;
 mod lds;
 mod pki;
+mod sim;
 
 /// Enrollment and chip personalization for biometric residence permits.
 #[derive(Debug, Parser)]
@@ -29,6 +31,12 @@ enum Command {
     /// Logical Data Structure: build, verify and show ChipImages.
     #[command(subcommand)]
     Lds(lds::LdsCommand),
+    /// Contactless chips: list readers, personalize, read.
+    #[command(subcommand)]
+    Card(card::CardCommand),
+    /// The virtual chip: serve it to pcscd through vsmartcard's vpcd.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -38,6 +46,8 @@ pub fn run() -> ExitCode {
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         Command::Pki(c) => pki::run(c),
         Command::Lds(c) => lds::run(c),
+        Command::Card(c) => card::run(c),
+        Command::Sim(c) => sim::run(c),
     };
     match outcome {
         Ok(code) => code,

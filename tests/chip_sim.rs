@@ -416,3 +416,80 @@ fn jmrtd_dialect_selects_after_create_and_short_apdus_count() {
     .unwrap_err();
     assert!(matches!(e, ChipError::Unsupported(_)), "{e}");
 }
+
+/// The sample files with a real EF.SOD signed by a fresh test PKI, as a checked ChipImage.
+fn signed_image(
+    pace: Option<permitkit::chip::card_access::PaceInfo>,
+) -> (permitkit::lds::ChipImage, permitkit::pki::TestPki) {
+    use permitkit::lds::sod::{self, HashAlgorithm, LdsSecurityObject};
+    use permitkit::pki::signer::FileKeySignature;
+    use permitkit::pki::test_pki::{TestPki, TestPkiOptions};
+    use std::collections::BTreeMap;
+    let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
+    let input = sample::sample_input(pace, 20_000, 24_000);
+    let mut files: BTreeMap<Ef, Vec<u8>> = input.files.into_iter().collect();
+    files.remove(&Ef::Sod);
+    let lso = LdsSecurityObject::new(
+        HashAlgorithm::Sha256,
+        files
+            .iter()
+            .filter(|(e, _)| matches!(e, Ef::Dg(_)))
+            .map(|(e, b)| (*e, b.as_slice())),
+    );
+    let sod = sod::sign::<_, FileKeySignature>(
+        &lso,
+        &pki.ds_der,
+        &pki.ds_key,
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    files.insert(Ef::Sod, sod);
+    (
+        permitkit::lds::ChipImage::from_card_files(files).unwrap(),
+        pki,
+    )
+}
+
+fn passive_auth(files: &[(Ef, Vec<u8>)], csca: &[u8]) -> permitkit::pki::PaReport {
+    let map: std::collections::BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    permitkit::pki::passive_authentication(&map[&Ef::Sod], &map, &[csca.to_vec()], now)
+}
+
+#[test]
+fn signed_chip_image_is_issued_verified_by_passive_authentication_and_read_back() {
+    for pace in [None, Some(sample::pace_info(Cipher::Aes128, 13))] {
+        let (image, pki) = signed_image(pace);
+        let input = PersoInput::try_from(&image).unwrap();
+        assert_eq!(input.mrz_information.expose(), SAMPLE_MRZ_INFORMATION);
+        let mut card = Card::new(CardConfig::default());
+        let csca = pki.csca_der.clone();
+        let verifier = move |files: &[(Ef, Vec<u8>)]| -> Result<(), String> {
+            let r = passive_auth(files, &csca);
+            if r.is_valid() {
+                Ok(())
+            } else {
+                Err(format!("{:?}", r.failures().collect::<Vec<_>>()))
+            }
+        };
+        let mut opts = options(true);
+        opts.verifier = Some(&verifier);
+        let report = perso::personalize(
+            &mut card,
+            &input,
+            &opts,
+            &mut MemoryJournal::new(),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(report.locked);
+        let contents = reader::read(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
+        assert!(passive_auth(&contents.files, &pki.csca_der).is_valid());
+        // Another CSCA does not verify it.
+        let other = permitkit::pki::TestPki::generate(&Default::default()).unwrap();
+        assert!(!passive_auth(&contents.files, &other.csca_der).is_valid());
+    }
+}

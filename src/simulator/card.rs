@@ -32,6 +32,9 @@ use crate::tlv::{self, Tag};
 /// Lc/Le (ISO/IEC 7816-4 §12.1.1.9).
 pub const DEFAULT_ATR: [u8; 10] = [0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xC8, 0x21, 0xC0, 0x00];
 
+/// The identifier the virtual chip gives for the PC/SC pseudo-APDU `FF CA 00 00`.
+pub const VIRTUAL_UID: [u8; 4] = [0x08, 0x50, 0x4B, 0x31];
+
 /// Limits and identity of a virtual chip (from its chip profile).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardConfig {
@@ -228,6 +231,12 @@ impl Card {
     pub fn process_command(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         if cmd.is_extended() && !self.config.extended_length {
             return ResponseApdu::status(StatusWord::WRONG_LENGTH);
+        }
+        if cmd.header() == [0xFF, 0xCA, 0x00, 0x00] {
+            // PC/SC GET DATA (UID) is answered by real readers; vpcd forwards it to the card,
+            // so the virtual chip answers it like a reader would: a random-UID style
+            // identifier (first byte 08, ISO/IEC 14443-3 §6.4.4). No session state changes.
+            return ResponseApdu::new(VIRTUAL_UID.to_vec(), StatusWord::SUCCESS);
         }
         let protected = cmd.cla() & 0x0C == 0x0C;
         if let Auth::Secure(session) = &mut self.auth {
