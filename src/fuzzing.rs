@@ -6,14 +6,29 @@
 //! file under `testdata/fuzz-corpus/<name>/` through the same function, so the corpus protects
 //! ordinary `cargo test` runs too.
 
-use crate::{apdu, tlv};
+use std::collections::BTreeMap;
+
+use crate::{
+    apdu,
+    biometrics::{
+        cbeff::BiometricGroup, face_record::FacialRecord, finger_record::FingerImageRecord,
+    },
+    lds::{self, Ef},
+    tlv,
+};
 
 /// A fuzz entry point: must return without panicking for any input.
 pub type Entry = fn(&[u8]);
 
 /// Every fuzz target: its name (the file stem under `fuzz/fuzz_targets/` and the corpus folder
 /// under `testdata/fuzz-corpus/`) and its entry function.
-pub const TARGETS: &[(&str, Entry)] = &[("tlv", tlv), ("apdu", apdu)];
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("tlv", tlv),
+    ("apdu", apdu),
+    ("lds_file", lds_file),
+    ("sod", sod),
+    ("biometric_record", biometric_record),
+];
 
 /// BER-TLV: read every object and descend into every constructed one.
 pub fn tlv(data: &[u8]) {
@@ -35,4 +50,76 @@ pub fn apdu(data: &[u8]) {
         assert!(again.is_ok_and(|a| a == cmd), "command APDU round trip");
     }
     let _ = apdu::ResponseApdu::parse(data);
+}
+
+/// Every data-group parser; the first byte chooses which one reads the rest. What parses must
+/// survive encode → parse unchanged (for the parsers whose encoding is canonical).
+pub fn lds_file(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    match selector % 10 {
+        0 => round_trip(body, lds::Com::parse, lds::Com::encode),
+        1 => round_trip(body, lds::Dg1::parse, lds::Dg1::encode),
+        2 => {
+            if let Ok(v) = lds::Dg2::parse(body) {
+                let _ = v.encode();
+            }
+        }
+        3 => round_trip(body, lds::Dg3::parse, lds::Dg3::encode),
+        4 => round_trip(body, lds::Dg7::parse, lds::Dg7::encode),
+        5 => round_trip(body, lds::Dg11::parse, lds::Dg11::encode),
+        6 => round_trip(body, lds::Dg12::parse, lds::Dg12::encode),
+        7 => round_trip(body, lds::Dg14::parse, lds::Dg14::encode),
+        8 => {
+            if let Ok(v) = lds::Dg15::parse(body) {
+                let _ = v.encode();
+            }
+        }
+        _ => {
+            let _ = lds::CardAccess::parse(body);
+        }
+    }
+}
+
+/// Parses `body`; when it parses and re-encodes, the encoding must parse to the same value.
+fn round_trip<T: PartialEq + std::fmt::Debug, E>(
+    body: &[u8],
+    parse: fn(&[u8]) -> Result<T, E>,
+    encode: fn(&T) -> Result<Vec<u8>, E>,
+) {
+    if let Ok(v) = parse(body)
+        && let Ok(bytes) = encode(&v)
+    {
+        assert_eq!(parse(&bytes).ok(), Some(v), "parse(encode(x)) must equal x");
+    }
+}
+
+/// EF.SOD: the tolerant reader, then passive authentication with no trust anchor (which must
+/// report, never panic), with the input also offered as DG1 and DG2.
+pub fn sod(data: &[u8]) {
+    if lds::sod::ParsedSod::parse(data).is_ok() {
+        let files = BTreeMap::from([(Ef::DG1, data.to_vec()), (Ef::DG2, data.to_vec())]);
+        let report = crate::pki::passive_authentication(data, &files, &[], 0);
+        assert!(!report.is_valid(), "no trust anchor can never verify");
+    }
+    let _ = lds::describe::describe(&BTreeMap::from([(Ef::Sod, data.to_vec())]));
+}
+
+/// ISO/IEC 19794-5 and 19794-4 records and the CBEFF group around them.
+pub fn biometric_record(data: &[u8]) {
+    if let Ok(r) = FacialRecord::parse(data)
+        && let Ok(bytes) = r.encode()
+    {
+        let again = FacialRecord::parse(&bytes).map(|a| a.images);
+        assert_eq!(again.ok(), Some(r.images), "face record round trip");
+    }
+    if let Ok(r) = FingerImageRecord::parse(data) {
+        assert_eq!(
+            r.encode().ok().as_deref(),
+            Some(data),
+            "finger record round trip"
+        );
+    }
+    let _ = BiometricGroup::parse(&mut tlv::Reader::new(data));
 }
