@@ -17,7 +17,9 @@ use permitkit::chip::CardChannel;
 use permitkit::chip::channel::Counting;
 use permitkit::chip::crypto::Cipher;
 use permitkit::chip::journal::MemoryJournal;
-use permitkit::chip::perso::{self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit::chip::perso::{
+    self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
 use permitkit::chip::reader::{self, AccessKey};
 use permitkit::secret::SecretString;
 use permitkit::simulator::sample::{self, SAMPLE_CAN};
@@ -43,10 +45,21 @@ fn in_process(c: &mut Criterion) {
         ("short", PersoLimits::SHORT),
     ] {
         let mut card = Card::new(CardConfig::default());
-        let r = perso::personalize(&mut card, &input, &options(limits, true), &mut MemoryJournal::new(), &mut |_| {})
-            .unwrap();
+        let r = perso::personalize(
+            &mut card,
+            &input,
+            &options(limits, true),
+            &mut MemoryJournal::new(),
+            &mut |_| {},
+        )
+        .unwrap();
         let mut counting = Counting::new(&mut card);
-        reader::read(&mut counting, &AccessKey::Can(SecretString::from(SAMPLE_CAN)), limits.read).unwrap();
+        reader::read(
+            &mut counting,
+            &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+            limits.read,
+        )
+        .unwrap();
         eprintln!(
             "in-process {name}: personalize+read-back {} APDUs (minimum {}, ratio {:.2}); inspection read {} APDUs",
             r.stats.commands,
@@ -57,13 +70,24 @@ fn in_process(c: &mut Criterion) {
         c.bench_function(&format!("in-process/{name}/personalize+readback"), |b| {
             b.iter(|| {
                 let mut card = Card::new(CardConfig::default());
-                perso::personalize(&mut card, &input, &options(limits, true), &mut MemoryJournal::new(), &mut |_| {})
-                    .unwrap()
+                perso::personalize(
+                    &mut card,
+                    &input,
+                    &options(limits, true),
+                    &mut MemoryJournal::new(),
+                    &mut |_| {},
+                )
+                .unwrap()
             })
         });
         c.bench_function(&format!("in-process/{name}/read-pace-can"), |b| {
             b.iter(|| {
-                reader::read(&mut card, &AccessKey::Can(SecretString::from(SAMPLE_CAN)), limits.read).unwrap()
+                reader::read(
+                    &mut card,
+                    &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+                    limits.read,
+                )
+                .unwrap()
             })
         });
     }
@@ -86,8 +110,14 @@ fn through_pcscd(c: &mut Criterion) {
     let input = input();
     // The simulator behind vpcd keeps its card: personalize without LOCK so it can be repeated
     // (every run rewrites the same files; the journal is fresh each time).
-    let r = perso::personalize(&mut card, &input, &options(limits, false), &mut MemoryJournal::new(), &mut |_| {})
-        .unwrap();
+    let r = perso::personalize(
+        &mut card,
+        &input,
+        &options(limits, false),
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap();
     eprintln!(
         "pcscd+vpcd: personalize+read-back {} APDUs (minimum {}), {:.3} s",
         r.stats.commands,
@@ -98,14 +128,25 @@ fn through_pcscd(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("personalize+readback", |b| {
         b.iter(|| {
-            perso::personalize(&mut card, &input, &options(limits, false), &mut MemoryJournal::new(), &mut |_| {})
-                .unwrap()
+            perso::personalize(
+                &mut card,
+                &input,
+                &options(limits, false),
+                &mut MemoryJournal::new(),
+                &mut |_| {},
+            )
+            .unwrap()
         })
     });
     group.bench_function("read-pace-can", |b| {
         b.iter(|| {
             card.reset().unwrap();
-            reader::read(&mut card, &AccessKey::Can(SecretString::from(SAMPLE_CAN)), limits.read).unwrap()
+            reader::read(
+                &mut card,
+                &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+                limits.read,
+            )
+            .unwrap()
         })
     });
     group.finish();

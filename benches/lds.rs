@@ -54,7 +54,8 @@ fn enrolment() -> Enrolment {
         (190, 270),
         noise(20_000, 1),
     ));
-    let finger = |p, s| FingerImageRecord::single(p, 80, 400, 500, FingerCompression::Wsq, noise(12_000, s));
+    let finger =
+        |p, s| FingerImageRecord::single(p, 80, 400, 500, FingerCompression::Wsq, noise(12_000, s));
     let aa_key = p256::SecretKey::from_slice(&[9u8; 32]).unwrap();
     let aa_spki = p256::pkcs8::EncodePublicKey::to_public_key_der(&aa_key.public_key()).unwrap();
     Enrolment {
@@ -104,10 +105,19 @@ fn bench(c: &mut Criterion) {
         })
     });
     let image = lds::build::<_, FileKeySignature>(&e, &pki.ds_der, &pki.ds_key, now).unwrap();
-    eprintln!("full card: {} bytes in {} files", image.total_size(), image.file_map().len());
+    eprintln!(
+        "full card: {} bytes in {} files",
+        image.total_size(),
+        image.file_map().len()
+    );
     let sod = image.file(lds::Ef::Sod).unwrap().to_vec();
     let csca = vec![pki.csca_der.clone()];
-    let t = i64::try_from(now.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    let t = i64::try_from(
+        now.duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
     c.bench_function("passive authentication (full card)", |b| {
         b.iter(|| {
             let r = passive_authentication(black_box(&sod), image.file_map(), &csca, t);

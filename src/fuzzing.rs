@@ -28,6 +28,11 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("lds_file", lds_file),
     ("sod", sod),
     ("biometric_record", biometric_record),
+    ("sm_unwrap", sm_unwrap),
+    ("virtual_chip", virtual_chip),
+    ("card_access", card_access),
+    ("mrz_key", mrz_key),
+    ("chip_state", chip_state),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -122,4 +127,92 @@ pub fn biometric_record(data: &[u8]) {
         );
     }
     let _ = BiometricGroup::parse(&mut tlv::Reader::new(data));
+}
+
+/// Secure messaging, both sides: a response checked by the reader side and a command checked by
+/// the chip side, with 3DES and AES-128 sessions (the MAC fails on almost every input; the
+/// parsing before it and the error paths must never panic).
+pub fn sm_unwrap(data: &[u8]) {
+    use crate::chip::crypto::Cipher;
+    use crate::chip::sm::SmSession;
+    use crate::secret::SecretBytes;
+    for cipher in [Cipher::Tdes, Cipher::Aes128] {
+        let session = || {
+            SmSession::new(
+                cipher,
+                SecretBytes::new(vec![0x11; cipher.key_len()]),
+                SecretBytes::new(vec![0x22; cipher.key_len()]),
+                &[],
+            )
+        };
+        if let Ok(mut s) = session() {
+            if let Ok(r) = apdu::ResponseApdu::parse(data) {
+                let _ = s.unprotect_response(&r);
+            }
+        }
+        if let Ok(mut s) = session() {
+            if let Ok(c) = apdu::CommandApdu::parse(data) {
+                let _ = s.unprotect_command(&c);
+            }
+        }
+    }
+}
+
+/// A fresh virtual chip fed a sequence of APDUs, each prefixed by a one-byte length (`00` means
+/// a 2-byte big-endian length follows), whatever their order or content.
+pub fn virtual_chip(data: &[u8]) {
+    use crate::simulator::{Card, CardConfig};
+    let mut card = Card::new(CardConfig {
+        max_ef_size: 4096,
+        max_files: 8,
+        ..CardConfig::default()
+    });
+    let mut rest = data;
+    while let Some((&n, tail)) = rest.split_first() {
+        let (len, tail) = if n == 0 {
+            match tail.split_first_chunk::<2>() {
+                Some((l, t)) => (usize::from(u16::from_be_bytes(*l)), t),
+                None => break,
+            }
+        } else {
+            (usize::from(n), tail)
+        };
+        let take = len.min(tail.len());
+        let (apdu, next) = tail.split_at(take);
+        let response = card.process(apdu);
+        assert!(response.len() >= 2, "every answer carries a status word");
+        rest = next;
+    }
+}
+
+/// EF.CardAccess / SecurityInfos: the PACEInfo reader.
+pub fn card_access(data: &[u8]) {
+    if let Ok(infos) = crate::chip::card_access::parse_pace_infos(data) {
+        let encoded = crate::chip::card_access::encode_card_access(&infos);
+        assert!(encoded.is_ok(), "PACEInfos re-encode");
+    }
+}
+
+/// The MRZ information reader (printed MRZ text to BAC/PACE key input).
+pub fn mrz_key(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::chip::mrz_key::mrz_information(text);
+    }
+    let _ = crate::chip::perso::bac_seed(data);
+}
+
+/// A saved virtual chip state (JSON), loaded under small limits.
+pub fn chip_state(data: &[u8]) {
+    use crate::simulator::{CardConfig, state};
+    if let Ok(text) = std::str::from_utf8(data) {
+        let config = CardConfig {
+            max_ef_size: 4096,
+            max_files: 8,
+            ..CardConfig::default()
+        };
+        if let Ok(card) = state::from_json(text, config) {
+            let again = state::to_json(&card);
+            assert!(again.is_ok(), "a loaded state saves again");
+        }
+    }
 }
