@@ -145,15 +145,11 @@ pub fn sm_unwrap(data: &[u8]) {
                 &[],
             )
         };
-        if let Ok(mut s) = session() {
-            if let Ok(r) = apdu::ResponseApdu::parse(data) {
-                let _ = s.unprotect_response(&r);
-            }
+        if let (Ok(mut s), Ok(r)) = (session(), apdu::ResponseApdu::parse(data)) {
+            let _ = s.unprotect_response(&r);
         }
-        if let Ok(mut s) = session() {
-            if let Ok(c) = apdu::CommandApdu::parse(data) {
-                let _ = s.unprotect_command(&c);
-            }
+        if let (Ok(mut s), Ok(c)) = (session(), apdu::CommandApdu::parse(data)) {
+            let _ = s.unprotect_command(&c);
         }
     }
 }

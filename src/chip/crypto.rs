@@ -168,7 +168,7 @@ fn check_key(cipher: Cipher, key: &[u8]) -> Result<(), CryptoError> {
 }
 
 fn check_blocks(data: &[u8], block: usize) -> Result<(), CryptoError> {
-    if data.len() % block == 0 {
+    if data.len().is_multiple_of(block) {
         Ok(())
     } else {
         Err(CryptoError::NotBlockAligned {

@@ -74,11 +74,11 @@ impl Faults {
             return Action::Removed;
         }
         self.seen += 1;
-        if let Some((n, sw)) = self.answer_status_at {
-            if n == self.seen {
-                self.answer_status_at = None;
-                return Action::Answer(sw);
-            }
+        if let Some((n, sw)) = self.answer_status_at
+            && n == self.seen
+        {
+            self.answer_status_at = None;
+            return Action::Answer(sw);
         }
         if self.corrupt_response_at == Some(self.seen) {
             self.corrupt_response_at = None;

@@ -31,7 +31,12 @@ pub fn pace_info(cipher: Cipher, parameter_id: u32) -> PaceInfo {
 fn filler(tag: u32, len: usize, seed: u8) -> Vec<u8> {
     // A simple deterministic byte pattern (not all zeros, so corruption is visible).
     let body: Vec<u8> = (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .map(|i| {
+            u8::try_from(i % 251)
+                .unwrap_or(0)
+                .wrapping_mul(31)
+                .wrapping_add(seed)
+        })
         .collect();
     tlv::encode(Tag::new(tag), &body).unwrap_or_default()
 }

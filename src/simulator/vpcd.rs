@@ -67,10 +67,8 @@ pub fn serve(
         }
         Mode::Connect(_) => None,
     };
-    if let Some(l) = &listener {
-        if let Ok(a) = l.local_addr() {
-            tracing::info!("virtual chip listening for vpcd on {a}");
-        }
+    if let Some(a) = listener.as_ref().and_then(|l| l.local_addr().ok()) {
+        tracing::info!("virtual chip listening for vpcd on {a}");
     }
     let mut done = 0u64;
     while sessions.is_none_or(|n| done < n) {
@@ -186,10 +184,8 @@ pub fn serve_connection(
                 stats.apdus += 1;
                 let response = card.process(apdu);
                 write_frame(&mut stream, &response)?;
-                if card.take_dirty() {
-                    if let Some(p) = state_path {
-                        state::save(card, p)?;
-                    }
+                if let (true, Some(p)) = (card.take_dirty(), state_path) {
+                    state::save(card, p)?;
                 }
             }
         }
