@@ -493,3 +493,91 @@ fn signed_chip_image_is_issued_verified_by_passive_authentication_and_read_back(
         assert!(!passive_auth(&contents.files, &other.csca_der).is_valid());
     }
 }
+
+#[test]
+fn command_line_personalizes_and_reads_the_virtual_chip() {
+    use std::process::Command;
+    let (image, pki) = signed_image(Some(sample::pace_info(Cipher::Aes128, 12)));
+    let dir = tempfile::tempdir().unwrap();
+    let image_dir = dir.path().join("image");
+    image.save_dir(&image_dir).unwrap();
+    pki.write_dir(&dir.path().join("pki")).unwrap();
+    let csca = dir.path().join("pki/csca.pem");
+    let state = dir.path().join("card.json");
+    let bin = env!("CARGO_BIN_EXE_permitkit");
+    let out = Command::new(bin)
+        .args(["card", "personalize", "--reader", "sim", "--lock", "--json"])
+        .arg("--image")
+        .arg(&image_dir)
+        .arg("--state")
+        .arg(&state)
+        .arg("--csca")
+        .arg(&csca)
+        .arg("--journal")
+        .arg(dir.path().join("journal"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["locked"], true);
+    assert!(report["protocol"].as_str().unwrap().starts_with("PACE"));
+    assert_eq!(report["estimates"].as_array().unwrap().len(), 4);
+
+    // The state file now holds a locked card; read it with the MRZ as printed and verify.
+    let out = Command::new(bin)
+        .args(["card", "read", "--reader", "sim", "--json", "--mrz"])
+        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<\n6908061F9406236UTO<<<<<<<<<<<1\nERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+        .arg("--state")
+        .arg(&state)
+        .arg("--csca")
+        .arg(&csca)
+        .arg("--out")
+        .arg(dir.path().join("read"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["passive_authentication"]["valid"], true, "{json}");
+    let back = permitkit::lds::ChipImage::load_dir(&dir.path().join("read")).unwrap();
+    assert_eq!(back.file(Ef::DG2), image.file(Ef::DG2));
+
+    // A second personalization of the same document is refused by the journal… and the card.
+    let out = Command::new(bin)
+        .args(["card", "personalize", "--reader", "sim", "--lock"])
+        .arg("--image")
+        .arg(&image_dir)
+        .arg("--state")
+        .arg(&state)
+        .arg("--journal")
+        .arg(dir.path().join("journal"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already personalized"));
+    // A wrong MRZ is a clear error (the image carries no CAN, so the chip holds none).
+    let out = Command::new(bin)
+        .args(["card", "read", "--reader", "sim", "--can", "000000"])
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no CAN password"));
+    let out = Command::new(bin)
+        .args(["card", "read", "--reader", "sim", "--mrz"])
+        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406247UTO<<<<<<<<<<<1ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong MRZ or CAN"));
+}

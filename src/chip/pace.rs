@@ -147,6 +147,20 @@ pub fn authenticate_with<C: CardChannel>(
         .with_data(w.finish()?)
         .map_err(ChipError::from_apdu)?;
     let r = channel.transmit(&mse)?;
+    if r.sw() == StatusWord::REFERENCE_DATA_NOT_FOUND {
+        return Err(ChipError::AccessDenied {
+            protocol: "PACE",
+            reason: format!(
+                "the chip holds no {} password for this protocol ({})",
+                if password.reference() == 1 {
+                    "MRZ"
+                } else {
+                    "CAN"
+                },
+                r.sw()
+            ),
+        });
+    }
     expect_success("MSE:Set AT", r.sw())?;
 
     // 1. encrypted nonce
