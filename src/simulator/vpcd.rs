@@ -80,7 +80,7 @@ pub fn serve(
             (None, Mode::Connect(addr)) | (None, Mode::Listen(addr)) => connect_retrying(addr),
         };
         let _ = stream.set_nodelay(true);
-        let outcome = serve_connection(card, stream, state_path);
+        let outcome = serve_connection(card, QuickAck(stream), state_path);
         if let Some(p) = state_path {
             state::save(card, p)?;
         }
@@ -96,6 +96,30 @@ pub fn serve(
         done += 1;
     }
     Ok(())
+}
+
+/// A TCP stream that acknowledges at once before every read. vpcd sends the 2-byte length and
+/// the APDU in two writes; with Nagle on its side and delayed ACKs on ours, each APDU would
+/// otherwise wait for the delayed-ACK timer (about 40 ms on Linux).
+struct QuickAck(TcpStream);
+
+impl Read for QuickAck {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            let _ = socket2::SockRef::from(&self.0).set_tcp_quickack(true);
+        }
+        self.0.read(buf)
+    }
+}
+
+impl Write for QuickAck {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 fn connect_retrying(addr: SocketAddr) -> TcpStream {
