@@ -581,3 +581,39 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong MRZ or CAN"));
 }
+
+#[test]
+fn pace_without_parameter_id_and_files_beyond_offset_32767() {
+    use permitkit::chip::pace::{self, PacePassword};
+    use permitkit::chip::random::OsRandom;
+    // DG2 of 40 000 bytes: short APDUs reach offsets above 32767 with odd INS D7/B1.
+    let info = sample::pace_info(Cipher::Aes192, 12);
+    let input = sample::sample_input(Some(info), 40_000, 0);
+    let mut card = Card::new(CardConfig::default());
+    let opts = PersoOptions {
+        limits: PersoLimits::SHORT,
+        ..options(true)
+    };
+    perso::personalize(
+        &mut card,
+        &input,
+        &opts,
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    // MSE:Set AT without tag 84: the chip takes the domain from its EF.CardAccess.
+    card.reset().unwrap();
+    permitkit::chip::files::select_mf(&mut card).unwrap();
+    let pwd = PacePassword::Can(SecretString::from(SAMPLE_CAN));
+    let mut s = pace::authenticate_with(&mut card, &pwd, &info, false, &mut OsRandom).unwrap();
+    permitkit::chip::files::select_application(&mut s).unwrap();
+    let dg2 = permitkit::chip::files::read_ef(&mut s, Ef::DG2, true, ReadLimits::SHORT)
+        .unwrap()
+        .unwrap();
+    assert_eq!(dg2.len(), 40_000);
+    assert_eq!(
+        &dg2,
+        &input.files.iter().find(|(e, _)| *e == Ef::DG2).unwrap().1
+    );
+}

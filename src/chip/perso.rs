@@ -439,14 +439,12 @@ fn run(
                 written: offset,
             },
         );
-        let chunk = options
-            .limits
-            .write_chunk
-            .min(if data.len() > files::MAX_EVEN_OFFSET {
-                crate::apdu::MAX_DATA_LEN - 9
-            } else {
-                crate::apdu::MAX_DATA_LEN
-            });
+        // Odd-INS UPDATE BINARY (offsets above 32767) spends up to 9 bytes on `54`/`53`.
+        let chunk = if data.len() > files::MAX_EVEN_OFFSET + 1 {
+            options.limits.write_chunk.saturating_sub(9).max(1)
+        } else {
+            options.limits.write_chunk
+        };
         while offset < data.len() {
             let end = (offset + chunk).min(data.len());
             let part = data.get(offset..end).unwrap_or_default();
