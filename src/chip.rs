@@ -11,6 +11,7 @@
 //!   file back before LOCK.
 //! - [`reader`]: the inspection-system flow (PACE or BAC, then every file).
 
+pub mod aa;
 pub mod bac;
 pub mod card_access;
 pub mod channel;

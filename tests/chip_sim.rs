@@ -617,3 +617,36 @@ fn pace_without_parameter_id_and_files_beyond_offset_32767() {
         &input.files.iter().find(|(e, _)| *e == Ef::DG2).unwrap().1
     );
 }
+
+#[test]
+fn active_authentication_proves_the_chip_holds_the_dg15_key() {
+    let input = sample::sample_input_with_aa(Some(sample::pace_info(Cipher::Aes128, 12)), 2_000, 0);
+    let mut card = Card::new(CardConfig::default());
+    issue(&mut card, &input, true);
+    let contents = reader::read(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
+    assert_eq!(contents.active_authentication, Some(true));
+    assert!(contents.files.iter().any(|(e, _)| *e == Ef::DG15));
+    // The key survives a save and load of the virtual chip.
+    let json = state::to_json(&card).unwrap();
+    let mut again = state::from_json(&json, CardConfig::default()).unwrap();
+    let contents = reader::read(&mut again, &mrz(), ReadLimits::SHORT).unwrap();
+    assert_eq!(contents.active_authentication, Some(true));
+    // A chip without the key (a clone of the files) fails Active Authentication.
+    let mut clone_input = input.clone();
+    clone_input.aa_private_key = None;
+    let mut clone = Card::new(CardConfig::default());
+    issue(&mut clone, &clone_input, true);
+    let contents = reader::read(&mut clone, &mrz(), ReadLimits::SHORT).unwrap();
+    assert_eq!(contents.active_authentication, Some(false));
+    // Plain INTERNAL AUTHENTICATE is refused.
+    card.reset().unwrap();
+    let ia = CommandApdu::new(0x00, 0x88, 0x00, 0x00)
+        .with_data(vec![1; 8])
+        .unwrap()
+        .with_le(256)
+        .unwrap();
+    assert_eq!(
+        card.transmit(&ia).unwrap().sw(),
+        StatusWord::SECURITY_STATUS_NOT_SATISFIED
+    );
+}

@@ -71,6 +71,8 @@ pub struct PersoInput {
     pub mrz_information: SecretBytes,
     /// The card access number, for chips that offer PACE with a CAN.
     pub can: Option<SecretString>,
+    /// The Active Authentication private key (PKCS#8 DER, ECDSA P-256), matching DG15.
+    pub aa_private_key: Option<SecretBytes>,
 }
 
 impl PersoInput {
@@ -109,6 +111,7 @@ impl TryFrom<&crate::lds::ChipImage> for PersoInput {
             files: image.files().map(|(e, d)| (e, d.to_vec())).collect(),
             mrz_information: crate::chip::mrz_key::mrz_information(dg1.mrz())?,
             can: image.keys().can.clone(),
+            aa_private_key: image.keys().aa_private_key.clone(),
         })
     }
 }
@@ -363,6 +366,12 @@ fn check_input(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), Chi
             )));
         }
     }
+    if input.aa_private_key.is_some() && !options.dialect.supports_can() {
+        return Err(ChipError::Unsupported(format!(
+            "the {:?} dialect cannot store an ECDSA Active Authentication key",
+            options.dialect
+        )));
+    }
     if input.can.is_some() && !options.dialect.supports_can() {
         return Err(ChipError::Unsupported(format!(
             "the {:?} dialect cannot store a CAN",
@@ -477,6 +486,10 @@ fn run(
             let data = zeroize::Zeroizing::new(w.finish()?);
             put_data(ch, 0x00, 0x65, &data)?;
         }
+        if let Some(key) = &input.aa_private_key {
+            let data = zeroize::Zeroizing::new(tlv::encode(Tag::new(0x6A), key.expose())?);
+            put_data(ch, 0x00, 0x6A, &data)?;
+        }
         entry.keys_set = true;
         entry.state = PersoState::Written;
         journal.store(key, entry)?;
@@ -510,6 +523,17 @@ fn run(
             size: got.len(),
         });
         read.push((*ef, got));
+    }
+    // The chip proves it holds the key DG15 announces.
+    if let (Some(_), Some((_, dg15))) = (
+        &input.aa_private_key,
+        read.iter().find(|(e, _)| *e == Ef::DG15),
+    ) {
+        crate::chip::aa::authenticate(
+            &mut session.channel,
+            dg15,
+            &mut crate::chip::random::OsRandom,
+        )?;
     }
     if let Some(verify) = options.verifier {
         progress(&Progress::Verifying);
@@ -615,7 +639,7 @@ pub fn minimum_apdus(
         n += ceil(data.len(), options.limits.read.chunk);
     }
     n += dfs.len() as u64;
-    n += 1 + u64::from(input.can.is_some());
+    n += 1 + u64::from(input.can.is_some()) + 2 * u64::from(input.aa_private_key.is_some());
     n += match protocol {
         AccessProtocol::Bac => 3,
         AccessProtocol::Pace(_) => 7,

@@ -147,6 +147,9 @@ pub struct CardContents {
     pub refused: Vec<(Ef, StatusWord)>,
     /// The access protocol used.
     pub protocol: AccessProtocol,
+    /// Active Authentication: `Some(true)` verified with the DG15 key, `Some(false)` refused,
+    /// `None` not run (no DG15, or a key type other than ECDSA P-256).
+    pub active_authentication: Option<bool>,
 }
 
 /// Reads the listed files over an open session, in order. A missing file is an error.
@@ -196,9 +199,23 @@ pub fn read<C: CardChannel>(
             Err(e) => return Err(e),
         }
     }
+    let active_authentication = match files.iter().find(|(e, _)| *e == Ef::DG15) {
+        Some((_, dg15)) => match crate::chip::aa::authenticate(
+            &mut session.channel,
+            dg15,
+            &mut crate::chip::random::OsRandom,
+        ) {
+            Ok(()) => Some(true),
+            Err(ChipError::AccessDenied { .. } | ChipError::Status { .. }) => Some(false),
+            Err(ChipError::Unsupported(_)) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
     Ok(CardContents {
         files,
         refused,
         protocol: session.protocol,
+        active_authentication,
     })
 }

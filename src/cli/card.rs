@@ -468,7 +468,8 @@ fn read(
         let sod = map.get(&Ef::Sod).cloned().unwrap_or_default();
         passive_authentication(&sod, &map, &anchors, now_unix())
     });
-    let valid = pa.as_ref().is_none_or(|r| r.is_valid());
+    let valid =
+        pa.as_ref().is_none_or(|r| r.is_valid()) && contents.active_authentication != Some(false);
     if json {
         let files: Vec<serde_json::Value> = contents
             .files
@@ -484,6 +485,7 @@ fn read(
             "protocol": contents.protocol.to_string(),
             "files": files,
             "refused": refused,
+            "active_authentication": contents.active_authentication,
             "passive_authentication": pa.as_ref().map(|r| serde_json::json!({ "valid": r.is_valid(), "checks": r.checks })),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -494,6 +496,13 @@ fn read(
         }
         for (ef, sw) in &contents.refused {
             println!("  {:<12} not read: {sw}", ef.to_string());
+        }
+        match contents.active_authentication {
+            Some(true) => println!("active authentication: chip key verified (DG15)"),
+            Some(false) => {
+                println!("active authentication: FAILED (the chip does not hold the DG15 key)")
+            }
+            None => {}
         }
         if let Some(r) = &pa {
             for c in &r.checks {

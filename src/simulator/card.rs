@@ -90,6 +90,8 @@ pub struct CardSecrets {
     pub mrz_information: Option<SecretBytes>,
     /// The card access number.
     pub can: Option<SecretString>,
+    /// The Active Authentication private key (PKCS#8 DER, ECDSA P-256).
+    pub aa_private_key: Option<SecretBytes>,
 }
 
 enum Auth {
@@ -287,6 +289,7 @@ impl Card {
             0x84 => self.get_challenge(cmd),
             0x82 => self.external_authenticate(cmd),
             0x22 => self.manage_security_environment(cmd),
+            0x88 => self.internal_authenticate(cmd, secure),
             0x86 => self.general_authenticate(cmd),
             _ => Err(StatusWord::INS_NOT_SUPPORTED),
         };
@@ -487,10 +490,34 @@ impl Card {
                     }
                 }
             }
+            (0x00, 0x6A) => {
+                // permitkit extension: `6A L <PKCS#8 DER>` Active Authentication key (P-256).
+                let t = tlv::parse_single(cmd.data(), Tag::new(0x6A))
+                    .map_err(|_| StatusWord::WRONG_DATA)?;
+                crate::chip::aa::check_private_key(t.value())?;
+                self.secrets.aa_private_key = Some(SecretBytes::from_slice(t.value()));
+            }
             _ => return Err(StatusWord::INCORRECT_P1P2),
         }
         self.dirty = true;
         Ok(ResponseApdu::status(StatusWord::SUCCESS))
+    }
+
+    fn internal_authenticate(
+        &mut self,
+        cmd: &CommandApdu,
+        secure: bool,
+    ) -> Result<ResponseApdu, StatusWord> {
+        if !secure {
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        let key = self
+            .secrets
+            .aa_private_key
+            .as_ref()
+            .ok_or(StatusWord::REFERENCE_DATA_NOT_FOUND)?;
+        let sig = crate::chip::aa::chip_sign(key.expose(), cmd.data())?;
+        Ok(ResponseApdu::new(sig, StatusWord::SUCCESS))
     }
 
     fn get_challenge(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {

@@ -78,5 +78,40 @@ pub fn sample_input(pace: Option<PaceInfo>, dg2_len: usize, dg3_len: usize) -> P
         files,
         mrz_information: SecretBytes::from_slice(SAMPLE_MRZ_INFORMATION),
         can: pace.map(|_| SecretString::from(SAMPLE_CAN)),
+        aa_private_key: None,
     }
+}
+
+/// [`sample_input`] plus an ECDSA P-256 Active Authentication key: DG15 carries its public
+/// key (and EF.COM lists DG15), the input carries the private key.
+pub fn sample_input_with_aa(pace: Option<PaceInfo>, dg2_len: usize, dg3_len: usize) -> PersoInput {
+    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
+    let mut input = sample_input(pace, dg2_len, dg3_len);
+    let Ok(key) = p256::SecretKey::from_slice(&[0x5A; 32]) else {
+        return input;
+    };
+    let (Ok(private), Ok(public)) = (key.to_pkcs8_der(), key.public_key().to_public_key_der())
+    else {
+        return input;
+    };
+    let dg15 = tlv::encode(Tag::new(0x6F), public.as_bytes()).unwrap_or_default();
+    for (ef, data) in &mut input.files {
+        if *ef == Ef::Com {
+            let mut w = tlv::Writer::new();
+            let mut tags = vec![0x61u8, 0x75];
+            if dg3_len > 0 {
+                tags.push(0x63);
+            }
+            tags.push(0x6F);
+            w.constructed(Tag::new(0x60), |w| {
+                w.primitive(Tag::new(0x5F01), b"0107");
+                w.primitive(Tag::new(0x5F36), b"040000");
+                w.primitive(Tag::new(0x5C), &tags);
+            });
+            *data = w.finish().unwrap_or_default();
+        }
+    }
+    input.files.push((Ef::DG15, dg15));
+    input.aa_private_key = Some(SecretBytes::from_slice(private.as_bytes()));
+    input
 }

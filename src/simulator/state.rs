@@ -23,6 +23,8 @@ struct StateFile {
     files: Vec<FileEntry>,
     mrz_information: Option<String>,
     can: Option<String>,
+    #[serde(default)]
+    aa_private_key: Option<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -55,6 +57,11 @@ pub fn to_json(card: &Card) -> Result<String, SimError> {
             .as_ref()
             .map(|m| String::from_utf8_lossy(m.expose()).into_owned()),
         can: card.secrets().can.as_ref().map(|c| c.expose().to_owned()),
+        aa_private_key: card
+            .secrets()
+            .aa_private_key
+            .as_ref()
+            .map(|k| hex::encode_upper(k.expose())),
     };
     serde_json::to_string_pretty(&state).map_err(|e| SimError::State(e.to_string()))
 }
@@ -89,6 +96,14 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
             .mrz_information
             .map(|m| SecretBytes::new(m.into_bytes())),
         can: state.can.map(SecretString::new),
+        aa_private_key: match state.aa_private_key {
+            Some(h) => {
+                Some(SecretBytes::new(hex::decode(h).map_err(|e| {
+                    SimError::State(format!("aa_private_key: {e}"))
+                })?))
+            }
+            None => None,
+        },
     };
     Ok(Card::from_parts(config, fs, secrets, state.locked))
 }
