@@ -650,3 +650,37 @@ fn active_authentication_proves_the_chip_holds_the_dg15_key() {
         StatusWord::SECURITY_STATUS_NOT_SATISFIED
     );
 }
+
+#[test]
+fn error_status_under_secure_messaging_keeps_both_counters_in_step() {
+    let input = sample::sample_input(None, 1_000, 0);
+    let mut card = Card::new(CardConfig::default());
+    issue(&mut card, &input, true);
+    let mut s = reader::open(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
+    for _ in 0..3 {
+        // DG9 does not exist: a protected 6A82, and the session goes on.
+        let r = s
+            .channel
+            .transmit(
+                &CommandApdu::new(0x00, 0xA4, 0x02, 0x0C)
+                    .with_data(vec![0x01, 0x09])
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(r.sw(), StatusWord::FILE_NOT_FOUND);
+        // Offset beyond the end: 6B00, still protected.
+        let r = s
+            .channel
+            .transmit(&CommandApdu::new(0x00, 0xB0, 0x7F, 0x00).with_le(4).unwrap())
+            .unwrap();
+        assert!(!r.is_success());
+        assert!(s.channel.is_open());
+    }
+    let dg1 = permitkit::chip::files::read_ef(&mut s.channel, Ef::DG1, true, ReadLimits::SHORT)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        &dg1,
+        &input.files.iter().find(|(e, _)| *e == Ef::DG1).unwrap().1
+    );
+}
