@@ -7,6 +7,7 @@
 use std::{hint::black_box, time::SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use p256::pkcs8::EncodePublicKey;
 use permitkit::{
     biometrics::{
         FingerPosition,
@@ -57,7 +58,7 @@ fn enrolment() -> Enrolment {
     let finger =
         |p, s| FingerImageRecord::single(p, 80, 400, 500, FingerCompression::Wsq, noise(12_000, s));
     let aa_key = p256::SecretKey::from_slice(&[9u8; 32]).unwrap();
-    let aa_spki = p256::pkcs8::EncodePublicKey::to_public_key_der(&aa_key.public_key()).unwrap();
+    let aa_spki = aa_key.public_key().to_public_key_der().unwrap();
     Enrolment {
         dg1: Dg1::new(mrz).unwrap(),
         portrait,

@@ -18,7 +18,6 @@ pub mod channel;
 pub mod crypto;
 pub mod files;
 pub mod journal;
-pub mod mrz_key;
 pub mod pace;
 pub mod perso;
 pub mod random;

@@ -7,10 +7,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod capture;
 mod card;
+mod finger;
 mod lds;
+mod lds_build;
+mod mrz;
+mod photo;
 mod pki;
 mod sim;
+mod wsq;
 
 /// Enrollment and chip personalization for biometric residence permits.
 #[derive(Debug, Parser)]
@@ -37,6 +43,17 @@ enum Command {
     /// The virtual chip: serve it to pcscd through vsmartcard's vpcd.
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// Machine-readable zones: check an MRZ, write a name field.
+    Mrz {
+        #[command(subcommand)]
+        command: mrz::MrzCommand,
+    },
+    /// Fingerprints: synthetic prints, quality, WSQ.
+    Finger(finger::FingerArgs),
+    /// Portrait quality check and DG2 preparation.
+    Photo(photo::PhotoArgs),
+    /// Capture from a camera or scanner.
+    Capture(capture::CaptureArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -48,6 +65,10 @@ pub fn run() -> ExitCode {
         Command::Lds(c) => lds::run(c),
         Command::Card(c) => card::run(c),
         Command::Sim(c) => sim::run(c),
+        Command::Mrz { command } => mrz::run(command),
+        Command::Finger(a) => finger::run(a),
+        Command::Photo(args) => photo::run(args),
+        Command::Capture(args) => capture::run(args),
     };
     match outcome {
         Ok(code) => code,

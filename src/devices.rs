@@ -4,7 +4,15 @@
 //!
 //! Only this module, the vpcd bridge and the CLI do I/O.
 
+pub mod camera;
+#[cfg(feature = "camera")]
+pub mod camera_nokhwa;
 pub mod info;
+pub mod scanner;
+#[cfg(feature = "libfprint")]
+pub mod scanner_libfprint;
+pub mod scanner_sim;
+pub mod still;
 
 pub use info::{CaptureError, DeviceInfo};
 #[cfg(feature = "pcsc")]

@@ -24,12 +24,21 @@ pub enum Error {
     /// A ChipImage that cannot be made, loaded or saved.
     #[error(transparent)]
     ChipImage(#[from] crate::lds::ChipImageError),
+    /// An MRZ that does not parse or fields that make no valid MRZ.
+    #[error(transparent)]
+    Mrz(#[from] crate::lds::mrz::MrzError),
+    /// A WSQ fingerprint image that does not decode or encode.
+    #[error(transparent)]
+    Wsq(#[from] crate::biometrics::wsq::WsqError),
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),
     /// Talking to a chip failed.
     #[error(transparent)]
     Chip(#[from] crate::chip::ChipError),
+    /// A portrait that cannot be assessed, prepared or encoded.
+    #[error(transparent)]
+    Face(#[from] crate::quality::face::FaceError),
     /// An operating-system random number generator failure.
     #[error("random number generator failed: {0}")]
     Random(String),

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::biometrics::wsq;
 use crate::{
     apdu,
     biometrics::{
@@ -31,8 +32,12 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("sm_unwrap", sm_unwrap),
     ("virtual_chip", virtual_chip),
     ("card_access", card_access),
-    ("mrz_key", mrz_key),
+    ("bac_seed", bac_seed),
     ("chip_state", chip_state),
+    ("mrz", mrz),
+    ("wsq_decode", wsq_decode),
+    ("finger_quality", finger_quality),
+    ("face_image", face_image),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -189,12 +194,11 @@ pub fn card_access(data: &[u8]) {
     }
 }
 
-/// The MRZ information reader (printed MRZ text to BAC/PACE key input).
-pub fn mrz_key(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = crate::chip::mrz_key::mrz_information(text);
+/// The MRZ information splitter that builds the JMRTD PUT DATA `62` BAC seed.
+pub fn bac_seed(data: &[u8]) {
+    if let Ok(seed) = crate::chip::perso::bac_seed(data) {
+        assert!(seed.len() >= 2 + 16, "BAC seed holds three fields");
     }
-    let _ = crate::chip::perso::bac_seed(data);
 }
 
 /// A saved virtual chip state (JSON), loaded under small limits.
@@ -211,4 +215,97 @@ pub fn chip_state(data: &[u8]) {
             assert!(again.is_ok(), "a loaded state saves again");
         }
     }
+}
+
+/// MRZ text, names and dates: whatever parses must re-parse from its DG1 form to the same MRZ,
+/// and every name that transliterates must render to a full-width field of MRZ characters.
+///
+/// The input is read as (lossy) UTF-8; for names, a first line break splits the primary from the
+/// secondary identifier.
+pub fn mrz(data: &[u8]) {
+    use crate::lds::mrz::{Mrz, MrzFormat, MrzName, PartialDate, Script};
+    let text = String::from_utf8_lossy(data);
+    if let Ok(m) = Mrz::parse(&text) {
+        let again = Mrz::parse(&m.to_dg1_string());
+        assert!(again.is_ok_and(|a| a == m), "MRZ round trip");
+        assert!(m.mrz_information().len() >= 24, "MRZ information length");
+    }
+    let (primary, secondary) = text.split_once('\n').unwrap_or((&text, ""));
+    for script in Script::ALL {
+        if let Ok(name) = MrzName::new(primary, secondary, script) {
+            for format in [MrzFormat::Td1, MrzFormat::Td3] {
+                let field = name.to_field(format);
+                assert_eq!(
+                    field.as_str().len(),
+                    format.name_width(),
+                    "name field width"
+                );
+                assert!(
+                    field
+                        .as_str()
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b == b'<'),
+                    "name field alphabet"
+                );
+            }
+        }
+    }
+    if let Ok(date) = PartialDate::parse(&text) {
+        assert_eq!(
+            PartialDate::from_dg11(&date.to_dg11()),
+            Ok(date),
+            "DG11 date round trip"
+        );
+    }
+}
+
+/// WSQ decoding within small limits; whatever decodes has the frame's size, and the structure
+/// walk agrees with the decoder about it.
+pub fn wsq_decode(data: &[u8]) {
+    let limits = wsq::DecodeLimits::new(512, 512);
+    if let Ok(image) = wsq::decode_with_limits(data, &limits) {
+        let expected = u64::from(image.width) * u64::from(image.height);
+        assert_eq!(image.pixels.len() as u64, expected, "WSQ pixel count");
+        let info = wsq::inspect(data);
+        assert!(
+            info.is_ok_and(|i| (i.width, i.height) == (image.width, image.height)),
+            "WSQ inspect disagrees with decode"
+        );
+    }
+}
+
+/// Fingerprint quality on untrusted image bytes: decode (PNG/JPEG, size-limited), then assess;
+/// a score is always 0–100 and every flag follows from the measures.
+pub fn finger_quality(data: &[u8]) {
+    if let Ok(img) = crate::quality::finger::decode_image(data)
+        && let Ok(q) = crate::quality::finger::assess(&img, 500)
+    {
+        assert!(q.score <= 100, "score out of range");
+        assert!(
+            q.measures.foreground_fraction <= 1.0,
+            "foreground share out of range"
+        );
+    }
+}
+
+/// Portrait images: decode under small limits, then run the whole quality assessment and, when
+/// it passes, the crop and JPEG budget search. Nothing may panic whatever the pixels are.
+pub fn face_image(data: &[u8]) {
+    use crate::quality::face::{FaceAssessor, ImageLimits, PortraitRequest, decode};
+    let limits = ImageLimits {
+        max_side: 512,
+        max_alloc: 16 << 20,
+    };
+    let Ok(image) = decode(data, limits) else {
+        return;
+    };
+    let Ok(profile) = crate::profiles::quality::QualityProfile::builtin_default() else {
+        return;
+    };
+    let Ok(mut gate) = FaceAssessor::new(profile) else {
+        return;
+    };
+    let report = gate.assess(&image).report;
+    assert!(!report.checks.is_empty(), "every assessment reports");
+    let _ = gate.prepare(&image, &PortraitRequest::default());
 }

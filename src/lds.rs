@@ -16,6 +16,7 @@ pub mod dg3;
 pub mod dg7;
 pub mod ef;
 mod error;
+pub mod mrz;
 pub mod security_infos;
 pub mod sod;
 mod tagged;

@@ -13,16 +13,19 @@
 //! - [`error`]: the crate-wide [`Error`], folding every module's typed error.
 //! - [`lds`]: the ICAO 9303-10 elementary files and their encoders and parsers.
 //! - [`pki`]: the test CSCA and Document Signer, and passive authentication.
-//! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records.
+//! - [`biometrics`]: CBEFF, ISO/IEC 19794-5 face and 19794-4 finger records, WSQ codec.
 //! - [`devices`]: cameras, fingerprint scanners, signature pads and card readers.
 //! - [`quality`]: portrait and fingerprint quality decisions.
 //! - [`profiles`]: TOML hardware, chip, document and station profiles.
 //! - [`chip`]: BAC, PACE, secure messaging, personalization and read-back of the chip.
 //! - [`simulator`]: a virtual eMRTD chip (pure APDU handler) and its vsmartcard bridge.
+//! - [`synth`]: seeded synthetic fingerprints (SFinGe method) for tests and the scanner
+//!   simulator.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod apdu;
+pub mod applicant;
 pub mod biometrics;
 pub mod chip;
 pub mod devices;
@@ -35,6 +38,7 @@ pub mod profiles;
 pub mod quality;
 pub mod secret;
 pub mod simulator;
+pub mod synth;
 pub mod tlv;
 
 pub use error::{Error, Result};

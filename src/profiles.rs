@@ -7,6 +7,10 @@
 //! own file under `profiles/`; data names code (a chip profile names a personalization dialect
 //! enum, never a script).
 
+pub mod camera;
+pub mod quality;
+pub mod scanner;
+
 use std::fmt;
 
 use serde::de::DeserializeOwned;

@@ -5,7 +5,11 @@
 //! with reasons an operator can act on. Only this module makes [`Accepted`] values, so a sample
 //! that reaches the chip builder has passed its quality gate.
 
+pub mod face;
+
 use serde::Serialize;
+
+pub mod finger;
 
 /// The outcome of one check or of a whole assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

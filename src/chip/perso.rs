@@ -109,11 +109,21 @@ impl TryFrom<&crate::lds::ChipImage> for PersoInput {
             .map_err(|e| ChipError::CardMismatch(format!("DG1: {e}")))?;
         Ok(Self {
             files: image.files().map(|(e, d)| (e, d.to_vec())).collect(),
-            mrz_information: crate::chip::mrz_key::mrz_information(dg1.mrz())?,
+            mrz_information: mrz_information(dg1.mrz())?,
             can: image.keys().can.clone(),
             aa_private_key: image.keys().aa_private_key.clone(),
         })
     }
+}
+
+/// The MRZ information (BAC / PACE-MRZ key input) of a printed or DG1 MRZ, through
+/// [`crate::lds::mrz::Mrz`], which checks every check digit.
+pub fn mrz_information(mrz: &str) -> Result<SecretBytes, ChipError> {
+    let parsed = crate::lds::mrz::Mrz::parse(mrz)
+        .map_err(|e| ChipError::CardMismatch(format!("MRZ: {e}")))?;
+    Ok(SecretBytes::from_slice(
+        parsed.mrz_information().expose().as_bytes(),
+    ))
 }
 
 /// Chunk sizes and limits, from the chip and reader profiles.

@@ -151,7 +151,7 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
         } => {
             let registry = registry(profiles.as_deref())?;
             let key = match (mrz, can) {
-                (Some(m), _) => AccessKey::Mrz(permitkit::chip::mrz_key::mrz_information(&m)?),
+                (Some(m), _) => AccessKey::Mrz(perso::mrz_information(&m)?),
                 (None, Some(c)) => {
                     if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()) {
                         bail!("--can takes the digits printed on the card");

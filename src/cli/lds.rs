@@ -14,9 +14,13 @@ use permitkit::{
     pki::{CheckStatus, passive_authentication, signer::read_certificate},
 };
 
+pub use super::lds_build::BuildArgs;
+
 /// LDS commands.
 #[derive(Debug, Subcommand)]
 pub enum LdsCommand {
+    /// Build and sign a ChipImage from an applicant file and its prepared captures.
+    Build(BuildArgs),
     /// Passive authentication of a ChipImage folder against a CSCA (exit 0 only when every
     /// check passes, 2 when one fails).
     Verify {
@@ -42,6 +46,7 @@ pub enum LdsCommand {
 /// Runs an `lds` command.
 pub fn run(cmd: LdsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        LdsCommand::Build(a) => super::lds_build::run(a),
         LdsCommand::Verify { dir, csca, json } => verify(&dir, &csca, json),
         LdsCommand::Show { path, json } => show(&path, json),
     }
@@ -127,9 +132,15 @@ fn show(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     for f in &d.faces {
+        let eye = |e: Option<[u16; 2]>| e.map_or("-".into(), |[x, y]| format!("({x}, {y})"));
         println!(
-            "Face (DG2): {} {}x{}, {} bytes, eyes L{:?} R{:?}",
-            f.image_type, f.size[0], f.size[1], f.image_bytes, f.left_eye, f.right_eye
+            "Face (DG2): {} {}x{}, {} bytes, left eye {} right eye {}",
+            f.image_type,
+            f.size[0],
+            f.size[1],
+            f.image_bytes,
+            eye(f.left_eye),
+            eye(f.right_eye)
         );
     }
     for f in &d.fingers {
@@ -154,8 +165,8 @@ fn show(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
             sod.signing_time.as_deref().unwrap_or("(no signing time)"),
             sod.signer.as_deref().unwrap_or("(no certificate)")
         );
-        for (dg, h) in &sod.hashes {
-            println!("  {dg:<5} {h}");
+        for h in &sod.hashes {
+            println!("  {:<5} {}", h.data_group, h.sha);
         }
     }
     println!("Files");

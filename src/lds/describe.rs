@@ -102,8 +102,17 @@ pub struct SodSummary {
     pub signing_time: Option<String>,
     /// Document Signer certificate subject.
     pub signer: Option<String>,
-    /// Data group hashes, hex.
-    pub hashes: BTreeMap<String, String>,
+    /// Data group hashes, in data-group order.
+    pub hashes: Vec<DgHash>,
+}
+
+/// One data group hash of the SOD.
+#[derive(Debug, Clone, Serialize)]
+pub struct DgHash {
+    /// `DG1` …
+    pub data_group: String,
+    /// The hash, hex.
+    pub sha: String,
 }
 
 /// Summarises `files`.
@@ -248,7 +257,10 @@ fn describe_file(ef: Ef, bytes: &[u8], d: &mut Description) -> Result<(), String
                     .lso
                     .hashes
                     .iter()
-                    .map(|h| (format!("DG{}", h.number.get()), hex::encode(&h.hash)))
+                    .map(|h| DgHash {
+                        data_group: format!("DG{}", h.number.get()),
+                        sha: hex::encode(&h.hash),
+                    })
                     .collect(),
             });
         }

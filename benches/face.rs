@@ -1,0 +1,77 @@
+//! Portrait quality speed (single thread): full assessment of a 1920×1080 still (goal ≤ 50 ms),
+//! preview assessment of 640×480 frames (goal ≥ 30 fps, i.e. ≤ 33 ms), crop + JPEG to a
+//! 20 000-byte budget (goal ≤ 30 ms). The frames are the public-domain astronaut portrait from
+//! testdata/images placed on a plain background at webcam framing.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use image::{Rgb, RgbImage, imageops};
+use permitkit::profiles::quality::QualityProfile;
+use permitkit::quality::face::{
+    FaceAssessor, FaceImageType, ImageLimits, PortraitRequest, decode, encode,
+};
+
+fn frame(width: u32, height: u32, portrait_side: u32) -> RgbImage {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/images/astronaut.png"
+    ))
+    .unwrap();
+    let a = decode(&bytes, ImageLimits::default()).unwrap();
+    let a = imageops::resize(
+        &a,
+        portrait_side,
+        portrait_side,
+        imageops::FilterType::Lanczos3,
+    );
+    let mut f = RgbImage::from_pixel(width, height, Rgb([200, 200, 205]));
+    let x = i64::from((width - portrait_side.min(width)) / 2);
+    imageops::replace(&mut f, &a, x, 0);
+    f
+}
+
+fn bench(c: &mut Criterion) {
+    let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
+    let still = frame(1920, 1080, 1080);
+    let preview = frame(640, 480, 480);
+    assert!(
+        gate.assess(&still).subject.is_some(),
+        "the benchmark still has a face"
+    );
+    assert!(
+        gate.assess(&preview).subject.is_some(),
+        "the benchmark preview has a face"
+    );
+    c.bench_function("assess 1920x1080 still", |b| {
+        b.iter(|| gate.assess(black_box(&still)))
+    });
+    c.bench_function("assess 640x480 preview", |b| {
+        b.iter(|| gate.assess(black_box(&preview)))
+    });
+    let s = gate.assess(&still).subject.unwrap();
+    let profile = gate.profile().clone();
+    let report = gate.assess(&still).report;
+    c.bench_function("crop + JPEG to 20000 bytes (full frontal)", |b| {
+        b.iter(|| {
+            encode::to_budget(
+                black_box(&still),
+                &s.geometry,
+                FaceImageType::FullFrontal,
+                20_000,
+                &profile,
+                report.clone(),
+            )
+            .unwrap()
+        })
+    });
+    let _ = PortraitRequest::default();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = bench
+}
+criterion_main!(benches);

@@ -1,0 +1,251 @@
+//! `permitkit capture …`: capture from a device.
+//!
+//! - `capture photo`: live portrait capture. Each preview frame is downscaled and assessed; the
+//!   operator sees the first problem to fix; the still is taken (at full resolution, then
+//!   prepared for DG2) once every check passes on the profile's number of consecutive frames, or
+//!   the command gives up after the profile's timeout.
+//! - `capture finger`: one capture from a fingerprint scanner, with its quality.
+
+use std::{
+    path::PathBuf,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use permitkit::{
+    biometrics::FingerPosition,
+    devices::{camera, scanner},
+    profiles::camera::CameraProfile,
+    quality::{
+        Verdict,
+        face::{
+            FaceAssessor, FaceImageType, PortraitRequest,
+            raster::{round_u, u32_of},
+        },
+        finger,
+    },
+};
+
+use super::photo::{Common, load_profile};
+
+/// Capture from a device.
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    #[command(subcommand)]
+    command: CaptureCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CaptureCommand {
+    /// Capture the applicant's portrait and write the DG2 JPEG.
+    Photo(PhotoCapture),
+    /// Capture one finger from a fingerprint scanner and save it as PNG.
+    Finger(FingerCaptureArgs),
+}
+
+#[derive(Debug, Args)]
+struct PhotoCapture {
+    /// Camera selector: still:<file or folder> or v4l:<id>.
+    #[arg(long)]
+    camera: String,
+    /// Output JPEG.
+    #[arg(long, value_name = "FACE.jpg")]
+    out: PathBuf,
+    /// Camera profile id (default: matched by USB id).
+    #[arg(long, value_name = "ID")]
+    camera_profile: Option<String>,
+    /// Give up after this many seconds (default: the quality profile's).
+    #[arg(long)]
+    timeout: Option<f64>,
+    /// Byte budget of the JPEG (default: the quality profile's).
+    #[arg(long, value_name = "N")]
+    max_bytes: Option<usize>,
+    /// Token frontal instead of full frontal.
+    #[arg(long)]
+    token: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Runs `permitkit capture …`.
+pub fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        CaptureCommand::Photo(p) => capture_photo(p),
+        CaptureCommand::Finger(a) => finger_cmd(a),
+    }
+}
+
+fn capture_photo(args: PhotoCapture) -> anyhow::Result<ExitCode> {
+    let profile = load_profile(args.common.profile.as_deref())?;
+    let cam_profile = args
+        .camera_profile
+        .as_deref()
+        .map(CameraProfile::builtin)
+        .transpose()?;
+    let rules = profile.capture.clone();
+    let timeout = Duration::from_secs_f64(args.timeout.unwrap_or(rules.timeout_seconds).max(0.0));
+    let mut gate = FaceAssessor::new(profile)?;
+    let mut cam = camera::open(&args.camera, cam_profile.as_ref())?;
+    eprintln!("camera: {}", cam.info());
+    let start = Instant::now();
+    let mut streak = 0u32;
+    let mut last_hint = String::new();
+    loop {
+        if start.elapsed() > timeout {
+            anyhow::bail!(
+                "no acceptable portrait within {:.0} s (last problem: {}); nothing was captured",
+                timeout.as_secs_f64(),
+                if last_hint.is_empty() {
+                    "none seen"
+                } else {
+                    &last_hint
+                }
+            );
+        }
+        let frame = cam.capture()?;
+        let (w, h) = frame.image.dimensions();
+        let scale = (rules.preview_width as f32 / w as f32).min(1.0);
+        let preview = if scale < 1.0 {
+            image::imageops::resize(
+                &frame.image,
+                u32_of(round_u(w as f32 * scale)).max(1),
+                u32_of(round_u(h as f32 * scale)).max(1),
+                image::imageops::FilterType::Triangle,
+            )
+        } else {
+            frame.image.clone()
+        };
+        // Geometric limits are in full-resolution pixels: assess the preview for guidance and
+        // framing, then confirm on the full frame before counting it.
+        let min_face = cam_profile
+            .as_ref()
+            .map(|c| c.min_face_px as f32 * scale)
+            .unwrap_or(0.0);
+        let preview_report = if min_face > 0.0 {
+            gate.assess_with_min_face(&preview, min_face).report
+        } else {
+            gate.assess(&preview).report
+        };
+        let blocking: Vec<_> = preview_report
+            .problems()
+            .into_iter()
+            .filter(|c| {
+                c.verdict == Verdict::Fail
+                    && !matches!(
+                        c.id,
+                        permitkit::quality::face::CheckId::InterEyeDistance
+                            | permitkit::quality::face::CheckId::Resolution
+                            | permitkit::quality::face::CheckId::Compression
+                    )
+            })
+            .map(|c| c.message.clone())
+            .collect();
+        let verdict = if blocking.is_empty() {
+            gate.assess(&frame.image).report.verdict
+        } else {
+            Verdict::Fail
+        };
+        if verdict == Verdict::Fail {
+            streak = 0;
+            let hint = blocking
+                .first()
+                .cloned()
+                .or_else(|| {
+                    gate.assess(&frame.image)
+                        .report
+                        .problems()
+                        .first()
+                        .map(|c| c.message.clone())
+                })
+                .unwrap_or_default();
+            if hint != last_hint {
+                eprintln!("frame {}: {hint}", frame.sequence);
+                last_hint = hint;
+            }
+            continue;
+        }
+        streak += 1;
+        eprintln!(
+            "frame {}: good ({streak}/{})",
+            frame.sequence, rules.stable_frames
+        );
+        if streak < rules.stable_frames {
+            continue;
+        }
+        let request = PortraitRequest {
+            image_type: if args.token {
+                FaceImageType::TokenFrontal
+            } else {
+                FaceImageType::FullFrontal
+            },
+            max_bytes: args.max_bytes,
+        };
+        let accepted = gate.prepare(&frame.image, &request)?;
+        let p = accepted.sample();
+        std::fs::write(&args.out, p.jpeg.expose())
+            .with_context(|| format!("writing {}", args.out.display()))?;
+        println!(
+            "{}: {}×{}, {} bytes, eyes ({:.1}, {:.1}) / ({:.1}, {:.1})",
+            args.out.display(),
+            p.width,
+            p.height,
+            p.jpeg.len(),
+            p.left_eye.x,
+            p.left_eye.y,
+            p.right_eye.x,
+            p.right_eye.y
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+}
+
+#[derive(Debug, Args)]
+struct FingerCaptureArgs {
+    /// Scanner selector: sim, sim:<seed>, libfprint:<n>.
+    #[arg(long, default_value = "sim")]
+    scanner: String,
+    /// Finger position, e.g. right-index, left-thumb.
+    #[arg(long, default_value = "right-index")]
+    finger: FingerPosition,
+    /// Seconds to wait for the finger.
+    #[arg(long, default_value_t = 20.0)]
+    timeout: f64,
+    /// Enrolment threshold for the verdict and exit code.
+    #[arg(long, default_value_t = finger::DEFAULT_ENROLMENT_THRESHOLD)]
+    threshold: u8,
+    /// Output PNG file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn finger_cmd(a: FingerCaptureArgs) -> anyhow::Result<ExitCode> {
+    let timeout = Duration::try_from_secs_f64(a.timeout).context("--timeout")?;
+    let mut device = scanner::open(&a.scanner, timeout)?;
+    eprintln!("{}: place the {} on the scanner", device.info(), a.finger);
+    let capture = device.capture(a.finger)?;
+    capture
+        .image
+        .save_with_format(&a.out, image::ImageFormat::Png)
+        .with_context(|| format!("writing {}", a.out.display()))?;
+    let q = finger::assess(&capture.image, capture.ppi)?;
+    let verdict = q.verdict(a.threshold);
+    println!(
+        "{}: {} {}×{} at {} ppi, quality {} / 100: {verdict}",
+        a.out.display(),
+        a.finger,
+        capture.image.width(),
+        capture.image.height(),
+        capture.ppi,
+        q.score
+    );
+    for f in &q.flags {
+        println!("  {}: {}", f, f.advice());
+    }
+    Ok(if verdict == Verdict::Fail {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,351 @@
+//! Decoding with limits, and the small raster toolkit the checks share: a luminance plane
+//! (ITU-R BT.601 luma, the weighting JPEG/JFIF uses), area-averaged downscaling and bilinear
+//! sampling. Every read is bounds-checked; out-of-range reads return the nearest edge pixel.
+
+use std::io::Cursor;
+
+use image::{ImageReader, Limits, RgbImage};
+
+use super::FaceError;
+
+/// Limits on images accepted from files and cameras (decompression bombs stop here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageLimits {
+    /// Largest accepted width or height in pixels.
+    pub max_side: u32,
+    /// Largest decoder allocation in bytes.
+    pub max_alloc: u64,
+}
+
+impl Default for ImageLimits {
+    /// 8192 px per side and 256 MiB: more than any webcam or scanner portrait needs.
+    fn default() -> Self {
+        Self {
+            max_side: 8192,
+            max_alloc: 256 << 20,
+        }
+    }
+}
+
+/// Decodes a PNG or JPEG held in memory into 8-bit RGB, enforcing `limits`.
+pub fn decode(bytes: &[u8], limits: ImageLimits) -> Result<RgbImage, FaceError> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| FaceError::Decode(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(FaceError::Decode(
+            "unknown image format (expected PNG or JPEG)".into(),
+        ));
+    }
+    let mut l = Limits::default();
+    l.max_image_width = Some(limits.max_side);
+    l.max_image_height = Some(limits.max_side);
+    l.max_alloc = Some(limits.max_alloc);
+    reader.limits(l);
+    let image = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(e) => FaceError::TooLarge(e.to_string()),
+        other => FaceError::Decode(other.to_string()),
+    })?;
+    if image.width() == 0 || image.height() == 0 {
+        return Err(FaceError::Decode("image has no pixels".into()));
+    }
+    Ok(image.into_rgb8())
+}
+
+/// A single-channel `f32` image, row-major.
+#[derive(Clone, Debug, Default)]
+pub struct Plane {
+    width: usize,
+    height: usize,
+    data: Vec<f32>,
+}
+
+impl Plane {
+    /// A plane filled with `value`.
+    pub fn filled(width: usize, height: usize, value: f32) -> Self {
+        Self {
+            width,
+            height,
+            data: vec![value; width.saturating_mul(height)],
+        }
+    }
+
+    /// BT.601 luma of an RGB image, 0–255.
+    pub fn luma(image: &RgbImage) -> Self {
+        let data = image
+            .pixels()
+            .map(|p| {
+                let [r, g, b] = p.0;
+                0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)
+            })
+            .collect();
+        Self {
+            width: image.width() as usize,
+            height: image.height() as usize,
+            data,
+        }
+    }
+
+    /// One channel of an RGB image, 0–255.
+    pub fn channel(image: &RgbImage, c: usize) -> Self {
+        let data = image
+            .pixels()
+            .map(|p| f32::from(p.0.get(c).copied().unwrap_or(0)))
+            .collect();
+        Self {
+            width: image.width() as usize,
+            height: image.height() as usize,
+            data,
+        }
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The samples, row-major.
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// The pixel at (x, y), or the nearest edge pixel when outside.
+    #[inline]
+    pub fn at(&self, x: isize, y: isize) -> f32 {
+        if self.width == 0 || self.height == 0 {
+            return 0.0;
+        }
+        let x = x.clamp(0, self.width as isize - 1) as usize;
+        let y = y.clamp(0, self.height as isize - 1) as usize;
+        self.data
+            .get(y * self.width + x)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Sets the pixel at (x, y); ignored when outside.
+    #[inline]
+    pub fn set(&mut self, x: usize, y: usize, v: f32) {
+        if x < self.width
+            && let Some(p) = self.data.get_mut(y * self.width + x)
+        {
+            *p = v;
+        }
+    }
+
+    /// Bilinear sample at a sub-pixel position (pixel centres at integer coordinates).
+    #[inline]
+    pub fn bilinear(&self, x: f32, y: f32) -> f32 {
+        let x0 = x.floor();
+        let y0 = y.floor();
+        let fx = x - x0;
+        let fy = y - y0;
+        let (xi, yi) = (floor_i(x0), floor_i(y0));
+        let a = self.at(xi, yi);
+        let b = self.at(xi + 1, yi);
+        let c = self.at(xi, yi + 1);
+        let d = self.at(xi + 1, yi + 1);
+        (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy
+    }
+
+    /// Area-averaged resample of the rectangle `[x0, x0 + w·step) × [y0, y0 + h·step)` to
+    /// `w × h` pixels (each output pixel averages the input pixels its footprint covers).
+    pub fn resample(&self, x0: f32, y0: f32, step: f32, w: usize, h: usize) -> Plane {
+        let mut out = Plane::filled(w, h, 0.0);
+        if step <= 1.0 {
+            for oy in 0..h {
+                for ox in 0..w {
+                    let x = x0 + (ox as f32 + 0.5) * step - 0.5;
+                    let y = y0 + (oy as f32 + 0.5) * step - 0.5;
+                    out.set(ox, oy, self.bilinear(x, y));
+                }
+            }
+            return out;
+        }
+        // Box filter over the footprint, sampled on an integer grid.
+        let n = round_u(step.ceil()).max(1);
+        let inv = 1.0 / (n * n) as f32;
+        for oy in 0..h {
+            let fy = y0 + oy as f32 * step;
+            for ox in 0..w {
+                let fx = x0 + ox as f32 * step;
+                let mut sum = 0.0;
+                for j in 0..n {
+                    let sy = floor_i(fy + (j as f32 + 0.5) * step / n as f32);
+                    for i in 0..n {
+                        let sx = floor_i(fx + (i as f32 + 0.5) * step / n as f32);
+                        sum += self.at(sx, sy);
+                    }
+                }
+                out.set(ox, oy, sum * inv);
+            }
+        }
+        out
+    }
+
+    /// Downscales the whole plane by an integer-free `scale` (< 1) with area averaging.
+    pub fn downscale(&self, scale: f32) -> Plane {
+        if scale >= 1.0 {
+            return self.clone();
+        }
+        let w = round_u(self.width as f32 * scale).max(1);
+        let h = round_u(self.height as f32 * scale).max(1);
+        self.resample(0.0, 0.0, 1.0 / scale, w, h)
+    }
+
+    /// Separable box blur with the given radius (edges replicated).
+    pub fn box_blur(&self, radius: usize) -> Plane {
+        if radius == 0 || self.data.is_empty() {
+            return self.clone();
+        }
+        let r = radius as isize;
+        let norm = 1.0 / (2 * radius + 1) as f32;
+        let mut tmp = Plane::filled(self.width, self.height, 0.0);
+        for y in 0..self.height as isize {
+            for x in 0..self.width as isize {
+                let s: f32 = (-r..=r).map(|d| self.at(x + d, y)).sum();
+                tmp.set(x as usize, y as usize, s * norm);
+            }
+        }
+        let mut out = Plane::filled(self.width, self.height, 0.0);
+        for y in 0..self.height as isize {
+            for x in 0..self.width as isize {
+                let s: f32 = (-r..=r).map(|d| tmp.at(x, y + d)).sum();
+                out.set(x as usize, y as usize, s * norm);
+            }
+        }
+        out
+    }
+
+    /// The samples as 8-bit values (rounded and clamped).
+    pub fn to_u8(&self) -> Vec<u8> {
+        self.data.iter().map(|v| to_u8(*v)).collect()
+    }
+}
+
+/// Float to pixel index, rounding towards negative infinity. Rust's float-to-int `as`
+/// saturates (NaN becomes 0), so this cannot wrap; callers clamp the result to the raster.
+#[allow(clippy::cast_possible_truncation)]
+#[inline]
+pub fn floor_i(v: f32) -> isize {
+    v.floor() as isize
+}
+
+/// Float to a non-negative count or size, rounded to nearest and saturating at 0.
+#[allow(clippy::cast_possible_truncation)]
+#[inline]
+pub fn round_u(v: f32) -> usize {
+    v.round().max(0.0) as usize
+}
+
+/// Float to an 8-bit sample, rounded and clamped to 0–255.
+#[allow(clippy::cast_possible_truncation)]
+#[inline]
+pub fn to_u8(v: f32) -> u8 {
+    v.round().clamp(0.0, 255.0) as u8
+}
+
+/// `f64` to `f32` (values here are small measurements; precision loss is intended).
+#[allow(clippy::cast_possible_truncation)]
+#[inline]
+pub fn f32_of(v: f64) -> f32 {
+    v as f32
+}
+
+/// A `usize` to `u32`, saturating (image sides are bounded by [`ImageLimits`]).
+#[inline]
+pub fn u32_of(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// Bilinear sample of an RGB image at a sub-pixel position, edges repeated.
+#[inline]
+pub fn rgb_bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
+    let (w, h) = (image.width(), image.height());
+    if w == 0 || h == 0 {
+        return [0.0; 3];
+    }
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (round_u(x.floor()), round_u(y.floor()));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let x0 = u32_of(x0).min(w - 1);
+    let y0 = u32_of(y0).min(h - 1);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let px = |x: u32, y: u32| image.get_pixel_checked(x, y).map_or([0; 3], |p| p.0);
+    let (a, b, c, d) = (px(x0, y0), px(x1, y0), px(x0, y1), px(x1, y1));
+    let mut out = [0.0f32; 3];
+    for (i, o) in out.iter_mut().enumerate() {
+        let g = |p: [u8; 3]| f32::from(p.get(i).copied().unwrap_or(0));
+        *o = (g(a) * (1.0 - fx) + g(b) * fx) * (1.0 - fy) + (g(c) * (1.0 - fx) + g(d) * fx) * fy;
+    }
+    out
+}
+
+/// Mean and population standard deviation.
+pub fn mean_std(values: impl Iterator<Item = f32>) -> (f32, f32) {
+    let (mut n, mut s, mut s2) = (0.0f64, 0.0f64, 0.0f64);
+    for v in values {
+        let v = f64::from(v);
+        n += 1.0;
+        s += v;
+        s2 += v * v;
+    }
+    if n == 0.0 {
+        return (0.0, 0.0);
+    }
+    let m = s / n;
+    let var = (s2 / n - m * m).max(0.0);
+    (f32_of(m), f32_of(var.sqrt()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_reads_replicate_the_edge() {
+        let mut p = Plane::filled(2, 2, 1.0);
+        p.set(1, 1, 5.0);
+        assert_eq!(p.at(10, 10), 5.0);
+        assert_eq!(p.at(-3, 0), 1.0);
+        assert_eq!(Plane::default().at(0, 0), 0.0);
+    }
+
+    #[test]
+    fn area_downscale_preserves_the_mean() {
+        let mut p = Plane::filled(8, 8, 0.0);
+        for y in 0..8 {
+            for x in 0..8 {
+                p.set(x, y, ((x + y) % 2) as f32 * 100.0);
+            }
+        }
+        let d = p.downscale(0.5);
+        assert_eq!((d.width(), d.height()), (4, 4));
+        assert!(d.data().iter().all(|v| (v - 50.0).abs() < 1e-3), "{d:?}");
+    }
+
+    #[test]
+    fn truncated_and_garbage_inputs_are_errors() {
+        assert!(matches!(
+            decode(b"not an image", ImageLimits::default()),
+            Err(FaceError::Decode(_))
+        ));
+        let mut png = Vec::new();
+        RgbImage::new(4, 4)
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert!(decode(&png, ImageLimits::default()).is_ok());
+        assert!(decode(png.get(..png.len() / 2).unwrap(), ImageLimits::default()).is_err());
+        let tight = ImageLimits {
+            max_side: 3,
+            max_alloc: 1 << 20,
+        };
+        assert!(matches!(decode(&png, tight), Err(FaceError::TooLarge(_))));
+    }
+}

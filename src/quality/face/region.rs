@@ -1,0 +1,100 @@
+//! The normalised face region the photometric checks share: the face resampled on a grid
+//! aligned with the eye line, scaled so that the inter-eye distance is at most
+//! [`NORMALISED_IED`] pixels, with an elliptical mask covering eyebrows to chin and cheek to
+//! cheek (OFIQ likewise measures photometric components inside a face mask aligned on the eyes).
+
+use image::RgbImage;
+
+use super::geometry::Geometry;
+use super::raster::{Plane, rgb_bilinear, round_u};
+
+/// The patch is sampled at this inter-eye distance (or the input's, if smaller: never upsampled).
+pub const NORMALISED_IED: f32 = 96.0;
+
+/// Region in IED units relative to the eye midpoint (u to the image's right, v down).
+const U_RANGE: f32 = 1.0;
+const V_TOP: f32 = -0.55;
+const V_BOTTOM: f32 = 1.55;
+
+/// The face patch: colour planes, luma, and the face mask.
+#[derive(Debug, Clone)]
+pub struct FaceRegion {
+    /// Red, green and blue planes, 0–255.
+    pub rgb: [Plane; 3],
+    /// BT.601 luma, 0–255.
+    pub luma: Plane,
+    /// Pixels of the elliptical face mask, `(x, y, u)` with `u` the horizontal position in IED
+    /// (negative on the image's left).
+    pub mask: Vec<(usize, usize, f32)>,
+    /// Patch pixels per IED.
+    pub ied: f32,
+}
+
+impl FaceRegion {
+    /// Samples the face of `g` from `image`.
+    pub fn sample(image: &RgbImage, g: &Geometry) -> Self {
+        let ied_n = g.ied.clamp(8.0, NORMALISED_IED);
+        let w = round_u(2.0 * U_RANGE * ied_n).max(2);
+        let h = round_u((V_BOTTOM - V_TOP) * ied_n).max(2);
+        let step = g.ied / ied_n;
+        let (s, c) = g.roll_degrees.to_radians().sin_cos();
+        // Supersample when shrinking so that the patch is not aliased.
+        let n = round_u(step.ceil()).clamp(1, 4);
+        let mut rgb = [
+            Plane::filled(w, h, 0.0),
+            Plane::filled(w, h, 0.0),
+            Plane::filled(w, h, 0.0),
+        ];
+        let inv = 1.0 / (n * n) as f32;
+        for py in 0..h {
+            for px in 0..w {
+                let mut acc = [0.0f32; 3];
+                for j in 0..n {
+                    for i in 0..n {
+                        let u = (px as f32 + (i as f32 + 0.5) / n as f32) / ied_n - U_RANGE;
+                        let v = (py as f32 + (j as f32 + 0.5) / n as f32) / ied_n + V_TOP;
+                        let (du, dv) = (u * g.ied, v * g.ied);
+                        let x = g.mid.x + du * c - dv * s;
+                        let y = g.mid.y + du * s + dv * c;
+                        for (a, v) in acc.iter_mut().zip(rgb_bilinear(image, x, y)) {
+                            *a += v;
+                        }
+                    }
+                }
+                for (plane, a) in rgb.iter_mut().zip(acc) {
+                    plane.set(px, py, a * inv);
+                }
+            }
+        }
+        let mut luma = Plane::filled(w, h, 0.0);
+        let mut mask = Vec::with_capacity(w * h);
+        let vc = 0.5 * (V_TOP + V_BOTTOM);
+        let vr = 0.5 * (V_BOTTOM - V_TOP);
+        for py in 0..h {
+            for px in 0..w {
+                let (xi, yi) = (px as isize, py as isize);
+                let [r, gg, b] = [rgb[0].at(xi, yi), rgb[1].at(xi, yi), rgb[2].at(xi, yi)];
+                luma.set(px, py, 0.299 * r + 0.587 * gg + 0.114 * b);
+                let u = (px as f32 + 0.5) / ied_n - U_RANGE;
+                let v = (py as f32 + 0.5) / ied_n + V_TOP;
+                let e = (u / 0.95).powi(2) + ((v - vc) / vr).powi(2);
+                if e <= 1.0 {
+                    mask.push((px, py, u));
+                }
+            }
+        }
+        Self {
+            rgb,
+            luma,
+            mask,
+            ied: ied_n,
+        }
+    }
+
+    /// Luma values under the mask.
+    pub fn masked_luma(&self) -> impl Iterator<Item = f32> + '_ {
+        self.mask
+            .iter()
+            .map(|&(x, y, _)| self.luma.at(x as isize, y as isize))
+    }
+}
