@@ -530,7 +530,7 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     // The state file now holds a locked card; read it with the MRZ as printed and verify.
     let out = Command::new(bin)
         .args(["card", "read", "--reader", "sim", "--json", "--mrz"])
-        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<\n6908061F9406236UTO<<<<<<<<<<<1\nERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<\n6908061F9406236UTO<<<<<<<<<<<2\nERIKSSON<<ANNA<MARIA<<<<<<<<<<")
         .arg("--state")
         .arg(&state)
         .arg("--csca")
@@ -573,7 +573,7 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds no CAN password"));
     let out = Command::new(bin)
         .args(["card", "read", "--reader", "sim", "--mrz"])
-        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406247UTO<<<<<<<<<<<1ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406247UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
         .arg("--state")
         .arg(&state)
         .output()

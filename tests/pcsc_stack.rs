@@ -123,7 +123,7 @@ fn inside_the_stack() {
             "--reader",
             &format!("pcsc:{glob}"),
             "--mrz",
-            "I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406236UTO<<<<<<<<<<<1ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+            "I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406236UTO<<<<<<<<<<<2ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
             "--json",
             "--wait",
             "10",

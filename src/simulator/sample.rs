@@ -45,7 +45,7 @@ fn filler(tag: u32, len: usize, seed: u8) -> Vec<u8> {
 /// `dg3_len` bytes (0 = none), EF.SOD filler, and EF.CardAccess when `pace` is given (PACE
 /// offered, with the sample CAN stored).
 pub fn sample_input(pace: Option<PaceInfo>, dg2_len: usize, dg3_len: usize) -> PersoInput {
-    let td1 = b"I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406236UTO<<<<<<<<<<<1ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+    let td1 = b"I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406236UTO<<<<<<<<<<<2ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
     let mrz = tlv::encode(Tag::new(0x5F1F), td1).unwrap_or_default();
     let dg1 = tlv::encode(Tag::new(0x61), &mrz).unwrap_or_default();
     let mut tags = vec![0x61u8, 0x75];
