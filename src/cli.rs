@@ -8,12 +8,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod capture;
+mod card;
 mod finger;
 mod lds;
 mod lds_build;
 mod mrz;
 mod photo;
 mod pki;
+mod sim;
 mod wsq;
 
 /// Enrollment and chip personalization for biometric residence permits.
@@ -35,6 +37,12 @@ enum Command {
     /// Logical Data Structure: build, verify and show ChipImages.
     #[command(subcommand)]
     Lds(lds::LdsCommand),
+    /// Contactless chips: list readers, personalize, read.
+    #[command(subcommand)]
+    Card(card::CardCommand),
+    /// The virtual chip: serve it to pcscd through vsmartcard's vpcd.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
     /// Machine-readable zones: check an MRZ, write a name field.
     Mrz {
         #[command(subcommand)]
@@ -55,6 +63,8 @@ pub fn run() -> ExitCode {
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         Command::Pki(c) => pki::run(c),
         Command::Lds(c) => lds::run(c),
+        Command::Card(c) => card::run(c),
+        Command::Sim(c) => sim::run(c),
         Command::Mrz { command } => mrz::run(command),
         Command::Finger(a) => finger::run(a),
         Command::Photo(args) => photo::run(args),

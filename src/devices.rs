@@ -15,3 +15,5 @@ pub mod scanner_sim;
 pub mod still;
 
 pub use info::{CaptureError, DeviceInfo};
+#[cfg(feature = "pcsc")]
+pub mod reader_pcsc;

@@ -36,6 +36,9 @@ pub enum Error {
     /// A profile file that does not load.
     #[error(transparent)]
     Profile(#[from] crate::profiles::ProfileError),
+    /// Talking to a chip failed.
+    #[error(transparent)]
+    Chip(#[from] crate::chip::ChipError),
     /// A portrait that cannot be assessed, prepared or encoded.
     #[error(transparent)]
     Face(#[from] crate::quality::face::FaceError),

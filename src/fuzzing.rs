@@ -29,6 +29,11 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("lds_file", lds_file),
     ("sod", sod),
     ("biometric_record", biometric_record),
+    ("sm_unwrap", sm_unwrap),
+    ("virtual_chip", virtual_chip),
+    ("card_access", card_access),
+    ("bac_seed", bac_seed),
+    ("chip_state", chip_state),
     ("mrz", mrz),
     ("wsq_decode", wsq_decode),
     ("finger_quality", finger_quality),
@@ -127,6 +132,89 @@ pub fn biometric_record(data: &[u8]) {
         );
     }
     let _ = BiometricGroup::parse(&mut tlv::Reader::new(data));
+}
+
+/// Secure messaging, both sides: a response checked by the reader side and a command checked by
+/// the chip side, with 3DES and AES-128 sessions (the MAC fails on almost every input; the
+/// parsing before it and the error paths must never panic).
+pub fn sm_unwrap(data: &[u8]) {
+    use crate::chip::crypto::Cipher;
+    use crate::chip::sm::SmSession;
+    use crate::secret::SecretBytes;
+    for cipher in [Cipher::Tdes, Cipher::Aes128] {
+        let session = || {
+            SmSession::new(
+                cipher,
+                SecretBytes::new(vec![0x11; cipher.key_len()]),
+                SecretBytes::new(vec![0x22; cipher.key_len()]),
+                &[],
+            )
+        };
+        if let (Ok(mut s), Ok(r)) = (session(), apdu::ResponseApdu::parse(data)) {
+            let _ = s.unprotect_response(&r);
+        }
+        if let (Ok(mut s), Ok(c)) = (session(), apdu::CommandApdu::parse(data)) {
+            let _ = s.unprotect_command(&c);
+        }
+    }
+}
+
+/// A fresh virtual chip fed a sequence of APDUs, each prefixed by a one-byte length (`00` means
+/// a 2-byte big-endian length follows), whatever their order or content.
+pub fn virtual_chip(data: &[u8]) {
+    use crate::simulator::{Card, CardConfig};
+    let mut card = Card::new(CardConfig {
+        max_ef_size: 4096,
+        max_files: 8,
+        ..CardConfig::default()
+    });
+    let mut rest = data;
+    while let Some((&n, tail)) = rest.split_first() {
+        let (len, tail) = if n == 0 {
+            match tail.split_first_chunk::<2>() {
+                Some((l, t)) => (usize::from(u16::from_be_bytes(*l)), t),
+                None => break,
+            }
+        } else {
+            (usize::from(n), tail)
+        };
+        let take = len.min(tail.len());
+        let (apdu, next) = tail.split_at(take);
+        let response = card.process(apdu);
+        assert!(response.len() >= 2, "every answer carries a status word");
+        rest = next;
+    }
+}
+
+/// EF.CardAccess / SecurityInfos: the PACEInfo reader.
+pub fn card_access(data: &[u8]) {
+    if let Ok(infos) = crate::chip::card_access::parse_pace_infos(data) {
+        let encoded = crate::chip::card_access::encode_card_access(&infos);
+        assert!(encoded.is_ok(), "PACEInfos re-encode");
+    }
+}
+
+/// The MRZ information splitter that builds the JMRTD PUT DATA `62` BAC seed.
+pub fn bac_seed(data: &[u8]) {
+    if let Ok(seed) = crate::chip::perso::bac_seed(data) {
+        assert!(seed.len() >= 2 + 16, "BAC seed holds three fields");
+    }
+}
+
+/// A saved virtual chip state (JSON), loaded under small limits.
+pub fn chip_state(data: &[u8]) {
+    use crate::simulator::{CardConfig, state};
+    if let Ok(text) = std::str::from_utf8(data) {
+        let config = CardConfig {
+            max_ef_size: 4096,
+            max_files: 8,
+            ..CardConfig::default()
+        };
+        if let Ok(card) = state::from_json(text, config) {
+            let again = state::to_json(&card);
+            assert!(again.is_ok(), "a loaded state saves again");
+        }
+    }
 }
 
 /// MRZ text, names and dates: whatever parses must re-parse from its DG1 form to the same MRZ,

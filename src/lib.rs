@@ -18,6 +18,8 @@
 //! - [`quality`]: portrait and fingerprint quality decisions.
 //! - [`journal`]: the station's durable enrollment journal (SQLite).
 //! - [`profiles`]: TOML hardware, chip, document and station profiles.
+//! - [`chip`]: BAC, PACE, secure messaging, personalization and read-back of the chip.
+//! - [`simulator`]: a virtual eMRTD chip (pure APDU handler) and its vsmartcard bridge.
 //! - [`synth`]: seeded synthetic fingerprints (SFinGe method) for tests and the scanner
 //!   simulator.
 #![forbid(unsafe_code)]
@@ -26,6 +28,7 @@
 pub mod apdu;
 pub mod applicant;
 pub mod biometrics;
+pub mod chip;
 pub mod devices;
 pub mod error;
 #[doc(hidden)]
@@ -36,6 +39,7 @@ pub mod pki;
 pub mod profiles;
 pub mod quality;
 pub mod secret;
+pub mod simulator;
 pub mod synth;
 pub mod tlv;
 

@@ -16,10 +16,14 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 pub mod builtin;
+pub mod chip;
 pub mod document;
+pub mod reader;
 
 pub use builtin::Registry;
+pub use chip::ChipProfile;
 pub use document::DocumentProfile;
+pub use reader::ReaderProfile;
 
 /// A profile kind: its schema, its folder under `hardware-profiles/`, and its checks.
 pub trait Profile: DeserializeOwned {

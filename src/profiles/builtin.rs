@@ -7,8 +7,8 @@
 use std::{collections::BTreeMap, path::Path};
 
 use crate::profiles::{
-    Profile, ProfileError, camera::CameraProfile, document::DocumentProfile, parse,
-    quality::QualityProfile, scanner::ScannerProfile,
+    Profile, ProfileError, camera::CameraProfile, chip::ChipProfile, document::DocumentProfile,
+    parse, quality::QualityProfile, reader::ReaderProfile, scanner::ScannerProfile,
 };
 
 /// `(kind folder, file name, content)` of every built-in profile.
@@ -57,6 +57,41 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "scanners",
         "veridicom-5thsense.toml",
         include_str!("../../hardware-profiles/scanners/veridicom-5thsense.toml"),
+    ),
+    (
+        "readers",
+        "acs-acr1252u.toml",
+        include_str!("../../hardware-profiles/readers/acs-acr1252u.toml"),
+    ),
+    (
+        "readers",
+        "hid-omnikey-5022.toml",
+        include_str!("../../hardware-profiles/readers/hid-omnikey-5022.toml"),
+    ),
+    (
+        "readers",
+        "hid-omnikey-5422.toml",
+        include_str!("../../hardware-profiles/readers/hid-omnikey-5422.toml"),
+    ),
+    (
+        "readers",
+        "identiv-utrust-3700f.toml",
+        include_str!("../../hardware-profiles/readers/identiv-utrust-3700f.toml"),
+    ),
+    (
+        "readers",
+        "vsmartcard-vpcd.toml",
+        include_str!("../../hardware-profiles/readers/vsmartcard-vpcd.toml"),
+    ),
+    (
+        "chips",
+        "jmrtd-applet.toml",
+        include_str!("../../hardware-profiles/chips/jmrtd-applet.toml"),
+    ),
+    (
+        "chips",
+        "permitkit-virtual.toml",
+        include_str!("../../hardware-profiles/chips/permitkit-virtual.toml"),
     ),
 ];
 
@@ -118,14 +153,20 @@ pub struct Registry {
     pub quality: Profiles<QualityProfile>,
     /// Fingerprint scanner profiles.
     pub scanners: Profiles<ScannerProfile>,
+    /// Card reader profiles.
+    pub readers: Profiles<ReaderProfile>,
+    /// Chip profiles.
+    pub chips: Profiles<ChipProfile>,
 }
 
 /// Every kind the registry knows, in the order `profiles list` shows them.
-pub const KINDS: [&str; 4] = [
+pub const KINDS: [&str; 6] = [
     DocumentProfile::KIND,
     CameraProfile::KIND,
     QualityProfile::KIND,
     ScannerProfile::KIND,
+    ReaderProfile::KIND,
+    ChipProfile::KIND,
 ];
 
 impl Registry {
@@ -196,6 +237,8 @@ impl Registry {
             CameraProfile::KIND => put(&mut self.cameras, file, text, origin),
             QualityProfile::KIND => put(&mut self.quality, file, text, origin),
             ScannerProfile::KIND => put(&mut self.scanners, file, text, origin),
+            ReaderProfile::KIND => put(&mut self.readers, file, text, origin),
+            ChipProfile::KIND => put(&mut self.chips, file, text, origin),
             other => Err(ProfileError {
                 file: file.into(),
                 field: String::new(),
@@ -227,6 +270,24 @@ impl Registry {
         lookup(&self.scanners, id, ScannerProfile::KIND)
     }
 
+    /// The reader profile `id`.
+    pub fn reader(&self, id: &str) -> Result<&ReaderProfile, ProfileError> {
+        lookup(&self.readers, id, ReaderProfile::KIND)
+    }
+
+    /// The first reader profile whose PC/SC name globs match `pcsc_name`.
+    pub fn reader_for_name(&self, pcsc_name: &str) -> Option<&ReaderProfile> {
+        self.readers
+            .values()
+            .map(|(p, _)| p)
+            .find(|p| p.matches(pcsc_name))
+    }
+
+    /// The chip profile `id`.
+    pub fn chip(&self, id: &str) -> Result<&ChipProfile, ProfileError> {
+        lookup(&self.chips, id, ChipProfile::KIND)
+    }
+
     /// `(kind, id, name or description, origin)` of every profile, kind by kind.
     pub fn list(&self) -> Vec<(&'static str, String, Origin)> {
         fn rows<'m, P>(
@@ -240,6 +301,8 @@ impl Registry {
             .chain(rows(CameraProfile::KIND, &self.cameras))
             .chain(rows(QualityProfile::KIND, &self.quality))
             .chain(rows(ScannerProfile::KIND, &self.scanners))
+            .chain(rows(ReaderProfile::KIND, &self.readers))
+            .chain(rows(ChipProfile::KIND, &self.chips))
             .collect()
     }
 }

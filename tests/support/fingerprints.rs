@@ -27,7 +27,10 @@ pub fn fingerprint_like_images() -> Vec<(String, GrayImage)> {
             condition: Condition::Normal,
             impression: 0,
         };
-        (format!("synth-{seed}-{width}x{height}"), generate(&spec).expect("synthetic print"))
+        (
+            format!("synth-{seed}-{width}x{height}"),
+            generate(&spec).expect("synthetic print"),
+        )
     })
     .collect()
 }

@@ -1,0 +1,160 @@
+//! Personalization + read-back of a full card (DG2 ≈ 20 KB, DG3 two fingers ≈ 24 KB, PACE
+//! brainpoolP256r1/AES-128) and an inspection read over PACE, in-process against the virtual
+//! chip and — when run inside `.ci/pcsc-stack` (PERMITKIT_PCSC_STACK=1, feature `pcsc`) —
+//! through pcscd and vpcd:
+//!
+//! ```sh
+//! cargo bench --bench chip
+//! cargo build --release --features pcsc --bin permitkit && \
+//!   PERMITKIT_BIN=target/release/permitkit .ci/pcsc-stack cargo bench --features pcsc --bench chip
+//! ```
+//! APDU counts against the minimum are printed once per configuration.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+#[cfg(feature = "pcsc")]
+use permitkit::chip::CardChannel;
+use permitkit::chip::channel::Counting;
+use permitkit::chip::crypto::Cipher;
+use permitkit::chip::journal::MemoryJournal;
+use permitkit::chip::perso::{
+    self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
+use permitkit::chip::reader::{self, AccessKey};
+use permitkit::secret::SecretString;
+use permitkit::simulator::sample::{self, SAMPLE_CAN};
+use permitkit::simulator::{Card, CardConfig};
+
+fn input() -> PersoInput {
+    sample::sample_input(Some(sample::pace_info(Cipher::Aes128, 13)), 20_000, 24_000)
+}
+
+fn options(limits: PersoLimits, lock: bool) -> PersoOptions<'static> {
+    PersoOptions {
+        dialect: Dialect::PermitkitV1,
+        limits,
+        lock: lock.then(LockPermission::irreversible),
+        verifier: None,
+    }
+}
+
+fn in_process(c: &mut Criterion) {
+    let input = input();
+    for (name, limits) in [
+        ("extended", PersoLimits::new(65_535, 65_536, 65_535)),
+        ("short", PersoLimits::SHORT),
+    ] {
+        let mut card = Card::new(CardConfig::default());
+        let r = perso::personalize(
+            &mut card,
+            &input,
+            &options(limits, true),
+            &mut MemoryJournal::new(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let mut counting = Counting::new(&mut card);
+        reader::read(
+            &mut counting,
+            &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+            limits.read,
+        )
+        .unwrap();
+        eprintln!(
+            "in-process {name}: personalize+read-back {} APDUs (minimum {}, ratio {:.2}); inspection read {} APDUs",
+            r.stats.commands,
+            r.minimum_apdus,
+            r.stats.commands as f64 / r.minimum_apdus as f64,
+            counting.stats().commands
+        );
+        c.bench_function(&format!("in-process/{name}/personalize+readback"), |b| {
+            b.iter(|| {
+                let mut card = Card::new(CardConfig::default());
+                perso::personalize(
+                    &mut card,
+                    &input,
+                    &options(limits, true),
+                    &mut MemoryJournal::new(),
+                    &mut |_| {},
+                )
+                .unwrap()
+            })
+        });
+        c.bench_function(&format!("in-process/{name}/read-pace-can"), |b| {
+            b.iter(|| {
+                reader::read(
+                    &mut card,
+                    &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+                    limits.read,
+                )
+                .unwrap()
+            })
+        });
+    }
+}
+
+#[cfg(feature = "pcsc")]
+fn through_pcscd(c: &mut Criterion) {
+    use permitkit::devices::reader_pcsc::PcscCard;
+    use permitkit::profiles::Registry;
+    use std::time::Duration;
+    if std::env::var("PERMITKIT_PCSC_STACK").as_deref() != Ok("1") {
+        eprintln!("pcscd+vpcd benchmarks skipped: run inside .ci/pcsc-stack (see the file header)");
+        return;
+    }
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let registry = Registry::builtin().unwrap();
+    let chip = registry.chip("permitkit-virtual").unwrap().clone();
+    let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
+    let limits = PersoLimits::from_profiles(&chip, registry.reader_for_name(card.reader_name()));
+    let input = input();
+    // The simulator behind vpcd keeps its card: personalize without LOCK so it can be repeated
+    // (every run rewrites the same files; the journal is fresh each time).
+    let r = perso::personalize(
+        &mut card,
+        &input,
+        &options(limits, false),
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    eprintln!(
+        "pcscd+vpcd: personalize+read-back {} APDUs (minimum {}), {:.3} s",
+        r.stats.commands,
+        r.minimum_apdus,
+        r.wall.as_secs_f64()
+    );
+    let mut group = c.benchmark_group("pcscd+vpcd");
+    group.sample_size(10);
+    group.bench_function("personalize+readback", |b| {
+        b.iter(|| {
+            perso::personalize(
+                &mut card,
+                &input,
+                &options(limits, false),
+                &mut MemoryJournal::new(),
+                &mut |_| {},
+            )
+            .unwrap()
+        })
+    });
+    group.bench_function("read-pace-can", |b| {
+        b.iter(|| {
+            card.reset().unwrap();
+            reader::read(
+                &mut card,
+                &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+                limits.read,
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn through_pcscd(_: &mut Criterion) {}
+
+criterion_group!(benches, in_process, through_pcscd);
+criterion_main!(benches);

@@ -1,0 +1,573 @@
+//! `permitkit card …`: list readers, personalize a chip from a ChipImage folder, read a chip.
+//!
+//! Reader selectors: `sim` (the in-process virtual chip; `--state FILE` keeps it between runs)
+//! and `pcsc:<reader name glob>` (feature `pcsc`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use permitkit::chip::CardChannel;
+use permitkit::chip::journal::FileJournal;
+use permitkit::chip::perso::{
+    self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
+};
+use permitkit::chip::reader::{self, AccessKey};
+use permitkit::lds::{ChipImage, Ef};
+use permitkit::pki::{CheckStatus, passive_authentication, signer::read_certificate};
+use permitkit::profiles::{ChipProfile, ReaderProfile, Registry};
+use permitkit::secret::SecretString;
+use permitkit::simulator::{Card, CardConfig, state};
+
+/// `card` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// List card readers (PC/SC) and the virtual chip.
+    List {
+        /// Extra profile folder (readers/, chips/ …) overriding the built-ins.
+        #[arg(long)]
+        profiles: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a ChipImage onto a blank chip, read it back byte for byte, verify, and lock.
+    Personalize {
+        /// `sim` or `pcsc:<reader name glob>`.
+        #[arg(long)]
+        reader: String,
+        /// ChipImage folder (from `lds build` / an enrollment station).
+        #[arg(long)]
+        image: PathBuf,
+        /// Chip profile id (default: `permitkit-virtual` for `sim`, else matched by ATR).
+        #[arg(long)]
+        chip_profile: Option<String>,
+        /// End personalization for good after a verified read-back (irreversible).
+        #[arg(long)]
+        lock: bool,
+        /// Trusted CSCA certificates (PEM): run passive authentication on the read-back.
+        #[arg(long)]
+        csca: Vec<PathBuf>,
+        /// Journal folder (resumes interrupted cards); default `./perso-journal`.
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Virtual chip state file (`sim` only): loaded if present, saved afterwards.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Extra profile folder.
+        #[arg(long)]
+        profiles: Option<PathBuf>,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+        /// Machine-readable report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a chip (PACE when offered, else BAC) into a ChipImage folder.
+    Read {
+        /// `sim` or `pcsc:<reader name glob>`.
+        #[arg(long)]
+        reader: String,
+        /// The MRZ as printed (lines joined, or separated by newlines).
+        #[arg(long, required_unless_present = "can", conflicts_with = "can")]
+        mrz: Option<String>,
+        /// The card access number (PACE).
+        #[arg(long)]
+        can: Option<String>,
+        /// Trusted CSCA certificates (PEM): run passive authentication.
+        #[arg(long)]
+        csca: Vec<PathBuf>,
+        /// Folder to write the files to.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Virtual chip state file (`sim` only).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Extra profile folder.
+        #[arg(long)]
+        profiles: Option<PathBuf>,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a `card` subcommand.
+pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        CardCommand::List { profiles, json } => list(profiles.as_deref(), json),
+        CardCommand::Personalize {
+            reader,
+            image,
+            chip_profile,
+            lock,
+            csca,
+            journal,
+            state,
+            profiles,
+            wait,
+            json,
+        } => {
+            let registry = registry(profiles.as_deref())?;
+            let mut device = Device::open(&reader, state.as_deref(), &registry, wait)?;
+            let chip = chip_profile_for(&registry, chip_profile.as_deref(), &device)?;
+            let image = ChipImage::load_dir(&image)
+                .with_context(|| format!("loading the ChipImage {}", image.display()))?;
+            let input = PersoInput::try_from(&image)?;
+            let anchors = read_anchors(&csca)?;
+            let journal_dir = journal.unwrap_or_else(|| PathBuf::from("perso-journal"));
+            let mut journal = FileJournal::open(&journal_dir)?;
+            let outcome = personalize(
+                &mut device,
+                &input,
+                &chip,
+                lock,
+                &anchors,
+                &mut journal,
+                json,
+            );
+            device.finish()?;
+            outcome
+        }
+        CardCommand::Read {
+            reader,
+            mrz,
+            can,
+            csca,
+            out,
+            state,
+            profiles,
+            wait,
+            json,
+        } => {
+            let registry = registry(profiles.as_deref())?;
+            let key = match (mrz, can) {
+                (Some(m), _) => AccessKey::Mrz(perso::mrz_information(&m)?),
+                (None, Some(c)) => {
+                    if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()) {
+                        bail!("--can takes the digits printed on the card");
+                    }
+                    AccessKey::Can(SecretString::new(c))
+                }
+                (None, None) => bail!("give --mrz or --can"),
+            };
+            let mut device = Device::open(&reader, state.as_deref(), &registry, wait)?;
+            let chip = chip_profile_for(&registry, None, &device).ok();
+            let outcome = read(
+                &mut device,
+                chip.as_ref(),
+                &key,
+                &csca,
+                out.as_deref(),
+                json,
+            );
+            device.finish()?;
+            outcome
+        }
+    }
+}
+
+fn registry(dir: Option<&Path>) -> anyhow::Result<Registry> {
+    let r = Registry::builtin()?;
+    Ok(match dir {
+        Some(d) => r.with_dir(d)?,
+        None => r,
+    })
+}
+
+fn read_anchors(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
+    paths
+        .iter()
+        .map(|p| read_certificate(p).with_context(|| format!("CSCA {}", p.display())))
+        .collect()
+}
+
+/// An opened card: the virtual chip or a PC/SC reader.
+enum Device {
+    Sim {
+        card: Box<Card>,
+        state: Option<PathBuf>,
+    },
+    #[cfg(feature = "pcsc")]
+    Pcsc {
+        card: Box<permitkit::devices::reader_pcsc::PcscCard>,
+        profile: Option<ReaderProfile>,
+    },
+}
+
+impl Device {
+    fn open(
+        selector: &str,
+        state_path: Option<&Path>,
+        registry: &Registry,
+        wait: u64,
+    ) -> anyhow::Result<Self> {
+        if selector == "sim" {
+            let config = CardConfig::from_profile(registry.chip("permitkit-virtual")?);
+            let card = match state_path {
+                Some(p) if p.exists() => state::load(p, config)?,
+                _ => Card::new(config),
+            };
+            return Ok(Device::Sim {
+                card: Box::new(card),
+                state: state_path.map(Path::to_path_buf),
+            });
+        }
+        if state_path.is_some() {
+            bail!("--state only applies to the `sim` reader");
+        }
+        if let Some(glob) = selector.strip_prefix("pcsc:") {
+            #[cfg(feature = "pcsc")]
+            {
+                let card = permitkit::devices::reader_pcsc::PcscCard::open(
+                    glob,
+                    std::time::Duration::from_secs(wait),
+                )?;
+                let profile = registry.reader_for_name(card.reader_name()).cloned();
+                if profile.is_none() {
+                    tracing::warn!(
+                        "no reader profile matches {:?}: using short APDUs",
+                        card.reader_name()
+                    );
+                }
+                return Ok(Device::Pcsc {
+                    card: Box::new(card),
+                    profile,
+                });
+            }
+            #[cfg(not(feature = "pcsc"))]
+            {
+                let _ = (glob, wait, registry);
+                bail!("this build has no PC/SC support: rebuild with --features pcsc");
+            }
+        }
+        bail!("unknown reader selector {selector:?}: use `sim` or `pcsc:<reader name glob>`")
+    }
+
+    fn channel(&mut self) -> &mut dyn CardChannel {
+        match self {
+            Device::Sim { card, .. } => card.as_mut(),
+            #[cfg(feature = "pcsc")]
+            Device::Pcsc { card, .. } => card.as_mut(),
+        }
+    }
+
+    fn reader_profile(&self) -> Option<&ReaderProfile> {
+        match self {
+            Device::Sim { .. } => None,
+            #[cfg(feature = "pcsc")]
+            Device::Pcsc { profile, .. } => profile.as_ref(),
+        }
+    }
+
+    fn is_sim(&self) -> bool {
+        matches!(self, Device::Sim { .. })
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        if let Device::Sim {
+            card,
+            state: Some(p),
+        } = self
+        {
+            state::save(&card, &p)?;
+        }
+        Ok(())
+    }
+}
+
+fn chip_profile_for(
+    registry: &Registry,
+    id: Option<&str>,
+    device: &Device,
+) -> anyhow::Result<ChipProfile> {
+    if let Some(id) = id {
+        return Ok(registry.chip(id)?.clone());
+    }
+    if device.is_sim() {
+        return Ok(registry.chip("permitkit-virtual")?.clone());
+    }
+    let atr = match device {
+        Device::Sim { card, .. } => card.atr().to_vec(),
+        #[cfg(feature = "pcsc")]
+        Device::Pcsc { card, .. } => card.atr().to_vec(),
+    };
+    registry
+        .chips
+        .values()
+        .map(|(p, _)| p)
+        .find(|p| p.matches_atr(&atr))
+        .cloned()
+        .with_context(|| {
+            format!(
+                "no chip profile matches ATR {}: pass --chip-profile",
+                hex::encode_upper(&atr)
+            )
+        })
+}
+
+fn limits_for(device: &Device, chip: Option<&ChipProfile>) -> PersoLimits {
+    match chip {
+        Some(c) => PersoLimits::from_profiles(c, device.reader_profile()),
+        None => PersoLimits::SHORT,
+    }
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn personalize(
+    device: &mut Device,
+    input: &PersoInput,
+    chip: &ChipProfile,
+    lock: bool,
+    anchors: &[Vec<u8>],
+    journal: &mut FileJournal,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let limits = limits_for(device, Some(chip));
+    let total: u64 = input.files.iter().map(|(_, d)| d.len() as u64).sum();
+    let bar = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total * 2)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:24} [{bar:40}] {bytes}/{total_bytes}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let verifier = |files: &[(Ef, Vec<u8>)]| -> Result<(), String> {
+        let map: BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
+        let sod = map.get(&Ef::Sod).ok_or("no EF.SOD read back")?;
+        let report = passive_authentication(sod, &map, anchors, now_unix());
+        if report.is_valid() {
+            Ok(())
+        } else {
+            let failed: Vec<String> = report
+                .failures()
+                .map(|c| format!("{}: {}", c.id, c.detail))
+                .collect();
+            Err(format!(
+                "passive authentication failed: {}",
+                failed.join("; ")
+            ))
+        }
+    };
+    let options = PersoOptions {
+        dialect: chip.dialect,
+        limits,
+        lock: lock.then(LockPermission::irreversible),
+        verifier: (!anchors.is_empty()).then_some(&verifier as perso::Verifier<'_>),
+    };
+    let mut written: BTreeMap<Ef, u64> = BTreeMap::new();
+    let mut progress = |p: &Progress| match p {
+        Progress::Resuming { attempt } => {
+            bar.println(format!("resuming an interrupted card (attempt {attempt})"));
+        }
+        Progress::Writing { ef, written: w, .. } => {
+            written.insert(*ef, *w as u64);
+            bar.set_message(format!("writing {ef}"));
+            bar.set_position(written.values().sum());
+        }
+        Progress::Keys => bar.set_message("storing access keys"),
+        Progress::Verified { ef, size } => {
+            bar.set_message(format!("read back {ef}"));
+            bar.inc(*size as u64);
+        }
+        Progress::Verifying => bar.set_message("passive authentication"),
+        Progress::Locked => bar.set_message("locked"),
+    };
+    let outcome = perso::personalize(device.channel(), input, &options, journal, &mut progress);
+    bar.finish_and_clear();
+    match outcome {
+        Ok(report) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "card personalized and read back byte for byte{} ({})",
+                    if report.locked {
+                        ", LOCKED"
+                    } else {
+                        " (not locked: pass --lock to finish)"
+                    },
+                    report.protocol
+                );
+                println!(
+                    "{} APDUs (minimum {}), {} bytes sent, {} received, {:.3} s wall{}",
+                    report.stats.commands,
+                    report.minimum_apdus,
+                    report.stats.bytes_sent,
+                    report.stats.bytes_received,
+                    report.wall.as_secs_f64(),
+                    if report.resumed { ", resumed" } else { "" }
+                );
+                let est: Vec<String> = report
+                    .estimates
+                    .iter()
+                    .map(|e| format!("{} kbit/s {:.2} s", e.kbit_s, e.seconds))
+                    .collect();
+                println!("estimated contactless time: {}", est.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(
+            e @ (permitkit::chip::ChipError::ReadbackMismatch { .. }
+            | permitkit::chip::ChipError::Verification(_)),
+        ) => {
+            eprintln!("card NOT done: {e}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(
+            "card NOT done (the journal keeps its progress; present the same card again to resume)",
+        )),
+    }
+}
+
+fn read(
+    device: &mut Device,
+    chip: Option<&ChipProfile>,
+    key: &AccessKey,
+    csca: &[PathBuf],
+    out: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let limits = limits_for(device, chip).read;
+    let contents = reader::read(device.channel(), key, limits)?;
+    let map: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
+    if let Some(dir) = out {
+        match ChipImage::from_card_files(map.clone()) {
+            Ok(image) => {
+                image.save_dir(dir)?;
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "the files read do not form a consistent ChipImage ({e}); writing them as read"
+                );
+                std::fs::create_dir_all(dir)?;
+                for (ef, data) in &map {
+                    std::fs::write(dir.join(format!("{}.bin", ef.name())), data)?;
+                }
+            }
+        }
+    }
+    let anchors = read_anchors(csca)?;
+    let pa = (!anchors.is_empty()).then(|| {
+        let sod = map.get(&Ef::Sod).cloned().unwrap_or_default();
+        passive_authentication(&sod, &map, &anchors, now_unix())
+    });
+    let valid =
+        pa.as_ref().is_none_or(|r| r.is_valid()) && contents.active_authentication != Some(false);
+    if json {
+        let files: Vec<serde_json::Value> = contents
+            .files
+            .iter()
+            .map(|(ef, d)| serde_json::json!({ "name": ef.name(), "size": d.len() }))
+            .collect();
+        let refused: Vec<serde_json::Value> = contents
+            .refused
+            .iter()
+            .map(|(ef, sw)| serde_json::json!({ "name": ef.name(), "status": sw.to_string() }))
+            .collect();
+        let out = serde_json::json!({
+            "protocol": contents.protocol.to_string(),
+            "files": files,
+            "refused": refused,
+            "active_authentication": contents.active_authentication,
+            "passive_authentication": pa.as_ref().map(|r| serde_json::json!({ "valid": r.is_valid(), "checks": r.checks })),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("opened with {}", contents.protocol);
+        for (ef, d) in &contents.files {
+            println!("  {:<12} {:>6} bytes", ef.to_string(), d.len());
+        }
+        for (ef, sw) in &contents.refused {
+            println!("  {:<12} not read: {sw}", ef.to_string());
+        }
+        match contents.active_authentication {
+            Some(true) => println!("active authentication: chip key verified (DG15)"),
+            Some(false) => {
+                println!("active authentication: FAILED (the chip does not hold the DG15 key)")
+            }
+            None => {}
+        }
+        if let Some(r) = &pa {
+            for c in &r.checks {
+                let mark = match c.status {
+                    CheckStatus::Pass => "ok  ",
+                    CheckStatus::Fail => "FAIL",
+                    CheckStatus::NotChecked => "--  ",
+                };
+                println!("{mark} {:<20} {}", c.id, c.detail);
+            }
+            println!(
+                "passive authentication: {}",
+                if valid { "VALID" } else { "NOT VALID" }
+            );
+        }
+    }
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn list(profiles: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let registry = registry(profiles)?;
+    #[allow(unused_mut)]
+    let mut rows: Vec<serde_json::Value> = vec![serde_json::json!({
+        "selector": "sim",
+        "name": "permitkit virtual chip (in-process)",
+        "card_present": true,
+        "profile": "permitkit-virtual",
+    })];
+    #[cfg(feature = "pcsc")]
+    {
+        match permitkit::devices::reader_pcsc::list_readers() {
+            Ok(readers) => {
+                for r in readers {
+                    rows.push(serde_json::json!({
+                        "selector": format!("pcsc:{}", r.name),
+                        "name": r.name,
+                        "card_present": r.card_present,
+                        "atr": hex::encode_upper(&r.atr),
+                        "profile": registry.reader_for_name(&r.name).map(|p| p.id.clone()),
+                    }));
+                }
+            }
+            Err(e) => eprintln!("PC/SC: {e}"),
+        }
+    }
+    #[cfg(not(feature = "pcsc"))]
+    {
+        let _ = &registry;
+        eprintln!("this build has no PC/SC support (rebuild with --features pcsc)");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        for r in &rows {
+            println!(
+                "{:<40} card: {:<5} profile: {}",
+                r["selector"].as_str().unwrap_or_default(),
+                r["card_present"].as_bool().unwrap_or_default(),
+                r["profile"].as_str().unwrap_or("-"),
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

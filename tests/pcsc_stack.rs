@@ -1,0 +1,152 @@
+//! L2: the whole issuance through the real PC/SC stack: pcscd with vsmartcard's vpcd driver,
+//! our virtual chip served by `permitkit sim serve --vpcd`, and our PC/SC backend.
+//!
+//! The test runs itself inside `.ci/pcsc-stack`, which starts pcscd and the simulator in
+//! private network and mount namespaces (loopback only, private /run/pcscd) and stops them
+//! afterwards. It needs root and the packages `.ci/install-deps` installs (pcscd,
+//! vsmartcard-vpcd, iproute2); without them it fails and says so.
+#![cfg(feature = "pcsc")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use permitkit::chip::CardChannel;
+use permitkit::chip::crypto::Cipher;
+use permitkit::chip::journal::FileJournal;
+use permitkit::chip::perso::{self, LockPermission, PersoLimits, PersoOptions};
+use permitkit::chip::reader::{self, AccessKey, AccessProtocol};
+use permitkit::devices::reader_pcsc::{PcscCard, list_readers};
+use permitkit::lds::Ef;
+use permitkit::profiles::Registry;
+use permitkit::secret::SecretString;
+use permitkit::simulator::card::VIRTUAL_UID;
+use permitkit::simulator::sample::{self, SAMPLE_CAN};
+
+const INNER: &str = "personalize_read_and_verify_through_pcscd_and_vpcd";
+
+#[test]
+fn personalize_read_and_verify_through_pcscd_and_vpcd() {
+    if std::env::var("PERMITKIT_PCSC_STACK").as_deref() != Ok("1") {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let out = Command::new("bash")
+            .arg(root.join(".ci/pcsc-stack"))
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", INNER, "--nocapture", "--test-threads=1"])
+            .env("PERMITKIT_BIN", env!("CARGO_BIN_EXE_permitkit"))
+            .current_dir(root)
+            .output()
+            .expect("bash is needed to run .ci/pcsc-stack");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        print!("{stdout}");
+        eprint!("{stderr}");
+        assert!(
+            out.status.success(),
+            "the PC/SC stack test failed (needs root and `.ci/install-deps`: pcscd, vsmartcard-vpcd, iproute2): {stderr}"
+        );
+        assert!(stdout.contains("1 passed"), "the inner test did not run");
+        return;
+    }
+    inside_the_stack();
+}
+
+fn inside_the_stack() {
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let readers = list_readers().unwrap();
+    assert!(
+        readers.iter().any(|r| r.name.starts_with("Virtual PCD")),
+        "{readers:?}"
+    );
+    let registry = Registry::builtin().unwrap();
+    let chip = registry.chip("permitkit-virtual").unwrap().clone();
+
+    let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
+    let reader_profile = registry
+        .reader_for_name(card.reader_name())
+        .unwrap()
+        .clone();
+    assert_eq!(reader_profile.id, "vsmartcard-vpcd");
+    assert!(chip.matches_atr(card.atr()), "ATR {:02X?}", card.atr());
+    assert_eq!(card.uid().unwrap(), VIRTUAL_UID);
+
+    let input = sample::sample_input(Some(sample::pace_info(Cipher::Aes128, 13)), 20_000, 24_000);
+    let journal_dir = tempfile::tempdir().unwrap();
+    let mut journal = FileJournal::open(journal_dir.path()).unwrap();
+    let options = PersoOptions {
+        dialect: chip.dialect,
+        limits: PersoLimits::from_profiles(&chip, Some(&reader_profile)),
+        lock: Some(LockPermission::irreversible()),
+        verifier: None,
+    };
+    let report =
+        perso::personalize(&mut card, &input, &options, &mut journal, &mut |_| {}).unwrap();
+    assert!(report.locked);
+    assert!(
+        report.stats.commands <= report.minimum_apdus * 11 / 10,
+        "{} APDUs, minimum {}",
+        report.stats.commands,
+        report.minimum_apdus
+    );
+    println!(
+        "pcscd+vpcd personalization: {} APDUs (minimum {}), {:.3} s",
+        report.stats.commands,
+        report.minimum_apdus,
+        report.wall.as_secs_f64()
+    );
+
+    card.reset().unwrap();
+    let contents = reader::read(
+        &mut card,
+        &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+        options.limits.read,
+    )
+    .unwrap();
+    assert!(matches!(contents.protocol, AccessProtocol::Pace(_)));
+    for (ef, data) in &input.files {
+        let got = contents.files.iter().find(|(e, _)| e == ef).unwrap();
+        assert_eq!(&got.1, data, "{ef}");
+    }
+    drop(card);
+
+    // The command-line reader through the same stack.
+    let out = Command::new(env!("CARGO_BIN_EXE_permitkit"))
+        .args([
+            "card",
+            "read",
+            "--reader",
+            &format!("pcsc:{glob}"),
+            "--mrz",
+            "I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406236UTO<<<<<<<<<<<2ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+            "--json",
+            "--wait",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["protocol"].as_str().unwrap().starts_with("PACE"),
+        "{json}"
+    );
+    let names: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for ef in [Ef::Com, Ef::DG1, Ef::DG2, Ef::DG3, Ef::Sod] {
+        assert!(names.contains(&ef.name().as_str()), "{names:?}");
+    }
+}
