@@ -1,5 +1,6 @@
 //! Cameras (ARCHITECTURE.md §4): the [`Camera`] trait, the [`Frame`] it yields, and the selector
-//! strings that open one: `still:<file or folder>` (the replay camera, always built) and
+//! strings that open one: `sim[:scenario]` (the simulated camera), `still:<file or folder>` (the
+//! replay camera, always built) and
 //! `v4l:<id>` (a webcam through nokhwa, feature `camera`), where `<id>` is a stable
 //! `/dev/v4l/by-id/…` name (or path), a `/dev/videoN` path, or a bare index.
 
@@ -42,6 +43,8 @@ impl std::fmt::Debug for Frame {
 /// A parsed camera selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CameraSelector {
+    /// `sim` or `sim:<scenario>`: the simulated camera.
+    Sim(String),
     /// `still:<path>`: replay an image file or every image in a folder.
     Still(PathBuf),
     /// `v4l:<id>`: a V4L2 webcam by stable id, device path or index.
@@ -56,13 +59,17 @@ impl FromStr for CameraSelector {
             selector: s.to_owned(),
             reason: reason.to_owned(),
         };
+        if s == "sim" {
+            return Ok(CameraSelector::Sim(String::new()));
+        }
         let (kind, rest) = s
             .split_once(':')
-            .ok_or_else(|| bad("expected still:<path> or v4l:<id>"))?;
+            .ok_or_else(|| bad("expected sim, still:<path> or v4l:<id>"))?;
         if rest.is_empty() {
             return Err(bad("nothing after the colon"));
         }
         match kind {
+            "sim" => Ok(CameraSelector::Sim(rest.to_owned())),
             "still" => Ok(CameraSelector::Still(PathBuf::from(rest))),
             "v4l" => {
                 if rest.chars().any(char::is_control) {
@@ -71,7 +78,7 @@ impl FromStr for CameraSelector {
                 Ok(CameraSelector::V4l(rest.to_owned()))
             }
             other => Err(bad(&format!(
-                "unknown camera kind {other:?} (expected still or v4l)"
+                "unknown camera kind {other:?} (expected sim, still or v4l)"
             ))),
         }
     }
@@ -80,6 +87,8 @@ impl FromStr for CameraSelector {
 impl std::fmt::Display for CameraSelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            CameraSelector::Sim(s) if s.is_empty() => f.write_str("sim"),
+            CameraSelector::Sim(s) => write!(f, "sim:{s}"),
             CameraSelector::Still(p) => write!(f, "still:{}", p.display()),
             CameraSelector::V4l(id) => write!(f, "v4l:{id}"),
         }
@@ -93,6 +102,9 @@ pub fn open(
     profile: Option<&CameraProfile>,
 ) -> Result<Box<dyn Camera>, CaptureError> {
     match selector.parse::<CameraSelector>()? {
+        CameraSelector::Sim(scenario) => Ok(Box::new(super::camera_sim::SimCamera::open(
+            selector, &scenario,
+        )?)),
         CameraSelector::Still(path) => Ok(Box::new(super::still::StillCamera::open(
             &path,
             crate::quality::face::ImageLimits::default(),
