@@ -8,6 +8,7 @@ pub mod camera;
 #[cfg(feature = "camera")]
 pub mod camera_nokhwa;
 pub mod camera_sim;
+pub mod card_reader;
 pub mod info;
 pub mod scanner;
 #[cfg(feature = "libfprint")]

@@ -42,6 +42,12 @@ pub enum Error {
     /// A portrait that cannot be assessed, prepared or encoded.
     #[error(transparent)]
     Face(#[from] crate::quality::face::FaceError),
+    /// A device could not be opened or did not capture.
+    #[error(transparent)]
+    Capture(#[from] crate::devices::CaptureError),
+    /// The virtual chip's saved state could not be loaded or saved.
+    #[error(transparent)]
+    Simulator(#[from] crate::simulator::SimError),
     /// An operating-system random number generator failure.
     #[error("random number generator failed: {0}")]
     Random(String),

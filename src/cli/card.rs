@@ -12,17 +12,16 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use permitkit::chip::CardChannel;
 use permitkit::chip::journal::FileJournal;
 use permitkit::chip::perso::{
     self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
 };
 use permitkit::chip::reader::{self, AccessKey};
+use permitkit::devices::card_reader::CardReader;
 use permitkit::lds::{ChipImage, Ef};
 use permitkit::pki::{CheckStatus, passive_authentication, signer::read_certificate};
-use permitkit::profiles::{ChipProfile, ReaderProfile, Registry};
+use permitkit::profiles::{ChipProfile, Registry};
 use permitkit::secret::SecretString;
-use permitkit::simulator::{Card, CardConfig, state};
 
 /// `card` subcommands.
 #[derive(Debug, Subcommand)]
@@ -118,8 +117,13 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let registry = registry(profiles.as_deref())?;
-            let mut device = Device::open(&reader, state.as_deref(), &registry, wait)?;
-            let chip = chip_profile_for(&registry, chip_profile.as_deref(), &device)?;
+            let mut device = CardReader::open(
+                &reader,
+                state.as_deref(),
+                &registry,
+                std::time::Duration::from_secs(wait),
+            )?;
+            let chip = device.chip_profile(&registry, chip_profile.as_deref())?;
             let image = ChipImage::load_dir(&image)
                 .with_context(|| format!("loading the ChipImage {}", image.display()))?;
             let input = PersoInput::try_from(&image)?;
@@ -160,8 +164,13 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                 }
                 (None, None) => bail!("give --mrz or --can"),
             };
-            let mut device = Device::open(&reader, state.as_deref(), &registry, wait)?;
-            let chip = chip_profile_for(&registry, None, &device).ok();
+            let mut device = CardReader::open(
+                &reader,
+                state.as_deref(),
+                &registry,
+                std::time::Duration::from_secs(wait),
+            )?;
+            let chip = device.chip_profile(&registry, None).ok();
             let outcome = read(
                 &mut device,
                 chip.as_ref(),
@@ -191,131 +200,7 @@ fn read_anchors(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
         .collect()
 }
 
-/// An opened card: the virtual chip or a PC/SC reader.
-enum Device {
-    Sim {
-        card: Box<Card>,
-        state: Option<PathBuf>,
-    },
-    #[cfg(feature = "pcsc")]
-    Pcsc {
-        card: Box<permitkit::devices::reader_pcsc::PcscCard>,
-        profile: Option<ReaderProfile>,
-    },
-}
-
-impl Device {
-    fn open(
-        selector: &str,
-        state_path: Option<&Path>,
-        registry: &Registry,
-        wait: u64,
-    ) -> anyhow::Result<Self> {
-        if selector == "sim" {
-            let config = CardConfig::from_profile(registry.chip("permitkit-virtual")?);
-            let card = match state_path {
-                Some(p) if p.exists() => state::load(p, config)?,
-                _ => Card::new(config),
-            };
-            return Ok(Device::Sim {
-                card: Box::new(card),
-                state: state_path.map(Path::to_path_buf),
-            });
-        }
-        if state_path.is_some() {
-            bail!("--state only applies to the `sim` reader");
-        }
-        if let Some(glob) = selector.strip_prefix("pcsc:") {
-            #[cfg(feature = "pcsc")]
-            {
-                let card = permitkit::devices::reader_pcsc::PcscCard::open(
-                    glob,
-                    std::time::Duration::from_secs(wait),
-                )?;
-                let profile = registry.reader_for_name(card.reader_name()).cloned();
-                if profile.is_none() {
-                    tracing::warn!(
-                        "no reader profile matches {:?}: using short APDUs",
-                        card.reader_name()
-                    );
-                }
-                return Ok(Device::Pcsc {
-                    card: Box::new(card),
-                    profile,
-                });
-            }
-            #[cfg(not(feature = "pcsc"))]
-            {
-                let _ = (glob, wait, registry);
-                bail!("this build has no PC/SC support: rebuild with --features pcsc");
-            }
-        }
-        bail!("unknown reader selector {selector:?}: use `sim` or `pcsc:<reader name glob>`")
-    }
-
-    fn channel(&mut self) -> &mut dyn CardChannel {
-        match self {
-            Device::Sim { card, .. } => card.as_mut(),
-            #[cfg(feature = "pcsc")]
-            Device::Pcsc { card, .. } => card.as_mut(),
-        }
-    }
-
-    fn reader_profile(&self) -> Option<&ReaderProfile> {
-        match self {
-            Device::Sim { .. } => None,
-            #[cfg(feature = "pcsc")]
-            Device::Pcsc { profile, .. } => profile.as_ref(),
-        }
-    }
-
-    fn is_sim(&self) -> bool {
-        matches!(self, Device::Sim { .. })
-    }
-
-    fn finish(self) -> anyhow::Result<()> {
-        if let Device::Sim {
-            card,
-            state: Some(p),
-        } = self
-        {
-            state::save(&card, &p)?;
-        }
-        Ok(())
-    }
-}
-
-fn chip_profile_for(
-    registry: &Registry,
-    id: Option<&str>,
-    device: &Device,
-) -> anyhow::Result<ChipProfile> {
-    if let Some(id) = id {
-        return Ok(registry.chip(id)?.clone());
-    }
-    if device.is_sim() {
-        return Ok(registry.chip("permitkit-virtual")?.clone());
-    }
-    let atr = match device {
-        Device::Sim { card, .. } => card.atr().to_vec(),
-        #[cfg(feature = "pcsc")]
-        Device::Pcsc { card, .. } => card.atr().to_vec(),
-    };
-    registry
-        .chips
-        .values()
-        .map(|(p, _)| p)
-        .find(|p| p.matches_atr(&atr))
-        .cloned()
-        .with_context(|| {
-            format!(
-                "no chip profile matches ATR {}: pass --chip-profile",
-                hex::encode_upper(&atr)
-            )
-        })
-}
-
-fn limits_for(device: &Device, chip: Option<&ChipProfile>) -> PersoLimits {
+fn limits_for(device: &CardReader, chip: Option<&ChipProfile>) -> PersoLimits {
     match chip {
         Some(c) => PersoLimits::from_profiles(c, device.reader_profile()),
         None => PersoLimits::SHORT,
@@ -329,7 +214,7 @@ fn now_unix() -> i64 {
 }
 
 fn personalize(
-    device: &mut Device,
+    device: &mut CardReader,
     input: &PersoInput,
     chip: &ChipProfile,
     lock: bool,
@@ -437,7 +322,7 @@ fn personalize(
 }
 
 fn read(
-    device: &mut Device,
+    device: &mut CardReader,
     chip: Option<&ChipProfile>,
     key: &AccessKey,
     csca: &[PathBuf],

@@ -148,7 +148,11 @@ mod tests {
         let v = verdicts("sim", "", 4);
         assert_eq!(v[0].0, Verdict::Fail, "too far and off-centre first");
         assert!(v[0].1.contains(&CheckId::Centring), "{:?}", v[0].1);
-        assert!(v[2].0 != Verdict::Fail && v[3].0 != Verdict::Fail, "{:?}", &v[2..]);
+        assert!(
+            v[2].0 != Verdict::Fail && v[3].0 != Verdict::Fail,
+            "{:?}",
+            &v[2..]
+        );
     }
 
     #[test]
