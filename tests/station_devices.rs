@@ -19,7 +19,7 @@ use permitkit::{
         CaptureError,
         signature_image::{ImagePad, SIGNATURE_IMAGE_LIMITS},
         signature_pad::{self, EndRule, SignatureCapture, SignaturePad},
-        signature_sim::{SIM_AREA_MM, SimPad, SimPadEvent},
+        signature_sim::{SimPad, SimPadEvent},
     },
     profiles::Registry,
 };

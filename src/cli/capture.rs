@@ -269,8 +269,8 @@ struct SignatureCaptureArgs {
     /// Document profile id whose [signature] rules give the DG7 size and byte budget.
     #[arg(long, value_name = "ID", requires = "jpeg")]
     document_profile: Option<String>,
-    /// Signature pad profile id for the timeout, idle end and end button (default: the
-    /// profile of the selector's backend: simulator, scanned-image, or none for evdev).
+    /// Signature pad profile id for the timeout, idle end and end button (default: simulator,
+    /// scanned-image, or the profile whose evdev_name is the selector's device name).
     #[arg(long, value_name = "ID")]
     pad_profile: Option<String>,
     /// Seconds to wait for the pen (overrides the pad profile).
@@ -295,10 +295,16 @@ fn signature_cmd(a: SignatureCaptureArgs) -> anyhow::Result<ExitCode> {
         registry = registry.with_dir(dir)?;
     }
     let selector: PadSelector = a.pad.parse()?;
-    let default_profile = match selector {
+    // Without --pad-profile: the backend's own profile, or for a pen named like a profile's
+    // evdev_name, that profile.
+    let default_profile = match &selector {
         PadSelector::Sim { .. } => Some("simulator"),
         PadSelector::Image(_) => Some("scanned-image"),
-        PadSelector::Evdev(_) => None,
+        PadSelector::Evdev(name) => registry
+            .signature_pads
+            .values()
+            .find(|(p, _)| p.evdev_name.as_deref() == Some(name.as_str()))
+            .map(|(p, _)| p.id.as_str()),
     };
     let pad_profile = match a.pad_profile.as_deref().or(default_profile) {
         Some(id) => Some(registry.signature_pad(id)?),
