@@ -131,8 +131,33 @@ impl Coverage {
         }
     }
 
-    /// Inks the capsule from `a` to `b`, each `(x, y, radius)` in pixels.
+    /// Inks the capsule from `a` to `b`, each `(x, y, radius)` in pixels. A long segment is
+    /// drawn as consecutive shorter capsules (the same shape, since the radius is linear along
+    /// it), so that the pixels visited stay proportional to the inked area rather than to the
+    /// segment's bounding box.
     fn capsule(&mut self, a: (f32, f32, f32), b: (f32, f32, f32)) {
+        const PIECE: f32 = 16.0;
+        let len = (b.0 - a.0).hypot(b.1 - a.1);
+        if len.is_finite() && len > PIECE {
+            let pieces = (len / PIECE).ceil().min(4096.0);
+            let at = |t: f32| {
+                (
+                    a.0 + (b.0 - a.0) * t,
+                    a.1 + (b.1 - a.1) * t,
+                    a.2 + (b.2 - a.2) * t,
+                )
+            };
+            let mut i = 0.0;
+            while i < pieces {
+                self.piece(at(i / pieces), at((i + 1.0) / pieces));
+                i += 1.0;
+            }
+        } else {
+            self.piece(a, b);
+        }
+    }
+
+    fn piece(&mut self, a: (f32, f32, f32), b: (f32, f32, f32)) {
         let (ax, ay, ar) = a;
         let (bx, by, br) = b;
         let reach = ar.max(br) + 1.0;
