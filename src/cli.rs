@@ -15,6 +15,7 @@ mod lds_build;
 mod mrz;
 mod photo;
 mod pki;
+mod profiles;
 mod sim;
 mod wsq;
 
@@ -54,6 +55,9 @@ enum Command {
     Photo(photo::PhotoArgs),
     /// Capture from a camera or scanner.
     Capture(capture::CaptureArgs),
+    /// Hardware, document and station profiles: list them, check a folder.
+    #[command(subcommand)]
+    Profiles(profiles::ProfilesCommand),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -69,6 +73,7 @@ pub fn run() -> ExitCode {
         Command::Finger(a) => finger::run(a),
         Command::Photo(args) => photo::run(args),
         Command::Capture(args) => capture::run(args),
+        Command::Profiles(c) => profiles::run(c),
     };
     match outcome {
         Ok(code) => code,

@@ -38,6 +38,9 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("wsq_decode", wsq_decode),
     ("finger_quality", finger_quality),
     ("face_image", face_image),
+    ("signature_image", signature_image),
+    ("pen_events", pen_events),
+    ("station_profile", station_profile),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -308,4 +311,116 @@ pub fn face_image(data: &[u8]) {
     let report = gate.assess(&image).report;
     assert!(!report.checks.is_empty(), "every assessment reports");
     let _ = gate.prepare(&image, &PortraitRequest::default());
+}
+
+/// Scanned signatures: image bytes → the `image:` signature pad (decoded under small limits) →
+/// capture → DG7 preparation. What prepares fits the box and the byte budget.
+pub fn signature_image(data: &[u8]) {
+    use crate::{
+        biometrics::signature::prepare,
+        devices::{signature_image::ImagePad, signature_pad::SignaturePad},
+        quality::face::ImageLimits,
+    };
+    let limits = ImageLimits {
+        max_side: 1024,
+        max_alloc: 16 << 20,
+    };
+    let Ok(mut pad) = ImagePad::from_bytes(data, "image:fuzz", "fuzz", limits) else {
+        return;
+    };
+    let Ok(capture) = pad.capture(std::time::Duration::ZERO) else {
+        return;
+    };
+    let image = capture.to_image();
+    assert!(
+        image.width() <= 1024 && image.height() <= 1024,
+        "decoded past the limits"
+    );
+    if let Ok(p) = prepare(&image, 400, 150, 6000) {
+        assert!(p.jpeg.len() <= 6000, "DG7 JPEG over budget");
+        assert_eq!(p.image.dimensions(), (400, 150), "DG7 box");
+    }
+}
+
+/// Linux input events from a pen → strokes → rendered image. Bytes 0..8 describe the pen
+/// (`x_max`, `y_max`, `pressure_max` as little-endian u16, 0 meaning no pressure axis; a flags
+/// byte: 1 BTN_TOUCH, 2 end button BTN_STYLUS2, 4 resolution 100/mm; one spare byte), then
+/// 9-byte events (time step in µs as u16, type as u8, code as u16, value as i32, little-endian).
+pub fn pen_events(data: &[u8]) {
+    use crate::devices::{
+        pen_events::{AxisRange, BTN_STYLUS2, PenEvent, PenSetup, StrokeAssembler},
+        signature_ink::{RenderOptions, render},
+        signature_pad::MAX_POINTS,
+    };
+    let Some((head, body)) = data.split_at_checked(8) else {
+        return;
+    };
+    let word = |i: usize| {
+        let b = head.get(i..i + 2).unwrap_or(&[0, 0]);
+        i32::from(u16::from_le_bytes([
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+        ]))
+    };
+    let flags = head.get(6).copied().unwrap_or(0);
+    let resolution = if flags & 4 != 0 { 100 } else { 0 };
+    let axis = |max| AxisRange {
+        min: 0,
+        max,
+        resolution,
+    };
+    let setup = PenSetup {
+        x: axis(word(0)),
+        y: axis(word(2)),
+        pressure: (word(4) > 0).then(|| axis(word(4))),
+        has_touch: flags & 1 != 0,
+        end_button: (flags & 2 != 0).then_some(BTN_STYLUS2),
+    };
+    let Ok(mut strokes) = StrokeAssembler::new(setup) else {
+        return;
+    };
+    let mut time = 0u64;
+    for e in body.chunks_exact(9) {
+        let b = |i: usize| e.get(i).copied().unwrap_or(0);
+        time += u64::from(u16::from_le_bytes([b(0), b(1)]));
+        strokes.push(PenEvent {
+            time_us: time,
+            kind: u16::from(b(2)),
+            code: u16::from_le_bytes([b(3), b(4)]),
+            value: i32::from_le_bytes([b(5), b(6), b(7), b(8)]),
+        });
+    }
+    let (strokes, area) = strokes.finish();
+    let points: usize = strokes.iter().map(|s| s.points.len()).sum();
+    assert!(points <= MAX_POINTS, "point limit");
+    for p in strokes.iter().flat_map(|s| &s.points) {
+        assert!(
+            p.x >= 0.0 && p.x <= area.width && p.y >= 0.0 && p.y <= area.height,
+            "point outside the active area"
+        );
+        assert!((0.0..=1.0).contains(&p.pressure), "pressure out of range");
+    }
+    let options = RenderOptions {
+        max_side: 256,
+        ..RenderOptions::default()
+    };
+    let image = render(&strokes, area, &options);
+    assert!(image.width() <= 256 && image.height() <= 256, "render size");
+}
+
+/// Station and signature pad profiles: TOML text → every problem (never a panic); a profile
+/// that loads has no validation finding.
+pub fn station_profile(data: &[u8]) {
+    use crate::profiles::{
+        Profile, parse_all, signature_pad::SignaturePadProfile, station::StationProfile,
+    };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(p) = parse_all::<StationProfile>("stations/fuzz.toml", text) {
+        assert!(p.validate().is_empty(), "loaded with problems");
+    }
+    if let Ok(p) = parse_all::<SignaturePadProfile>("signature-pads/fuzz.toml", text) {
+        assert!(p.validate().is_empty(), "loaded with problems");
+    }
 }

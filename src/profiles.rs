@@ -10,6 +10,8 @@
 pub mod camera;
 pub mod quality;
 pub mod scanner;
+pub mod signature_pad;
+pub mod station;
 
 use std::fmt;
 
@@ -78,8 +80,26 @@ impl fmt::Display for ProfileError {
 }
 
 /// Parses and validates one profile of kind `P` from `text`, read from `file` (a path or a
-/// built-in name; its stem must equal the profile id).
+/// built-in name; its stem must equal the profile id). Reports the first problem; see
+/// [`parse_all`] for every problem.
 pub fn parse<P: Profile>(file: &str, text: &str) -> Result<P, ProfileError> {
+    parse_all(file, text).map_err(|mut problems| {
+        if problems.is_empty() {
+            ProfileError {
+                file: file.to_owned(),
+                field: String::new(),
+                reason: "invalid profile".into(),
+            }
+        } else {
+            problems.swap_remove(0)
+        }
+    })
+}
+
+/// As [`parse`], reporting every problem of the file: one for a file that does not
+/// deserialize, otherwise the id check and every [`Profile::validate`] finding. The error list
+/// is never empty.
+pub fn parse_all<P: Profile>(file: &str, text: &str) -> Result<P, Vec<ProfileError>> {
     let err = |field: String, reason: String| ProfileError {
         file: file.to_owned(),
         field,
@@ -91,22 +111,30 @@ pub fn parse<P: Profile>(file: &str, text: &str) -> Result<P, ProfileError> {
             .span()
             .and_then(|s| field_at(text, s.start))
             .unwrap_or_default();
-        err(field, reason)
+        vec![err(field, reason)]
     })?;
     let stem = std::path::Path::new(file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let mut problems = Vec::new();
     if profile.id() != stem {
-        return Err(err(
+        problems.push(err(
             "id".into(),
             format!("id {:?} differs from the file name {stem:?}", profile.id()),
         ));
     }
-    if let Some(p) = profile.validate().into_iter().next() {
-        return Err(err(p.field, p.reason));
+    problems.extend(
+        profile
+            .validate()
+            .into_iter()
+            .map(|p| err(p.field, p.reason)),
+    );
+    if problems.is_empty() {
+        Ok(profile)
+    } else {
+        Err(problems)
     }
-    Ok(profile)
 }
 
 /// The key whose line contains byte `offset`, for errors that toml reports by position.

@@ -5,6 +5,8 @@
 //!   prepared for DG2) once every check passes on the profile's number of consecutive frames, or
 //!   the command gives up after the profile's timeout.
 //! - `capture finger`: one capture from a fingerprint scanner, with its quality.
+//! - `capture signature`: one signature from a signature pad (simulator, scanned image or
+//!   evdev pen), saved as PNG and, with a document profile, prepared as the DG7 JPEG.
 
 use std::{
     path::PathBuf,
@@ -43,6 +45,8 @@ enum CaptureCommand {
     Photo(PhotoCapture),
     /// Capture one finger from a fingerprint scanner and save it as PNG.
     Finger(FingerCaptureArgs),
+    /// Capture a signature from a signature pad; save it as PNG and optionally as the DG7 JPEG.
+    Signature(SignatureCaptureArgs),
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +78,7 @@ pub fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         CaptureCommand::Photo(p) => capture_photo(p),
         CaptureCommand::Finger(a) => finger_cmd(a),
+        CaptureCommand::Signature(a) => signature_cmd(a),
     }
 }
 
@@ -248,4 +253,125 @@ fn finger_cmd(a: FingerCaptureArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[derive(Debug, Args)]
+struct SignatureCaptureArgs {
+    /// Signature pad selector: sim, sim:<seed>, image:<file>, evdev:<path or device name>.
+    #[arg(long, default_value = "sim")]
+    pad: String,
+    /// Output PNG: the signature as captured (pen strokes rendered at the pad's aspect ratio).
+    #[arg(long, value_name = "SIG.png")]
+    out: PathBuf,
+    /// Also write the DG7 JPEG, sized and budgeted by --document-profile.
+    #[arg(long, value_name = "DG7.jpg", requires = "document_profile")]
+    jpeg: Option<PathBuf>,
+    /// Document profile id whose [signature] rules give the DG7 size and byte budget.
+    #[arg(long, value_name = "ID", requires = "jpeg")]
+    document_profile: Option<String>,
+    /// Signature pad profile id for the timeout, idle end and end button (default: simulator,
+    /// scanned-image, or the profile whose evdev_name is the selector's device name).
+    #[arg(long, value_name = "ID")]
+    pad_profile: Option<String>,
+    /// Seconds to wait for the pen (overrides the pad profile).
+    #[arg(long)]
+    timeout: Option<f64>,
+    /// Seconds without pen contact that end a started signature (overrides the pad profile).
+    #[arg(long)]
+    idle_end: Option<f64>,
+    /// Extra profiles folder (overrides built-ins).
+    #[arg(long, value_name = "DIR")]
+    profiles: Option<PathBuf>,
+}
+
+fn signature_cmd(a: SignatureCaptureArgs) -> anyhow::Result<ExitCode> {
+    use permitkit::{
+        biometrics::signature::{self, MIN_INK_FRACTION, SignatureError},
+        devices::signature_pad::{self, EndRule, PadSelector},
+        profiles::Registry,
+    };
+    let mut registry = Registry::builtin()?;
+    if let Some(dir) = &a.profiles {
+        registry = registry.with_dir(dir)?;
+    }
+    let selector: PadSelector = a.pad.parse()?;
+    // Without --pad-profile: the backend's own profile, or for a pen named like a profile's
+    // evdev_name, that profile.
+    let default_profile = match &selector {
+        PadSelector::Sim { .. } => Some("simulator"),
+        PadSelector::Image(_) => Some("scanned-image"),
+        PadSelector::Evdev(name) => registry
+            .signature_pads
+            .values()
+            .find(|(p, _)| p.evdev_name.as_deref() == Some(name.as_str()))
+            .map(|(p, _)| p.id.as_str()),
+    };
+    let pad_profile = match a.pad_profile.as_deref().or(default_profile) {
+        Some(id) => Some(registry.signature_pad(id)?),
+        None => None,
+    };
+    let mut end = pad_profile.map_or_else(EndRule::default, |p| p.end_rule());
+    if let Some(s) = a.idle_end {
+        end.idle = Duration::try_from_secs_f64(s).context("--idle-end")?;
+    }
+    let timeout = match a.timeout {
+        Some(s) => Duration::try_from_secs_f64(s).context("--timeout")?,
+        None => pad_profile.map_or(signature_pad::DEFAULT_TIMEOUT, |p| p.timeout()),
+    };
+    let document = a
+        .document_profile
+        .as_deref()
+        .map(|id| registry.document(id))
+        .transpose()?;
+    let mut pad = signature_pad::open(&a.pad, end)?;
+    eprintln!(
+        "{}: sign on the pad (waiting {:.0} s; the signature ends {:.1} s after the pen lifts)",
+        pad.info(),
+        timeout.as_secs_f64(),
+        end.idle.as_secs_f64()
+    );
+    let capture = pad.capture(timeout)?;
+    let image = capture.to_image();
+    image
+        .save_with_format(&a.out, image::ImageFormat::Png)
+        .with_context(|| format!("writing {}", a.out.display()))?;
+    let ink = image.pixels().filter(|p| p.0[0] < 128).count() as f64
+        / (f64::from(image.width()) * f64::from(image.height())).max(1.0);
+    println!(
+        "{}: {} strokes, {} points, {}×{}, {:.2} % ink",
+        a.out.display(),
+        capture.strokes.len(),
+        capture.point_count(),
+        image.width(),
+        image.height(),
+        ink * 100.0
+    );
+    let (Some(jpeg), Some(doc)) = (&a.jpeg, document) else {
+        if ink < MIN_INK_FRACTION {
+            eprintln!("the signature is blank: ask the applicant to sign again");
+            return Ok(ExitCode::from(2));
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let rules = &doc.signature;
+    match signature::prepare(&image, rules.width, rules.height, rules.max_bytes) {
+        Ok(p) => {
+            std::fs::write(jpeg, &p.jpeg).with_context(|| format!("writing {}", jpeg.display()))?;
+            println!(
+                "{}: DG7 signature {}×{}, {} bytes (budget {}), JPEG quality {}",
+                jpeg.display(),
+                p.image.width(),
+                p.image.height(),
+                p.jpeg.len(),
+                rules.max_bytes,
+                p.quality
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ SignatureError::Blank(_)) => {
+            eprintln!("{e}: ask the applicant to sign again");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -7,8 +7,16 @@
 use std::{collections::BTreeMap, path::Path};
 
 use crate::profiles::{
-    Profile, ProfileError, camera::CameraProfile, chip::ChipProfile, document::DocumentProfile,
-    parse, quality::QualityProfile, reader::ReaderProfile, scanner::ScannerProfile,
+    Profile, ProfileError,
+    camera::{CameraProfile, PixelFormat},
+    chip::ChipProfile,
+    document::DocumentProfile,
+    parse, parse_all,
+    quality::QualityProfile,
+    reader::ReaderProfile,
+    scanner::{ScannerBackend, ScannerProfile},
+    signature_pad::SignaturePadProfile,
+    station::{SlotKind, StationProfile},
 };
 
 /// `(kind folder, file name, content)` of every built-in profile.
@@ -29,6 +37,16 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../../hardware-profiles/cameras/still-replay.toml"),
     ),
     (
+        "chips",
+        "jmrtd-applet.toml",
+        include_str!("../../hardware-profiles/chips/jmrtd-applet.toml"),
+    ),
+    (
+        "chips",
+        "permitkit-virtual.toml",
+        include_str!("../../hardware-profiles/chips/permitkit-virtual.toml"),
+    ),
+    (
         "documents",
         "ua-permanent-residence-permit.toml",
         include_str!("../../hardware-profiles/documents/ua-permanent-residence-permit.toml"),
@@ -42,21 +60,6 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "quality",
         "icao-portrait.toml",
         include_str!("../../hardware-profiles/quality/icao-portrait.toml"),
-    ),
-    (
-        "scanners",
-        "digitalpersona-uareu-4500.toml",
-        include_str!("../../hardware-profiles/scanners/digitalpersona-uareu-4500.toml"),
-    ),
-    (
-        "scanners",
-        "simulator.toml",
-        include_str!("../../hardware-profiles/scanners/simulator.toml"),
-    ),
-    (
-        "scanners",
-        "veridicom-5thsense.toml",
-        include_str!("../../hardware-profiles/scanners/veridicom-5thsense.toml"),
     ),
     (
         "readers",
@@ -84,14 +87,49 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../../hardware-profiles/readers/vsmartcard-vpcd.toml"),
     ),
     (
-        "chips",
-        "jmrtd-applet.toml",
-        include_str!("../../hardware-profiles/chips/jmrtd-applet.toml"),
+        "scanners",
+        "digitalpersona-uareu-4500.toml",
+        include_str!("../../hardware-profiles/scanners/digitalpersona-uareu-4500.toml"),
     ),
     (
-        "chips",
-        "permitkit-virtual.toml",
-        include_str!("../../hardware-profiles/chips/permitkit-virtual.toml"),
+        "scanners",
+        "simulator.toml",
+        include_str!("../../hardware-profiles/scanners/simulator.toml"),
+    ),
+    (
+        "scanners",
+        "veridicom-5thsense.toml",
+        include_str!("../../hardware-profiles/scanners/veridicom-5thsense.toml"),
+    ),
+    (
+        "signature-pads",
+        "scanned-image.toml",
+        include_str!("../../hardware-profiles/signature-pads/scanned-image.toml"),
+    ),
+    (
+        "signature-pads",
+        "simulator.toml",
+        include_str!("../../hardware-profiles/signature-pads/simulator.toml"),
+    ),
+    (
+        "signature-pads",
+        "wacom-one-by-wacom-m.toml",
+        include_str!("../../hardware-profiles/signature-pads/wacom-one-by-wacom-m.toml"),
+    ),
+    (
+        "signature-pads",
+        "wacom-one-by-wacom-s.toml",
+        include_str!("../../hardware-profiles/signature-pads/wacom-one-by-wacom-s.toml"),
+    ),
+    (
+        "stations",
+        "front-office-example.toml",
+        include_str!("../../hardware-profiles/stations/front-office-example.toml"),
+    ),
+    (
+        "stations",
+        "simulated.toml",
+        include_str!("../../hardware-profiles/stations/simulated.toml"),
     ),
 ];
 
@@ -157,17 +195,109 @@ pub struct Registry {
     pub readers: Profiles<ReaderProfile>,
     /// Chip profiles.
     pub chips: Profiles<ChipProfile>,
+    /// Signature pad profiles.
+    pub signature_pads: Profiles<SignaturePadProfile>,
+    /// Enrollment station profiles.
+    pub stations: Profiles<StationProfile>,
 }
 
 /// Every kind the registry knows, in the order `profiles list` shows them.
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 8] = [
     DocumentProfile::KIND,
     CameraProfile::KIND,
     QualityProfile::KIND,
     ScannerProfile::KIND,
     ReaderProfile::KIND,
     ChipProfile::KIND,
+    SignaturePadProfile::KIND,
+    StationProfile::KIND,
 ];
+
+/// One row of `profiles list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileEntry {
+    /// Kind folder (`documents`, `stations`, …).
+    pub kind: &'static str,
+    /// Profile id.
+    pub id: String,
+    /// Name or description.
+    pub name: String,
+    /// Where it was loaded from.
+    pub origin: Origin,
+    /// Fields the profile marks as not confirmed (kinds without the list give none).
+    pub unverified: Vec<String>,
+}
+
+/// What `profiles list` shows of a profile, for every kind.
+trait Listed {
+    fn name(&self) -> &str;
+    fn unverified(&self) -> &[String] {
+        &[]
+    }
+}
+
+impl Listed for DocumentProfile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn unverified(&self) -> &[String] {
+        &self.unverified
+    }
+}
+
+impl Listed for CameraProfile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Listed for QualityProfile {
+    fn name(&self) -> &str {
+        &self.description
+    }
+}
+
+impl Listed for ReaderProfile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn unverified(&self) -> &[String] {
+        &self.unverified
+    }
+}
+
+impl Listed for ChipProfile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn unverified(&self) -> &[String] {
+        &self.unverified
+    }
+}
+
+impl Listed for ScannerProfile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Listed for SignaturePadProfile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn unverified(&self) -> &[String] {
+        &self.unverified
+    }
+}
+
+impl Listed for StationProfile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn unverified(&self) -> &[String] {
+        &self.unverified
+    }
+}
 
 impl Registry {
     /// The built-in profiles.
@@ -180,8 +310,19 @@ impl Registry {
     }
 
     /// The built-ins plus every `*.toml` under `dir/<kind>/`, which override built-ins of the
-    /// same id. Files in folders of unknown kinds are reported, not ignored.
+    /// same id. Files in folders of unknown kinds are reported, not ignored. Stops at the first
+    /// problem; [`Registry::load_dir`] collects them all.
     pub fn with_dir(mut self, dir: &Path) -> Result<Self, ProfileError> {
+        match self.load_dir(dir)?.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(self),
+        }
+    }
+
+    /// Adds every `*.toml` under `dir/<kind>/` that loads, and returns every problem of every
+    /// file (all of a file's field problems, not only the first). A file with problems adds
+    /// nothing. `Err` only when `dir` or one of its folders cannot be read.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<Vec<ProfileError>, ProfileError> {
         let io = |path: &Path, e: std::io::Error| ProfileError {
             file: path.display().to_string(),
             field: String::new(),
@@ -194,6 +335,7 @@ impl Registry {
             .filter(|p| p.is_dir())
             .collect();
         kinds.sort();
+        let mut problems = Vec::new();
         for sub in kinds {
             let kind = sub
                 .file_name()
@@ -208,11 +350,18 @@ impl Registry {
             paths.sort();
             for path in paths {
                 let shown = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-                self.add(&kind, &shown, &text, Origin::File(shown.clone()))?;
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => problems.extend(self.add_all(
+                        &kind,
+                        &shown,
+                        &text,
+                        Origin::File(shown.clone()),
+                    )),
+                    Err(e) => problems.push(io(&path, e)),
+                }
             }
         }
-        Ok(self)
+        Ok(problems)
     }
 
     fn add(
@@ -222,15 +371,27 @@ impl Registry {
         text: &str,
         origin: Origin,
     ) -> Result<(), ProfileError> {
+        match self.add_all(kind, file, text, origin).into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds one file of `kind`; returns its problems (none when it was added).
+    fn add_all(&mut self, kind: &str, file: &str, text: &str, origin: Origin) -> Vec<ProfileError> {
         fn put<P: Profile>(
             map: &mut Profiles<P>,
             file: &str,
             text: &str,
             origin: Origin,
-        ) -> Result<(), ProfileError> {
-            let p: P = parse(file, text)?;
-            map.insert(p.id().to_owned(), (p, origin));
-            Ok(())
+        ) -> Vec<ProfileError> {
+            match parse_all::<P>(file, text) {
+                Ok(p) => {
+                    map.insert(p.id().to_owned(), (p, origin));
+                    Vec::new()
+                }
+                Err(problems) => problems,
+            }
         }
         match kind {
             DocumentProfile::KIND => put(&mut self.documents, file, text, origin),
@@ -239,14 +400,16 @@ impl Registry {
             ScannerProfile::KIND => put(&mut self.scanners, file, text, origin),
             ReaderProfile::KIND => put(&mut self.readers, file, text, origin),
             ChipProfile::KIND => put(&mut self.chips, file, text, origin),
-            other => Err(ProfileError {
+            SignaturePadProfile::KIND => put(&mut self.signature_pads, file, text, origin),
+            StationProfile::KIND => put(&mut self.stations, file, text, origin),
+            other => vec![ProfileError {
                 file: file.into(),
                 field: String::new(),
                 reason: format!(
                     "unknown profile kind {other:?} (known: {})",
                     KINDS.join(", ")
                 ),
-            }),
+            }],
         }
     }
 
@@ -288,23 +451,174 @@ impl Registry {
         lookup(&self.chips, id, ChipProfile::KIND)
     }
 
-    /// `(kind, id, name or description, origin)` of every profile, kind by kind.
-    pub fn list(&self) -> Vec<(&'static str, String, Origin)> {
-        fn rows<'m, P>(
-            kind: &'static str,
-            m: &'m Profiles<P>,
-        ) -> impl Iterator<Item = (&'static str, String, Origin)> + 'm {
-            m.iter()
-                .map(move |(id, (_, o))| (kind, id.clone(), o.clone()))
+    /// The signature pad profile `id`.
+    pub fn signature_pad(&self, id: &str) -> Result<&SignaturePadProfile, ProfileError> {
+        lookup(&self.signature_pads, id, SignaturePadProfile::KIND)
+    }
+
+    /// The station profile `id`.
+    pub fn station(&self, id: &str) -> Result<&StationProfile, ProfileError> {
+        lookup(&self.stations, id, StationProfile::KIND)
+    }
+
+    /// Every profile with its name, origin and unverified fields, kind by kind, by id.
+    pub fn entries(&self) -> Vec<ProfileEntry> {
+        fn rows<P: Listed>(kind: &'static str, m: &Profiles<P>, out: &mut Vec<ProfileEntry>) {
+            out.extend(m.iter().map(|(id, (p, origin))| ProfileEntry {
+                kind,
+                id: id.clone(),
+                name: p.name().to_owned(),
+                origin: origin.clone(),
+                unverified: p.unverified().to_vec(),
+            }));
         }
-        rows(DocumentProfile::KIND, &self.documents)
-            .chain(rows(CameraProfile::KIND, &self.cameras))
-            .chain(rows(QualityProfile::KIND, &self.quality))
-            .chain(rows(ScannerProfile::KIND, &self.scanners))
-            .chain(rows(ReaderProfile::KIND, &self.readers))
-            .chain(rows(ChipProfile::KIND, &self.chips))
+        let mut out = Vec::new();
+        rows(DocumentProfile::KIND, &self.documents, &mut out);
+        rows(CameraProfile::KIND, &self.cameras, &mut out);
+        rows(QualityProfile::KIND, &self.quality, &mut out);
+        rows(ScannerProfile::KIND, &self.scanners, &mut out);
+        rows(ReaderProfile::KIND, &self.readers, &mut out);
+        rows(ChipProfile::KIND, &self.chips, &mut out);
+        rows(SignaturePadProfile::KIND, &self.signature_pads, &mut out);
+        rows(StationProfile::KIND, &self.stations, &mut out);
+        out
+    }
+
+    /// Cross-checks between profiles: every profile id a station names exists in the registry
+    /// (documents, portrait quality, camera, scanner, signature pad, card reader, chip), and each
+    /// device selector suits the backend of the profile named beside it. Each problem names the
+    /// station's file and field.
+    pub fn check(&self) -> Vec<ProfileError> {
+        let mut out = Vec::new();
+        for (id, (station, origin)) in &self.stations {
+            let file = match origin {
+                Origin::File(f) => f.clone(),
+                Origin::Builtin => format!("{}/{id}.toml", StationProfile::KIND),
+            };
+            let mut problem = |field: String, reason: String| {
+                out.push(ProfileError {
+                    file: file.clone(),
+                    field,
+                    reason,
+                });
+            };
+            for (i, d) in station.documents.iter().enumerate() {
+                if !self.documents.contains_key(d) {
+                    problem(
+                        format!("documents[{i}]"),
+                        dangling(DocumentProfile::KIND, d, &self.documents),
+                    );
+                }
+            }
+            if !self.quality.contains_key(&station.quality_profile) {
+                problem(
+                    "quality_profile".into(),
+                    dangling(
+                        QualityProfile::KIND,
+                        &station.quality_profile,
+                        &self.quality,
+                    ),
+                );
+            }
+            if !self.chips.contains_key(&station.chip.profile) {
+                problem(
+                    "chip.profile".into(),
+                    dangling(ChipProfile::KIND, &station.chip.profile, &self.chips),
+                );
+            }
+            for (kind, slot) in station.slots() {
+                let field = kind.field();
+                let Some(pid) = &slot.profile else {
+                    continue;
+                };
+                let reason = match kind {
+                    SlotKind::Camera => match self.cameras.get(pid) {
+                        None => Some(dangling(CameraProfile::KIND, pid, &self.cameras)),
+                        Some((p, _)) => camera_mismatch(&slot.selector, p),
+                    },
+                    SlotKind::Scanner => match self.scanners.get(pid) {
+                        None => Some(dangling(ScannerProfile::KIND, pid, &self.scanners)),
+                        Some((p, _)) => scanner_mismatch(&slot.selector, p),
+                    },
+                    SlotKind::SignaturePad => match self.signature_pads.get(pid) {
+                        None => Some(dangling(
+                            SignaturePadProfile::KIND,
+                            pid,
+                            &self.signature_pads,
+                        )),
+                        Some((p, _)) => pad_mismatch(&slot.selector, p),
+                    },
+                    SlotKind::CardReader => match self.readers.get(pid) {
+                        None => Some(dangling(ReaderProfile::KIND, pid, &self.readers)),
+                        Some(_) => None,
+                    },
+                };
+                if let Some(reason) = reason {
+                    problem(format!("{field}.profile"), reason);
+                }
+            }
+        }
+        out
+    }
+
+    /// `(kind, id, origin)` of every profile, kind by kind.
+    pub fn list(&self) -> Vec<(&'static str, String, Origin)> {
+        self.entries()
+            .into_iter()
+            .map(|e| (e.kind, e.id, e.origin))
             .collect()
     }
+}
+
+fn dangling<P>(kind: &str, id: &str, known: &Profiles<P>) -> String {
+    format!(
+        "no {kind} profile {id:?} (known: {})",
+        known.keys().cloned().collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// The selector's kind: the text before the first colon, or the whole selector.
+fn selector_kind(selector: &str) -> &str {
+    selector.split_once(':').map_or(selector, |(k, _)| k)
+}
+
+fn camera_mismatch(selector: &str, p: &CameraProfile) -> Option<String> {
+    let replay = p.mode.format == PixelFormat::Still;
+    match (selector_kind(selector), replay) {
+        ("v4l", true) => Some(format!(
+            "{} describes the replay camera, but the selector {selector:?} opens a webcam",
+            p.id
+        )),
+        ("still" | "sim", false) => Some(format!(
+            "{} describes a webcam, but the selector {selector:?} is not one",
+            p.id
+        )),
+        _ => None,
+    }
+}
+
+fn scanner_mismatch(selector: &str, p: &ScannerProfile) -> Option<String> {
+    let expected = match p.backend {
+        ScannerBackend::Simulator => "sim",
+        ScannerBackend::Libfprint => "libfprint",
+    };
+    (selector_kind(selector) != expected).then(|| {
+        format!(
+            "{} is a {expected} scanner, but the selector is {selector:?}",
+            p.id
+        )
+    })
+}
+
+fn pad_mismatch(selector: &str, p: &SignaturePadProfile) -> Option<String> {
+    let expected = p.backend.selector_kind();
+    if selector_kind(selector) != expected {
+        return Some(format!(
+            "{} is read by the {expected} backend, but the selector is {selector:?}",
+            p.id
+        ));
+    }
+    None
 }
 
 fn lookup<'a, P>(map: &'a Profiles<P>, id: &str, kind: &str) -> Result<&'a P, ProfileError> {
@@ -402,5 +716,101 @@ mod tests {
                 .reason
                 .contains("known:")
         );
+    }
+
+    #[test]
+    fn built_in_cross_references_hold_and_dangling_ones_are_named() {
+        let r = Registry::builtin().unwrap();
+        assert_eq!(r.check(), Vec::new());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("stations")).unwrap();
+        let (_, text) = of_kind::<StationProfile>()
+            .find(|(f, _)| *f == "front-office-example.toml")
+            .unwrap();
+        let path = dir.path().join("stations/counter-2.toml");
+        let text = text
+            .replace("id = \"front-office-example\"", "id = \"counter-2\"")
+            .replace(
+                "profile = \"wacom-one-by-wacom-s\"",
+                "profile = \"wacom-stu-430\"",
+            )
+            .replace("selector = \"libfprint:0\"", "selector = \"sim\"");
+        std::fs::write(&path, text).unwrap();
+        let mut r = Registry::builtin().unwrap();
+        assert_eq!(r.load_dir(dir.path()).unwrap(), Vec::new());
+        let problems = r.check();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["scanner.profile", "signature_pad.profile"],
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.file == path.display().to_string())
+        );
+        assert!(
+            problems[1].reason.contains("wacom-stu-430"),
+            "{}",
+            problems[1]
+        );
+        assert!(problems[0].reason.contains("libfprint"), "{}", problems[0]);
+    }
+
+    #[test]
+    fn load_dir_reports_every_problem_of_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("signature-pads")).unwrap();
+        std::fs::create_dir(dir.path().join("gadgets")).unwrap();
+        std::fs::write(dir.path().join("gadgets/x.toml"), "id = \"x\"\n").unwrap();
+        let (_, text) = of_kind::<SignaturePadProfile>()
+            .find(|(f, _)| *f == "simulator.toml")
+            .unwrap();
+        std::fs::write(
+            dir.path().join("signature-pads/simulator.toml"),
+            text.replace("timeout_seconds = 60.0", "timeout_seconds = 0.0")
+                .replace("idle_end_seconds = 3.0", "idle_end_seconds = 90.0"),
+        )
+        .unwrap();
+        let mut r = Registry::builtin().unwrap();
+        let problems = r.load_dir(dir.path()).unwrap();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["", "capture.timeout_seconds", "capture.idle_end_seconds"],
+            "{problems:?}"
+        );
+        assert!(problems[0].reason.contains("unknown profile kind"));
+        // The broken file did not replace the built-in.
+        assert_eq!(
+            r.signature_pad("simulator")
+                .unwrap()
+                .capture
+                .timeout_seconds,
+            60.0
+        );
+        assert!(
+            Registry::builtin()
+                .unwrap()
+                .load_dir(&dir.path().join("nope"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn entries_show_names_and_unverified_fields() {
+        let r = Registry::builtin().unwrap();
+        let e = r.entries();
+        assert_eq!(e.len(), BUILTIN.len());
+        let pad = e.iter().find(|e| e.id == "wacom-one-by-wacom-s").unwrap();
+        assert_eq!(pad.kind, "signature-pads");
+        assert_eq!(pad.origin, Origin::Builtin);
+        assert!(!pad.unverified.is_empty());
+        let doc = e
+            .iter()
+            .find(|e| e.id == "ua-permanent-residence-permit")
+            .unwrap();
+        assert!(doc.unverified.iter().any(|u| u == "document_code"));
     }
 }
