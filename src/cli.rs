@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 
 mod capture;
 mod card;
+mod demo;
+mod devices;
+mod enroll;
 mod finger;
+mod journal;
 mod lds;
 mod lds_build;
 mod mrz;
@@ -32,6 +36,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole enrollment on the simulated station, with nothing to prepare.
+    Demo(demo::DemoArgs),
+    /// Enrol an applicant: photo, fingers, signature, chip personalized, read back, verified.
+    Enroll(Box<enroll::EnrollArgs>),
+    /// The enrollment journal: list enrolments, show one.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
+    /// Devices attached (and simulated), with the hardware profile each matched.
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
     /// Test PKI: a TEST ONLY CSCA and Document Signer.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
@@ -65,6 +79,10 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let outcome: anyhow::Result<ExitCode> = match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::Enroll(a) => enroll::run(*a),
+        Command::Journal(c) => journal::run(c),
+        Command::Devices(c) => devices::run(c),
         Command::Pki(c) => pki::run(c),
         Command::Lds(c) => lds::run(c),
         Command::Card(c) => card::run(c),

@@ -35,6 +35,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod journal;
 pub mod lds;
+pub mod pipeline;
 pub mod pki;
 pub mod profiles;
 pub mod quality;

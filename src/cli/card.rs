@@ -18,7 +18,7 @@ use permitkit::chip::perso::{
 };
 use permitkit::chip::reader::{self, AccessKey};
 use permitkit::devices::card_reader::CardReader;
-use permitkit::lds::{ChipImage, Ef};
+use permitkit::lds::{ChipImage, ChipKeys, Ef};
 use permitkit::pki::{CheckStatus, passive_authentication, signer::read_certificate};
 use permitkit::profiles::{ChipProfile, Registry};
 use permitkit::secret::SecretString;
@@ -74,11 +74,14 @@ pub enum CardCommand {
         #[arg(long)]
         reader: String,
         /// The MRZ as printed (lines joined, or separated by newlines).
-        #[arg(long, required_unless_present = "can", conflicts_with = "can")]
+        #[arg(long, required_unless_present_any = ["can", "chip_keys"], conflicts_with_all = ["can", "chip_keys"])]
         mrz: Option<String>,
         /// The card access number (PACE).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "chip_keys")]
         can: Option<String>,
+        /// The CAN from a ChipImage's chip-keys.json (checking a card just personalized).
+        #[arg(long, value_name = "FILE")]
+        chip_keys: Option<PathBuf>,
         /// Trusted CSCA certificates (PEM): run passive authentication.
         #[arg(long)]
         csca: Vec<PathBuf>,
@@ -146,6 +149,7 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
             reader,
             mrz,
             can,
+            chip_keys,
             csca,
             out,
             state,
@@ -154,15 +158,25 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let registry = registry(profiles.as_deref())?;
-            let key = match (mrz, can) {
-                (Some(m), _) => AccessKey::Mrz(perso::mrz_information(&m)?),
-                (None, Some(c)) => {
+            let key = match (mrz, can, chip_keys) {
+                (Some(m), _, _) => AccessKey::Mrz(perso::mrz_information(&m)?),
+                (None, Some(c), _) => {
                     if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()) {
                         bail!("--can takes the digits printed on the card");
                     }
                     AccessKey::Can(SecretString::new(c))
                 }
-                (None, None) => bail!("give --mrz or --can"),
+                (None, None, Some(path)) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    let keys: ChipKeys = serde_json::from_str(&text)
+                        .with_context(|| format!("{} is not a chip-keys.json", path.display()))?;
+                    AccessKey::Can(
+                        keys.can
+                            .with_context(|| format!("{} holds no CAN", path.display()))?,
+                    )
+                }
+                (None, None, None) => bail!("give --mrz, --can or --chip-keys"),
             };
             let mut device = CardReader::open(
                 &reader,

@@ -82,6 +82,15 @@ impl CardReader {
         }
     }
 
+    /// The virtual chip itself (to arm fault drills); `None` for a PC/SC reader.
+    pub fn sim_card_mut(&mut self) -> Option<&mut Card> {
+        match self {
+            CardReader::Sim { card, .. } => Some(card),
+            #[cfg(feature = "pcsc")]
+            CardReader::Pcsc { .. } => None,
+        }
+    }
+
     /// True for the virtual chip.
     pub fn is_sim(&self) -> bool {
         matches!(self, CardReader::Sim { .. })

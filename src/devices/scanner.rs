@@ -91,6 +91,9 @@ pub enum ScannerSelector {
         /// Seed of the simulated person's fingers.
         seed: u64,
     },
+    /// A simulated scanner that is unplugged: every capture fails with a device error
+    /// (`sim:unplugged`, for fault drills).
+    SimUnplugged,
     /// The n-th device libfprint enumerates.
     Libfprint {
         /// Index in libfprint's device list, from 0.
@@ -112,10 +115,11 @@ impl FromStr for ScannerSelector {
         };
         match (kind, arg) {
             ("sim", None) => Ok(ScannerSelector::Sim { seed: 0 }),
+            ("sim", Some("unplugged")) => Ok(ScannerSelector::SimUnplugged),
             ("sim", Some(a)) => a
                 .parse()
                 .map(|seed| ScannerSelector::Sim { seed })
-                .map_err(|_| bad("the simulator seed must be an unsigned integer (sim:42)")),
+                .map_err(|_| bad("expected sim:<seed> (an unsigned integer) or sim:unplugged")),
             ("libfprint", Some(a)) => a
                 .parse()
                 .map(|index| ScannerSelector::Libfprint { index })
@@ -130,6 +134,7 @@ impl fmt::Display for ScannerSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ScannerSelector::Sim { seed } => write!(f, "sim:{seed}"),
+            ScannerSelector::SimUnplugged => f.write_str("sim:unplugged"),
             ScannerSelector::Libfprint { index } => write!(f, "libfprint:{index}"),
         }
     }
@@ -144,6 +149,11 @@ pub fn open(
         ScannerSelector::Sim { seed } => Ok(Box::new(
             super::scanner_sim::SimScanner::new(seed).with_timeout(timeout),
         )),
+        ScannerSelector::SimUnplugged => {
+            let mut sim = super::scanner_sim::SimScanner::new(0).with_timeout(timeout);
+            sim.push(super::scanner_sim::SimEvent::Disconnect);
+            Ok(Box::new(sim))
+        }
         #[cfg(feature = "libfprint")]
         ScannerSelector::Libfprint { index } => Ok(Box::new(
             super::scanner_libfprint::LibfprintScanner::open(index, timeout)?,
@@ -175,6 +185,10 @@ mod tests {
             ScannerSelector::Libfprint { index: 1 }
         );
         assert_eq!(ScannerSelector::Sim { seed: 7 }.to_string(), "sim:7");
+        assert_eq!(
+            "sim:unplugged".parse::<ScannerSelector>().unwrap(),
+            ScannerSelector::SimUnplugged
+        );
         for bad in ["sim:x", "libfprint", "libfprint:-1", "v4l:0", "", "sim:1:2"] {
             let e = bad.parse::<ScannerSelector>().unwrap_err();
             assert!(matches!(e, CaptureError::BadSelector { .. }), "{bad}: {e}");

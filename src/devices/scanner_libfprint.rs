@@ -58,6 +58,24 @@ impl std::fmt::Debug for LibfprintScanner {
     }
 }
 
+/// Every device libfprint lists (whether or not it delivers images), each with the selector
+/// that opens it; `backend` is `libfprint/<driver id>`, which scanner profiles match.
+pub fn list() -> Vec<DeviceInfo> {
+    let context = libfprint_rs::FpContext::new();
+    context
+        .devices()
+        .iter()
+        .enumerate()
+        .map(|(index, dev)| DeviceInfo {
+            selector: format!("libfprint:{index}"),
+            name: dev.name(),
+            backend: format!("libfprint/{}", dev.driver()),
+            usb_id: None,
+            serial: Some(dev.device_id()).filter(|s| !s.is_empty()),
+        })
+        .collect()
+}
+
 impl LibfprintScanner {
     /// Opens the `index`-th device libfprint lists; captures wait at most `timeout`.
     pub fn open(index: usize, timeout: Duration) -> Result<Self, CaptureError> {

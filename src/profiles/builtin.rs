@@ -364,6 +364,24 @@ impl Registry {
         Ok(problems)
     }
 
+    /// Adds one station profile file (a station named by path on the command line) and
+    /// returns its id. Every problem of the file is returned, each naming file and field.
+    pub fn add_station_file(&mut self, path: &Path) -> Result<String, Vec<ProfileError>> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![ProfileError {
+                file: shown.clone(),
+                field: String::new(),
+                reason: e.to_string(),
+            }]
+        })?;
+        let profile = parse_all::<StationProfile>(&shown, &text)?;
+        let id = profile.id().to_owned();
+        self.stations
+            .insert(id.clone(), (profile, Origin::File(shown)));
+        Ok(id)
+    }
+
     fn add(
         &mut self,
         kind: &str,
@@ -482,6 +500,18 @@ impl Registry {
         rows(SignaturePadProfile::KIND, &self.signature_pads, &mut out);
         rows(StationProfile::KIND, &self.stations, &mut out);
         out
+    }
+
+    /// The problems [`Registry::check`] finds in station `id`'s own file.
+    pub fn check_station(&self, id: &str) -> Vec<ProfileError> {
+        let file = match self.stations.get(id) {
+            Some((_, Origin::File(f))) => f.clone(),
+            _ => format!("{}/{id}.toml", StationProfile::KIND),
+        };
+        self.check()
+            .into_iter()
+            .filter(|p| p.file == file)
+            .collect()
     }
 
     /// Cross-checks between profiles: every profile id a station names exists in the registry

@@ -1,0 +1,101 @@
+//! `permitkit demo`: the whole enrollment on the simulated station, with nothing to prepare.
+//!
+//! Into one folder (default `./permitkit-demo`) it writes a TEST ONLY PKI, a fictitious
+//! applicant (embedded in the binary, so the command runs from any directory), the journal and
+//! the virtual chip's state, then runs `enroll` on the built-in `simulated` station. Afterwards
+//! it prints the commands that inspect the result independently (`card read`, `lds verify`,
+//! `journal show`). A folder from an earlier demo is reused (its journal keeps every run); a
+//! non-empty folder that is not a demo folder is refused.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use permitkit::{
+    pipeline::{EnrolRequest, Station},
+    pki::test_pki::{TestPki, TestPkiOptions},
+    profiles::Registry,
+};
+
+use super::enroll::{Console, enroll_on};
+
+/// The demo applicant: a fictitious foreign national applying for a temporary residence
+/// permit (the same person as `testdata/applicants/temporary-foreign-national.toml`).
+const APPLICANT: &str = include_str!("../../testdata/applicants/temporary-foreign-national.toml");
+
+/// Marks a folder as written by `permitkit demo`.
+const MARKER: &str = ".permitkit-demo";
+
+/// `permitkit demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for everything the demo writes.
+    #[arg(long, value_name = "DIR", default_value = "permitkit-demo")]
+    dir: PathBuf,
+    /// One JSON event per line on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `permitkit demo`.
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let dir = args.dir;
+    let fresh = !dir.exists()
+        || std::fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .next()
+            .is_none();
+    if !fresh && !dir.join(MARKER).is_file() {
+        bail!(
+            "{} is not empty and was not made by `permitkit demo`; choose another --dir",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER), "written by `permitkit demo`\n")
+        .with_context(|| format!("writing {}", dir.join(MARKER).display()))?;
+    let pki = dir.join("pki");
+    if !pki.join("ds.pem").is_file() {
+        TestPki::generate(&TestPkiOptions::default())?
+            .write_dir(&pki)
+            .with_context(|| format!("writing {}", pki.display()))?;
+    }
+    let applicant = dir.join("applicant.toml");
+    std::fs::write(&applicant, APPLICANT)
+        .with_context(|| format!("writing {}", applicant.display()))?;
+    let journal = dir.join("journal.sqlite");
+    let card = dir.join("virtual-card.json");
+    let out = dir.join("chip-image");
+    // Each run issues a new card: start from a blank virtual chip.
+    if card.exists() {
+        std::fs::remove_file(&card).with_context(|| format!("removing {}", card.display()))?;
+    }
+    let mut station = Station::open(
+        Registry::builtin()?,
+        "simulated",
+        &pki,
+        Some(&journal),
+        Some(card.clone()),
+    )?;
+    let request = EnrolRequest {
+        applicant,
+        out: out.clone(),
+        operator: "demo".into(),
+        missing_fingers: Vec::new(),
+        lock: false,
+        resume: None,
+    };
+    let mut console = Console::new(args.json, None);
+    let code = enroll_on(&mut station, &request, &mut console);
+    if code == ExitCode::SUCCESS && !args.json {
+        let d = dir.display();
+        println!();
+        println!("Check the card independently:");
+        println!(
+            "  permitkit card read --reader sim --state {d}/virtual-card.json --chip-keys {d}/chip-image/chip-keys.json --csca {d}/pki/csca.pem"
+        );
+        println!("  permitkit lds verify {d}/chip-image --csca {d}/pki/csca.pem");
+        println!("  permitkit journal list --journal {d}/journal.sqlite");
+    }
+    Ok(code)
+}
