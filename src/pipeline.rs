@@ -380,13 +380,14 @@ pub fn enroll(
             "fingerprints_on_chip": applicant.writes_fingerprints(),
         });
         let summary = format!(
-            "{} ({}), name in MRZ {}",
+            "{} ({}), {}",
             applicant.application,
             applicant.document_profile.id,
             if applicant.mrz.name_possibly_truncated() {
-                "possibly truncated"
+                "the name fills the MRZ name field and may be truncated there \
+                 (9303-5 §4.2.3.3); DG11 carries it in full"
             } else {
-                "complete"
+                "the name fits the MRZ"
             }
         );
         Ok((detail, summary))
@@ -831,14 +832,17 @@ fn personalize_step(
             });
         };
         let mut journal = StationPersoJournal(&mut run.station.journal);
-        let report = perso::personalize(
+        let outcome = perso::personalize(
             card.channel(),
             &input,
             &options,
             &mut journal,
             &mut progress,
-        )
-        .map_err(|e| match e {
+        );
+        // What reached the chip stays there, whatever happens next (the virtual chip's file).
+        card.save()
+            .map_err(|e| format!("saving the virtual chip's state: {e}"))?;
+        let report = outcome.map_err(|e| match e {
             crate::chip::ChipError::Transport(t) => {
                 format!("{t}: the card is NOT done; present the same card again and resume")
             }

@@ -137,12 +137,27 @@ pub fn parse_all<P: Profile>(file: &str, text: &str) -> Result<P, Vec<ProfileErr
     }
 }
 
-/// The key whose line contains byte `offset`, for errors that toml reports by position.
+/// The dotted key whose line contains byte `offset` (prefixed by its `[table]`), for errors
+/// that toml reports by position.
 fn field_at(text: &str, offset: usize) -> Option<String> {
-    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = text.get(line_start..)?.lines().next()?;
     let key = line.split('=').next()?.trim();
-    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_owned())
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = before
+        .get(..line_start)?
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(['[', ']', ' ']).to_owned());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -174,6 +189,19 @@ mod tests {
     fn loads_a_valid_profile() {
         let p: Demo = parse("x/demo-one.toml", "id = \"demo-one\"\nmax = 3\n").unwrap();
         assert_eq!(p.max, 3);
+    }
+
+    #[test]
+    fn positional_errors_name_the_table() {
+        let text = "id = \"demo-one\"\nmax = 1\n[inner]\nlimit = \"x\"\n";
+        assert_eq!(
+            field_at(text, text.find("limit").unwrap()).as_deref(),
+            Some("inner.limit")
+        );
+        assert_eq!(
+            field_at(text, text.find("max").unwrap()).as_deref(),
+            Some("max")
+        );
     }
 
     #[test]

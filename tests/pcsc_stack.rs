@@ -29,32 +29,128 @@ use permitkit::secret::SecretString;
 use permitkit::simulator::card::VIRTUAL_UID;
 use permitkit::simulator::sample::{self, SAMPLE_CAN};
 
-const INNER: &str = "personalize_read_and_verify_through_pcscd_and_vpcd";
+/// Runs test `inner` of this file inside `.ci/pcsc-stack` (a private pcscd + vpcd + the
+/// virtual chip served by `permitkit sim serve --vpcd`), unless already inside.
+fn in_the_stack(inner: &str, body: fn()) {
+    if std::env::var("PERMITKIT_PCSC_STACK").as_deref() == Ok("1") {
+        body();
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg(root.join(".ci/pcsc-stack"))
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", inner, "--nocapture", "--test-threads=1"])
+        .env("PERMITKIT_BIN", env!("CARGO_BIN_EXE_permitkit"))
+        .current_dir(root)
+        .output()
+        .expect("bash is needed to run .ci/pcsc-stack");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    assert!(
+        out.status.success(),
+        "the PC/SC stack test failed (needs root and `.ci/install-deps`: pcscd, vsmartcard-vpcd, iproute2): {stderr}"
+    );
+    assert!(stdout.contains("1 passed"), "the inner test did not run");
+}
 
 #[test]
 fn personalize_read_and_verify_through_pcscd_and_vpcd() {
-    if std::env::var("PERMITKIT_PCSC_STACK").as_deref() != Ok("1") {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new("bash")
-            .arg(root.join(".ci/pcsc-stack"))
-            .arg(std::env::current_exe().unwrap())
-            .args(["--exact", INNER, "--nocapture", "--test-threads=1"])
-            .env("PERMITKIT_BIN", env!("CARGO_BIN_EXE_permitkit"))
-            .current_dir(root)
-            .output()
-            .expect("bash is needed to run .ci/pcsc-stack");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        print!("{stdout}");
-        eprint!("{stderr}");
-        assert!(
-            out.status.success(),
-            "the PC/SC stack test failed (needs root and `.ci/install-deps`: pcscd, vsmartcard-vpcd, iproute2): {stderr}"
+    in_the_stack(
+        "personalize_read_and_verify_through_pcscd_and_vpcd",
+        inside_the_stack,
+    );
+}
+
+/// `permitkit enroll` with a station whose card reader is the PC/SC reader, then the card
+/// read back by a separate `card read` through the same stack.
+#[test]
+fn enroll_through_pcscd_and_vpcd() {
+    in_the_stack("enroll_through_pcscd_and_vpcd", enroll_inside_the_stack);
+}
+
+fn enroll_inside_the_stack() {
+    use permitkit::pki::test_pki::{TestPki, TestPkiOptions};
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    TestPki::generate(&TestPkiOptions::default())
+        .unwrap()
+        .write_dir(&dir.path().join("pki"))
+        .unwrap();
+    std::fs::write(
+        dir.path().join("applicant.toml"),
+        include_str!("../testdata/applicants/temporary-foreign-national.toml"),
+    )
+    .unwrap();
+    let station = include_str!("../hardware-profiles/stations/simulated.toml")
+        .replace("id = \"simulated\"", "id = \"pcsc-station\"")
+        .replace(
+            "[card_reader]\n",
+            &format!("[card_reader]\nprofile = \"vsmartcard-vpcd\"\n"),
+        )
+        .replace(
+            "selector = \"sim\"\ntimeout_seconds = 30.0\n\n[chip]",
+            &format!("selector = \"pcsc:{glob}\"\ntimeout_seconds = 10.0\n\n[chip]"),
         );
-        assert!(stdout.contains("1 passed"), "the inner test did not run");
-        return;
-    }
-    inside_the_stack();
+    assert!(station.contains("pcsc:"), "{station}");
+    std::fs::write(dir.path().join("pcsc-station.toml"), station).unwrap();
+    let permitkit = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_permitkit"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = permitkit(&[
+        "enroll",
+        "--station",
+        "pcsc-station.toml",
+        "--applicant",
+        "applicant.toml",
+        "--pki",
+        "pki",
+        "--journal",
+        "journal.sqlite",
+        "--out",
+        "chip-image",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Card issued"), "{stdout}");
+    println!("{stdout}");
+    let out = permitkit(&[
+        "card",
+        "read",
+        "--reader",
+        &format!("pcsc:{glob}"),
+        "--chip-keys",
+        "chip-image/chip-keys.json",
+        "--csca",
+        "pki/csca.pem",
+        "--out",
+        "read-back",
+        "--wait",
+        "10",
+    ]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains("passive authentication: VALID"), "{report}");
+    let written = permitkit::lds::ChipImage::load_dir(&dir.path().join("chip-image")).unwrap();
+    let read = permitkit::lds::ChipImage::load_dir(&dir.path().join("read-back")).unwrap();
+    assert_eq!(
+        written.files().collect::<Vec<_>>(),
+        read.files().collect::<Vec<_>>()
+    );
 }
 
 fn inside_the_stack() {

@@ -169,6 +169,7 @@ pub struct Console {
     json: bool,
     crash_after: Option<String>,
     bar: Option<ProgressBar>,
+    last_message: String,
     done: Vec<(String, String)>,
 }
 
@@ -179,6 +180,7 @@ impl Console {
             json,
             crash_after,
             bar: None,
+            last_message: String::new(),
             done: Vec::new(),
         }
     }
@@ -200,10 +202,21 @@ impl Console {
         bar
     }
 
-    fn message(&self, m: String) {
+    /// Shows `m` on the step's spinner; without a terminal (the spinner is hidden), each new
+    /// message becomes one line on stderr instead.
+    fn message(&mut self, m: String) {
+        // Frame numbers aside, is this new?
+        let gist = match m.split_once(": ") {
+            Some((frame, rest)) if frame.starts_with("frame ") => rest.to_owned(),
+            _ => m.clone(),
+        };
         if let Some(bar) = &self.bar {
+            if bar.is_hidden() && self.last_message != gist {
+                eprintln!("    {m}");
+            }
             bar.set_message(m);
         }
+        self.last_message = gist;
     }
 
     /// Prints the summary of an issued card.

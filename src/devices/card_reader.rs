@@ -146,16 +146,22 @@ impl CardReader {
             })
     }
 
-    /// Saves the virtual chip's state when it has a state file.
-    pub fn finish(self) -> crate::Result<()> {
+    /// Saves the virtual chip's state now, when it has a state file (a real card keeps what
+    /// was written to it; the virtual one keeps it in its state file).
+    pub fn save(&self) -> crate::Result<()> {
         if let CardReader::Sim {
             card,
             state: Some(p),
         } = self
         {
-            state::save(&card, &p)?;
+            state::save(card, p)?;
         }
         Ok(())
+    }
+
+    /// Saves the virtual chip's state when it has a state file, and closes the reader.
+    pub fn finish(self) -> crate::Result<()> {
+        self.save()
     }
 }
 
