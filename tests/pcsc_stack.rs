@@ -88,7 +88,7 @@ fn enroll_inside_the_stack() {
         .replace("id = \"simulated\"", "id = \"pcsc-station\"")
         .replace(
             "[card_reader]\n",
-            &format!("[card_reader]\nprofile = \"vsmartcard-vpcd\"\n"),
+            "[card_reader]\nprofile = \"vsmartcard-vpcd\"\n",
         )
         .replace(
             "selector = \"sim\"\ntimeout_seconds = 30.0\n\n[chip]",
