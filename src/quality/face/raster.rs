@@ -72,18 +72,22 @@ impl Plane {
 
     /// BT.601 luma of an RGB image, 0–255.
     pub fn luma(image: &RgbImage) -> Self {
-        let data = image
-            .pixels()
-            .map(|p| {
-                let [r, g, b] = p.0;
+        let mut plane = Self::default();
+        plane.set_luma(image);
+        plane
+    }
+
+    /// Replaces the contents with the BT.601 luma of `image`, reusing the allocation.
+    pub fn set_luma(&mut self, image: &RgbImage) {
+        self.width = image.width() as usize;
+        self.height = image.height() as usize;
+        self.data.clear();
+        let (pixels, _) = image.as_raw().as_chunks::<3>();
+        self.data.extend(
+            pixels.iter().map(|&[r, g, b]| {
                 0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)
-            })
-            .collect();
-        Self {
-            width: image.width() as usize,
-            height: image.height() as usize,
-            data,
-        }
+            }),
+        );
     }
 
     /// One channel of an RGB image, 0–255.
@@ -196,9 +200,19 @@ impl Plane {
         {
             for &sy in sys {
                 let row = self.row(sy);
-                for (d, sxs) in dst.iter_mut().zip(cols.chunks_exact(n)) {
-                    for &sx in sxs {
-                        *d += row.get(sx).copied().unwrap_or_default();
+                match n {
+                    1 => add_samples::<1>(dst, row, &cols),
+                    2 => add_samples::<2>(dst, row, &cols),
+                    3 => add_samples::<3>(dst, row, &cols),
+                    4 => add_samples::<4>(dst, row, &cols),
+                    5 => add_samples::<5>(dst, row, &cols),
+                    6 => add_samples::<6>(dst, row, &cols),
+                    _ => {
+                        for (d, sxs) in dst.iter_mut().zip(cols.chunks_exact(n)) {
+                            for &sx in sxs {
+                                *d += row.get(sx).copied().unwrap_or_default();
+                            }
+                        }
                     }
                 }
             }
@@ -258,6 +272,20 @@ impl Plane {
     }
 }
 
+/// Adds to each `dst[o]` the samples `row[cols[o·N + k]]`, `k = 0..N`, in order (`N` known at
+/// compile time so that the inner loop unrolls).
+#[inline]
+fn add_samples<const N: usize>(dst: &mut [f32], row: &[f32], cols: &[usize]) {
+    let (chunks, _) = cols.as_chunks::<N>();
+    for (d, sxs) in dst.iter_mut().zip(chunks) {
+        let mut acc = *d;
+        for &sx in sxs {
+            acc += row.get(sx).copied().unwrap_or_default();
+        }
+        *d = acc;
+    }
+}
+
 /// Float to pixel index, rounding towards negative infinity. Rust's float-to-int `as`
 /// saturates (NaN becomes 0), so this cannot wrap; callers clamp the result to the raster.
 /// Equal to `v.floor() as isize`, without the `floorf` library call that `f32::floor` is on
@@ -310,18 +338,24 @@ pub fn u32_of(v: usize) -> u32 {
 /// Bilinear sample of an RGB image at a sub-pixel position, edges repeated.
 #[inline]
 pub fn rgb_bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
-    let (w, h) = (image.width(), image.height());
+    let (w, h) = (image.width() as usize, image.height() as usize);
     if w == 0 || h == 0 {
         return [0.0; 3];
     }
     let x = x.clamp(0.0, (w - 1) as f32);
     let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (round_u(x.floor()), round_u(y.floor()));
+    // Non-negative here, so truncation is the floor (NaN becomes 0).
+    let (x0, y0) = (floor_u(x).min(w - 1), floor_u(y).min(h - 1));
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let x0 = u32_of(x0).min(w - 1);
-    let y0 = u32_of(y0).min(h - 1);
     let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let px = |x: u32, y: u32| image.get_pixel_checked(x, y).map_or([0; 3], |p| p.0);
+    let raw = image.as_raw();
+    let px = |x: usize, y: usize| -> [u8; 3] {
+        let i = (y * w + x) * 3;
+        match raw.get(i..i + 3) {
+            Some(&[r, g, b]) => [r, g, b],
+            _ => [0; 3],
+        }
+    };
     let (a, b, c, d) = (px(x0, y0), px(x1, y0), px(x0, y1), px(x1, y1));
     let mut out = [0.0f32; 3];
     for (i, o) in out.iter_mut().enumerate() {
@@ -329,6 +363,14 @@ pub fn rgb_bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
         *o = (g(a) * (1.0 - fx) + g(b) * fx) * (1.0 - fy) + (g(c) * (1.0 - fx) + g(d) * fx) * fy;
     }
     out
+}
+
+/// Float to a non-negative index, rounding towards zero (so down, for the non-negative values
+/// it is meant for); negative values and NaN become 0.
+#[allow(clippy::cast_possible_truncation)]
+#[inline]
+pub fn floor_u(v: f32) -> usize {
+    v as usize
 }
 
 /// Mean and population standard deviation.
@@ -349,6 +391,7 @@ pub fn mean_std(values: impl Iterator<Item = f32>) -> (f32, f32) {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 
@@ -375,7 +418,6 @@ mod tests {
     }
 
     #[test]
-    #[allow(clippy::cast_possible_truncation)]
     fn fast_floor_and_rounding_equal_the_std_ones() {
         let mut values = vec![
             0.0,
@@ -405,7 +447,6 @@ mod tests {
     }
 
     /// The box-filter resample computed point by point, as the definition reads.
-    #[allow(clippy::cast_possible_truncation)]
     fn resample_reference(p: &Plane, x0: f32, y0: f32, step: f32, w: usize, h: usize) -> Plane {
         let mut out = Plane::filled(w, h, 0.0);
         let n = round_u(step.ceil()).max(1);
@@ -455,6 +496,53 @@ mod tests {
             Plane::default().resample(0.0, 0.0, 2.0, 3, 3).data(),
             &[0.0; 9]
         );
+    }
+
+    /// `rgb_bilinear` as first written, on `GenericImage` accessors and `f32::floor`.
+    fn rgb_bilinear_reference(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
+        let (w, h) = (image.width(), image.height());
+        let x = x.clamp(0.0, (w - 1) as f32);
+        let y = y.clamp(0.0, (h - 1) as f32);
+        let (x0, y0) = (round_u(x.floor()), round_u(y.floor()));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let x0 = u32_of(x0).min(w - 1);
+        let y0 = u32_of(y0).min(h - 1);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let px = |x: u32, y: u32| image.get_pixel(x, y).0;
+        let (a, b, c, d) = (px(x0, y0), px(x1, y0), px(x0, y1), px(x1, y1));
+        let mut out = [0.0f32; 3];
+        for (i, o) in out.iter_mut().enumerate() {
+            let g = |p: [u8; 3]| f32::from(p[i]);
+            *o =
+                (g(a) * (1.0 - fx) + g(b) * fx) * (1.0 - fy) + (g(c) * (1.0 - fx) + g(d) * fx) * fy;
+        }
+        out
+    }
+
+    #[test]
+    fn rgb_bilinear_is_bit_identical_to_the_accessor_version() {
+        let image = RgbImage::from_fn(13, 7, |x, y| {
+            image::Rgb([
+                (x * 19 + y * 7) as u8,
+                (x * y * 5) as u8,
+                (200 - x * 3 - y) as u8,
+            ])
+        });
+        let mut points = vec![(f32::NAN, 2.0), (3.0, f32::NAN), (-5.0, 100.0), (12.0, 6.0)];
+        for j in -8..64 {
+            for i in -8..112 {
+                points.push((i as f32 * 0.127, j as f32 * 0.119));
+            }
+        }
+        for (x, y) in points {
+            let got = rgb_bilinear(&image, x, y);
+            let want = rgb_bilinear_reference(&image, x, y);
+            assert_eq!(
+                got.map(f32::to_bits),
+                want.map(f32::to_bits),
+                "at ({x}, {y})"
+            );
+        }
     }
 
     #[test]
