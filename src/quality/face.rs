@@ -207,6 +207,18 @@ pub struct Assessment {
 pub struct FaceAssessor {
     profile: QualityProfile,
     detector: FaceDetector,
+    /// Luma of the image being assessed, kept between calls so that its buffer is reused.
+    luma: Scratch,
+}
+
+/// A reusable luma buffer. It holds biometric samples, so `Debug` shows only its size.
+#[derive(Default)]
+struct Scratch(raster::Plane);
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scratch({}×{})", self.0.width(), self.0.height())
+    }
 }
 
 /// Eyes are located for at most this many faces (the subject and a few bystanders).
@@ -216,7 +228,11 @@ impl FaceAssessor {
     /// A gate applying `profile`.
     pub fn new(profile: QualityProfile) -> Result<Self, FaceError> {
         let detector = FaceDetector::new(profile.detection.score_threshold)?;
-        Ok(Self { profile, detector })
+        Ok(Self {
+            profile,
+            detector,
+            luma: Scratch::default(),
+        })
     }
 
     /// The profile in force.
@@ -240,12 +256,13 @@ impl FaceAssessor {
     pub fn assess_with_min_face(&mut self, image: &RgbImage, min_face: f32) -> Assessment {
         let start = Instant::now();
         let (width, height) = image.dimensions();
-        let luma = raster::Plane::luma(image);
-        let boxes = self.detector.detect(&luma, min_face);
+        self.luma.0.set_luma(image);
+        let luma = &self.luma.0;
+        let boxes = self.detector.detect(luma, min_face);
         let faces: Vec<(FaceBox, EyePair)> = boxes
             .iter()
             .take(MAX_FACES_WITH_EYES)
-            .map(|b| (*b, eyes::locate(&luma, b)))
+            .map(|b| (*b, eyes::locate(luma, b)))
             .collect();
         let p = &self.profile;
         let mut checks = Vec::with_capacity(CheckId::ALL.len());
@@ -273,9 +290,9 @@ impl FaceAssessor {
             checks.push(photometric::exposure(&region, p));
             checks.push(photometric::dynamic_range(&region, p));
             checks.push(sharpness::check(&region, p));
-            checks.push(background::check(&luma, g, p));
+            checks.push(background::check(luma, g, p));
             checks.push(colour::check(&region, p));
-            checks.push(compression::check(&luma, g, p));
+            checks.push(compression::check(luma, g, p));
         }
         let short = f64::from(width.min(height));
         let v = p.checks.resolution.verdict(short);

@@ -104,6 +104,71 @@ fn locate_in(luma: &Plane, (x, y, w, h): (f32, f32, f32, f32), face_w: f32) -> P
     }
 }
 
+/// Lanes of the objective's inner loop: eight independent partial sums, which the compiler
+/// maps to SIMD registers.
+const LANES: usize = 8;
+
+/// The strong unit gradients of a window in structure-of-arrays form, padded with zero
+/// gradients (which add nothing) to a multiple of [`LANES`].
+struct Gradients {
+    x: Vec<f32>,
+    y: Vec<f32>,
+    gx: Vec<f32>,
+    gy: Vec<f32>,
+    /// Number of real (unpadded) gradients.
+    count: usize,
+}
+
+impl Gradients {
+    fn with_capacity(n: usize) -> Self {
+        let n = n + LANES;
+        Self {
+            x: Vec::with_capacity(n),
+            y: Vec::with_capacity(n),
+            gx: Vec::with_capacity(n),
+            gy: Vec::with_capacity(n),
+            count: 0,
+        }
+    }
+
+    fn push(&mut self, x: f32, y: f32, gx: f32, gy: f32) {
+        self.x.push(x);
+        self.y.push(y);
+        self.gx.push(gx);
+        self.gy.push(gy);
+        self.count += 1;
+    }
+
+    fn pad(&mut self) {
+        while !self.x.len().is_multiple_of(LANES) {
+            self.push(0.0, 0.0, 0.0, 0.0);
+            self.count -= 1;
+        }
+    }
+
+    /// `Σ_i max(0, d_iᵀ g_i)²` for the candidate centre `(cx, cy)`. With `e = (x_i − c)ᵀ g_i`,
+    /// `(d_iᵀ g_i)² = e² / ‖x_i − c‖²`: no square root, and the sign test is a `max`.
+    fn objective(&self, cx: f32, cy: f32) -> f32 {
+        let mut acc = [0.0f32; LANES];
+        for (((x, y), gx), gy) in self
+            .x
+            .chunks_exact(LANES)
+            .zip(self.y.chunks_exact(LANES))
+            .zip(self.gx.chunks_exact(LANES))
+            .zip(self.gy.chunks_exact(LANES))
+        {
+            for ((((a, &x), &y), &gx), &gy) in acc.iter_mut().zip(x).zip(y).zip(gx).zip(gy) {
+                let dx = x - cx;
+                let dy = y - cy;
+                let n2 = dx * dx + dy * dy;
+                let e = (dx * gx + dy * gy).max(0.0);
+                *a += e * e / n2.max(f32::MIN_POSITIVE);
+            }
+        }
+        acc.iter().sum()
+    }
+}
+
 /// The Timm–Barth objective maximised over candidate centres in `xs × ys` of `p`, with
 /// sub-pixel refinement (objective-weighted mean of the 3×3 neighbourhood of the maximum).
 fn best_centre(p: &Plane, xs: std::ops::Range<usize>, ys: std::ops::Range<usize>) -> (f32, f32) {
@@ -122,12 +187,13 @@ fn best_centre(p: &Plane, xs: std::ops::Range<usize>, ys: std::ops::Range<usize>
     }
     let (m, s) = mean_std(mags.iter().copied());
     let threshold = m + 0.3 * s;
-    let strong: Vec<(f32, f32, f32, f32)> = grads
-        .into_iter()
-        .zip(mags)
-        .filter(|(_, mag)| *mag > threshold && *mag > 1e-3)
-        .map(|((x, y, gx, gy), mag)| (x, y, gx / mag, gy / mag))
-        .collect();
+    let mut strong = Gradients::with_capacity(grads.len());
+    for ((x, y, gx, gy), mag) in grads.into_iter().zip(mags) {
+        if mag > threshold && mag > 1e-3 {
+            strong.push(x, y, gx / mag, gy / mag);
+        }
+    }
+    strong.pad();
     // Dark-centre prior: inverted, smoothed intensity.
     let blur_r = (w.min(h) / 16).max(1);
     let prior = p.box_blur(blur_r);
@@ -135,22 +201,9 @@ fn best_centre(p: &Plane, xs: std::ops::Range<usize>, ys: std::ops::Range<usize>
     let mut best = (f32::MIN, xs.start, ys.start);
     for cy in ys.clone() {
         for cx in xs.clone() {
-            let (fx, fy) = (cx as f32, cy as f32);
-            let mut sum = 0.0f32;
-            for &(x, y, gx, gy) in &strong {
-                let dx = x - fx;
-                let dy = y - fy;
-                let n2 = dx * dx + dy * dy;
-                if n2 == 0.0 {
-                    continue;
-                }
-                let dot = (dx * gx + dy * gy) / n2.sqrt();
-                if dot > 0.0 {
-                    sum += dot * dot;
-                }
-            }
+            let sum = strong.objective(cx as f32, cy as f32);
             let weight = 255.0 - prior.at(cx as isize, cy as isize);
-            let score = weight * sum / strong.len().max(1) as f32;
+            let score = weight * sum / strong.count.max(1) as f32;
             scores.set(cx, cy, score);
             if score > best.0 {
                 best = (score, cx, cy);
