@@ -831,7 +831,10 @@ fn personalize_step(
                 total,
             });
         };
-        let mut journal = StationPersoJournal(&mut run.station.journal);
+        let mut journal = StationPersoJournal {
+            journal: &mut run.station.journal,
+            enrolment: &run.id,
+        };
         let outcome = perso::personalize(
             card.channel(),
             &input,

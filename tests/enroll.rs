@@ -584,3 +584,24 @@ fn demo_runs_from_any_directory() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not made by `permitkit demo`"));
 }
+
+#[test]
+fn a_replacement_card_for_the_same_document_starts_from_a_blank_chip() {
+    let desk = Desk::new();
+    let out = desk.enroll(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The first card leaves the station; a new blank card is presented for the same person
+    // and document (a spoilt print, say) and enrolled again in the same journal.
+    std::fs::rename(desk.path("card.json"), desk.path("first-card.json")).unwrap();
+    let (out, events) = desk.enroll_json(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let perso = events
+        .iter()
+        .find(|e| e["event"] == "step-done" && e["step"] == "personalize")
+        .unwrap();
+    assert!(
+        !perso["summary"].as_str().unwrap().contains("resumed"),
+        "{perso}"
+    );
+    desk.assert_card_issued();
+}

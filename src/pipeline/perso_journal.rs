@@ -9,14 +9,28 @@ use crate::{
     journal::Journal,
 };
 
-/// Adapts the station journal to the chip's journal trait.
-pub struct StationPersoJournal<'a>(pub &'a mut Journal);
+/// Adapts the station journal to the chip's journal trait, within one enrolment: the chip's
+/// progress is keyed by enrolment as well as by document, so a new enrolment for the same
+/// document (a replacement card) starts from a blank card instead of inheriting the progress
+/// of the card issued before.
+pub struct StationPersoJournal<'a> {
+    /// The station journal.
+    pub journal: &'a mut Journal,
+    /// The enrolment id.
+    pub enrolment: &'a str,
+}
+
+impl StationPersoJournal<'_> {
+    fn key(&self, key: &str) -> String {
+        format!("{}/{key}", self.enrolment)
+    }
+}
 
 impl PersoJournal for StationPersoJournal<'_> {
     fn load(&mut self, key: &str) -> Result<Option<JournalEntry>, ChipError> {
         match self
-            .0
-            .perso_entry(key)
+            .journal
+            .perso_entry(&self.key(key))
             .map_err(|e| ChipError::Journal(e.to_string()))?
         {
             None => Ok(None),
@@ -28,8 +42,9 @@ impl PersoJournal for StationPersoJournal<'_> {
 
     fn store(&mut self, key: &str, entry: &JournalEntry) -> Result<(), ChipError> {
         let text = serde_json::to_string(entry).map_err(|e| ChipError::Journal(e.to_string()))?;
-        self.0
-            .store_perso_entry(key, &text)
+        let key = self.key(key);
+        self.journal
+            .store_perso_entry(&key, &text)
             .map_err(|e| ChipError::Journal(e.to_string()))
     }
 }

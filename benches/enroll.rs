@@ -1,0 +1,69 @@
+//! Whole simulated enrollment (issue 6): the `simulated` station end to end — photo with
+//! auto-capture on the simulated camera, two fingers from the simulated scanner (best of N,
+//! WSQ), signature, ChipImage built and signed, personalization of the in-process virtual chip,
+//! independent read-back over PACE with passive and Active Authentication — with the time of
+//! every step. A plain timing harness (`cargo bench --bench enroll`): one run takes about a
+//! second, too long for criterion's sampling to add anything.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use permitkit::{
+    pipeline::{self, EnrolRequest, Event, STEPS, Station},
+    pki::test_pki::{TestPki, TestPkiOptions},
+    profiles::Registry,
+};
+
+const RUNS: usize = 7;
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs it once as a smoke test.
+    let runs = if std::env::args().any(|a| a == "--bench") {
+        RUNS
+    } else {
+        1
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    TestPki::generate(&TestPkiOptions::default())
+        .unwrap()
+        .write_dir(&pki)
+        .unwrap();
+    let applicant = dir.path().join("applicant.toml");
+    std::fs::write(
+        &applicant,
+        include_str!("../testdata/applicants/temporary-foreign-national.toml"),
+    )
+    .unwrap();
+    let mut per_step: Vec<Vec<u64>> = vec![Vec::new(); STEPS.len()];
+    let mut totals = Vec::new();
+    for run in 0..runs {
+        let card = dir.path().join(format!("card-{run}.json"));
+        let mut station = Station::open(
+            Registry::builtin().unwrap(),
+            "simulated",
+            &pki,
+            Some(&dir.path().join("journal.sqlite")),
+            Some(card),
+        )
+        .unwrap();
+        let request = EnrolRequest {
+            applicant: applicant.clone(),
+            out: dir.path().join(format!("chip-image-{run}")),
+            operator: "bench".into(),
+            missing_fingers: Vec::new(),
+            lock: false,
+            resume: None,
+        };
+        let mut ignore = |_: &Event| {};
+        let summary = pipeline::enroll(&mut station, &request, &mut ignore).unwrap();
+        for (i, (_, millis, _)) in summary.steps.iter().enumerate() {
+            per_step[i].push(*millis);
+        }
+        totals.push(summary.total_millis);
+    }
+    println!("simulated enrollment, {runs} runs (milliseconds: median, min, max)");
+    for (name, mut v) in STEPS.iter().zip(per_step).chain([(&"total", totals)]) {
+        v.sort_unstable();
+        let median = v[v.len() / 2];
+        println!("  {name:<12} {median:>6} {:>6} {:>6}", v[0], v[v.len() - 1]);
+    }
+}
