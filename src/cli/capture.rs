@@ -8,24 +8,18 @@
 //! - `capture signature`: one signature from a signature pad (simulator, scanned image or
 //!   evdev pen), saved as PNG and, with a document profile, prepared as the DG7 JPEG.
 
-use std::{
-    path::PathBuf,
-    process::ExitCode,
-    time::{Duration, Instant},
-};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use permitkit::{
     biometrics::FingerPosition,
     devices::{camera, scanner},
+    pipeline::photo::{FrameOutcome, live_capture},
     profiles::camera::CameraProfile,
     quality::{
         Verdict,
-        face::{
-            FaceAssessor, FaceImageType, PortraitRequest,
-            raster::{round_u, u32_of},
-        },
+        face::{FaceAssessor, FaceImageType, PortraitRequest},
         finger,
     },
 };
@@ -51,7 +45,7 @@ enum CaptureCommand {
 
 #[derive(Debug, Args)]
 struct PhotoCapture {
-    /// Camera selector: still:<file or folder> or v4l:<id>.
+    /// Camera selector: sim, sim:bad, sim:nobody, still:<file or folder> or v4l:<id>.
     #[arg(long)]
     camera: String,
     /// Output JPEG.
@@ -94,116 +88,53 @@ fn capture_photo(args: PhotoCapture) -> anyhow::Result<ExitCode> {
     let mut gate = FaceAssessor::new(profile)?;
     let mut cam = camera::open(&args.camera, cam_profile.as_ref())?;
     eprintln!("camera: {}", cam.info());
-    let start = Instant::now();
-    let mut streak = 0u32;
+    let request = PortraitRequest {
+        image_type: if args.token {
+            FaceImageType::TokenFrontal
+        } else {
+            FaceImageType::FullFrontal
+        },
+        max_bytes: args.max_bytes,
+    };
+    let min_face = cam_profile.as_ref().map_or(0.0, |c| c.min_face_px as f32);
     let mut last_hint = String::new();
-    loop {
-        if start.elapsed() > timeout {
-            anyhow::bail!(
-                "no acceptable portrait within {:.0} s (last problem: {}); nothing was captured",
-                timeout.as_secs_f64(),
-                if last_hint.is_empty() {
-                    "none seen"
-                } else {
-                    &last_hint
-                }
-            );
-        }
-        let frame = cam.capture()?;
-        let (w, h) = frame.image.dimensions();
-        let scale = (rules.preview_width as f32 / w as f32).min(1.0);
-        let preview = if scale < 1.0 {
-            image::imageops::resize(
-                &frame.image,
-                u32_of(round_u(w as f32 * scale)).max(1),
-                u32_of(round_u(h as f32 * scale)).max(1),
-                image::imageops::FilterType::Triangle,
-            )
-        } else {
-            frame.image.clone()
-        };
-        // Geometric limits are in full-resolution pixels: assess the preview for guidance and
-        // framing, then confirm on the full frame before counting it.
-        let min_face = cam_profile
-            .as_ref()
-            .map(|c| c.min_face_px as f32 * scale)
-            .unwrap_or(0.0);
-        let preview_report = if min_face > 0.0 {
-            gate.assess_with_min_face(&preview, min_face).report
-        } else {
-            gate.assess(&preview).report
-        };
-        let blocking: Vec<_> = preview_report
-            .problems()
-            .into_iter()
-            .filter(|c| {
-                c.verdict == Verdict::Fail
-                    && !matches!(
-                        c.id,
-                        permitkit::quality::face::CheckId::InterEyeDistance
-                            | permitkit::quality::face::CheckId::Resolution
-                            | permitkit::quality::face::CheckId::Compression
-                    )
-            })
-            .map(|c| c.message.clone())
-            .collect();
-        let verdict = if blocking.is_empty() {
-            gate.assess(&frame.image).report.verdict
-        } else {
-            Verdict::Fail
-        };
-        if verdict == Verdict::Fail {
-            streak = 0;
-            let hint = blocking
-                .first()
-                .cloned()
-                .or_else(|| {
-                    gate.assess(&frame.image)
-                        .report
-                        .problems()
-                        .first()
-                        .map(|c| c.message.clone())
-                })
-                .unwrap_or_default();
-            if hint != last_hint {
-                eprintln!("frame {}: {hint}", frame.sequence);
-                last_hint = hint;
+    let mut on_frame = |o: &FrameOutcome| match o {
+        FrameOutcome::Guidance { frame, message } => {
+            if *message != last_hint {
+                eprintln!("frame {frame}: {message}");
+                last_hint.clone_from(message);
             }
-            continue;
         }
-        streak += 1;
-        eprintln!(
-            "frame {}: good ({streak}/{})",
-            frame.sequence, rules.stable_frames
-        );
-        if streak < rules.stable_frames {
-            continue;
-        }
-        let request = PortraitRequest {
-            image_type: if args.token {
-                FaceImageType::TokenFrontal
-            } else {
-                FaceImageType::FullFrontal
-            },
-            max_bytes: args.max_bytes,
-        };
-        let accepted = gate.prepare(&frame.image, &request)?;
-        let p = accepted.sample();
-        std::fs::write(&args.out, p.jpeg.expose())
-            .with_context(|| format!("writing {}", args.out.display()))?;
-        println!(
-            "{}: {}×{}, {} bytes, eyes ({:.1}, {:.1}) / ({:.1}, {:.1})",
-            args.out.display(),
-            p.width,
-            p.height,
-            p.jpeg.len(),
-            p.left_eye.x,
-            p.left_eye.y,
-            p.right_eye.x,
-            p.right_eye.y
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
+        FrameOutcome::Good {
+            frame,
+            streak,
+            needed,
+        } => eprintln!("frame {frame}: good ({streak}/{needed})"),
+    };
+    let capture = live_capture(
+        cam.as_mut(),
+        &mut gate,
+        &request,
+        timeout,
+        min_face,
+        &mut on_frame,
+    )?;
+    let p = capture.portrait.sample();
+    std::fs::write(&args.out, p.jpeg.expose())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "{}: {}×{}, {} bytes, eyes ({:.1}, {:.1}) / ({:.1}, {:.1}), after {} frames",
+        args.out.display(),
+        p.width,
+        p.height,
+        p.jpeg.len(),
+        p.left_eye.x,
+        p.left_eye.y,
+        p.right_eye.x,
+        p.right_eye.y,
+        capture.frames
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Args)]
