@@ -4,7 +4,12 @@
 //! independent read-back over PACE with passive and Active Authentication — with the time of
 //! every step. A plain timing harness (`cargo bench --bench enroll`): one run takes about a
 //! second, too long for criterion's sampling to add anything.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use permitkit::{
     pipeline::{self, EnrolRequest, Event, STEPS, Station},

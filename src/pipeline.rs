@@ -46,7 +46,7 @@ use crate::{
     devices::{card_reader::CardReader, scanner, signature_pad},
     journal::{EnrolmentState, NewEnrolment},
     lds::{self, ChipImage, Ef},
-    pki::{DocumentSigner, passive_authentication, signer::FileKeySignature},
+    pki::{DocumentSigner, signer::FileKeySignature, verify_files},
     quality::face::{FaceAssessor, FaceImageType, PortraitRequest},
     secret::SecretBytes,
 };
@@ -918,23 +918,10 @@ fn verify_step(
 }
 
 fn pa(files: &[(Ef, Vec<u8>)], cscas: &[Vec<u8>]) -> Result<(), String> {
-    let map: BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
-    let sod = map.get(&Ef::Sod).ok_or("no EF.SOD read back")?;
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let report = passive_authentication(sod, &map, cscas, now);
-    if report.is_valid() {
-        return Ok(());
-    }
-    let failed: Vec<String> = report
-        .failures()
-        .map(|c| format!("{}: {}", c.id, c.detail))
-        .collect();
-    Err(format!(
-        "passive authentication failed: {}",
-        failed.join("; ")
-    ))
+    verify_files(files, cscas, now)
 }
 
 /// `value[key]`, or JSON null when absent.

@@ -13,7 +13,9 @@ mod pem;
 pub mod signer;
 pub mod test_pki;
 
-pub use passive_auth::{Check, CheckStatus, PaReport, verify as passive_authentication};
+pub use passive_auth::{
+    Check, CheckStatus, PaReport, verify as passive_authentication, verify_files,
+};
 pub use signer::DocumentSigner;
 pub use test_pki::TestPki;
 

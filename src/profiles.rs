@@ -137,6 +137,18 @@ pub fn parse_all<P: Profile>(file: &str, text: &str) -> Result<P, Vec<ProfileErr
     }
 }
 
+/// `vvvv:pppp` in hexadecimal as `(vendor, product)` (USB ids in profiles).
+pub(crate) fn parse_usb_id(s: &str) -> Option<(u16, u16)> {
+    let (v, p) = s.split_once(':')?;
+    if v.len() != 4 || p.len() != 4 {
+        return None;
+    }
+    Some((
+        u16::from_str_radix(v, 16).ok()?,
+        u16::from_str_radix(p, 16).ok()?,
+    ))
+}
+
 /// The dotted key whose line contains byte `offset` (prefixed by its `[table]`), for errors
 /// that toml reports by position.
 fn field_at(text: &str, offset: usize) -> Option<String> {

@@ -19,7 +19,7 @@ use permitkit::chip::perso::{
 use permitkit::chip::reader::{self, AccessKey};
 use permitkit::devices::card_reader::CardReader;
 use permitkit::lds::{ChipImage, ChipKeys, Ef};
-use permitkit::pki::{CheckStatus, passive_authentication, signer::read_certificate};
+use permitkit::pki::{CheckStatus, passive_authentication, signer::read_certificate, verify_files};
 use permitkit::profiles::{ChipProfile, Registry};
 use permitkit::secret::SecretString;
 
@@ -248,21 +248,7 @@ fn personalize(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let verifier = |files: &[(Ef, Vec<u8>)]| -> Result<(), String> {
-        let map: BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
-        let sod = map.get(&Ef::Sod).ok_or("no EF.SOD read back")?;
-        let report = passive_authentication(sod, &map, anchors, now_unix());
-        if report.is_valid() {
-            Ok(())
-        } else {
-            let failed: Vec<String> = report
-                .failures()
-                .map(|c| format!("{}: {}", c.id, c.detail))
-                .collect();
-            Err(format!(
-                "passive authentication failed: {}",
-                failed.join("; ")
-            ))
-        }
+        verify_files(files, anchors, now_unix())
     };
     let options = PersoOptions {
         dialect: chip.dialect,

@@ -14,6 +14,7 @@ use permitkit::{
     applicant::{self, Applicant, Captures, ChipSecrets, FingerCapture, Portrait},
     biometrics::{FingerPosition, face_record, signature, wsq},
     lds,
+    pipeline::timestamp,
     pki::{DocumentSigner, signer::FileKeySignature},
     profiles::{Registry, quality::QualityProfile},
     quality::{face, finger},
@@ -196,23 +197,4 @@ fn finger_capture(spec: &str, bitrate: f32) -> anyhow::Result<FingerCapture> {
         height: u16::try_from(img.height()).context("finger height")?,
         wsq: wsq_bytes,
     })
-}
-
-/// `YYYYMMDDhhmmss` (UTC).
-pub fn timestamp(t: SystemTime) -> String {
-    let dt = der::DateTime::from_system_time(t).ok();
-    dt.map_or_else(
-        || "19700101000000".into(),
-        |d| {
-            format!(
-                "{:04}{:02}{:02}{:02}{:02}{:02}",
-                d.year(),
-                d.month(),
-                d.day(),
-                d.hour(),
-                d.minutes(),
-                d.seconds()
-            )
-        },
-    )
 }

@@ -85,6 +85,29 @@ impl PaReport {
     }
 }
 
+/// Passive authentication of the files of one chip (EF.SOD among them), for a yes-or-no
+/// decision: `Err` carries one line naming every failed check.
+pub fn verify_files(
+    files: &[(Ef, Vec<u8>)],
+    cscas: &[Vec<u8>],
+    now_unix: i64,
+) -> Result<(), String> {
+    let map: BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
+    let sod = map.get(&Ef::Sod).ok_or("no EF.SOD")?;
+    let report = verify(sod, &map, cscas, now_unix);
+    if report.is_valid() {
+        return Ok(());
+    }
+    let failed: Vec<String> = report
+        .failures()
+        .map(|c| format!("{}: {}", c.id, c.detail))
+        .collect();
+    Err(format!(
+        "passive authentication failed: {}",
+        failed.join("; ")
+    ))
+}
+
 /// Verifies EF.SOD (`sod`), the data groups in `files` (EF.COM and EF.CardAccess are ignored: the
 /// SOD does not cover them) against the trusted CSCA certificates `cscas` (DER). Validity is
 /// checked at the SOD's signing time, or at `now_unix` when the SOD has none.

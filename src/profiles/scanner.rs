@@ -20,7 +20,7 @@
 
 use serde::Deserialize;
 
-use super::{FieldProblem, Profile};
+use super::{FieldProblem, Profile, parse_usb_id};
 
 /// Which code drives the scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -100,17 +100,6 @@ impl ScannerProfile {
             .filter_map(|s| parse_usb_id(s))
             .collect()
     }
-}
-
-fn parse_usb_id(s: &str) -> Option<(u16, u16)> {
-    let (v, p) = s.split_once(':')?;
-    if v.len() != 4 || p.len() != 4 {
-        return None;
-    }
-    Some((
-        u16::from_str_radix(v, 16).ok()?,
-        u16::from_str_radix(p, 16).ok()?,
-    ))
 }
 
 impl Profile for ScannerProfile {

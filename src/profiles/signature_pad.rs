@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{FieldProblem, Profile};
+use super::{FieldProblem, Profile, parse_usb_id};
 use crate::devices::{pen_events, signature_pad::EndRule};
 
 /// Which code reads the pad.
@@ -155,18 +155,6 @@ impl SignaturePadProfile {
         Duration::try_from_secs_f64(self.capture.timeout_seconds)
             .unwrap_or(crate::devices::signature_pad::DEFAULT_TIMEOUT)
     }
-}
-
-/// `vvvv:pppp` in hexadecimal as `(vendor, product)`.
-pub(crate) fn parse_usb_id(s: &str) -> Option<(u16, u16)> {
-    let (v, p) = s.split_once(':')?;
-    if v.len() != 4 || p.len() != 4 {
-        return None;
-    }
-    Some((
-        u16::from_str_radix(v, 16).ok()?,
-        u16::from_str_radix(p, 16).ok()?,
-    ))
 }
 
 impl Profile for SignaturePadProfile {
