@@ -41,6 +41,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("signature_image", signature_image),
     ("pen_events", pen_events),
     ("station_profile", station_profile),
+    ("profile_file", profile_file),
+    ("applicant", applicant),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -422,5 +424,51 @@ pub fn station_profile(data: &[u8]) {
     }
     if let Ok(p) = parse_all::<SignaturePadProfile>("signature-pads/fuzz.toml", text) {
         assert!(p.validate().is_empty(), "loaded with problems");
+    }
+}
+
+/// Hardware, document and quality profile files of every other kind: a file that loads has no
+/// validation problems left.
+pub fn profile_file(data: &[u8]) {
+    use crate::profiles::{
+        ChipProfile, DocumentProfile, Profile, ReaderProfile, camera::CameraProfile, parse_all,
+        quality::QualityProfile, scanner::ScannerProfile,
+    };
+    fn one<P: Profile>(kind: &str, text: &str) {
+        if let Ok(p) = parse_all::<P>(&format!("{kind}/fuzz.toml"), text) {
+            assert!(p.validate().is_empty(), "{kind}: loaded with problems");
+        }
+    }
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    one::<DocumentProfile>("documents", text);
+    one::<CameraProfile>("cameras", text);
+    one::<QualityProfile>("quality", text);
+    one::<ScannerProfile>("scanners", text);
+    one::<ReaderProfile>("readers", text);
+    one::<ChipProfile>("chips", text);
+}
+
+/// Applicant files against the built-in profiles: an applicant that validates yields an MRZ
+/// that parses back with every check digit right.
+pub fn applicant(data: &[u8]) {
+    use std::sync::OnceLock;
+    static REGISTRY: OnceLock<Option<crate::profiles::Registry>> = OnceLock::new();
+    let Some(registry) = REGISTRY
+        .get_or_init(|| crate::profiles::Registry::builtin().ok())
+        .as_ref()
+    else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(a) = crate::applicant::Applicant::parse("applicant.toml", text, registry) {
+        let lines = a.mrz.lines().join("\n");
+        assert!(
+            crate::lds::mrz::Mrz::parse(&lines).is_ok(),
+            "a valid applicant's MRZ does not parse back"
+        );
     }
 }
