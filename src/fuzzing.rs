@@ -467,7 +467,7 @@ pub fn applicant(data: &[u8]) {
     if let Ok(a) = crate::applicant::Applicant::parse("applicant.toml", text, registry) {
         let lines = a.mrz.lines().join("\n");
         assert!(
-            crate::lds::mrz::Mrz::parse(&lines).is_ok(),
+            lds::mrz::Mrz::parse(&lines).is_ok(),
             "a valid applicant's MRZ does not parse back"
         );
     }
