@@ -7,30 +7,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use image::{Rgb, RgbImage, imageops};
 use permitkit::profiles::quality::QualityProfile;
-use permitkit::quality::face::{
-    FaceAssessor, FaceImageType, ImageLimits, PortraitRequest, decode, encode,
-};
+use permitkit::quality::face::{FaceAssessor, FaceImageType, PortraitRequest, encode};
 
-fn frame(width: u32, height: u32, portrait_side: u32) -> RgbImage {
-    let bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/images/astronaut.png"
-    ))
-    .unwrap();
-    let a = decode(&bytes, ImageLimits::default()).unwrap();
-    let a = imageops::resize(
-        &a,
-        portrait_side,
-        portrait_side,
-        imageops::FilterType::Lanczos3,
-    );
-    let mut f = RgbImage::from_pixel(width, height, Rgb([200, 200, 205]));
-    let x = i64::from((width - portrait_side.min(width)) / 2);
-    imageops::replace(&mut f, &a, x, 0);
-    f
-}
+#[path = "../tests/support/face_frames.rs"]
+mod face_frames;
+use face_frames::frame;
 
 fn bench(c: &mut Criterion) {
     let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();

@@ -47,6 +47,7 @@ use crate::{
     journal::{EnrolmentState, NewEnrolment},
     lds::{self, ChipImage, Ef},
     pki::{DocumentSigner, signer::FileKeySignature, verify_files},
+    profiles::ChipProfile,
     quality::face::{FaceAssessor, FaceImageType, PortraitRequest},
     secret::SecretBytes,
 };
@@ -406,11 +407,11 @@ pub fn enroll(
             signature_jpeg,
         },
     )?;
-    let mut card = open_reader(&mut run)?;
+    let mut card = open_card(&mut run)?;
     let outcome = personalize_step(&mut run, &image, &mut card, request.lock)
         .and_then(|()| verify_step(&mut run, &image, &mut card));
     // The virtual chip's state is saved whatever happened, so a pulled card stays half-written.
-    let saved = card.finish();
+    let saved = card.reader.finish();
     outcome?;
     saved.map_err(EnrolError::Other)?;
 
@@ -748,59 +749,68 @@ fn chip_image_step(
     Ok(image)
 }
 
-fn open_reader(run: &mut Run<'_>) -> Result<CardReader, EnrolError> {
+/// The card on the station's reader, with the chip profile and the APDU limits that the
+/// personalize and verify steps share.
+struct Card {
+    reader: CardReader,
+    chip: ChipProfile,
+    limits: PersoLimits,
+}
+
+fn open_card(run: &mut Run<'_>) -> Result<Card, EnrolError> {
     let slot = run.station.profile.card_reader.clone();
-    match CardReader::open(
+    let opened = CardReader::open(
         &slot.selector,
         run.station.card_state.as_deref(),
         &run.station.registry,
         seconds(slot.timeout_seconds),
-    ) {
-        Ok(mut card) => {
-            if let (Some(n), Some(chip)) = (run.station.sim_card_pull_after, card.sim_card_mut()) {
-                chip.faults_mut().drop_after(n);
-            }
-            Ok(card)
+    )
+    .and_then(|mut reader| {
+        if let (Some(n), Some(chip)) = (run.station.sim_card_pull_after, reader.sim_card_mut()) {
+            chip.faults_mut().drop_after(n);
         }
-        Err(e) => {
-            let message = format!("card reader: {e}");
-            run.station
-                .journal
-                .step_failed(&run.id, "personalize", &message)?;
-            run.observer.event(&Event::StepFailed {
-                step: "personalize",
-                error: message.clone(),
-            });
-            Err(step_error(run, "personalize", message))
-        }
-    }
+        let chip = reader.chip_profile(
+            &run.station.registry,
+            Some(&run.station.profile.chip.profile),
+        )?;
+        let limits = PersoLimits::from_profiles(&chip, reader.reader_profile());
+        Ok(Card {
+            reader,
+            chip,
+            limits,
+        })
+    });
+    opened.or_else(|e| {
+        let message = format!("card reader: {e}");
+        run.station
+            .journal
+            .step_failed(&run.id, "personalize", &message)?;
+        run.observer.event(&Event::StepFailed {
+            step: "personalize",
+            error: message.clone(),
+        });
+        Err(step_error(run, "personalize", message))
+    })
 }
 
 fn personalize_step(
     run: &mut Run<'_>,
     image: &ChipImage,
-    card: &mut CardReader,
+    card: &mut Card,
     lock: bool,
 ) -> Result<(), EnrolError> {
     let total: u64 = image.files().map(|(_, d)| d.len() as u64).sum::<u64>() * 2;
     run.step("personalize", |run| {
-        let chip = card
-            .chip_profile(
-                &run.station.registry,
-                Some(&run.station.profile.chip.profile),
-            )
-            .map_err(|e| e.to_string())?;
-        let limits = PersoLimits::from_profiles(&chip, card.reader_profile());
         let input = PersoInput::try_from(image).map_err(|e| e.to_string())?;
-        let cscas = run.station.cscas.clone();
-        let verifier = |files: &[(Ef, Vec<u8>)]| -> Result<(), String> { pa(files, &cscas) };
+        let cscas = &run.station.cscas;
+        let verifier = |files: &[(Ef, Vec<u8>)]| -> Result<(), String> { pa(files, cscas) };
         let options = PersoOptions {
-            dialect: chip.dialect,
-            limits,
+            dialect: card.chip.dialect,
+            limits: card.limits,
             lock: lock.then(LockPermission::irreversible),
             verifier: Some(&verifier),
         };
-        let uid = card.uid();
+        let uid = card.reader.uid();
         let observer = &mut run.observer;
         let mut written: BTreeMap<Ef, u64> = BTreeMap::new();
         let mut read_back = 0u64;
@@ -836,14 +846,15 @@ fn personalize_step(
             enrolment: &run.id,
         };
         let outcome = perso::personalize(
-            card.channel(),
+            card.reader.channel(),
             &input,
             &options,
             &mut journal,
             &mut progress,
         );
         // What reached the chip stays there, whatever happens next (the virtual chip's file).
-        card.save()
+        card.reader
+            .save()
             .map_err(|e| format!("saving the virtual chip's state: {e}"))?;
         let report = outcome.map_err(|e| match e {
             crate::chip::ChipError::Transport(t) => {
@@ -865,26 +876,19 @@ fn personalize_step(
     Ok(())
 }
 
-fn verify_step(
-    run: &mut Run<'_>,
-    image: &ChipImage,
-    card: &mut CardReader,
-) -> Result<(), EnrolError> {
+fn verify_step(run: &mut Run<'_>, image: &ChipImage, card: &mut Card) -> Result<(), EnrolError> {
     run.step("verify", |run| {
         let can = image
             .keys()
             .can
             .clone()
             .ok_or("the ChipImage holds no CAN to open the card with")?;
-        let chip = card
-            .chip_profile(
-                &run.station.registry,
-                Some(&run.station.profile.chip.profile),
-            )
-            .map_err(|e| e.to_string())?;
-        let limits = PersoLimits::from_profiles(&chip, card.reader_profile());
-        let contents = reader::read(card.channel(), &AccessKey::Can(can), limits.read)
-            .map_err(|e| format!("reading the card back: {e}"))?;
+        let contents = reader::read(
+            card.reader.channel(),
+            &AccessKey::Can(can),
+            card.limits.read,
+        )
+        .map_err(|e| format!("reading the card back: {e}"))?;
         let map: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
         for (ef, expected) in image.files() {
             match map.get(&ef) {

@@ -183,20 +183,21 @@ fn journal_id(events: &[Value]) -> String {
         .to_owned()
 }
 
-fn done_steps(events: &[Value]) -> Vec<String> {
+/// The steps named by events of `kind` (`step-done`, `step-skipped`), in order.
+fn steps_with(events: &[Value], kind: &str) -> Vec<String> {
     events
         .iter()
-        .filter(|e| e["event"] == "step-done")
+        .filter(|e| e["event"] == kind)
         .map(|e| e["step"].as_str().unwrap().to_owned())
         .collect()
 }
 
+fn done_steps(events: &[Value]) -> Vec<String> {
+    steps_with(events, "step-done")
+}
+
 fn skipped_steps(events: &[Value]) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| e["event"] == "step-skipped")
-        .map(|e| e["step"].as_str().unwrap().to_owned())
-        .collect()
+    steps_with(events, "step-skipped")
 }
 
 #[test]
