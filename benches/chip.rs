@@ -14,17 +14,15 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[cfg(feature = "pcsc")]
-use permitkit::chip::CardChannel;
-use permitkit::chip::channel::Counting;
-use permitkit::chip::crypto::Cipher;
-use permitkit::chip::journal::MemoryJournal;
-use permitkit::chip::perso::{
-    self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions,
-};
-use permitkit::chip::reader::{self, AccessKey};
-use permitkit::secret::SecretString;
-use permitkit::simulator::sample::{self, SAMPLE_CAN};
-use permitkit::simulator::{Card, CardConfig};
+use permitkit_chip::CardChannel;
+use permitkit_chip::channel::Counting;
+use permitkit_chip::crypto::Cipher;
+use permitkit_chip::journal::MemoryJournal;
+use permitkit_chip::perso::{self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit_chip::reader::{self, AccessKey};
+use permitkit_model::secret::SecretString;
+use permitkit_simulator::sample::{self, SAMPLE_CAN};
+use permitkit_simulator::{Card, CardConfig};
 
 fn input() -> PersoInput {
     sample::sample_input(Some(sample::pace_info(Cipher::Aes128, 13)), 20_000, 24_000)
@@ -96,8 +94,8 @@ fn in_process(c: &mut Criterion) {
 
 #[cfg(feature = "pcsc")]
 fn through_pcscd(c: &mut Criterion) {
-    use permitkit::devices::reader_pcsc::PcscCard;
-    use permitkit::profiles::Registry;
+    use permitkit_devices::reader_pcsc::PcscCard;
+    use permitkit_model::profiles::Registry;
     use std::time::Duration;
     if std::env::var("PERMITKIT_PCSC_STACK").as_deref() != Ok("1") {
         eprintln!("pcscd+vpcd benchmarks skipped: run inside .ci/pcsc-stack (see the file header)");

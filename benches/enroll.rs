@@ -11,11 +11,9 @@
     missing_docs
 )]
 
-use permitkit::{
-    pipeline::{self, EnrolRequest, Event, STEPS, Station},
-    pki::test_pki::{TestPki, TestPkiOptions},
-    profiles::Registry,
-};
+use permitkit_model::profiles::Registry;
+use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
+use permitkit_station::pipeline::{self, EnrolRequest, Event, STEPS, Station};
 
 const RUNS: usize = 7;
 

@@ -7,8 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use permitkit::profiles::quality::QualityProfile;
-use permitkit::quality::face::{FaceAssessor, FaceImageType, PortraitRequest, encode};
+use permitkit_model::profiles::quality::QualityProfile;
+use permitkit_quality::face::{FaceAssessor, FaceImageType, PortraitRequest, encode};
 
 #[path = "../tests/support/face_frames.rs"]
 mod face_frames;

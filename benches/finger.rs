@@ -3,10 +3,8 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use permitkit::{
-    quality::finger::assess,
-    synth::{Condition, FingerprintSpec, MasterFinger, generate},
-};
+use permitkit_quality::finger::assess;
+use permitkit_synth::{Condition, FingerprintSpec, MasterFinger, generate};
 use std::hint::black_box;
 
 fn synth(c: &mut Criterion) {

@@ -8,24 +8,22 @@ use std::{hint::black_box, time::SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use p256::pkcs8::EncodePublicKey;
-use permitkit::{
-    biometrics::{
-        FingerPosition,
-        face_record::{COLOUR_SPACE_RGB24, FaceImage, FaceImageType, FacialRecord},
-        finger_record::{FingerCompression, FingerImageRecord},
+use permitkit_biometrics::{
+    FingerPosition,
+    face_record::{COLOUR_SPACE_RGB24, FaceImage, FaceImageType, FacialRecord},
+    finger_record::{FingerCompression, FingerImageRecord},
+};
+use permitkit_lds::{
+    self as lds, ChipKeys, Dg1, Dg11, Dg12, Enrolment, SecurityInfo,
+    security_infos::{
+        ActiveAuthenticationInfo, ECDSA_WITH_SHA256, ID_PACE_ECDH_GM_AES_128,
+        PARAM_ID_BRAINPOOL_P256R1, PaceInfo,
     },
-    lds::{
-        self, ChipKeys, Dg1, Dg11, Dg12, Enrolment, SecurityInfo,
-        security_infos::{
-            ActiveAuthenticationInfo, ECDSA_WITH_SHA256, ID_PACE_ECDH_GM_AES_128,
-            PARAM_ID_BRAINPOOL_P256R1, PaceInfo,
-        },
-    },
-    pki::{
-        passive_authentication,
-        signer::FileKeySignature,
-        test_pki::{TestPki, TestPkiOptions},
-    },
+};
+use permitkit_pki::{
+    passive_authentication,
+    signer::FileKeySignature,
+    test_pki::{TestPki, TestPkiOptions},
 };
 
 fn noise(n: usize, seed: u32) -> Vec<u8> {

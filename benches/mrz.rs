@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use permitkit::lds::mrz::{
+use permitkit_lds::mrz::{
     CountryCode, Date, DocumentCode, Mrz, MrzFields, MrzFormat, MrzName, PartialDate, Script, Sex,
     check_digit,
 };

@@ -6,18 +6,16 @@
 use std::{hint::black_box, io::Cursor};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use permitkit::{
-    biometrics::signature::prepare,
-    devices::{
-        pen_events::{
-            ABS_PRESSURE, ABS_X, ABS_Y, AxisRange, BTN_TOUCH, EV_ABS, EV_KEY, EV_SYN, PenEvent,
-            PenSetup, SYN_REPORT, StrokeAssembler,
-        },
-        signature_image::{ImagePad, SIGNATURE_IMAGE_LIMITS},
-        signature_ink::{RenderOptions, render},
-        signature_pad::{PadArea, Stroke},
-        signature_sim::{SIM_AREA_MM, signature},
+use permitkit_biometrics::signature::prepare;
+use permitkit_devices::{
+    pen_events::{
+        ABS_PRESSURE, ABS_X, ABS_Y, AxisRange, BTN_TOUCH, EV_ABS, EV_KEY, EV_SYN, PenEvent,
+        PenSetup, SYN_REPORT, StrokeAssembler,
     },
+    signature_image::{ImagePad, SIGNATURE_IMAGE_LIMITS},
+    signature_ink::{RenderOptions, render},
+    signature_pad::{PadArea, Stroke},
+    signature_sim::{SIM_AREA_MM, signature},
 };
 
 const AREA: PadArea = PadArea {

@@ -19,7 +19,7 @@ use std::{hint::black_box, path::Path, process::Command};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use image::GrayImage;
-use permitkit::biometrics::wsq::{self, EncodeOptions};
+use permitkit_biometrics::wsq::{self, EncodeOptions};
 
 fn images() -> Vec<(String, GrayImage)> {
     [(500, 500, 1), (800, 750, 5)]

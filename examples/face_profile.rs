@@ -17,8 +17,8 @@ use std::hint::black_box;
 
 use image::RgbImage;
 
-use permitkit::profiles::quality::QualityProfile;
-use permitkit::quality::face::{Assessment, FaceAssessor, FaceImageType, encode};
+use permitkit_model::profiles::quality::QualityProfile;
+use permitkit_quality::face::{Assessment, FaceAssessor, FaceImageType, encode};
 
 #[path = "../tests/support/face_frames.rs"]
 mod face_frames;

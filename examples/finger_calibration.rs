@@ -2,10 +2,8 @@
 //! calibrate the anchors and flag thresholds in `quality::finger::score`.
 //!
 //! `cargo run --release --example finger_calibration -- [SEEDS]`
-use permitkit::{
-    quality::finger::assess,
-    synth::{Condition, FingerprintSpec, generate},
-};
+use permitkit_quality::finger::assess;
+use permitkit_synth::{Condition, FingerprintSpec, generate};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seeds: u64 = std::env::args()

@@ -7,12 +7,13 @@
     clippy::panic
 )]
 
-use permitkit::{applicant::Applicant, profiles::Registry};
+use permitkit_model::profiles::Registry;
+use permitkit_station::applicant::Applicant;
 
 const FOREIGN: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
 const STATELESS: &str = include_str!("../testdata/applicants/permanent-stateless.toml");
 
-fn parse(text: &str) -> Result<Applicant, permitkit::applicant::ApplicantError> {
+fn parse(text: &str) -> Result<Applicant, permitkit_station::applicant::ApplicantError> {
     Applicant::parse("applicant.toml", text, &Registry::builtin().unwrap())
 }
 

@@ -9,21 +9,21 @@
     clippy::indexing_slicing
 )]
 
-use permitkit::apdu::{CommandApdu, StatusWord};
-use permitkit::chip::channel::{CardChannel, Counting, TransportError};
-use permitkit::chip::crypto::Cipher;
-use permitkit::chip::files::ReadLimits;
-use permitkit::chip::journal::{FileJournal, Journal, MemoryJournal, PersoState};
-use permitkit::chip::perso::{
+use permitkit_chip::channel::{CardChannel, Counting, TransportError};
+use permitkit_chip::crypto::Cipher;
+use permitkit_chip::files::ReadLimits;
+use permitkit_chip::journal::{FileJournal, Journal, MemoryJournal, PersoState};
+use permitkit_chip::perso::{
     self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions, PersoReport,
 };
-use permitkit::chip::reader::{self, AccessKey, AccessProtocol};
-use permitkit::chip::sm::SmError;
-use permitkit::chip::{ChipError, bac};
-use permitkit::lds::Ef;
-use permitkit::secret::{SecretBytes, SecretString};
-use permitkit::simulator::sample::{self, SAMPLE_CAN, SAMPLE_MRZ_INFORMATION};
-use permitkit::simulator::{Card, CardConfig, state};
+use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
+use permitkit_chip::sm::SmError;
+use permitkit_chip::{ChipError, bac};
+use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
+use permitkit_lds::Ef;
+use permitkit_model::secret::{SecretBytes, SecretString};
+use permitkit_simulator::sample::{self, SAMPLE_CAN, SAMPLE_MRZ_INFORMATION};
+use permitkit_simulator::{Card, CardConfig, state};
 
 fn limits() -> PersoLimits {
     PersoLimits::new(65_535, 65_536, 65_535)
@@ -164,7 +164,7 @@ fn plain_read_binary_is_refused_and_card_access_is_not() {
     assert_eq!(r.data()[0], 0x31);
     // DG1 in the application: refused in plain.
     let select = CommandApdu::new(0x00, 0xA4, 0x04, 0x0C)
-        .with_data(permitkit::lds::EMRTD_AID.to_vec())
+        .with_data(permitkit_lds::EMRTD_AID.to_vec())
         .unwrap();
     assert!(card.transmit(&select).unwrap().is_success());
     let r = card
@@ -203,7 +203,7 @@ fn tampered_mac_ends_the_session_on_both_sides() {
     // Chip side: a command with a wrong MAC ends the session with plain 6988.
     card.reset().unwrap();
     let select = CommandApdu::new(0x00, 0xA4, 0x04, 0x0C)
-        .with_data(permitkit::lds::EMRTD_AID.to_vec())
+        .with_data(permitkit_lds::EMRTD_AID.to_vec())
         .unwrap();
     card.transmit(&select).unwrap();
     let mut s = bac::authenticate(&mut card, SAMPLE_MRZ_INFORMATION).unwrap();
@@ -419,11 +419,11 @@ fn jmrtd_dialect_selects_after_create_and_short_apdus_count() {
 
 /// The sample files with a real EF.SOD signed by a fresh test PKI, as a checked ChipImage.
 fn signed_image(
-    pace: Option<permitkit::chip::card_access::PaceInfo>,
-) -> (permitkit::lds::ChipImage, permitkit::pki::TestPki) {
-    use permitkit::lds::sod::{self, HashAlgorithm, LdsSecurityObject};
-    use permitkit::pki::signer::FileKeySignature;
-    use permitkit::pki::test_pki::{TestPki, TestPkiOptions};
+    pace: Option<permitkit_chip::card_access::PaceInfo>,
+) -> (permitkit_lds::ChipImage, permitkit_pki::TestPki) {
+    use permitkit_lds::sod::{self, HashAlgorithm, LdsSecurityObject};
+    use permitkit_pki::signer::FileKeySignature;
+    use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
     use std::collections::BTreeMap;
     let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
     let input = sample::sample_input(pace, 20_000, 24_000);
@@ -445,18 +445,18 @@ fn signed_image(
     .unwrap();
     files.insert(Ef::Sod, sod);
     (
-        permitkit::lds::ChipImage::from_card_files(files).unwrap(),
+        permitkit_lds::ChipImage::from_card_files(files).unwrap(),
         pki,
     )
 }
 
-fn passive_auth(files: &[(Ef, Vec<u8>)], csca: &[u8]) -> permitkit::pki::PaReport {
+fn passive_auth(files: &[(Ef, Vec<u8>)], csca: &[u8]) -> permitkit_pki::PaReport {
     let map: std::collections::BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::SystemTime::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    permitkit::pki::passive_authentication(&map[&Ef::Sod], &map, &[csca.to_vec()], now)
+    permitkit_pki::passive_authentication(&map[&Ef::Sod], &map, &[csca.to_vec()], now)
 }
 
 #[test]
@@ -489,7 +489,7 @@ fn signed_chip_image_is_issued_verified_by_passive_authentication_and_read_back(
         let contents = reader::read(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
         assert!(passive_auth(&contents.files, &pki.csca_der).is_valid());
         // Another CSCA does not verify it.
-        let other = permitkit::pki::TestPki::generate(&Default::default()).unwrap();
+        let other = permitkit_pki::TestPki::generate(&Default::default()).unwrap();
         assert!(!passive_auth(&contents.files, &other.csca_der).is_valid());
     }
 }
@@ -546,7 +546,7 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["passive_authentication"]["valid"], true, "{json}");
-    let back = permitkit::lds::ChipImage::load_dir(&dir.path().join("read")).unwrap();
+    let back = permitkit_lds::ChipImage::load_dir(&dir.path().join("read")).unwrap();
     assert_eq!(back.file(Ef::DG2), image.file(Ef::DG2));
 
     // A second personalization of the same document is refused by the journal… and the card.
@@ -584,8 +584,8 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
 
 #[test]
 fn pace_without_parameter_id_and_files_beyond_offset_32767() {
-    use permitkit::chip::pace::{self, PacePassword};
-    use permitkit::chip::random::OsRandom;
+    use permitkit_chip::pace::{self, PacePassword};
+    use permitkit_chip::random::OsRandom;
     // DG2 of 40 000 bytes: short APDUs reach offsets above 32767 with odd INS D7/B1.
     let info = sample::pace_info(Cipher::Aes192, 12);
     let input = sample::sample_input(Some(info), 40_000, 0);
@@ -604,11 +604,11 @@ fn pace_without_parameter_id_and_files_beyond_offset_32767() {
     .unwrap();
     // MSE:Set AT without tag 84: the chip takes the domain from its EF.CardAccess.
     card.reset().unwrap();
-    permitkit::chip::files::select_mf(&mut card).unwrap();
+    permitkit_chip::files::select_mf(&mut card).unwrap();
     let pwd = PacePassword::Can(SecretString::from(SAMPLE_CAN));
     let mut s = pace::authenticate_with(&mut card, &pwd, &info, false, &mut OsRandom).unwrap();
-    permitkit::chip::files::select_application(&mut s).unwrap();
-    let dg2 = permitkit::chip::files::read_ef(&mut s, Ef::DG2, true, ReadLimits::SHORT)
+    permitkit_chip::files::select_application(&mut s).unwrap();
+    let dg2 = permitkit_chip::files::read_ef(&mut s, Ef::DG2, true, ReadLimits::SHORT)
         .unwrap()
         .unwrap();
     assert_eq!(dg2.len(), 40_000);
@@ -676,7 +676,7 @@ fn error_status_under_secure_messaging_keeps_both_counters_in_step() {
         assert!(!r.is_success());
         assert!(s.channel.is_open());
     }
-    let dg1 = permitkit::chip::files::read_ef(&mut s.channel, Ef::DG1, true, ReadLimits::SHORT)
+    let dg1 = permitkit_chip::files::read_ef(&mut s.channel, Ef::DG1, true, ReadLimits::SHORT)
         .unwrap()
         .unwrap();
     assert_eq!(

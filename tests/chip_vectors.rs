@@ -13,15 +13,15 @@
 
 use std::collections::VecDeque;
 
-use permitkit::apdu::{CommandApdu, ResponseApdu};
-use permitkit::chip::bac::{self, BacKeys};
-use permitkit::chip::card_access::{PaceInfo, PaceProtocol, parse_pace_infos};
-use permitkit::chip::channel::{CardChannel, TransportError};
-use permitkit::chip::crypto::Cipher;
-use permitkit::chip::pace::{self, PacePassword};
-use permitkit::chip::random::Replay;
-use permitkit::chip::sm::{Secured, SmSession};
-use permitkit::secret::SecretBytes;
+use permitkit_chip::bac::{self, BacKeys};
+use permitkit_chip::card_access::{PaceInfo, PaceProtocol, parse_pace_infos};
+use permitkit_chip::channel::{CardChannel, TransportError};
+use permitkit_chip::crypto::Cipher;
+use permitkit_chip::pace::{self, PacePassword};
+use permitkit_chip::random::Replay;
+use permitkit_chip::sm::{Secured, SmSession};
+use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu};
+use permitkit_model::secret::SecretBytes;
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s.replace([' ', '\n'], "")).unwrap()

@@ -15,10 +15,8 @@ use std::{
     process::{Command, Output},
 };
 
-use permitkit::{
-    lds::ChipImage,
-    pki::test_pki::{TestPki, TestPkiOptions},
-};
+use permitkit_lds::ChipImage;
+use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use serde_json::Value;
 
 const APPLICANT: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");

@@ -15,9 +15,9 @@ mod support;
 use std::collections::BTreeSet;
 
 use image::{RgbImage, imageops};
-use permitkit::profiles::quality::QualityProfile;
-use permitkit::quality::Verdict;
-use permitkit::quality::face::{
+use permitkit_model::profiles::quality::QualityProfile;
+use permitkit_quality::Verdict;
+use permitkit_quality::face::{
     CheckId, FaceAssessor, FaceError, FaceImageType, FaceReport, ImageLimits, Point,
     PortraitRequest, decode,
 };

@@ -9,22 +9,18 @@
     clippy::cast_possible_truncation
 )]
 
-use permitkit::{
-    biometrics::{
-        FingerPosition,
-        finger_selection::{SelectionError, SelectionRule, SkipReason, select},
-    },
-    devices::{
-        CaptureError,
-        scanner::FingerprintScanner,
-        scanner_sim::{SimEvent, SimScanner},
-    },
-    quality::{
-        Verdict,
-        finger::{DEFAULT_ENROLMENT_THRESHOLD, FingerFlag, assess, best_of, gate},
-    },
-    synth::{Condition, MasterFinger},
+use permitkit_biometrics::FingerPosition;
+use permitkit_devices::{
+    CaptureError,
+    scanner::FingerprintScanner,
+    scanner_sim::{SimEvent, SimScanner},
 };
+use permitkit_quality::{
+    Verdict,
+    finger::{DEFAULT_ENROLMENT_THRESHOLD, FingerFlag, assess, best_of, gate},
+};
+use permitkit_station::finger_selection::{SelectionError, SelectionRule, SkipReason, select};
+use permitkit_synth::{Condition, MasterFinger};
 
 const SEEDS: std::ops::Range<u64> = 100..112;
 

@@ -11,7 +11,7 @@
 )]
 
 use image::GrayImage;
-use permitkit::synth::{
+use permitkit_synth::{
     Condition, FingerClass, FingerprintSpec, MasterFinger, SynthError, generate, generate_detailed,
 };
 use sha2::{Digest, Sha256};

@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeSet, fs, path::Path};
 
-use permitkit::fuzzing::TARGETS;
+use permitkit_fuzzing::TARGETS;
 
 #[test]
 fn every_fuzz_target_is_registered_and_has_a_corpus() {

@@ -13,7 +13,7 @@ use std::{
     process::{Command, Output},
 };
 
-use permitkit::lds::{ChipImage, ChipImageError, Ef};
+use permitkit_lds::{ChipImage, ChipImageError, Ef};
 
 fn permitkit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_permitkit"))

@@ -25,12 +25,10 @@ use std::{
     time::Duration,
 };
 
-use permitkit::{
-    biometrics::FingerPosition,
-    devices::{CaptureError, scanner::open},
-    quality::finger::assess,
-    synth::{Condition, FingerprintSpec, generate},
-};
+use permitkit_biometrics::FingerPosition;
+use permitkit_devices::{CaptureError, scanner::open};
+use permitkit_quality::finger::assess;
+use permitkit_synth::{Condition, FingerprintSpec, generate};
 
 /// Sends `img` to the virtual_image socket again and again until `stop` is set (the driver only
 /// takes an image while a capture is running, and there is no signal telling the test when).

@@ -8,7 +8,7 @@
     clippy::panic
 )]
 
-use permitkit::lds::mrz::{
+use permitkit_lds::mrz::{
     CenturyRule, CountryCode, Date, DocumentCode, Mrz, MrzError, MrzFields, MrzFormat, MrzName,
     PartialDate, Script, Sex, check_digit,
 };
@@ -422,7 +422,7 @@ fn negative_cases_have_precise_errors() {
         let err = Mrz::parse(&text).unwrap_err();
         assert_eq!(err.to_string(), message, "{text}");
         // Every parse error folds into the crate error unchanged.
-        assert_eq!(permitkit::Error::from(err).to_string(), message);
+        assert_eq!(permitkit_station::Error::from(err).to_string(), message);
     }
     assert!(matches!(
         Mrz::parse(&TD1.join("\n").replacen("7408122", "7408123", 1)),

@@ -17,17 +17,17 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use permitkit::chip::CardChannel;
-use permitkit::chip::crypto::Cipher;
-use permitkit::chip::journal::FileJournal;
-use permitkit::chip::perso::{self, LockPermission, PersoLimits, PersoOptions};
-use permitkit::chip::reader::{self, AccessKey, AccessProtocol};
-use permitkit::devices::reader_pcsc::{PcscCard, list_readers};
-use permitkit::lds::Ef;
-use permitkit::profiles::Registry;
-use permitkit::secret::SecretString;
-use permitkit::simulator::card::VIRTUAL_UID;
-use permitkit::simulator::sample::{self, SAMPLE_CAN};
+use permitkit_chip::CardChannel;
+use permitkit_chip::crypto::Cipher;
+use permitkit_chip::journal::FileJournal;
+use permitkit_chip::perso::{self, LockPermission, PersoLimits, PersoOptions};
+use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
+use permitkit_devices::reader_pcsc::{PcscCard, list_readers};
+use permitkit_lds::Ef;
+use permitkit_model::profiles::Registry;
+use permitkit_model::secret::SecretString;
+use permitkit_simulator::card::VIRTUAL_UID;
+use permitkit_simulator::sample::{self, SAMPLE_CAN};
 
 /// Runs test `inner` of this file inside `.ci/pcsc-stack` (a private pcscd + vpcd + the
 /// virtual chip served by `permitkit sim serve --vpcd`), unless already inside.
@@ -72,7 +72,7 @@ fn enroll_through_pcscd_and_vpcd() {
 }
 
 fn enroll_inside_the_stack() {
-    use permitkit::pki::test_pki::{TestPki, TestPkiOptions};
+    use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
     let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
     let dir = tempfile::tempdir().unwrap();
     TestPki::generate(&TestPkiOptions::default())
@@ -145,8 +145,8 @@ fn enroll_inside_the_stack() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.contains("passive authentication: VALID"), "{report}");
-    let written = permitkit::lds::ChipImage::load_dir(&dir.path().join("chip-image")).unwrap();
-    let read = permitkit::lds::ChipImage::load_dir(&dir.path().join("read-back")).unwrap();
+    let written = permitkit_lds::ChipImage::load_dir(&dir.path().join("chip-image")).unwrap();
+    let read = permitkit_lds::ChipImage::load_dir(&dir.path().join("read-back")).unwrap();
     assert_eq!(
         written.files().collect::<Vec<_>>(),
         read.files().collect::<Vec<_>>()

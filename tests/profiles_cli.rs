@@ -14,7 +14,7 @@ use std::{
     process::{Command, Output},
 };
 
-use permitkit::profiles::builtin::BUILTIN;
+use permitkit_model::profiles::builtin::BUILTIN;
 
 fn permitkit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_permitkit"))

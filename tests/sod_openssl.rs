@@ -10,16 +10,14 @@
 
 use std::{collections::BTreeMap, process::Command, time::SystemTime};
 
-use permitkit::{
-    lds::{
-        Ef,
-        sod::{self, HashAlgorithm, LdsSecurityObject, ParsedSod},
-    },
-    pki::{
-        CheckStatus, passive_authentication,
-        signer::FileKeySignature,
-        test_pki::{TestPki, TestPkiOptions},
-    },
+use permitkit_lds::{
+    Ef,
+    sod::{self, HashAlgorithm, LdsSecurityObject, ParsedSod},
+};
+use permitkit_pki::{
+    CheckStatus, passive_authentication,
+    signer::FileKeySignature,
+    test_pki::{TestPki, TestPkiOptions},
 };
 
 fn files() -> BTreeMap<Ef, Vec<u8>> {
@@ -74,7 +72,8 @@ fn openssl_verifies_our_sod_and_extracts_the_same_lds_security_object() {
     let dir = tempfile::tempdir().unwrap();
     pki.write_dir(dir.path()).unwrap();
     // The recipe: strip the 77 wrapper, DER input, -binary, the CSCA as the only CA.
-    let parsed = permitkit::tlv::parse_single(&sod, permitkit::tlv::Tag::new(0x77)).unwrap();
+    let parsed =
+        permitkit_iso7816::tlv::parse_single(&sod, permitkit_iso7816::tlv::Tag::new(0x77)).unwrap();
     std::fs::write(dir.path().join("sod.der"), parsed.value()).unwrap();
     let out = openssl()
         .args(["cms", "-verify", "-inform", "DER", "-binary", "-in"])

@@ -13,16 +13,14 @@
 use std::{io::Cursor, path::Path, process::Command, time::Duration};
 
 use image::{DynamicImage, GrayImage, ImageFormat, Luma};
-use permitkit::{
-    biometrics::signature::{MIN_INK_FRACTION, SignatureError, prepare},
-    devices::{
-        CaptureError,
-        signature_image::{ImagePad, SIGNATURE_IMAGE_LIMITS},
-        signature_pad::{self, EndRule, SignatureCapture, SignaturePad},
-        signature_sim::{SimPad, SimPadEvent},
-    },
-    profiles::Registry,
+use permitkit_biometrics::signature::{MIN_INK_FRACTION, SignatureError, prepare};
+use permitkit_devices::{
+    CaptureError,
+    signature_image::{ImagePad, SIGNATURE_IMAGE_LIMITS},
+    signature_pad::{self, EndRule, SignatureCapture, SignaturePad},
+    signature_sim::{SimPad, SimPadEvent},
 };
+use permitkit_model::profiles::Registry;
 
 const T: Duration = Duration::from_secs(60);
 
@@ -416,7 +414,7 @@ mod uinput {
         AbsInfo, AbsoluteAxisCode, AttributeSet, BusType, EventType, InputEvent, InputId, KeyCode,
         PropType, UinputAbsSetup, uinput::VirtualDevice,
     };
-    use permitkit::devices::{
+    use permitkit_devices::{
         CaptureError,
         pen_events::BTN_STYLUS2,
         signature_evdev::{EvdevPad, pen_devices},
@@ -600,7 +598,7 @@ mod uinput {
             (a.width, a.height, a.units_per_mm),
             (152.0, 95.0, Some(1.0))
         );
-        assert!(permitkit::biometrics::signature::prepare(&c.to_image(), 400, 150, 6000).is_ok());
+        assert!(permitkit_biometrics::signature::prepare(&c.to_image(), 400, 150, 6000).is_ok());
 
         // No pen within the timeout.
         let started = Instant::now();

@@ -31,7 +31,7 @@ use std::{
 
 use fingerprints::{abs_diff, fingerprint_like_images, psnr, ridge_image};
 use image::GrayImage;
-use permitkit::biometrics::wsq::{self, EncodeOptions};
+use permitkit_biometrics::wsq::{self, EncodeOptions};
 
 const INSTALL_HINT: &str = "run .ci/install-deps (pip install wsq)";
 

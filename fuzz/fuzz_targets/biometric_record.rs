@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| permitkit::fuzzing::biometric_record(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| permitkit_fuzzing::biometric_record(data));

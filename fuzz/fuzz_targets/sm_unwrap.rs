@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| permitkit::fuzzing::sm_unwrap(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| permitkit_fuzzing::sm_unwrap(data));

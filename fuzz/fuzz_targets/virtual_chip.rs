@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| permitkit::fuzzing::virtual_chip(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| permitkit_fuzzing::virtual_chip(data));

@@ -12,17 +12,15 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use permitkit::{
-    biometrics::FingerPosition,
-    devices::{camera, scanner},
-    pipeline::photo::{FrameOutcome, live_capture},
-    profiles::camera::CameraProfile,
-    quality::{
-        Verdict,
-        face::{FaceAssessor, FaceImageType, PortraitRequest},
-        finger,
-    },
+use permitkit_biometrics::FingerPosition;
+use permitkit_devices::{camera, scanner};
+use permitkit_model::profiles::camera::CameraProfile;
+use permitkit_quality::{
+    Verdict,
+    face::{FaceAssessor, FaceImageType, PortraitRequest},
+    finger,
 };
+use permitkit_station::pipeline::photo::{FrameOutcome, live_capture};
 
 use super::photo::{Common, load_profile};
 
@@ -216,11 +214,9 @@ struct SignatureCaptureArgs {
 }
 
 fn signature_cmd(a: SignatureCaptureArgs) -> anyhow::Result<ExitCode> {
-    use permitkit::{
-        biometrics::signature::{self, MIN_INK_FRACTION, SignatureError},
-        devices::signature_pad::{self, EndRule, PadSelector},
-        profiles::Registry,
-    };
+    use permitkit_biometrics::signature::{self, MIN_INK_FRACTION, SignatureError};
+    use permitkit_devices::signature_pad::{self, EndRule, PadSelector};
+    use permitkit_model::profiles::Registry;
     let mut registry = Registry::builtin()?;
     if let Some(dir) = &a.profiles {
         registry = registry.with_dir(dir)?;

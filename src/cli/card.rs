@@ -12,16 +12,16 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use permitkit::chip::journal::FileJournal;
-use permitkit::chip::perso::{
+use permitkit_chip::journal::FileJournal;
+use permitkit_chip::perso::{
     self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
 };
-use permitkit::chip::reader::{self, AccessKey};
-use permitkit::devices::card_reader::CardReader;
-use permitkit::lds::{ChipImage, ChipKeys, Ef};
-use permitkit::pki::{CheckStatus, passive_authentication, signer::read_certificate, verify_files};
-use permitkit::profiles::{ChipProfile, Registry};
-use permitkit::secret::SecretString;
+use permitkit_chip::reader::{self, AccessKey};
+use permitkit_devices::card_reader::CardReader;
+use permitkit_lds::{ChipImage, ChipKeys, Ef};
+use permitkit_model::profiles::{ChipProfile, Registry};
+use permitkit_model::secret::SecretString;
+use permitkit_pki::{CheckStatus, passive_authentication, signer::read_certificate, verify_files};
 
 /// `card` subcommands.
 #[derive(Debug, Subcommand)]
@@ -309,8 +309,8 @@ fn personalize(
             Ok(ExitCode::SUCCESS)
         }
         Err(
-            e @ (permitkit::chip::ChipError::ReadbackMismatch { .. }
-            | permitkit::chip::ChipError::Verification(_)),
+            e @ (permitkit_chip::ChipError::ReadbackMismatch { .. }
+            | permitkit_chip::ChipError::Verification(_)),
         ) => {
             eprintln!("card NOT done: {e}");
             Ok(ExitCode::from(2))
@@ -422,7 +422,7 @@ fn list(profiles: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     })];
     #[cfg(feature = "pcsc")]
     {
-        match permitkit::devices::reader_pcsc::list_readers() {
+        match permitkit_devices::reader_pcsc::list_readers() {
             Ok(readers) => {
                 for r in readers {
                     rows.push(serde_json::json!({

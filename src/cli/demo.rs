@@ -11,11 +11,9 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use permitkit::{
-    pipeline::{EnrolRequest, Station},
-    pki::test_pki::{TestPki, TestPkiOptions},
-    profiles::Registry,
-};
+use permitkit_model::profiles::Registry;
+use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
+use permitkit_station::pipeline::{EnrolRequest, Station};
 
 use super::enroll::{Console, enroll_on};
 

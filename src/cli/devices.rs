@@ -10,7 +10,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::Subcommand;
-use permitkit::profiles::Registry;
+use permitkit_model::profiles::Registry;
 use serde::Serialize;
 
 /// `permitkit devices` subcommands.
@@ -128,7 +128,7 @@ fn unavailable(kind: &'static str, backend: &str, note: String) -> Found {
 
 #[cfg(feature = "camera")]
 fn cameras(registry: &Registry) -> Vec<Found> {
-    match permitkit::devices::camera_nokhwa::list() {
+    match permitkit_devices::camera_nokhwa::list() {
         Ok(list) => list
             .into_iter()
             .map(|d| Found {
@@ -161,7 +161,7 @@ fn cameras(_: &Registry) -> Vec<Found> {
 
 #[cfg(feature = "libfprint")]
 fn scanners(registry: &Registry) -> Vec<Found> {
-    permitkit::devices::scanner_libfprint::list()
+    permitkit_devices::scanner_libfprint::list()
         .into_iter()
         .map(|d| {
             let driver = d
@@ -196,7 +196,7 @@ fn scanners(_: &Registry) -> Vec<Found> {
 
 #[cfg(feature = "evdev")]
 fn pads(registry: &Registry) -> Vec<Found> {
-    permitkit::devices::signature_evdev::pen_devices()
+    permitkit_devices::signature_evdev::pen_devices()
         .into_iter()
         .map(|d| Found {
             kind: "signature-pad",
@@ -224,7 +224,7 @@ fn pads(_: &Registry) -> Vec<Found> {
 
 #[cfg(feature = "pcsc")]
 fn readers(registry: &Registry) -> Vec<Found> {
-    match permitkit::devices::reader_pcsc::list_readers() {
+    match permitkit_devices::reader_pcsc::list_readers() {
         Ok(list) => list
             .into_iter()
             .map(|r| Found {

@@ -20,11 +20,9 @@ use std::{
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use permitkit::{
-    biometrics::FingerPosition,
-    pipeline::{self, EnrolRequest, Event, Observer, STEPS, Station, Summary},
-    profiles::Registry,
-};
+use permitkit_biometrics::FingerPosition;
+use permitkit_model::profiles::Registry;
+use permitkit_station::pipeline::{self, EnrolRequest, Event, Observer, STEPS, Station, Summary};
 
 /// `permitkit enroll` options.
 #[derive(Debug, Args)]

@@ -5,10 +5,8 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
-use permitkit::{
-    quality::{Verdict, finger},
-    synth::{self, Condition, FingerClass, FingerprintSpec},
-};
+use permitkit_quality::{Verdict, finger};
+use permitkit_synth::{self as synth, Condition, FingerClass, FingerprintSpec};
 
 /// Fingerprint tools.
 #[derive(Debug, Args)]

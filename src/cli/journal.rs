@@ -16,10 +16,8 @@ use std::{
 
 use anyhow::bail;
 use clap::Subcommand;
-use permitkit::{
-    journal::{EnrolmentRecord, Journal, StepState},
-    pipeline::{STEPS, timestamp},
-};
+use permitkit_station::journal::{EnrolmentRecord, Journal, StepState};
+use permitkit_station::pipeline::{STEPS, timestamp};
 
 /// `permitkit journal` subcommands.
 #[derive(Debug, Subcommand)]

@@ -9,10 +9,8 @@ use std::{
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use permitkit::{
-    lds::{Ef, chip_image::MAX_FILE_SIZE, describe::describe},
-    pki::{CheckStatus, passive_authentication, signer::read_certificate},
-};
+use permitkit_lds::{Ef, chip_image::MAX_FILE_SIZE, describe::describe};
+use permitkit_pki::{CheckStatus, passive_authentication, signer::read_certificate};
 
 pub use super::lds_build::BuildArgs;
 

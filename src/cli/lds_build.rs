@@ -10,15 +10,15 @@ use std::{
 use anyhow::{Context, bail};
 use clap::Args;
 use image::ImageDecoder;
-use permitkit::{
-    applicant::{self, Applicant, Captures, ChipSecrets, FingerCapture, Portrait},
-    biometrics::{FingerPosition, face_record, signature, wsq},
-    lds,
-    pipeline::timestamp,
-    pki::{DocumentSigner, signer::FileKeySignature},
-    profiles::{Registry, quality::QualityProfile},
-    quality::{face, finger},
+use permitkit_biometrics::{FingerPosition, face_record, signature, wsq};
+use permitkit_lds as lds;
+use permitkit_model::profiles::{Registry, quality::QualityProfile};
+use permitkit_pki::{DocumentSigner, signer::FileKeySignature};
+use permitkit_quality::{face, finger};
+use permitkit_station::applicant::{
+    self, Applicant, Captures, ChipSecrets, FingerCapture, Portrait,
 };
+use permitkit_station::pipeline::timestamp;
 
 /// Arguments of `lds build`.
 #[derive(Debug, Args)]

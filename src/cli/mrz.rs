@@ -7,7 +7,7 @@ use std::{io::Read, process::ExitCode};
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use permitkit::lds::mrz::{MAX_TEXT_BYTES, Mrz, MrzFormat, MrzName, Script};
+use permitkit_lds::mrz::{MAX_TEXT_BYTES, Mrz, MrzFormat, MrzName, Script};
 
 /// MRZ commands.
 #[derive(Debug, Subcommand)]
@@ -125,7 +125,7 @@ fn check(text: Option<String>) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let code = |c: permitkit::lds::mrz::CountryCode| format!("{} ({})", c.as_str(), c.name());
+    let code = |c: permitkit_lds::mrz::CountryCode| format!("{} ({})", c.as_str(), c.name());
     let or_none = |s: &str| {
         if s.is_empty() {
             "-".to_owned()

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use permitkit::profiles::quality::QualityProfile;
-use permitkit::quality::Verdict;
-use permitkit::quality::face::{
+use permitkit_model::profiles::quality::QualityProfile;
+use permitkit_quality::Verdict;
+use permitkit_quality::face::{
     FaceAssessor, FaceError, FaceImageType, ImageLimits, PortraitRequest, annotate, decode,
 };
 
@@ -72,7 +72,10 @@ pub(crate) fn load_profile(path: Option<&Path>) -> anyhow::Result<QualityProfile
         Some(p) => {
             let text =
                 std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            Ok(permitkit::profiles::parse(&p.display().to_string(), &text)?)
+            Ok(permitkit_model::profiles::parse(
+                &p.display().to_string(),
+                &text,
+            )?)
         }
         None => Ok(QualityProfile::builtin_default()?),
     }

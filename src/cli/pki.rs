@@ -4,7 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use permitkit::pki::test_pki::{TestPki, TestPkiOptions};
+use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 
 /// Test PKI commands.
 #[derive(Debug, Subcommand)]

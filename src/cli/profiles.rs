@@ -10,7 +10,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::Subcommand;
-use permitkit::profiles::{
+use permitkit_model::profiles::{
     ProfileError, Registry,
     builtin::{Origin, ProfileEntry},
 };

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Subcommand;
 
-use permitkit::profiles::Registry;
-use permitkit::simulator::vpcd::{self, Mode};
-use permitkit::simulator::{Card, CardConfig, state};
+use permitkit_devices::vpcd::{self, Mode};
+use permitkit_model::profiles::Registry;
+use permitkit_simulator::{Card, CardConfig, state};
 
 /// `sim` subcommands.
 #[derive(Debug, Subcommand)]

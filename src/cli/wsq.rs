@@ -1,11 +1,11 @@
 //! `permitkit finger encode|decode|info`: compress grey fingerprint images to WSQ, decompress and inspect WSQ files
-//! (FBI IAFIS-IC-0110; see `permitkit::biometrics::wsq`).
+//! (FBI IAFIS-IC-0110; see `permitkit_biometrics::wsq`).
 
 use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
 use clap::Subcommand;
-use permitkit::biometrics::wsq;
+use permitkit_biometrics::wsq;
 
 /// WSQ fingerprint images.
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use image::{Rgb, RgbImage, imageops};
-use permitkit::quality::face::{ImageLimits, decode};
+use permitkit_quality::face::{ImageLimits, decode};
 
 /// Path of a file in `testdata/images`.
 pub fn path(name: &str) -> PathBuf {

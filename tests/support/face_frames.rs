@@ -3,7 +3,7 @@
 //! portrait from testdata/images on a plain background at webcam framing.
 
 use image::{Rgb, RgbImage, imageops};
-use permitkit::quality::face::{ImageLimits, decode};
+use permitkit_quality::face::{ImageLimits, decode};
 
 /// A `width` × `height` frame with the portrait scaled to `portrait_side`, centred at the top.
 pub fn frame(width: u32, height: u32, portrait_side: u32) -> RgbImage {

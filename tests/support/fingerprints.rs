@@ -1,5 +1,5 @@
 //! Deterministic fingerprint images for the WSQ tests and benchmarks: the project's synthetic
-//! prints (`permitkit::synth`, SFinGe method) in the sizes a 500 ppi scanner delivers, one per
+//! prints (`permitkit_synth`, SFinGe method) in the sizes a 500 ppi scanner delivers, one per
 //! Henry class; and a simple ridge pattern (`ridge_image`) for size-sweep tests that need many
 //! odd sizes quickly.
 
@@ -9,7 +9,7 @@ use image::{GrayImage, Luma};
 
 /// The image set the WSQ interoperability tests run on: (name, image).
 pub fn fingerprint_like_images() -> Vec<(String, GrayImage)> {
-    use permitkit::synth::{Condition, FingerClass, FingerprintSpec, generate};
+    use permitkit_synth::{Condition, FingerClass, FingerprintSpec, generate};
     [
         (500, 500, 1, FingerClass::LeftLoop),
         (512, 480, 2, FingerClass::Whorl),

@@ -1,0 +1,674 @@
+//! Personalization: writing a ChipImage onto a blank chip, resumably, and proving it right
+//! before LOCK.
+//!
+//! The command dialect is the JMRTD passport applet's (CREATE FILE `E0 {63 04 size fid}`,
+//! UPDATE BINARY, PUT DATA `00 62` BAC seed, PUT DATA `DE AD` LOCK), with documented extensions
+//! in [`Dialect::PermitkitV1`] (master-file EFs such as EF.CardAccess, PUT DATA `00 65` for the
+//! CAN, odd-INS UPDATE BINARY `D7` above offset 32767, FCP on SELECT); see
+//! `hardware-profiles/chips/README.md`.
+//!
+//! [`personalize`]: every file (master-file files first, the application's EF.COM and data
+//! groups next, EF.SOD last) in chunks sized from the chip and reader profiles, with a
+//! [`Journal`] entry updated after every acknowledged chunk; then the access keys; then a
+//! read-back through PACE or BAC with the stored keys, compared byte for byte; then the
+//! caller's verifier (passive authentication); then LOCK, only with a [`LockPermission`].
+//! A card pulled mid-write is reported, and the next attempt resumes from the journal.
+
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::ChipError;
+use crate::channel::{ApduStats, CardChannel, Counting};
+use crate::files::{self, ReadLimits};
+use crate::journal::{FileProgress, Journal, JournalEntry, PersoState};
+use crate::readback::first_difference;
+use crate::reader::{self, AccessKey, AccessProtocol};
+use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
+use permitkit_iso7816::tlv::{self, Tag};
+use permitkit_lds::Ef;
+use permitkit_model::secret::{SecretBytes, SecretString};
+
+pub use permitkit_model::dialect::Dialect;
+
+/// What to write: the signed files and the access secrets.
+#[derive(Debug, Clone)]
+pub struct PersoInput {
+    /// The files (EF.CardAccess, EF.COM, data groups, EF.SOD …), any order.
+    pub files: Vec<(Ef, Vec<u8>)>,
+    /// The MRZ information (document number, birth and expiry dates, each with check digit).
+    pub mrz_information: SecretBytes,
+    /// The card access number, for chips that offer PACE with a CAN.
+    pub can: Option<SecretString>,
+    /// The Active Authentication private key (PKCS#8 DER, ECDSA P-256), matching DG15.
+    pub aa_private_key: Option<SecretBytes>,
+}
+
+impl PersoInput {
+    /// The journal key: a hash of the MRZ information (the MRZ never reaches a file name).
+    pub fn journal_key(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"permitkit perso journal v1\0");
+        h.update(self.mrz_information.expose());
+        hex::encode(h.finalize().get(..16).unwrap_or_default())
+    }
+
+    /// The files in writing order: master-file files, EF.COM, data groups ascending, EF.SOD.
+    pub fn ordered_files(&self) -> Vec<(Ef, &[u8])> {
+        let rank = |ef: &Ef| match ef {
+            Ef::CardAccess => (0, 0),
+            Ef::CardSecurity => (0, 1),
+            Ef::Com => (1, 0),
+            Ef::Dg(n) => (2, n.get()),
+            Ef::Sod => (3, 0),
+        };
+        let mut v: Vec<(Ef, &[u8])> = self.files.iter().map(|(e, d)| (*e, d.as_slice())).collect();
+        v.sort_by_key(|(e, _)| rank(e));
+        v
+    }
+}
+
+impl TryFrom<&permitkit_lds::ChipImage> for PersoInput {
+    type Error = ChipError;
+
+    /// The files of a signed ChipImage, the MRZ information from its DG1 and its CAN.
+    fn try_from(image: &permitkit_lds::ChipImage) -> Result<Self, ChipError> {
+        let dg1 = image
+            .dg1()
+            .map_err(|e| ChipError::CardMismatch(format!("DG1: {e}")))?;
+        Ok(Self {
+            files: image.files().map(|(e, d)| (e, d.to_vec())).collect(),
+            mrz_information: mrz_information(dg1.mrz())?,
+            can: image.keys().can.clone(),
+            aa_private_key: image.keys().aa_private_key.clone(),
+        })
+    }
+}
+
+/// The MRZ information (BAC / PACE-MRZ key input) of a printed or DG1 MRZ, through
+/// [`permitkit_lds::mrz::Mrz`], which checks every check digit.
+pub fn mrz_information(mrz: &str) -> Result<SecretBytes, ChipError> {
+    let parsed = permitkit_lds::mrz::Mrz::parse(mrz)
+        .map_err(|e| ChipError::CardMismatch(format!("MRZ: {e}")))?;
+    Ok(SecretBytes::from_slice(
+        parsed.mrz_information().expose().as_bytes(),
+    ))
+}
+
+/// Chunk sizes and limits, from the chip and reader profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersoLimits {
+    /// Most data bytes in one UPDATE BINARY.
+    pub write_chunk: usize,
+    /// Reads during read-back.
+    pub read: ReadLimits,
+}
+
+impl PersoLimits {
+    /// Short APDUs only: 255-byte writes, 223-byte secure reads.
+    pub const SHORT: Self = Self {
+        write_chunk: 255,
+        read: ReadLimits::SHORT,
+    };
+
+    /// Limits for a chip and reader that both accept `max_command`/`max_response` bytes of data
+    /// (the smaller of the two profiles' values), with `max_ef_size` from the chip profile.
+    pub fn new(max_command_data: usize, max_response_data: usize, max_ef_size: usize) -> Self {
+        Self {
+            write_chunk: max_command_data.clamp(1, permitkit_iso7816::apdu::MAX_DATA_LEN),
+            read: ReadLimits {
+                chunk: ReadLimits::sm_chunk(max_response_data),
+                max_ef_size,
+            },
+        }
+    }
+}
+
+impl PersoLimits {
+    /// Limits where both the chip and the reader (none: the in-process virtual chip) agree.
+    pub fn from_profiles(
+        chip: &permitkit_model::profiles::ChipProfile,
+        reader: Option<&permitkit_model::profiles::ReaderProfile>,
+    ) -> Self {
+        let (cmd, resp) = match reader {
+            Some(r) => (
+                chip.command_data().min(r.command_data()),
+                chip.response_data().min(r.response_data()),
+            ),
+            None => (chip.command_data(), chip.response_data()),
+        };
+        Self::new(cmd, resp, chip.max_ef_size)
+    }
+}
+
+/// Permission for the one-way LOCK. Constructing it is the explicit, greppable decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockPermission(());
+
+impl LockPermission {
+    /// Permits ending personalization: after LOCK the chip refuses every write, forever.
+    pub fn irreversible() -> Self {
+        Self(())
+    }
+}
+
+/// A check run on the files read back (passive authentication), before LOCK.
+pub type Verifier<'a> = &'a dyn Fn(&[(Ef, Vec<u8>)]) -> Result<(), String>;
+
+/// How to personalize.
+#[derive(Clone, Copy)]
+pub struct PersoOptions<'a> {
+    /// The chip's dialect.
+    pub dialect: Dialect,
+    /// Chunk sizes.
+    pub limits: PersoLimits,
+    /// LOCK at the end (only after a matching read-back and a passing verifier).
+    pub lock: Option<LockPermission>,
+    /// Passive authentication or any other check of what was read back.
+    pub verifier: Option<Verifier<'a>>,
+}
+
+/// A step of personalization, for progress displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The journal says this card was started before; writing resumes.
+    Resuming {
+        /// Attempts so far, including this one.
+        attempt: u32,
+    },
+    /// Bytes of a file acknowledged by the chip.
+    Writing {
+        /// The file.
+        ef: Ef,
+        /// Bytes written so far.
+        written: usize,
+        /// File size.
+        size: usize,
+    },
+    /// Storing the access keys.
+    Keys,
+    /// A file read back and matched.
+    Verified {
+        /// The file.
+        ef: Ef,
+        /// Its size.
+        size: usize,
+    },
+    /// Running the verifier.
+    Verifying,
+    /// The chip is locked.
+    Locked,
+}
+
+/// Contactless transfer-time estimate at one bit rate.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ContactlessEstimate {
+    /// ISO/IEC 14443 bit rate, kbit/s.
+    pub kbit_s: u32,
+    /// Estimated seconds.
+    pub seconds: f64,
+}
+
+/// What a personalization did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersoReport {
+    /// APDU traffic of this attempt.
+    pub stats: ApduStats,
+    /// The fewest APDUs a complete personalization with these limits needs (see
+    /// [`minimum_apdus`]).
+    pub minimum_apdus: u64,
+    /// Wall time of this attempt.
+    pub wall: Duration,
+    /// True when this attempt resumed an interrupted one.
+    pub resumed: bool,
+    /// Bytes of file content written in this attempt.
+    pub bytes_written: u64,
+    /// The read-back protocol (`BAC` or `PACE-…`).
+    pub protocol: String,
+    /// True when the chip was locked.
+    pub locked: bool,
+    /// Estimated time over the air at 106/212/424/848 kbit/s (see [`estimate_contactless`]).
+    pub estimates: Vec<ContactlessEstimate>,
+}
+
+/// Writes `input` onto the chip behind `channel`, reads it back, verifies, and locks when
+/// permitted. See the module documentation for the steps.
+pub fn personalize(
+    channel: &mut dyn CardChannel,
+    input: &PersoInput,
+    options: &PersoOptions<'_>,
+    journal: &mut dyn Journal,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<PersoReport, ChipError> {
+    let started = Instant::now();
+    check_input(input, options)?;
+    let key = input.journal_key();
+    let mut entry = journal.load(&key)?.unwrap_or_default();
+    if entry.state == PersoState::Locked {
+        return Err(ChipError::Journal(
+            "this document's chip was already personalized and locked; remove its journal entry to issue another card"
+                .into(),
+        ));
+    }
+    let resumed = entry.attempts > 0;
+    entry.attempts = entry.attempts.saturating_add(1);
+    if resumed {
+        progress(&Progress::Resuming {
+            attempt: entry.attempts,
+        });
+    }
+    entry.state = PersoState::Writing;
+    entry.last_error = None;
+    journal.store(&key, &entry)?;
+
+    let mut counting = Counting::new(channel);
+    let mut bytes_written = 0u64;
+    let outcome = run(
+        &mut counting,
+        input,
+        options,
+        journal,
+        &key,
+        &mut entry,
+        &mut bytes_written,
+        progress,
+    );
+    let stats = counting.stats();
+    match outcome {
+        Ok((protocol, locked)) => {
+            entry.state = if locked {
+                PersoState::Locked
+            } else {
+                PersoState::Verified
+            };
+            journal.store(&key, &entry)?;
+            let minimum = minimum_apdus(input, options, &protocol);
+            Ok(PersoReport {
+                stats,
+                minimum_apdus: minimum,
+                wall: started.elapsed(),
+                resumed,
+                bytes_written,
+                protocol: protocol.to_string(),
+                locked,
+                estimates: estimate_contactless(&stats, bytes_written),
+            })
+        }
+        Err(e) => {
+            if let ChipError::ReadbackMismatch { ef, .. } = &e {
+                // Rewrite that file on the next attempt.
+                if let Some(p) = entry.files.get_mut(&ef.name()) {
+                    p.written = 0;
+                }
+            }
+            if !matches!(e, ChipError::Transport(_)) {
+                entry.state = PersoState::Failed;
+            }
+            entry.last_error = Some(e.to_string());
+            journal.store(&key, &entry)?;
+            Err(e)
+        }
+    }
+}
+
+fn check_input(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), ChipError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (ef, data) in &input.files {
+        if !seen.insert(*ef) {
+            return Err(ChipError::CardMismatch(format!(
+                "{ef} appears twice in the image"
+            )));
+        }
+        if data.len() > options.limits.read.max_ef_size {
+            return Err(ChipError::TooLarge {
+                what: ef.to_string(),
+                size: data.len(),
+                max: options.limits.read.max_ef_size,
+            });
+        }
+        if data.is_empty() {
+            return Err(ChipError::CardMismatch(format!(
+                "{ef} is empty in the image"
+            )));
+        }
+        if ef.in_master_file() && !options.dialect.has_master_file() {
+            return Err(ChipError::Unsupported(format!(
+                "{ef}: the {:?} dialect has no master file",
+                options.dialect
+            )));
+        }
+        if data.len() > files::MAX_EVEN_OFFSET + 1 && !options.dialect.supports_odd_update() {
+            return Err(ChipError::Unsupported(format!(
+                "{ef} of {} bytes needs offsets above 32767, which the {:?} dialect cannot write",
+                data.len(),
+                options.dialect
+            )));
+        }
+    }
+    if input.aa_private_key.is_some() && !options.dialect.supports_can() {
+        return Err(ChipError::Unsupported(format!(
+            "the {:?} dialect cannot store an ECDSA Active Authentication key",
+            options.dialect
+        )));
+    }
+    if input.can.is_some() && !options.dialect.supports_can() {
+        return Err(ChipError::Unsupported(format!(
+            "the {:?} dialect cannot store a CAN",
+            options.dialect
+        )));
+    }
+    bac_seed(input.mrz_information.expose())?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    ch: &mut Counting<&mut dyn CardChannel>,
+    input: &PersoInput,
+    options: &PersoOptions<'_>,
+    journal: &mut dyn Journal,
+    key: &str,
+    entry: &mut JournalEntry,
+    bytes_written: &mut u64,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(AccessProtocol, bool), ChipError> {
+    let dialect = options.dialect;
+    let ordered = input.ordered_files();
+    // Start from a clean chip state (no session left over from an earlier attempt).
+    ch.reset()?;
+    let mut in_mf: Option<bool> = None;
+    for (ef, data) in &ordered {
+        let name = ef.name();
+        let digest = hex::encode(Sha256::digest(data));
+        let known = entry
+            .files
+            .get(&name)
+            .filter(|p| p.sha256 == digest && p.size == data.len())
+            .map_or(0, |p| p.written);
+        if known >= data.len() {
+            progress(&Progress::Writing {
+                ef: *ef,
+                written: data.len(),
+                size: data.len(),
+            });
+            continue;
+        }
+        if in_mf != Some(ef.in_master_file()) {
+            if ef.in_master_file() {
+                files::select_mf(ch)?;
+            } else {
+                files::select_application(ch)?;
+            }
+            in_mf = Some(ef.in_master_file());
+        }
+        let created = files::create_file(ch, ef.fid(), data.len())?;
+        let mut offset = known;
+        if created {
+            offset = 0;
+            if !dialect.create_selects() {
+                files::select_ef(ch, ef.fid())?;
+            }
+        } else if dialect.reports_fcp() {
+            let on_card = files::select_ef_size(ch, ef.fid())?;
+            if let Some(size) = on_card.filter(|s| *s != data.len()) {
+                return Err(ChipError::CardMismatch(format!(
+                    "{ef} on the card is {size} bytes, the image's is {}: not this image's card",
+                    data.len()
+                )));
+            }
+        } else {
+            files::select_ef(ch, ef.fid())?;
+        }
+        entry.files.insert(
+            name.clone(),
+            FileProgress {
+                size: data.len(),
+                sha256: digest,
+                written: offset,
+            },
+        );
+        // Odd-INS UPDATE BINARY (offsets above 32767) spends up to 9 bytes on `54`/`53`.
+        let chunk = if data.len() > files::MAX_EVEN_OFFSET + 1 {
+            options.limits.write_chunk.saturating_sub(9).max(1)
+        } else {
+            options.limits.write_chunk
+        };
+        while offset < data.len() {
+            let end = (offset + chunk).min(data.len());
+            let part = data.get(offset..end).unwrap_or_default();
+            files::update_binary(ch, offset, part)?;
+            *bytes_written += part.len() as u64;
+            offset = end;
+            if let Some(p) = entry.files.get_mut(&name) {
+                p.written = offset;
+            }
+            journal.store(key, entry)?;
+            progress(&Progress::Writing {
+                ef: *ef,
+                written: offset,
+                size: data.len(),
+            });
+        }
+    }
+
+    if !entry.keys_set {
+        progress(&Progress::Keys);
+        put_data(ch, 0x00, 0x62, &bac_seed(input.mrz_information.expose())?)?;
+        if let Some(can) = &input.can {
+            let mut inner = vec![0x02];
+            inner.extend_from_slice(can.expose().as_bytes());
+            let mut w = tlv::Writer::new();
+            w.constructed(Tag::new(0x65), |w| {
+                w.primitive(Tag::new(0x66), &inner);
+            });
+            inner.fill(0);
+            let data = zeroize::Zeroizing::new(w.finish()?);
+            put_data(ch, 0x00, 0x65, &data)?;
+        }
+        if let Some(key) = &input.aa_private_key {
+            let data = zeroize::Zeroizing::new(tlv::encode(Tag::new(0x6A), key.expose())?);
+            put_data(ch, 0x00, 0x6A, &data)?;
+        }
+        entry.keys_set = true;
+        entry.state = PersoState::Written;
+        journal.store(key, entry)?;
+    }
+
+    // The CAN opens the chip too (PACE only; checked without reading files).
+    if let (Some(can), true) = (
+        &input.can,
+        ordered.iter().any(|(e, _)| *e == Ef::CardAccess),
+    ) {
+        reader::open(&mut *ch, &AccessKey::Can(can.clone()), options.limits.read)?;
+    }
+
+    // Read-back with the MRZ key, the way an inspection system will open the chip.
+    let mut session = reader::open(
+        &mut *ch,
+        &AccessKey::Mrz(input.mrz_information.clone()),
+        options.limits.read,
+    )?;
+    let mut read = Vec::with_capacity(ordered.len());
+    for (ef, want) in &ordered {
+        let got = reader::read_files(&mut session, &[*ef], options.limits.read)?
+            .pop()
+            .map(|(_, d)| d)
+            .ok_or(ChipError::FileMissing(*ef))?;
+        if let Some(offset) = first_difference(want, &got) {
+            return Err(ChipError::ReadbackMismatch { ef: *ef, offset });
+        }
+        progress(&Progress::Verified {
+            ef: *ef,
+            size: got.len(),
+        });
+        read.push((*ef, got));
+    }
+    // The chip proves it holds the key DG15 announces.
+    if let (Some(_), Some((_, dg15))) = (
+        &input.aa_private_key,
+        read.iter().find(|(e, _)| *e == Ef::DG15),
+    ) {
+        crate::aa::authenticate(&mut session.channel, dg15, &mut crate::random::OsRandom)?;
+    }
+    if let Some(verify) = options.verifier {
+        progress(&Progress::Verifying);
+        verify(&read).map_err(ChipError::Verification)?;
+    }
+    let protocol = session.protocol;
+    let locked = match options.lock {
+        Some(_permission) => {
+            put_data(&mut session.channel, 0xDE, 0xAD, &[])?;
+            progress(&Progress::Locked);
+            true
+        }
+        None => false,
+    };
+    Ok((protocol, locked))
+}
+
+fn put_data(ch: &mut dyn CardChannel, p1: u8, p2: u8, data: &[u8]) -> Result<(), ChipError> {
+    let mut cmd = CommandApdu::new(0x00, 0xDA, p1, p2);
+    if !data.is_empty() {
+        cmd = cmd.with_data(data.to_vec()).map_err(ChipError::from_apdu)?;
+    }
+    match ch.transmit(&cmd)?.sw() {
+        StatusWord::SUCCESS => Ok(()),
+        StatusWord::CONDITIONS_NOT_SATISFIED => Err(ChipError::CardLocked),
+        sw => Err(ChipError::Status {
+            command: "PUT DATA",
+            sw,
+        }),
+    }
+}
+
+/// The ICAO 9303-3 §4.9 check digit (weights 7, 3, 1) of an MRZ field, as an ASCII digit.
+pub fn check_digit(field: &[u8]) -> u8 {
+    let sum: u32 = field
+        .iter()
+        .zip([7u32, 3, 1].into_iter().cycle())
+        .map(|(c, w)| {
+            let v = match c {
+                b'0'..=b'9' => u32::from(c - b'0'),
+                b'A'..=b'Z' => u32::from(c - b'A') + 10,
+                _ => 0,
+            };
+            v * w
+        })
+        .sum();
+    b'0' + u8::try_from(sum % 10).unwrap_or(0)
+}
+
+/// PUT DATA `62` content from the MRZ information `docNo CD DOB CD DOE CD`:
+/// `62 { 04 docNo, 04 DOB, 04 DOE }` (JMRTD applet; the chip adds the check digits). The
+/// check digits given are verified first, so a mistyped MRZ cannot produce a card that no
+/// inspection system opens.
+pub fn bac_seed(mrz_information: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, ChipError> {
+    let bad = |reason: &str| ChipError::CardMismatch(format!("MRZ information: {reason}"));
+    let n = mrz_information.len();
+    if !(16..=37).contains(&n) {
+        return Err(bad("length must be 16 to 37 characters"));
+    }
+    let k = n - 15;
+    let doc = mrz_information.get(..k).unwrap_or_default();
+    let dob = mrz_information.get(k + 1..k + 7).unwrap_or_default();
+    let doe = mrz_information.get(k + 8..k + 14).unwrap_or_default();
+    let cds = [
+        mrz_information.get(k).copied(),
+        mrz_information.get(k + 7).copied(),
+        mrz_information.get(k + 14).copied(),
+    ];
+    for (field, cd) in [doc, dob, doe].into_iter().zip(cds) {
+        if cd != Some(check_digit(field)) {
+            return Err(bad("a check digit does not match its field"));
+        }
+    }
+    let mut w = tlv::Writer::new();
+    w.constructed(Tag::new(0x62), |w| {
+        w.primitive(Tag::new(0x04), doc);
+        w.primitive(Tag::new(0x04), dob);
+        w.primitive(Tag::new(0x04), doe);
+    });
+    Ok(zeroize::Zeroizing::new(w.finish()?))
+}
+
+/// The fewest APDUs a personalization of `input` with these limits needs, counting only what
+/// cannot be avoided: per file one CREATE FILE, `⌈size/write_chunk⌉` UPDATE BINARY and
+/// `⌈size/read_chunk⌉` READ BINARY; one PUT DATA per secret; one SELECT per DF written; the
+/// access protocol (BAC: SELECT + GET CHALLENGE + EXTERNAL AUTHENTICATE; PACE: SELECT MF +
+/// MSE:Set AT + 4 GENERAL AUTHENTICATE + SELECT application); LOCK when asked. Selects
+/// required by the dialect (JMRTD: one per file) are counted as unavoidable for it.
+pub fn minimum_apdus(
+    input: &PersoInput,
+    options: &PersoOptions<'_>,
+    protocol: &AccessProtocol,
+) -> u64 {
+    let ceil = |a: usize, b: usize| a.div_ceil(b.max(1)) as u64;
+    let mut n = 0u64;
+    let mut dfs = std::collections::BTreeSet::new();
+    for (ef, data) in &input.files {
+        dfs.insert(ef.in_master_file());
+        n += 1 + ceil(data.len(), options.limits.write_chunk);
+        if !options.dialect.create_selects() {
+            n += 1;
+        }
+        n += ceil(data.len(), options.limits.read.chunk);
+    }
+    n += dfs.len() as u64;
+    n += 1 + u64::from(input.can.is_some()) + 2 * u64::from(input.aa_private_key.is_some());
+    n += match protocol {
+        AccessProtocol::Bac => 3,
+        AccessProtocol::Pace(_) => 7,
+    };
+    if input.can.is_some() {
+        n += 7;
+    }
+    n + u64::from(options.lock.is_some())
+}
+
+/// Estimated time over the air for the traffic in `stats` with `eeprom_bytes` written.
+///
+/// Model (stated, not measured): ISO/IEC 14443-4 I-blocks carry at most 253 APDU bytes (FSC/FSD
+/// 256 minus PCB and CRC); each frame adds 3 bytes (PCB, CRC-16) and a chained frame an R(ACK)
+/// of 3 bytes; every byte costs 10 bit times (8 data bits plus start/stop or parity framing);
+/// each APDU pays 2 × 86 µs frame delay plus an assumed 2 ms of chip processing (command
+/// decoding and secure-messaging crypto on a typical secure element); EEPROM programming is
+/// assumed at 2 ms per 64-byte page written. Real chips vary by a factor of two either way.
+pub fn estimate_contactless(stats: &ApduStats, eeprom_bytes: u64) -> Vec<ContactlessEstimate> {
+    let payload = stats.bytes_sent + stats.bytes_received;
+    let frames = 2 * stats.commands + payload / 253;
+    let chained = payload / 253;
+    let bytes = payload + 3 * frames + 3 * chained;
+    let fixed_s =
+        stats.commands as f64 * (2.0 * 86e-6 + 2e-3) + eeprom_bytes.div_ceil(64) as f64 * 2e-3;
+    [106u32, 212, 424, 848]
+        .into_iter()
+        .map(|kbit_s| ContactlessEstimate {
+            kbit_s,
+            seconds: bytes as f64 * 10.0 / (f64::from(kbit_s) * 1000.0) + fixed_s,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bac_seed_splits_the_mrz_information() {
+        let seed = bac_seed(b"L898902C<369080619406236").unwrap();
+        // apdu.md §3 example PUT DATA 62 content.
+        assert_eq!(
+            hex::encode_upper(&*seed),
+            "621B04094C383938393032433C04063639303830360406393430363233"
+        );
+        assert!(bac_seed(b"L898902C<369080619406237").is_err());
+        assert!(bac_seed(b"short").is_err());
+    }
+
+    #[test]
+    fn check_digits_match_9303_3() {
+        assert_eq!(check_digit(b"L898902C<"), b'3');
+        assert_eq!(check_digit(b"690806"), b'1');
+        assert_eq!(check_digit(b"940623"), b'6');
+    }
+}

@@ -1,0 +1,220 @@
+//! The inspection flow (ICAO Doc 9303-11 §4.2 chip access procedure; 9303-10 §3.11): read
+//! EF.CardAccess in plain, run PACE when it offers a supported PACEInfo, else BAC, select the
+//! eMRTD application under secure messaging, and read every file EF.COM lists plus EF.SOD.
+
+use crate::card_access::{self, PaceInfo};
+use crate::channel::CardChannel;
+use crate::files::{self, ReadLimits};
+use crate::pace::{self, PaceParams, PacePassword};
+use crate::sm::Secured;
+use crate::{ChipError, bac};
+use permitkit_iso7816::apdu::StatusWord;
+use permitkit_iso7816::tlv::{self, Tag};
+use permitkit_lds::Ef;
+use permitkit_model::secret::{SecretBytes, SecretString};
+
+/// What opens the chip.
+#[derive(Debug, Clone)]
+pub enum AccessKey {
+    /// The MRZ information (document number, birth and expiry dates with check digits):
+    /// BAC, or PACE with the MRZ password.
+    Mrz(SecretBytes),
+    /// The card access number (PACE only).
+    Can(SecretString),
+}
+
+/// The access-control protocol a session was opened with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessProtocol {
+    /// Basic Access Control.
+    Bac,
+    /// PACE with this PACEInfo.
+    Pace(PaceInfo),
+}
+
+impl std::fmt::Display for AccessProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AccessProtocol::Bac => f.write_str("BAC"),
+            AccessProtocol::Pace(i) => write!(
+                f,
+                "PACE-{}-GM-{} (parameter id {})",
+                if i.protocol.ecdh { "ECDH" } else { "DH" },
+                i.protocol.cipher,
+                i.parameter_id.map_or("-".into(), |p| p.to_string())
+            ),
+        }
+    }
+}
+
+/// An open secure-messaging session with the eMRTD application selected.
+#[derive(Debug)]
+pub struct Session<C> {
+    /// The protected channel.
+    pub channel: Secured<C>,
+    /// How it was opened.
+    pub protocol: AccessProtocol,
+    /// EF.CardAccess as read in plain, if the chip has one.
+    pub card_access: Option<Vec<u8>>,
+}
+
+/// Opens a session: EF.CardAccess, then PACE (first supported PACEInfo) or BAC.
+pub fn open<C: CardChannel>(
+    mut channel: C,
+    key: &AccessKey,
+    limits: ReadLimits,
+) -> Result<Session<C>, ChipError> {
+    let card_access = read_card_access(&mut channel, limits)?;
+    let offered = card_access
+        .as_deref()
+        .and_then(|d| card_access::parse_pace_infos(d).ok())
+        .unwrap_or_default();
+    let supported = offered
+        .iter()
+        .find(|i| PaceParams::from_info(i).is_ok())
+        .copied();
+    let (secured, protocol) = match (supported, key) {
+        (Some(info), key) => {
+            let password = match key {
+                AccessKey::Mrz(m) => PacePassword::Mrz(m.clone()),
+                AccessKey::Can(c) => PacePassword::Can(c.clone()),
+            };
+            let mut s = pace::authenticate(channel, &password, &info)?;
+            files::select_application(&mut s)?;
+            (s, AccessProtocol::Pace(info))
+        }
+        (None, AccessKey::Mrz(m)) => {
+            files::select_application(&mut channel)?;
+            (bac::authenticate(channel, m.expose())?, AccessProtocol::Bac)
+        }
+        (None, AccessKey::Can(_)) => {
+            return Err(ChipError::Unsupported(
+                "the chip offers no supported PACE protocol, and a CAN only works with PACE".into(),
+            ));
+        }
+    };
+    Ok(Session {
+        channel: secured,
+        protocol,
+        card_access,
+    })
+}
+
+/// EF.CardAccess from the master file in plain; `None` when the chip has none.
+pub fn read_card_access(
+    channel: &mut dyn CardChannel,
+    limits: ReadLimits,
+) -> Result<Option<Vec<u8>>, ChipError> {
+    if files::select_mf(channel).is_err() {
+        return Ok(None);
+    }
+    match files::read_ef(channel, Ef::CardAccess, true, limits) {
+        Ok(d) => Ok(d),
+        Err(ChipError::Status {
+            sw: StatusWord::SECURITY_STATUS_NOT_SATISFIED | StatusWord::INCORRECT_P1P2,
+            ..
+        }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The data groups EF.COM lists (tag `5C`, ICAO 9303-10 §4.6.1).
+pub fn com_data_groups(com: &[u8]) -> Result<Vec<Ef>, ChipError> {
+    let outer = tlv::parse_single(com, Tag::new(0x60))?;
+    let mut r = outer.children()?;
+    while !r.is_empty() {
+        let t = r.read()?;
+        if t.tag() == Tag::new(0x5C) {
+            return Ok(t
+                .value()
+                .iter()
+                .filter_map(|&b| Ef::from_dg_tag(b))
+                .collect());
+        }
+    }
+    Err(ChipError::Malformed {
+        what: "EF.COM",
+        reason: "no tag list 5C".into(),
+    })
+}
+
+/// Everything read from a chip.
+#[derive(Debug, Clone)]
+pub struct CardContents {
+    /// Files read, in reading order (EF.CardAccess first when present).
+    pub files: Vec<(Ef, Vec<u8>)>,
+    /// Files EF.COM lists that the chip would not give (status word), e.g. DG3 behind EAC.
+    pub refused: Vec<(Ef, StatusWord)>,
+    /// The access protocol used.
+    pub protocol: AccessProtocol,
+    /// Active Authentication: `Some(true)` verified with the DG15 key, `Some(false)` refused,
+    /// `None` not run (no DG15, or a key type other than ECDSA P-256).
+    pub active_authentication: Option<bool>,
+}
+
+/// Reads the listed files over an open session, in order. A missing file is an error.
+pub fn read_files<C: CardChannel>(
+    session: &mut Session<C>,
+    efs: &[Ef],
+    limits: ReadLimits,
+) -> Result<Vec<(Ef, Vec<u8>)>, ChipError> {
+    let mut out = Vec::with_capacity(efs.len());
+    for &ef in efs {
+        if ef == Ef::CardAccess {
+            let d = session
+                .card_access
+                .clone()
+                .ok_or(ChipError::FileMissing(ef))?;
+            out.push((ef, d));
+            continue;
+        }
+        let d = files::read_ef(&mut session.channel, ef, true, limits)?
+            .ok_or(ChipError::FileMissing(ef))?;
+        out.push((ef, d));
+    }
+    Ok(out)
+}
+
+/// The `card read` flow: open, read EF.COM, every data group it lists, and EF.SOD.
+pub fn read<C: CardChannel>(
+    channel: C,
+    key: &AccessKey,
+    limits: ReadLimits,
+) -> Result<CardContents, ChipError> {
+    let mut session = open(channel, key, limits)?;
+    let mut files = Vec::new();
+    if let Some(ca) = &session.card_access {
+        files.push((Ef::CardAccess, ca.clone()));
+    }
+    let com = files::read_ef(&mut session.channel, Ef::Com, true, limits)?
+        .ok_or(ChipError::FileMissing(Ef::Com))?;
+    let listed = com_data_groups(&com)?;
+    files.push((Ef::Com, com));
+    let mut refused = Vec::new();
+    for ef in listed.into_iter().chain([Ef::Sod]) {
+        match files::read_ef(&mut session.channel, ef, true, limits) {
+            Ok(Some(d)) => files.push((ef, d)),
+            Ok(None) => refused.push((ef, StatusWord::FILE_NOT_FOUND)),
+            Err(ChipError::Status { sw, .. }) if ef != Ef::Sod => refused.push((ef, sw)),
+            Err(e) => return Err(e),
+        }
+    }
+    let active_authentication = match files.iter().find(|(e, _)| *e == Ef::DG15) {
+        Some((_, dg15)) => {
+            match crate::aa::authenticate(&mut session.channel, dg15, &mut crate::random::OsRandom)
+            {
+                Ok(()) => Some(true),
+                Err(ChipError::AccessDenied { .. } | ChipError::Status { .. }) => Some(false),
+                Err(ChipError::Unsupported(_)) => None,
+                Err(e) => return Err(e),
+            }
+        }
+        None => None,
+    };
+    Ok(CardContents {
+        files,
+        refused,
+        protocol: session.protocol,
+        active_authentication,
+    })
+}

@@ -1,0 +1,166 @@
+//! The simulated camera (`sim`, `sim:<scenario>`): a front-office webcam session without a
+//! webcam. Frames are 1280×960 RGB, composed from an embedded head-and-shoulders portrait
+//! (testdata/sim/portrait-head.jpg, public domain) on a plain grey background, so the portrait
+//! quality gate sees what a real session gives it:
+//!
+//! - `sim` (scenario `good`): the applicant first stands too far away and off to the side, then
+//!   steps into place; from the third frame on every frame is acceptable.
+//! - `sim:bad`: the room light is off — every frame is badly under-exposed, so the gate keeps
+//!   asking for light and a capture must time out.
+//! - `sim:nobody`: an empty background.
+//!
+//! The scenario is deterministic; frames are produced at once (no sleeping), so tests measure
+//! the assessment, not a frame rate.
+
+use image::{Rgb, RgbImage, imageops};
+
+use super::{CaptureError, DeviceInfo, camera::Camera, camera::Frame};
+
+const PORTRAIT: &[u8] = include_bytes!("../../../testdata/sim/portrait-head.jpg");
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 960;
+const BACKGROUND: Rgb<u8> = Rgb([200, 200, 200]);
+
+/// What the simulated session shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Too far and off-centre for two frames, then well placed.
+    Good,
+    /// Under-exposed forever.
+    Bad,
+    /// Nobody in front of the camera.
+    Nobody,
+}
+
+/// The simulated camera.
+#[derive(Debug)]
+pub struct SimCamera {
+    info: DeviceInfo,
+    scenario: Scenario,
+    head: RgbImage,
+    sequence: u64,
+}
+
+impl SimCamera {
+    /// Opens scenario `name` (`good`, `bad`, `nobody`; empty means `good`).
+    pub fn open(selector: &str, name: &str) -> Result<Self, CaptureError> {
+        let scenario = match name {
+            "" | "good" => Scenario::Good,
+            "bad" => Scenario::Bad,
+            "nobody" => Scenario::Nobody,
+            other => {
+                return Err(CaptureError::BadSelector {
+                    selector: selector.to_owned(),
+                    reason: format!("unknown scenario {other:?} (good, bad, nobody)"),
+                });
+            }
+        };
+        let head = image::load_from_memory_with_format(PORTRAIT, image::ImageFormat::Jpeg)
+            .map_err(|e| CaptureError::Image {
+                device: selector.to_owned(),
+                message: e.to_string(),
+            })?
+            .into_rgb8();
+        Ok(Self {
+            info: DeviceInfo {
+                selector: selector.to_owned(),
+                name: format!("simulated camera ({scenario:?} session)"),
+                backend: "simulator".into(),
+                usb_id: None,
+                serial: None,
+            },
+            scenario,
+            head,
+            sequence: 0,
+        })
+    }
+
+    fn compose(&self, scale: u32, x: i64, y: i64, gain: f32) -> RgbImage {
+        let mut frame = RgbImage::from_pixel(WIDTH, HEIGHT, BACKGROUND);
+        let (w, h) = self.head.dimensions();
+        let head = imageops::resize(
+            &self.head,
+            w * scale,
+            h * scale,
+            imageops::FilterType::Triangle,
+        );
+        imageops::overlay(&mut frame, &head, x, y);
+        if gain != 1.0 {
+            for p in frame.pixels_mut() {
+                for c in &mut p.0 {
+                    *c = permitkit_quality::face::raster::to_u8(f32::from(*c) * gain);
+                }
+            }
+        }
+        frame
+    }
+}
+
+impl Camera for SimCamera {
+    fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    fn capture(&mut self) -> Result<Frame, CaptureError> {
+        let n = self.sequence;
+        self.sequence += 1;
+        let image = match (self.scenario, n) {
+            (Scenario::Nobody, _) => RgbImage::from_pixel(WIDTH, HEIGHT, BACKGROUND),
+            // Too far away and to the side: small face, off-centre.
+            (Scenario::Good, 0 | 1) => self.compose(2, 60, 280, 1.0),
+            (Scenario::Good, _) => self.compose(3, 340, 120, 1.0),
+            (Scenario::Bad, _) => self.compose(3, 340, 120, 0.18),
+        };
+        Ok(Frame { image, sequence: n })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use permitkit_model::profiles::quality::QualityProfile;
+    use permitkit_quality::{
+        Verdict,
+        face::{CheckId, FaceAssessor},
+    };
+
+    fn verdicts(selector: &str, scenario: &str, frames: usize) -> Vec<(Verdict, Vec<CheckId>)> {
+        let mut cam = SimCamera::open(selector, scenario).unwrap();
+        let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
+        (0..frames)
+            .map(|_| {
+                let report = gate.assess(&cam.capture().unwrap().image).report;
+                let failed = report
+                    .checks
+                    .iter()
+                    .filter(|c| c.verdict == Verdict::Fail)
+                    .map(|c| c.id)
+                    .collect();
+                (report.verdict, failed)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_good_session_steps_into_place() {
+        let v = verdicts("sim", "", 4);
+        assert_eq!(v[0].0, Verdict::Fail, "too far and off-centre first");
+        assert!(v[0].1.contains(&CheckId::Centring), "{:?}", v[0].1);
+        assert!(
+            v[2].0 != Verdict::Fail && v[3].0 != Verdict::Fail,
+            "{:?}",
+            &v[2..]
+        );
+    }
+
+    #[test]
+    fn the_bad_session_is_always_too_dark_and_nobody_is_no_face() {
+        for (verdict, failed) in verdicts("sim:bad", "bad", 3) {
+            assert_eq!(verdict, Verdict::Fail);
+            assert!(failed.contains(&CheckId::Exposure), "{failed:?}");
+        }
+        let v = verdicts("sim:nobody", "nobody", 1);
+        assert_eq!(v[0].1, vec![CheckId::SingleFace]);
+        assert!(SimCamera::open("sim:xyz", "xyz").is_err());
+    }
+}

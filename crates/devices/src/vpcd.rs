@@ -1,0 +1,278 @@
+//! The vsmartcard vpcd bridge: serves a [`Card`] to `pcscd` as a virtual ICC ("vicc").
+//!
+//! vsmartcard's `vpcd` driver runs inside pcscd. Every message either way is a 2-byte
+//! big-endian length followed by the payload. A 1-byte payload from vpcd is a control code:
+//! `00` power off, `01` power on, `02` reset, `04` get ATR (answered with the ATR); anything
+//! longer is a command APDU answered with the response APDU. The connection closing means the
+//! card left the reader. Two ways to meet (vsmartcard `reader.conf`): vpcd listens (default
+//! port 35963, `DEVICENAME /dev/null:0x8C7B`) and we connect ([`Mode::Connect`]), or vpcd
+//! connects to a vicc that listens (`DEVICENAME host:port`, [`Mode::Listen`]). Both bind and
+//! connect on loopback addresses only.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::time::Duration;
+
+use permitkit_simulator::{Card, SimError, state};
+
+/// vpcd's default port (0x8C7B).
+pub const DEFAULT_PORT: u16 = 35_963;
+
+/// How the bridge meets vpcd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// vpcd listens; we connect (and reconnect when pcscd restarts).
+    Connect(SocketAddr),
+    /// We listen; vpcd connects (reverse mode).
+    Listen(SocketAddr),
+}
+
+/// Resolves `host:port` and requires a loopback address.
+pub fn loopback_addr(text: &str) -> Result<SocketAddr, SimError> {
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| SimError::Io(format!("{text}: {e}")))?
+        .collect();
+    let first = addrs
+        .first()
+        .copied()
+        .ok_or_else(|| SimError::Io(format!("{text}: no address")))?;
+    if !addrs.iter().all(|a| a.ip().is_loopback()) {
+        return Err(SimError::NotLoopback(text.to_owned()));
+    }
+    Ok(first)
+}
+
+/// What happened in one vpcd connection.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SessionStats {
+    /// APDUs answered.
+    pub apdus: u64,
+    /// Control messages handled.
+    pub controls: u64,
+}
+
+/// Serves `card` until `sessions` connections have ended (forever when `None`). The state is
+/// saved to `state_path` after every command that changed the card and when a connection ends.
+pub fn serve(
+    card: &mut Card,
+    mode: Mode,
+    state_path: Option<&Path>,
+    sessions: Option<u64>,
+) -> Result<(), SimError> {
+    let listener = match mode {
+        Mode::Listen(addr) => {
+            Some(TcpListener::bind(addr).map_err(|e| SimError::Io(format!("bind {addr}: {e}")))?)
+        }
+        Mode::Connect(_) => None,
+    };
+    if let Some(a) = listener.as_ref().and_then(|l| l.local_addr().ok()) {
+        tracing::info!("virtual chip listening for vpcd on {a}");
+    }
+    let mut done = 0u64;
+    while sessions.is_none_or(|n| done < n) {
+        let stream = match (&listener, mode) {
+            (Some(l), _) => l
+                .accept()
+                .map(|(s, _)| s)
+                .map_err(|e| SimError::Io(e.to_string()))?,
+            (None, Mode::Connect(addr)) | (None, Mode::Listen(addr)) => connect_retrying(addr),
+        };
+        let _ = stream.set_nodelay(true);
+        let outcome = serve_connection(card, QuickAck(stream), state_path);
+        if let Some(p) = state_path {
+            state::save(card, p)?;
+        }
+        card.power_off();
+        match outcome {
+            Ok(stats) => tracing::info!(
+                "vpcd connection closed after {} APDUs, {} control messages",
+                stats.apdus,
+                stats.controls
+            ),
+            Err(e) => tracing::warn!("vpcd connection ended: {e}"),
+        }
+        done += 1;
+    }
+    Ok(())
+}
+
+/// A TCP stream that acknowledges at once before every read. vpcd sends the 2-byte length and
+/// the APDU in two writes; with Nagle on its side and delayed ACKs on ours, each APDU would
+/// otherwise wait for the delayed-ACK timer (about 40 ms on Linux).
+struct QuickAck(TcpStream);
+
+impl Read for QuickAck {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            let _ = socket2::SockRef::from(&self.0).set_tcp_quickack(true);
+        }
+        self.0.read(buf)
+    }
+}
+
+impl Write for QuickAck {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+fn connect_retrying(addr: SocketAddr) -> TcpStream {
+    let mut logged = false;
+    loop {
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+            Ok(s) => {
+                tracing::info!("connected to vpcd at {addr}");
+                return s;
+            }
+            Err(e) => {
+                if !logged {
+                    tracing::info!("waiting for vpcd at {addr}: {e}");
+                    logged = true;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Largest vpcd frame (the length prefix is 16 bits).
+const MAX_FRAME: usize = 0xFFFF;
+
+fn read_frame(stream: &mut impl Read) -> Result<Option<Vec<u8>>, SimError> {
+    let mut len = [0u8; 2];
+    match stream.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(SimError::Io(e.to_string())),
+    }
+    let n = usize::from(u16::from_be_bytes(len));
+    let mut buf = vec![0u8; n];
+    stream
+        .read_exact(&mut buf)
+        .map_err(|e| SimError::Io(e.to_string()))?;
+    Ok(Some(buf))
+}
+
+fn write_frame(stream: &mut impl Write, payload: &[u8]) -> Result<(), SimError> {
+    if payload.len() > MAX_FRAME {
+        return Err(SimError::Protocol(format!(
+            "response of {} bytes exceeds the 16-bit frame length",
+            payload.len()
+        )));
+    }
+    let len = u16::try_from(payload.len())
+        .unwrap_or(u16::MAX)
+        .to_be_bytes();
+    let mut frame = Vec::with_capacity(payload.len() + 2);
+    frame.extend_from_slice(&len);
+    frame.extend_from_slice(payload);
+    stream
+        .write_all(&frame)
+        .map_err(|e| SimError::Io(e.to_string()))
+}
+
+/// Handles one vpcd connection until it closes.
+pub fn serve_connection(
+    card: &mut Card,
+    mut stream: impl Read + Write,
+    state_path: Option<&Path>,
+) -> Result<SessionStats, SimError> {
+    let mut stats = SessionStats::default();
+    while let Some(frame) = read_frame(&mut stream)? {
+        match frame.as_slice() {
+            [0x00] => {
+                stats.controls += 1;
+                card.power_off();
+            }
+            [0x01] | [0x02] => {
+                stats.controls += 1;
+                card.power_on();
+            }
+            [0x04] => {
+                stats.controls += 1;
+                let atr = card.config().atr.clone();
+                write_frame(&mut stream, &atr)?;
+            }
+            [other] => {
+                return Err(SimError::Protocol(format!(
+                    "unknown control code {other:02X}"
+                )));
+            }
+            apdu => {
+                stats.apdus += 1;
+                let response = card.process(apdu);
+                write_frame(&mut stream, &response)?;
+                if let (true, Some(p)) = (card.take_dirty(), state_path) {
+                    state::save(card, p)?;
+                }
+            }
+        }
+    }
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use permitkit_simulator::CardConfig;
+
+    #[test]
+    fn frames_controls_and_apdus() {
+        let mut input = Vec::new();
+        for payload in [
+            &[0x01][..],
+            &[0x04],
+            &[0x00, 0x84, 0x00, 0x00, 0x08],
+            &[0x00],
+        ] {
+            input.extend_from_slice(&u16::try_from(payload.len()).unwrap().to_be_bytes());
+            input.extend_from_slice(payload);
+        }
+        struct Duplex(std::io::Cursor<Vec<u8>>, Vec<u8>);
+        impl Read for Duplex {
+            fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+                self.0.read(b)
+            }
+        }
+        impl Write for Duplex {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.1.write(b)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut card = Card::new(CardConfig::default());
+        let mut d = Duplex(std::io::Cursor::new(input), Vec::new());
+        let stats = serve_connection(&mut card, &mut d, None).unwrap();
+        assert_eq!(
+            stats,
+            SessionStats {
+                apdus: 1,
+                controls: 3
+            }
+        );
+        let atr = CardConfig::default().atr;
+        let out = d.1;
+        assert_eq!(usize::from(u16::from_be_bytes([out[0], out[1]])), atr.len());
+        assert_eq!(&out[2..2 + atr.len()], atr.as_slice());
+        let rest = &out[2 + atr.len()..];
+        assert_eq!(rest[..2], [0, 10]);
+        assert_eq!(&rest[10..12], &[0x90, 0x00]);
+    }
+
+    #[test]
+    fn refuses_non_loopback_addresses() {
+        assert!(loopback_addr("127.0.0.1:35963").is_ok());
+        assert!(matches!(
+            loopback_addr("192.0.2.1:35963"),
+            Err(SimError::NotLoopback(_))
+        ));
+    }
+}

@@ -1,0 +1,471 @@
+//! Entry points shared by the cargo-fuzz targets in `fuzz/` and the corpus replay test.
+//!
+//! Each function feeds arbitrary bytes to one parser (or state machine) and must return without
+//! panicking, whatever the input. `fuzz/fuzz_targets/<name>.rs` is a one-line wrapper around the
+//! function registered under `<name>` in [`TARGETS`], and `tests/fuzz_corpus.rs` replays every
+//! file under `testdata/fuzz-corpus/<name>/` through the same function, so the corpus protects
+//! ordinary `cargo test` runs too.
+
+use std::collections::BTreeMap;
+
+use permitkit_biometrics::wsq;
+use permitkit_biometrics::{
+    cbeff::BiometricGroup, face_record::FacialRecord, finger_record::FingerImageRecord,
+};
+use permitkit_iso7816::apdu;
+use permitkit_iso7816::tlv;
+use permitkit_lds::{self as lds, Ef};
+
+/// A fuzz entry point: must return without panicking for any input.
+pub type Entry = fn(&[u8]);
+
+/// Every fuzz target: its name (the file stem under `fuzz/fuzz_targets/` and the corpus folder
+/// under `testdata/fuzz-corpus/`) and its entry function.
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("tlv", tlv),
+    ("apdu", apdu),
+    ("lds_file", lds_file),
+    ("sod", sod),
+    ("biometric_record", biometric_record),
+    ("sm_unwrap", sm_unwrap),
+    ("virtual_chip", virtual_chip),
+    ("card_access", card_access),
+    ("bac_seed", bac_seed),
+    ("chip_state", chip_state),
+    ("mrz", mrz),
+    ("wsq_decode", wsq_decode),
+    ("finger_quality", finger_quality),
+    ("face_image", face_image),
+    ("signature_image", signature_image),
+    ("pen_events", pen_events),
+    ("station_profile", station_profile),
+    ("profile_file", profile_file),
+    ("applicant", applicant),
+];
+
+/// BER-TLV: read every object and descend into every constructed one.
+pub fn tlv(data: &[u8]) {
+    fn walk(mut reader: tlv::Reader<'_>) {
+        while let Ok(t) = reader.read() {
+            if let (true, Ok(children)) = (t.tag().is_constructed(), t.children()) {
+                walk(children);
+            }
+        }
+    }
+    walk(tlv::Reader::new(data));
+    let _ = tlv::encoded_len_from_header(data);
+}
+
+/// Command and response APDU parsing; whatever parses must re-encode to the same command.
+pub fn apdu(data: &[u8]) {
+    if let Ok(cmd) = apdu::CommandApdu::parse(data) {
+        let again = apdu::CommandApdu::parse(&cmd.to_bytes());
+        assert!(again.is_ok_and(|a| a == cmd), "command APDU round trip");
+    }
+    let _ = apdu::ResponseApdu::parse(data);
+}
+
+/// Every data-group parser; the first byte chooses which one reads the rest. What parses must
+/// survive encode → parse unchanged (for the parsers whose encoding is canonical).
+pub fn lds_file(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    match selector % 10 {
+        0 => round_trip(body, lds::Com::parse, lds::Com::encode),
+        1 => round_trip(body, lds::Dg1::parse, lds::Dg1::encode),
+        2 => {
+            if let Ok(v) = lds::Dg2::parse(body) {
+                let _ = v.encode();
+            }
+        }
+        3 => round_trip(body, lds::Dg3::parse, lds::Dg3::encode),
+        4 => round_trip(body, lds::Dg7::parse, lds::Dg7::encode),
+        5 => round_trip(body, lds::Dg11::parse, lds::Dg11::encode),
+        6 => round_trip(body, lds::Dg12::parse, lds::Dg12::encode),
+        7 => round_trip(body, lds::Dg14::parse, lds::Dg14::encode),
+        8 => {
+            if let Ok(v) = lds::Dg15::parse(body) {
+                let _ = v.encode();
+            }
+        }
+        _ => {
+            let _ = lds::CardAccess::parse(body);
+        }
+    }
+}
+
+/// Parses `body`; when it parses and re-encodes, the encoding must parse to the same value.
+fn round_trip<T: PartialEq + std::fmt::Debug, E>(
+    body: &[u8],
+    parse: fn(&[u8]) -> Result<T, E>,
+    encode: fn(&T) -> Result<Vec<u8>, E>,
+) {
+    if let Ok(v) = parse(body)
+        && let Ok(bytes) = encode(&v)
+    {
+        assert_eq!(parse(&bytes).ok(), Some(v), "parse(encode(x)) must equal x");
+    }
+}
+
+/// EF.SOD: the tolerant reader, then passive authentication with no trust anchor (which must
+/// report, never panic), with the input also offered as DG1 and DG2.
+pub fn sod(data: &[u8]) {
+    if lds::sod::ParsedSod::parse(data).is_ok() {
+        let files = BTreeMap::from([(Ef::DG1, data.to_vec()), (Ef::DG2, data.to_vec())]);
+        let report = permitkit_pki::passive_authentication(data, &files, &[], 0);
+        assert!(!report.is_valid(), "no trust anchor can never verify");
+    }
+    let _ = lds::describe::describe(&BTreeMap::from([(Ef::Sod, data.to_vec())]));
+}
+
+/// ISO/IEC 19794-5 and 19794-4 records and the CBEFF group around them.
+pub fn biometric_record(data: &[u8]) {
+    if let Ok(r) = FacialRecord::parse(data)
+        && let Ok(bytes) = r.encode()
+    {
+        let again = FacialRecord::parse(&bytes).map(|a| a.images);
+        assert_eq!(again.ok(), Some(r.images), "face record round trip");
+    }
+    if let Ok(r) = FingerImageRecord::parse(data) {
+        assert_eq!(
+            r.encode().ok().as_deref(),
+            Some(data),
+            "finger record round trip"
+        );
+    }
+    let _ = BiometricGroup::parse(&mut tlv::Reader::new(data));
+}
+
+/// Secure messaging, both sides: a response checked by the reader side and a command checked by
+/// the chip side, with 3DES and AES-128 sessions (the MAC fails on almost every input; the
+/// parsing before it and the error paths must never panic).
+pub fn sm_unwrap(data: &[u8]) {
+    use permitkit_chip::crypto::Cipher;
+    use permitkit_chip::sm::SmSession;
+    use permitkit_model::secret::SecretBytes;
+    for cipher in [Cipher::Tdes, Cipher::Aes128] {
+        let session = || {
+            SmSession::new(
+                cipher,
+                SecretBytes::new(vec![0x11; cipher.key_len()]),
+                SecretBytes::new(vec![0x22; cipher.key_len()]),
+                &[],
+            )
+        };
+        if let (Ok(mut s), Ok(r)) = (session(), apdu::ResponseApdu::parse(data)) {
+            let _ = s.unprotect_response(&r);
+        }
+        if let (Ok(mut s), Ok(c)) = (session(), apdu::CommandApdu::parse(data)) {
+            let _ = s.unprotect_command(&c);
+        }
+    }
+}
+
+/// A fresh virtual chip fed a sequence of APDUs, each prefixed by a one-byte length (`00` means
+/// a 2-byte big-endian length follows), whatever their order or content.
+pub fn virtual_chip(data: &[u8]) {
+    use permitkit_simulator::{Card, CardConfig};
+    let mut card = Card::new(CardConfig {
+        max_ef_size: 4096,
+        max_files: 8,
+        ..CardConfig::default()
+    });
+    let mut rest = data;
+    while let Some((&n, tail)) = rest.split_first() {
+        let (len, tail) = if n == 0 {
+            match tail.split_first_chunk::<2>() {
+                Some((l, t)) => (usize::from(u16::from_be_bytes(*l)), t),
+                None => break,
+            }
+        } else {
+            (usize::from(n), tail)
+        };
+        let take = len.min(tail.len());
+        let (apdu, next) = tail.split_at(take);
+        let response = card.process(apdu);
+        assert!(response.len() >= 2, "every answer carries a status word");
+        rest = next;
+    }
+}
+
+/// EF.CardAccess / SecurityInfos: the PACEInfo reader.
+pub fn card_access(data: &[u8]) {
+    if let Ok(infos) = permitkit_chip::card_access::parse_pace_infos(data) {
+        let encoded = permitkit_chip::card_access::encode_card_access(&infos);
+        assert!(encoded.is_ok(), "PACEInfos re-encode");
+    }
+}
+
+/// The MRZ information splitter that builds the JMRTD PUT DATA `62` BAC seed.
+pub fn bac_seed(data: &[u8]) {
+    if let Ok(seed) = permitkit_chip::perso::bac_seed(data) {
+        assert!(seed.len() >= 2 + 16, "BAC seed holds three fields");
+    }
+}
+
+/// A saved virtual chip state (JSON), loaded under small limits.
+pub fn chip_state(data: &[u8]) {
+    use permitkit_simulator::{CardConfig, state};
+    if let Ok(text) = std::str::from_utf8(data) {
+        let config = CardConfig {
+            max_ef_size: 4096,
+            max_files: 8,
+            ..CardConfig::default()
+        };
+        if let Ok(card) = state::from_json(text, config) {
+            let again = state::to_json(&card);
+            assert!(again.is_ok(), "a loaded state saves again");
+        }
+    }
+}
+
+/// MRZ text, names and dates: whatever parses must re-parse from its DG1 form to the same MRZ,
+/// and every name that transliterates must render to a full-width field of MRZ characters.
+///
+/// The input is read as (lossy) UTF-8; for names, a first line break splits the primary from the
+/// secondary identifier.
+pub fn mrz(data: &[u8]) {
+    use permitkit_lds::mrz::{Mrz, MrzFormat, MrzName, PartialDate, Script};
+    let text = String::from_utf8_lossy(data);
+    if let Ok(m) = Mrz::parse(&text) {
+        let again = Mrz::parse(&m.to_dg1_string());
+        assert!(again.is_ok_and(|a| a == m), "MRZ round trip");
+        assert!(m.mrz_information().len() >= 24, "MRZ information length");
+    }
+    let (primary, secondary) = text.split_once('\n').unwrap_or((&text, ""));
+    for script in Script::ALL {
+        if let Ok(name) = MrzName::new(primary, secondary, script) {
+            for format in [MrzFormat::Td1, MrzFormat::Td3] {
+                let field = name.to_field(format);
+                assert_eq!(
+                    field.as_str().len(),
+                    format.name_width(),
+                    "name field width"
+                );
+                assert!(
+                    field
+                        .as_str()
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b == b'<'),
+                    "name field alphabet"
+                );
+            }
+        }
+    }
+    if let Ok(date) = PartialDate::parse(&text) {
+        assert_eq!(
+            PartialDate::from_dg11(&date.to_dg11()),
+            Ok(date),
+            "DG11 date round trip"
+        );
+    }
+}
+
+/// WSQ decoding within small limits; whatever decodes has the frame's size, and the structure
+/// walk agrees with the decoder about it.
+pub fn wsq_decode(data: &[u8]) {
+    let limits = wsq::DecodeLimits::new(512, 512);
+    if let Ok(image) = wsq::decode_with_limits(data, &limits) {
+        let expected = u64::from(image.width) * u64::from(image.height);
+        assert_eq!(image.pixels.len() as u64, expected, "WSQ pixel count");
+        let info = wsq::inspect(data);
+        assert!(
+            info.is_ok_and(|i| (i.width, i.height) == (image.width, image.height)),
+            "WSQ inspect disagrees with decode"
+        );
+    }
+}
+
+/// Fingerprint quality on untrusted image bytes: decode (PNG/JPEG, size-limited), then assess;
+/// a score is always 0–100 and every flag follows from the measures.
+pub fn finger_quality(data: &[u8]) {
+    if let Ok(img) = permitkit_quality::finger::decode_image(data)
+        && let Ok(q) = permitkit_quality::finger::assess(&img, 500)
+    {
+        assert!(q.score <= 100, "score out of range");
+        assert!(
+            q.measures.foreground_fraction <= 1.0,
+            "foreground share out of range"
+        );
+    }
+}
+
+/// Portrait images: decode under small limits, then run the whole quality assessment and, when
+/// it passes, the crop and JPEG budget search. Nothing may panic whatever the pixels are.
+pub fn face_image(data: &[u8]) {
+    use permitkit_quality::face::{FaceAssessor, ImageLimits, PortraitRequest, decode};
+    let limits = ImageLimits {
+        max_side: 512,
+        max_alloc: 16 << 20,
+    };
+    let Ok(image) = decode(data, limits) else {
+        return;
+    };
+    let Ok(profile) = permitkit_model::profiles::quality::QualityProfile::builtin_default() else {
+        return;
+    };
+    let Ok(mut gate) = FaceAssessor::new(profile) else {
+        return;
+    };
+    let report = gate.assess(&image).report;
+    assert!(!report.checks.is_empty(), "every assessment reports");
+    let _ = gate.prepare(&image, &PortraitRequest::default());
+}
+
+/// Scanned signatures: image bytes → the `image:` signature pad (decoded under small limits) →
+/// capture → DG7 preparation. What prepares fits the box and the byte budget.
+pub fn signature_image(data: &[u8]) {
+    use permitkit_biometrics::signature::prepare;
+    use permitkit_devices::{signature_image::ImagePad, signature_pad::SignaturePad};
+    use permitkit_quality::face::ImageLimits;
+    let limits = ImageLimits {
+        max_side: 1024,
+        max_alloc: 16 << 20,
+    };
+    let Ok(mut pad) = ImagePad::from_bytes(data, "image:fuzz", "fuzz", limits) else {
+        return;
+    };
+    let Ok(capture) = pad.capture(std::time::Duration::ZERO) else {
+        return;
+    };
+    let image = capture.to_image();
+    assert!(
+        image.width() <= 1024 && image.height() <= 1024,
+        "decoded past the limits"
+    );
+    if let Ok(p) = prepare(&image, 400, 150, 6000) {
+        assert!(p.jpeg.len() <= 6000, "DG7 JPEG over budget");
+        assert_eq!(p.image.dimensions(), (400, 150), "DG7 box");
+    }
+}
+
+/// Linux input events from a pen → strokes → rendered image. Bytes 0..8 describe the pen
+/// (`x_max`, `y_max`, `pressure_max` as little-endian u16, 0 meaning no pressure axis; a flags
+/// byte: 1 BTN_TOUCH, 2 end button BTN_STYLUS2, 4 resolution 100/mm; one spare byte), then
+/// 9-byte events (time step in µs as u16, type as u8, code as u16, value as i32, little-endian).
+pub fn pen_events(data: &[u8]) {
+    use permitkit_devices::{
+        pen_events::{AxisRange, BTN_STYLUS2, PenEvent, PenSetup, StrokeAssembler},
+        signature_ink::{RenderOptions, render},
+        signature_pad::MAX_POINTS,
+    };
+    let Some((head, body)) = data.split_at_checked(8) else {
+        return;
+    };
+    let word = |i: usize| {
+        let b = head.get(i..i + 2).unwrap_or(&[0, 0]);
+        i32::from(u16::from_le_bytes([
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+        ]))
+    };
+    let flags = head.get(6).copied().unwrap_or(0);
+    let resolution = if flags & 4 != 0 { 100 } else { 0 };
+    let axis = |max| AxisRange {
+        min: 0,
+        max,
+        resolution,
+    };
+    let setup = PenSetup {
+        x: axis(word(0)),
+        y: axis(word(2)),
+        pressure: (word(4) > 0).then(|| axis(word(4))),
+        has_touch: flags & 1 != 0,
+        end_button: (flags & 2 != 0).then_some(BTN_STYLUS2),
+    };
+    let Ok(mut strokes) = StrokeAssembler::new(setup) else {
+        return;
+    };
+    let mut time = 0u64;
+    for e in body.chunks_exact(9) {
+        let b = |i: usize| e.get(i).copied().unwrap_or(0);
+        time += u64::from(u16::from_le_bytes([b(0), b(1)]));
+        strokes.push(PenEvent {
+            time_us: time,
+            kind: u16::from(b(2)),
+            code: u16::from_le_bytes([b(3), b(4)]),
+            value: i32::from_le_bytes([b(5), b(6), b(7), b(8)]),
+        });
+    }
+    let (strokes, area) = strokes.finish();
+    let points: usize = strokes.iter().map(|s| s.points.len()).sum();
+    assert!(points <= MAX_POINTS, "point limit");
+    for p in strokes.iter().flat_map(|s| &s.points) {
+        assert!(
+            p.x >= 0.0 && p.x <= area.width && p.y >= 0.0 && p.y <= area.height,
+            "point outside the active area"
+        );
+        assert!((0.0..=1.0).contains(&p.pressure), "pressure out of range");
+    }
+    let options = RenderOptions {
+        max_side: 256,
+        ..RenderOptions::default()
+    };
+    let image = render(&strokes, area, &options);
+    assert!(image.width() <= 256 && image.height() <= 256, "render size");
+}
+
+/// Station and signature pad profiles: TOML text → every problem (never a panic); a profile
+/// that loads has no validation finding.
+pub fn station_profile(data: &[u8]) {
+    use permitkit_model::profiles::{
+        Profile, parse_all, signature_pad::SignaturePadProfile, station::StationProfile,
+    };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(p) = parse_all::<StationProfile>("stations/fuzz.toml", text) {
+        assert!(p.validate().is_empty(), "loaded with problems");
+    }
+    if let Ok(p) = parse_all::<SignaturePadProfile>("signature-pads/fuzz.toml", text) {
+        assert!(p.validate().is_empty(), "loaded with problems");
+    }
+}
+
+/// Hardware, document and quality profile files of every other kind: a file that loads has no
+/// validation problems left.
+pub fn profile_file(data: &[u8]) {
+    use permitkit_model::profiles::{
+        ChipProfile, DocumentProfile, Profile, ReaderProfile, camera::CameraProfile, parse_all,
+        quality::QualityProfile, scanner::ScannerProfile,
+    };
+    fn one<P: Profile>(kind: &str, text: &str) {
+        if let Ok(p) = parse_all::<P>(&format!("{kind}/fuzz.toml"), text) {
+            assert!(p.validate().is_empty(), "{kind}: loaded with problems");
+        }
+    }
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    one::<DocumentProfile>("documents", text);
+    one::<CameraProfile>("cameras", text);
+    one::<QualityProfile>("quality", text);
+    one::<ScannerProfile>("scanners", text);
+    one::<ReaderProfile>("readers", text);
+    one::<ChipProfile>("chips", text);
+}
+
+/// Applicant files against the built-in profiles: an applicant that validates yields an MRZ
+/// that parses back with every check digit right.
+pub fn applicant(data: &[u8]) {
+    use std::sync::OnceLock;
+    static REGISTRY: OnceLock<Option<permitkit_model::profiles::Registry>> = OnceLock::new();
+    let Some(registry) = REGISTRY
+        .get_or_init(|| permitkit_model::profiles::Registry::builtin().ok())
+        .as_ref()
+    else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(a) = permitkit_station::applicant::Applicant::parse("applicant.toml", text, registry)
+    {
+        let lines = a.mrz.lines().join("\n");
+        assert!(
+            lds::mrz::Mrz::parse(&lines).is_ok(),
+            "a valid applicant's MRZ does not parse back"
+        );
+    }
+}

@@ -1,0 +1,435 @@
+//! The ChipImage: every elementary file of one permit card, signed, plus the chip secrets the
+//! personalization needs — the hand-off from an enrollment station to a personalization desk.
+//!
+//! A ChipImage is made only by `lds::build` (which signs it) or by [`ChipImage::load_dir`] /
+//! [`ChipImage::from_card_files`], which re-check every data group's hash against EF.SOD: a
+//! ChipImage in hand is internally consistent. (Whether the SOD's signature chains to a trusted
+//! CSCA is passive authentication's question, answered by `pki::passive_auth`.)
+//!
+//! On disk (ICAO file names, raw EF contents with their full TLV):
+//!
+//! ```text
+//! COM.bin  DG1.bin  DG2.bin … DG15.bin  SOD.bin  CardAccess.bin
+//! manifest.json       file ids, short file ids, sizes, SHA-256 of every file
+//! chip-keys.json      (mode 0600) CAN and chip private keys; absent in images read from a card
+//! ```
+
+use std::{
+    collections::BTreeMap,
+    fmt,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Com, Dg1, Ef, LdsError, sod::ParsedSod};
+use permitkit_model::secret::{SecretBytes, SecretString};
+
+/// Largest file accepted when loading a folder: far above any real EF (DG2/DG3 are tens of KB;
+/// the extended READ BINARY offset limit is 64 KB) but small enough to bound memory.
+pub const MAX_FILE_SIZE: u64 = 1 << 20;
+/// Manifest format identifier.
+pub const MANIFEST_FORMAT: &str = "permitkit-chip-image/1";
+
+/// Why a ChipImage cannot be made, loaded or saved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChipImageError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A required file is missing.
+    #[error("{0} is missing")]
+    Missing(Ef),
+    /// A file larger than [`MAX_FILE_SIZE`].
+    #[error("{path}: {size} bytes is larger than any elementary file ({MAX_FILE_SIZE} max)")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+    },
+    /// A file whose content does not parse.
+    #[error(transparent)]
+    Lds(#[from] LdsError),
+    /// A data group whose hash differs from the one in EF.SOD.
+    #[error("{0}: hash differs from EF.SOD (the file was altered or belongs to another card)")]
+    HashMismatch(Ef),
+    /// A data group present but not listed in EF.SOD, or listed but absent.
+    #[error("{0}: {1}")]
+    Inconsistent(Ef, &'static str),
+    /// The manifest disagrees with the files.
+    #[error("manifest.json: {0}")]
+    Manifest(String),
+}
+
+/// Secrets that go onto the chip at personalization and never leave it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChipKeys {
+    /// The card access number printed on the card (PACE password).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "secret_string"
+    )]
+    pub can: Option<SecretString>,
+    /// Active Authentication private key, PKCS#8 DER.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "secret_hex")]
+    pub aa_private_key: Option<SecretBytes>,
+    /// Chip Authentication private key, PKCS#8 DER.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "secret_hex")]
+    pub ca_private_key: Option<SecretBytes>,
+}
+
+impl fmt::Debug for ChipKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChipKeys")
+            .field("can", &self.can.is_some())
+            .field("aa_private_key", &self.aa_private_key.is_some())
+            .field("ca_private_key", &self.ca_private_key.is_some())
+            .finish()
+    }
+}
+
+impl ChipKeys {
+    fn is_empty(&self) -> bool {
+        self.can.is_none() && self.aa_private_key.is_none() && self.ca_private_key.is_none()
+    }
+}
+
+/// One row of manifest.json.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// ICAO name (`DG1`, `COM`, `SOD`, `CardAccess`).
+    pub name: String,
+    /// File name in the folder.
+    pub file: String,
+    /// File identifier, 4 hex digits.
+    pub fid: String,
+    /// Short file identifier, 2 hex digits.
+    pub sfi: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// manifest.json.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_FORMAT`].
+    pub format: String,
+    /// Every file, in personalization order.
+    pub files: Vec<ManifestEntry>,
+    /// Whether chip-keys.json accompanies the files.
+    pub chip_keys: bool,
+}
+
+/// Every elementary file of one card, consistent with its EF.SOD.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChipImage {
+    files: BTreeMap<Ef, Vec<u8>>,
+    keys: ChipKeys,
+}
+
+impl fmt::Debug for ChipImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sizes: Vec<String> = self
+            .files
+            .iter()
+            .map(|(e, b)| format!("{}={}", e.name(), b.len()))
+            .collect();
+        f.debug_struct("ChipImage")
+            .field("files", &sizes)
+            .field("keys", &self.keys)
+            .finish()
+    }
+}
+
+impl ChipImage {
+    /// Checks `files` against their EF.SOD and makes the image. Used by the builder, by
+    /// [`ChipImage::load_dir`] and by [`ChipImage::from_card_files`].
+    pub(crate) fn checked(
+        files: BTreeMap<Ef, Vec<u8>>,
+        keys: ChipKeys,
+    ) -> Result<Self, ChipImageError> {
+        let sod = files
+            .get(&Ef::Sod)
+            .ok_or(ChipImageError::Missing(Ef::Sod))?;
+        let parsed = ParsedSod::parse(sod)?;
+        let dg1 = files
+            .get(&Ef::DG1)
+            .ok_or(ChipImageError::Missing(Ef::DG1))?;
+        Dg1::parse(dg1)?;
+        if !files.contains_key(&Ef::DG2) {
+            return Err(ChipImageError::Missing(Ef::DG2));
+        }
+        let h = parsed.lso.hash_algorithm;
+        for (ef, bytes) in &files {
+            if let Ef::Dg(_) = ef {
+                let expected = parsed.lso.hash_of(*ef).ok_or(ChipImageError::Inconsistent(
+                    *ef,
+                    "present but not listed in EF.SOD",
+                ))?;
+                if h.digest(bytes) != expected {
+                    return Err(ChipImageError::HashMismatch(*ef));
+                }
+            }
+        }
+        for dgh in &parsed.lso.hashes {
+            let ef = Ef::Dg(dgh.number);
+            if !files.contains_key(&ef) {
+                return Err(ChipImageError::Inconsistent(
+                    ef,
+                    "listed in EF.SOD but missing",
+                ));
+            }
+        }
+        if let Some(com) = files.get(&Ef::Com) {
+            let com = Com::parse(com)?;
+            for ef in com.data_groups() {
+                if !files.contains_key(&ef) {
+                    return Err(ChipImageError::Inconsistent(
+                        ef,
+                        "listed in EF.COM but missing",
+                    ));
+                }
+            }
+        }
+        if let Some(ca) = files.get(&Ef::CardAccess) {
+            crate::CardAccess::parse(ca)?;
+        }
+        Ok(Self { files, keys })
+    }
+
+    /// An image of the files read from a card (no chip secrets), checked against EF.SOD.
+    pub fn from_card_files(files: BTreeMap<Ef, Vec<u8>>) -> Result<Self, ChipImageError> {
+        Self::checked(files, ChipKeys::default())
+    }
+
+    /// The content of `ef`, if present.
+    pub fn file(&self, ef: Ef) -> Option<&[u8]> {
+        self.files.get(&ef).map(Vec::as_slice)
+    }
+
+    /// Every file in personalization order: EF.CardAccess, EF.COM, the data groups in
+    /// ascending order, EF.SOD last (so a card interrupted before the SOD is never mistaken
+    /// for a finished one).
+    pub fn files(&self) -> impl Iterator<Item = (Ef, &[u8])> {
+        let rank = |e: &Ef| match e {
+            Ef::CardAccess => 0,
+            Ef::CardSecurity => 1,
+            Ef::Com => 2,
+            Ef::Dg(_) => 3,
+            Ef::Sod => 4,
+        };
+        let mut order: Vec<(Ef, &[u8])> =
+            self.files.iter().map(|(e, b)| (*e, b.as_slice())).collect();
+        order.sort_by_key(|(e, _)| (rank(e), *e));
+        order.into_iter()
+    }
+
+    /// All files as a map (for passive authentication).
+    pub fn file_map(&self) -> &BTreeMap<Ef, Vec<u8>> {
+        &self.files
+    }
+
+    /// DG1, parsed (it was validated when the image was made).
+    pub fn dg1(&self) -> Result<Dg1, LdsError> {
+        Dg1::parse(self.files.get(&Ef::DG1).map_or(&[][..], Vec::as_slice))
+    }
+
+    /// The chip secrets.
+    pub fn keys(&self) -> &ChipKeys {
+        &self.keys
+    }
+
+    /// Total bytes of all files.
+    pub fn total_size(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+
+    /// The manifest describing the files.
+    pub fn manifest(&self) -> Manifest {
+        Manifest {
+            format: MANIFEST_FORMAT.into(),
+            files: self
+                .files()
+                .map(|(ef, bytes)| ManifestEntry {
+                    name: ef.name(),
+                    file: format!("{}.bin", ef.name()),
+                    fid: format!("{:04X}", ef.fid()),
+                    sfi: format!("{:02X}", ef.sfi()),
+                    size: bytes.len(),
+                    sha256: hex::encode(Sha256::digest(bytes)),
+                })
+                .collect(),
+            chip_keys: !self.keys.is_empty(),
+        }
+    }
+
+    /// Writes the folder (created if missing). chip-keys.json is written with mode 0600.
+    pub fn save_dir(&self, dir: &Path) -> Result<Manifest, ChipImageError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ChipImageError::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let manifest = self.manifest();
+        for (ef, bytes) in self.files() {
+            let path = dir.join(format!("{}.bin", ef.name()));
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+        }
+        let path = dir.join("manifest.json");
+        let json = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| ChipImageError::Manifest(e.to_string()))?;
+        std::fs::write(&path, json + "\n").map_err(io(&path))?;
+        let keys_path = dir.join("chip-keys.json");
+        if manifest.chip_keys {
+            let json = zeroize::Zeroizing::new(
+                serde_json::to_string_pretty(&self.keys)
+                    .map_err(|e| ChipImageError::Manifest(e.to_string()))?,
+            );
+            write_private(&keys_path, json.as_bytes()).map_err(io(&keys_path))?;
+        } else if keys_path.exists() {
+            std::fs::remove_file(&keys_path).map_err(io(&keys_path))?;
+        }
+        Ok(manifest)
+    }
+
+    /// Loads a folder written by [`ChipImage::save_dir`] (or by hand: manifest.json is checked
+    /// when present), re-checking every data group hash against EF.SOD.
+    pub fn load_dir(dir: &Path) -> Result<Self, ChipImageError> {
+        let mut files = BTreeMap::new();
+        let all = [Ef::CardAccess, Ef::CardSecurity, Ef::Com, Ef::Sod]
+            .into_iter()
+            .chain((1..=16).filter_map(Ef::dg));
+        for ef in all {
+            let path = dir.join(format!("{}.bin", ef.name()));
+            match std::fs::metadata(&path) {
+                Ok(m) if m.len() > MAX_FILE_SIZE => {
+                    return Err(ChipImageError::TooLarge {
+                        path,
+                        size: m.len(),
+                    });
+                }
+                Ok(_) => {
+                    let bytes = std::fs::read(&path).map_err(|source| ChipImageError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    files.insert(ef, bytes);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(ChipImageError::Io { path, source }),
+            }
+        }
+        let keys_path = dir.join("chip-keys.json");
+        let keys = match std::fs::read(&keys_path) {
+            Ok(bytes) => {
+                let bytes = zeroize::Zeroizing::new(bytes);
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| ChipImageError::Manifest(format!("chip-keys.json: {e}")))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ChipKeys::default(),
+            Err(source) => {
+                return Err(ChipImageError::Io {
+                    path: keys_path,
+                    source,
+                });
+            }
+        };
+        let image = Self::checked(files, keys)?;
+        let manifest_path = dir.join("manifest.json");
+        if let Ok(text) = std::fs::read_to_string(&manifest_path) {
+            let stated: Manifest =
+                serde_json::from_str(&text).map_err(|e| ChipImageError::Manifest(e.to_string()))?;
+            let actual = image.manifest();
+            for entry in &stated.files {
+                match actual.files.iter().find(|a| a.name == entry.name) {
+                    None => {
+                        return Err(ChipImageError::Manifest(format!(
+                            "lists {} but {} is missing",
+                            entry.name, entry.file
+                        )));
+                    }
+                    Some(a) if a.sha256 != entry.sha256 || a.size != entry.size => {
+                        return Err(ChipImageError::Manifest(format!(
+                            "{}: size or SHA-256 differs from the file",
+                            entry.name
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        Ok(image)
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::{io::Write, os::unix::fs::OpenOptionsExt};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        f.write_all(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, bytes)
+    }
+}
+
+mod secret_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use permitkit_model::secret::SecretString;
+
+    pub fn serialize<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_some(v.expose()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.map(SecretString::new))
+    }
+}
+
+mod secret_hex {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use permitkit_model::secret::SecretBytes;
+
+    pub fn serialize<S: Serializer>(v: &Option<SecretBytes>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_some(&zeroize::Zeroizing::new(hex::encode(v.expose())).as_str()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretBytes>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(h) => {
+                let h = zeroize::Zeroizing::new(h);
+                hex::decode(h.as_str())
+                    .map(|b| Some(SecretBytes::new(b)))
+                    .map_err(D::Error::custom)
+            }
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Errors of the LDS encoders and parsers: always name the file, then what is wrong inside it.
+
+use crate::Ef;
+use permitkit_biometrics::{
+    cbeff::CbeffError, face_record::FaceRecordError, finger_record::FingerRecordError,
+};
+use permitkit_iso7816::tlv::TlvError;
+
+/// An error in one elementary file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {kind}")]
+pub struct LdsError {
+    /// The file being encoded or parsed.
+    pub file: Ef,
+    /// What is wrong.
+    pub kind: LdsErrorKind,
+}
+
+impl LdsError {
+    /// An error in `file`.
+    pub fn new(file: Ef, kind: impl Into<LdsErrorKind>) -> Self {
+        Self {
+            file,
+            kind: kind.into(),
+        }
+    }
+
+    /// A field-level problem in `file`.
+    pub fn field(file: Ef, field: &'static str, reason: impl Into<String>) -> Self {
+        Self::new(
+            file,
+            LdsErrorKind::Field {
+                field,
+                reason: reason.into(),
+            },
+        )
+    }
+}
+
+/// What is wrong inside a file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LdsErrorKind {
+    /// Broken BER-TLV.
+    #[error(transparent)]
+    Tlv(#[from] TlvError),
+    /// Broken CBEFF structure.
+    #[error(transparent)]
+    Cbeff(#[from] CbeffError),
+    /// Broken ISO/IEC 19794-5 record.
+    #[error(transparent)]
+    FaceRecord(#[from] FaceRecordError),
+    /// Broken ISO/IEC 19794-4 record.
+    #[error(transparent)]
+    FingerRecord(#[from] FingerRecordError),
+    /// Broken DER (SecurityInfos, SubjectPublicKeyInfo, LDSSecurityObject, CMS).
+    #[error("DER: {0}")]
+    Der(String),
+    /// Signing the Document Security Object failed.
+    #[error("signing: {0}")]
+    Signing(String),
+    /// A field with a value that is not allowed.
+    #[error("{field}: {reason}")]
+    Field {
+        /// The field (tag name or data element).
+        field: &'static str,
+        /// Why its value is not allowed.
+        reason: String,
+    },
+}
+
+impl From<der::Error> for LdsErrorKind {
+    fn from(e: der::Error) -> Self {
+        LdsErrorKind::Der(e.to_string())
+    }
+}
+
+/// Attaches the file to any error convertible into an [`LdsErrorKind`].
+pub trait InFile<T> {
+    /// Maps the error into an [`LdsError`] for `file`.
+    fn in_file(self, file: Ef) -> Result<T, LdsError>;
+}
+
+impl<T, E: Into<LdsErrorKind>> InFile<T> for Result<T, E> {
+    fn in_file(self, file: Ef) -> Result<T, LdsError> {
+        self.map_err(|e| LdsError::new(file, e))
+    }
+}

@@ -1,0 +1,415 @@
+//! SecurityInfos, the DER structure of EF.CardAccess and DG14 (ICAO Doc 9303-11 §9.2,
+//! BSI TR-03110-3 §A.1).
+//!
+//! ```asn1
+//! SecurityInfos ::= SET OF SecurityInfo
+//! SecurityInfo ::= SEQUENCE { protocol OBJECT IDENTIFIER, requiredData ANY, optionalData ANY OPTIONAL }
+//! PACEInfo ::= SEQUENCE { protocol id-PACE-*, version INTEGER (2), parameterId INTEGER OPTIONAL }
+//! ChipAuthenticationInfo ::= SEQUENCE { protocol id-CA-*, version INTEGER (1|2), keyId INTEGER OPTIONAL }
+//! ChipAuthenticationPublicKeyInfo ::= SEQUENCE { protocol id-PK-*, chipAuthenticationPublicKey
+//!     SubjectPublicKeyInfo, keyId INTEGER OPTIONAL }
+//! TerminalAuthenticationInfo ::= SEQUENCE { protocol id-TA, version INTEGER (1|2),
+//!     efCVCA FileID OPTIONAL }
+//! ActiveAuthenticationInfo ::= SEQUENCE { protocol id-icao-mrtd-security-aaProtocolObject,
+//!     version INTEGER (1), signatureAlgorithm OBJECT IDENTIFIER }
+//! ```
+//!
+//! Written as DER (the SET sorted by encoding); read tolerantly with the crate's BER-TLV reader:
+//! SecurityInfos this reader does not know are kept as raw DER, and an unsorted SET is accepted.
+
+use der::asn1::ObjectIdentifier;
+
+use crate::{Ef, LdsError};
+use permitkit_iso7816::tlv::{Reader, Tag, Writer, parse_single};
+
+/// `id-PACE` 0.4.0.127.0.7.2.2.4.
+pub const ID_PACE: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4");
+/// `id-CA` 0.4.0.127.0.7.2.2.3.
+pub const ID_CA: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3");
+/// `id-PK` 0.4.0.127.0.7.2.2.1.
+pub const ID_PK: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1");
+/// `id-TA` 0.4.0.127.0.7.2.2.2.
+pub const ID_TA: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.2");
+/// `id-icao-mrtd-security-aaProtocolObject` 2.23.136.1.1.5.
+pub const ID_AA: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.5");
+/// `id-PACE-ECDH-GM-3DES-CBC-CBC`.
+pub const ID_PACE_ECDH_GM_3DES: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.1");
+/// `id-PACE-ECDH-GM-AES-CBC-CMAC-128`.
+pub const ID_PACE_ECDH_GM_AES_128: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.2");
+/// `id-PACE-ECDH-GM-AES-CBC-CMAC-192`.
+pub const ID_PACE_ECDH_GM_AES_192: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.3");
+/// `id-PACE-ECDH-GM-AES-CBC-CMAC-256`.
+pub const ID_PACE_ECDH_GM_AES_256: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.4");
+/// `id-CA-ECDH-AES-CBC-CMAC-128`.
+pub const ID_CA_ECDH_AES_128: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.2.2");
+/// `id-PK-ECDH`.
+pub const ID_PK_ECDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.2");
+/// `ecdsa-with-SHA256`, the AA signature algorithm for an ECDSA P-256 key.
+pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+/// Standardized domain parameter 12: NIST P-256 (TR-03110-3 Table 4).
+pub const PARAM_ID_P256: u32 = 12;
+/// Standardized domain parameter 13: brainpoolP256r1.
+pub const PARAM_ID_BRAINPOOL_P256R1: u32 = 13;
+
+/// `PACEInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaceInfo {
+    /// `id-PACE-*` protocol (mapping, cipher and key length).
+    pub protocol: ObjectIdentifier,
+    /// Version (2).
+    pub version: u32,
+    /// Standardized domain parameter id, when given.
+    pub parameter_id: Option<u32>,
+}
+
+/// `ChipAuthenticationInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipAuthenticationInfo {
+    /// `id-CA-*` protocol.
+    pub protocol: ObjectIdentifier,
+    /// Version (1 or 2).
+    pub version: u32,
+    /// Key id, when the chip holds more than one key.
+    pub key_id: Option<u32>,
+}
+
+/// `ChipAuthenticationPublicKeyInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipAuthenticationPublicKeyInfo {
+    /// `id-PK-DH` or `id-PK-ECDH`.
+    pub protocol: ObjectIdentifier,
+    /// DER `SubjectPublicKeyInfo` of the chip's static key.
+    pub public_key: Vec<u8>,
+    /// Key id, when the chip holds more than one key.
+    pub key_id: Option<u32>,
+}
+
+/// `TerminalAuthenticationInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalAuthenticationInfo {
+    /// Version (1 or 2).
+    pub version: u32,
+    /// DER of the optional `efCVCA` FileID.
+    pub ef_cvca: Option<Vec<u8>>,
+}
+
+/// `ActiveAuthenticationInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveAuthenticationInfo {
+    /// Version (1).
+    pub version: u32,
+    /// The signature algorithm the chip uses for ECDSA Active Authentication.
+    pub signature_algorithm: ObjectIdentifier,
+}
+
+/// One SecurityInfo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecurityInfo {
+    /// PACE.
+    Pace(PaceInfo),
+    /// Chip Authentication protocol.
+    ChipAuthentication(ChipAuthenticationInfo),
+    /// Chip Authentication public key.
+    ChipAuthenticationPublicKey(ChipAuthenticationPublicKeyInfo),
+    /// Terminal Authentication.
+    TerminalAuthentication(TerminalAuthenticationInfo),
+    /// Active Authentication with ECDSA.
+    ActiveAuthentication(ActiveAuthenticationInfo),
+    /// Anything else, kept as its DER `SEQUENCE`.
+    Other {
+        /// Its protocol OID.
+        protocol: ObjectIdentifier,
+        /// The whole DER `SEQUENCE`.
+        der: Vec<u8>,
+    },
+}
+
+/// A set of SecurityInfos.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecurityInfos(pub Vec<SecurityInfo>);
+
+const SEQUENCE: Tag = Tag::new(0x30);
+const SET: Tag = Tag::new(0x31);
+const INTEGER: Tag = Tag::new(0x02);
+const OID: Tag = Tag::new(0x06);
+
+impl SecurityInfos {
+    /// The PACEInfos.
+    pub fn pace(&self) -> impl Iterator<Item = &PaceInfo> {
+        self.0.iter().filter_map(|i| match i {
+            SecurityInfo::Pace(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// The ActiveAuthenticationInfo, if present.
+    pub fn active_authentication(&self) -> Option<&ActiveAuthenticationInfo> {
+        self.0.iter().find_map(|i| match i {
+            SecurityInfo::ActiveAuthentication(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    /// DER encoding: `SET OF SecurityInfo`, elements sorted by their encoding (X.690 §11.6).
+    pub fn to_der(&self, file: Ef) -> Result<Vec<u8>, LdsError> {
+        let mut elements = Vec::with_capacity(self.0.len());
+        for info in &self.0 {
+            elements.push(encode_info(info).map_err(|e| LdsError::new(file, e))?);
+        }
+        elements.sort();
+        let mut w = Writer::new();
+        w.constructed(SET, |w| {
+            for e in &elements {
+                w.raw(e);
+            }
+        });
+        w.finish().map_err(|e| LdsError::new(file, e))
+    }
+
+    /// Parses a DER (or BER) `SET OF SecurityInfo`; `file` names the file in errors.
+    pub fn from_der(data: &[u8], file: Ef) -> Result<Self, LdsError> {
+        let set = parse_single(data, SET).map_err(|e| LdsError::new(file, e))?;
+        let mut r = set.children().map_err(|e| LdsError::new(file, e))?;
+        let mut out = Vec::new();
+        while !r.is_empty() {
+            let seq = r.expect(SEQUENCE).map_err(|e| LdsError::new(file, e))?;
+            out.push(parse_info(
+                seq.raw(),
+                seq.children().map_err(|e| LdsError::new(file, e))?,
+                file,
+            )?);
+        }
+        Ok(Self(out))
+    }
+}
+
+fn encode_info(info: &SecurityInfo) -> Result<Vec<u8>, permitkit_iso7816::tlv::TlvError> {
+    if let SecurityInfo::Other { der, .. } = info {
+        return Ok(der.clone());
+    }
+    let mut w = Writer::new();
+    w.constructed(SEQUENCE, |w| match info {
+        SecurityInfo::Pace(p) => {
+            oid(w, &p.protocol);
+            int(w, p.version);
+            if let Some(id) = p.parameter_id {
+                int(w, id);
+            }
+        }
+        SecurityInfo::ChipAuthentication(c) => {
+            oid(w, &c.protocol);
+            int(w, c.version);
+            if let Some(id) = c.key_id {
+                int(w, id);
+            }
+        }
+        SecurityInfo::ChipAuthenticationPublicKey(k) => {
+            oid(w, &k.protocol);
+            w.raw(&k.public_key);
+            if let Some(id) = k.key_id {
+                int(w, id);
+            }
+        }
+        SecurityInfo::TerminalAuthentication(t) => {
+            oid(w, &ID_TA);
+            int(w, t.version);
+            if let Some(f) = &t.ef_cvca {
+                w.raw(f);
+            }
+        }
+        SecurityInfo::ActiveAuthentication(a) => {
+            oid(w, &ID_AA);
+            int(w, a.version);
+            oid(w, &a.signature_algorithm);
+        }
+        SecurityInfo::Other { .. } => {}
+    });
+    w.finish()
+}
+
+fn oid(w: &mut Writer, oid: &ObjectIdentifier) {
+    w.primitive(OID, oid.as_bytes());
+}
+
+/// A non-negative DER INTEGER: big-endian, minimal, with a leading zero when the top bit is set.
+fn int(w: &mut Writer, v: u32) {
+    let bytes = v.to_be_bytes();
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(3);
+    let mut out: Vec<u8> = bytes.get(first..).unwrap_or_default().to_vec();
+    if out.first().is_some_and(|&b| b & 0x80 != 0) {
+        out.insert(0, 0);
+    }
+    w.primitive(INTEGER, &out);
+}
+
+fn parse_info(raw: &[u8], mut r: Reader<'_>, file: Ef) -> Result<SecurityInfo, LdsError> {
+    let bad = |reason: String| LdsError::field(file, "SecurityInfo", reason);
+    let proto_tlv = r.expect(OID).map_err(|e| LdsError::new(file, e))?;
+    let protocol = ObjectIdentifier::from_bytes(proto_tlv.value())
+        .map_err(|e| bad(format!("protocol OID at byte {}: {e}", proto_tlv.offset())))?;
+    let under = |parent: &ObjectIdentifier| {
+        protocol.as_bytes().starts_with(parent.as_bytes())
+            && protocol.as_bytes().len() > parent.as_bytes().len()
+    };
+    let read_int = |r: &mut Reader<'_>| -> Result<u32, LdsError> {
+        let t = r.expect(INTEGER).map_err(|e| LdsError::new(file, e))?;
+        small_uint(t.value()).ok_or_else(|| {
+            bad(format!(
+                "INTEGER at byte {} is negative or too large",
+                t.offset()
+            ))
+        })
+    };
+    let opt_int = |r: &mut Reader<'_>| -> Result<Option<u32>, LdsError> {
+        if r.peek_tag().map_err(|e| LdsError::new(file, e))? == Some(INTEGER) {
+            read_int(r).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let info = if under(&ID_PACE) {
+        let version = read_int(&mut r)?;
+        SecurityInfo::Pace(PaceInfo {
+            protocol,
+            version,
+            parameter_id: opt_int(&mut r)?,
+        })
+    } else if under(&ID_CA) {
+        let version = read_int(&mut r)?;
+        SecurityInfo::ChipAuthentication(ChipAuthenticationInfo {
+            protocol,
+            version,
+            key_id: opt_int(&mut r)?,
+        })
+    } else if under(&ID_PK) {
+        let spki = r.expect(SEQUENCE).map_err(|e| LdsError::new(file, e))?;
+        SecurityInfo::ChipAuthenticationPublicKey(ChipAuthenticationPublicKeyInfo {
+            protocol,
+            public_key: spki.raw().to_vec(),
+            key_id: opt_int(&mut r)?,
+        })
+    } else if protocol == ID_TA {
+        let version = read_int(&mut r)?;
+        let ef_cvca = if r.is_empty() {
+            None
+        } else {
+            Some(r.read().map_err(|e| LdsError::new(file, e))?.raw().to_vec())
+        };
+        SecurityInfo::TerminalAuthentication(TerminalAuthenticationInfo { version, ef_cvca })
+    } else if protocol == ID_AA {
+        let version = read_int(&mut r)?;
+        let alg = r.expect(OID).map_err(|e| LdsError::new(file, e))?;
+        let signature_algorithm = ObjectIdentifier::from_bytes(alg.value()).map_err(|e| {
+            bad(format!(
+                "signature algorithm OID at byte {}: {e}",
+                alg.offset()
+            ))
+        })?;
+        SecurityInfo::ActiveAuthentication(ActiveAuthenticationInfo {
+            version,
+            signature_algorithm,
+        })
+    } else {
+        return Ok(SecurityInfo::Other {
+            protocol,
+            der: raw.to_vec(),
+        });
+    };
+    Ok(info)
+}
+
+/// A non-negative INTEGER of up to four value bytes (a leading `00` allowed).
+fn small_uint(v: &[u8]) -> Option<u32> {
+    if v.is_empty() || v.first().is_some_and(|&b| b & 0x80 != 0) {
+        return None;
+    }
+    let v = if v.len() > 1 && v.first() == Some(&0) {
+        v.get(1..)?
+    } else {
+        v
+    };
+    if v.len() > 4 {
+        return None;
+    }
+    Some(v.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_9303_11_g1_card_access() {
+        // shared/spec/lds.md §7: id-PACE-ECDH-GM-AES-CBC-CMAC-128, version 2, parameter 13.
+        let bytes =
+            hex::decode("3114301206 0A04007F0007020204020202010202010D".replace(' ', "")).unwrap();
+        let infos = SecurityInfos::from_der(&bytes, Ef::CardAccess).unwrap();
+        let pace: Vec<_> = infos.pace().collect();
+        assert_eq!(
+            pace,
+            vec![&PaceInfo {
+                protocol: ID_PACE_ECDH_GM_AES_128,
+                version: 2,
+                parameter_id: Some(PARAM_ID_BRAINPOOL_P256R1),
+            }]
+        );
+        assert_eq!(infos.to_der(Ef::CardAccess).unwrap(), bytes);
+    }
+
+    #[test]
+    fn parses_the_jmrtd_dg14_protocol_entries() {
+        // shared/spec/lds.md §7: id-CA-DH-3DES-CBC-CBC v1 and id-TA v1 from the JMRTD sample.
+        let ca = hex::decode("300F060A04007F00070202030101020101").unwrap();
+        let ta = hex::decode("300D060804007F0007020202020101").unwrap();
+        let mut set = vec![0x31, u8::try_from(ca.len() + ta.len()).unwrap()];
+        set.extend_from_slice(&ta); // unsorted on purpose: readers accept it
+        set.extend_from_slice(&ca);
+        let infos = SecurityInfos::from_der(&set, Ef::DG14).unwrap();
+        assert!(matches!(
+            &infos.0[0],
+            SecurityInfo::TerminalAuthentication(TerminalAuthenticationInfo {
+                version: 1,
+                ef_cvca: None
+            })
+        ));
+        assert!(
+            matches!(&infos.0[1], SecurityInfo::ChipAuthentication(c) if c.version == 1 && c.key_id.is_none())
+        );
+        // Written back as DER: sorted by encoding, so the shorter TA entry (30 0D) comes first.
+        let der = infos.to_der(Ef::DG14).unwrap();
+        assert_eq!(&der[2..2 + ta.len()], ta.as_slice());
+        assert_eq!(&der[2 + ta.len()..], ca.as_slice());
+    }
+
+    #[test]
+    fn keeps_unknown_infos_and_refuses_garbage() {
+        let unknown = hex::decode("31083006060128020101").unwrap();
+        let infos = SecurityInfos::from_der(&unknown, Ef::DG14).unwrap();
+        assert!(matches!(&infos.0[0], SecurityInfo::Other { der, .. } if der.len() == 8));
+        assert_eq!(infos.to_der(Ef::DG14).unwrap(), unknown);
+        let negative = hex::decode("31143012060A04007F000702020402020201FF02010D").unwrap();
+        let err = SecurityInfos::from_der(&negative, Ef::CardAccess).unwrap_err();
+        assert!(err.to_string().contains("negative or too large"), "{err}");
+    }
+
+    #[test]
+    fn active_authentication_info_round_trip() {
+        let infos = SecurityInfos(vec![SecurityInfo::ActiveAuthentication(
+            ActiveAuthenticationInfo {
+                version: 1,
+                signature_algorithm: ECDSA_WITH_SHA256,
+            },
+        )]);
+        let der = infos.to_der(Ef::DG14).unwrap();
+        assert_eq!(
+            hex::encode_upper(&der),
+            "31173015060667810801010502010106082A8648CE3D040302"
+        );
+        assert_eq!(SecurityInfos::from_der(&der, Ef::DG14).unwrap(), infos);
+    }
+}

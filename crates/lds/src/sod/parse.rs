@@ -1,0 +1,387 @@
+//! Reading EF.SOD tolerantly (RFC 5652 §5; ICAO Doc 9303-10 §4.6.2) with the crate's BER-TLV
+//! reader, independent of the `cms`/`der` stack that writes it.
+//!
+//! ```asn1
+//! ContentInfo ::= SEQUENCE { contentType id-signedData, content [0] EXPLICIT SignedData }
+//! SignedData ::= SEQUENCE { version, digestAlgorithms SET OF AlgorithmIdentifier,
+//!   encapContentInfo SEQUENCE { eContentType OID, eContent [0] EXPLICIT OCTET STRING },
+//!   certificates [0] IMPLICIT SET OF Certificate OPTIONAL, crls [1] IMPLICIT … OPTIONAL,
+//!   signerInfos SET OF SignerInfo }
+//! SignerInfo ::= SEQUENCE { version, sid SignerIdentifier, digestAlgorithm,
+//!   signedAttrs [0] IMPLICIT SET OF Attribute OPTIONAL, signatureAlgorithm,
+//!   signature OCTET STRING, unsignedAttrs [1] IMPLICIT … OPTIONAL }
+//! SignerIdentifier ::= CHOICE { issuerAndSerialNumber SEQUENCE { issuer Name, serialNumber },
+//!   subjectKeyIdentifier [0] OCTET STRING }
+//! ```
+//!
+//! Tolerated: BER (constructed) octet strings, unsorted sets, the legacy eContentTypes some
+//! early issuers used, more than one SignerInfo (all are returned).
+
+use der::asn1::ObjectIdentifier;
+
+use crate::{
+    Ef, LdsError,
+    sod::{LdsSecurityObject, sign::ID_LDS_SECURITY_OBJECT},
+};
+use permitkit_iso7816::tlv::{Reader, Tag, Tlv, TlvError, parse_single};
+
+const SEQUENCE: Tag = Tag::new(0x30);
+const SET: Tag = Tag::new(0x31);
+const INTEGER: Tag = Tag::new(0x02);
+const OID: Tag = Tag::new(0x06);
+const OCTET_STRING: Tag = Tag::new(0x04);
+const OCTET_STRING_BER: Tag = Tag::new(0x24);
+const CTX0: Tag = Tag::new(0xA0);
+const CTX0_PRIMITIVE: Tag = Tag::new(0x80);
+const CTX1: Tag = Tag::new(0xA1);
+const UTC_TIME: Tag = Tag::new(0x17);
+const GENERALIZED_TIME: Tag = Tag::new(0x18);
+
+/// `id-signedData` 1.2.840.113549.1.7.2.
+pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+/// `id-contentType` 1.2.840.113549.1.9.3.
+pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+/// `id-messageDigest` 1.2.840.113549.1.9.4.
+pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+/// eContentTypes seen on early documents instead of id-ldsSecurityObject (BE/FR, NL).
+pub const LEGACY_ECONTENT_TYPES: [ObjectIdentifier; 2] = [
+    ObjectIdentifier::new_unwrap("1.3.27.1.1.1"),
+    ObjectIdentifier::new_unwrap("1.2.528.1.1006.1.20.1"),
+];
+
+/// Who signed: the SignerIdentifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignerId {
+    /// Issuer Name (raw DER) and serial number (INTEGER content bytes).
+    IssuerAndSerial {
+        /// The issuer Name exactly as encoded in the SignerInfo.
+        issuer: Vec<u8>,
+        /// The serial number's content octets.
+        serial: Vec<u8>,
+    },
+    /// A subject key identifier.
+    SubjectKeyId(Vec<u8>),
+}
+
+/// A signing time: seconds since the Unix epoch and the encoded text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningTime {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub unix: i64,
+    /// The UTCTime or GeneralizedTime text.
+    pub text: String,
+}
+
+/// One SignerInfo, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedSignerInfo {
+    /// SignerInfo version (1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier).
+    pub version: u32,
+    /// The SignerIdentifier.
+    pub sid: SignerId,
+    /// The digest algorithm.
+    pub digest_algorithm: ObjectIdentifier,
+    /// The signed attributes re-tagged as `SET` (`31`), the bytes the signature covers.
+    pub signed_attributes: Option<Vec<u8>>,
+    /// The contentType signed attribute.
+    pub content_type: Option<ObjectIdentifier>,
+    /// The messageDigest signed attribute.
+    pub message_digest: Option<Vec<u8>>,
+    /// The signingTime signed attribute.
+    pub signing_time: Option<SigningTime>,
+    /// The signatureAlgorithm AlgorithmIdentifier, raw DER.
+    pub signature_algorithm: Vec<u8>,
+    /// Its OID.
+    pub signature_algorithm_oid: ObjectIdentifier,
+    /// The signature value.
+    pub signature: Vec<u8>,
+}
+
+/// EF.SOD taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedSod {
+    /// The eContentType.
+    pub econtent_type: ObjectIdentifier,
+    /// The eContent octets: the DER LDSSecurityObject, the bytes messageDigest covers.
+    pub econtent: Vec<u8>,
+    /// The LDSSecurityObject.
+    pub lso: LdsSecurityObject,
+    /// The SignedData digest algorithms.
+    pub digest_algorithms: Vec<ObjectIdentifier>,
+    /// The embedded certificates, raw DER.
+    pub certificates: Vec<Vec<u8>>,
+    /// The SignerInfos (ICAO requires exactly one).
+    pub signers: Vec<ParsedSignerInfo>,
+}
+
+impl ParsedSod {
+    /// Parses EF.SOD (`77 L ContentInfo`).
+    pub fn parse(data: &[u8]) -> Result<Self, LdsError> {
+        let outer = parse_single(data, Tag::new(0x77)).map_err(tlv)?;
+        let mut r = outer.children().map_err(tlv)?;
+        let content_info = r.expect(SEQUENCE).map_err(tlv)?;
+        let mut ci = content_info.children().map_err(tlv)?;
+        let ct = read_oid(&mut ci, "contentType")?;
+        if ct != ID_SIGNED_DATA {
+            return Err(field("contentType", format!("{ct} is not id-signedData")));
+        }
+        let explicit = ci.expect(CTX0).map_err(tlv)?;
+        let signed_data = explicit
+            .children()
+            .map_err(tlv)?
+            .expect(SEQUENCE)
+            .map_err(tlv)?;
+        let mut sd = signed_data.children().map_err(tlv)?;
+        sd.expect(INTEGER).map_err(tlv)?;
+
+        let mut digest_algorithms = Vec::new();
+        let algs = sd.expect(SET).map_err(tlv)?;
+        let mut a = algs.children().map_err(tlv)?;
+        while !a.is_empty() {
+            let alg = a.expect(SEQUENCE).map_err(tlv)?;
+            digest_algorithms.push(read_oid(
+                &mut alg.children().map_err(tlv)?,
+                "digestAlgorithm",
+            )?);
+        }
+
+        let eci = sd.expect(SEQUENCE).map_err(tlv)?;
+        let mut e = eci.children().map_err(tlv)?;
+        let econtent_type = read_oid(&mut e, "eContentType")?;
+        if econtent_type != ID_LDS_SECURITY_OBJECT
+            && !LEGACY_ECONTENT_TYPES.contains(&econtent_type)
+        {
+            return Err(field(
+                "eContentType",
+                format!("{econtent_type} is not id-ldsSecurityObject"),
+            ));
+        }
+        let wrapper = e.expect(CTX0).map_err(tlv)?;
+        let octets = wrapper.children().map_err(tlv)?.read().map_err(tlv)?;
+        let econtent = octet_string(&octets)?;
+        let lso = LdsSecurityObject::from_der(&econtent)?;
+
+        let mut certificates = Vec::new();
+        if let Some(certs) = sd.optional(CTX0).map_err(tlv)? {
+            let mut c = certs.children().map_err(tlv)?;
+            while !c.is_empty() {
+                certificates.push(c.read().map_err(tlv)?.raw().to_vec());
+            }
+        }
+        sd.optional(CTX1).map_err(tlv)?;
+        let infos = sd.expect(SET).map_err(tlv)?;
+        let mut s = infos.children().map_err(tlv)?;
+        let mut signers = Vec::new();
+        while !s.is_empty() {
+            let si = s.expect(SEQUENCE).map_err(tlv)?;
+            signers.push(parse_signer_info(si.children().map_err(tlv)?)?);
+        }
+        if signers.is_empty() {
+            return Err(field("signerInfos", "no SignerInfo".into()));
+        }
+        Ok(Self {
+            econtent_type,
+            econtent,
+            lso,
+            digest_algorithms,
+            certificates,
+            signers,
+        })
+    }
+}
+
+fn parse_signer_info(mut r: Reader<'_>) -> Result<ParsedSignerInfo, LdsError> {
+    let v = r.expect(INTEGER).map_err(tlv)?;
+    let version = match v.value() {
+        [n] => u32::from(*n),
+        _ => return Err(field("SignerInfo version", "not a small integer".into())),
+    };
+    let sid = match r.peek_tag().map_err(tlv)? {
+        Some(SEQUENCE) => {
+            let ias = r.read().map_err(tlv)?;
+            let mut c = ias.children().map_err(tlv)?;
+            let issuer = c.expect(SEQUENCE).map_err(tlv)?.raw().to_vec();
+            let serial = c.expect(INTEGER).map_err(tlv)?.value().to_vec();
+            SignerId::IssuerAndSerial { issuer, serial }
+        }
+        Some(CTX0_PRIMITIVE) => SignerId::SubjectKeyId(r.read().map_err(tlv)?.value().to_vec()),
+        other => {
+            return Err(field(
+                "SignerIdentifier",
+                format!(
+                    "unexpected tag {}",
+                    other.map_or("end".into(), |t| t.to_string())
+                ),
+            ));
+        }
+    };
+    let dalg = r.expect(SEQUENCE).map_err(tlv)?;
+    let digest_algorithm = read_oid(&mut dalg.children().map_err(tlv)?, "digestAlgorithm")?;
+    let mut info = ParsedSignerInfo {
+        version,
+        sid,
+        digest_algorithm,
+        signed_attributes: None,
+        content_type: None,
+        message_digest: None,
+        signing_time: None,
+        signature_algorithm: Vec::new(),
+        signature_algorithm_oid: digest_algorithm,
+        signature: Vec::new(),
+    };
+    if let Some(attrs) = r.optional(CTX0).map_err(tlv)? {
+        let mut as_set = attrs.raw().to_vec();
+        if let Some(first) = as_set.first_mut() {
+            *first = 0x31;
+        }
+        info.signed_attributes = Some(as_set);
+        read_attributes(attrs, &mut info)?;
+    }
+    let salg = r.expect(SEQUENCE).map_err(tlv)?;
+    info.signature_algorithm = salg.raw().to_vec();
+    info.signature_algorithm_oid =
+        read_oid(&mut salg.children().map_err(tlv)?, "signatureAlgorithm")?;
+    info.signature = r.expect(OCTET_STRING).map_err(tlv)?.value().to_vec();
+    Ok(info)
+}
+
+fn read_attributes(attrs: Tlv<'_>, info: &mut ParsedSignerInfo) -> Result<(), LdsError> {
+    let mut a = attrs.children().map_err(tlv)?;
+    while !a.is_empty() {
+        let attr = a.expect(SEQUENCE).map_err(tlv)?;
+        let mut c = attr.children().map_err(tlv)?;
+        let oid = read_oid(&mut c, "attribute type")?;
+        let values = c.expect(SET).map_err(tlv)?;
+        let first = values.children().map_err(tlv)?.read().map_err(tlv)?;
+        if oid == ID_CONTENT_TYPE {
+            info.content_type = Some(oid_of(&first, "contentType attribute")?);
+        } else if oid == ID_MESSAGE_DIGEST {
+            info.message_digest = Some(octet_string(&first)?);
+        } else if oid == ID_SIGNING_TIME {
+            info.signing_time = Some(signing_time(&first)?);
+        }
+    }
+    Ok(())
+}
+
+fn read_oid(r: &mut Reader<'_>, what: &'static str) -> Result<ObjectIdentifier, LdsError> {
+    let t = r.expect(OID).map_err(tlv)?;
+    oid_of(&t, what)
+}
+
+fn oid_of(t: &Tlv<'_>, what: &'static str) -> Result<ObjectIdentifier, LdsError> {
+    if t.tag() != OID {
+        return Err(field(
+            what,
+            format!("tag {} at byte {} is not an OID", t.tag(), t.offset()),
+        ));
+    }
+    ObjectIdentifier::from_bytes(t.value())
+        .map_err(|e| field(what, format!("at byte {}: {e}", t.offset())))
+}
+
+/// The content of a primitive OCTET STRING, or the concatenated segments of a constructed one.
+fn octet_string(t: &Tlv<'_>) -> Result<Vec<u8>, LdsError> {
+    match t.tag() {
+        OCTET_STRING => Ok(t.value().to_vec()),
+        OCTET_STRING_BER => {
+            let mut out = Vec::new();
+            let mut r = t.children().map_err(tlv)?;
+            while !r.is_empty() {
+                out.extend_from_slice(&octet_string(&r.read().map_err(tlv)?)?);
+            }
+            Ok(out)
+        }
+        other => Err(field(
+            "OCTET STRING",
+            format!("tag {other} at byte {} is not an octet string", t.offset()),
+        )),
+    }
+}
+
+fn signing_time(t: &Tlv<'_>) -> Result<SigningTime, LdsError> {
+    let text = String::from_utf8_lossy(t.value()).into_owned();
+    let digits: Vec<i64> = text
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .map(|b| i64::from(b - b'0'))
+        .collect();
+    let pair = |i: usize| -> Option<i64> { Some(digits.get(i)? * 10 + digits.get(i + 1)?) };
+    let parsed = match t.tag() {
+        UTC_TIME if digits.len() >= 12 => pair(0)
+            .map(|yy| if yy >= 50 { 1900 + yy } else { 2000 + yy })
+            .map(|y| (y, 2)),
+        GENERALIZED_TIME if digits.len() >= 14 => {
+            pair(0).zip(pair(2)).map(|(c, y)| (c * 100 + y, 4))
+        }
+        _ => None,
+    };
+    let unix = parsed.and_then(|(year, at)| {
+        Some(unix_time(
+            year,
+            pair(at)?,
+            pair(at + 2)?,
+            pair(at + 4)?,
+            pair(at + 6)?,
+            pair(at + 8)?,
+        ))
+    });
+    match unix {
+        Some(Some(unix)) => Ok(SigningTime { unix, text }),
+        _ => Err(field(
+            "signingTime",
+            format!("{text:?} is not a UTCTime or GeneralizedTime"),
+        )),
+    }
+}
+
+/// Seconds since the epoch for a proleptic Gregorian UTC date-time; `None` when out of range.
+pub(crate) fn unix_time(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // Days from civil (H. Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+fn tlv(e: TlvError) -> LdsError {
+    LdsError::new(Ef::Sod, e)
+}
+
+fn field(name: &'static str, reason: String) -> LdsError {
+    LdsError::field(Ef::Sod, name, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_time_matches_known_instants() {
+        assert_eq!(unix_time(1970, 1, 1, 0, 0, 0), Some(0));
+        assert_eq!(unix_time(2000, 3, 1, 0, 0, 0), Some(951_868_800));
+        assert_eq!(unix_time(2026, 11, 22, 12, 0, 0), Some(1_795_348_800));
+        assert_eq!(unix_time(2026, 13, 1, 0, 0, 0), None);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bad in [
+            &[][..],
+            &[0x77, 0x00],
+            &[0x77, 0x02, 0x30, 0x00],
+            &[0x30, 0x00],
+        ] {
+            assert!(ParsedSod::parse(bad).is_err());
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! # permitkit-model
+//!
+//! The standards' vocabulary that every layer shares, and the schema of every profile:
+//!
+//! - [`secret`]: containers for keys, MRZ data, passwords and biometric samples that never print
+//!   their content and are zeroized on drop.
+//! - [`random`]: the one place randomness is drawn from the operating system.
+//! - vocabulary: [`finger_position`] and [`finger_image`] (ISO/IEC 19794-4), [`verdict`] of a
+//!   quality check, personalization [`dialect`]s, device [`selector`]s and [`device`] identity,
+//!   Linux [`input_codes`] for pen end buttons.
+//! - [`profiles`]: hardware, chip, document, quality and station profiles (TOML), loaded and
+//!   validated once into typed values.
+//!
+//! The model depends only on `permitkit-iso7816`; the mechanisms (lds, chip, pki, biometrics,
+//! quality, simulator) and the station build on it, never the other way round.
+#![forbid(unsafe_code)]
+
+pub mod device;
+pub mod dialect;
+pub mod finger_image;
+pub mod finger_position;
+pub mod input_codes;
+pub mod profiles;
+pub mod random;
+pub mod secret;
+pub mod selector;
+pub mod verdict;
+
+pub use device::DeviceInfo;
+pub use dialect::Dialect;
+pub use finger_image::{FingerImage, ImpressionType};
+pub use finger_position::FingerPosition;
+pub use verdict::Verdict;

@@ -1,0 +1,135 @@
+//! Chip profiles: which personalization dialect a chip speaks, how large its files and APDUs
+//! may be, and which access protocols it runs (ICAO Doc 9303-10 §3.11; 9303-11 §4; ISO/IEC
+//! 7816-4 §5.1). Data names code: `dialect` names a [`Dialect`] enum value, never a script.
+
+use serde::Deserialize;
+
+use crate::dialect::Dialect;
+use crate::profiles::{FieldProblem, Profile};
+
+/// An access protocol a chip runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessProtocolName {
+    /// Basic Access Control.
+    Bac,
+    /// PACE generic mapping over ECDH.
+    PaceGm,
+}
+
+/// A chip (or applet) type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipProfile {
+    /// Profile id (the file stem).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Where the values come from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Fields whose values are not confirmed.
+    #[serde(default)]
+    pub unverified: Vec<String>,
+    /// The personalization dialect.
+    pub dialect: Dialect,
+    /// ATR patterns (hex with `..` for any byte) that identify the chip, if known.
+    #[serde(default)]
+    pub atr_patterns: Vec<String>,
+    /// Largest EF the chip holds.
+    pub max_ef_size: usize,
+    /// Most EFs the chip holds.
+    pub max_files: usize,
+    /// True when the chip accepts extended-length APDUs.
+    pub extended_length: bool,
+    /// Largest command data field the chip accepts.
+    pub max_command_data: usize,
+    /// Largest response data the chip returns.
+    pub max_response_data: usize,
+    /// Access protocols.
+    pub protocols: Vec<AccessProtocolName>,
+}
+
+impl ChipProfile {
+    /// The largest command data usable (255 without extended length).
+    pub fn command_data(&self) -> usize {
+        if self.extended_length {
+            self.max_command_data
+        } else {
+            self.max_command_data
+                .min(permitkit_iso7816::apdu::SHORT_MAX_DATA)
+        }
+    }
+
+    /// The largest response data usable (256 without extended length).
+    pub fn response_data(&self) -> usize {
+        if self.extended_length {
+            self.max_response_data
+        } else {
+            self.max_response_data
+                .min(permitkit_iso7816::apdu::SHORT_MAX_LE)
+        }
+    }
+
+    /// True when `atr` matches one of the patterns.
+    pub fn matches_atr(&self, atr: &[u8]) -> bool {
+        self.atr_patterns.iter().any(|p| {
+            let bytes: Vec<&str> = p.split_whitespace().collect();
+            bytes.len() == atr.len()
+                && bytes.iter().zip(atr).all(|(pat, b)| {
+                    *pat == ".." || u8::from_str_radix(pat, 16).is_ok_and(|v| v == *b)
+                })
+        })
+    }
+}
+
+impl Profile for ChipProfile {
+    const KIND: &'static str = "chips";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn validate(&self) -> Vec<FieldProblem> {
+        let mut v = Vec::new();
+        if !(256..=0xFFFF).contains(&self.max_ef_size) {
+            v.push(FieldProblem::new("max_ef_size", "must be 256 to 65535"));
+        }
+        if !(4..=64).contains(&self.max_files) {
+            v.push(FieldProblem::new("max_files", "must be 4 to 64"));
+        }
+        if !(16..=permitkit_iso7816::apdu::MAX_DATA_LEN).contains(&self.max_command_data) {
+            v.push(FieldProblem::new("max_command_data", "must be 16 to 65535"));
+        }
+        if !(64..=permitkit_iso7816::apdu::MAX_LE).contains(&self.max_response_data) {
+            v.push(FieldProblem::new(
+                "max_response_data",
+                "must be 64 to 65536",
+            ));
+        }
+        if self.protocols.is_empty() {
+            v.push(FieldProblem::new(
+                "protocols",
+                "at least one access protocol",
+            ));
+        }
+        for (i, p) in self.atr_patterns.iter().enumerate() {
+            let ok = p
+                .split_whitespace()
+                .all(|b| b == ".." || (b.len() == 2 && u8::from_str_radix(b, 16).is_ok()));
+            if !ok {
+                v.push(FieldProblem::new(
+                    format!("atr_patterns[{i}]"),
+                    "bytes are two hex digits or `..`, separated by spaces",
+                ));
+            }
+        }
+        if self.protocols.contains(&AccessProtocolName::PaceGm) && !self.dialect.has_master_file() {
+            v.push(FieldProblem::new(
+                "protocols",
+                "PACE needs EF.CardAccess in the master file, which this dialect cannot write",
+            ));
+        }
+        v
+    }
+}

@@ -1,0 +1,299 @@
+//! Document profiles: what one document type puts on its chip and how (ICAO Doc 9303-5 for the
+//! TD1 card, 9303-10 for the data groups, 9303-11 for the access protocols), plus the national
+//! rules that are policy rather than standard — which data groups, the portrait byte budget,
+//! fingerprints only with the holder's written consent, validity terms.
+//!
+//! Values not confirmed from an official source are listed in `unverified` in the file itself,
+//! so `profiles list` can show them.
+
+use serde::Deserialize;
+
+use crate::FingerPosition;
+use crate::profiles::{FieldProblem, Profile};
+
+/// A document type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentProfile {
+    /// Profile id (the file stem).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Where the values come from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Fields whose values are not confirmed from an official source.
+    #[serde(default)]
+    pub unverified: Vec<String>,
+    /// MRZ document code (9303-5 note k: first letter A, C or I for TD1).
+    pub document_code: String,
+    /// Issuing State, ICAO 3-letter code.
+    pub issuing_state: String,
+    /// Two-letter code of the issuing State (for the Document Signer's country).
+    pub issuing_state_alpha2: String,
+    /// MRZ format: `td1` for ID-1 cards.
+    pub format: MrzFormatName,
+    /// Data groups written (1 and 2 are mandatory).
+    pub data_groups: Vec<u8>,
+    /// Validity rules.
+    pub validity: Validity,
+    /// Portrait (DG2) rules.
+    pub portrait: Portrait,
+    /// Fingerprint (DG3) rules.
+    pub fingers: Fingers,
+    /// Signature (DG7) rules.
+    pub signature: SignatureImage,
+    /// Chip access and authentication.
+    pub chip: Chip,
+}
+
+/// MRZ format name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MrzFormatName {
+    /// 3 × 30 (ID-1 card).
+    Td1,
+    /// 2 × 44 (passport booklet).
+    Td3,
+}
+
+/// Validity of the document from its date of issue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validity {
+    /// Term used when the application does not state an expiry date.
+    pub default_years: u8,
+    /// Longest term an application may state.
+    pub max_years: u8,
+}
+
+/// Portrait rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Portrait {
+    /// Largest JPEG in DG2, bytes.
+    pub max_bytes: usize,
+    /// `full-frontal` or `token-frontal` (ISO/IEC 19794-5).
+    pub image_type: PortraitType,
+    /// Output width in pixels of the cropped portrait.
+    pub width: u32,
+    /// Output height in pixels.
+    pub height: u32,
+}
+
+/// ISO/IEC 19794-5 face image type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortraitType {
+    /// Full frontal (19794-5 §8).
+    FullFrontal,
+    /// Token frontal (19794-5 §9): fixed eye positions.
+    TokenFrontal,
+}
+
+/// Fingerprint rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fingers {
+    /// Whether DG3 is written only with the holder's written consent.
+    pub require_written_consent: bool,
+    /// Fingers wanted, in order of preference.
+    pub required: Vec<FingerPosition>,
+    /// Fingers that may replace a missing or unusable one, in order.
+    pub substitutes: Vec<FingerPosition>,
+    /// Capture attempts per finger (best of N).
+    pub attempts: u8,
+    /// Lowest acceptable quality score (0–100).
+    pub min_quality: u8,
+    /// WSQ bit rate for DG3.
+    pub wsq_bitrate: f32,
+}
+
+/// Signature image rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureImage {
+    /// Output width in pixels.
+    pub width: u32,
+    /// Output height in pixels.
+    pub height: u32,
+    /// Largest JPEG in DG7, bytes.
+    pub max_bytes: usize,
+}
+
+/// Chip access and authentication.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chip {
+    /// PACE protocols offered in EF.CardAccess; empty means BAC only.
+    pub pace: Vec<PaceOffer>,
+    /// Whether BAC stays available for older inspection systems.
+    pub bac: bool,
+    /// Active Authentication key type, if any.
+    pub active_authentication: Option<AaKeyType>,
+    /// Digits of the card access number printed on the card.
+    pub can_digits: u8,
+}
+
+/// One PACE protocol and domain parameter set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaceOffer {
+    /// Mapping and cipher.
+    pub protocol: PaceProtocolName,
+    /// Standardized domain parameter id (12 P-256, 13 brainpoolP256r1).
+    pub parameter_id: u32,
+}
+
+/// PACE generic-mapping ECDH protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PaceProtocolName {
+    /// id-PACE-ECDH-GM-AES-CBC-CMAC-128.
+    #[serde(rename = "ECDH-GM-AES-128")]
+    EcdhGmAes128,
+    /// id-PACE-ECDH-GM-AES-CBC-CMAC-192.
+    #[serde(rename = "ECDH-GM-AES-192")]
+    EcdhGmAes192,
+    /// id-PACE-ECDH-GM-AES-CBC-CMAC-256.
+    #[serde(rename = "ECDH-GM-AES-256")]
+    EcdhGmAes256,
+}
+
+/// Active Authentication key type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AaKeyType {
+    /// ECDSA on P-256 with SHA-256.
+    EcdsaP256,
+}
+
+impl Profile for DocumentProfile {
+    const KIND: &'static str = "documents";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn validate(&self) -> Vec<FieldProblem> {
+        let mut p = Vec::new();
+        let code = self.document_code.as_bytes();
+        if !(1..=2).contains(&code.len())
+            || !matches!(code.first(), Some(b'A' | b'C' | b'I'))
+            || !code.iter().all(|b| b.is_ascii_uppercase() || *b == b'<')
+        {
+            p.push(FieldProblem::new(
+                "document_code",
+                "must be 1-2 characters starting with A, C or I (ICAO 9303-5 note k)",
+            ));
+        }
+        if code == b"AC" || code.get(1) == Some(&b'V') || code == b"AI" {
+            p.push(FieldProblem::new(
+                "document_code",
+                "AC, AI and a second letter V are not allowed",
+            ));
+        }
+        if self.issuing_state.len() != 3
+            || !self
+                .issuing_state
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'<')
+        {
+            p.push(FieldProblem::new(
+                "issuing_state",
+                "must be a 3-letter ICAO code",
+            ));
+        }
+        if self.issuing_state_alpha2.len() != 2
+            || !self
+                .issuing_state_alpha2
+                .bytes()
+                .all(|b| b.is_ascii_uppercase())
+        {
+            p.push(FieldProblem::new(
+                "issuing_state_alpha2",
+                "must be a 2-letter code",
+            ));
+        }
+        for (i, dg) in self.data_groups.iter().enumerate() {
+            if !matches!(dg, 1 | 2 | 3 | 7 | 11 | 12 | 14 | 15) {
+                p.push(FieldProblem::new(
+                    format!("data_groups[{i}]"),
+                    format!("DG{dg} is not one this toolkit writes (1, 2, 3, 7, 11, 12, 14, 15)"),
+                ));
+            }
+        }
+        if !self.data_groups.contains(&1) || !self.data_groups.contains(&2) {
+            p.push(FieldProblem::new(
+                "data_groups",
+                "DG1 and DG2 are mandatory",
+            ));
+        }
+        if !self.chip.pace.is_empty() && !self.data_groups.contains(&14) {
+            p.push(FieldProblem::new(
+                "data_groups",
+                "PACE requires DG14 (it repeats the PACEInfos)",
+            ));
+        }
+        if self.chip.active_authentication.is_some() && !self.data_groups.contains(&15) {
+            p.push(FieldProblem::new(
+                "data_groups",
+                "Active Authentication requires DG15",
+            ));
+        }
+        if self.chip.pace.is_empty() && !self.chip.bac {
+            p.push(FieldProblem::new(
+                "chip",
+                "neither PACE nor BAC: the chip would be unreadable",
+            ));
+        }
+        for (i, o) in self.chip.pace.iter().enumerate() {
+            if !matches!(o.parameter_id, 12 | 13) {
+                p.push(FieldProblem::new(
+                    format!("chip.pace[{i}].parameter_id"),
+                    "supported: 12 (NIST P-256) and 13 (brainpoolP256r1)",
+                ));
+            }
+        }
+        if !(6..=10).contains(&self.chip.can_digits) {
+            p.push(FieldProblem::new("chip.can_digits", "must be 6 to 10"));
+        }
+        if self.validity.default_years == 0 || self.validity.default_years > self.validity.max_years
+        {
+            p.push(FieldProblem::new(
+                "validity.default_years",
+                "must be between 1 and max_years",
+            ));
+        }
+        if self.portrait.max_bytes < 4000 || self.portrait.max_bytes > 60_000 {
+            p.push(FieldProblem::new(
+                "portrait.max_bytes",
+                "must be between 4000 and 60000",
+            ));
+        }
+        if self.portrait.width < 240 || self.portrait.height < self.portrait.width {
+            p.push(FieldProblem::new(
+                "portrait.width",
+                "at least 240 px, and height at least width",
+            ));
+        }
+        if self.fingers.required.is_empty() && self.data_groups.contains(&3) {
+            p.push(FieldProblem::new(
+                "fingers.required",
+                "DG3 needs at least one finger",
+            ));
+        }
+        if self.fingers.attempts == 0 || self.fingers.attempts > 10 {
+            p.push(FieldProblem::new("fingers.attempts", "must be 1 to 10"));
+        }
+        if self.fingers.min_quality > 100 {
+            p.push(FieldProblem::new("fingers.min_quality", "must be 0 to 100"));
+        }
+        if !(0.1..=4.0).contains(&self.fingers.wsq_bitrate) {
+            p.push(FieldProblem::new(
+                "fingers.wsq_bitrate",
+                "must be 0.1 to 4.0 bits per pixel",
+            ));
+        }
+        p
+    }
+}

@@ -1,0 +1,307 @@
+//! The `stations` profile kind (ARCHITECTURE.md §5): one TOML file per enrollment station,
+//! saying which document types it issues and which devices it drives — camera, fingerprint
+//! scanner, signature pad and card reader, each as a device selector with the profile id that
+//! describes it — plus the chip and quality profiles, the station's identity and its journal.
+//!
+//! The station id is what the station writes as the personalization system's serial number
+//! (DG12 tag `5F56`, ICAO Doc 9303-10 §4.7.12) and into every journal entry.
+//!
+//! [`Profile::validate`] checks what one file can check (selector syntax, ranges, the id's
+//! characters); [`crate::profiles::Registry::check`] checks that the profiles it names exist
+//! and that each selector suits its device profile. Reader and chip profile kinds are not in
+//! the registry yet: their ids are kept as strings and checked only for form.
+
+use serde::Deserialize;
+
+use super::{FieldProblem, Profile};
+use crate::selector::{CameraSelector, PadSelector, ScannerSelector};
+
+/// An enrollment station.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationProfile {
+    /// Profile id, equal to the file stem.
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Identity of the station: DG12 `5F56` (personalization system serial number) and the
+    /// journal's station field. Printable ASCII, 1–32 characters.
+    pub station_id: String,
+    /// Document profile ids this station issues (the first is the default).
+    pub documents: Vec<String>,
+    /// Portrait quality profile id (kind `quality`).
+    pub quality_profile: String,
+    /// Path of the SQLite enrollment journal (relative paths are relative to the working
+    /// directory of the station process).
+    pub journal: String,
+    /// The camera.
+    pub camera: DeviceSlot,
+    /// The fingerprint scanner.
+    pub scanner: DeviceSlot,
+    /// The signature pad.
+    pub signature_pad: DeviceSlot,
+    /// The contactless card reader.
+    pub card_reader: DeviceSlot,
+    /// The chip the station writes.
+    pub chip: ChipSlot,
+    /// Where the values come from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Fields whose values are placeholders or not confirmed.
+    #[serde(default)]
+    pub unverified: Vec<String>,
+}
+
+/// One device of the station.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSlot {
+    /// Device selector (`sim`, `v4l:…`, `libfprint:0`, `evdev:…`, `pcsc:<glob>`).
+    pub selector: String,
+    /// Profile id of the device (its kind follows from the slot).
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// How long a capture or card wait may take, seconds.
+    pub timeout_seconds: f64,
+}
+
+/// The chip the station personalizes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipSlot {
+    /// Chip profile id (kind `chips`).
+    pub profile: String,
+}
+
+/// Which device a slot holds, for selector checks and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotKind {
+    /// `camera`.
+    Camera,
+    /// `scanner`.
+    Scanner,
+    /// `signature_pad`.
+    SignaturePad,
+    /// `card_reader`.
+    CardReader,
+}
+
+impl SlotKind {
+    /// The table name in the TOML file.
+    pub fn field(self) -> &'static str {
+        match self {
+            SlotKind::Camera => "camera",
+            SlotKind::Scanner => "scanner",
+            SlotKind::SignaturePad => "signature_pad",
+            SlotKind::CardReader => "card_reader",
+        }
+    }
+
+    /// Checks a selector for this kind of device; `sim` is the simulated device of any kind.
+    pub fn check_selector(self, selector: &str) -> Result<(), String> {
+        if selector == "sim" {
+            return Ok(());
+        }
+        match self {
+            SlotKind::Camera => selector
+                .parse::<CameraSelector>()
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            SlotKind::Scanner => selector
+                .parse::<ScannerSelector>()
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            SlotKind::SignaturePad => selector
+                .parse::<PadSelector>()
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            SlotKind::CardReader => match selector.strip_prefix("pcsc:") {
+                Some(glob) if !glob.trim().is_empty() && !glob.chars().any(char::is_control) => {
+                    Ok(())
+                }
+                Some(_) => Err("give a reader name glob, e.g. pcsc:HID Global OMNIKEY*".into()),
+                None => Err("expected sim or pcsc:<reader name glob>".into()),
+            },
+        }
+    }
+}
+
+impl StationProfile {
+    /// The four device slots with their kinds.
+    pub fn slots(&self) -> [(SlotKind, &DeviceSlot); 4] {
+        [
+            (SlotKind::Camera, &self.camera),
+            (SlotKind::Scanner, &self.scanner),
+            (SlotKind::SignaturePad, &self.signature_pad),
+            (SlotKind::CardReader, &self.card_reader),
+        ]
+    }
+
+    /// The document profile issued when none is named.
+    pub fn default_document(&self) -> Option<&str> {
+        self.documents.first().map(String::as_str)
+    }
+}
+
+/// Whether `id` looks like a profile id (kebab-case ASCII).
+fn is_profile_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+impl Profile for StationProfile {
+    const KIND: &'static str = "stations";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn validate(&self) -> Vec<FieldProblem> {
+        let mut out = Vec::new();
+        if self.name.trim().is_empty() {
+            out.push(FieldProblem::new("name", "must not be empty"));
+        }
+        let sid = &self.station_id;
+        if sid.is_empty()
+            || sid.len() > 32
+            || !sid.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        {
+            out.push(FieldProblem::new(
+                "station_id",
+                "must be 1 to 32 printable ASCII characters (it is written to DG12 5F56)",
+            ));
+        }
+        if self.documents.is_empty() {
+            out.push(FieldProblem::new(
+                "documents",
+                "the station must issue at least one document type",
+            ));
+        }
+        for (i, d) in self.documents.iter().enumerate() {
+            if !is_profile_id(d) {
+                out.push(FieldProblem::new(
+                    format!("documents[{i}]"),
+                    "not a profile id (kebab-case)",
+                ));
+            }
+            if self
+                .documents
+                .get(..i)
+                .is_some_and(|before| before.contains(d))
+            {
+                out.push(FieldProblem::new(format!("documents[{i}]"), "listed twice"));
+            }
+        }
+        if !is_profile_id(&self.quality_profile) {
+            out.push(FieldProblem::new(
+                "quality_profile",
+                "not a profile id (kebab-case)",
+            ));
+        }
+        if self.journal.trim().is_empty() || self.journal.chars().any(char::is_control) {
+            out.push(FieldProblem::new(
+                "journal",
+                "must be a path without control characters",
+            ));
+        }
+        for (kind, slot) in self.slots() {
+            let field = kind.field();
+            if let Err(reason) = kind.check_selector(&slot.selector) {
+                out.push(FieldProblem::new(format!("{field}.selector"), reason));
+            }
+            if let Some(p) = &slot.profile
+                && !is_profile_id(p)
+            {
+                out.push(FieldProblem::new(
+                    format!("{field}.profile"),
+                    "not a profile id (kebab-case)",
+                ));
+            }
+            if !(slot.timeout_seconds > 0.0 && slot.timeout_seconds <= 600.0) {
+                out.push(FieldProblem::new(
+                    format!("{field}.timeout_seconds"),
+                    "must be in (0, 600]",
+                ));
+            }
+        }
+        if !is_profile_id(&self.chip.profile) {
+            out.push(FieldProblem::new(
+                "chip.profile",
+                "not a profile id (kebab-case)",
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profiles::{builtin, parse};
+
+    const SIMULATED: &str = include_str!("../../../../hardware-profiles/stations/simulated.toml");
+
+    #[test]
+    fn the_simulated_station_simulates_every_device() {
+        let s = builtin::load::<StationProfile>("simulated").unwrap();
+        for (kind, slot) in s.slots() {
+            assert!(
+                slot.selector == "sim" || slot.selector.starts_with("sim:"),
+                "{}: {}",
+                kind.field(),
+                slot.selector
+            );
+        }
+        assert!(s.default_document().is_some());
+    }
+
+    #[test]
+    fn selectors_are_checked_per_device() {
+        assert!(SlotKind::CardReader.check_selector("pcsc:OMNIKEY*").is_ok());
+        assert!(SlotKind::CardReader.check_selector("pcsc:").is_err());
+        assert!(SlotKind::CardReader.check_selector("v4l:0").is_err());
+        assert!(SlotKind::Camera.check_selector("v4l:0").is_ok());
+        assert!(SlotKind::Camera.check_selector("libfprint:0").is_err());
+        assert!(SlotKind::Scanner.check_selector("libfprint:0").is_ok());
+        assert!(
+            SlotKind::SignaturePad
+                .check_selector("evdev:Wacom One by Wacom S Pen")
+                .is_ok()
+        );
+        assert!(
+            SlotKind::SignaturePad
+                .check_selector("libfprint:0")
+                .is_err()
+        );
+        let e = parse::<StationProfile>(
+            "simulated.toml",
+            &SIMULATED.replacen("selector = \"sim\"", "selector = \"usb:1\"", 1),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "camera.selector", "{e}");
+    }
+
+    #[test]
+    fn station_id_and_documents_are_checked() {
+        let e = parse::<StationProfile>(
+            "simulated.toml",
+            &SIMULATED.replace("station_id = \"SIM-STATION-01\"", "station_id = \"a\\tb\""),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "station_id");
+        let e = parse::<StationProfile>(
+            "simulated.toml",
+            &SIMULATED.replace(
+                "documents = [\"ua-temporary-residence-permit\", \"ua-permanent-residence-permit\"]",
+                "documents = []",
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "documents");
+    }
+}

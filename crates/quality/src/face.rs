@@ -1,0 +1,364 @@
+//! Portrait quality for DG2: ICAO Doc 9303-3 photo requirements and the ISO/IEC 19794-5:2005
+//! full-frontal (§8) and token-frontal (§9) geometry, with checks named after the ISO/IEC
+//! 29794-5 quality components (spec digest `biometric-formats.md` §1–3).
+//!
+//! The gate decides in tens of milliseconds with no model download:
+//! 1. [`detect`]: SeetaFace face detection (pure Rust, model embedded, see its module doc)
+//!    on a frame downscaled so that the smallest face of interest fills the detector window;
+//! 2. [`eyes`]: eye centres by the gradient method of Timm & Barth (2011), coarse in eye
+//!    windows placed from the face box, refined at full resolution;
+//! 3. [`geometry`], [`photometric`], [`sharpness`], [`background`], [`colour`],
+//!    [`compression`]: fourteen checks, each with its measured value, a threshold from the
+//!    versioned [`QualityProfile`](permitkit_model::profiles::quality::QualityProfile), a verdict and a
+//!    message that tells the operator what to do;
+//! 4. [`crop`] and [`encode`]: the ICAO crop (full or token frontal), re-encoded as JPEG within
+//!    the document's byte budget, with the eye centres in output pixels for DG2 feature points
+//!    12.1 / 12.2. Only [`FaceAssessor::prepare`] makes a [`PreparedPortrait`], wrapped in
+//!    [`Accepted`].
+//!
+//! Not assessed (no honest model-free method here yet): eyes open, mouth closed, glasses,
+//! head coverings, expression.
+
+pub mod annotate;
+pub mod background;
+pub mod colour;
+pub mod compression;
+pub mod crop;
+pub mod detect;
+pub mod encode;
+pub mod eyes;
+mod font;
+pub mod geometry;
+pub mod photometric;
+pub mod raster;
+pub mod region;
+pub mod report;
+pub mod sharpness;
+
+use std::time::Instant;
+
+use image::RgbImage;
+
+pub use detect::{FaceBox, FaceDetector};
+pub use eyes::{EyePair, Point};
+pub use geometry::Geometry;
+pub use raster::{ImageLimits, decode};
+pub use report::{Check, CheckId, DetectedFace, FaceReport};
+
+use crate::{Accepted, Verdict};
+use permitkit_model::profiles::quality::QualityProfile;
+use permitkit_model::secret::SecretBytes;
+
+/// Why a portrait could not be assessed or prepared. A portrait that fails its checks is not
+/// an error of assessment ([`FaceReport`] says why); it becomes [`FaceError::Rejected`] only
+/// when a DG2 portrait is asked for.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaceError {
+    /// The bytes are not a decodable PNG or JPEG.
+    #[error("cannot decode the image: {0}")]
+    Decode(String),
+    /// The image exceeds the decoding limits (a decompression bomb, or simply too large).
+    #[error("image too large: {0}")]
+    TooLarge(String),
+    /// The embedded detection model did not load.
+    #[error("face detection model: {0}")]
+    Model(String),
+    /// The portrait failed its quality checks.
+    #[error("portrait rejected: {}", first_failure(.0))]
+    Rejected(Box<FaceReport>),
+    /// The JPEG cannot be made to fit the byte budget at an acceptable quality and size.
+    #[error(
+        "cannot fit the portrait in {max_bytes} bytes (smallest acceptable encoding is {smallest} bytes)"
+    )]
+    Budget {
+        /// The byte budget.
+        max_bytes: usize,
+        /// The smallest encoding tried.
+        smallest: usize,
+    },
+    /// JPEG or PNG encoding failed.
+    #[error("image encoding: {0}")]
+    Encode(String),
+}
+
+fn first_failure(report: &FaceReport) -> String {
+    report
+        .problems()
+        .first()
+        .map(|c| format!("{}: {}", c.id, c.message))
+        .unwrap_or_else(|| "no failing check".into())
+}
+
+/// ISO/IEC 19794-5 face image type of the prepared portrait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaceImageType {
+    /// Full frontal (type 01, §8).
+    FullFrontal,
+    /// Token frontal (type 02, §9): fixed eye positions.
+    TokenFrontal,
+}
+
+impl FaceImageType {
+    /// The 19794-5 face image type code.
+    pub fn code(self) -> u8 {
+        match self {
+            FaceImageType::FullFrontal => 0x01,
+            FaceImageType::TokenFrontal => 0x02,
+        }
+    }
+}
+
+/// ISO/IEC 19794-5 colour space of the prepared portrait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColourSpace {
+    /// 24-bit RGB (code 01).
+    Rgb24,
+}
+
+impl ColourSpace {
+    /// The 19794-5 colour space code.
+    pub fn code(self) -> u8 {
+        match self {
+            ColourSpace::Rgb24 => 0x01,
+        }
+    }
+}
+
+/// A portrait ready for DG2: the JPEG and everything the 19794-5 record needs about it.
+/// Made only by [`FaceAssessor::prepare`].
+#[derive(Clone)]
+pub struct PreparedPortrait {
+    /// The JPEG (a biometric sample: never printed).
+    pub jpeg: SecretBytes,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Full or token frontal.
+    pub image_type: FaceImageType,
+    /// Colour space of the JPEG.
+    pub colour_space: ColourSpace,
+    /// The subject's left eye centre in output pixels (feature point 12.1).
+    pub left_eye: Point,
+    /// The subject's right eye centre in output pixels (feature point 12.2).
+    pub right_eye: Point,
+    /// JPEG quality the budget search settled on.
+    pub jpeg_quality: u8,
+    /// The report that admitted the portrait.
+    pub quality_report: FaceReport,
+}
+
+impl std::fmt::Debug for PreparedPortrait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedPortrait")
+            .field("jpeg", &self.jpeg)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("image_type", &self.image_type)
+            .field("left_eye", &self.left_eye)
+            .field("right_eye", &self.right_eye)
+            .field("jpeg_quality", &self.jpeg_quality)
+            .field("verdict", &self.quality_report.verdict)
+            .finish()
+    }
+}
+
+/// What to prepare.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PortraitRequest {
+    /// Full or token frontal.
+    pub image_type: FaceImageType,
+    /// Byte budget of the JPEG (from the document profile; `None` uses the quality profile's).
+    pub max_bytes: Option<usize>,
+}
+
+impl Default for PortraitRequest {
+    fn default() -> Self {
+        Self {
+            image_type: FaceImageType::FullFrontal,
+            max_bytes: None,
+        }
+    }
+}
+
+/// The subject's face and its geometry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Subject {
+    /// The detector's face box.
+    pub face: FaceBox,
+    /// Eyes, pose, head extent and the full-frontal crop.
+    pub geometry: Geometry,
+}
+
+/// One assessment: the report, and the subject's geometry (for crops and annotation).
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// The findings.
+    pub report: FaceReport,
+    /// The subject (largest face), when there is one.
+    pub subject: Option<Subject>,
+}
+
+/// The portrait quality gate: a detector and the profile whose thresholds it applies.
+#[derive(Debug)]
+pub struct FaceAssessor {
+    profile: QualityProfile,
+    detector: FaceDetector,
+    /// Luma of the image being assessed, kept between calls so that its buffer is reused.
+    luma: Scratch,
+}
+
+/// A reusable luma buffer. It holds biometric samples, so `Debug` shows only its size.
+#[derive(Default)]
+struct Scratch(raster::Plane);
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scratch({}×{})", self.0.width(), self.0.height())
+    }
+}
+
+/// Eyes are located for at most this many faces (the subject and a few bystanders).
+const MAX_FACES_WITH_EYES: usize = 8;
+
+impl FaceAssessor {
+    /// A gate applying `profile`.
+    pub fn new(profile: QualityProfile) -> Result<Self, FaceError> {
+        let detector = FaceDetector::new(profile.detection.score_threshold)?;
+        Ok(Self {
+            profile,
+            detector,
+            luma: Scratch::default(),
+        })
+    }
+
+    /// The profile in force.
+    pub fn profile(&self) -> &QualityProfile {
+        &self.profile
+    }
+
+    /// Assesses a still with the profile's minimum face size.
+    pub fn assess(&mut self, image: &RgbImage) -> Assessment {
+        let d = &self.profile.detection;
+        let min_face = detect::min_face_for(
+            image.width() as usize,
+            image.height() as usize,
+            d.min_face_fraction,
+            d.min_face_px,
+        );
+        self.assess_with_min_face(image, min_face)
+    }
+
+    /// Assesses an image, searching for faces of at least `min_face` pixels.
+    pub fn assess_with_min_face(&mut self, image: &RgbImage, min_face: f32) -> Assessment {
+        let start = Instant::now();
+        let (width, height) = image.dimensions();
+        self.luma.0.set_luma(image);
+        let luma = &self.luma.0;
+        let boxes = self.detector.detect(luma, min_face);
+        let faces: Vec<(FaceBox, EyePair)> = boxes
+            .iter()
+            .take(MAX_FACES_WITH_EYES)
+            .map(|b| (*b, eyes::locate(luma, b)))
+            .collect();
+        let p = &self.profile;
+        let mut checks = Vec::with_capacity(CheckId::ALL.len());
+        let count = boxes.len() as f64;
+        let v = p.checks.single_face.verdict(count);
+        let msg = match boxes.len() {
+            0 => "no face found: ask the applicant to face the camera, check the framing and light"
+                .to_owned(),
+            1 => "one face".to_owned(),
+            n => format!(
+                "{n} faces in the picture: only the applicant may be visible, ask others to step out of view"
+            ),
+        };
+        checks.push(Check::new(CheckId::SingleFace, count, v, msg));
+
+        let subject = faces.first().map(|(face, pair)| Subject {
+            face: *face,
+            geometry: geometry::measure(*pair, face, p),
+        });
+        if let Some(s) = &subject {
+            let g = &s.geometry;
+            checks.extend(geometry::checks(g, width, height, p));
+            let region = region::FaceRegion::sample(image, g);
+            checks.push(photometric::illumination(&region, p));
+            checks.push(photometric::exposure(&region, p));
+            checks.push(photometric::dynamic_range(&region, p));
+            checks.push(sharpness::check(&region, p));
+            checks.push(background::check(luma, g, p));
+            checks.push(colour::check(&region, p));
+            checks.push(compression::check(luma, g, p));
+        }
+        let short = f64::from(width.min(height));
+        let v = p.checks.resolution.verdict(short);
+        let msg = match v {
+            Verdict::Pass => format!("{width}×{height} px"),
+            _ => format!(
+                "{width}×{height} px is too small for an ICAO portrait: use the camera's full resolution"
+            ),
+        };
+        checks.push(Check::new(CheckId::Resolution, short, v, msg));
+        checks.sort_by_key(|c| c.id);
+
+        let verdict = checks
+            .iter()
+            .fold(Verdict::Pass, |acc, c| acc.worst(c.verdict));
+        let g = subject.as_ref().map(|s| &s.geometry);
+        let report = FaceReport {
+            verdict,
+            profile: p.id.clone(),
+            profile_version: p.version,
+            width,
+            height,
+            faces: faces
+                .iter()
+                .map(|(b, e)| DetectedFace {
+                    bbox: [b.x, b.y, b.w, b.h],
+                    score: report::round3(b.score),
+                    left_eye: e.left,
+                    right_eye: e.right,
+                })
+                .collect(),
+            inter_eye_distance: g.map(|g| report::round3(f64::from(g.ied))),
+            roll_degrees: g.map(|g| report::round3(f64::from(g.roll_degrees))),
+            yaw_degrees: g.map(|g| report::round3(f64::from(g.yaw_degrees))),
+            checks,
+            elapsed_ms: report::round3(start.elapsed().as_secs_f64() * 1000.0),
+        };
+        Assessment { report, subject }
+    }
+
+    /// The quality gate for DG2: assesses `image` and, unless a check fails, crops it to the
+    /// requested ICAO geometry and encodes it as JPEG within the byte budget.
+    pub fn prepare(
+        &mut self,
+        image: &RgbImage,
+        request: &PortraitRequest,
+    ) -> Result<Accepted<PreparedPortrait, FaceReport>, FaceError> {
+        let assessment = self.assess(image);
+        let (report, subject) = match assessment {
+            Assessment {
+                report,
+                subject: Some(subject),
+            } if report.verdict != Verdict::Fail => (report, subject),
+            Assessment { report, .. } => return Err(FaceError::Rejected(Box::new(report))),
+        };
+        let max_bytes = request
+            .max_bytes
+            .unwrap_or(self.profile.output.max_bytes as usize);
+        let portrait = encode::to_budget(
+            image,
+            &subject.geometry,
+            request.image_type,
+            max_bytes,
+            &self.profile,
+            report.clone(),
+        )?;
+        Ok(Accepted::new(portrait, report))
+    }
+}

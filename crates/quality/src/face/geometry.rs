@@ -1,0 +1,283 @@
+//! Head geometry from the eye centres: inter-eye distance, roll, a yaw estimate, horizontal
+//! centring, head size and the ISO/IEC 19794-5:2005 §8.3 full-frontal crop with its margins.
+//!
+//! Without facial landmarks beyond the eyes, head extent is modelled in units of the
+//! inter-eye distance (profile `head_model`, adult anthropometric means), corrected for yaw as
+//! OFIQ corrects IED (`IED / cos(yaw)`).
+//!
+//! Yaw is an estimate: the head is modelled as a vertical cylinder of radius `R = head_width/2`
+//! (in IED) with the eyes on its front at `±½ IED`, i.e. at angles `±φ`, `sin φ = 0.5/R`. When
+//! the head turns by θ the projected eye midpoint moves `R·sin θ·cos φ` from the silhouette's
+//! axis while the projected IED becomes `2R·cos θ·sin φ`, so
+//! `θ = atan(2·tan φ · d / IED)` where `d` is the eye midpoint's offset from the centre of the
+//! detector's face box, taken as the silhouette's axis. The detector box is only roughly
+//! centred on the head, so the yaw limits allow for that error (see the profile's `source`).
+
+use super::detect::FaceBox;
+use super::eyes::{EyePair, Point};
+use super::report::{Check, CheckId};
+use crate::Verdict;
+use permitkit_model::profiles::quality::QualityProfile;
+
+/// An axis-aligned rectangle in input pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
+    /// Width.
+    pub w: f32,
+    /// Height.
+    pub h: f32,
+}
+
+impl Rect {
+    /// Right edge.
+    pub fn right(&self) -> f32 {
+        self.x + self.w
+    }
+
+    /// Bottom edge.
+    pub fn bottom(&self) -> f32 {
+        self.y + self.h
+    }
+}
+
+/// Head geometry of one face.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// The eye centres.
+    pub eyes: EyePair,
+    /// Projected inter-eye distance in pixels.
+    pub ied: f32,
+    /// Eye-line angle in degrees, positive when the eye on the image's right is lower.
+    pub roll_degrees: f32,
+    /// Yaw estimate in degrees, positive when the subject turns towards the image's right.
+    pub yaw_degrees: f32,
+    /// Midpoint of the eyes.
+    pub mid: Point,
+    /// Estimated chin-to-crown height in pixels.
+    pub head_height: f32,
+    /// Estimated head width in pixels.
+    pub head_width: f32,
+    /// Estimated crown (top of the head) y.
+    pub crown_y: f32,
+    /// Estimated chin y.
+    pub chin_y: f32,
+    /// The full-frontal crop (19794-5 §8.3), possibly outside the image.
+    pub full_frontal: Rect,
+}
+
+/// Measures the geometry of a face from its eyes and detector box.
+pub fn measure(eyes: EyePair, face: &FaceBox, profile: &QualityProfile) -> Geometry {
+    let hm = &profile.head_model;
+    let f = |v: f64| super::raster::f32_of(v);
+    let ied = eyes.left.distance(eyes.right).max(1.0);
+    let roll = (eyes.left.y - eyes.right.y)
+        .atan2(eyes.left.x - eyes.right.x)
+        .to_degrees();
+    let mid = eyes.left.midpoint(eyes.right);
+    let radius = f(hm.head_width / 2.0).max(0.51);
+    let sin_phi = 0.5 / radius;
+    let tan_phi = sin_phi / (1.0 - sin_phi * sin_phi).sqrt();
+    let (box_cx, _) = face.centre();
+    let yaw = (2.0 * tan_phi * (mid.x - box_cx) / ied).atan().to_degrees();
+    let ied_true = ied / yaw.to_radians().cos().max(0.2);
+    let crown_y = mid.y - f(hm.crown_above_eyes) * ied_true;
+    let chin_y = mid.y + f(hm.chin_below_eyes) * ied_true;
+    let head_height = chin_y - crown_y;
+    let head_width = f(hm.head_width) * ied_true;
+    let g = &profile.crop;
+    let crop_h = head_height / f(g.full_frontal_head_height);
+    let crop_w = crop_h / f(g.full_frontal_aspect);
+    let full_frontal = Rect {
+        x: mid.x - crop_w / 2.0,
+        y: mid.y - f(g.full_frontal_eye_line) * crop_h,
+        w: crop_w,
+        h: crop_h,
+    };
+    Geometry {
+        eyes,
+        ied,
+        roll_degrees: roll,
+        yaw_degrees: yaw,
+        mid,
+        head_height,
+        head_width,
+        crown_y,
+        chin_y,
+        full_frontal,
+    }
+}
+
+/// The geometric checks: inter-eye distance, roll, yaw, centring and head size / crop margins.
+pub fn checks(g: &Geometry, width: u32, height: u32, profile: &QualityProfile) -> Vec<Check> {
+    let c = &profile.checks;
+    let (w, h) = (width as f32, height as f32);
+    let mut out = Vec::with_capacity(5);
+
+    let ied = f64::from(g.ied);
+    let v = c.inter_eye_distance.verdict(ied);
+    let need = c
+        .inter_eye_distance
+        .fail_below
+        .or(c.inter_eye_distance.warn_below)
+        .unwrap_or(0.0);
+    let want = c.inter_eye_distance.warn_below.unwrap_or(need);
+    let msg = match v {
+        Verdict::Pass => format!("{ied:.0} px between the eyes"),
+        Verdict::Warn => format!(
+            "{ied:.0} px between the eyes, {want:.0} px recommended: move the camera a little closer"
+        ),
+        Verdict::Fail => format!(
+            "only {ied:.0} px between the eyes, at least {need:.0} px needed: move the camera closer (or use a higher resolution)"
+        ),
+    };
+    out.push(Check::new(CheckId::InterEyeDistance, ied, v, msg));
+
+    let roll = f64::from(g.roll_degrees);
+    let v = c.roll.verdict(roll.abs());
+    let side = if roll > 0.0 {
+        "towards the image's right (the subject's left shoulder)"
+    } else {
+        "towards the image's left (the subject's right shoulder)"
+    };
+    let msg = match v {
+        Verdict::Pass => format!("eye line level within {:.0}°", roll.abs().ceil()),
+        _ => format!(
+            "head tilted {:.0}° {side}: ask the applicant to hold the head straight",
+            roll.abs()
+        ),
+    };
+    out.push(Check::new(CheckId::Roll, roll, v, msg));
+
+    let yaw = f64::from(g.yaw_degrees);
+    let v = c.yaw.verdict(yaw.abs());
+    let side = if yaw > 0.0 {
+        "towards the image's right"
+    } else {
+        "towards the image's left"
+    };
+    let msg = match v {
+        Verdict::Pass => "facing the camera".to_owned(),
+        _ => format!(
+            "head turned about {:.0}° {side}: ask the applicant to look straight into the camera",
+            yaw.abs()
+        ),
+    };
+    out.push(Check::new(CheckId::Yaw, yaw, v, msg));
+
+    let offset = f64::from((g.mid.x - w / 2.0) / w);
+    let v = c.centring.verdict(offset.abs());
+    let msg = match v {
+        Verdict::Pass => "face centred".to_owned(),
+        _ => format!(
+            "face {:.0} % of the width {} of centre: {}",
+            offset.abs() * 100.0,
+            if offset > 0.0 { "right" } else { "left" },
+            if offset > 0.0 {
+                "turn the camera to the right or ask the applicant to move to the image's left"
+            } else {
+                "turn the camera to the left or ask the applicant to move to the image's right"
+            }
+        ),
+    };
+    out.push(Check::new(CheckId::Centring, offset, v, msg));
+
+    let size = f64::from(g.head_height / h);
+    let mut v = c.head_size.verdict(size);
+    let mut msg = match v {
+        Verdict::Pass => format!("head about {:.0} % of the image height", size * 100.0),
+        _ if size > c.head_size.warn_above.unwrap_or(f64::MAX) => format!(
+            "head fills {:.0} % of the image height: move the camera back",
+            size * 100.0
+        ),
+        _ => format!(
+            "head only {:.0} % of the image height: move the camera closer",
+            size * 100.0
+        ),
+    };
+    let r = &g.full_frontal;
+    let tol = 1.0;
+    let mut missing = Vec::new();
+    if r.y < -tol {
+        missing.push("above the head (raise the camera or lower the seat)");
+    }
+    if r.bottom() > h + tol {
+        missing.push("below the chin (lower the camera or raise the seat)");
+    }
+    if r.x < -tol {
+        missing.push("on the image's left (centre the face)");
+    }
+    if r.right() > w + tol {
+        missing.push("on the image's right (centre the face)");
+    }
+    if !missing.is_empty() {
+        v = Verdict::Fail;
+        msg = format!(
+            "not enough room for the ICAO crop {}",
+            missing.join(" and ")
+        );
+    }
+    out.push(Check::new(CheckId::HeadSize, size, v, msg));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> QualityProfile {
+        QualityProfile::builtin_default().unwrap()
+    }
+
+    fn face_at(cx: f32, cy: f32, w: f32) -> FaceBox {
+        FaceBox {
+            x: cx - w / 2.0,
+            y: cy - w / 2.0,
+            w,
+            h: w,
+            score: 5.0,
+        }
+    }
+
+    #[test]
+    fn roll_sign_and_ied() {
+        let eyes = EyePair {
+            right: Point { x: 100.0, y: 100.0 },
+            left: Point { x: 200.0, y: 110.0 },
+        };
+        let g = measure(eyes, &face_at(150.0, 120.0, 250.0), &profile());
+        assert!((g.ied - 100.5).abs() < 0.1);
+        assert!((g.roll_degrees - 5.71).abs() < 0.05, "{}", g.roll_degrees);
+        assert!(g.yaw_degrees.abs() < 0.01);
+    }
+
+    #[test]
+    fn yaw_follows_the_eye_offset_in_the_face_box() {
+        let eyes = EyePair {
+            right: Point { x: 120.0, y: 100.0 },
+            left: Point { x: 220.0, y: 100.0 },
+        };
+        let g = measure(eyes, &face_at(150.0, 120.0, 250.0), &profile());
+        // d/IED = 0.2, R = 1.2 IED: θ = atan(2 · tan(asin(0.5/1.2)) · 0.2) = 10.4°.
+        assert!((g.yaw_degrees - 10.4).abs() < 0.2, "{}", g.yaw_degrees);
+    }
+
+    #[test]
+    fn crop_margins_fail_near_the_edge() {
+        let p = profile();
+        let eyes = EyePair {
+            right: Point { x: 20.0, y: 300.0 },
+            left: Point { x: 140.0, y: 300.0 },
+        };
+        let g = measure(eyes, &face_at(80.0, 320.0, 300.0), &p);
+        let all = checks(&g, 1920, 1080, &p);
+        let head = all.iter().find(|c| c.id == CheckId::HeadSize).unwrap();
+        assert_eq!(head.verdict, Verdict::Fail);
+        assert!(head.message.contains("image's left"), "{}", head.message);
+        let centring = all.iter().find(|c| c.id == CheckId::Centring).unwrap();
+        assert_eq!(centring.verdict, Verdict::Fail);
+    }
+}

@@ -1,0 +1,719 @@
+//! The virtual eMRTD chip: a pure APDU handler with a personalization life cycle (ISO/IEC
+//! 7816-4 §11 commands; ICAO Doc 9303-11 access control; personalization dialect of the JMRTD
+//! passport applet with the extensions documented in `hardware-profiles/chips/README.md`).
+//!
+//! - Personalization phase: SELECT, CREATE FILE (`E0`, `63 04 size fid`), UPDATE BINARY
+//!   (`D6`, and odd `D7` with `54`/`53` objects for offsets above 32767), PUT DATA `00 62` (BAC
+//!   seed: document number, birth and expiry dates), `00 65` (PACE CAN), `DE AD` (LOCK).
+//! - Always: SELECT by AID/FID (MF files too), READ BINARY (SFI in P1, odd `B1`), GET
+//!   CHALLENGE, EXTERNAL AUTHENTICATE (BAC), MSE:Set AT and GENERAL AUTHENTICATE (PACE GM).
+//! - Access control: EF.CardAccess (MF) is readable in plain; application EFs are readable and
+//!   selectable only under secure messaging after BAC or PACE; after LOCK every write answers
+//!   `6985`; a wrong MAC ends the session with plain `6987`/`6988`.
+//!
+//! Untrusted input never panics and never allocates beyond the profile's EF size limit.
+
+use crate::faults::{Action, Faults};
+use crate::filesystem::{Df, FileSystem};
+use permitkit_chip::bac::{self, BacKeys};
+use permitkit_chip::card_access::{self, PaceProtocol};
+use permitkit_chip::channel::{CardChannel, TransportError};
+use permitkit_chip::pace::{ChipStepResult, PaceChip, PaceParams, PacePassword};
+use permitkit_chip::random::{OsRandom, RandomSource};
+use permitkit_chip::sm::SmSession;
+use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
+use permitkit_iso7816::tlv::{self, Tag};
+use permitkit_lds::{EMRTD_AID, Ef};
+use permitkit_model::secret::{SecretBytes, SecretString};
+
+/// A default ATR for the virtual chip (TCK last, computed by [`CardConfig::default`]): direct
+/// convention, T=1, five historical bytes `80 73 C8 21 C0`: category indicator 80, then the
+/// card-capabilities compact-TLV `73` whose third byte announces command chaining and extended
+/// Lc/Le (ISO/IEC 7816-4 §12.1.1.9).
+pub const DEFAULT_ATR: [u8; 10] = [0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xC8, 0x21, 0xC0, 0x00];
+
+/// The identifier the virtual chip gives for the PC/SC pseudo-APDU `FF CA 00 00`.
+pub const VIRTUAL_UID: [u8; 4] = [0x08, 0x50, 0x4B, 0x31];
+
+/// Limits and identity of a virtual chip (from its chip profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardConfig {
+    /// Largest EF the chip accepts.
+    pub max_ef_size: usize,
+    /// Most EFs the chip holds.
+    pub max_files: usize,
+    /// True when extended-length APDUs are accepted.
+    pub extended_length: bool,
+    /// The ATR.
+    pub atr: Vec<u8>,
+}
+
+impl Default for CardConfig {
+    fn default() -> Self {
+        Self {
+            max_ef_size: 65_535,
+            max_files: 24,
+            extended_length: true,
+            atr: atr_with_tck(&DEFAULT_ATR),
+        }
+    }
+}
+
+impl CardConfig {
+    /// The limits of a chip profile (the virtual chip's own, normally).
+    pub fn from_profile(chip: &permitkit_model::profiles::ChipProfile) -> Self {
+        Self {
+            max_ef_size: chip.max_ef_size,
+            max_files: chip.max_files,
+            extended_length: chip.extended_length,
+            ..Self::default()
+        }
+    }
+}
+
+fn atr_with_tck(atr: &[u8]) -> Vec<u8> {
+    let mut v = atr.to_vec();
+    if let Some(last) = v.last_mut() {
+        *last = 0;
+    }
+    let tck = v.iter().skip(1).fold(0u8, |a, b| a ^ b);
+    if let Some(last) = v.last_mut() {
+        *last = tck;
+    }
+    v
+}
+
+/// The chip's secrets as set by PUT DATA.
+#[derive(Debug, Clone, Default)]
+pub struct CardSecrets {
+    /// The MRZ information the BAC keys come from (also the PACE MRZ password).
+    pub mrz_information: Option<SecretBytes>,
+    /// The card access number.
+    pub can: Option<SecretString>,
+    /// The Active Authentication private key (PKCS#8 DER, ECDSA P-256).
+    pub aa_private_key: Option<SecretBytes>,
+}
+
+enum Auth {
+    None,
+    Challenge([u8; 8]),
+    Pace(Box<PaceChip>),
+    Secure(SmSession),
+}
+
+/// The virtual chip.
+pub struct Card {
+    config: CardConfig,
+    fs: FileSystem,
+    secrets: CardSecrets,
+    locked: bool,
+    df: Df,
+    ef: Option<u16>,
+    auth: Auth,
+    faults: Faults,
+    rng: Box<dyn RandomSource>,
+    dirty: bool,
+    powered: bool,
+}
+
+impl std::fmt::Debug for Card {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Card")
+            .field("config", &self.config)
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Card {
+    /// A blank chip in the personalization phase.
+    pub fn new(config: CardConfig) -> Self {
+        let fs = FileSystem::new(config.max_ef_size, config.max_files);
+        Self {
+            config,
+            fs,
+            secrets: CardSecrets::default(),
+            locked: false,
+            df: Df::Mf,
+            ef: None,
+            auth: Auth::None,
+            faults: Faults::default(),
+            rng: Box::new(OsRandom),
+            dirty: false,
+            powered: true,
+        }
+    }
+
+    /// A chip rebuilt from saved parts (see [`super::state`]).
+    pub(crate) fn from_parts(
+        config: CardConfig,
+        fs: FileSystem,
+        secrets: CardSecrets,
+        locked: bool,
+    ) -> Self {
+        let mut card = Self::new(config);
+        card.fs = fs;
+        card.secrets = secrets;
+        card.locked = locked;
+        card
+    }
+
+    /// Replaces the random source (for replaying published vectors).
+    pub fn set_random(&mut self, rng: Box<dyn RandomSource>) {
+        self.rng = rng;
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CardConfig {
+        &self.config
+    }
+
+    /// The files.
+    pub fn filesystem(&self) -> &FileSystem {
+        &self.fs
+    }
+
+    /// The secrets set by personalization.
+    pub fn secrets(&self) -> &CardSecrets {
+        &self.secrets
+    }
+
+    /// True after LOCK.
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Faults to inject.
+    pub fn faults_mut(&mut self) -> &mut Faults {
+        &mut self.faults
+    }
+
+    /// Puts a pulled card back into the field (a fresh power-up).
+    pub fn reinsert(&mut self) {
+        self.faults.reinsert();
+        self.power_on();
+    }
+
+    /// True once since the last call when a command changed what is stored.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Cold power-up: session state is lost, the master file is selected.
+    pub fn power_on(&mut self) {
+        self.powered = true;
+        self.end_session();
+        self.df = Df::Mf;
+        self.ef = None;
+    }
+
+    /// Power-down.
+    pub fn power_off(&mut self) {
+        self.powered = false;
+        self.end_session();
+    }
+
+    fn end_session(&mut self) {
+        self.auth = Auth::None;
+    }
+
+    /// Processes raw command bytes and returns raw response bytes (data ‖ SW1 SW2). Faults
+    /// are not applied here (they belong to the channel interface).
+    pub fn process(&mut self, command: &[u8]) -> Vec<u8> {
+        if !self.powered {
+            self.power_on();
+        }
+        match CommandApdu::parse(command) {
+            Ok(cmd) => self.process_command(&cmd).to_bytes(),
+            Err(_) => StatusWord::WRONG_LENGTH.to_bytes().to_vec(),
+        }
+    }
+
+    /// Processes one command.
+    pub fn process_command(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        if cmd.is_extended() && !self.config.extended_length {
+            return ResponseApdu::status(StatusWord::WRONG_LENGTH);
+        }
+        if cmd.header() == [0xFF, 0xCA, 0x00, 0x00] {
+            // PC/SC GET DATA (UID) is answered by real readers; vpcd forwards it to the card,
+            // so the virtual chip answers it like a reader would: a random-UID style
+            // identifier (first byte 08, ISO/IEC 14443-3 §6.4.4). No session state changes.
+            return ResponseApdu::new(VIRTUAL_UID.to_vec(), StatusWord::SUCCESS);
+        }
+        let protected = cmd.cla() & 0x0C == 0x0C;
+        if let Auth::Secure(session) = &mut self.auth {
+            if !protected {
+                // A plain command ends secure messaging (9303-11 §9.8.4).
+                self.end_session();
+                return ResponseApdu::status(StatusWord::SM_DATA_OBJECTS_MISSING);
+            }
+            let plain = match session.unprotect_command(cmd) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.end_session();
+                    return ResponseApdu::status(e.chip_status());
+                }
+            };
+            let answer = self.dispatch(&plain, true);
+            return match &mut self.auth {
+                Auth::Secure(session) => match session.protect_response(plain.ins(), &answer) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        self.end_session();
+                        ResponseApdu::status(StatusWord::NO_PRECISE_DIAGNOSIS)
+                    }
+                },
+                _ => answer,
+            };
+        }
+        if protected {
+            // No session keys: the protected command cannot be checked.
+            return ResponseApdu::status(StatusWord::SM_DATA_OBJECTS_INCORRECT);
+        }
+        self.dispatch(cmd, false)
+    }
+
+    fn dispatch(&mut self, cmd: &CommandApdu, secure: bool) -> ResponseApdu {
+        if cmd.cla() & !0x10 != 0x00 {
+            return ResponseApdu::status(StatusWord::CLA_NOT_SUPPORTED);
+        }
+        if cmd.cla() & 0x10 != 0 && cmd.ins() != 0x86 {
+            return ResponseApdu::status(StatusWord::CHAINING_NOT_SUPPORTED);
+        }
+        let result = match cmd.ins() {
+            0xA4 => self.select(cmd, secure),
+            0xB0 | 0xB1 => self.read_binary(cmd, secure),
+            0xD6 | 0xD7 => self.update_binary(cmd),
+            0xE0 => self.create_file(cmd),
+            0xDA => self.put_data(cmd),
+            0x84 => self.get_challenge(cmd),
+            0x82 => self.external_authenticate(cmd),
+            0x22 => self.manage_security_environment(cmd),
+            0x88 => self.internal_authenticate(cmd, secure),
+            0x86 => self.general_authenticate(cmd),
+            _ => Err(StatusWord::INS_NOT_SUPPORTED),
+        };
+        match result {
+            Ok(r) => r,
+            Err(sw) => ResponseApdu::status(sw),
+        }
+    }
+
+    fn may_access_app_file(&self, df: Df, secure: bool) -> bool {
+        df == Df::Mf || secure
+    }
+
+    fn select(&mut self, cmd: &CommandApdu, secure: bool) -> Result<ResponseApdu, StatusWord> {
+        let data = cmd.data();
+        let (df, fid) = match (cmd.p1(), data) {
+            (0x04, aid) => {
+                if aid != EMRTD_AID {
+                    return Err(StatusWord::FILE_NOT_FOUND);
+                }
+                self.df = Df::App;
+                self.ef = None;
+                return Ok(ResponseApdu::status(StatusWord::SUCCESS));
+            }
+            (0x00, [] | [0x3F, 0x00]) => {
+                self.df = Df::Mf;
+                self.ef = None;
+                return Ok(ResponseApdu::status(StatusWord::SUCCESS));
+            }
+            (0x00 | 0x02, [hi, lo]) => (self.df, u16::from_be_bytes([*hi, *lo])),
+            _ => return Err(StatusWord::INCORRECT_P1P2),
+        };
+        if !self.may_access_app_file(df, secure) && self.locked {
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        let size = self.fs.size(df, fid).ok_or(StatusWord::FILE_NOT_FOUND)?;
+        self.ef = Some(fid);
+        match cmd.p2() & 0x0C {
+            0x04 | 0x00 if cmd.p2() & 0x0C != 0x0C => {
+                // FCP (ISO/IEC 7816-4 §7.4.3): 80 file size, 82 descriptor, 83 identifier.
+                let size16 = u16::try_from(size).unwrap_or(u16::MAX).to_be_bytes();
+                let mut w = tlv::Writer::new();
+                w.constructed(Tag::new(0x62), |w| {
+                    w.primitive(Tag::new(0x80), &size16);
+                    w.primitive(Tag::new(0x82), &[0x01]);
+                    w.primitive(Tag::new(0x83), &fid.to_be_bytes());
+                });
+                let fcp = w.finish().map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+                Ok(ResponseApdu::new(fcp, StatusWord::SUCCESS))
+            }
+            _ => Ok(ResponseApdu::status(StatusWord::SUCCESS)),
+        }
+    }
+
+    /// The EF addressed by P1 (SFI when bit 8 is set) for READ/UPDATE BINARY (even INS), and
+    /// the offset.
+    fn target(&mut self, cmd: &CommandApdu) -> Result<(u16, usize), StatusWord> {
+        if cmd.p1() & 0x80 != 0 {
+            if cmd.p1() & 0x60 != 0 {
+                return Err(StatusWord::INCORRECT_P1P2);
+            }
+            let fid = FileSystem::fid_for_sfi(self.df, cmd.p1() & 0x1F)
+                .filter(|fid| self.fs.exists(self.df, *fid))
+                .ok_or(StatusWord::FILE_NOT_FOUND)?;
+            self.ef = Some(fid);
+            Ok((fid, usize::from(cmd.p2())))
+        } else {
+            let fid = self.ef.ok_or(StatusWord::COMMAND_NOT_ALLOWED)?;
+            Ok((fid, usize::from(u16::from_be_bytes([cmd.p1(), cmd.p2()]))))
+        }
+    }
+
+    /// Odd-INS offset data object `54` (ISO/IEC 7816-4 §11.3.3).
+    fn odd_offset(data: &[u8]) -> Result<(usize, &[u8]), StatusWord> {
+        let mut r = tlv::Reader::new(data);
+        let off = r
+            .expect(Tag::new(0x54))
+            .map_err(|_| StatusWord::WRONG_DATA)?;
+        if off.value().is_empty() || off.value().len() > 3 {
+            return Err(StatusWord::WRONG_DATA);
+        }
+        let offset = off
+            .value()
+            .iter()
+            .fold(0usize, |a, b| (a << 8) | usize::from(*b));
+        Ok((offset, r.remaining()))
+    }
+
+    fn read_binary(&mut self, cmd: &CommandApdu, secure: bool) -> Result<ResponseApdu, StatusWord> {
+        let ne = cmd.le().ok_or(StatusWord::WRONG_LENGTH)?;
+        let (fid, offset) = if cmd.ins() == 0xB1 {
+            let fid = self.ef.ok_or(StatusWord::COMMAND_NOT_ALLOWED)?;
+            (fid, Self::odd_offset(cmd.data())?.0)
+        } else {
+            self.target(cmd)?
+        };
+        if !self.may_access_app_file(self.df, secure) {
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        if cmd.ins() == 0xB1 {
+            // The answer is `53 L data`; keep the whole object within Ne.
+            let budget = ne.saturating_sub(5);
+            let bytes = self.fs.read(self.df, fid, offset, budget)?;
+            let encoded =
+                tlv::encode(Tag::new(0x53), bytes).map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+            return Ok(ResponseApdu::new(encoded, StatusWord::SUCCESS));
+        }
+        let bytes = self.fs.read(self.df, fid, offset, ne)?;
+        let sw = if bytes.len() < ne && ne != 256 && ne != 65_536 {
+            StatusWord::END_OF_FILE
+        } else {
+            StatusWord::SUCCESS
+        };
+        Ok(ResponseApdu::new(bytes.to_vec(), sw))
+    }
+
+    fn update_binary(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        if self.locked {
+            return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+        }
+        let (fid, offset, data) = if cmd.ins() == 0xD7 {
+            let fid = self.ef.ok_or(StatusWord::COMMAND_NOT_ALLOWED)?;
+            let (offset, rest) = Self::odd_offset(cmd.data())?;
+            let d = tlv::parse_single(rest, Tag::new(0x53)).map_err(|_| StatusWord::WRONG_DATA)?;
+            (fid, offset, d.value())
+        } else {
+            let (fid, offset) = self.target(cmd)?;
+            (fid, offset, cmd.data())
+        };
+        if data.is_empty() {
+            return Err(StatusWord::WRONG_LENGTH);
+        }
+        if self.faults.take_write_corruption() {
+            let mut copy = data.to_vec();
+            if let Some(b) = copy.last_mut() {
+                *b ^= 0x01;
+            }
+            self.fs.write(self.df, fid, offset, &copy)?;
+        } else {
+            self.fs.write(self.df, fid, offset, data)?;
+        }
+        self.dirty = true;
+        Ok(ResponseApdu::status(StatusWord::SUCCESS))
+    }
+
+    fn create_file(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        if self.locked {
+            return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+        }
+        // JMRTD applet: 63 04 SSSS FFFF.
+        let t =
+            tlv::parse_single(cmd.data(), Tag::new(0x63)).map_err(|_| StatusWord::WRONG_DATA)?;
+        let [s1, s2, f1, f2] = t.value() else {
+            return Err(StatusWord::WRONG_DATA);
+        };
+        let size = usize::from(u16::from_be_bytes([*s1, *s2]));
+        let fid = u16::from_be_bytes([*f1, *f2]);
+        self.fs.create(self.df, fid, size)?;
+        self.ef = Some(fid);
+        self.dirty = true;
+        Ok(ResponseApdu::status(StatusWord::SUCCESS))
+    }
+
+    fn put_data(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        if self.locked {
+            return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+        }
+        match (cmd.p1(), cmd.p2()) {
+            (0xDE, 0xAD) => {
+                if self.secrets.mrz_information.is_none() {
+                    return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+                }
+                // The answer still goes out under the current session; every later write
+                // is refused.
+                self.locked = true;
+            }
+            (0x00, 0x62) => {
+                let info = bac_seed_to_mrz_information(cmd.data())?;
+                self.secrets.mrz_information = Some(info);
+            }
+            (0x00, 0x65) => {
+                let outer = tlv::parse_single(cmd.data(), Tag::new(0x65))
+                    .map_err(|_| StatusWord::WRONG_DATA)?;
+                let mut r = outer.children().map_err(|_| StatusWord::WRONG_DATA)?;
+                while !r.is_empty() {
+                    let item = r
+                        .expect(Tag::new(0x66))
+                        .map_err(|_| StatusWord::WRONG_DATA)?;
+                    match item.value() {
+                        [0x02, can @ ..] if !can.is_empty() && can.len() <= 16 => {
+                            let s = std::str::from_utf8(can).map_err(|_| StatusWord::WRONG_DATA)?;
+                            if !s.bytes().all(|b| b.is_ascii_digit()) {
+                                return Err(StatusWord::WRONG_DATA);
+                            }
+                            self.secrets.can = Some(SecretString::from(s));
+                        }
+                        _ => return Err(StatusWord::REFERENCE_DATA_NOT_FOUND),
+                    }
+                }
+            }
+            (0x00, 0x6A) => {
+                // permitkit extension: `6A L <PKCS#8 DER>` Active Authentication key (P-256).
+                let t = tlv::parse_single(cmd.data(), Tag::new(0x6A))
+                    .map_err(|_| StatusWord::WRONG_DATA)?;
+                permitkit_chip::aa::check_private_key(t.value())?;
+                self.secrets.aa_private_key = Some(SecretBytes::from_slice(t.value()));
+            }
+            _ => return Err(StatusWord::INCORRECT_P1P2),
+        }
+        self.dirty = true;
+        Ok(ResponseApdu::status(StatusWord::SUCCESS))
+    }
+
+    fn internal_authenticate(
+        &mut self,
+        cmd: &CommandApdu,
+        secure: bool,
+    ) -> Result<ResponseApdu, StatusWord> {
+        if !secure {
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        let key = self
+            .secrets
+            .aa_private_key
+            .as_ref()
+            .ok_or(StatusWord::REFERENCE_DATA_NOT_FOUND)?;
+        let sig = permitkit_chip::aa::chip_sign(key.expose(), cmd.data())?;
+        Ok(ResponseApdu::new(sig, StatusWord::SUCCESS))
+    }
+
+    fn get_challenge(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        if cmd.le() != Some(8) {
+            return Err(StatusWord::WRONG_LENGTH);
+        }
+        let mut rnd = [0u8; 8];
+        self.rng
+            .fill(&mut rnd)
+            .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+        self.auth = Auth::Challenge(rnd);
+        Ok(ResponseApdu::new(rnd.to_vec(), StatusWord::SUCCESS))
+    }
+
+    fn external_authenticate(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        let Auth::Challenge(rnd_ic) = std::mem::replace(&mut self.auth, Auth::None) else {
+            return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+        };
+        let info = self
+            .secrets
+            .mrz_information
+            .as_ref()
+            .ok_or(StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        let keys = BacKeys::from_mrz_information(info.expose());
+        let k_ic = bac::random_secret(self.rng.as_mut(), 16)
+            .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+        let k_ic: [u8; 16] = k_ic
+            .expose()
+            .try_into()
+            .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+        let (answer, session) = bac::chip_authenticate(&keys, &rnd_ic, &k_ic, cmd.data())?;
+        self.auth = Auth::Secure(session);
+        Ok(ResponseApdu::new(answer, StatusWord::SUCCESS))
+    }
+
+    fn manage_security_environment(
+        &mut self,
+        cmd: &CommandApdu,
+    ) -> Result<ResponseApdu, StatusWord> {
+        if (cmd.p1(), cmd.p2()) != (0xC1, 0xA4) {
+            return Err(StatusWord::INCORRECT_P1P2);
+        }
+        self.end_session();
+        let mut r = tlv::Reader::new(cmd.data());
+        let wrong = |_| StatusWord::WRONG_DATA;
+        let oid = r.expect(Tag::new(0x80)).map_err(wrong)?;
+        let protocol = PaceProtocol::from_oid(oid.value()).ok_or(StatusWord::WRONG_DATA)?;
+        let reference = match r.expect(Tag::new(0x83)).map_err(wrong)?.value() {
+            [b] => *b,
+            _ => return Err(StatusWord::WRONG_DATA),
+        };
+        let param = match r.optional(Tag::new(0x84)).map_err(wrong)? {
+            Some(t) => match t.value() {
+                [b] => Some(u32::from(*b)),
+                _ => return Err(StatusWord::WRONG_DATA),
+            },
+            None => None,
+        };
+        // The chip offers what its own EF.CardAccess lists.
+        let offered = self
+            .fs
+            .read(Df::Mf, Ef::CardAccess.fid(), 0, self.fs.max_ef_size())
+            .ok()
+            .and_then(|d| card_access::parse_pace_infos(d).ok())
+            .unwrap_or_default();
+        let info = offered
+            .iter()
+            .find(|i| i.protocol == protocol && (param.is_none() || i.parameter_id == param))
+            .ok_or(StatusWord::REFERENCE_DATA_NOT_FOUND)?;
+        let params = PaceParams::from_info(info).map_err(|_| StatusWord::FUNCTION_NOT_SUPPORTED)?;
+        let password = match reference {
+            0x01 => PacePassword::Mrz(
+                self.secrets
+                    .mrz_information
+                    .clone()
+                    .ok_or(StatusWord::REFERENCE_DATA_NOT_FOUND)?,
+            ),
+            0x02 => PacePassword::Can(
+                self.secrets
+                    .can
+                    .clone()
+                    .ok_or(StatusWord::REFERENCE_DATA_NOT_FOUND)?,
+            ),
+            _ => return Err(StatusWord::REFERENCE_DATA_NOT_FOUND),
+        };
+        self.auth = Auth::Pace(Box::new(PaceChip::new(params, &password)));
+        Ok(ResponseApdu::status(StatusWord::SUCCESS))
+    }
+
+    fn general_authenticate(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        let Auth::Pace(mut pace) = std::mem::replace(&mut self.auth, Auth::None) else {
+            return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+        };
+        let last = cmd.cla() & 0x10 == 0;
+        match pace.step(cmd.data(), self.rng.as_mut())? {
+            ChipStepResult::Continue(data) if !last => {
+                self.auth = Auth::Pace(pace);
+                Ok(ResponseApdu::new(data, StatusWord::SUCCESS))
+            }
+            ChipStepResult::Established(data, session) if last => {
+                self.auth = Auth::Secure(session);
+                Ok(ResponseApdu::new(data, StatusWord::SUCCESS))
+            }
+            _ => Err(StatusWord::LAST_COMMAND_EXPECTED),
+        }
+    }
+}
+
+/// JMRTD applet PUT DATA 62: `62 L { 04 docNo, 04 DOB, 04 DOE }`; the chip adds the check
+/// digits (ICAO 9303-3 §4.9) to build the MRZ information.
+fn bac_seed_to_mrz_information(data: &[u8]) -> Result<SecretBytes, StatusWord> {
+    let wrong = |_| StatusWord::WRONG_DATA;
+    let outer = tlv::parse_single(data, Tag::new(0x62)).map_err(wrong)?;
+    let mut r = outer.children().map_err(wrong)?;
+    let doc = r.expect(Tag::new(0x04)).map_err(wrong)?.value();
+    let dob = r.expect(Tag::new(0x04)).map_err(wrong)?.value();
+    let doe = r.expect(Tag::new(0x04)).map_err(wrong)?.value();
+    r.finish().map_err(wrong)?;
+    let mrz_char = |b: &u8| b.is_ascii_digit() || b.is_ascii_uppercase() || *b == b'<';
+    if doc.is_empty() || doc.len() > 22 || !doc.iter().all(mrz_char) {
+        return Err(StatusWord::WRONG_DATA);
+    }
+    for d in [dob, doe] {
+        if d.len() != 6 || !d.iter().all(u8::is_ascii_digit) {
+            return Err(StatusWord::WRONG_DATA);
+        }
+    }
+    let mut info = Vec::with_capacity(doc.len() + 15);
+    for field in [doc, dob, doe] {
+        info.extend_from_slice(field);
+        info.push(permitkit_chip::perso::check_digit(field));
+    }
+    Ok(SecretBytes::new(info))
+}
+
+impl CardChannel for Card {
+    fn atr(&self) -> &[u8] {
+        &self.config.atr
+    }
+
+    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
+        match self.faults.next() {
+            Action::Removed => {
+                self.power_off();
+                Err(TransportError::CardRemoved)
+            }
+            Action::Answer(sw) => Ok(ResponseApdu::status(sw)),
+            Action::Process => {
+                if !self.powered {
+                    self.power_on();
+                }
+                Ok(self.process_command(command))
+            }
+            Action::Corrupt => {
+                if !self.powered {
+                    self.power_on();
+                }
+                let r = self.process_command(command);
+                let mut data = r.data().to_vec();
+                let mut sw = r.sw();
+                match data.last_mut() {
+                    Some(b) => *b ^= 0x01,
+                    None => sw = StatusWord(sw.0 ^ 0x0001),
+                }
+                Ok(ResponseApdu::new(data, sw))
+            }
+        }
+    }
+
+    fn reset(&mut self) -> Result<(), TransportError> {
+        if self.faults.is_removed() {
+            return Err(TransportError::CardRemoved);
+        }
+        self.power_on();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bac_seed_gives_the_mrz_information() {
+        // apdu.md §3 example PUT DATA 62.
+        let data =
+            hex::decode("621B04094C383938393032433C04063639303830360406393430363233").unwrap();
+        assert_eq!(
+            bac_seed_to_mrz_information(&data).unwrap().expose(),
+            b"L898902C<369080619406236"
+        );
+    }
+
+    #[test]
+    fn atr_has_a_valid_tck() {
+        let atr = CardConfig::default().atr;
+        assert_eq!(atr.iter().skip(1).fold(0u8, |a, b| a ^ b), 0);
+    }
+}

@@ -1,0 +1,144 @@
+//! Saving and loading a virtual chip, so a personalized virtual card outlives the process.
+//!
+//! The state is a JSON document: life-cycle flag, every EF (hex) and the access secrets (MRZ
+//! information, CAN). Like a real chip's EEPROM it holds the access secrets, so it is written
+//! with owner-only permissions; it is a test artefact, not a vault. Loading applies the chip's
+//! limits (EF size, file count) before anything is allocated for a file.
+
+use std::path::Path;
+
+use crate::SimError;
+use crate::card::{Card, CardConfig, CardSecrets};
+use crate::filesystem::{Df, FileSystem};
+use permitkit_model::secret::{SecretBytes, SecretString};
+
+/// Largest state file read back (guards the JSON parser's allocation).
+pub const MAX_STATE_FILE: u64 = 8 * 1024 * 1024;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateFile {
+    format: String,
+    locked: bool,
+    files: Vec<FileEntry>,
+    mrz_information: Option<String>,
+    can: Option<String>,
+    #[serde(default)]
+    aa_private_key: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEntry {
+    df: Df,
+    fid: String,
+    data: String,
+}
+
+const FORMAT: &str = "permitkit-virtual-chip/1";
+
+/// Encodes the card's state as JSON.
+pub fn to_json(card: &Card) -> Result<String, SimError> {
+    let state = StateFile {
+        format: FORMAT.into(),
+        locked: card.is_locked(),
+        files: card
+            .filesystem()
+            .files()
+            .map(|(df, fid, data)| FileEntry {
+                df,
+                fid: format!("{fid:04X}"),
+                data: hex::encode_upper(data),
+            })
+            .collect(),
+        mrz_information: card
+            .secrets()
+            .mrz_information
+            .as_ref()
+            .map(|m| String::from_utf8_lossy(m.expose()).into_owned()),
+        can: card.secrets().can.as_ref().map(|c| c.expose().to_owned()),
+        aa_private_key: card
+            .secrets()
+            .aa_private_key
+            .as_ref()
+            .map(|k| hex::encode_upper(k.expose())),
+    };
+    serde_json::to_string_pretty(&state).map_err(|e| SimError::State(e.to_string()))
+}
+
+/// Rebuilds a card from [`to_json`] output, under `config`'s limits.
+pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
+    let state: StateFile =
+        serde_json::from_str(text).map_err(|e| SimError::State(e.to_string()))?;
+    if state.format != FORMAT {
+        return Err(SimError::State(format!(
+            "unknown format {:?} (expected {FORMAT:?})",
+            state.format
+        )));
+    }
+    let mut fs = FileSystem::new(config.max_ef_size, config.max_files);
+    for (i, f) in state.files.into_iter().enumerate() {
+        let fid = u16::from_str_radix(&f.fid, 16)
+            .map_err(|_| SimError::State(format!("files[{i}].fid {:?} is not hex", f.fid)))?;
+        if f.data.len() / 2 > config.max_ef_size {
+            return Err(SimError::State(format!(
+                "files[{i}] exceeds the EF size limit of {}",
+                config.max_ef_size
+            )));
+        }
+        let data =
+            hex::decode(&f.data).map_err(|e| SimError::State(format!("files[{i}].data: {e}")))?;
+        fs.restore(f.df, fid, data)
+            .map_err(|sw| SimError::State(format!("files[{i}]: {sw}")))?;
+    }
+    let secrets = CardSecrets {
+        mrz_information: state
+            .mrz_information
+            .map(|m| SecretBytes::new(m.into_bytes())),
+        can: state.can.map(SecretString::new),
+        aa_private_key: match state.aa_private_key {
+            Some(h) => {
+                Some(SecretBytes::new(hex::decode(h).map_err(|e| {
+                    SimError::State(format!("aa_private_key: {e}"))
+                })?))
+            }
+            None => None,
+        },
+    };
+    Ok(Card::from_parts(config, fs, secrets, state.locked))
+}
+
+/// Writes the state to `path` atomically (temporary file, then rename), owner-only.
+pub fn save(card: &Card, path: &Path) -> Result<(), SimError> {
+    let json = to_json(card)?;
+    let tmp = path.with_extension("tmp");
+    let io = |e| SimError::Io(format!("{}: {e}", path.display()));
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(io)?;
+        f.write_all(json.as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Loads a card saved by [`save`].
+pub fn load(path: &Path, config: CardConfig) -> Result<Card, SimError> {
+    let io = |e| SimError::Io(format!("{}: {e}", path.display()));
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > MAX_STATE_FILE {
+        return Err(SimError::State(format!(
+            "{}: {len} bytes exceeds {MAX_STATE_FILE}",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    from_json(&text, config)
+}

@@ -1,0 +1,406 @@
+//! From the applicant file to typed, checked data: the MRZ (ICAO Doc 9303-3/-5), DG11 and
+//! DG12 contents, the validity term (document profile), the fingerprint consent.
+
+use std::fmt;
+
+use crate::applicant::file::ApplicantFile;
+use permitkit_lds::{
+    Dg11, Dg12,
+    mrz::{
+        CountryCode, Date, DocumentCode, Field, FieldError, Mrz, MrzError, MrzFields, MrzFormat,
+        MrzName, PartialDate, Script, Sex,
+    },
+};
+use permitkit_model::profiles::{DocumentProfile, Registry, document::MrzFormatName};
+
+/// A problem with the applicant file: which file, which field, why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {field}: {reason}")]
+pub struct ApplicantError {
+    /// The applicant file.
+    pub file: String,
+    /// Dotted field name (`holder.date_of_birth`).
+    pub field: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A validated application.
+#[derive(Clone)]
+pub struct Applicant {
+    /// Application identifier.
+    pub application: String,
+    /// The document profile it is issued under.
+    pub document_profile: DocumentProfile,
+    /// The MRZ, check digits computed, name transliterated and truncated as needed.
+    pub mrz: Mrz,
+    /// Date of issue.
+    pub date_of_issue: Date,
+    /// Date of expiry.
+    pub date_of_expiry: Date,
+    /// Date of birth (possibly partly unknown), consistent between the MRZ and DG11.
+    pub date_of_birth: PartialDate,
+    /// DG11 contents.
+    pub dg11: Dg11,
+    /// DG12 contents (personalization fields are added at build time).
+    pub dg12: Dg12,
+    /// The holder asked in writing for fingerprints on the chip.
+    pub fingerprints_consent: bool,
+    /// Reference of that written statement.
+    pub consent_reference: Option<String>,
+}
+
+impl fmt::Debug for Applicant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Applicant")
+            .field("application", &self.application)
+            .field("document_profile", &self.document_profile.id)
+            .field("fingerprints_consent", &self.fingerprints_consent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Applicant {
+    /// Parses and validates the applicant file `file` (its text is `text`) against the
+    /// document profiles in `profiles`.
+    pub fn parse(file: &str, text: &str, profiles: &Registry) -> Result<Self, ApplicantError> {
+        let err = |field: &str, reason: String| ApplicantError {
+            file: file.to_owned(),
+            field: field.to_owned(),
+            reason,
+        };
+        let raw: ApplicantFile = toml::from_str(text).map_err(|e| {
+            let field = e
+                .span()
+                .and_then(|s| key_at(text, s.start))
+                .unwrap_or_else(|| "(file)".into());
+            err(&field, e.message().to_owned())
+        })?;
+        if raw.application.trim().is_empty() {
+            return Err(err("application", "must not be empty".into()));
+        }
+        let profile = profiles
+            .document(&raw.document_profile)
+            .map_err(|e| err("document_profile", e.reason))?
+            .clone();
+
+        // Dates.
+        let date_of_issue = Date::parse(&raw.document.date_of_issue)
+            .map_err(|e| err("document.date_of_issue", e.to_string()))?;
+        let date_of_expiry = match &raw.document.date_of_expiry {
+            Some(d) => Date::parse(d).map_err(|e| err("document.date_of_expiry", e.to_string()))?,
+            None => add_years_minus_a_day(date_of_issue, profile.validity.default_years)
+                .ok_or_else(|| err("document.date_of_issue", "out of range".into()))?,
+        };
+        if date_of_expiry <= date_of_issue {
+            return Err(err(
+                "document.date_of_expiry",
+                "must be after the date of issue".into(),
+            ));
+        }
+        let latest = add_years_minus_a_day(date_of_issue, profile.validity.max_years)
+            .ok_or_else(|| err("document.date_of_issue", "out of range".into()))?;
+        if date_of_expiry > latest {
+            return Err(err(
+                "document.date_of_expiry",
+                format!(
+                    "{} exceeds the {}-year maximum term of {} (last allowed {})",
+                    date_of_expiry, profile.validity.max_years, profile.id, latest
+                ),
+            ));
+        }
+        let date_of_birth = PartialDate::parse(&raw.holder.date_of_birth)
+            .map_err(|e| err("holder.date_of_birth", e.to_string()))?;
+        if let Some(y) = date_of_birth.year() {
+            let after_issue = match date_of_birth.to_date() {
+                Some(d) => d > date_of_issue,
+                None => y > date_of_issue.year(),
+            };
+            if after_issue {
+                return Err(err(
+                    "holder.date_of_birth",
+                    "is after the date of issue".into(),
+                ));
+            }
+            if date_of_issue.year().saturating_sub(y) > 130 {
+                return Err(err(
+                    "holder.date_of_birth",
+                    "is more than 130 years before the date of issue".into(),
+                ));
+            }
+        }
+
+        // Names, codes, sex.
+        let script = script(&raw.holder.name_script)
+            .ok_or_else(|| err("holder.name_script", format!(
+                "{:?} is not one of latin, ukrainian, ukrainian-kmu55, russian, belarusian, bulgarian, serbian, macedonian, cyrillic",
+                raw.holder.name_script
+            )))?;
+        let name = MrzName::new(&raw.holder.surname, &raw.holder.given_names, script)
+            .map_err(|e| err(name_field(&e), e.to_string()))?;
+        let nationality = CountryCode::new(&raw.holder.nationality)
+            .map_err(|e| err("holder.nationality", e.to_string()))?;
+        let issuing_state = CountryCode::new(&profile.issuing_state)
+            .map_err(|e| err("document_profile", format!("issuing state: {e}")))?;
+        let document_code = DocumentCode::new(&profile.document_code)
+            .map_err(|e| err("document_profile", format!("document code: {e}")))?;
+        let sex = match raw.holder.sex.trim() {
+            "M" | "m" => Sex::Male,
+            "F" | "f" => Sex::Female,
+            "X" | "x" | "<" => Sex::Unspecified,
+            other => return Err(err("holder.sex", format!("{other:?} is not M, F or X"))),
+        };
+
+        // Personal number: DG11, and the MRZ optional data (hyphens and spaces become fillers).
+        let personal_number = raw
+            .holder
+            .personal_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        let optional_data = match personal_number {
+            Some(p) => {
+                let mrz: String = p
+                    .chars()
+                    .map(|c| {
+                        if c == '-' || c == ' ' {
+                            '<'
+                        } else {
+                            c.to_ascii_uppercase()
+                        }
+                    })
+                    .collect();
+                if !mrz
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '<')
+                {
+                    return Err(err(
+                        "holder.personal_number",
+                        "only letters A-Z, digits, spaces and hyphens can go into the MRZ".into(),
+                    ));
+                }
+                check_register_number(p, date_of_birth)
+                    .map_err(|r| err("holder.personal_number", r))?;
+                mrz
+            }
+            None => String::new(),
+        };
+
+        let number = raw.document.number.trim().to_ascii_uppercase();
+        let mrz = Mrz::new(MrzFields {
+            format: match profile.format {
+                MrzFormatName::Td1 => MrzFormat::Td1,
+                MrzFormatName::Td3 => MrzFormat::Td3,
+            },
+            document_code,
+            issuing_state,
+            document_number: number,
+            name: name.clone(),
+            nationality,
+            date_of_birth,
+            sex,
+            date_of_expiry,
+            optional_data,
+            optional_data_2: String::new(),
+        })
+        .map_err(|e| err(mrz_field(&e), e.to_string()))?;
+
+        // DG11 and DG12.
+        let national = match (
+            &raw.holder.national_surname,
+            &raw.holder.national_given_names,
+        ) {
+            (Some(s), g) => Some(dg11_name(s, g.as_deref().unwrap_or(""))),
+            (None, Some(_)) => {
+                return Err(err(
+                    "holder.national_surname",
+                    "is required with national_given_names".into(),
+                ));
+            }
+            (None, None) => None,
+        };
+        let joined = |v: &[String]| {
+            let parts: Vec<&str> = v
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect();
+            (!parts.is_empty()).then(|| parts.join("<"))
+        };
+        let dg11 = Dg11 {
+            full_name: Some(national.unwrap_or_else(|| name.to_dg11())),
+            other_names: raw
+                .holder
+                .other_names
+                .iter()
+                .map(|n| match n.split_once(',') {
+                    Some((s, g)) => dg11_name(s, g),
+                    None => dg11_name(n, ""),
+                })
+                .collect(),
+            personal_number: personal_number.map(str::to_owned),
+            full_date_of_birth: Some(date_of_birth.to_dg11()),
+            place_of_birth: joined(&raw.holder.place_of_birth),
+            permanent_address: joined(&raw.holder.address),
+            ..Dg11::default()
+        };
+        let dg12 = Dg12 {
+            issuing_authority: raw.document.issuing_authority.clone(),
+            date_of_issue: Some(date_of_issue.to_yyyymmdd()),
+            endorsements: raw.document.endorsements.clone(),
+            ..Dg12::default()
+        };
+        if raw.consent.fingerprints_on_chip && raw.consent.reference.is_none() {
+            return Err(err(
+                "consent.reference",
+                "record the written statement that asks for fingerprints on the chip".into(),
+            ));
+        }
+        Ok(Self {
+            application: raw.application,
+            document_profile: profile,
+            mrz,
+            date_of_issue,
+            date_of_expiry,
+            date_of_birth,
+            dg11,
+            dg12,
+            fingerprints_consent: raw.consent.fingerprints_on_chip,
+            consent_reference: raw.consent.reference,
+        })
+    }
+
+    /// Whether DG3 may be written: the profile wants it and, where the profile requires it, the
+    /// holder consented in writing.
+    pub fn writes_fingerprints(&self) -> bool {
+        self.document_profile.data_groups.contains(&3)
+            && (self.fingerprints_consent || !self.document_profile.fingers.require_written_consent)
+    }
+}
+
+/// `SURNAME<<GIVEN<NAMES` in the national script, upper-cased, components joined by `<`.
+fn dg11_name(surname: &str, given: &str) -> String {
+    let part = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_uppercase)
+            .collect::<Vec<_>>()
+            .join("<")
+    };
+    let (s, g) = (part(surname), part(given));
+    if g.is_empty() { s } else { format!("{s}<<{g}") }
+}
+
+fn script(name: &str) -> Option<Script> {
+    Some(match name.trim().to_ascii_lowercase().as_str() {
+        "latin" => Script::Latin,
+        "ukrainian" => Script::Ukrainian,
+        "ukrainian-kmu55" => Script::UkrainianKmu55,
+        "russian" => Script::Russian,
+        "belarusian" => Script::Belarusian,
+        "bulgarian" => Script::Bulgarian,
+        "serbian" => Script::Serbian,
+        "macedonian" => Script::Macedonian,
+        "cyrillic" => Script::Cyrillic,
+        _ => return None,
+    })
+}
+
+fn name_field(e: &MrzError) -> &'static str {
+    let text = e.to_string();
+    if text.contains("secondary") {
+        "holder.given_names"
+    } else {
+        "holder.surname"
+    }
+}
+
+fn mrz_field(e: &MrzError) -> &'static str {
+    match e.field_error() {
+        Some(FieldError::DocumentNumber(_)) => "document.number",
+        Some(FieldError::BirthAfterExpiry) => "holder.date_of_birth",
+        Some(
+            FieldError::TooLong { field, .. }
+            | FieldError::Character { field, .. }
+            | FieldError::Empty { field }
+            | FieldError::Date { field, .. },
+        ) => match field {
+            Field::DocumentNumber => "document.number",
+            Field::OptionalData1 | Field::OptionalData2 | Field::PersonalNumber => {
+                "holder.personal_number"
+            }
+            Field::DateOfBirth => "holder.date_of_birth",
+            Field::DateOfExpiry => "document.date_of_expiry",
+            Field::Nationality => "holder.nationality",
+            Field::Name => "holder.surname",
+            _ => "document_profile",
+        },
+        _ => "document",
+    }
+}
+
+/// The Ukrainian register number (УНЗР) is `YYYYMMDD-NNNNN`, its date the date of birth; other
+/// personal numbers are only checked for MRZ characters.
+fn check_register_number(p: &str, dob: PartialDate) -> Result<(), String> {
+    let bytes = p.as_bytes();
+    let looks_like_unzr = bytes.len() == 14 && bytes.get(8) == Some(&b'-');
+    if !looks_like_unzr {
+        return Ok(());
+    }
+    if !p
+        .chars()
+        .enumerate()
+        .all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() })
+    {
+        return Err("a register number must be YYYYMMDD-NNNNN".into());
+    }
+    if dob.is_complete() && p.get(..8) != Some(dob.to_dg11().as_str()) {
+        return Err("the date in the register number differs from the date of birth".into());
+    }
+    Ok(())
+}
+
+/// `date` plus `years`, minus one day (29 February becomes 28 February in a common year).
+fn add_years_minus_a_day(date: Date, years: u8) -> Option<Date> {
+    let y = date.year().checked_add(u16::from(years))?;
+    let (m, d) = (date.month(), date.day());
+    let d = if m == 2 && d == 29 && Date::new(y, 2, 29).is_err() {
+        28
+    } else {
+        d
+    };
+    let end = Date::new(y, m, d).ok()?;
+    previous_day(end)
+}
+
+fn previous_day(d: Date) -> Option<Date> {
+    if d.day() > 1 {
+        return Date::new(d.year(), d.month(), d.day() - 1).ok();
+    }
+    let (y, m) = if d.month() == 1 {
+        (d.year().checked_sub(1)?, 12)
+    } else {
+        (d.year(), d.month() - 1)
+    };
+    (28..=31).rev().find_map(|day| Date::new(y, m, day).ok())
+}
+
+/// The key of the TOML line containing byte `offset`, with its table prefix.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?.trim();
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_owned());
+    let key = line.split('=').next()?.trim();
+    if key.is_empty() || key.starts_with('[') {
+        return table;
+    }
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_owned(),
+    })
+}

@@ -1,0 +1,127 @@
+//! Encryption of biometric captures at rest: AES-256-GCM (NIST SP 800-38D) with a random 96-bit
+//! nonce per blob and the enrolment id and blob name as associated data, so a ciphertext cannot
+//! be moved to another enrolment or name unnoticed. The 256-bit station key lives in a file of
+//! its own (mode 0600) beside the database, never in it.
+
+use std::path::Path;
+
+use aes_gcm::{
+    Aes256Gcm, Nonce,
+    aead::{Aead, KeyInit, Payload},
+};
+
+use super::JournalError;
+use permitkit_model::secret::SecretBytes;
+
+/// Loads the station key at `path`, creating a random one when the file does not exist.
+pub fn station_key(path: &Path) -> Result<SecretBytes, JournalError> {
+    let err = |reason: String| JournalError::Key {
+        path: path.to_path_buf(),
+        reason,
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let bytes = zeroize::Zeroizing::new(bytes);
+            if bytes.len() != 32 {
+                return Err(err(format!("{} bytes; a station key has 32", bytes.len())));
+            }
+            Ok(SecretBytes::from_slice(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = zeroize::Zeroizing::new([0u8; 32]);
+            permitkit_model::random::fill_random(key.as_mut()).map_err(|e| err(e.to_string()))?;
+            write_private(path, key.as_ref()).map_err(|e| err(e.to_string()))?;
+            Ok(SecretBytes::from_slice(key.as_ref()))
+        }
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+/// Encrypts `data`; returns `(nonce, ciphertext with tag)`.
+pub fn seal(
+    key: &SecretBytes,
+    id: &str,
+    name: &str,
+    data: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let cipher = Aes256Gcm::new_from_slice(key.expose()).map_err(|e| e.to_string())?;
+    let mut nonce = [0u8; 12];
+    permitkit_model::random::fill_random(&mut nonce).map_err(|e| e.to_string())?;
+    let aad = aad(id, name);
+    let ct = cipher
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: data,
+                aad: &aad,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((nonce.to_vec(), ct))
+}
+
+/// Decrypts and authenticates; `None` when the key, nonce, names or ciphertext do not match.
+pub fn open(
+    key: &SecretBytes,
+    id: &str,
+    name: &str,
+    nonce: &[u8],
+    ct: &[u8],
+) -> Option<SecretBytes> {
+    let cipher = Aes256Gcm::new_from_slice(key.expose()).ok()?;
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    let aad = aad(id, name);
+    cipher
+        .decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: &aad })
+        .ok()
+        .map(SecretBytes::new)
+}
+
+fn aad(id: &str, name: &str) -> Vec<u8> {
+    let mut a = Vec::with_capacity(id.len() + name.len() + 1);
+    a.extend_from_slice(id.as_bytes());
+    a.push(0);
+    a.extend_from_slice(name.as_bytes());
+    a
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::{io::Write, os::unix::fs::OpenOptionsExt};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_binding() {
+        let key = SecretBytes::from_slice(&[7u8; 32]);
+        let (n, ct) = seal(&key, "e1", "photo.jpg", b"data").unwrap();
+        assert_eq!(ct.len(), 4 + 16);
+        assert_eq!(
+            open(&key, "e1", "photo.jpg", &n, &ct).unwrap().expose(),
+            b"data"
+        );
+        assert!(open(&key, "e2", "photo.jpg", &n, &ct).is_none());
+        assert!(open(&key, "e1", "sig.jpg", &n, &ct).is_none());
+        let other = SecretBytes::from_slice(&[8u8; 32]);
+        assert!(open(&other, "e1", "photo.jpg", &n, &ct).is_none());
+        let mut bad = ct.clone();
+        bad[0] ^= 1;
+        assert!(open(&key, "e1", "photo.jpg", &n, &bad).is_none());
+    }
+}
