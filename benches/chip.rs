@@ -9,7 +9,12 @@
 //!   PERMITKIT_BIN=target/release/permitkit .ci/pcsc-stack cargo bench --features pcsc --bench chip
 //! ```
 //! APDU counts against the minimum are printed once per configuration.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "test code: an unexpected value fails the test loudly"
+)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -8,7 +8,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    missing_docs
+    missing_docs,
+    reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use permitkit_model::profiles::Registry;

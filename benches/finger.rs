@@ -1,6 +1,10 @@
 //! Fingerprint benchmarks: synthetic print generation (400 × 500 and 800 × 750) and quality
 //! scoring of a 500 × 500 print. `cargo bench --bench finger`
-#![allow(missing_docs, clippy::unwrap_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    reason = "test code: an unexpected value fails the test loudly"
+)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use permitkit_quality::finger::assess;

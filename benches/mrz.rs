@@ -1,7 +1,10 @@
 //! MRZ generation, parsing and name transliteration (ICAO Doc 9303-3/-4/-5).
 //!
 //! `cargo bench --bench mrz`
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: an unexpected value fails the test loudly"
+)]
 
 use std::hint::black_box;
 

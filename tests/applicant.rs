@@ -4,7 +4,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use permitkit_model::profiles::Registry;

@@ -6,7 +6,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use permitkit_chip::channel::{CardChannel, Counting, TransportError};

@@ -5,9 +5,14 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    reason = "test code: an unexpected value fails the test loudly"
 )]
-#![allow(clippy::cast_possible_truncation, missing_docs)]
+#![allow(
+    clippy::cast_possible_truncation,
+    missing_docs,
+    reason = "test code: an unexpected value fails the test loudly"
+)]
 
 #[path = "face_quality/support.rs"]
 mod support;

@@ -6,7 +6,8 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
-    clippy::cast_possible_truncation
+    clippy::cast_possible_truncation,
+    reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use permitkit_biometrics::FingerPosition;

@@ -17,7 +17,8 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    clippy::cast_possible_truncation
+    clippy::cast_possible_truncation,
+    reason = "test code: an unexpected value fails the test loudly"
 )]
 
 #[path = "support/fingerprints.rs"]

@@ -3,7 +3,11 @@
 //! Henry class; and a simple ridge pattern (`ridge_image`) for size-sweep tests that need many
 //! odd sizes quickly.
 
-#![allow(dead_code, clippy::cast_possible_truncation)]
+#![allow(
+    dead_code,
+    clippy::cast_possible_truncation,
+    reason = "test code: an unexpected value fails the test loudly"
+)]
 
 use image::{GrayImage, Luma};
 

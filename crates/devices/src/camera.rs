@@ -4,9 +4,6 @@
 //! `v4l:<id>` (a webcam through nokhwa, feature `camera`), where `<id>` is a stable
 //! `/dev/v4l/by-id/…` name (or path), a `/dev/videoN` path, or a bare index.
 
-use std::path::PathBuf;
-use std::str::FromStr;
-
 use image::RgbImage;
 
 use super::{CaptureError, DeviceInfo};

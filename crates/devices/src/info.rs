@@ -1,7 +1,5 @@
 //! What every device reports about itself, and how captures fail.
 
-use std::fmt;
-
 pub use permitkit_model::device::DeviceInfo;
 use permitkit_model::selector::SelectorError;
 

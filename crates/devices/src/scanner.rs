@@ -6,9 +6,7 @@
 //! Selectors: `sim` (simulator, seed 0), `sim:<seed>`, `libfprint:<n>` (the n-th device
 //! libfprint lists, from 0; feature `libfprint`).
 
-use std::{fmt, str::FromStr, time::Duration};
-
-use image::GrayImage;
+use std::time::Duration;
 
 use super::{CaptureError, DeviceInfo};
 use permitkit_biometrics::FingerPosition;
@@ -87,7 +85,7 @@ mod tests {
     #[test]
     fn debug_never_prints_pixels() {
         let img = FingerImage {
-            image: GrayImage::from_pixel(3, 2, image::Luma([7])),
+            image: image::GrayImage::from_pixel(3, 2, image::Luma([7])),
             ppi: 500,
             position: FingerPosition::LeftIndex,
             impression: ImpressionType::LivePlain,

@@ -11,7 +11,7 @@
 //! `evdev:<path or name>` (a Linux input device: a `/dev/input/…` path, or a device name such
 //! as `Wacom One by Wacom S Pen`; feature `evdev`).
 
-use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
+use std::{fmt, time::Duration};
 
 use image::GrayImage;
 

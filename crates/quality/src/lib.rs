@@ -7,8 +7,6 @@
 
 pub mod face;
 
-use serde::Serialize;
-
 pub use permitkit_model::verdict::Verdict;
 
 pub mod finger;
