@@ -12,9 +12,10 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
+use permitkit_devices::factory::SelectorFactory;
 use permitkit_model::profiles::Registry;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
-use permitkit_station::pipeline::{self, EnrolRequest, Event, STEPS, Station};
+use permitkit_station::pipeline::{self, EnrolRequest, Event, Station, Step};
 
 const RUNS: usize = 7;
 
@@ -37,16 +38,18 @@ fn main() {
         include_str!("../testdata/applicants/temporary-foreign-national.toml"),
     )
     .unwrap();
-    let mut per_step: Vec<Vec<u64>> = vec![Vec::new(); STEPS.len()];
+    let mut per_step: Vec<Vec<u64>> = vec![Vec::new(); Step::ALL.len()];
     let mut totals = Vec::new();
     for run in 0..runs {
         let card = dir.path().join(format!("card-{run}.json"));
+        let registry = Registry::builtin().unwrap();
+        let factory = SelectorFactory::new(registry.clone()).with_card_state(Some(card));
         let mut station = Station::open(
-            Registry::builtin().unwrap(),
+            registry,
             "simulated",
             &pki,
             Some(&dir.path().join("journal.sqlite")),
-            Some(card),
+            Box::new(factory),
         )
         .unwrap();
         let request = EnrolRequest {
@@ -59,13 +62,14 @@ fn main() {
         };
         let mut ignore = |_: &Event| {};
         let summary = pipeline::enroll(&mut station, &request, &mut ignore).unwrap();
-        for (i, (_, millis, _)) in summary.steps.iter().enumerate() {
-            per_step[i].push(*millis);
+        for (i, step) in summary.steps.iter().enumerate() {
+            per_step[i].push(step.millis.unwrap());
         }
         totals.push(summary.total_millis);
     }
     println!("simulated enrollment, {runs} runs (milliseconds: median, min, max)");
-    for (name, mut v) in STEPS.iter().zip(per_step).chain([(&"total", totals)]) {
+    let names = Step::ALL.map(Step::name);
+    for (name, mut v) in names.iter().zip(per_step).chain([(&"total", totals)]) {
         v.sort_unstable();
         let median = v[v.len() / 2];
         println!("  {name:<12} {median:>6} {:>6} {:>6}", v[0], v[v.len() - 1]);

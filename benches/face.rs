@@ -13,7 +13,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use permitkit_model::profiles::quality::QualityProfile;
-use permitkit_quality::face::{FaceAssessor, FaceImageType, PortraitRequest, encode};
+use permitkit_quality::face::{FaceAssessor, PortraitRequest, PortraitType, encode};
 
 #[path = "../tests/support/face_frames.rs"]
 mod face_frames;
@@ -45,7 +45,7 @@ fn bench(c: &mut Criterion) {
             encode::to_budget(
                 black_box(&still),
                 &s.geometry,
-                FaceImageType::FullFrontal,
+                PortraitType::FullFrontal,
                 20_000,
                 &profile,
                 report.clone(),

@@ -23,7 +23,7 @@ use std::hint::black_box;
 use image::RgbImage;
 
 use permitkit_model::profiles::quality::QualityProfile;
-use permitkit_quality::face::{Assessment, FaceAssessor, FaceImageType, encode};
+use permitkit_quality::face::{Assessment, FaceAssessor, PortraitType, encode};
 
 #[path = "../tests/support/face_frames.rs"]
 mod face_frames;
@@ -58,7 +58,7 @@ fn run(
                     encode::to_budget(
                         black_box(still),
                         &subject.geometry,
-                        FaceImageType::FullFrontal,
+                        PortraitType::FullFrontal,
                         20_000,
                         &profile,
                         assessment.report.clone(),

@@ -1,11 +1,64 @@
 //! Command-line interface: one file per command group under `src/cli/`.
 //!
-//! Exit codes: 0 success, 1 error (bad input, device or I/O failure), 2 a verification or
-//! quality decision that failed (the command ran, the answer is "no").
+//! Exit codes ([`exit`]): 0 success, 1 error (bad input, device or I/O failure), 2 a
+//! verification or quality decision that failed (the command ran, the answer is "no"), 64 a
+//! usage error (the command line itself is wrong; sysexits.h `EX_USAGE`).
+//!
+//! Standard output is written through [`print_out`] (the `println!`/`print!` macros below
+//! shadow the standard ones in every command module): when the reader of a pipe goes away
+//! (`permitkit lds show … | head -1`) the rest of the output is dropped quietly and the command
+//! still finishes what it was doing, so a closed pipe never interrupts an enrolment or panics.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
+
+/// The exit codes README documents.
+pub mod exit {
+    /// The command did what was asked.
+    pub const SUCCESS: u8 = 0;
+    /// Bad input, a device or I/O failure, an enrolment that stopped.
+    pub const ERROR: u8 = 1;
+    /// A check ran and said no (quality, verification).
+    pub const CHECK_FAILED: u8 = 2;
+    /// The command line is wrong (sysexits.h `EX_USAGE`).
+    pub const USAGE: u8 = 64;
+}
+
+/// Set once standard output's reader has gone away: later output is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes formatted output to standard output. A closed pipe drops this and all later output
+/// quietly; any other write failure (a full disk behind a redirection) ends the program with
+/// [`exit::ERROR`] and says why.
+pub fn print_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        Err(e) => {
+            eprintln!("error: writing standard output: {e}");
+            std::process::exit(i32::from(exit::ERROR));
+        }
+    }
+}
+
+/// `println!` for the command modules: through [`print_out`].
+macro_rules! println {
+    () => {
+        $crate::cli::print_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::print_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod capture;
 mod card;
@@ -76,7 +129,18 @@ enum Command {
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS // --help, --version
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     init_tracing(cli.verbose);
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         Command::Demo(a) => demo::run(a),
@@ -97,7 +161,7 @@ pub fn run() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(exit::ERROR)
         }
     }
 }

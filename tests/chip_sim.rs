@@ -13,18 +13,20 @@
 use permitkit_chip::channel::{CardChannel, Counting, TransportError};
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::files::ReadLimits;
-use permitkit_chip::journal::{FileJournal, Journal, MemoryJournal, PersoState};
+use permitkit_chip::journal::{Journal, MemoryJournal, PersoState};
 use permitkit_chip::perso::{
     self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions, PersoReport,
 };
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
 use permitkit_chip::sm::SmError;
-use permitkit_chip::{ChipError, bac};
+use permitkit_chip::{ChipError, Unsupported, bac};
+use permitkit_devices::file_journal::FileJournal;
+use permitkit_devices::sim_state;
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_lds::Ef;
 use permitkit_model::secret::{SecretBytes, SecretString};
 use permitkit_simulator::sample::{self, SAMPLE_CAN, SAMPLE_MRZ_INFORMATION};
-use permitkit_simulator::{Card, CardConfig, state};
+use permitkit_simulator::{Card, CardConfig, SimError, state};
 
 fn limits() -> PersoLimits {
     PersoLimits::new(65_535, 65_536, 65_535)
@@ -99,7 +101,7 @@ fn issue_then_read_over_pace_on_both_curves_with_mrz_and_can() {
             let AccessProtocol::Pace(info) = contents.protocol else {
                 panic!("expected PACE")
             };
-            assert_eq!(info.protocol.cipher, cipher);
+            assert_eq!(info.pace_protocol().unwrap().cipher, cipher);
             assert_eq!(info.parameter_id, Some(param));
             assert_same_files(&input, &contents.files);
         }
@@ -148,7 +150,10 @@ fn wrong_mrz_or_can_is_a_clear_access_error() {
         ReadLimits::SHORT,
     )
     .unwrap_err();
-    assert!(matches!(e, ChipError::Unsupported(_)), "{e}");
+    assert!(
+        matches!(e, ChipError::Unsupported(Unsupported::CanWithoutPace)),
+        "{e}"
+    );
 }
 
 #[test]
@@ -338,10 +343,11 @@ fn corrupted_write_is_caught_by_read_back_and_not_locked() {
 fn a_failing_verifier_stops_before_lock() {
     let input = sample::sample_input(None, 1_000, 0);
     let mut card = Card::new(CardConfig::default());
-    let verifier = |files: &[(Ef, Vec<u8>)]| -> Result<(), String> {
-        assert!(files.iter().any(|(e, _)| *e == Ef::Sod));
-        Err("DS certificate not trusted".into())
-    };
+    let verifier =
+        |files: &[(Ef, Vec<u8>)]| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+            assert!(files.iter().any(|(e, _)| *e == Ef::Sod));
+            Err("DS certificate not trusted".into())
+        };
     let mut opts = options(true);
     opts.verifier = Some(&verifier);
     let e = perso::personalize(
@@ -353,6 +359,7 @@ fn a_failing_verifier_stops_before_lock() {
     )
     .unwrap_err();
     assert!(matches!(e, ChipError::Verification(_)), "{e}");
+    assert_eq!(e.to_string(), "DS certificate not trusted");
     assert!(!card.is_locked());
 }
 
@@ -363,8 +370,8 @@ fn saved_state_reloads_a_personalized_card() {
     issue(&mut card, &input, true);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("card.json");
-    state::save(&card, &path).unwrap();
-    let mut again = state::load(&path, CardConfig::default()).unwrap();
+    sim_state::save(&card, &path).unwrap();
+    let mut again = sim_state::load(&path, CardConfig::default()).unwrap();
     assert!(again.is_locked());
     let contents = reader::read(
         &mut again,
@@ -378,7 +385,8 @@ fn saved_state_reloads_a_personalized_card() {
         max_ef_size: 1_000,
         ..CardConfig::default()
     };
-    assert!(state::load(&path, small).is_err());
+    let e = sim_state::load(&path, small).unwrap_err();
+    assert!(matches!(e, SimError::State(_)), "{e}");
 }
 
 #[test]
@@ -405,7 +413,7 @@ fn jmrtd_dialect_selects_after_create_and_short_apdus_count() {
         report.stats.commands <= report.minimum_apdus * 11 / 10,
         "{report:?}"
     );
-    // A CAN needs the extension dialect.
+    // A CAN (PACE, so EF.CardAccess in the master file) needs the extension dialect.
     let with_can = sample::sample_input(Some(sample::pace_info(Cipher::Aes128, 13)), 1_000, 0);
     let e = perso::personalize(
         &mut Card::new(CardConfig::default()),
@@ -415,12 +423,21 @@ fn jmrtd_dialect_selects_after_create_and_short_apdus_count() {
         &mut |_| {},
     )
     .unwrap_err();
-    assert!(matches!(e, ChipError::Unsupported(_)), "{e}");
+    assert!(
+        matches!(
+            e,
+            ChipError::Unsupported(Unsupported::NoMasterFile {
+                ef: Ef::CardAccess,
+                dialect: Dialect::JmrtdApplet
+            })
+        ),
+        "{e}"
+    );
 }
 
 /// The sample files with a real EF.SOD signed by a fresh test PKI, as a checked ChipImage.
 fn signed_image(
-    pace: Option<permitkit_chip::card_access::PaceInfo>,
+    pace: Option<permitkit_lds::security_infos::PaceInfo>,
 ) -> (permitkit_lds::ChipImage, permitkit_pki::TestPki) {
     use permitkit_lds::sod::{self, HashAlgorithm, LdsSecurityObject};
     use permitkit_pki::signer::FileKeySignature;
@@ -468,14 +485,15 @@ fn signed_chip_image_is_issued_verified_by_passive_authentication_and_read_back(
         assert_eq!(input.mrz_information.expose(), SAMPLE_MRZ_INFORMATION);
         let mut card = Card::new(CardConfig::default());
         let csca = pki.csca_der.clone();
-        let verifier = move |files: &[(Ef, Vec<u8>)]| -> Result<(), String> {
-            let r = passive_auth(files, &csca);
-            if r.is_valid() {
-                Ok(())
-            } else {
-                Err(format!("{:?}", r.failures().collect::<Vec<_>>()))
-            }
-        };
+        let verifier =
+            move |files: &[(Ef, Vec<u8>)]| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+                let r = passive_auth(files, &csca);
+                if r.is_valid() {
+                    Ok(())
+                } else {
+                    Err(format!("{:?}", r.failures().collect::<Vec<_>>()).into())
+                }
+            };
         let mut opts = options(true);
         opts.verifier = Some(&verifier);
         let report = perso::personalize(

@@ -15,13 +15,15 @@
 use std::collections::VecDeque;
 
 use permitkit_chip::bac::{self, BacKeys};
-use permitkit_chip::card_access::{PaceInfo, PaceProtocol, parse_pace_infos};
 use permitkit_chip::channel::{CardChannel, TransportError};
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::pace::{self, PacePassword};
 use permitkit_chip::random::Replay;
-use permitkit_chip::sm::{Secured, SmSession};
+use permitkit_chip::secured::Secured;
+use permitkit_chip::sm::SmSession;
 use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu};
+use permitkit_lds::CardAccess;
+use permitkit_lds::security_infos::{PaceInfo, PaceProtocol};
 use permitkit_model::secret::SecretBytes;
 
 fn h(s: &str) -> Vec<u8> {
@@ -138,8 +140,13 @@ fn aes_256_secure_messaging_vector() {
 }
 
 fn g1_info() -> PaceInfo {
-    let infos = parse_pace_infos(&h("31143012060A04007F0007020204020202010202010D")).unwrap();
-    assert_eq!(infos[0].protocol, PaceProtocol::ECDH_GM_AES_128);
+    let infos = CardAccess::parse(&h("31143012060A04007F0007020204020202010202010D"))
+        .unwrap()
+        .pace_infos();
+    assert_eq!(
+        infos[0].pace_protocol(),
+        Some(PaceProtocol::ECDH_GM_AES_128)
+    );
     infos[0]
 }
 

@@ -257,9 +257,9 @@ fn simulated_enrolment_issues_a_card_that_reads_back_independently() {
     ] {
         assert_eq!(step(record, s)["state"], "done", "{s}");
     }
-    assert_eq!(step(record, "photo")["detail"]["verdict"], "warn");
+    assert_eq!(step(record, "photo")["result"]["verdict"], "warn");
     assert_eq!(
-        step(record, "fingers")["detail"]["fingers"]
+        step(record, "fingers")["result"]["fingers"]
             .as_array()
             .unwrap()
             .len(),
@@ -383,6 +383,9 @@ fn a_failing_scanner_stops_the_enrolment_and_keeps_the_photo() {
     let record = desk.journal_show(&id);
     assert_eq!(step(&record, "photo")["state"], "done");
     assert_eq!(step(&record, "fingers")["state"], "failed");
+    let recorded = step(&record, "fingers")["error"].as_str().unwrap();
+    assert!(recorded.contains("disconnected"), "{recorded}");
+    assert!(step(&record, "fingers")["result"].is_null());
     assert_eq!(
         record["blobs"],
         serde_json::json!(["portrait.jpg"]),

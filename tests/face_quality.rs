@@ -23,8 +23,8 @@ use image::{RgbImage, imageops};
 use permitkit_model::profiles::quality::QualityProfile;
 use permitkit_quality::Verdict;
 use permitkit_quality::face::{
-    CheckId, FaceAssessor, FaceError, FaceImageType, FaceReport, ImageLimits, Point,
-    PortraitRequest, decode,
+    CheckId, FaceAssessor, FaceError, FaceReport, ImageLimits, Point, PortraitRequest,
+    PortraitType, decode,
 };
 use support::*;
 
@@ -340,7 +340,7 @@ fn full_frontal_portrait_fits_budget_with_eyes_in_output_pixels() {
     let mut g = gate();
     let accepted = g.prepare(&portrait(), &PortraitRequest::default()).unwrap();
     let p = accepted.sample();
-    assert_eq!(p.image_type, FaceImageType::FullFrontal);
+    assert_eq!(p.image_type, PortraitType::FullFrontal);
     assert!(p.jpeg.len() <= 20_000, "{} bytes", p.jpeg.len());
     let ratio = p.height as f32 / p.width as f32;
     assert!((1.25..=1.34).contains(&ratio), "height/width {ratio}");
@@ -379,7 +379,7 @@ fn full_frontal_portrait_fits_budget_with_eyes_in_output_pixels() {
 fn token_frontal_puts_the_eyes_where_19794_5_says() {
     let mut g = gate();
     let req = PortraitRequest {
-        image_type: FaceImageType::TokenFrontal,
+        image_type: PortraitType::TokenFrontal,
         max_bytes: Some(15_000),
     };
     let accepted = g.prepare(&portrait(), &req).unwrap();

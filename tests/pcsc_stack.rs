@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use permitkit_chip::CardChannel;
 use permitkit_chip::crypto::Cipher;
-use permitkit_chip::journal::FileJournal;
 use permitkit_chip::perso::{self, LockPermission, PersoLimits, PersoOptions};
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
+use permitkit_devices::file_journal::FileJournal;
 use permitkit_devices::reader_pcsc::{PcscCard, list_readers};
 use permitkit_lds::Ef;
 use permitkit_model::profiles::Registry;

@@ -17,7 +17,7 @@ use permitkit_devices::{camera, scanner};
 use permitkit_model::profiles::camera::CameraProfile;
 use permitkit_quality::{
     Verdict,
-    face::{FaceAssessor, FaceImageType, PortraitRequest},
+    face::{FaceAssessor, PortraitRequest, PortraitType},
     finger,
 };
 use permitkit_station::pipeline::photo::{FrameOutcome, live_capture};
@@ -88,9 +88,9 @@ fn capture_photo(args: PhotoCapture) -> anyhow::Result<ExitCode> {
     eprintln!("camera: {}", cam.info());
     let request = PortraitRequest {
         image_type: if args.token {
-            FaceImageType::TokenFrontal
+            PortraitType::TokenFrontal
         } else {
-            FaceImageType::FullFrontal
+            PortraitType::FullFrontal
         },
         max_bytes: args.max_bytes,
     };

@@ -12,12 +12,12 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use permitkit_chip::journal::FileJournal;
 use permitkit_chip::perso::{
     self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
 };
 use permitkit_chip::reader::{self, AccessKey};
 use permitkit_devices::card_reader::CardReader;
+use permitkit_devices::file_journal::FileJournal;
 use permitkit_lds::{ChipImage, ChipKeys, Ef};
 use permitkit_model::profiles::{ChipProfile, Registry};
 use permitkit_model::secret::SecretString;
@@ -247,9 +247,10 @@ fn personalize(
         ProgressStyle::with_template("{spinner} {msg:24} [{bar:40}] {bytes}/{total_bytes}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let verifier = |files: &[(Ef, Vec<u8>)]| -> Result<(), String> {
-        verify_files(files, anchors, now_unix())
-    };
+    let verifier =
+        |files: &[(Ef, Vec<u8>)]| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+            Ok(verify_files(files, anchors, now_unix())?)
+        };
     let options = PersoOptions {
         dialect: chip.dialect,
         limits,
@@ -313,7 +314,7 @@ fn personalize(
             | permitkit_chip::ChipError::Verification(_)),
         ) => {
             eprintln!("card NOT done: {e}");
-            Ok(ExitCode::from(2))
+            Ok(ExitCode::from(super::exit::CHECK_FAILED))
         }
         Err(e) => Err(anyhow::Error::new(e).context(
             "card NOT done (the journal keeps its progress; present the same card again to resume)",
@@ -407,7 +408,7 @@ fn read(
     Ok(if valid {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(2)
+        ExitCode::from(super::exit::CHECK_FAILED)
     })
 }
 

@@ -11,6 +11,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, bail};
 use clap::Args;
+use permitkit_devices::factory::SelectorFactory;
 use permitkit_model::profiles::Registry;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_station::pipeline::{EnrolRequest, Station};
@@ -68,12 +69,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     if card.exists() {
         std::fs::remove_file(&card).with_context(|| format!("removing {}", card.display()))?;
     }
+    let registry = Registry::builtin()?;
+    let factory = SelectorFactory::new(registry.clone()).with_card_state(Some(card));
     let mut station = Station::open(
-        Registry::builtin()?,
+        registry,
         "simulated",
         &pki,
         Some(&journal),
-        Some(card.clone()),
+        Box::new(factory),
     )?;
     let request = EnrolRequest {
         applicant,

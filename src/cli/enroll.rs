@@ -7,6 +7,10 @@
 //! or an `error` event. Exit 0 when the card is issued, 1 otherwise — with the journal id to
 //! resume with.
 //!
+//! Devices are opened by the station's device factory from the station profile's selectors
+//! ([`SelectorFactory`]); the virtual chip's state file and the card fault drill are settings of
+//! that factory.
+//!
 //! Fault drills (hidden options, for tests and operator training): `--drill-crash-after STEP`
 //! aborts the process right after STEP is recorded done, as a power cut would;
 //! `--drill-card-pull-after N` makes the virtual chip leave the field after N commands.
@@ -21,8 +25,11 @@ use std::{
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use permitkit_biometrics::FingerPosition;
+use permitkit_devices::{card_reader::ReaderSelector, factory::SelectorFactory};
 use permitkit_model::profiles::Registry;
-use permitkit_station::pipeline::{self, EnrolRequest, Event, Observer, STEPS, Station, Summary};
+use permitkit_station::pipeline::{
+    self, EnrolError, EnrolRequest, Event, Observer, Station, Step, Summary,
+};
 
 /// `permitkit enroll` options.
 #[derive(Debug, Args)]
@@ -65,7 +72,7 @@ pub struct EnrollArgs {
     json: bool,
     /// Fault drill: abort the process right after this step is recorded done.
     #[arg(long, hide = true, value_name = "STEP")]
-    drill_crash_after: Option<String>,
+    drill_crash_after: Option<Step>,
     /// Fault drill: the virtual chip leaves the field after this many commands.
     #[arg(long, hide = true, value_name = "N")]
     drill_card_pull_after: Option<u64>,
@@ -73,14 +80,6 @@ pub struct EnrollArgs {
 
 /// Runs `permitkit enroll`.
 pub fn run(args: EnrollArgs) -> anyhow::Result<ExitCode> {
-    if let Some(step) = &args.drill_crash_after
-        && !STEPS.contains(&step.as_str())
-    {
-        anyhow::bail!(
-            "--drill-crash-after: unknown step {step:?} (steps: {})",
-            STEPS.join(", ")
-        );
-    }
     let mut registry = Registry::builtin()?;
     if let Some(dir) = &args.profiles {
         registry = registry.with_dir(dir)?;
@@ -90,16 +89,26 @@ pub fn run(args: EnrollArgs) -> anyhow::Result<ExitCode> {
         Some(j) => j.clone(),
         None => PathBuf::from(&registry.station(&station_id)?.journal),
     };
+    let virtual_chip = matches!(
+        registry.station(&station_id)?.card_reader.selector.parse(),
+        Ok(ReaderSelector::Sim)
+    );
     let card_state = match &args.card_state {
         Some(p) => Some(p.clone()),
-        None if registry.station(&station_id)?.card_reader.selector == "sim" => {
-            Some(journal.with_extension("virtual-card.json"))
-        }
+        None if virtual_chip => Some(journal.with_extension("virtual-card.json")),
         None => None,
     };
     check_pki(&args.pki)?;
-    let mut station = Station::open(registry, &station_id, &args.pki, Some(&journal), card_state)?;
-    station.sim_card_pull_after = args.drill_card_pull_after;
+    let factory = SelectorFactory::new(registry.clone())
+        .with_card_state(card_state)
+        .with_card_pull_after(args.drill_card_pull_after);
+    let mut station = Station::open(
+        registry,
+        &station_id,
+        &args.pki,
+        Some(&journal),
+        Box::new(factory),
+    )?;
     let request = EnrolRequest {
         applicant: args.applicant.clone().unwrap_or_default(),
         out: args.out.clone(),
@@ -108,7 +117,7 @@ pub fn run(args: EnrollArgs) -> anyhow::Result<ExitCode> {
         lock: args.lock,
         resume: args.resume.clone(),
     };
-    let mut console = Console::new(args.json, args.drill_crash_after.clone());
+    let mut console = Console::new(args.json, args.drill_crash_after);
     Ok(enroll_on(&mut station, &request, &mut console))
 }
 
@@ -121,9 +130,20 @@ pub fn enroll_on(station: &mut Station, request: &EnrolRequest, console: &mut Co
             ExitCode::SUCCESS
         }
         Err(e) => {
-            console.error(&e.to_string());
-            ExitCode::from(1)
+            console.error(&error_message(&e));
+            ExitCode::from(super::exit::ERROR)
         }
+    }
+}
+
+/// The step, every cause, and how to resume once the cause is fixed.
+fn error_message(e: &EnrolError) -> String {
+    match &e.id {
+        Some(id) => format!(
+            "{} (journal id {id}; fix the cause and run `permitkit enroll --resume {id}`)",
+            e.report()
+        ),
+        None => e.report(),
     }
 }
 
@@ -165,21 +185,19 @@ fn operator(given: Option<&str>) -> String {
 /// Shows events: progress bars and lines on the terminal, or JSON lines.
 pub struct Console {
     json: bool,
-    crash_after: Option<String>,
+    crash_after: Option<Step>,
     bar: Option<ProgressBar>,
     last_message: String,
-    done: Vec<(String, String)>,
 }
 
 impl Console {
     /// A console; `json` for JSON lines; `crash_after` arms the crash drill.
-    pub fn new(json: bool, crash_after: Option<String>) -> Self {
+    pub fn new(json: bool, crash_after: Option<Step>) -> Self {
         Self {
             json,
             crash_after,
             bar: None,
             last_message: String::new(),
-            done: Vec::new(),
         }
     }
 
@@ -233,12 +251,12 @@ impl Console {
             "Card issued: application {} (journal id {})",
             s.application, s.id
         );
-        for (step, millis, _) in &s.steps {
-            let text = self.done.iter().find(|(d, _)| d == step).map_or(
-                "done in an earlier run (see `permitkit journal show`)",
-                |(_, t)| t,
-            );
-            println!("  {step:<12} {millis:>6} ms  {text}");
+        for t in &s.steps {
+            let step = t.step.name();
+            match t.millis {
+                Some(millis) => println!("  {step:<12} {millis:>6} ms  {}", t.summary),
+                None => println!("  {step:<12} {:>9}  {}", "earlier", t.summary),
+            }
         }
         println!("  {:<12} {:>6} ms", "total", s.total_millis);
         println!("ChipImage: {}", s.out.display());
@@ -265,8 +283,8 @@ impl Observer for Console {
         } else {
             self.show(event);
         }
-        if let (Event::StepDone { step, .. }, Some(crash)) = (event, &self.crash_after)
-            && step == crash
+        if let (Event::StepDone { step, .. }, Some(crash)) = (event, self.crash_after)
+            && *step == crash
         {
             eprintln!("drill: crashing after step {step}");
             std::process::abort();
@@ -285,8 +303,10 @@ impl Console {
                 let verb = if *resumed { "Resuming" } else { "Enrolling" };
                 eprintln!("{verb} application {application} (journal id {id})");
             }
-            Event::StepStarted { step } => self.bar = Some(Self::spinner(step)),
-            Event::StepSkipped { step, reason } => eprintln!("  - {step:<12} {reason}"),
+            Event::StepStarted { step } => self.bar = Some(Self::spinner(step.name())),
+            Event::StepSkipped { step, reason } => {
+                eprintln!("  - {:<12} {reason}", step.name());
+            }
             Event::StepDone {
                 step,
                 millis,
@@ -295,14 +315,13 @@ impl Console {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
-                eprintln!("  ✓ {step:<12} {millis:>6} ms  {summary}");
-                self.done.push(((*step).to_owned(), summary.clone()));
+                eprintln!("  ✓ {:<12} {millis:>6} ms  {summary}", step.name());
             }
             Event::StepFailed { step, error } => {
                 if let Some(bar) = self.bar.take() {
                     bar.abandon();
                 }
-                eprintln!("  ✗ {step:<12} {error}");
+                eprintln!("  ✗ {:<12} {error}", step.name());
             }
             Event::Guidance { frame, message } => self.message(format!("frame {frame}: {message}")),
             Event::FrameGood {
@@ -330,7 +349,7 @@ impl Console {
                     bar.set_message(message.clone());
                 }
             }
-            Event::Issued { .. } => {}
+            _ => {}
         }
     }
 }

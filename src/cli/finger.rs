@@ -169,7 +169,7 @@ fn quality_cmd(a: QualityArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(if verdict == Verdict::Fail {
-        ExitCode::from(2)
+        ExitCode::from(super::exit::CHECK_FAILED)
     } else {
         ExitCode::SUCCESS
     })

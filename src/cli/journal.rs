@@ -2,8 +2,9 @@
 //!
 //! - `journal list`: one line per enrolment, newest first — id, application, document, state,
 //!   the step it stands at, operator, last change.
-//! - `journal show ID`: every step with its state, attempts, times and recorded result, the
-//!   event log, and the names of the encrypted captures still held (never their content).
+//! - `journal show ID`: every step with its state, attempts, times and its recorded result (the
+//!   step's typed result) or error, the event log, and the names of the encrypted captures
+//!   still held (never their content).
 //!
 //! Both take `--journal FILE` (default: the simulated station's `permitkit-journal.sqlite`)
 //! and `--json`.
@@ -17,7 +18,7 @@ use std::{
 use anyhow::bail;
 use clap::Subcommand;
 use permitkit_station::journal::{EnrolmentRecord, Journal, StepState};
-use permitkit_station::pipeline::{STEPS, timestamp};
+use permitkit_station::pipeline::{Step, timestamp};
 
 /// `permitkit journal` subcommands.
 #[derive(Debug, Subcommand)]
@@ -134,8 +135,9 @@ fn show(journal: &Journal, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         }
     );
     println!();
-    for name in STEPS {
-        match record.steps.iter().find(|s| s.step == name) {
+    for step in Step::ALL {
+        let name = step.name();
+        match record.steps.iter().find(|s| s.step == step) {
             None => println!("{name:<12} not started"),
             Some(s) => {
                 let finished = s.finished_at.map(time).unwrap_or_default();
@@ -145,11 +147,14 @@ fn show(journal: &Journal, id: &str, json: bool) -> anyhow::Result<ExitCode> {
                     s.attempts,
                     time(s.started_at)
                 );
-                if !s.detail.is_null() {
-                    let text = serde_json::to_string_pretty(&s.detail)?;
+                if let Some(result) = &s.result {
+                    let text = serde_json::to_string_pretty(result)?;
                     for line in text.lines() {
                         println!("             {line}");
                     }
+                }
+                if let Some(error) = &s.error {
+                    println!("             error: {error}");
                 }
             }
         }
@@ -178,10 +183,10 @@ fn step_state(s: StepState) -> String {
 
 /// The last step recorded and how it stands, e.g. `personalize (failed)`.
 fn at_step(r: &EnrolmentRecord) -> String {
-    STEPS
+    Step::ALL
         .iter()
         .rev()
-        .find_map(|name| r.steps.iter().find(|s| s.step == *name))
+        .find_map(|step| r.steps.iter().find(|s| s.step == *step))
         .map_or_else(
             || "-".to_owned(),
             |s| format!("{} ({})", s.step, step_state(s.state)),

@@ -88,7 +88,7 @@ fn verify(dir: &Path, csca: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> 
     Ok(if valid {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(2)
+        ExitCode::from(super::exit::CHECK_FAILED)
     })
 }
 
@@ -177,7 +177,7 @@ fn show(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     Ok(if d.problems.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(2)
+        ExitCode::from(super::exit::CHECK_FAILED)
     })
 }
 

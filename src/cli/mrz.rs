@@ -122,7 +122,7 @@ fn check(text: Option<String>) -> anyhow::Result<ExitCode> {
         Ok(m) => m,
         Err(e) => {
             println!("invalid MRZ: {e}");
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(super::exit::CHECK_FAILED));
         }
     };
     let code = |c: permitkit_lds::mrz::CountryCode| format!("{} ({})", c.as_str(), c.name());

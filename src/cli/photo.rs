@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use permitkit_model::profiles::quality::QualityProfile;
 use permitkit_quality::Verdict;
 use permitkit_quality::face::{
-    FaceAssessor, FaceError, FaceImageType, ImageLimits, PortraitRequest, annotate, decode,
+    FaceAssessor, FaceError, ImageLimits, PortraitRequest, PortraitType, annotate, decode,
 };
 
 /// Portrait quality and DG2 preparation.
@@ -134,9 +134,9 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
             let img = load_image(&image)?;
             let request = PortraitRequest {
                 image_type: if token {
-                    FaceImageType::TokenFrontal
+                    PortraitType::TokenFrontal
                 } else {
-                    FaceImageType::FullFrontal
+                    PortraitType::FullFrontal
                 },
                 max_bytes,
             };
@@ -152,7 +152,7 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
                             c.message
                         );
                     }
-                    return Ok(ExitCode::from(2));
+                    return Ok(ExitCode::from(super::exit::CHECK_FAILED));
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -207,7 +207,7 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
 /// 0 for pass or warn, 2 for fail.
 pub(crate) fn exit_for(v: Verdict) -> ExitCode {
     match v {
-        Verdict::Fail => ExitCode::from(2),
+        Verdict::Fail => ExitCode::from(super::exit::CHECK_FAILED),
         _ => ExitCode::SUCCESS,
     }
 }

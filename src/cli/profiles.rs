@@ -93,6 +93,6 @@ fn report(problems: &[ProfileError]) -> ExitCode {
             problems.len(),
             if problems.len() == 1 { "" } else { "s" }
         );
-        ExitCode::from(2)
+        ExitCode::from(super::exit::CHECK_FAILED)
     }
 }

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Subcommand;
 
+use permitkit_devices::sim_state;
 use permitkit_devices::vpcd::{self, Mode};
 use permitkit_model::profiles::Registry;
-use permitkit_simulator::{Card, CardConfig, state};
+use permitkit_simulator::{Card, CardConfig};
 
 /// `sim` subcommands.
 #[derive(Debug, Subcommand)]
@@ -47,7 +48,7 @@ pub fn run(cmd: SimCommand) -> anyhow::Result<ExitCode> {
             let registry = Registry::builtin()?;
             let config = CardConfig::from_profile(registry.chip("permitkit-virtual")?);
             let mut card = match &state_path {
-                Some(p) if p.exists() => state::load(p, config)?,
+                Some(p) if p.exists() => sim_state::load(p, config)?,
                 _ => Card::new(config),
             };
             eprintln!(

@@ -104,40 +104,8 @@ impl Gender {
     }
 }
 
-/// Face image type (§5.7.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaceImageType {
-    /// `00` basic.
-    Basic,
-    /// `01` full frontal.
-    FullFrontal,
-    /// `02` token frontal.
-    TokenFrontal,
-    /// Any other value read from a record.
-    Other(u8),
-}
-
-impl FaceImageType {
-    /// The encoded byte.
-    pub fn code(self) -> u8 {
-        match self {
-            FaceImageType::Basic => 0,
-            FaceImageType::FullFrontal => 1,
-            FaceImageType::TokenFrontal => 2,
-            FaceImageType::Other(v) => v,
-        }
-    }
-
-    /// From the encoded byte.
-    pub fn from_code(v: u8) -> Self {
-        match v {
-            0 => FaceImageType::Basic,
-            1 => FaceImageType::FullFrontal,
-            2 => FaceImageType::TokenFrontal,
-            v => FaceImageType::Other(v),
-        }
-    }
-}
+/// Face image type (§5.7.1), shared with the profiles and the portrait gate.
+pub use permitkit_model::face_image_type::FaceImageType;
 
 /// Image data type (§5.7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +142,23 @@ impl ImageDataType {
 pub const COLOUR_SPACE_RGB24: u8 = 0x01;
 /// Colour space `03`: 8-bit greyscale.
 pub const COLOUR_SPACE_GREY8: u8 = 0x03;
+
+/// The colour space of a prepared portrait's JPEG (§5.7.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColourSpace {
+    /// 24-bit RGB (code [`COLOUR_SPACE_RGB24`]).
+    Rgb24,
+}
+
+impl ColourSpace {
+    /// The colour space code of the record.
+    pub fn code(self) -> u8 {
+        match self {
+            ColourSpace::Rgb24 => COLOUR_SPACE_RGB24,
+        }
+    }
+}
 /// Source type `02`: digital still camera (§5.7.6).
 pub const SOURCE_DIGITAL_STILL: u8 = 0x02;
 /// Source type `06`: digital video camera.

@@ -139,7 +139,10 @@ fn encode_jpeg(img: &GrayImage, quality: u8) -> Result<Vec<u8>, SignatureError> 
 
 /// A pixel count from a non-negative float: rounded up for margins, to nearest otherwise is not
 /// worth the distinction at these sizes; clamped into `u32`.
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "rounded and clamped into the u32 range first; NaN becomes 0"
+)]
 fn px(v: f64) -> u32 {
     v.round().clamp(0.0, f64::from(u32::MAX)) as u32
 }

@@ -245,11 +245,14 @@ pub fn inspect(data: &[u8]) -> Result<WsqInfo, WsqError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 
     /// A small ridge pattern with noise (deterministic).
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "grey levels clamped to 0..=255 first"
+    )]
     fn ridges(width: u32, height: u32) -> GrayImage {
         let mut state = 12_345u32;
         GrayImage::from_fn(width, height, |x, y| {

@@ -13,18 +13,15 @@ use signature::{Signer, Verifier};
 
 use crate::channel::CardChannel;
 use crate::random::RandomSource;
-use crate::{ChipError, expect_success};
+use crate::{ChipError, Denial, Malformation, Unsupported, expect_success};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 
 /// The public key from DG15 (`6F L SubjectPublicKeyInfo`), when it is a P-256 key.
 pub fn dg15_public_key(dg15: &[u8]) -> Result<VerifyingKey, ChipError> {
     let outer = tlv::parse_single(dg15, Tag::new(0x6F))?;
-    VerifyingKey::from_public_key_der(outer.value()).map_err(|e| {
-        ChipError::Unsupported(format!(
-            "DG15 Active Authentication key: {e} (only ECDSA P-256 is supported)"
-        ))
-    })
+    VerifyingKey::from_public_key_der(outer.value())
+        .map_err(|e| Unsupported::ActiveAuthenticationKey(e).into())
 }
 
 /// Runs Active Authentication: a fresh challenge, the chip's signature, verified with the
@@ -44,14 +41,16 @@ pub fn authenticate(
     let r = channel.transmit(&cmd)?;
     expect_success("INTERNAL AUTHENTICATE", r.sw())?;
     let sig = Signature::from_slice(r.data()).map_err(|_| ChipError::Malformed {
-        what: "Active Authentication signature",
-        reason: format!("{} bytes, not a P-256 r ‖ s", r.data().len()),
+        what: "Active Authentication signature (P-256 r ‖ s)",
+        reason: Malformation::Length {
+            len: r.data().len(),
+            expected: 64,
+        },
     })?;
     key.verify(&challenge, &sig)
         .map_err(|_| ChipError::AccessDenied {
             protocol: "Active Authentication",
-            reason: "the chip's signature does not verify with the DG15 key (cloned or substituted chip?)"
-                .into(),
+            reason: Denial::SignatureMismatch,
         })
 }
 

@@ -11,8 +11,9 @@ use sha1::{Digest, Sha1};
 use crate::channel::CardChannel;
 use crate::crypto::{self, Cipher, KDF_ENC, KDF_MAC};
 use crate::random::{OsRandom, RandomSource};
-use crate::sm::{Secured, SmSession};
-use crate::{ChipError, expect_success};
+use crate::secured::Secured;
+use crate::sm::SmSession;
+use crate::{ChipError, Denial, Malformation, expect_success};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_model::secret::{SecretBytes, ct_eq};
 
@@ -63,7 +64,10 @@ pub fn authenticate_with<C: CardChannel>(
     expect_success("GET CHALLENGE", r.sw())?;
     let rnd_ic: [u8; 8] = r.data().try_into().map_err(|_| ChipError::Malformed {
         what: "GET CHALLENGE response",
-        reason: format!("{} bytes instead of 8", r.data().len()),
+        reason: Malformation::Length {
+            len: r.data().len(),
+            expected: 8,
+        },
     })?;
     let mut rnd_ifd = [0u8; 8];
     rng.fill(&mut rnd_ifd)?;
@@ -86,10 +90,7 @@ pub fn authenticate_with<C: CardChannel>(
     if !r.is_success() {
         return Err(ChipError::AccessDenied {
             protocol: "BAC",
-            reason: format!(
-                "chip refused EXTERNAL AUTHENTICATE with {} (wrong MRZ?)",
-                r.sw()
-            ),
+            reason: Denial::CryptogramRefused(r.sw()),
         });
     }
     let (e_ic, m_ic) = r
@@ -98,13 +99,16 @@ pub fn authenticate_with<C: CardChannel>(
         .filter(|(_, m)| m.len() == 8)
         .ok_or_else(|| ChipError::Malformed {
             what: "EXTERNAL AUTHENTICATE response",
-            reason: format!("{} bytes instead of 40", r.data().len()),
+            reason: Malformation::Length {
+                len: r.data().len(),
+                expected: 40,
+            },
         })?;
     let expected = crypto::mac(Cipher::Tdes, keys.k_mac.expose(), &crypto::pad(e_ic, 8))?;
     if !ct_eq(&expected, m_ic) {
         return Err(ChipError::AccessDenied {
             protocol: "BAC",
-            reason: "chip's cryptogram MAC does not verify".into(),
+            reason: Denial::CryptogramMac,
         });
     }
     let plain = SecretBytes::new(crypto::decrypt_cbc(
@@ -119,7 +123,7 @@ pub fn authenticate_with<C: CardChannel>(
     {
         return Err(ChipError::AccessDenied {
             protocol: "BAC",
-            reason: "chip's cryptogram does not echo the nonces".into(),
+            reason: Denial::NoncesNotEchoed,
         });
     }
     let k_ic = p.get(16..32).unwrap_or_default();

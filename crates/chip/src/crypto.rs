@@ -48,49 +48,9 @@ pub enum CryptoError {
     BadPadding,
 }
 
-/// The block cipher of a session (9303-11 §9.8.6, Table 4 of §4.4 for PACE).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Cipher {
-    /// Two-key triple DES (112-bit), CBC, retail MAC.
-    Tdes,
-    /// AES-128, CBC, CMAC.
-    Aes128,
-    /// AES-192, CBC, CMAC.
-    Aes192,
-    /// AES-256, CBC, CMAC.
-    Aes256,
-}
-
-impl Cipher {
-    /// Key length in bytes.
-    pub const fn key_len(self) -> usize {
-        match self {
-            Cipher::Tdes | Cipher::Aes128 => 16,
-            Cipher::Aes192 => 24,
-            Cipher::Aes256 => 32,
-        }
-    }
-
-    /// Block length in bytes (also the length of the send sequence counter).
-    pub const fn block_len(self) -> usize {
-        match self {
-            Cipher::Tdes => 8,
-            _ => 16,
-        }
-    }
-}
-
-impl std::fmt::Display for Cipher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Cipher::Tdes => "3DES",
-            Cipher::Aes128 => "AES-128",
-            Cipher::Aes192 => "AES-192",
-            Cipher::Aes256 => "AES-256",
-        })
-    }
-}
+/// The block cipher of a session (9303-11 §9.8.6, Table 4 of §4.4 for PACE), as the OIDs of
+/// EF.CardAccess and DG14 name it.
+pub use permitkit_lds::security_infos::Cipher;
 
 /// KDF counter for the encryption key.
 pub const KDF_ENC: u32 = 1;

@@ -6,7 +6,7 @@
 //! These functions take any [`CardChannel`]: they never know whether secure messaging is on.
 
 use crate::channel::CardChannel;
-use crate::{ChipError, expect_success};
+use crate::{ChipError, Malformation, Oversize, expect_success};
 use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 use permitkit_lds::{EMRTD_AID, Ef};
@@ -15,35 +15,14 @@ use permitkit_lds::{EMRTD_AID, Ef};
 pub const MAX_EVEN_OFFSET: usize = 0x7FFF;
 
 /// Sends `cmd`, following `61xx` with GET RESPONSE and `6Cxx` by re-sending with the exact Le
-/// (ISO/IEC 7816-3/-4 transport conventions some readers leave to the application).
+/// ([`crate::channel::transmit_following`]).
 pub fn transmit(
     channel: &mut dyn CardChannel,
     cmd: &CommandApdu,
 ) -> Result<ResponseApdu, ChipError> {
-    let mut r = channel.transmit(cmd)?;
-    if let Some(exact) = r.sw().exact_length() {
-        let again = cmd.clone().with_le(exact).map_err(ChipError::from_apdu)?;
-        r = channel.transmit(&again)?;
-    }
-    let mut data = r.take_data();
-    let mut sw = r.sw();
-    let mut rounds = 0;
-    while let Some(n) = sw.bytes_available() {
-        rounds += 1;
-        if rounds > 256 {
-            return Err(ChipError::Malformed {
-                what: "GET RESPONSE chain",
-                reason: "more than 256 rounds".into(),
-            });
-        }
-        let get = CommandApdu::new(0x00, 0xC0, 0x00, 0x00)
-            .with_le(n)
-            .map_err(ChipError::from_apdu)?;
-        let mut more = channel.transmit(&get)?;
-        data.extend_from_slice(&more.take_data());
-        sw = more.sw();
-    }
-    Ok(ResponseApdu::new(data, sw))
+    Ok(crate::channel::transmit_following(cmd, |c| {
+        channel.transmit(c)
+    })?)
 }
 
 /// SELECT the master file (`00 A4 00 0C`, then with `3F00` if the chip wants a file id).
@@ -108,7 +87,7 @@ pub fn create_file(
     size: usize,
 ) -> Result<bool, ChipError> {
     let size16 = u16::try_from(size).map_err(|_| ChipError::TooLarge {
-        what: format!("file {fid:04X}"),
+        what: Oversize::FileId(fid),
         size,
         max: 0xFFFF,
     })?;
@@ -131,11 +110,14 @@ pub fn create_file(
 
 /// Encodes an odd-INS offset data object `54` (ISO/IEC 7816-4 §11.3.3).
 fn offset_object(offset: usize) -> Result<Vec<u8>, ChipError> {
+    const MAX_OFFSET: usize = 0xFF_FFFF;
     let bytes = u32::try_from(offset)
-        .map_err(|_| ChipError::TooLarge {
-            what: "offset".into(),
+        .ok()
+        .filter(|_| offset <= MAX_OFFSET)
+        .ok_or(ChipError::TooLarge {
+            what: Oversize::Offset,
             size: offset,
-            max: 0xFF_FFFF,
+            max: MAX_OFFSET,
         })?
         .to_be_bytes();
     let value = if offset <= 0xFFFF {
@@ -304,7 +286,7 @@ pub fn read_ef(
     let total = tlv::encoded_len_from_header(&first)?;
     if total > limits.max_ef_size {
         return Err(ChipError::TooLarge {
-            what: ef.to_string(),
+            what: Oversize::File(ef),
             size: total,
             max: limits.max_ef_size,
         });
@@ -317,7 +299,10 @@ pub fn read_ef(
         if part.is_empty() {
             return Err(ChipError::Malformed {
                 what: "READ BINARY response",
-                reason: format!("no data at offset {} of {ef}", data.len()),
+                reason: Malformation::NoData {
+                    ef,
+                    offset: data.len(),
+                },
             });
         }
         data.extend_from_slice(part.get(..want.min(part.len())).unwrap_or_default());

@@ -1,19 +1,27 @@
 //! The contactless chip of a residence permit: access control, secure messaging, file access,
 //! personalization and read-back (ICAO Doc 9303-11 and ISO/IEC 7816-4).
 //!
-//! - [`channel`]: the [`CardChannel`] trait every reader and the virtual chip implement.
-//! - [`crypto`], [`sm`]: 9303-11 §9.7–9.8 key derivation and secure messaging
-//!   ([`sm::Secured`] decorates any channel).
-//! - [`bac`], [`pace`], [`card_access`]: Basic Access Control (§4.3) and PACE generic mapping
-//!   (§4.4), both sides; EF.CardAccess PACEInfo.
+//! - [`channel`]: the [`CardChannel`] trait every reader and the virtual chip implement, and
+//!   the ISO/IEC 7816-3/-4 `61xx`/`6Cxx` transport conventions
+//!   ([`channel::transmit_following`]).
+//! - [`crypto`], [`sm`], [`secured`]: 9303-11 §9.7–9.8 key derivation, the secure-messaging
+//!   codec, and [`secured::Secured`], which decorates any channel with it.
+//! - [`bac`], [`pace`]: Basic Access Control (§4.3) and PACE generic mapping (§4.4), both
+//!   sides. The PACEInfos come from `permitkit_lds::CardAccess` (§9.2.1).
 //! - [`files`]: SELECT, READ BINARY (SFI, odd INS `B1`), UPDATE BINARY.
 //! - [`perso`], [`journal`], [`readback`]: writing a card with a resumable journal, reading every
 //!   file back before LOCK.
 //! - [`reader`]: the inspection-system flow (PACE or BAC, then every file).
+//!
+//! Errors: [`ChipError`]. Reasons this crate finds itself are typed fields shown in the message
+//! ([`Denial`], [`Malformation`], [`Unsupported`], [`perso::MrzInformationError`]); errors of
+//! other crates are carried whole, transparently, so `source()` still reaches them.
+//!
+//! Feature `test-util`: `random::Replay` (replays published nonces) and
+//! `journal::MemoryJournal`, for tests, benchmarks and fuzzing only.
 
 pub mod aa;
 pub mod bac;
-pub mod card_access;
 pub mod channel;
 pub mod crypto;
 pub mod files;
@@ -23,11 +31,15 @@ pub mod perso;
 pub mod random;
 pub mod readback;
 pub mod reader;
+pub mod secured;
 pub mod sm;
 
 pub use channel::{CardChannel, TransportError};
 
 use permitkit_iso7816::apdu::{ApduError, StatusWord};
+use permitkit_lds::Ef;
+use permitkit_lds::security_infos::PaceMapping;
+use permitkit_model::dialect::Dialect;
 
 /// What went wrong talking to a chip.
 #[derive(Debug, thiserror::Error)]
@@ -44,13 +56,14 @@ pub enum ChipError {
         /// The chip's answer.
         sw: StatusWord,
     },
-    /// BAC or PACE failed: the chip refused the terminal or the other way round.
+    /// BAC, PACE or Active Authentication failed: the chip refused the terminal or the other
+    /// way round.
     #[error("{protocol} access denied: {reason}")]
     AccessDenied {
-        /// `BAC` or `PACE`.
+        /// `BAC`, `PACE` or `Active Authentication`.
         protocol: &'static str,
         /// What happened.
-        reason: String,
+        reason: Denial,
     },
     /// A response the chip sent is not what the protocol requires.
     #[error("malformed {what} from the chip: {reason}")]
@@ -58,7 +71,7 @@ pub enum ChipError {
         /// The response or data object.
         what: &'static str,
         /// What is wrong with it.
-        reason: String,
+        reason: Malformation,
     },
     /// A primitive failed.
     #[error(transparent)]
@@ -70,16 +83,16 @@ pub enum ChipError {
     #[error(transparent)]
     Tlv(#[from] permitkit_iso7816::tlv::TlvError),
     /// The random number generator failed.
-    #[error("random number generator: {0}")]
-    Random(String),
-    /// The chip asks for something this crate does not implement.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
-    /// A file or value larger than the chip, reader or format allows.
+    #[error(transparent)]
+    Random(#[from] random::RandomError),
+    /// The chip, the image or the dialect asks for something this crate does not implement.
+    #[error(transparent)]
+    Unsupported(#[from] Unsupported),
+    /// A file, file size or offset larger than the chip, reader or format allows.
     #[error("{what} of {size} bytes exceeds the limit of {max}")]
     TooLarge {
         /// The file or value.
-        what: String,
+        what: Oversize,
         /// Its size.
         size: usize,
         /// The limit.
@@ -88,30 +101,214 @@ pub enum ChipError {
     /// The chip is locked: personalization is over and every write is refused.
     #[error("the chip is locked (personalization already ended); use a blank card")]
     CardLocked,
-    /// The card holds something else than the image being written (not a blank or resumable
-    /// card).
-    #[error("card does not match the image: {0}")]
-    CardMismatch(String),
+    /// The journal says this document's chip was already personalized and locked.
+    #[error(
+        "this document's chip was already personalized and locked; remove its journal entry to issue another card"
+    )]
+    AlreadyIssued,
+    /// A file on the card has another size than the same file of the image: the card holds
+    /// another image (not a blank or resumable card for this one).
+    #[error(
+        "card does not match the image: {ef} on the card is {on_card} bytes, the image's is {in_image}: not this image's card"
+    )]
+    CardMismatch {
+        /// The file.
+        ef: Ef,
+        /// Its size on the card.
+        on_card: usize,
+        /// Its size in the image.
+        in_image: usize,
+    },
+    /// The personalization input lists a file twice.
+    #[error("{0} appears twice in the image")]
+    DuplicateFile(Ef),
+    /// The personalization input has an empty file.
+    #[error("{0} is empty in the image")]
+    EmptyFile(Ef),
+    /// A file of the image does not parse (its DG1, for the MRZ information).
+    #[error(transparent)]
+    Image(#[from] permitkit_lds::LdsError),
+    /// An MRZ that does not parse.
+    #[error(transparent)]
+    Mrz(#[from] permitkit_lds::mrz::MrzError),
+    /// MRZ information (the BAC and PACE key input) that is not `docNo CD DOB CD DOE CD`.
+    #[error("MRZ information: {0}")]
+    MrzInformation(perso::MrzInformationError),
     /// What was read back differs from what was written.
     #[error("read-back of {ef} differs from the image at byte {offset}")]
     ReadbackMismatch {
         /// The file.
-        ef: permitkit_lds::Ef,
+        ef: Ef,
         /// First differing byte (or the shorter length).
         offset: usize,
     },
     /// A file of the image is missing on the card.
     #[error("{0} is missing on the card")]
-    FileMissing(permitkit_lds::Ef),
-    /// The verifier (passive authentication) rejected what was read.
-    #[error("verification failed: {0}")]
-    Verification(String),
-    /// The personalization journal could not be read or written.
-    #[error("personalization journal: {0}")]
-    Journal(String),
+    FileMissing(Ef),
+    /// The verifier (passive authentication) rejected what was read; its own error.
+    #[error(transparent)]
+    Verification(Box<dyn std::error::Error + Send + Sync>),
+    /// The personalization journal could not be read or written; the storage's own error.
+    #[error(transparent)]
+    Journal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why the chip refused the terminal, or the terminal the chip (9303-11 §4.3, §4.4, §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Denial {
+    /// MSE:Set AT names a password the chip does not hold.
+    #[error("the chip holds no {password} password for this protocol ({sw})")]
+    NoPassword {
+        /// `MRZ` or `CAN`.
+        password: &'static str,
+        /// The chip's answer.
+        sw: StatusWord,
+    },
+    /// The chip refused the terminal's cryptogram (BAC EXTERNAL AUTHENTICATE).
+    #[error("chip refused EXTERNAL AUTHENTICATE with {0} (wrong MRZ?)")]
+    CryptogramRefused(StatusWord),
+    /// The MAC of the chip's cryptogram does not verify.
+    #[error("chip's cryptogram MAC does not verify")]
+    CryptogramMac,
+    /// The chip's cryptogram does not echo the nonces.
+    #[error("chip's cryptogram does not echo the nonces")]
+    NoncesNotEchoed,
+    /// The chip refused the terminal's PACE authentication token.
+    #[error("chip refused the authentication token with {0} (wrong MRZ or CAN?)")]
+    TokenRefused(StatusWord),
+    /// The chip's PACE authentication token does not verify.
+    #[error("chip's authentication token does not verify")]
+    TokenMismatch,
+    /// The chip's Active Authentication signature does not verify with the DG15 key.
+    #[error("the chip's signature does not verify with the DG15 key (cloned or substituted chip?)")]
+    SignatureMismatch,
+}
+
+/// What is wrong with a response (9303-11 §4.3–4.4, §6.1; 9303-10 §4.6.1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Malformation {
+    /// Not the length the protocol fixes.
+    #[error("{len} bytes instead of {expected}")]
+    Length {
+        /// Bytes received.
+        len: usize,
+        /// Bytes required.
+        expected: usize,
+    },
+    /// A data object the protocol requires is absent.
+    #[error("data object {0:02X} missing")]
+    MissingDataObject(u8),
+    /// A primitive refused the data (length not a whole number of blocks, …).
+    #[error("{0}")]
+    Crypto(crypto::CryptoError),
+    /// A scalar or point that is not valid on the curve.
+    #[error("not valid on the curve")]
+    NotOnCurve,
+    /// The chip's ephemeral PACE key equals the terminal's.
+    #[error("equals the terminal's")]
+    EqualsTerminalKey,
+    /// READ BINARY returned no data before the end of the file.
+    #[error("no data at offset {offset} of {ef}")]
+    NoData {
+        /// The file.
+        ef: Ef,
+        /// Where the data stopped.
+        offset: usize,
+    },
+}
+
+/// Something this crate does not implement, or the chosen dialect cannot write.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// A PACE protocol other than generic mapping over ECDH (or one the OID table does not
+    /// name).
+    #[error(
+        "unsupported: PACE {mapping:?} mapping (ECDH: {ecdh}); only generic mapping over ECDH is supported"
+    )]
+    PaceMapping {
+        /// The mapping.
+        mapping: PaceMapping,
+        /// True for ECDH.
+        ecdh: bool,
+    },
+    /// A PACEInfo whose OID is not one of the `id-PACE-*` protocols.
+    #[error("unsupported: PACE protocol {0}")]
+    PaceProtocol(permitkit_lds::security_infos::ObjectIdentifier),
+    /// A PACEInfo without a standardized domain parameter id.
+    #[error("unsupported: PACEInfo without a standardized parameterId")]
+    PaceWithoutParameterId,
+    /// A domain parameter id other than P-256 and brainpoolP256r1.
+    #[error("unsupported: PACE domain parameter id {0} (supported: 12 P-256, 13 brainpoolP256r1)")]
+    PaceDomain(u32),
+    /// A CAN for a chip that offers no supported PACE protocol.
+    #[error(
+        "unsupported: the chip offers no supported PACE protocol, and a CAN only works with PACE"
+    )]
+    CanWithoutPace,
+    /// A DG15 key other than ECDSA P-256.
+    #[error(
+        "unsupported: the DG15 Active Authentication key is not ECDSA P-256, the only kind supported"
+    )]
+    ActiveAuthenticationKey(#[source] pkcs8::spki::Error),
+    /// A master-file EF for a dialect without a master file.
+    #[error("unsupported: {ef}: the {dialect:?} dialect has no master file")]
+    NoMasterFile {
+        /// The file.
+        ef: Ef,
+        /// The dialect.
+        dialect: Dialect,
+    },
+    /// A file that needs odd-INS UPDATE BINARY for a dialect without it.
+    #[error(
+        "unsupported: {ef} of {size} bytes needs offsets above 32767, which the {dialect:?} dialect cannot write"
+    )]
+    LargeFile {
+        /// The file.
+        ef: Ef,
+        /// Its size.
+        size: usize,
+        /// The dialect.
+        dialect: Dialect,
+    },
+    /// An Active Authentication key for a dialect that cannot store one.
+    #[error("unsupported: the {0:?} dialect cannot store an ECDSA Active Authentication key")]
+    ActiveAuthenticationKeyStorage(Dialect),
+    /// A CAN for a dialect that cannot store one.
+    #[error("unsupported: the {0:?} dialect cannot store a CAN")]
+    CanStorage(Dialect),
+}
+
+/// What [`ChipError::TooLarge`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Oversize {
+    /// An elementary file.
+    File(Ef),
+    /// The file with this file identifier (CREATE FILE).
+    FileId(u16),
+    /// A READ/UPDATE BINARY offset.
+    Offset,
+}
+
+impl std::fmt::Display for Oversize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Oversize::File(ef) => write!(f, "{ef}"),
+            Oversize::FileId(fid) => write!(f, "file {fid:04X}"),
+            Oversize::Offset => f.write_str("offset"),
+        }
+    }
 }
 
 impl ChipError {
+    /// Wraps a journal storage's error ([`journal::Journal`] implementations).
+    pub fn journal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ChipError::Journal(error.into())
+    }
+
     /// An APDU that could not be built is a bug in the calling code's limits, reported as a
     /// transport-level encoding error.
     pub(crate) fn from_apdu(e: ApduError) -> Self {

@@ -12,14 +12,17 @@
 
 use sha1::{Digest, Sha1};
 
-use crate::card_access::{Mapping, PARAM_BRAINPOOL_P256R1, PARAM_P256, PaceInfo};
 use crate::channel::CardChannel;
 use crate::crypto::{self, Cipher, KDF_ENC, KDF_MAC, KDF_PACE};
-use crate::random::{OsRandom, RandomSource};
-use crate::sm::{Secured, SmSession};
-use crate::{ChipError, expect_success};
+use crate::random::{OsRandom, RandomError, RandomSource};
+use crate::secured::Secured;
+use crate::sm::SmSession;
+use crate::{ChipError, Denial, Malformation, Unsupported, expect_success};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
+use permitkit_lds::security_infos::{
+    PARAM_ID_BRAINPOOL_P256R1, PARAM_ID_P256, PaceInfo, PaceMapping, PaceProtocol,
+};
 use permitkit_model::secret::{SecretBytes, SecretString, ct_eq};
 
 /// A PACE password (9303-11 §4.4.1): MRZ-derived or the card access number.
@@ -37,6 +40,14 @@ impl PacePassword {
         match self {
             PacePassword::Mrz(_) => 0x01,
             PacePassword::Can(_) => 0x02,
+        }
+    }
+
+    /// `MRZ` or `CAN`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PacePassword::Mrz(_) => "MRZ",
+            PacePassword::Can(_) => "CAN",
         }
     }
 
@@ -62,8 +73,8 @@ impl Domain {
     /// From a standardized parameter id.
     pub fn from_parameter_id(id: u32) -> Option<Self> {
         match id {
-            PARAM_P256 => Some(Domain::P256),
-            PARAM_BRAINPOOL_P256R1 => Some(Domain::BrainpoolP256r1),
+            PARAM_ID_P256 => Some(Domain::P256),
+            PARAM_ID_BRAINPOOL_P256R1 => Some(Domain::BrainpoolP256r1),
             _ => None,
         }
     }
@@ -74,6 +85,8 @@ impl Domain {
 pub struct PaceParams {
     /// The PACEInfo it came from.
     pub info: PaceInfo,
+    /// What its OID names (generic mapping over ECDH).
+    pub protocol: PaceProtocol,
     /// The curve.
     pub domain: Domain,
 }
@@ -81,28 +94,34 @@ pub struct PaceParams {
 impl PaceParams {
     /// Checks that `info` names a supported variant.
     pub fn from_info(info: &PaceInfo) -> Result<Self, ChipError> {
-        if info.protocol.mapping != Mapping::Generic || !info.protocol.ecdh {
-            return Err(ChipError::Unsupported(format!(
-                "PACE {:?} mapping (ECDH: {}); only generic mapping over ECDH is supported",
-                info.protocol.mapping, info.protocol.ecdh
-            )));
+        let protocol = info
+            .pace_protocol()
+            .ok_or(Unsupported::PaceProtocol(info.protocol))?;
+        if protocol.mapping != PaceMapping::Generic || !protocol.ecdh {
+            return Err(Unsupported::PaceMapping {
+                mapping: protocol.mapping,
+                ecdh: protocol.ecdh,
+            }
+            .into());
         }
-        let id = info.parameter_id.ok_or_else(|| {
-            ChipError::Unsupported("PACEInfo without a standardized parameterId".into())
-        })?;
-        let domain = Domain::from_parameter_id(id).ok_or_else(|| {
-            ChipError::Unsupported(format!(
-                "PACE domain parameter id {id} (supported: 12 P-256, 13 brainpoolP256r1)"
-            ))
-        })?;
+        let id = info
+            .parameter_id
+            .ok_or(Unsupported::PaceWithoutParameterId)?;
+        let domain = Domain::from_parameter_id(id).ok_or(Unsupported::PaceDomain(id))?;
         Ok(Self {
             info: *info,
+            protocol,
             domain,
         })
     }
 
     fn cipher(&self) -> Cipher {
-        self.info.protocol.cipher
+        self.protocol.cipher
+    }
+
+    /// The content bytes of the protocol's OBJECT IDENTIFIER (MSE:Set AT, tokens).
+    fn oid(&self) -> &[u8] {
+        self.info.protocol.as_bytes()
     }
 }
 
@@ -133,12 +152,12 @@ pub fn authenticate_with<C: CardChannel>(
 ) -> Result<Secured<C>, ChipError> {
     let params = PaceParams::from_info(info)?;
     let cipher = params.cipher();
-    let oid = info.protocol.oid();
+    let oid = params.oid();
     let ec = Ec(params.domain);
 
     // MSE:Set AT
     let mut w = tlv::Writer::new();
-    w.primitive(Tag::new(0x80), &oid);
+    w.primitive(Tag::new(0x80), oid);
     w.primitive(Tag::new(0x83), &[password.reference()]);
     if let (true, Some(id)) = (send_parameter_id, info.parameter_id) {
         w.primitive(Tag::new(0x84), &u8::try_from(id).unwrap_or(0).to_be_bytes());
@@ -150,15 +169,10 @@ pub fn authenticate_with<C: CardChannel>(
     if r.sw() == StatusWord::REFERENCE_DATA_NOT_FOUND {
         return Err(ChipError::AccessDenied {
             protocol: "PACE",
-            reason: format!(
-                "the chip holds no {} password for this protocol ({})",
-                if password.reference() == 1 {
-                    "MRZ"
-                } else {
-                    "CAN"
-                },
-                r.sw()
-            ),
+            reason: Denial::NoPassword {
+                password: password.name(),
+                sw: r.sw(),
+            },
         });
     }
     expect_success("MSE:Set AT", r.sw())?;
@@ -168,9 +182,9 @@ pub fn authenticate_with<C: CardChannel>(
     let k_pi = password_key(password, cipher);
     let s = SecretBytes::new(
         crypto::decrypt_cbc(cipher, k_pi.expose(), &vec![0; cipher.block_len()], &z).map_err(
-            |_| ChipError::Malformed {
+            |e| ChipError::Malformed {
                 what: "PACE encrypted nonce",
-                reason: format!("{} bytes", z.len()),
+                reason: Malformation::Crypto(e),
             },
         )?,
     );
@@ -189,7 +203,7 @@ pub fn authenticate_with<C: CardChannel>(
     if pk_ic == pk {
         return Err(ChipError::Malformed {
             what: "PACE chip ephemeral key",
-            reason: "equals the terminal's".into(),
+            reason: Malformation::EqualsTerminalKey,
         });
     }
     let shared = ec.shared_x(&pk_ic, sk.expose())?;
@@ -197,23 +211,20 @@ pub fn authenticate_with<C: CardChannel>(
     let k_mac = crypto::kdf(shared.expose(), KDF_MAC, cipher);
 
     // 4. mutual authentication
-    let t_pcd = token(cipher, &k_mac, &oid, &pk_ic)?;
+    let t_pcd = token(cipher, &k_mac, oid, &pk_ic)?;
     let r = general_authenticate_raw(&mut channel, false, Some((0x85, &t_pcd)))?;
     if !r.1.is_success() {
         return Err(ChipError::AccessDenied {
             protocol: "PACE",
-            reason: format!(
-                "chip refused the authentication token with {} (wrong MRZ or CAN?)",
-                r.1
-            ),
+            reason: Denial::TokenRefused(r.1),
         });
     }
     let t_ic = dynamic_data(&r.0, 0x86)?;
-    let expected = token(cipher, &k_mac, &oid, &pk)?;
+    let expected = token(cipher, &k_mac, oid, &pk)?;
     if !ct_eq(&expected, &t_ic) {
         return Err(ChipError::AccessDenied {
             protocol: "PACE",
-            reason: "chip's authentication token does not verify".into(),
+            reason: Denial::TokenMismatch,
         });
     }
     Ok(Secured::new(
@@ -284,7 +295,7 @@ pub fn dynamic_data(data: &[u8], tag: u8) -> Result<Vec<u8>, ChipError> {
     }
     Err(ChipError::Malformed {
         what: "dynamic authentication data",
-        reason: format!("data object {tag:02X} missing"),
+        reason: Malformation::MissingDataObject(tag),
     })
 }
 
@@ -404,12 +415,12 @@ impl PaceChip {
                 pk_ic,
             } => {
                 let t_pcd = dynamic_data(data, 0x85).map_err(wrong)?;
-                let oid = self.params.info.protocol.oid();
-                let expected = token(cipher, &k_mac, &oid, &pk_ic).map_err(wrong)?;
+                let oid = self.params.oid();
+                let expected = token(cipher, &k_mac, oid, &pk_ic).map_err(wrong)?;
                 if !ct_eq(&expected, &t_pcd) {
                     return Err(StatusWord::AUTHENTICATION_FAILED);
                 }
-                let t_ic = token(cipher, &k_mac, &oid, &pk_pcd).map_err(wrong)?;
+                let t_ic = token(cipher, &k_mac, oid, &pk_pcd).map_err(wrong)?;
                 let session = SmSession::new(cipher, k_enc, k_mac, &[])
                     .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
                 Ok(ChipStepResult::Established(dynamic(0x86, &t_ic)?, session))
@@ -442,7 +453,7 @@ macro_rules! curve_ops {
                 AffinePoint, Field, FieldBytes, Group, PrimeField, ProjectivePoint, Scalar,
             };
 
-            use crate::ChipError;
+            use crate::{ChipError, Malformation};
             use permitkit_model::secret::SecretBytes;
 
             type C = $curve;
@@ -450,7 +461,7 @@ macro_rules! curve_ops {
             fn bad(what: &'static str) -> ChipError {
                 ChipError::Malformed {
                     what,
-                    reason: "not valid on the curve".into(),
+                    reason: Malformation::NotOnCurve,
                 }
             }
 
@@ -535,7 +546,8 @@ impl Ec {
         self,
         rng: &mut dyn RandomSource,
     ) -> Result<SecretBytes, ChipError> {
-        for _ in 0..64 {
+        const DRAWS: u32 = 64;
+        for _ in 0..DRAWS {
             let k = crate::bac::random_secret(rng, self.field_len())?;
             let ok = match self.0 {
                 Domain::P256 => ops_p256::valid_scalar(k.expose()),
@@ -545,7 +557,7 @@ impl Ec {
                 return Ok(k);
             }
         }
-        Err(ChipError::Random("no valid scalar after 64 draws".into()))
+        Err(RandomError::NoValidScalar(DRAWS).into())
     }
 
     pub(crate) fn mul_generator(self, k: &[u8]) -> Result<Vec<u8>, ChipError> {
@@ -580,8 +592,8 @@ impl Ec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::card_access::PaceProtocol;
     use crate::random::Replay;
+    use permitkit_lds::security_infos::ID_PACE_ECDH_GM_AES_128;
 
     fn h(s: &str) -> Vec<u8> {
         hex::decode(s.replace(' ', "")).unwrap()
@@ -661,15 +673,13 @@ mod tests {
         let k_mac = crypto::kdf(k.expose(), KDF_MAC, Cipher::Aes128);
         assert_eq!(k_enc.expose(), h("F5F0E35C0D7161EE6724EE513A0D9A7F"));
         assert_eq!(k_mac.expose(), h("FE251C7858B356B24514B3BD5F4297D1"));
-        let oid = PaceProtocol::ECDH_GM_AES_128.oid();
+        let oid = ID_PACE_ECDH_GM_AES_128.as_bytes();
         assert_eq!(
-            token(Cipher::Aes128, &k_mac, &oid, &pk_ic)
-                .unwrap()
-                .to_vec(),
+            token(Cipher::Aes128, &k_mac, oid, &pk_ic).unwrap().to_vec(),
             h("C2B0BD78D94BA866")
         );
         assert_eq!(
-            token(Cipher::Aes128, &k_mac, &oid, &pk_pcd)
+            token(Cipher::Aes128, &k_mac, oid, &pk_pcd)
                 .unwrap()
                 .to_vec(),
             h("3ABB9674BCE93C08")
@@ -678,7 +688,6 @@ mod tests {
 
     #[test]
     fn chip_side_agrees_with_reader_side_on_every_variant() {
-        use crate::card_access::PaceInfo;
         use crate::random::OsRandom;
         for (cipher, id) in [
             (Cipher::Aes128, 13),
@@ -686,12 +695,13 @@ mod tests {
             (Cipher::Tdes, 13),
             (Cipher::Aes192, 12),
         ] {
+            let protocol = PaceProtocol {
+                mapping: PaceMapping::Generic,
+                ecdh: true,
+                cipher,
+            };
             let info = PaceInfo {
-                protocol: PaceProtocol {
-                    mapping: Mapping::Generic,
-                    ecdh: true,
-                    cipher,
-                },
+                protocol: protocol.oid().unwrap(),
                 version: 2,
                 parameter_id: Some(id),
             };
@@ -729,8 +739,8 @@ mod tests {
             let pk_ic = dynamic_data(&r, 0x84).unwrap();
             let shared = ec.shared_x(&pk_ic, sk.expose()).unwrap();
             let k_mac = crypto::kdf(shared.expose(), KDF_MAC, cipher);
-            let oid = info.protocol.oid();
-            let t = token(cipher, &k_mac, &oid, &pk_ic).unwrap();
+            let oid = info.protocol.as_bytes();
+            let t = token(cipher, &k_mac, oid, &pk_ic).unwrap();
             let ChipStepResult::Established(r, _) =
                 chip.step(&dynamic(0x85, &t).unwrap(), &mut rng).unwrap()
             else {
@@ -738,7 +748,7 @@ mod tests {
             };
             assert_eq!(
                 dynamic_data(&r, 0x86).unwrap(),
-                token(cipher, &k_mac, &oid, &pk).unwrap()
+                token(cipher, &k_mac, oid, &pk).unwrap()
             );
         }
     }
@@ -746,7 +756,7 @@ mod tests {
     #[test]
     fn chip_refuses_a_wrong_token_and_invalid_points() {
         let info = PaceInfo {
-            protocol: PaceProtocol::ECDH_GM_AES_128,
+            protocol: ID_PACE_ECDH_GM_AES_128,
             version: 2,
             parameter_id: Some(13),
         };

@@ -18,12 +18,13 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::ChipError;
+use crate::Oversize;
 use crate::channel::{ApduStats, CardChannel, Counting};
 use crate::files::{self, ReadLimits};
 use crate::journal::{FileProgress, Journal, JournalEntry, PersoState};
 use crate::readback::first_difference;
 use crate::reader::{self, AccessKey, AccessProtocol};
+use crate::{ChipError, Unsupported};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 use permitkit_lds::Ef;
@@ -73,9 +74,7 @@ impl TryFrom<&permitkit_lds::ChipImage> for PersoInput {
 
     /// The files of a signed ChipImage, the MRZ information from its DG1 and its CAN.
     fn try_from(image: &permitkit_lds::ChipImage) -> Result<Self, ChipError> {
-        let dg1 = image
-            .dg1()
-            .map_err(|e| ChipError::CardMismatch(format!("DG1: {e}")))?;
+        let dg1 = image.dg1()?;
         Ok(Self {
             files: image.files().map(|(e, d)| (e, d.to_vec())).collect(),
             mrz_information: mrz_information(dg1.mrz())?,
@@ -88,8 +87,7 @@ impl TryFrom<&permitkit_lds::ChipImage> for PersoInput {
 /// The MRZ information (BAC / PACE-MRZ key input) of a printed or DG1 MRZ, through
 /// [`permitkit_lds::mrz::Mrz`], which checks every check digit.
 pub fn mrz_information(mrz: &str) -> Result<SecretBytes, ChipError> {
-    let parsed = permitkit_lds::mrz::Mrz::parse(mrz)
-        .map_err(|e| ChipError::CardMismatch(format!("MRZ: {e}")))?;
+    let parsed = permitkit_lds::mrz::Mrz::parse(mrz)?;
     Ok(SecretBytes::from_slice(
         parsed.mrz_information().expose().as_bytes(),
     ))
@@ -152,8 +150,10 @@ impl LockPermission {
     }
 }
 
-/// A check run on the files read back (passive authentication), before LOCK.
-pub type Verifier<'a> = &'a dyn Fn(&[(Ef, Vec<u8>)]) -> Result<(), String>;
+/// A check run on the files read back (passive authentication), before LOCK. Its error becomes
+/// [`ChipError::Verification`] unchanged, so it should say what failed.
+pub type Verifier<'a> =
+    &'a dyn Fn(&[(Ef, Vec<u8>)]) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// How to personalize.
 #[derive(Clone, Copy)]
@@ -245,10 +245,7 @@ pub fn personalize(
     let key = input.journal_key();
     let mut entry = journal.load(&key)?.unwrap_or_default();
     if entry.state == PersoState::Locked {
-        return Err(ChipError::Journal(
-            "this document's chip was already personalized and locked; remove its journal entry to issue another card"
-                .into(),
-        ));
+        return Err(ChipError::AlreadyIssued);
     }
     let resumed = entry.attempts > 0;
     entry.attempts = entry.attempts.saturating_add(1);
@@ -315,53 +312,50 @@ fn check_input(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), Chi
     let mut seen = std::collections::BTreeSet::new();
     for (ef, data) in &input.files {
         if !seen.insert(*ef) {
-            return Err(ChipError::CardMismatch(format!(
-                "{ef} appears twice in the image"
-            )));
+            return Err(ChipError::DuplicateFile(*ef));
         }
         if data.len() > options.limits.read.max_ef_size {
             return Err(ChipError::TooLarge {
-                what: ef.to_string(),
+                what: Oversize::File(*ef),
                 size: data.len(),
                 max: options.limits.read.max_ef_size,
             });
         }
         if data.is_empty() {
-            return Err(ChipError::CardMismatch(format!(
-                "{ef} is empty in the image"
-            )));
+            return Err(ChipError::EmptyFile(*ef));
         }
         if ef.in_master_file() && !options.dialect.has_master_file() {
-            return Err(ChipError::Unsupported(format!(
-                "{ef}: the {:?} dialect has no master file",
-                options.dialect
-            )));
+            return Err(Unsupported::NoMasterFile {
+                ef: *ef,
+                dialect: options.dialect,
+            }
+            .into());
         }
         if data.len() > files::MAX_EVEN_OFFSET + 1 && !options.dialect.supports_odd_update() {
-            return Err(ChipError::Unsupported(format!(
-                "{ef} of {} bytes needs offsets above 32767, which the {:?} dialect cannot write",
-                data.len(),
-                options.dialect
-            )));
+            return Err(Unsupported::LargeFile {
+                ef: *ef,
+                size: data.len(),
+                dialect: options.dialect,
+            }
+            .into());
         }
     }
     if input.aa_private_key.is_some() && !options.dialect.supports_can() {
-        return Err(ChipError::Unsupported(format!(
-            "the {:?} dialect cannot store an ECDSA Active Authentication key",
-            options.dialect
-        )));
+        return Err(Unsupported::ActiveAuthenticationKeyStorage(options.dialect).into());
     }
     if input.can.is_some() && !options.dialect.supports_can() {
-        return Err(ChipError::Unsupported(format!(
-            "the {:?} dialect cannot store a CAN",
-            options.dialect
-        )));
+        return Err(Unsupported::CanStorage(options.dialect).into());
     }
     bac_seed(input.mrz_information.expose())?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the write loop updates the journal entry, its key and the byte count that \
+              `personalize` still reports when the loop fails; bundling them would only move \
+              the same eight values into a struct built for this one call"
+)]
 fn run(
     ch: &mut Counting<&mut dyn CardChannel>,
     input: &PersoInput,
@@ -411,10 +405,11 @@ fn run(
         } else if dialect.reports_fcp() {
             let on_card = files::select_ef_size(ch, ef.fid())?;
             if let Some(size) = on_card.filter(|s| *s != data.len()) {
-                return Err(ChipError::CardMismatch(format!(
-                    "{ef} on the card is {size} bytes, the image's is {}: not this image's card",
-                    data.len()
-                )));
+                return Err(ChipError::CardMismatch {
+                    ef: *ef,
+                    on_card: size,
+                    in_image: data.len(),
+                });
             }
         } else {
             files::select_ef(ch, ef.fid())?;
@@ -541,45 +536,56 @@ fn put_data(ch: &mut dyn CardChannel, p1: u8, p2: u8, data: &[u8]) -> Result<(),
     }
 }
 
-/// The ICAO 9303-3 §4.9 check digit (weights 7, 3, 1) of an MRZ field, as an ASCII digit.
-pub fn check_digit(field: &[u8]) -> u8 {
-    let sum: u32 = field
-        .iter()
-        .zip([7u32, 3, 1].into_iter().cycle())
-        .map(|(c, w)| {
-            let v = match c {
-                b'0'..=b'9' => u32::from(c - b'0'),
-                b'A'..=b'Z' => u32::from(c - b'A') + 10,
-                _ => 0,
-            };
-            v * w
-        })
-        .sum();
-    b'0' + u8::try_from(sum % 10).unwrap_or(0)
+/// What is wrong with MRZ information given for the BAC seed (9303-11 §4.3.2: document number,
+/// date of birth and date of expiry, each followed by its ICAO 9303-3 §4.9 check digit). The
+/// MRZ information is a secret: these say where, never which character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MrzInformationError {
+    /// Not 16 to 37 characters (a document number of 1 to 22, two dates, three check digits).
+    #[error("{0} characters; it has 16 to 37")]
+    Length(usize),
+    /// A character outside the MRZ alphabet (`A`–`Z`, `0`–`9`, `<`).
+    #[error("character {position} is not an MRZ character (A–Z, 0–9, <)")]
+    NotMrzCharacter {
+        /// Position, 1-based.
+        position: usize,
+    },
+    /// A check digit that does not match its field.
+    #[error("the check digit of the {0} does not match")]
+    CheckDigit(&'static str),
 }
 
 /// PUT DATA `62` content from the MRZ information `docNo CD DOB CD DOE CD`:
 /// `62 { 04 docNo, 04 DOB, 04 DOE }` (JMRTD applet; the chip adds the check digits). The
-/// check digits given are verified first, so a mistyped MRZ cannot produce a card that no
-/// inspection system opens.
+/// check digits given are verified first (with [`permitkit_lds::mrz::check_digit`]), so a
+/// mistyped MRZ cannot produce a card that no inspection system opens.
 pub fn bac_seed(mrz_information: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, ChipError> {
-    let bad = |reason: &str| ChipError::CardMismatch(format!("MRZ information: {reason}"));
+    let bad = ChipError::MrzInformation;
     let n = mrz_information.len();
     if !(16..=37).contains(&n) {
-        return Err(bad("length must be 16 to 37 characters"));
+        return Err(bad(MrzInformationError::Length(n)));
     }
     let k = n - 15;
     let doc = mrz_information.get(..k).unwrap_or_default();
     let dob = mrz_information.get(k + 1..k + 7).unwrap_or_default();
     let doe = mrz_information.get(k + 8..k + 14).unwrap_or_default();
-    let cds = [
-        mrz_information.get(k).copied(),
-        mrz_information.get(k + 7).copied(),
-        mrz_information.get(k + 14).copied(),
+    let fields = [
+        (doc, 0, "document number"),
+        (dob, k + 1, "date of birth"),
+        (doe, k + 8, "date of expiry"),
     ];
-    for (field, cd) in [doc, dob, doe].into_iter().zip(cds) {
-        if cd != Some(check_digit(field)) {
-            return Err(bad("a check digit does not match its field"));
+    for (field, start, name) in fields {
+        let cd = mrz_information.get(start + field.len()).copied();
+        let computed = std::str::from_utf8(field)
+            .ok()
+            .and_then(|f| permitkit_lds::mrz::check_digit(f).ok());
+        let Some(computed) = computed else {
+            let position = start + field.iter().position(|b| !is_mrz_byte(*b)).unwrap_or(0) + 1;
+            return Err(bad(MrzInformationError::NotMrzCharacter { position }));
+        };
+        if cd != Some(b'0' + computed) {
+            return Err(bad(MrzInformationError::CheckDigit(name)));
         }
     }
     let mut w = tlv::Writer::new();
@@ -589,6 +595,10 @@ pub fn bac_seed(mrz_information: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, C
         w.primitive(Tag::new(0x04), doe);
     });
     Ok(zeroize::Zeroizing::new(w.finish()?))
+}
+
+fn is_mrz_byte(b: u8) -> bool {
+    b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'<'
 }
 
 /// The fewest APDUs a personalization of `input` with these limits needs, counting only what
@@ -661,14 +671,31 @@ mod tests {
             hex::encode_upper(&*seed),
             "621B04094C383938393032433C04063639303830360406393430363233"
         );
-        assert!(bac_seed(b"L898902C<369080619406237").is_err());
-        assert!(bac_seed(b"short").is_err());
     }
 
     #[test]
-    fn check_digits_match_9303_3() {
-        assert_eq!(check_digit(b"L898902C<"), b'3');
-        assert_eq!(check_digit(b"690806"), b'1');
-        assert_eq!(check_digit(b"940623"), b'6');
+    fn bac_seed_refuses_bad_mrz_information_without_showing_it() {
+        let e = bac_seed(b"L898902C<369080619406237").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ChipError::MrzInformation(MrzInformationError::CheckDigit("date of expiry"))
+            ),
+            "{e}"
+        );
+        let e = bac_seed(b"short").unwrap_err();
+        assert!(
+            matches!(e, ChipError::MrzInformation(MrzInformationError::Length(5))),
+            "{e}"
+        );
+        let e = bac_seed(b"L898902c<369080619406236").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ChipError::MrzInformation(MrzInformationError::NotMrzCharacter { position: 8 })
+            ),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("L898902"), "{e}");
     }
 }

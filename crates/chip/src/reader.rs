@@ -2,15 +2,15 @@
 //! EF.CardAccess in plain, run PACE when it offers a supported PACEInfo, else BAC, select the
 //! eMRTD application under secure messaging, and read every file EF.COM lists plus EF.SOD.
 
-use crate::card_access::{self, PaceInfo};
 use crate::channel::CardChannel;
 use crate::files::{self, ReadLimits};
 use crate::pace::{self, PaceParams, PacePassword};
-use crate::sm::Secured;
-use crate::{ChipError, bac};
+use crate::secured::Secured;
+use crate::{ChipError, Malformation, Unsupported, bac};
 use permitkit_iso7816::apdu::StatusWord;
 use permitkit_iso7816::tlv::{self, Tag};
-use permitkit_lds::Ef;
+use permitkit_lds::security_infos::PaceInfo;
+use permitkit_lds::{CardAccess, Ef};
 use permitkit_model::secret::{SecretBytes, SecretString};
 
 /// What opens the chip.
@@ -36,13 +36,18 @@ impl std::fmt::Display for AccessProtocol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AccessProtocol::Bac => f.write_str("BAC"),
-            AccessProtocol::Pace(i) => write!(
-                f,
-                "PACE-{}-GM-{} (parameter id {})",
-                if i.protocol.ecdh { "ECDH" } else { "DH" },
-                i.protocol.cipher,
-                i.parameter_id.map_or("-".into(), |p| p.to_string())
-            ),
+            AccessProtocol::Pace(i) => {
+                let parameter_id = i.parameter_id.map_or("-".into(), |p| p.to_string());
+                match i.pace_protocol() {
+                    Some(p) => write!(
+                        f,
+                        "PACE-{}-GM-{} (parameter id {parameter_id})",
+                        if p.ecdh { "ECDH" } else { "DH" },
+                        p.cipher,
+                    ),
+                    None => write!(f, "PACE {} (parameter id {parameter_id})", i.protocol),
+                }
+            }
         }
     }
 }
@@ -67,7 +72,7 @@ pub fn open<C: CardChannel>(
     let card_access = read_card_access(&mut channel, limits)?;
     let offered = card_access
         .as_deref()
-        .and_then(|d| card_access::parse_pace_infos(d).ok())
+        .map(CardAccess::offered_pace_infos)
         .unwrap_or_default();
     let supported = offered
         .iter()
@@ -88,9 +93,7 @@ pub fn open<C: CardChannel>(
             (bac::authenticate(channel, m.expose())?, AccessProtocol::Bac)
         }
         (None, AccessKey::Can(_)) => {
-            return Err(ChipError::Unsupported(
-                "the chip offers no supported PACE protocol, and a CAN only works with PACE".into(),
-            ));
+            return Err(Unsupported::CanWithoutPace.into());
         }
     };
     Ok(Session {
@@ -134,7 +137,7 @@ pub fn com_data_groups(com: &[u8]) -> Result<Vec<Ef>, ChipError> {
     }
     Err(ChipError::Malformed {
         what: "EF.COM",
-        reason: "no tag list 5C".into(),
+        reason: Malformation::MissingDataObject(0x5C),
     })
 }
 

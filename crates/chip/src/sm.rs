@@ -10,9 +10,9 @@
 //! an error status. A wrong MAC ends the session: the reader gets an error, the chip answers
 //! plain `6987`/`6988` and forgets its keys.
 //!
-//! [`Secured`] is the decorator: a [`CardChannel`] that protects everything it forwards.
+//! This module is the codec only, with no channel: [`crate::secured::Secured`] is the decorator,
+//! a card channel that protects everything it forwards with an [`SmSession`].
 
-use crate::channel::{CardChannel, TransportError};
 use crate::crypto::{self, Cipher, CryptoError};
 use permitkit_iso7816::apdu::{ApduError, CommandApdu, ResponseApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
@@ -379,73 +379,6 @@ impl SmSession {
         body.extend_from_slice(&[0x8E, 0x08]);
         body.extend_from_slice(&cc);
         Ok(ResponseApdu::new(body, response.sw()))
-    }
-}
-
-/// A channel whose every command is protected by secure messaging (returned by BAC and PACE).
-#[derive(Debug)]
-pub struct Secured<C> {
-    inner: C,
-    session: Option<SmSession>,
-}
-
-impl<C: CardChannel> Secured<C> {
-    /// Wraps `inner` with an established session.
-    pub fn new(inner: C, session: SmSession) -> Self {
-        Self {
-            inner,
-            session: Some(session),
-        }
-    }
-
-    /// True while the session is usable (no MAC failure, no session end by the chip).
-    pub fn is_open(&self) -> bool {
-        self.session.is_some()
-    }
-
-    /// The session, while open.
-    pub fn session(&self) -> Option<&SmSession> {
-        self.session.as_ref()
-    }
-
-    /// The unprotected channel underneath.
-    pub fn inner_mut(&mut self) -> &mut C {
-        &mut self.inner
-    }
-
-    /// Gives the unprotected channel back.
-    pub fn into_inner(self) -> C {
-        self.inner
-    }
-}
-
-impl<C: CardChannel> CardChannel for Secured<C> {
-    fn atr(&self) -> &[u8] {
-        self.inner.atr()
-    }
-
-    fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
-        let session = self.session.as_mut().ok_or(SmError::SessionClosed)?;
-        let protected = session.protect_command(command)?;
-        let response = match self.inner.transmit(&protected) {
-            Ok(r) => r,
-            Err(e) => {
-                self.session = None;
-                return Err(e);
-            }
-        };
-        match session.unprotect_response(&response) {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                self.session = None;
-                Err(e.into())
-            }
-        }
-    }
-
-    fn reset(&mut self) -> Result<(), TransportError> {
-        self.session = None;
-        self.inner.reset()
     }
 }
 

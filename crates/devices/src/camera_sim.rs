@@ -15,6 +15,7 @@
 use image::{Rgb, RgbImage, imageops};
 
 use super::{CaptureError, DeviceInfo, camera::Camera, camera::Frame};
+use permitkit_quality::face::{ImageLimits, decode};
 
 const PORTRAIT: &[u8] = include_bytes!("../../../testdata/sim/portrait-head.jpg");
 const WIDTH: u32 = 1280;
@@ -55,12 +56,10 @@ impl SimCamera {
                 });
             }
         };
-        let head = image::load_from_memory_with_format(PORTRAIT, image::ImageFormat::Jpeg)
-            .map_err(|e| CaptureError::Image {
-                device: selector.to_owned(),
-                message: e.to_string(),
-            })?
-            .into_rgb8();
+        let head = decode(PORTRAIT, ImageLimits::default()).map_err(|e| CaptureError::Image {
+            device: selector.to_owned(),
+            message: format!("the embedded portrait: {e}"),
+        })?;
         Ok(Self {
             info: DeviceInfo {
                 selector: selector.to_owned(),

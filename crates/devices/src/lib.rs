@@ -5,11 +5,14 @@
 //!
 //! Only this module, the vpcd bridge and the CLI do I/O.
 
+mod atomic_file;
 pub mod camera;
 #[cfg(feature = "camera")]
 pub mod camera_nokhwa;
 pub mod camera_sim;
 pub mod card_reader;
+pub mod factory;
+pub mod file_journal;
 pub mod info;
 pub mod pen_events;
 pub mod scanner;
@@ -22,6 +25,7 @@ pub mod signature_image;
 pub mod signature_ink;
 pub mod signature_pad;
 pub mod signature_sim;
+pub mod sim_state;
 pub mod still;
 pub mod vpcd;
 

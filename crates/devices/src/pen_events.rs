@@ -330,7 +330,10 @@ impl StrokeAssembler {
     }
 }
 
-#[allow(clippy::cast_possible_truncation)] // pad coordinates: f32 precision is ample
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "pad coordinates: f32 precision is ample"
+)]
 fn to_f32(v: f64) -> f32 {
     v as f32
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use pcsc::{Context, Disposition, Protocols, Scope, ShareMode};
 
-use permitkit_chip::channel::{CardChannel, TransportError};
+use permitkit_chip::channel::{CardChannel, TransportError, transmit_following};
 use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu};
 use permitkit_model::profiles::reader::glob_match;
 
@@ -208,30 +208,7 @@ impl CardChannel for PcscCard {
     }
 
     fn transmit(&mut self, command: &CommandApdu) -> Result<ResponseApdu, TransportError> {
-        let mut r = self.raw(command)?;
-        if let Some(exact) = r.sw().exact_length() {
-            r = self.raw(&command.clone().with_le(exact)?)?;
-        }
-        if r.sw().bytes_available().is_none() {
-            return Ok(r);
-        }
-        let mut data = r.take_data();
-        let mut sw = r.sw();
-        let mut rounds = 0;
-        while let Some(n) = sw.bytes_available() {
-            rounds += 1;
-            if rounds > 256 {
-                return Err(TransportError::TooLong {
-                    what: "GET RESPONSE chain",
-                    len: data.len(),
-                    max: 65_536,
-                });
-            }
-            let mut more = self.raw(&CommandApdu::new(0x00, 0xC0, 0x00, 0x00).with_le(n)?)?;
-            data.extend_from_slice(&more.take_data());
-            sw = more.sw();
-        }
-        Ok(ResponseApdu::new(data, sw))
+        transmit_following(command, |c| self.raw(c))
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {

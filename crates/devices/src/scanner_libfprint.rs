@@ -161,7 +161,10 @@ impl FingerprintScanner for LibfprintScanner {
         // libfprint reports pixels per millimetre; most drivers assume 500 ppi (19.685 px/mm).
         let ppi = (raw.ppmm * 25.4).round();
         let ppi = if (1.0..=f64::from(u16::MAX)).contains(&ppi) {
-            #[allow(clippy::cast_possible_truncation)] // in range: checked above
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "in the u16 range: checked above"
+            )]
             let ppi = ppi as u16;
             ppi
         } else {

@@ -1,17 +1,18 @@
 //! A scanned signature (selector `image:<file>`): the applicant signed on paper, the form was
-//! scanned, and the signature box is imported as a PNG or JPEG. The file is decoded once, under
-//! [`image::Limits`] (a decompression bomb is refused before its pixels are allocated), and
-//! converted to 8-bit grey; every capture returns it.
+//! scanned, and the signature box is imported as a PNG or JPEG. The file is decoded once by the
+//! bounded decoder of [`permitkit_biometrics::image`] under [`SIGNATURE_IMAGE_LIMITS`] (a
+//! decompression bomb is refused before its pixels are allocated), and converted to 8-bit grey;
+//! every capture returns it.
 
-use std::{io::Cursor, path::Path, time::Duration};
+use std::{path::Path, time::Duration};
 
-use image::{GrayImage, ImageReader, Limits};
+use image::GrayImage;
 
 use super::{
     CaptureError, DeviceInfo,
     signature_pad::{SignatureCapture, SignaturePad},
 };
-use permitkit_quality::face::ImageLimits;
+use permitkit_biometrics::image::{DecodeError, ImageLimits};
 
 /// Limits for scanned signatures: a signature box scanned at 600 ppi is well under 4096 pixels
 /// on its long side; 64 MiB covers the decoder's buffers for that size in any pixel format.
@@ -79,9 +80,9 @@ impl ImagePad {
         name: &str,
         limits: ImageLimits,
     ) -> Result<Self, CaptureError> {
-        let image = decode_gray(bytes, limits).map_err(|message| CaptureError::Image {
+        let image = decode_gray(bytes, limits).map_err(|e| CaptureError::Image {
             device: selector.to_owned(),
-            message,
+            message: e.to_string(),
         })?;
         Ok(Self {
             info: DeviceInfo {
@@ -112,47 +113,25 @@ impl SignaturePad for ImagePad {
 }
 
 /// Decodes a PNG or JPEG to 8-bit grey (alpha composited over white paper) within `limits`.
-pub fn decode_gray(bytes: &[u8], limits: ImageLimits) -> Result<GrayImage, String> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    match reader.format() {
-        Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
-        Some(other) => return Err(format!("{other:?} is not accepted (PNG or JPEG)")),
-        None => return Err("unknown image format (expected PNG or JPEG)".into()),
-    }
-    let mut l = Limits::default();
-    l.max_image_width = Some(limits.max_side);
-    l.max_image_height = Some(limits.max_side);
-    l.max_alloc = Some(limits.max_alloc);
-    reader.limits(l);
-    let decoded = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(e) => format!("refused by the decoding limits: {e}"),
-        other => other.to_string(),
-    })?;
-    if decoded.width() == 0 || decoded.height() == 0 {
-        return Err("the image has no pixels".into());
-    }
+pub fn decode_gray(bytes: &[u8], limits: ImageLimits) -> Result<GrayImage, DecodeError> {
+    let decoded = permitkit_biometrics::image::decode(bytes, &limits)?;
     if !decoded.color().has_alpha() {
         return Ok(decoded.into_luma8());
     }
     // Transparent pixels are paper, not ink: composite over white.
     let la = decoded.into_luma_alpha8();
-    let (w, h) = la.dimensions();
-    let pixels = la
-        .pixels()
-        .map(|p| {
-            let [l, a] = p.0;
-            let (l, a) = (u16::from(l), u16::from(a));
-            let v = (l * a + 255 * (255 - a) + 127) / 255;
-            u8::try_from(v).unwrap_or(u8::MAX)
-        })
-        .collect();
-    GrayImage::from_raw(w, h, pixels).ok_or_else(|| "pixel buffer size mismatch".into())
+    Ok(GrayImage::from_fn(la.width(), la.height(), |x, y| {
+        let [l, a] = la.get_pixel(x, y).0;
+        let (l, a) = (u16::from(l), u16::from(a));
+        let v = (l * a + 255 * (255 - a) + 127) / 255;
+        image::Luma([u8::try_from(v).unwrap_or(u8::MAX)])
+    }))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
 
     fn png(img: &image::DynamicImage) -> Vec<u8> {
@@ -180,8 +159,14 @@ mod tests {
 
     #[test]
     fn refuses_other_formats_and_garbage() {
-        assert!(decode_gray(b"GIF89a......", SIGNATURE_IMAGE_LIMITS).is_err());
-        assert!(decode_gray(b"hello", SIGNATURE_IMAGE_LIMITS).is_err());
+        assert_eq!(
+            decode_gray(b"GIF89a......", SIGNATURE_IMAGE_LIMITS),
+            Err(DecodeError::NotAccepted(image::ImageFormat::Gif))
+        );
+        assert_eq!(
+            decode_gray(b"hello", SIGNATURE_IMAGE_LIMITS),
+            Err(DecodeError::UnknownFormat)
+        );
         let e =
             ImagePad::open(Path::new("/nonexistent/sig.png"), SIGNATURE_IMAGE_LIMITS).unwrap_err();
         assert!(matches!(e, CaptureError::NotFound { .. }), "{e}");

@@ -109,7 +109,10 @@ fn positive_or(v: f32, fallback: f32) -> f32 {
 }
 
 /// A side length in whole pixels, at least 1.
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped to 1..=16384
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "rounded up and clamped to 1..=16 384 first; NaN becomes 0"
+)]
 fn side(v: f32) -> u32 {
     v.ceil().clamp(1.0, 16_384.0) as u32
 }
@@ -207,7 +210,10 @@ impl Coverage {
 }
 
 /// The pixel index containing coordinate `v`, clamped into `0..limit`.
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped into range first
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "finite, floored and clamped into 0..limit first"
+)]
 fn pixel_floor(v: f32, limit: u32) -> u32 {
     if !v.is_finite() {
         return 0;
@@ -215,7 +221,10 @@ fn pixel_floor(v: f32, limit: u32) -> u32 {
     v.floor().clamp(0.0, limit.saturating_sub(1) as f32) as u32
 }
 
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0..=1 scaled to 0..=255
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "clamped to 0..=1 and scaled to 0..=255 first; NaN becomes 0"
+)]
 fn unit_to_u8(v: f32) -> u8 {
     (v.clamp(0.0, 1.0) * 255.0).round() as u8
 }

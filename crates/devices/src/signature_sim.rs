@@ -456,7 +456,10 @@ fn place(strokes: Vec<Vec<Sample>>, hand: &Hand, r: &mut Rng) -> Vec<Stroke> {
 
 /// A non-negative count from a float, rounded up and capped at 100 000 (stroke sample counts
 /// and indices here are far below it).
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped into range first
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "finite, rounded up and clamped to 0..=100 000 first"
+)]
 fn count(v: f64) -> usize {
     if v.is_finite() {
         v.ceil().clamp(0.0, 100_000.0) as usize
@@ -471,12 +474,18 @@ fn ramp(t: f64) -> f64 {
     t * t * (3.0 - 2.0 * t)
 }
 
-#[allow(clippy::cast_possible_truncation)] // millimetres on a pad: f32 is ample
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "millimetres on a pad: f32 precision is ample"
+)]
 fn to_f32(v: f64) -> f32 {
     v as f32
 }
 
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped into u32 range
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "rounded and clamped into the u32 range first; NaN becomes 0"
+)]
 fn ms(v: f64) -> u32 {
     v.round().clamp(0.0, f64::from(u32::MAX)) as u32
 }

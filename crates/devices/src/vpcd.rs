@@ -14,7 +14,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
 
-use permitkit_simulator::{Card, SimError, state};
+use crate::sim_state;
+use permitkit_simulator::{Card, SimError};
 
 /// vpcd's default port (0x8C7B).
 pub const DEFAULT_PORT: u16 = 35_963;
@@ -82,7 +83,7 @@ pub fn serve(
         let _ = stream.set_nodelay(true);
         let outcome = serve_connection(card, QuickAck(stream), state_path);
         if let Some(p) = state_path {
-            state::save(card, p)?;
+            sim_state::save(card, p)?;
         }
         card.power_off();
         match outcome {
@@ -209,7 +210,7 @@ pub fn serve_connection(
                 let response = card.process(apdu);
                 write_frame(&mut stream, &response)?;
                 if let (true, Some(p)) = (card.take_dirty(), state_path) {
-                    state::save(card, p)?;
+                    sim_state::save(card, p)?;
                 }
             }
         }

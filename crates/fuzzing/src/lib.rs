@@ -189,11 +189,25 @@ pub fn virtual_chip(data: &[u8]) {
     }
 }
 
-/// EF.CardAccess / SecurityInfos: the PACEInfo reader.
+/// EF.CardAccess / SecurityInfos as an inspection system reads it: the lenient reader, the
+/// PACE OID table, and a DER re-encoding that reads back and re-encodes to the same bytes.
 pub fn card_access(data: &[u8]) {
-    if let Ok(infos) = permitkit_chip::card_access::parse_pace_infos(data) {
-        let encoded = permitkit_chip::card_access::encode_card_access(&infos);
-        assert!(encoded.is_ok(), "PACEInfos re-encode");
+    if let Ok(card_access) = lds::CardAccess::parse_lenient(data) {
+        for info in card_access.pace_infos() {
+            if let Some(p) = info.pace_protocol() {
+                assert_eq!(p.oid(), Some(info.protocol), "PACE OID table round trip");
+            }
+        }
+        let encoded = card_access.encode();
+        assert!(encoded.is_ok(), "SecurityInfos re-encode");
+        if let Ok(bytes) = encoded {
+            let again = lds::CardAccess::parse(&bytes).and_then(|a| a.encode());
+            assert_eq!(
+                again.ok(),
+                Some(bytes),
+                "SecurityInfos read back and re-encode"
+            );
+        }
     }
 }
 

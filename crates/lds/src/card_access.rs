@@ -2,6 +2,7 @@
 //! authentication — the PACEInfos — stored as a bare DER `SET` in the master file and readable
 //! without secure messaging. It is not covered by the SOD; DG14 repeats its PACEInfos.
 
+use crate::security_infos::PaceInfo;
 use crate::{Ef, LdsError, SecurityInfos};
 
 /// The contents of EF.CardAccess.
@@ -19,11 +20,37 @@ impl CardAccess {
 
     /// Parses the file. Bytes after the SET (some chips pad the EF) are ignored.
     pub fn parse(data: &[u8]) -> Result<Self, LdsError> {
-        let len = permitkit_iso7816::tlv::encoded_len_from_header(data)
-            .map_err(|e| LdsError::new(Ef::CardAccess, e))?;
-        let set = data.get(..len).unwrap_or(data);
         Ok(Self {
-            infos: SecurityInfos::from_der(set, Ef::CardAccess)?,
+            infos: SecurityInfos::from_der(set(data)?, Ef::CardAccess)?,
         })
     }
+
+    /// Parses the file as an inspection system reads it: SecurityInfos that do not parse are
+    /// skipped ([`SecurityInfos::from_der_lenient`]).
+    pub fn parse_lenient(data: &[u8]) -> Result<Self, LdsError> {
+        Ok(Self {
+            infos: SecurityInfos::from_der_lenient(set(data)?, Ef::CardAccess)?,
+        })
+    }
+
+    /// The PACEInfos, in the file's order.
+    pub fn pace_infos(&self) -> Vec<PaceInfo> {
+        self.infos.pace().copied().collect()
+    }
+
+    /// The PACEInfos a chip offers in the EF.CardAccess `data` it holds, read leniently
+    /// ([`CardAccess::parse_lenient`]); none when the file does not parse (the chip then offers
+    /// BAC only, 9303-11 §4.2).
+    pub fn offered_pace_infos(data: &[u8]) -> Vec<PaceInfo> {
+        Self::parse_lenient(data)
+            .map(|c| c.pace_infos())
+            .unwrap_or_default()
+    }
+}
+
+/// The `SET` at the start of the file, without any padding after it.
+fn set(data: &[u8]) -> Result<&[u8], LdsError> {
+    let len = permitkit_iso7816::tlv::encoded_len_from_header(data)
+        .map_err(|e| LdsError::new(Ef::CardAccess, e))?;
+    Ok(data.get(..len).unwrap_or(data))
 }

@@ -51,6 +51,17 @@ mod tests {
         assert_eq!(&bytes[..2], &[0x6F, 0x5B]); // 91-byte P-256 SubjectPublicKeyInfo
         assert_eq!(&bytes[2..], der.as_bytes());
         assert_eq!(Dg15::parse(&bytes).unwrap(), dg);
-        assert!(Dg15::parse(&[0x6F, 0x02, 0x30, 0x00]).is_err());
+        // An empty SEQUENCE is no SubjectPublicKeyInfo: the DER error, with its position.
+        let err = Dg15::parse(&[0x6F, 0x02, 0x30, 0x00]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LdsError {
+                    file: Ef::DG15,
+                    kind: crate::LdsErrorKind::Der(e),
+                } if e.position().is_some()
+            ),
+            "{err}"
+        );
     }
 }

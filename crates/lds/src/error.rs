@@ -53,9 +53,10 @@ pub enum LdsErrorKind {
     /// Broken ISO/IEC 19794-4 record.
     #[error(transparent)]
     FingerRecord(#[from] FingerRecordError),
-    /// Broken DER (SecurityInfos, SubjectPublicKeyInfo, LDSSecurityObject, CMS).
-    #[error("DER: {0}")]
-    Der(String),
+    /// Broken DER (SecurityInfos, SubjectPublicKeyInfo, LDSSecurityObject, CMS): the `der`
+    /// crate's error, with the byte position where decoding stopped.
+    #[error(transparent)]
+    Der(#[from] der::Error),
     /// Signing the Document Security Object failed.
     #[error("signing: {0}")]
     Signing(String),
@@ -67,12 +68,6 @@ pub enum LdsErrorKind {
         /// Why its value is not allowed.
         reason: String,
     },
-}
-
-impl From<der::Error> for LdsErrorKind {
-    fn from(e: der::Error) -> Self {
-        LdsErrorKind::Der(e.to_string())
-    }
 }
 
 /// Attaches the file to any error convertible into an [`LdsErrorKind`].

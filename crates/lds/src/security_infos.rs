@@ -16,8 +16,16 @@
 //!
 //! Written as DER (the SET sorted by encoding); read tolerantly with the crate's BER-TLV reader:
 //! SecurityInfos this reader does not know are kept as raw DER, and an unsorted SET is accepted.
+//! [`SecurityInfos::from_der_lenient`] goes further for an inspection system, which must ignore
+//! what it cannot read (9303-11 §9.2): it skips any SecurityInfo that does not parse.
+//!
+//! The algorithm an `id-PACE-*` OID names is read from one table ([`PaceProtocol`]): the arc
+//! after `id-PACE` gives the mapping and key agreement (1 DH-GM, 2 ECDH-GM, 3 DH-IM, 4 ECDH-IM,
+//! 6 ECDH-CAM), the next one the secure-messaging cipher (1 3DES, 2–4 AES-128/192/256)
+//! (BSI TR-03110-3 §A.1.1.1; 9303-11 §9.2.2).
 
-use der::asn1::ObjectIdentifier;
+/// The OBJECT IDENTIFIER type of every `protocol` field here (re-exported for callers).
+pub use der::asn1::ObjectIdentifier;
 
 use crate::{Ef, LdsError};
 use permitkit_iso7816::tlv::{Reader, Tag, Writer, parse_single};
@@ -56,8 +64,127 @@ pub const PARAM_ID_P256: u32 = 12;
 /// Standardized domain parameter 13: brainpoolP256r1.
 pub const PARAM_ID_BRAINPOOL_P256R1: u32 = 13;
 
+/// The block cipher of a secure-messaging session, as named by the last arc of an
+/// `id-PACE-*` or `id-CA-*` OID (9303-11 §9.8.6; TR-03110-3 §A.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cipher {
+    /// Two-key triple DES (112-bit), CBC, retail MAC.
+    Tdes,
+    /// AES-128, CBC, CMAC.
+    Aes128,
+    /// AES-192, CBC, CMAC.
+    Aes192,
+    /// AES-256, CBC, CMAC.
+    Aes256,
+}
+
+impl Cipher {
+    /// Key length in bytes.
+    pub const fn key_len(self) -> usize {
+        match self {
+            Cipher::Tdes | Cipher::Aes128 => 16,
+            Cipher::Aes192 => 24,
+            Cipher::Aes256 => 32,
+        }
+    }
+
+    /// Block length in bytes (also the length of the send sequence counter).
+    pub const fn block_len(self) -> usize {
+        match self {
+            Cipher::Tdes => 8,
+            _ => 16,
+        }
+    }
+}
+
+impl std::fmt::Display for Cipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Cipher::Tdes => "3DES",
+            Cipher::Aes128 => "AES-128",
+            Cipher::Aes192 => "AES-192",
+            Cipher::Aes256 => "AES-256",
+        })
+    }
+}
+
+/// The mapping of a PACE protocol (9303-11 §4.4.3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaceMapping {
+    /// Generic mapping.
+    Generic,
+    /// Integrated mapping.
+    Integrated,
+    /// Chip authentication mapping (ECDH only).
+    ChipAuthentication,
+}
+
+/// What an `id-PACE-*` OID names: `id-PACE.<mapping and key agreement>.<cipher>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PaceProtocol {
+    /// The mapping.
+    pub mapping: PaceMapping,
+    /// True for elliptic-curve Diffie-Hellman, false for modular DH.
+    pub ecdh: bool,
+    /// The secure-messaging cipher.
+    pub cipher: Cipher,
+}
+
+/// The arc after `id-PACE`: mapping and key agreement (TR-03110-3 §A.1.1.1).
+const PACE_MAPPING_ARCS: [(u32, PaceMapping, bool); 5] = [
+    (1, PaceMapping::Generic, false),
+    (2, PaceMapping::Generic, true),
+    (3, PaceMapping::Integrated, false),
+    (4, PaceMapping::Integrated, true),
+    (6, PaceMapping::ChipAuthentication, true),
+];
+
+/// The last arc of an `id-PACE-*` OID: the cipher (TR-03110-3 §A.1.1.1).
+const PACE_CIPHER_ARCS: [(u32, Cipher); 4] = [
+    (1, Cipher::Tdes),
+    (2, Cipher::Aes128),
+    (3, Cipher::Aes192),
+    (4, Cipher::Aes256),
+];
+
+impl PaceProtocol {
+    /// `id-PACE-ECDH-GM-AES-CBC-CMAC-128` ([`ID_PACE_ECDH_GM_AES_128`]).
+    pub const ECDH_GM_AES_128: Self = Self {
+        mapping: PaceMapping::Generic,
+        ecdh: true,
+        cipher: Cipher::Aes128,
+    };
+
+    /// The protocol `oid` names; `None` when it is not an `id-PACE-*` protocol in the table.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        let base = ID_PACE.len();
+        if !oid.starts_with(ID_PACE) || oid.len() != base + 2 {
+            return None;
+        }
+        let (kind, cipher) = (oid.arc(base)?, oid.arc(base + 1)?);
+        let (_, mapping, ecdh) = PACE_MAPPING_ARCS.iter().find(|(a, ..)| *a == kind)?;
+        let (_, cipher) = PACE_CIPHER_ARCS.iter().find(|(a, _)| *a == cipher)?;
+        Some(Self {
+            mapping: *mapping,
+            ecdh: *ecdh,
+            cipher: *cipher,
+        })
+    }
+
+    /// The `id-PACE-*` OID of this protocol; `None` for a combination the table does not name
+    /// (chip authentication mapping over modular DH).
+    pub fn oid(&self) -> Option<ObjectIdentifier> {
+        let (kind, ..) = PACE_MAPPING_ARCS
+            .iter()
+            .find(|(_, m, e)| *m == self.mapping && *e == self.ecdh)?;
+        let (cipher, _) = PACE_CIPHER_ARCS.iter().find(|(_, c)| *c == self.cipher)?;
+        ID_PACE.push_arc(*kind).ok()?.push_arc(*cipher).ok()
+    }
+}
+
 /// `PACEInfo`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PaceInfo {
     /// `id-PACE-*` protocol (mapping, cipher and key length).
     pub protocol: ObjectIdentifier,
@@ -65,6 +192,13 @@ pub struct PaceInfo {
     pub version: u32,
     /// Standardized domain parameter id, when given.
     pub parameter_id: Option<u32>,
+}
+
+impl PaceInfo {
+    /// The algorithm [`PaceInfo::protocol`] names, when it is one of the table's.
+    pub fn pace_protocol(&self) -> Option<PaceProtocol> {
+        PaceProtocol::from_oid(&self.protocol)
+    }
 }
 
 /// `ChipAuthenticationInfo`.
@@ -173,16 +307,43 @@ impl SecurityInfos {
 
     /// Parses a DER (or BER) `SET OF SecurityInfo`; `file` names the file in errors.
     pub fn from_der(data: &[u8], file: Ef) -> Result<Self, LdsError> {
+        Self::parse(data, file, false)
+    }
+
+    /// Like [`SecurityInfos::from_der`], but skips every element that is not a SecurityInfo
+    /// this module can read (not a `SEQUENCE`, or a known protocol with malformed fields), the
+    /// way an inspection system ignores what it does not understand. The `SET` and the BER-TLV
+    /// structure of its elements must still be sound.
+    pub fn from_der_lenient(data: &[u8], file: Ef) -> Result<Self, LdsError> {
+        Self::parse(data, file, true)
+    }
+
+    fn parse(data: &[u8], file: Ef, lenient: bool) -> Result<Self, LdsError> {
         let set = parse_single(data, SET).map_err(|e| LdsError::new(file, e))?;
         let mut r = set.children().map_err(|e| LdsError::new(file, e))?;
         let mut out = Vec::new();
         while !r.is_empty() {
-            let seq = r.expect(SEQUENCE).map_err(|e| LdsError::new(file, e))?;
-            out.push(parse_info(
-                seq.raw(),
-                seq.children().map_err(|e| LdsError::new(file, e))?,
-                file,
-            )?);
+            let info = if lenient {
+                let item = r.read().map_err(|e| LdsError::new(file, e))?;
+                if item.tag() != SEQUENCE {
+                    continue;
+                }
+                item.children()
+                    .map_err(|e| LdsError::new(file, e))
+                    .and_then(|children| parse_info(item.raw(), children, file))
+            } else {
+                let seq = r.expect(SEQUENCE).map_err(|e| LdsError::new(file, e))?;
+                parse_info(
+                    seq.raw(),
+                    seq.children().map_err(|e| LdsError::new(file, e))?,
+                    file,
+                )
+            };
+            match info {
+                Ok(info) => out.push(info),
+                Err(_) if lenient => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(Self(out))
     }
@@ -395,6 +556,70 @@ mod tests {
         let negative = hex::decode("31143012060A04007F000702020402020201FF02010D").unwrap();
         let err = SecurityInfos::from_der(&negative, Ef::CardAccess).unwrap_err();
         assert!(err.to_string().contains("negative or too large"), "{err}");
+    }
+
+    #[test]
+    fn lenient_reading_skips_what_it_cannot_read() {
+        // id-TA v1 and id-CA-DH-3DES v1 (9303-11 DG14 sample, shared/spec/lds.md §7) around a
+        // PACEInfo (AES-256, P-256), then a PACEInfo with a negative version, then a NULL.
+        let ta = "300D060804007F0007020202020101";
+        let ca = "300F060A04007F00070202030101020101";
+        let pace = "3012060A04007F0007020204020402010202010C";
+        let bad_pace = "3012060A04007F000702020402020201FF02010D";
+        let body = hex::decode(format!("{ta}{pace}{ca}{bad_pace}0500")).unwrap();
+        let set = permitkit_iso7816::tlv::encode(SET, &body).unwrap();
+        assert!(SecurityInfos::from_der(&set, Ef::CardAccess).is_err());
+        let infos = SecurityInfos::from_der_lenient(&set, Ef::CardAccess).unwrap();
+        assert_eq!(infos.0.len(), 3);
+        let pace: Vec<_> = infos.pace().collect();
+        assert_eq!(pace.len(), 1);
+        assert_eq!(pace[0].protocol, ID_PACE_ECDH_GM_AES_256);
+        assert_eq!(pace[0].parameter_id, Some(PARAM_ID_P256));
+        // Broken TLV structure is still an error.
+        assert!(SecurityInfos::from_der_lenient(&[0x31, 0x05, 0x30], Ef::CardAccess).is_err());
+    }
+
+    #[test]
+    fn pace_protocol_table_agrees_with_the_named_oids() {
+        for (oid, cipher) in [
+            (ID_PACE_ECDH_GM_3DES, Cipher::Tdes),
+            (ID_PACE_ECDH_GM_AES_128, Cipher::Aes128),
+            (ID_PACE_ECDH_GM_AES_192, Cipher::Aes192),
+            (ID_PACE_ECDH_GM_AES_256, Cipher::Aes256),
+        ] {
+            let protocol = PaceProtocol {
+                mapping: PaceMapping::Generic,
+                ecdh: true,
+                cipher,
+            };
+            assert_eq!(PaceProtocol::from_oid(&oid), Some(protocol));
+            assert_eq!(protocol.oid(), Some(oid));
+        }
+        assert_eq!(
+            PaceProtocol::ECDH_GM_AES_128.oid(),
+            Some(ID_PACE_ECDH_GM_AES_128)
+        );
+        // Every combination the table names round-trips.
+        for (_, mapping, ecdh) in PACE_MAPPING_ARCS {
+            for (_, cipher) in PACE_CIPHER_ARCS {
+                let p = PaceProtocol {
+                    mapping,
+                    ecdh,
+                    cipher,
+                };
+                assert_eq!(PaceProtocol::from_oid(&p.oid().unwrap()), Some(p));
+            }
+        }
+        // Not PACE, or arcs the table does not name.
+        for oid in [
+            ID_PACE,
+            ID_CA_ECDH_AES_128,
+            ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.5.2"),
+            ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.5"),
+            ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.2.1"),
+        ] {
+            assert_eq!(PaceProtocol::from_oid(&oid), None, "{oid}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! group present, over the exact bytes stored on the chip.
 //!
 //! Two sides, deliberately on two ASN.1 stacks:
-//! - [`sign`] writes with RustCrypto `cms`/`x509-cert`/`der`, signed attributes contentType,
+//! - [`sign()`] writes with RustCrypto `cms`/`x509-cert`/`der`, signed attributes contentType,
 //!   messageDigest and signingTime, the Document Signer certificate embedded and the
 //!   SignerIdentifier copied byte for byte from that certificate;
 //! - [`parse`] reads with the crate's own tolerant BER-TLV reader (BER octet strings, unsorted

@@ -32,6 +32,15 @@ pub enum FingerPosition {
     LeftLittle,
 }
 
+/// The hand a finger is on.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Hand {
+    /// Positions 1 to 5.
+    Right,
+    /// Positions 6 to 10.
+    Left,
+}
+
 const ALL: [(FingerPosition, &str); 11] = [
     (FingerPosition::Unknown, "unknown"),
     (FingerPosition::RightThumb, "right-thumb"),
@@ -62,14 +71,31 @@ impl FingerPosition {
         ALL.get(usize::from(code)).map(|(p, _)| *p)
     }
 
+    /// The hand the finger is on; `None` for the unknown position.
+    pub const fn hand(self) -> Option<Hand> {
+        match self {
+            FingerPosition::Unknown => None,
+            FingerPosition::RightThumb
+            | FingerPosition::RightIndex
+            | FingerPosition::RightMiddle
+            | FingerPosition::RightRing
+            | FingerPosition::RightLittle => Some(Hand::Right),
+            FingerPosition::LeftThumb
+            | FingerPosition::LeftIndex
+            | FingerPosition::LeftMiddle
+            | FingerPosition::LeftRing
+            | FingerPosition::LeftLittle => Some(Hand::Left),
+        }
+    }
+
     /// The CBEFF biometric subtype for DG3 headers (`82 01 ss`): right `01`/left `02` in bits
     /// 1–2, finger (thumb 1 … little 5) in bits 3–5; `00` for the unknown position.
     pub const fn cbeff_subtype(self) -> u8 {
         let code = self.code();
-        match code {
-            0 => 0,
-            1..=5 => ((code) << 2) | 0x01,
-            _ => ((code - 5) << 2) | 0x02,
+        match self.hand() {
+            None => 0,
+            Some(Hand::Right) => (code << 2) | 0x01,
+            Some(Hand::Left) => ((code - 5) << 2) | 0x02,
         }
     }
 
@@ -128,6 +154,19 @@ mod tests {
         assert_eq!(FingerPosition::RightThumb.cbeff_subtype(), 0x05);
         assert_eq!(FingerPosition::LeftThumb.cbeff_subtype(), 0x06);
         assert_eq!(FingerPosition::LeftLittle.cbeff_subtype(), 0x16);
+    }
+
+    #[test]
+    fn hands_follow_the_position_codes() {
+        assert_eq!(FingerPosition::Unknown.hand(), None);
+        for p in FingerPosition::all().skip(1) {
+            let want = if p.code() <= 5 {
+                Hand::Right
+            } else {
+                Hand::Left
+            };
+            assert_eq!(p.hand(), Some(want), "{p}");
+        }
     }
 
     #[test]

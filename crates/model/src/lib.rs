@@ -5,11 +5,11 @@
 //! - [`secret`]: containers for keys, MRZ data, passwords and biometric samples that never print
 //!   their content and are zeroized on drop.
 //! - [`random`]: the one place randomness is drawn from the operating system.
-//! - vocabulary: [`finger_position`] and [`finger_image`] (ISO/IEC 19794-4), [`verdict`] of a
-//!   quality check, personalization [`dialect`]s, device [`selector`]s and [`device`] identity,
+//! - vocabulary: [`finger_position`] and [`finger_image`] (ISO/IEC 19794-4),
+//!   [`face_image_type`] (ISO/IEC 19794-5), [`verdict`] of a quality check, personalization [`dialect`]s, device [`selector`]s and [`device`] identity,
 //!   Linux [`input_codes`] for pen end buttons.
 //! - [`profiles`]: hardware, chip, document, quality and station profiles (TOML), loaded and
-//!   validated once into typed values.
+//!   validated once into typed values; [`toml_field`] names the field a TOML error is about.
 //!
 //! The model depends only on `permitkit-iso7816`; the mechanisms (lds, chip, pki, biometrics,
 //! quality, simulator) and the station build on it, never the other way round.
@@ -17,6 +17,7 @@
 
 pub mod device;
 pub mod dialect;
+pub mod face_image_type;
 pub mod finger_image;
 pub mod finger_position;
 pub mod input_codes;
@@ -24,10 +25,12 @@ pub mod profiles;
 pub mod random;
 pub mod secret;
 pub mod selector;
+pub mod toml_field;
 pub mod verdict;
 
 pub use device::DeviceInfo;
 pub use dialect::Dialect;
+pub use face_image_type::{FaceImageType, PortraitType};
 pub use finger_image::{FingerImage, ImpressionType};
 pub use finger_position::FingerPosition;
 pub use verdict::Verdict;

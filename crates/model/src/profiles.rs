@@ -106,12 +106,8 @@ pub fn parse_all<P: Profile>(file: &str, text: &str) -> Result<P, Vec<ProfileErr
         reason,
     };
     let profile: P = toml::from_str(text).map_err(|e| {
-        let reason = e.message().to_owned();
-        let field = e
-            .span()
-            .and_then(|s| field_at(text, s.start))
-            .unwrap_or_default();
-        vec![err(field, reason)]
+        let field = crate::toml_field::field_of(&e, text).unwrap_or_default();
+        vec![err(field, e.message().to_owned())]
     })?;
     let stem = std::path::Path::new(file)
         .file_stem()
@@ -149,29 +145,6 @@ pub(crate) fn parse_usb_id(s: &str) -> Option<(u16, u16)> {
     ))
 }
 
-/// The dotted key whose line contains byte `offset` (prefixed by its `[table]`), for errors
-/// that toml reports by position.
-fn field_at(text: &str, offset: usize) -> Option<String> {
-    let before = text.get(..offset)?;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = text.get(line_start..)?.lines().next()?;
-    let key = line.split('=').next()?.trim();
-    if key.is_empty() || key.starts_with('[') {
-        return None;
-    }
-    let table = before
-        .get(..line_start)?
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(['[', ']', ' ']).to_owned());
-    Some(match table {
-        Some(t) if !t.is_empty() => format!("{t}.{key}"),
-        _ => key.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,19 +174,6 @@ mod tests {
     fn loads_a_valid_profile() {
         let p: Demo = parse("x/demo-one.toml", "id = \"demo-one\"\nmax = 3\n").unwrap();
         assert_eq!(p.max, 3);
-    }
-
-    #[test]
-    fn positional_errors_name_the_table() {
-        let text = "id = \"demo-one\"\nmax = 1\n[inner]\nlimit = \"x\"\n";
-        assert_eq!(
-            field_at(text, text.find("limit").unwrap()).as_deref(),
-            Some("inner.limit")
-        );
-        assert_eq!(
-            field_at(text, text.find("max").unwrap()).as_deref(),
-            Some("max")
-        );
     }
 
     #[test]

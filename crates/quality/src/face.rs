@@ -42,7 +42,12 @@ use image::RgbImage;
 pub use detect::{FaceBox, FaceDetector};
 pub use eyes::{EyePair, Point};
 pub use geometry::Geometry;
-pub use raster::{ImageLimits, decode};
+pub use permitkit_biometrics::face_record::ColourSpace;
+pub use permitkit_biometrics::image::{DecodeError, ImageLimits};
+pub use permitkit_model::face_image_type::PortraitType;
+/// The former name of [`PortraitType`], kept while `permitkit-station`'s pipeline still uses it.
+pub use permitkit_model::face_image_type::PortraitType as FaceImageType;
+pub use raster::decode;
 pub use report::{Check, CheckId, DetectedFace, FaceReport};
 
 use crate::{Accepted, Verdict};
@@ -56,11 +61,12 @@ use permitkit_model::secret::SecretBytes;
 #[non_exhaustive]
 pub enum FaceError {
     /// The bytes are not a decodable PNG or JPEG.
-    #[error("cannot decode the image: {0}")]
-    Decode(String),
-    /// The image exceeds the decoding limits (a decompression bomb, or simply too large).
-    #[error("image too large: {0}")]
-    TooLarge(String),
+    #[error(transparent)]
+    Decode(DecodeError),
+    /// The image exceeds the decoding limits (a decompression bomb, or simply too large); always
+    /// [`DecodeError::TooLarge`].
+    #[error(transparent)]
+    TooLarge(DecodeError),
     /// The embedded detection model did not load.
     #[error("face detection model: {0}")]
     Model(String),
@@ -82,49 +88,22 @@ pub enum FaceError {
     Encode(String),
 }
 
+impl From<DecodeError> for FaceError {
+    /// Limits refusals become [`FaceError::TooLarge`], every other refusal [`FaceError::Decode`].
+    fn from(e: DecodeError) -> Self {
+        match e {
+            DecodeError::TooLarge(_) => FaceError::TooLarge(e),
+            _ => FaceError::Decode(e),
+        }
+    }
+}
+
 fn first_failure(report: &FaceReport) -> String {
     report
         .problems()
         .first()
         .map(|c| format!("{}: {}", c.id, c.message))
         .unwrap_or_else(|| "no failing check".into())
-}
-
-/// ISO/IEC 19794-5 face image type of the prepared portrait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FaceImageType {
-    /// Full frontal (type 01, §8).
-    FullFrontal,
-    /// Token frontal (type 02, §9): fixed eye positions.
-    TokenFrontal,
-}
-
-impl FaceImageType {
-    /// The 19794-5 face image type code.
-    pub fn code(self) -> u8 {
-        match self {
-            FaceImageType::FullFrontal => 0x01,
-            FaceImageType::TokenFrontal => 0x02,
-        }
-    }
-}
-
-/// ISO/IEC 19794-5 colour space of the prepared portrait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ColourSpace {
-    /// 24-bit RGB (code 01).
-    Rgb24,
-}
-
-impl ColourSpace {
-    /// The 19794-5 colour space code.
-    pub fn code(self) -> u8 {
-        match self {
-            ColourSpace::Rgb24 => 0x01,
-        }
-    }
 }
 
 /// A portrait ready for DG2: the JPEG and everything the 19794-5 record needs about it.
@@ -138,7 +117,7 @@ pub struct PreparedPortrait {
     /// Height in pixels.
     pub height: u32,
     /// Full or token frontal.
-    pub image_type: FaceImageType,
+    pub image_type: PortraitType,
     /// Colour space of the JPEG.
     pub colour_space: ColourSpace,
     /// The subject's left eye centre in output pixels (feature point 12.1).
@@ -170,7 +149,7 @@ impl std::fmt::Debug for PreparedPortrait {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PortraitRequest {
     /// Full or token frontal.
-    pub image_type: FaceImageType,
+    pub image_type: PortraitType,
     /// Byte budget of the JPEG (from the document profile; `None` uses the quality profile's).
     pub max_bytes: Option<usize>,
 }
@@ -178,7 +157,7 @@ pub struct PortraitRequest {
 impl Default for PortraitRequest {
     fn default() -> Self {
         Self {
-            image_type: FaceImageType::FullFrontal,
+            image_type: PortraitType::FullFrontal,
             max_bytes: None,
         }
     }

@@ -7,15 +7,18 @@
 //! combined; the score is *NFIQ 2-like*, not NFIQ 2: it has no trained model and no
 //! minutiae-based features, and is not conformance-tested against NIST's implementation.
 
-// Float-to-integer `as` casts saturate in Rust; every one in this module quantises a bounded
-// pixel, grid or kernel coordinate, or a value already clamped to the target range.
-#![allow(clippy::cast_possible_truncation)]
+#![expect(
+    clippy::cast_possible_truncation,
+    reason = "DSP code: float-to-integer `as` casts saturate, and every one here quantises a \
+              bounded pixel, grid or kernel coordinate or a value already clamped to the target range"
+)]
 
 mod blocks;
 mod measures;
 mod score;
 
 use image::GrayImage;
+use permitkit_biometrics::image::{DecodeError, ImageLimits};
 use serde::Serialize;
 
 use super::{Accepted, Verdict};
@@ -28,6 +31,12 @@ pub const MIN_SIDE: u32 = 64;
 /// Largest image side assessed (pixels): 2000 px is 10 cm at 500 ppi, beyond any single-finger
 /// platen.
 pub const MAX_SIDE: u32 = 2000;
+/// Limits for decoding finger images: [`MAX_SIDE`] per side, and at most the largest decoded
+/// buffer of that size, 2000 × 2000 × 4 channels × 2 bytes (a 16-bit RGBA PNG).
+pub const FINGER_IMAGE_LIMITS: ImageLimits = ImageLimits {
+    max_side: MAX_SIDE,
+    max_alloc: MAX_SIDE as u64 * MAX_SIDE as u64 * 8,
+};
 /// Accepted resolution range (pixels per inch): 500 ppi ± 2 %.
 pub const PPI_RANGE: (u16, u16) = (490, 510);
 /// Default enrolment threshold: captures scoring below it are recaptured. A policy value,
@@ -79,9 +88,9 @@ pub enum FingerQualityError {
         /// The resolution given.
         ppi: u16,
     },
-    /// The bytes are not a decodable image within the limits.
-    #[error("cannot decode the image: {0}")]
-    Decode(String),
+    /// The bytes are not a decodable image within [`FINGER_IMAGE_LIMITS`].
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
 
 /// Assesses an 8-bit grey finger image captured at `ppi`.
@@ -101,20 +110,10 @@ pub fn assess(image: &GrayImage, ppi: u16) -> Result<FingerQuality, FingerQualit
     })
 }
 
-/// Decodes PNG or JPEG bytes into an 8-bit grey image, refusing images larger than
-/// [`MAX_SIDE`] per side before allocating them.
+/// Decodes PNG or JPEG bytes into an 8-bit grey image under [`FINGER_IMAGE_LIMITS`], refusing
+/// images larger than [`MAX_SIDE`] per side before allocating them.
 pub fn decode_image(bytes: &[u8]) -> Result<GrayImage, FingerQualityError> {
-    let decode = |e: image::ImageError| FingerQualityError::Decode(e.to_string());
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| FingerQualityError::Decode(e.to_string()))?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    // Largest decoded buffer: 2000 × 2000 × 4 channels × 2 bytes (16-bit RGBA PNG).
-    limits.max_alloc = Some(u64::from(MAX_SIDE) * u64::from(MAX_SIDE) * 8);
-    reader.limits(limits);
-    Ok(reader.decode().map_err(decode)?.into_luma8())
+    Ok(permitkit_biometrics::image::decode(bytes, &FINGER_IMAGE_LIMITS)?.into_luma8())
 }
 
 /// The outcome of the enrolment gate.

@@ -20,7 +20,6 @@ pub struct Accepted<T, R> {
 
 impl<T, R> Accepted<T, R> {
     /// Admits `sample`; only quality assessments call this.
-    #[allow(dead_code)] // the face and finger gates are the callers
     pub(crate) fn new(sample: T, report: R) -> Self {
         Self { sample, report }
     }

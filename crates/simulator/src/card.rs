@@ -16,14 +16,14 @@
 use crate::faults::{Action, Faults};
 use crate::filesystem::{Df, FileSystem};
 use permitkit_chip::bac::{self, BacKeys};
-use permitkit_chip::card_access::{self, PaceProtocol};
 use permitkit_chip::channel::{CardChannel, TransportError};
 use permitkit_chip::pace::{ChipStepResult, PaceChip, PaceParams, PacePassword};
 use permitkit_chip::random::{OsRandom, RandomSource};
 use permitkit_chip::sm::SmSession;
 use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
-use permitkit_lds::{EMRTD_AID, Ef};
+use permitkit_lds::security_infos::{ObjectIdentifier, PaceProtocol};
+use permitkit_lds::{CardAccess, EMRTD_AID, Ef};
 use permitkit_model::secret::{SecretBytes, SecretString};
 
 /// A default ATR for the virtual chip (TCK last, computed by [`CardConfig::default`]): direct
@@ -564,7 +564,8 @@ impl Card {
         let mut r = tlv::Reader::new(cmd.data());
         let wrong = |_| StatusWord::WRONG_DATA;
         let oid = r.expect(Tag::new(0x80)).map_err(wrong)?;
-        let protocol = PaceProtocol::from_oid(oid.value()).ok_or(StatusWord::WRONG_DATA)?;
+        let oid = ObjectIdentifier::from_bytes(oid.value()).map_err(|_| StatusWord::WRONG_DATA)?;
+        PaceProtocol::from_oid(&oid).ok_or(StatusWord::WRONG_DATA)?;
         let reference = match r.expect(Tag::new(0x83)).map_err(wrong)?.value() {
             [b] => *b,
             _ => return Err(StatusWord::WRONG_DATA),
@@ -581,11 +582,11 @@ impl Card {
             .fs
             .read(Df::Mf, Ef::CardAccess.fid(), 0, self.fs.max_ef_size())
             .ok()
-            .and_then(|d| card_access::parse_pace_infos(d).ok())
+            .map(CardAccess::offered_pace_infos)
             .unwrap_or_default();
         let info = offered
             .iter()
-            .find(|i| i.protocol == protocol && (param.is_none() || i.parameter_id == param))
+            .find(|i| i.protocol == oid && (param.is_none() || i.parameter_id == param))
             .ok_or(StatusWord::REFERENCE_DATA_NOT_FOUND)?;
         let params = PaceParams::from_info(info).map_err(|_| StatusWord::FUNCTION_NOT_SUPPORTED)?;
         let password = match reference {
@@ -647,8 +648,13 @@ fn bac_seed_to_mrz_information(data: &[u8]) -> Result<SecretBytes, StatusWord> {
     }
     let mut info = Vec::with_capacity(doc.len() + 15);
     for field in [doc, dob, doe] {
+        // Validated above: MRZ characters only, so both always succeed.
+        let digit = std::str::from_utf8(field)
+            .ok()
+            .and_then(|text| permitkit_lds::mrz::check_digit(text).ok())
+            .ok_or(StatusWord::WRONG_DATA)?;
         info.extend_from_slice(field);
-        info.push(permitkit_chip::perso::check_digit(field));
+        info.push(b'0' + digit);
     }
     Ok(SecretBytes::new(info))
 }

@@ -1,11 +1,16 @@
 //! The virtual eMRTD chip: a pure APDU handler ([`Card`]) with a personalization life cycle,
-//! access control, fault injection ([`faults`]) and persistence ([`state`]), plus the bridge
-//! that serves it to the real `pcscd` through vsmartcard's vpcd driver ([`vpcd`], the only I/O
-//! here).
+//! access control (ICAO Doc 9303-11 §4.3 BAC, §4.4 PACE, §6.1 Active Authentication),
+//! fault injection ([`faults`]) and its state as a document ([`state`]). No I/O here: the state
+//! file and the bridge that serves the chip to `pcscd` through vsmartcard's vpcd driver live in
+//! `permitkit-devices`.
+//!
+//! Feature `test-util`: `sample`, synthetic personalization input for tests, benchmarks and
+//! fuzzing.
 
 pub mod card;
 pub mod faults;
 pub mod filesystem;
+#[cfg(any(test, feature = "test-util"))]
 pub mod sample;
 pub mod state;
 

@@ -1,13 +1,14 @@
-//! Synthetic personalization input of realistic sizes, for tests, benchmarks and `sim` demos
-//! until signed ChipImages are at hand. The content is structurally plausible BER-TLV (EF.COM
-//! lists the data groups, DG1 holds a TD1 MRZ) but the biometric blocks and EF.SOD are filler:
-//! nothing here passes passive authentication.
+//! Synthetic personalization input of realistic sizes, for tests and benchmarks (feature
+//! `test-util`). The content is structurally plausible BER-TLV (EF.COM lists the data groups,
+//! ICAO Doc 9303-10 §4.6.1; DG1 holds a TD1 MRZ, §4.7.1; EF.CardAccess a PACEInfo, 9303-11
+//! §9.2.1) but the biometric blocks and EF.SOD are filler: nothing here passes passive
+//! authentication.
 
-use permitkit_chip::card_access::{self, Mapping, PaceInfo, PaceProtocol};
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::perso::PersoInput;
 use permitkit_iso7816::tlv::{self, Tag};
-use permitkit_lds::Ef;
+use permitkit_lds::security_infos::{PaceInfo, PaceMapping, PaceProtocol, SecurityInfo};
+use permitkit_lds::{CardAccess, Ef, SecurityInfos};
 use permitkit_model::secret::{SecretBytes, SecretString};
 
 /// MRZ information of the ICAO 9303-11 Appendix D example (`L898902C<` / 690806 / 940623).
@@ -17,12 +18,16 @@ pub const SAMPLE_CAN: &str = "123456";
 
 /// A PACEInfo for generic mapping ECDH with `cipher` on standardized domain `parameter_id`.
 pub fn pace_info(cipher: Cipher, parameter_id: u32) -> PaceInfo {
+    let protocol = PaceProtocol {
+        mapping: PaceMapping::Generic,
+        ecdh: true,
+        cipher,
+    };
     PaceInfo {
-        protocol: PaceProtocol {
-            mapping: Mapping::Generic,
-            ecdh: true,
-            cipher,
-        },
+        // The table names every generic-mapping ECDH protocol.
+        protocol: protocol
+            .oid()
+            .unwrap_or(permitkit_lds::security_infos::ID_PACE),
         version: 2,
         parameter_id: Some(parameter_id),
     }
@@ -69,10 +74,10 @@ pub fn sample_input(pace: Option<PaceInfo>, dg2_len: usize, dg3_len: usize) -> P
     }
     files.push((Ef::Sod, filler(0x77, 1800, 7)));
     if let Some(info) = pace {
-        files.push((
-            Ef::CardAccess,
-            card_access::encode_card_access(&[info]).unwrap_or_default(),
-        ));
+        let card_access = CardAccess {
+            infos: SecurityInfos(vec![SecurityInfo::Pace(info)]),
+        };
+        files.push((Ef::CardAccess, card_access.encode().unwrap_or_default()));
     }
     PersoInput {
         files,

@@ -1,11 +1,13 @@
-//! Saving and loading a virtual chip, so a personalized virtual card outlives the process.
+//! The state of a virtual chip as a document, so a personalized virtual card outlives the
+//! process: what a real chip keeps in EEPROM (ICAO Doc 9303-10 §3.11 files by FID, the access
+//! secrets of 9303-11 §4.3.2 and §4.4.1, the life-cycle flag).
 //!
 //! The state is a JSON document: life-cycle flag, every EF (hex) and the access secrets (MRZ
-//! information, CAN). Like a real chip's EEPROM it holds the access secrets, so it is written
-//! with owner-only permissions; it is a test artefact, not a vault. Loading applies the chip's
-//! limits (EF size, file count) before anything is allocated for a file.
-
-use std::path::Path;
+//! information, CAN, Active Authentication key). This module only turns a card into text and
+//! back; where the text is kept (a state file written atomically with owner-only permissions,
+//! since it holds the access secrets) is `permitkit-devices`' business. Decoding refuses text
+//! longer than [`MAX_STATE_FILE`] and applies the chip's limits (EF size, file count) before
+//! anything is allocated for a file.
 
 use crate::SimError;
 use crate::card::{Card, CardConfig, CardSecrets};
@@ -68,6 +70,12 @@ pub fn to_json(card: &Card) -> Result<String, SimError> {
 
 /// Rebuilds a card from [`to_json`] output, under `config`'s limits.
 pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
+    if u64::try_from(text.len()).unwrap_or(u64::MAX) > MAX_STATE_FILE {
+        return Err(SimError::State(format!(
+            "{} bytes exceeds {MAX_STATE_FILE}",
+            text.len()
+        )));
+    }
     let state: StateFile =
         serde_json::from_str(text).map_err(|e| SimError::State(e.to_string()))?;
     if state.format != FORMAT {
@@ -106,39 +114,4 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
         },
     };
     Ok(Card::from_parts(config, fs, secrets, state.locked))
-}
-
-/// Writes the state to `path` atomically (temporary file, then rename), owner-only.
-pub fn save(card: &Card, path: &Path) -> Result<(), SimError> {
-    let json = to_json(card)?;
-    let tmp = path.with_extension("tmp");
-    let io = |e| SimError::Io(format!("{}: {e}", path.display()));
-    {
-        use std::io::Write;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(io)?;
-        f.write_all(json.as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)
-}
-
-/// Loads a card saved by [`save`].
-pub fn load(path: &Path, config: CardConfig) -> Result<Card, SimError> {
-    let io = |e| SimError::Io(format!("{}: {e}", path.display()));
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > MAX_STATE_FILE {
-        return Err(SimError::State(format!(
-            "{}: {len} bytes exceeds {MAX_STATE_FILE}",
-            path.display()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(io)?;
-    from_json(&text, config)
 }

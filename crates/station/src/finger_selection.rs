@@ -94,7 +94,7 @@ impl SelectionRule {
 }
 
 /// Why a candidate finger was not used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SkipReason {
@@ -137,7 +137,7 @@ impl std::fmt::Display for SkipReason {
 }
 
 /// A candidate finger that was passed over, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The finger.
     pub finger: FingerPosition,

@@ -15,6 +15,10 @@
 //! between capture and personalization lose the applicant's captures; storing them in clear
 //! would leave a second, unmanaged copy of biometric data on the station's disk.
 //!
+//! Each step is recorded by its [`Step`] with its typed result: the pipeline's result type for
+//! that step, serialized as JSON, written when the step is done and read back (typed again) when
+//! an enrolment resumes. A failed step records its error instead.
+//!
 //! The journal also keeps the chip's personalization journal (`chip::journal::Journal`) in the
 //! same database, so the card's write progress and the application's steps commit together.
 
@@ -30,6 +34,7 @@ use std::{
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::step::Step;
 use permitkit_model::secret::SecretBytes;
 
 /// Why the journal failed.
@@ -67,6 +72,28 @@ pub enum JournalError {
     /// A stored record that does not decode.
     #[error("journal record {0}: {1}")]
     Corrupt(String, String),
+    /// The database was written with another schema version (an older permitkit's journal).
+    #[error(
+        "journal {path} has schema version {found}; this permitkit reads version {expected}: \
+         finish its enrolments with the permitkit that wrote it, or use a new journal file"
+    )]
+    Schema {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The version this code reads and writes.
+        expected: i64,
+    },
+    /// A step result that cannot be serialized.
+    #[error("result of step {step} does not serialize")]
+    Encode {
+        /// The step.
+        step: Step,
+        /// The serializer's error.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// Where an enrolment stands.
@@ -134,9 +161,8 @@ impl StepState {
 /// One step as recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
-    /// Step name (`applicant`, `photo`, `fingers`, `signature`, `chip-image`, `personalize`,
-    /// `verify`).
-    pub step: String,
+    /// The step.
+    pub step: Step,
     /// Its state.
     pub state: StepState,
     /// Attempts started.
@@ -145,8 +171,10 @@ pub struct StepRecord {
     pub started_at: i64,
     /// When it finished or failed.
     pub finished_at: Option<i64>,
-    /// Its result (JSON), or the error.
-    pub detail: serde_json::Value,
+    /// Its typed result as JSON, when done (the pipeline reads it back into the step's type).
+    pub result: Option<serde_json::Value>,
+    /// What went wrong, when failed.
+    pub error: Option<String>,
 }
 
 /// One enrolment as recorded.
@@ -231,8 +259,14 @@ impl Journal {
             path: path.to_path_buf(),
             key,
         };
-        schema::init(&journal.conn).map_err(|e| journal.db(e))?;
-        Ok(journal)
+        match schema::init(&journal.conn).map_err(|e| journal.db(e))? {
+            schema::Found::Ready => Ok(journal),
+            schema::Found::Other(found) => Err(JournalError::Schema {
+                path: path.to_path_buf(),
+                found,
+                expected: schema::VERSION,
+            }),
+        }
     }
 
     /// The database file.
@@ -278,8 +312,9 @@ impl Journal {
         Ok(id)
     }
 
-    /// Marks `step` started (again, when resuming).
-    pub fn step_started(&mut self, id: &str, step: &str) -> Result<(), JournalError> {
+    /// Marks `step` started (again, when resuming); a result or error recorded before is
+    /// cleared.
+    pub fn step_started(&mut self, id: &str, step: Step) -> Result<(), JournalError> {
         let now = now();
         let tx = self
             .conn
@@ -289,49 +324,43 @@ impl Journal {
                 source: e,
             })?;
         tx.execute(
-            "INSERT INTO steps (enrolment, step, state, attempts, started_at, detail) \
-             VALUES (?1, ?2, 'started', 1, ?3, 'null') \
+            "INSERT INTO steps (enrolment, step, state, attempts, started_at) \
+             VALUES (?1, ?2, 'started', 1, ?3) \
              ON CONFLICT (enrolment, step) DO UPDATE SET state = 'started', \
-             attempts = attempts + 1, started_at = ?3, finished_at = NULL",
-            params![id, step, now],
+             attempts = attempts + 1, started_at = ?3, finished_at = NULL, result = NULL, \
+             error = NULL",
+            params![id, step.name(), now],
         )
         .and_then(|_| touch(&tx, id, now))
         .and_then(|()| tx.commit())
         .map_err(|e| self.db(e))?;
-        self.event(id, "step-started", step)
+        self.event(id, "step-started", step.name())
     }
 
-    /// Marks `step` done with its result.
+    /// Marks `step` done with its typed `result`.
     pub fn step_done(
         &mut self,
         id: &str,
-        step: &str,
-        detail: &impl Serialize,
+        step: Step,
+        result: &impl Serialize,
     ) -> Result<(), JournalError> {
-        self.finish(
-            id,
-            step,
-            StepState::Done,
-            &serde_json::to_value(detail).unwrap_or_default(),
-        )
+        let text = serde_json::to_string(result)
+            .map_err(|source| JournalError::Encode { step, source })?;
+        self.finish(id, step, StepState::Done, Some(&text), None)
     }
 
     /// Marks `step` failed with the error.
-    pub fn step_failed(&mut self, id: &str, step: &str, error: &str) -> Result<(), JournalError> {
-        self.finish(
-            id,
-            step,
-            StepState::Failed,
-            &serde_json::json!({ "error": error }),
-        )
+    pub fn step_failed(&mut self, id: &str, step: Step, error: &str) -> Result<(), JournalError> {
+        self.finish(id, step, StepState::Failed, None, Some(error))
     }
 
     fn finish(
         &mut self,
         id: &str,
-        step: &str,
+        step: Step,
         state: StepState,
-        detail: &serde_json::Value,
+        result: Option<&str>,
+        error: Option<&str>,
     ) -> Result<(), JournalError> {
         let now = now();
         let tx = self
@@ -343,9 +372,9 @@ impl Journal {
             })?;
         let changed = tx
             .execute(
-                "UPDATE steps SET state = ?3, finished_at = ?4, detail = ?5 \
+                "UPDATE steps SET state = ?3, finished_at = ?4, result = ?5, error = ?6 \
                  WHERE enrolment = ?1 AND step = ?2",
-                params![id, step, state.as_str(), now, detail.to_string()],
+                params![id, step.name(), state.as_str(), now, result, error],
             )
             .map_err(|e| JournalError::Database {
                 path: self.path.clone(),
@@ -360,16 +389,16 @@ impl Journal {
         touch(&tx, id, now)
             .and_then(|()| tx.commit())
             .map_err(|e| self.db(e))?;
-        self.event(id, state.as_str(), step)
+        self.event(id, state.as_str(), step.name())
     }
 
     /// The state and result of `step`, if it was ever started.
-    pub fn step(&self, id: &str, step: &str) -> Result<Option<StepRecord>, JournalError> {
+    pub fn step(&self, id: &str, step: Step) -> Result<Option<StepRecord>, JournalError> {
         self.conn
             .query_row(
-                "SELECT step, state, attempts, started_at, finished_at, detail FROM steps \
+                "SELECT step, state, attempts, started_at, finished_at, result, error FROM steps \
                  WHERE enrolment = ?1 AND step = ?2",
-                params![id, step],
+                params![id, step.name()],
                 row_to_step,
             )
             .optional()
@@ -378,7 +407,7 @@ impl Journal {
     }
 
     /// True when `step` is recorded done.
-    pub fn is_done(&self, id: &str, step: &str) -> Result<bool, JournalError> {
+    pub fn is_done(&self, id: &str, step: Step) -> Result<bool, JournalError> {
         Ok(self
             .step(id, step)?
             .is_some_and(|s| s.state == StepState::Done))
@@ -476,7 +505,7 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT step, state, attempts, started_at, finished_at, detail FROM steps \
+                "SELECT step, state, attempts, started_at, finished_at, result, error FROM steps \
                  WHERE enrolment = ?1 ORDER BY rowid",
             )
             .map_err(|e| self.db(e))?;
@@ -567,25 +596,25 @@ fn touch(tx: &rusqlite::Transaction<'_>, id: &str, now: i64) -> rusqlite::Result
 type Decoded<T> = Result<T, JournalError>;
 
 fn row_to_step(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decoded<StepRecord>> {
-    let step: String = r.get(0)?;
+    let name: String = r.get(0)?;
     let state: String = r.get(1)?;
-    let detail: String = r.get(5)?;
+    let result: Option<String> = r.get(5)?;
     Ok((|| {
+        let corrupt = |reason: String| JournalError::Corrupt(name.clone(), reason);
         Ok(StepRecord {
-            state: StepState::parse(&state)
-                .ok_or_else(|| JournalError::Corrupt(step.clone(), format!("state {state:?}")))?,
-            attempts: r
-                .get(2)
-                .map_err(|e| JournalError::Corrupt(step.clone(), e.to_string()))?,
-            started_at: r
-                .get(3)
-                .map_err(|e| JournalError::Corrupt(step.clone(), e.to_string()))?,
-            finished_at: r
-                .get(4)
-                .map_err(|e| JournalError::Corrupt(step.clone(), e.to_string()))?,
-            detail: serde_json::from_str(&detail)
-                .map_err(|e| JournalError::Corrupt(step.clone(), e.to_string()))?,
-            step: step.clone(),
+            step: name
+                .parse()
+                .map_err(|e: crate::step::UnknownStep| corrupt(e.to_string()))?,
+            state: StepState::parse(&state).ok_or_else(|| corrupt(format!("state {state:?}")))?,
+            attempts: r.get(2).map_err(|e| corrupt(e.to_string()))?,
+            started_at: r.get(3).map_err(|e| corrupt(e.to_string()))?,
+            finished_at: r.get(4).map_err(|e| corrupt(e.to_string()))?,
+            result: result
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt(e.to_string()))?,
+            error: r.get(6).map_err(|e| corrupt(e.to_string()))?,
         })
     })())
 }
@@ -662,29 +691,38 @@ mod tests {
         let id = {
             let mut j = Journal::open(&path).unwrap();
             let id = new(&mut j);
-            j.step_started(&id, "photo").unwrap();
-            j.step_done(&id, "photo", &serde_json::json!({"verdict": "pass"}))
+            j.step_started(&id, Step::Photo).unwrap();
+            j.step_done(&id, Step::Photo, &serde_json::json!({"verdict": "pass"}))
                 .unwrap();
-            j.step_started(&id, "fingers").unwrap();
+            j.step_started(&id, Step::Fingers).unwrap();
             j.put_blob(&id, "photo.jpg", b"\xFF\xD8jpeg").unwrap();
             id
         };
         // A crash: the process is gone; a new one opens the same files.
         let mut j = Journal::open(&path).unwrap();
-        assert!(j.is_done(&id, "photo").unwrap());
-        let fingers = j.step(&id, "fingers").unwrap().unwrap();
+        assert!(j.is_done(&id, Step::Photo).unwrap());
+        let photo = j.step(&id, Step::Photo).unwrap().unwrap();
+        assert_eq!(photo.result.unwrap()["verdict"], "pass");
+        let fingers = j.step(&id, Step::Fingers).unwrap().unwrap();
         assert_eq!(fingers.state, StepState::Started);
+        assert!(fingers.result.is_none() && fingers.error.is_none());
         assert_eq!(
             j.blob(&id, "photo.jpg").unwrap().unwrap().expose(),
             b"\xFF\xD8jpeg"
         );
-        j.step_started(&id, "fingers").unwrap();
-        assert_eq!(j.step(&id, "fingers").unwrap().unwrap().attempts, 2);
-        j.step_failed(&id, "fingers", "scanner disconnected")
+        j.step_started(&id, Step::Fingers).unwrap();
+        assert_eq!(j.step(&id, Step::Fingers).unwrap().unwrap().attempts, 2);
+        j.step_failed(&id, Step::Fingers, "scanner disconnected")
             .unwrap();
         let rec = j.record(&id).unwrap();
         assert_eq!(rec.steps.len(), 2);
-        assert_eq!(rec.steps[1].detail["error"], "scanner disconnected");
+        assert_eq!(rec.steps[1].step, Step::Fingers);
+        assert_eq!(rec.steps[1].error.as_deref(), Some("scanner disconnected"));
+        assert!(rec.steps[1].result.is_none());
+        // Starting the photo again forgets its result until it is done again.
+        j.step_started(&id, Step::Photo).unwrap();
+        assert!(!j.is_done(&id, Step::Photo).unwrap());
+        assert!(j.step(&id, Step::Photo).unwrap().unwrap().result.is_none());
         assert_eq!(rec.blobs, vec!["photo.jpg"]);
         assert_eq!(j.list().unwrap().len(), 1);
         assert_eq!(j.purge_blobs(&id).unwrap(), 1);
@@ -733,9 +771,39 @@ mod tests {
         let mut j = Journal::open(&dir.path().join("j.sqlite")).unwrap();
         let id = new(&mut j);
         assert!(matches!(
-            j.step_done(&id, "photo", &1),
+            j.step_done(&id, Step::Photo, &1),
             Err(JournalError::Corrupt(..))
         ));
         assert!(matches!(j.record("nope"), Err(JournalError::NotFound(_))));
+    }
+
+    #[test]
+    fn a_journal_of_another_schema_version_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE steps (enrolment TEXT, step TEXT, detail TEXT NOT NULL);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(conn);
+        let e = Journal::open(&path).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                JournalError::Schema {
+                    found: 1,
+                    expected: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1, "left as it was");
     }
 }

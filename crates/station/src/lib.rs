@@ -7,12 +7,14 @@
 //!   its field.
 //! - [`journal`]: the durable SQLite journal of every enrolment and step, captures encrypted at
 //!   rest until the card is verified.
-//! - [`pipeline`]: the enrollment pipeline, from applicant to verified card, step by step.
+//! - [`pipeline`]: the enrollment pipeline, from applicant to verified card, step by step, each
+//!   [`step`] with a typed result that the journal records and a resumed enrolment restores.
 //! - [`finger_selection`]: best-of-N finger capture with substitutes.
 //! - [`error`]: the station's [`Error`], folding the typed errors of the crates below.
 //!
 //! The station is the top layer of the library: it sees the devices through the traits of
-//! `permitkit-devices` and the chip through `permitkit-chip`'s `CardChannel`.
+//! `permitkit-devices`, opened by an injected device factory, and the chip through
+//! `permitkit-chip`'s `CardChannel`.
 #![forbid(unsafe_code)]
 
 pub mod applicant;
@@ -20,5 +22,6 @@ pub mod error;
 pub mod finger_selection;
 pub mod journal;
 pub mod pipeline;
+pub mod step;
 
 pub use error::{Error, Result};

@@ -2,69 +2,69 @@
 //! (ARCHITECTURE.md §3), journaled step by step so that nothing is lost and nothing is reported
 //! as issued unless it is.
 //!
-//! Steps, each recorded in the [`Journal`] before its effect is reported:
+//! Seven [`Step`]s, one module each, each recorded in the [`Journal`](crate::journal::Journal)
+//! with its typed result before its effect is reported:
 //!
-//! 1. `applicant`: the applicant file validated against its document profile;
-//! 2. `photo`: live capture with guidance and auto-capture, prepared for DG2;
-//! 3. `fingers`: the document profile's fingers, best of N with substitutes — only with the
-//!    holder's written consent where the profile requires it;
-//! 4. `signature`: the signature pad, prepared for DG7;
-//! 5. `chip-image`: the LDS built and signed into the ChipImage folder;
-//! 6. `personalize`: written to the chip, read back byte for byte, passive authentication,
+//! 1. [`applicant`]: the applicant file validated against its document profile;
+//! 2. [`photo`]: live capture with guidance and auto-capture, prepared for DG2;
+//! 3. [`fingers`]: the document profile's fingers, best of N with substitutes, by the scanner
+//!    profile's policy — only with the holder's written consent where the profile requires it;
+//! 4. [`signature`]: the signature pad (ended by its profile's rule), prepared for DG7;
+//! 5. [`chip_image`]: the LDS built and signed into the ChipImage folder;
+//! 6. [`personalize`]: written to the chip, read back byte for byte, passive authentication,
 //!    LOCK when asked;
-//! 7. `verify`: the card read again independently (PACE with the printed CAN), every file
+//! 7. [`verify`]: the card read again independently (PACE with the printed CAN), every file
 //!    compared with the ChipImage, passive authentication and Active Authentication.
 //!
 //! Only after `verify` is the enrolment `issued`; the encrypted captures are then purged from
-//! the journal. `resume` skips the steps recorded done (restoring their results from the
-//! journal) and repeats the rest; an interrupted personalization continues where the chip's
-//! journal says it stopped.
+//! the journal. `resume` restores the results of the steps recorded done — typed, and a record
+//! that does not restore is an error, never a default — and repeats the rest; an interrupted
+//! personalization continues where the chip's journal says it stopped.
 //!
-//! Devices are opened only when a step needs them, from the station profile's selectors.
+//! Devices are opened only when a step needs them, by the station's
+//! [`DeviceFactory`](permitkit_devices::factory::DeviceFactory), from the device slots resolved
+//! when the station opened.
 
-mod fingers;
+pub mod applicant;
+pub mod chip_image;
+mod error;
+mod event;
+pub mod fingers;
 mod perso_journal;
+pub mod personalize;
 pub mod photo;
+pub mod signature;
 mod station;
+pub mod verify;
 
 use std::{
     collections::BTreeMap,
-    path::{Path, PathBuf},
-    time::{Duration, Instant, SystemTime},
+    path::PathBuf,
+    time::{Instant, SystemTime},
 };
 
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
-use crate::applicant::{self, Applicant, Captures, ChipSecrets, Portrait};
-use crate::finger_selection;
-use crate::journal::{EnrolmentState, NewEnrolment};
-use permitkit_biometrics::{FingerPosition, signature};
-use permitkit_chip::{
-    perso::{self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress},
-    reader::{self, AccessKey},
-};
-use permitkit_devices::{card_reader::CardReader, scanner, signature_pad};
-use permitkit_lds::{self as lds, ChipImage, Ef};
-use permitkit_model::profiles::ChipProfile;
+use crate::applicant::{Applicant, Captures};
+use crate::journal::{EnrolmentState, NewEnrolment, StepState};
+use permitkit_biometrics::FingerPosition;
+use permitkit_lds::Ef;
 use permitkit_model::secret::SecretBytes;
-use permitkit_pki::{DocumentSigner, signer::FileKeySignature, verify_files};
-use permitkit_quality::face::{FaceAssessor, FaceImageType, PortraitRequest};
+use permitkit_pki::verify_files;
 
-pub use fingers::{FingerRecord, rule_for};
+pub use crate::step::{Step, UnknownStep};
+pub use applicant::ApplicantRecord;
+pub use chip_image::ChipImageRecord;
+pub use error::{EnrolError, RestoreError, StepError};
+pub use event::{Event, Observer, SkipReason};
+pub use fingers::{FingerRecord, FingersRecord, NoFingers, rule_for};
 pub use perso_journal::StationPersoJournal;
+pub use personalize::PersonalizeRecord;
+pub use photo::{PhotoRecord, PhotoVerdict};
+pub use signature::SignatureRecord;
 pub use station::Station;
-
-/// Step names, in order.
-pub const STEPS: [&str; 7] = [
-    "applicant",
-    "photo",
-    "fingers",
-    "signature",
-    "chip-image",
-    "personalize",
-    "verify",
-];
+pub use verify::VerifyRecord;
 
 /// What the operator asked for.
 #[derive(Debug, Clone)]
@@ -83,126 +83,48 @@ pub struct EnrolRequest {
     pub resume: Option<String>,
 }
 
-/// Something the operator should see, as it happens. Serialized as one JSON object per line
-/// by `enroll --json`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum Event {
-    /// The enrolment began or resumed.
-    Begin {
-        /// Journal id (for `--resume`).
-        id: String,
-        /// Application number.
-        application: String,
-        /// True when resuming.
-        resumed: bool,
-    },
-    /// A step started.
-    StepStarted {
-        /// Step name.
-        step: &'static str,
-    },
-    /// A step was already done (resume) or does not apply.
-    StepSkipped {
-        /// Step name.
-        step: &'static str,
-        /// Why.
-        reason: String,
-    },
-    /// A step finished.
-    StepDone {
-        /// Step name.
-        step: &'static str,
-        /// Wall time in milliseconds.
-        millis: u64,
-        /// One line for the operator.
-        summary: String,
-    },
-    /// A step failed; the enrolment can be resumed.
-    StepFailed {
-        /// Step name.
-        step: &'static str,
-        /// What went wrong and what to do.
-        error: String,
-    },
-    /// Guidance for the applicant while framing.
-    Guidance {
-        /// Frame number.
-        frame: u64,
-        /// The instruction.
-        message: String,
-    },
-    /// A good frame.
-    FrameGood {
-        /// Frame number.
-        frame: u64,
-        /// Consecutive good frames.
-        streak: u32,
-        /// Good frames needed.
-        needed: u32,
-    },
-    /// The operator should present a finger.
-    PresentFinger {
-        /// Which finger.
-        finger: FingerPosition,
-    },
-    /// Write or read-back progress of the chip.
-    ChipProgress {
-        /// What is happening.
-        message: String,
-        /// Bytes done.
-        done: u64,
-        /// Bytes in all.
-        total: u64,
-    },
-    /// The card is issued.
-    Issued {
-        /// Journal id.
-        id: String,
-    },
+/// A step's typed result: what the journal records when the step is done, and what a resumed
+/// enrolment reads back instead of running the step again.
+pub trait StepOutput: Serialize + DeserializeOwned {
+    /// The step this is the result of.
+    const STEP: Step;
+
+    /// One line for the operator.
+    fn summary(&self) -> String;
 }
 
-/// Receives events.
-pub trait Observer {
-    /// Called for every event, in order.
-    fn event(&mut self, event: &Event);
+/// The result of every step of an issued enrolment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepRecords {
+    /// `applicant`.
+    pub applicant: ApplicantRecord,
+    /// `photo`.
+    pub photo: PhotoRecord,
+    /// `fingers`.
+    pub fingers: FingersRecord,
+    /// `signature`.
+    pub signature: SignatureRecord,
+    /// `chip-image`.
+    pub chip_image: ChipImageRecord,
+    /// `personalize`.
+    pub personalize: PersonalizeRecord,
+    /// `verify`.
+    pub verify: VerifyRecord,
 }
 
-impl<F: FnMut(&Event)> Observer for F {
-    fn event(&mut self, event: &Event) {
-        self(event);
-    }
-}
-
-/// Why an enrolment stopped. Everything done so far is in the journal.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EnrolError {
-    /// A step failed; resume with the id once the cause is fixed.
-    #[error(
-        "{step}: {message} (journal id {id}; fix the cause and run `permitkit enroll --resume {id}`)"
-    )]
-    Step {
-        /// Journal id.
-        id: String,
-        /// Step name.
-        step: &'static str,
-        /// What went wrong.
-        message: String,
-    },
-    /// The applicant file is not valid: nothing was started.
-    #[error(transparent)]
-    Applicant(#[from] applicant::ApplicantError),
-    /// The journal failed.
-    #[error(transparent)]
-    Journal(#[from] crate::journal::JournalError),
-    /// Anything else, before a step could be recorded.
-    #[error(transparent)]
-    Other(#[from] crate::Error),
+/// One step of a completed enrolment, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepTiming {
+    /// The step.
+    pub step: Step,
+    /// Wall milliseconds in this run; `None` when restored from an earlier run.
+    pub millis: Option<u64>,
+    /// One line for the operator.
+    pub summary: String,
 }
 
 /// The result of a completed enrolment, for the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// Journal id.
     pub id: String,
@@ -210,75 +132,115 @@ pub struct Summary {
     pub application: String,
     /// ChipImage folder.
     pub out: PathBuf,
-    /// Per step: name, wall milliseconds in this run (0 when restored from the journal), and
-    /// its recorded result.
-    pub steps: Vec<(String, u64, serde_json::Value)>,
+    /// Every step, in order.
+    pub steps: Vec<StepTiming>,
+    /// Every step's result.
+    pub records: StepRecords,
     /// Total wall time of this run, milliseconds.
     pub total_millis: u64,
 }
 
+/// One enrolment in progress.
 struct Run<'a> {
     station: &'a mut Station,
     id: String,
     observer: &'a mut dyn Observer,
-    timings: BTreeMap<&'static str, u64>,
+    timings: BTreeMap<Step, u64>,
+    /// The card, once a step opened the reader; kept open from `personalize` to `verify`.
+    card: Option<personalize::OpenCard>,
 }
 
 impl Run<'_> {
-    /// Runs `step` unless the journal has it done; records start, result or failure.
-    fn step<T: Serialize>(
+    /// Runs the step `R` is the result of unless the journal has it done, in which case its
+    /// recorded result is restored; records start, result or failure.
+    fn step<R: StepOutput>(
         &mut self,
-        step: &'static str,
-        body: impl FnOnce(&mut Self) -> Result<(T, String), String>,
-    ) -> Result<Option<T>, EnrolError> {
-        if self.station.journal.is_done(&self.id, step)? {
+        body: impl FnOnce(&mut Self) -> Result<R, StepError>,
+    ) -> Result<R, EnrolError> {
+        let step = R::STEP;
+        if let Some(done) = self.restore::<R>()? {
             self.observer.event(&Event::StepSkipped {
                 step,
-                reason: "done in an earlier run (from the journal)".into(),
+                reason: SkipReason::DoneEarlier,
             });
-            return Ok(None);
+            return Ok(done);
         }
-        self.station.journal.step_started(&self.id, step)?;
+        self.station
+            .journal
+            .step_started(&self.id, step)
+            .map_err(|e| self.error(step, StepError::Journal(e)))?;
         self.observer.event(&Event::StepStarted { step });
         let t = Instant::now();
-        match body(self) {
-            Ok((detail, summary)) => {
-                self.station.journal.step_done(&self.id, step, &detail)?;
+        let outcome = body(self).and_then(|result| {
+            self.station
+                .journal
+                .step_done(&self.id, step, &result)
+                .map_err(StepError::Journal)?;
+            Ok(result)
+        });
+        match outcome {
+            Ok(result) => {
                 let millis = u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX);
                 self.timings.insert(step, millis);
                 self.observer.event(&Event::StepDone {
                     step,
                     millis,
-                    summary,
+                    summary: result.summary(),
                 });
-                Ok(Some(detail))
+                Ok(result)
             }
-            Err(message) => {
-                self.station.journal.step_failed(&self.id, step, &message)?;
+            Err(source) => {
+                let message = error::chain(&source);
+                if let Err(e) = self.station.journal.step_failed(&self.id, step, &message) {
+                    tracing::error!("the journal did not record the failure of {step}: {e}");
+                }
                 self.observer.event(&Event::StepFailed {
                     step,
-                    error: message.clone(),
+                    error: message,
                 });
-                Err(EnrolError::Step {
-                    id: self.id.clone(),
-                    step,
-                    message,
-                })
+                Err(self.error(step, source))
             }
         }
     }
 
-    fn detail(&self, step: &str) -> Result<serde_json::Value, EnrolError> {
-        Ok(self
+    /// The result of `R`'s step when the journal records it done.
+    fn restore<R: StepOutput>(&self) -> Result<Option<R>, EnrolError> {
+        let step = R::STEP;
+        let record = self
             .station
             .journal
-            .step(&self.id, step)?
-            .map(|s| s.detail)
-            .unwrap_or_default())
+            .step(&self.id, step)
+            .map_err(|e| self.error(step, StepError::Journal(e)))?;
+        let Some(record) = record.filter(|r| r.state == StepState::Done) else {
+            return Ok(None);
+        };
+        let restore = |e| self.error(step, StepError::Restore(e));
+        let value = record
+            .result
+            .ok_or_else(|| restore(RestoreError::Missing))?;
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| restore(RestoreError::Malformed(e)))
     }
 
-    fn blob(&self, name: &str) -> Result<Option<SecretBytes>, EnrolError> {
-        Ok(self.station.journal.blob(&self.id, name)?)
+    /// The capture `name` that `step` kept in the journal.
+    fn blob(&self, step: Step, name: &str) -> Result<SecretBytes, EnrolError> {
+        self.station
+            .journal
+            .blob(&self.id, name)
+            .map_err(|e| self.error(step, StepError::Journal(e)))?
+            .ok_or_else(|| {
+                self.error(
+                    step,
+                    StepError::Restore(RestoreError::MissingBlob {
+                        name: name.to_owned(),
+                    }),
+                )
+            })
+    }
+
+    fn error(&self, step: Step, source: StepError) -> EnrolError {
+        EnrolError::new(Some(self.id.clone()), step, source)
     }
 }
 
@@ -289,665 +251,169 @@ pub fn enroll(
     observer: &mut dyn Observer,
 ) -> Result<Summary, EnrolError> {
     let started = Instant::now();
-    let (id, applicant_path) = match &request.resume {
-        Some(id) => {
-            let rec = station.journal.record(id)?;
-            if rec.state == EnrolmentState::Issued {
-                return Err(EnrolError::Step {
-                    id: id.clone(),
-                    step: "applicant",
-                    message: "this enrolment is already issued".into(),
-                });
-            }
-            (id.clone(), PathBuf::from(rec.applicant_file))
-        }
-        None => (String::new(), request.applicant.clone()),
-    };
-    // Absolute paths in the journal, so that `--resume` works from any working directory.
-    let applicant_path = std::path::absolute(&applicant_path).unwrap_or(applicant_path);
-    let text = std::fs::read_to_string(&applicant_path)
-        .map_err(|e| crate::Error::io(applicant_path.display().to_string(), e))?;
-    let sha = hex::encode(Sha256::digest(text.as_bytes()));
-    let applicant = Applicant::parse(
-        &applicant_path.display().to_string(),
-        &text,
-        &station.registry,
-    )?;
-    if !station
-        .profile
-        .documents
-        .contains(&applicant.document_profile.id)
-    {
-        return Err(EnrolError::Other(crate::Error::Profile(
-            permitkit_model::profiles::ProfileError {
-                file: format!("stations/{}.toml", station.profile.id),
-                field: "documents".into(),
-                reason: format!(
-                    "this station does not issue {}",
-                    applicant.document_profile.id
-                ),
-            },
-        )));
-    }
-    let id = if id.is_empty() {
-        station.journal.begin(&NewEnrolment {
-            application: &applicant.application,
-            document_profile: &applicant.document_profile.id,
-            station: &station.profile.station_id,
-            operator: &request.operator,
-            applicant_file: &applicant_path.display().to_string(),
-            applicant_sha256: &sha,
-            out_dir: &std::path::absolute(&request.out)
-                .unwrap_or_else(|_| request.out.clone())
-                .display()
-                .to_string(),
-        })?
-    } else {
-        let rec = station.journal.record(&id)?;
-        if rec.applicant_sha256 != sha {
-            return Err(EnrolError::Step {
-                id,
-                step: "applicant",
-                message: format!(
-                    "{} changed since this enrolment began; start a new enrolment",
-                    applicant_path.display()
-                ),
-            });
-        }
-        id
-    };
+    let (applicant, id, out) = begin(station, request)?;
     observer.event(&Event::Begin {
         id: id.clone(),
         application: applicant.application.clone(),
         resumed: request.resume.is_some(),
     });
-    let out = match &request.resume {
-        Some(_) => PathBuf::from(station.journal.record(&id)?.out_dir),
-        None => std::path::absolute(&request.out).unwrap_or_else(|_| request.out.clone()),
-    };
     let mut run = Run {
         station,
-        id: id.clone(),
+        id,
         observer,
         timings: BTreeMap::new(),
+        card: None,
     };
 
-    run.step("applicant", |_| {
-        let detail = serde_json::json!({
-            "application": applicant.application,
-            "document_profile": applicant.document_profile.id,
-            "mrz_name_possibly_truncated": applicant.mrz.name_possibly_truncated(),
-            "fingerprints_on_chip": applicant.writes_fingerprints(),
-        });
-        let summary = format!(
-            "{} ({}), {}",
-            applicant.application,
-            applicant.document_profile.id,
-            if applicant.mrz.name_possibly_truncated() {
-                "the name fills the MRZ name field and may be truncated there \
-                 (9303-5 §4.2.3.3); DG11 carries it in full"
-            } else {
-                "the name fits the MRZ"
-            }
-        );
-        Ok((detail, summary))
-    })?;
-
-    let portrait = photo_step(&mut run, &applicant)?;
-    let fingers = fingers_step(&mut run, &applicant, &request.missing_fingers)?;
-    let signature_jpeg = signature_step(&mut run, &applicant)?;
-    let image = chip_image_step(
-        &mut run,
-        &applicant,
-        &out,
-        Captures {
-            portrait,
-            fingers,
-            signature_jpeg,
-        },
-    )?;
-    let mut card = open_card(&mut run)?;
-    let outcome = personalize_step(&mut run, &image, &mut card, request.lock)
-        .and_then(|()| verify_step(&mut run, &image, &mut card));
+    let applicant_record = applicant::run(&mut run, &applicant)?;
+    let (photo_record, portrait) = photo::run(&mut run, &applicant)?;
+    let (fingers_record, fingers) = fingers::run(&mut run, &applicant, &request.missing_fingers)?;
+    let (signature_record, signature_jpeg) = signature::run(&mut run, &applicant)?;
+    let captures = Captures {
+        portrait,
+        fingers,
+        signature_jpeg,
+    };
+    let (chip_image_record, image) = chip_image::run(&mut run, &applicant, &out, &captures)?;
+    let outcome = personalize::run(&mut run, &image, request.lock)
+        .and_then(|p| verify::run(&mut run, &image).map(|v| (p, v)));
     // The virtual chip's state is saved whatever happened, so a pulled card stays half-written.
-    let saved = card.reader.finish();
-    outcome?;
-    saved.map_err(|e| EnrolError::Other(e.into()))?;
-
-    run.station.journal.set_state(&id, EnrolmentState::Issued)?;
-    run.station.journal.purge_blobs(&id)?;
-    run.observer.event(&Event::Issued { id: id.clone() });
-    let mut steps = Vec::new();
-    for step in STEPS {
-        let detail = run.detail(step)?;
-        steps.push((
-            step.to_owned(),
-            run.timings.get(step).copied().unwrap_or(0),
-            detail,
-        ));
+    let saved = run.card.take().map(|card| card.reader.finish());
+    let (personalize_record, verify_record) = outcome?;
+    if let Some(Err(e)) = saved {
+        return Err(run.error(Step::Verify, StepError::SaveCard(e)));
     }
+
+    let journal_error = |run: &Run<'_>, e| run.error(Step::Verify, StepError::Journal(e));
+    run.station
+        .journal
+        .set_state(&run.id, EnrolmentState::Issued)
+        .map_err(|e| journal_error(&run, e))?;
+    run.station
+        .journal
+        .purge_blobs(&run.id)
+        .map_err(|e| journal_error(&run, e))?;
+    run.observer.event(&Event::Issued { id: run.id.clone() });
+    let records = StepRecords {
+        applicant: applicant_record,
+        photo: photo_record,
+        fingers: fingers_record,
+        signature: signature_record,
+        chip_image: chip_image_record,
+        personalize: personalize_record,
+        verify: verify_record,
+    };
+    let steps = Step::ALL
+        .into_iter()
+        .map(|step| StepTiming {
+            step,
+            millis: run.timings.get(&step).copied(),
+            summary: records.summary(step),
+        })
+        .collect();
     Ok(Summary {
-        id,
+        id: run.id,
         application: applicant.application.clone(),
         out,
         steps,
+        records,
         total_millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     })
 }
 
-fn photo_step(run: &mut Run<'_>, applicant: &Applicant) -> Result<Portrait, EnrolError> {
-    let profile = applicant.document_profile.clone();
-    run.step("photo", |run| {
-        let slot = run.station.profile.camera.clone();
-        let quality = run
-            .station
-            .registry
-            .quality(&run.station.profile.quality_profile)
-            .map_err(|e| e.to_string())?
-            .clone();
-        let cam_profile = match &slot.profile {
-            Some(id) => Some(
-                run.station
-                    .registry
-                    .camera(id)
-                    .map_err(|e| e.to_string())?
-                    .clone(),
-            ),
-            None => None,
-        };
-        let mut camera = permitkit_devices::camera::open(&slot.selector, cam_profile.as_ref())
-            .map_err(|e| e.to_string())?;
-        let mut gate = FaceAssessor::new(quality).map_err(|e| e.to_string())?;
-        let request = PortraitRequest {
-            image_type: match profile.portrait.image_type {
-                permitkit_model::profiles::document::PortraitType::FullFrontal => {
-                    FaceImageType::FullFrontal
-                }
-                permitkit_model::profiles::document::PortraitType::TokenFrontal => {
-                    FaceImageType::TokenFrontal
-                }
-            },
-            max_bytes: Some(profile.portrait.max_bytes),
-        };
-        let observer = &mut run.observer;
-        let mut on_frame = |o: &photo::FrameOutcome| match o {
-            photo::FrameOutcome::Guidance { frame, message } => observer.event(&Event::Guidance {
-                frame: *frame,
-                message: message.clone(),
-            }),
-            photo::FrameOutcome::Good {
-                frame,
-                streak,
-                needed,
-            } => {
-                observer.event(&Event::FrameGood {
-                    frame: *frame,
-                    streak: *streak,
-                    needed: *needed,
-                });
-            }
-        };
-        let min_face = cam_profile.as_ref().map_or(0.0, |c| c.min_face_px as f32);
-        let capture = photo::live_capture(
-            camera.as_mut(),
-            &mut gate,
-            &request,
-            seconds(slot.timeout_seconds),
-            min_face,
-            &mut on_frame,
-        )
-        .map_err(|e| e.to_string())?;
-        let p = capture.portrait.sample();
-        let report = capture.portrait.report();
-        run.station
-            .journal
-            .put_blob(&run.id, "portrait.jpg", p.jpeg.expose())
-            .map_err(|e| e.to_string())?;
-        let px = |v: f32| permitkit_quality::face::raster::round_u(v);
-        let detail = serde_json::json!({
-            "verdict": report.verdict,
-            "warnings": report.problems().iter().map(|c| c.message.clone()).collect::<Vec<_>>(),
-            "frames": capture.frames,
-            "width": p.width,
-            "height": p.height,
-            "colour_space": p.colour_space.code(),
-            "left_eye": [px(p.left_eye.x), px(p.left_eye.y)],
-            "right_eye": [px(p.right_eye.x), px(p.right_eye.y)],
-            "jpeg_bytes": p.jpeg.len(),
-            "jpeg_quality": p.jpeg_quality,
-        });
-        let summary = format!(
-            "{} after {} frames, {}x{} JPEG {} bytes (quality {})",
-            report.verdict,
-            capture.frames,
-            p.width,
-            p.height,
-            p.jpeg.len(),
-            p.jpeg_quality
-        );
-        Ok((detail, summary))
-    })?;
-    // Done now or earlier: the portrait comes back from the journal.
-    let d = run.detail("photo")?;
-    let jpeg = run
-        .blob("portrait.jpg")?
-        .ok_or_else(|| not_in_journal(run, "photo", "portrait.jpg"))?;
-    let num = |k: &str, i: usize| {
-        at(&d, k)
-            .get(i)
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|v| u16::try_from(v).ok())
-    };
-    let dim = |k: &str| {
-        at(&d, k)
-            .as_u64()
-            .and_then(|v| u16::try_from(v).ok())
-            .unwrap_or(0)
-    };
-    Ok(Portrait {
-        jpeg: jpeg.expose().to_vec(),
-        width: dim("width"),
-        height: dim("height"),
-        colour_space: at(&d, "colour_space")
-            .as_u64()
-            .and_then(|v| u8::try_from(v).ok())
-            .unwrap_or(1),
-        left_eye: num("left_eye", 0).zip(num("left_eye", 1)),
-        right_eye: num("right_eye", 0).zip(num("right_eye", 1)),
-    })
-}
-
-fn fingers_step(
-    run: &mut Run<'_>,
-    applicant: &Applicant,
-    missing: &[FingerPosition],
-) -> Result<Vec<applicant::FingerCapture>, EnrolError> {
-    if !applicant.writes_fingerprints() {
-        run.step("fingers", |_| {
-            let reason = if applicant.document_profile.data_groups.contains(&3) {
-                "no written consent from the holder: DG3 is not written"
-            } else {
-                "the document carries no fingerprints"
-            };
-            Ok((serde_json::json!({ "skipped": reason }), reason.to_owned()))
-        })?;
-        return Ok(Vec::new());
-    }
-    let profile = applicant.document_profile.clone();
-    run.step("fingers", |run| {
-        let slot = run.station.profile.scanner.clone();
-        let mut device = scanner::open(&slot.selector, seconds(slot.timeout_seconds))
-            .map_err(|e| e.to_string())?;
-        let rule = rule_for(&profile);
-        let observer = &mut run.observer;
-        let selected = finger_selection::select(&rule, missing, |finger| {
-            observer.event(&Event::PresentFinger { finger });
-            device.capture(finger)
-        })
-        .map_err(|e| e.to_string())?;
-        let (captures, records) =
-            fingers::compress(&selected, profile.fingers.wsq_bitrate).map_err(|e| e.to_string())?;
-        for c in &captures {
-            run.station
-                .journal
-                .put_blob(&run.id, &format!("finger-{}.wsq", c.position), &c.wsq)
-                .map_err(|e| e.to_string())?;
+impl StepRecords {
+    /// The operator's line for `step`.
+    pub fn summary(&self, step: Step) -> String {
+        match step {
+            Step::Applicant => self.applicant.summary(),
+            Step::Photo => self.photo.summary(),
+            Step::Fingers => self.fingers.summary(),
+            Step::Signature => self.signature.summary(),
+            Step::ChipImage => self.chip_image.summary(),
+            Step::Personalize => self.personalize.summary(),
+            Step::Verify => self.verify.summary(),
         }
-        let summary = records
-            .iter()
-            .map(|r| {
-                if r.captured == r.wanted {
-                    format!("{} {}", r.captured, r.quality)
-                } else {
-                    format!("{} {} (instead of {})", r.captured, r.quality, r.wanted)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        Ok((serde_json::json!({ "fingers": records }), summary))
-    })?;
-    let d = run.detail("fingers")?;
-    let mut out = Vec::new();
-    for f in at(&d, "fingers").as_array().cloned().unwrap_or_default() {
-        let position: FingerPosition = at(&f, "captured")
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| not_in_journal(run, "fingers", "finger position"))?;
-        let name = format!("finger-{position}.wsq");
-        let wsq = run
-            .blob(&name)?
-            .ok_or_else(|| not_in_journal(run, "fingers", &name))?;
-        let info = permitkit_biometrics::wsq::inspect(wsq.expose())
-            .map_err(|e| step_error(run, "fingers", e.to_string()))?;
-        out.push(applicant::FingerCapture {
-            position,
-            quality: at(&f, "quality")
-                .as_u64()
-                .and_then(|q| u8::try_from(q).ok())
-                .unwrap_or(0),
-            width: u16::try_from(info.width)
-                .map_err(|_| step_error(run, "fingers", format!("{name} is too wide")))?,
-            height: u16::try_from(info.height)
-                .map_err(|_| step_error(run, "fingers", format!("{name} is too tall")))?,
-            wsq: wsq.expose().to_vec(),
-        });
     }
-    Ok(out)
 }
 
-fn signature_step(run: &mut Run<'_>, applicant: &Applicant) -> Result<Option<Vec<u8>>, EnrolError> {
-    let profile = applicant.document_profile.clone();
-    if !profile.data_groups.contains(&7) {
-        run.step("signature", |_| {
-            Ok((
-                serde_json::json!({ "skipped": "no DG7" }),
-                "not on this document".into(),
-            ))
-        })?;
-        return Ok(None);
-    }
-    run.step("signature", |run| {
-        let slot = run.station.profile.signature_pad.clone();
-        let mut pad = signature_pad::open(&slot.selector, signature_pad::EndRule::default())
-            .map_err(|e| e.to_string())?;
-        let capture = pad
-            .capture(seconds(slot.timeout_seconds))
-            .map_err(|e| e.to_string())?;
-        let s = &profile.signature;
-        let prepared = signature::prepare(&capture.to_image(), s.width, s.height, s.max_bytes)
-            .map_err(|e| e.to_string())?;
-        run.station
-            .journal
-            .put_blob(&run.id, "signature.jpg", &prepared.jpeg)
-            .map_err(|e| e.to_string())?;
-        let detail = serde_json::json!({
-            "strokes": capture.strokes.len(),
-            "points": capture.point_count(),
-            "jpeg_bytes": prepared.jpeg.len(),
-            "jpeg_quality": prepared.quality,
-        });
-        let summary = format!(
-            "{} strokes, {}x{} JPEG {} bytes",
-            capture.strokes.len(),
-            s.width,
-            s.height,
-            prepared.jpeg.len()
-        );
-        Ok((detail, summary))
-    })?;
-    Ok(Some(
-        run.blob("signature.jpg")?
-            .ok_or_else(|| not_in_journal(run, "signature", "signature.jpg"))?
-            .expose()
-            .to_vec(),
-    ))
-}
-
-fn chip_image_step(
-    run: &mut Run<'_>,
-    applicant: &Applicant,
-    out: &Path,
-    captures: Captures,
-) -> Result<ChipImage, EnrolError> {
-    run.step("chip-image", |run| {
-        let profile = &applicant.document_profile;
-        let secrets =
-            ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication)
-                .map_err(|e| e.to_string())?;
-        let now = SystemTime::now();
-        let enrolment = applicant::enrolment(
-            applicant,
-            &captures,
-            &secrets,
-            Some((timestamp(now), run.station.profile.station_id.clone())),
+/// Reads and validates the applicant file and records a new enrolment, or checks the one to
+/// resume; returns the applicant, the journal id and the ChipImage folder.
+fn begin(
+    station: &mut Station,
+    request: &EnrolRequest,
+) -> Result<(Applicant, String, PathBuf), EnrolError> {
+    let fail =
+        |id: Option<&str>, source| EnrolError::new(id.map(str::to_owned), Step::Applicant, source);
+    let resumed = match &request.resume {
+        Some(id) => {
+            let record = station
+                .journal
+                .record(id)
+                .map_err(|e| fail(Some(id), StepError::Journal(e)))?;
+            if record.state == EnrolmentState::Issued {
+                return Err(fail(Some(id), StepError::AlreadyIssued));
+            }
+            Some(record)
+        }
+        None => None,
+    };
+    let resumed_id = resumed.as_ref().map(|r| r.id.as_str());
+    let path = resumed.as_ref().map_or_else(
+        || request.applicant.clone(),
+        |r| r.applicant_file.clone().into(),
+    );
+    // Absolute paths in the journal, so that `--resume` works from any working directory.
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let text = std::fs::read_to_string(&path).map_err(|source| {
+        fail(
+            resumed_id,
+            StepError::ReadApplicant {
+                path: path.clone(),
+                source,
+            },
         )
-        .map_err(|e| e.to_string())?;
-        let signer: &DocumentSigner = &run.station.signer;
-        let image = lds::build::<_, FileKeySignature>(
-            &enrolment,
-            signer.certificate_der(),
-            signer.signer(),
-            now,
-        )
-        .map_err(|e| e.to_string())?;
-        let manifest = image.save_dir(out).map_err(|e| e.to_string())?;
-        let summary = format!(
-            "{} files, {} bytes, signed and written to {}",
-            manifest.files.len(),
-            image.total_size(),
-            out.display()
-        );
-        Ok((serde_json::json!({ "manifest": manifest }), summary))
     })?;
-    // Built now or earlier: reload it, re-check it, and compare with what the journal recorded.
-    let image =
-        ChipImage::load_dir(out).map_err(|e| step_error(run, "chip-image", e.to_string()))?;
-    let recorded = run.detail("chip-image")?;
-    let expected: Vec<String> = at(at(&recorded, "manifest"), "files")
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|f| at(f, "sha256").as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let actual: Vec<String> = image
-        .manifest()
-        .files
-        .into_iter()
-        .map(|f| f.sha256)
-        .collect();
-    if expected != actual {
-        return Err(step_error(
-            run,
-            "chip-image",
-            format!(
-                "{} differs from the ChipImage the journal recorded",
-                out.display()
-            ),
+    let sha = hex::encode(Sha256::digest(text.as_bytes()));
+    let applicant = Applicant::parse(&path.display().to_string(), &text, &station.registry)
+        .map_err(|e| fail(resumed_id, StepError::Applicant(e)))?;
+    let document = &applicant.document_profile.id;
+    if !station.profile.documents.contains(document) {
+        return Err(fail(
+            resumed_id,
+            StepError::NotIssuedHere {
+                station: station.profile.id.clone(),
+                document: document.clone(),
+            },
         ));
     }
-    Ok(image)
-}
-
-/// The card on the station's reader, with the chip profile and the APDU limits that the
-/// personalize and verify steps share.
-struct Card {
-    reader: CardReader,
-    chip: ChipProfile,
-    limits: PersoLimits,
-}
-
-fn open_card(run: &mut Run<'_>) -> Result<Card, EnrolError> {
-    let slot = run.station.profile.card_reader.clone();
-    let opened = CardReader::open(
-        &slot.selector,
-        run.station.card_state.as_deref(),
-        &run.station.registry,
-        seconds(slot.timeout_seconds),
-    )
-    .and_then(|mut reader| {
-        if let (Some(n), Some(chip)) = (run.station.sim_card_pull_after, reader.sim_card_mut()) {
-            chip.faults_mut().drop_after(n);
+    if let Some(record) = resumed {
+        if record.applicant_sha256 != sha {
+            return Err(fail(Some(&record.id), StepError::ApplicantChanged { path }));
         }
-        let chip = reader.chip_profile(
-            &run.station.registry,
-            Some(&run.station.profile.chip.profile),
-        )?;
-        let limits = PersoLimits::from_profiles(&chip, reader.reader_profile());
-        Ok(Card {
-            reader,
-            chip,
-            limits,
+        return Ok((applicant, record.id, record.out_dir.into()));
+    }
+    let out = std::path::absolute(&request.out).unwrap_or_else(|_| request.out.clone());
+    let id = station
+        .journal
+        .begin(&NewEnrolment {
+            application: &applicant.application,
+            document_profile: document,
+            station: &station.profile.station_id,
+            operator: &request.operator,
+            applicant_file: &path.display().to_string(),
+            applicant_sha256: &sha,
+            out_dir: &out.display().to_string(),
         })
-    });
-    opened.or_else(|e| {
-        let message = format!("card reader: {e}");
-        run.station
-            .journal
-            .step_failed(&run.id, "personalize", &message)?;
-        run.observer.event(&Event::StepFailed {
-            step: "personalize",
-            error: message.clone(),
-        });
-        Err(step_error(run, "personalize", message))
-    })
+        .map_err(|e| fail(None, StepError::Journal(e)))?;
+    Ok((applicant, id, out))
 }
 
-fn personalize_step(
-    run: &mut Run<'_>,
-    image: &ChipImage,
-    card: &mut Card,
-    lock: bool,
-) -> Result<(), EnrolError> {
-    let total: u64 = image.files().map(|(_, d)| d.len() as u64).sum::<u64>() * 2;
-    run.step("personalize", |run| {
-        let input = PersoInput::try_from(image).map_err(|e| e.to_string())?;
-        let cscas = &run.station.cscas;
-        let verifier = |files: &[(Ef, Vec<u8>)]| -> Result<(), String> { pa(files, cscas) };
-        let options = PersoOptions {
-            dialect: card.chip.dialect,
-            limits: card.limits,
-            lock: lock.then(LockPermission::irreversible),
-            verifier: Some(&verifier),
-        };
-        let uid = card.reader.uid();
-        let observer = &mut run.observer;
-        let mut written: BTreeMap<Ef, u64> = BTreeMap::new();
-        let mut read_back = 0u64;
-        let mut progress = |p: &Progress| {
-            let (message, done) = match p {
-                Progress::Resuming { attempt } => (
-                    format!("resuming an interrupted card (attempt {attempt})"),
-                    0,
-                ),
-                Progress::Writing { ef, written: w, .. } => {
-                    written.insert(*ef, *w as u64);
-                    (format!("writing {ef}"), written.values().sum())
-                }
-                Progress::Keys => ("storing access keys".into(), written.values().sum()),
-                Progress::Verified { ef, size } => {
-                    read_back += *size as u64;
-                    (
-                        format!("read back {ef}"),
-                        written.values().sum::<u64>() + read_back,
-                    )
-                }
-                Progress::Verifying => ("passive authentication".into(), total),
-                Progress::Locked => ("locked".into(), total),
-            };
-            observer.event(&Event::ChipProgress {
-                message,
-                done,
-                total,
-            });
-        };
-        let mut journal = StationPersoJournal {
-            journal: &mut run.station.journal,
-            enrolment: &run.id,
-        };
-        let outcome = perso::personalize(
-            card.reader.channel(),
-            &input,
-            &options,
-            &mut journal,
-            &mut progress,
-        );
-        // What reached the chip stays there, whatever happens next (the virtual chip's file).
-        card.reader
-            .save()
-            .map_err(|e| format!("saving the virtual chip's state: {e}"))?;
-        let report = outcome.map_err(|e| match e {
-            permitkit_chip::ChipError::Transport(t) => {
-                format!("{t}: the card is NOT done; present the same card again and resume")
-            }
-            other => format!("the card is NOT done: {other}"),
-        })?;
-        let summary = format!(
-            "{} APDUs (minimum {}), {} bytes out, {:.0} ms{}{}",
-            report.stats.commands,
-            report.minimum_apdus,
-            report.stats.bytes_sent,
-            report.wall.as_secs_f64() * 1000.0,
-            if report.resumed { ", resumed" } else { "" },
-            if report.locked { ", locked" } else { "" }
-        );
-        Ok((serde_json::json!({ "uid": uid, "report": report }), summary))
-    })?;
-    Ok(())
-}
-
-fn verify_step(run: &mut Run<'_>, image: &ChipImage, card: &mut Card) -> Result<(), EnrolError> {
-    run.step("verify", |run| {
-        let can = image
-            .keys()
-            .can
-            .clone()
-            .ok_or("the ChipImage holds no CAN to open the card with")?;
-        let contents = reader::read(
-            card.reader.channel(),
-            &AccessKey::Can(can),
-            card.limits.read,
-        )
-        .map_err(|e| format!("reading the card back: {e}"))?;
-        let map: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
-        for (ef, expected) in image.files() {
-            match map.get(&ef) {
-                Some(d) if d.as_slice() == expected => {}
-                Some(_) => return Err(format!("{ef} on the card differs from the ChipImage")),
-                None => return Err(format!("{ef} could not be read from the card")),
-            }
-        }
-        pa(&contents.files, &run.station.cscas)?;
-        if contents.active_authentication == Some(false) {
-            return Err("Active Authentication failed: the chip does not hold the DG15 key".into());
-        }
-        let detail = serde_json::json!({
-            "protocol": contents.protocol.to_string(),
-            "files": map.len(),
-            "passive_authentication": "valid",
-            "active_authentication": contents.active_authentication,
-        });
-        let summary = format!(
-            "read over {}: {} files identical, passive authentication valid{}",
-            contents.protocol,
-            map.len(),
-            match contents.active_authentication {
-                Some(true) => ", Active Authentication valid",
-                _ => "",
-            }
-        );
-        Ok((detail, summary))
-    })?;
-    Ok(())
-}
-
+/// Passive authentication of `files` against `cscas`, now.
 fn pa(files: &[(Ef, Vec<u8>)], cscas: &[Vec<u8>]) -> Result<(), String> {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     verify_files(files, cscas, now)
-}
-
-/// `value[key]`, or JSON null when absent.
-fn at<'v>(value: &'v serde_json::Value, key: &str) -> &'v serde_json::Value {
-    value.get(key).unwrap_or(&serde_json::Value::Null)
-}
-
-fn not_in_journal(run: &Run<'_>, step: &'static str, what: &str) -> EnrolError {
-    step_error(run, step, format!("the journal has no {what}"))
-}
-
-fn step_error(run: &Run<'_>, step: &'static str, message: String) -> EnrolError {
-    EnrolError::Step {
-        id: run.id.clone(),
-        step,
-        message,
-    }
-}
-
-fn seconds(s: f64) -> Duration {
-    Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(3600))
 }
 
 /// `YYYYMMDDhhmmss` (UTC).

@@ -17,9 +17,11 @@
 //! Output is deterministic: the generator's own SplitMix64 stream and the pure-Rust `libm`
 //! make a seed give the same bytes on every machine.
 
-// Float-to-integer `as` casts saturate in Rust; every one in this module quantises a bounded
-// pixel, grid or kernel coordinate, or a value already clamped to the target range.
-#![allow(clippy::cast_possible_truncation)]
+#![expect(
+    clippy::cast_possible_truncation,
+    reason = "DSP code: float-to-integer `as` casts saturate, and every one here quantises a \
+              bounded pixel, grid or kernel coordinate or a value already clamped to the target range"
+)]
 
 mod condition;
 mod density;

@@ -288,7 +288,7 @@ pub(crate) fn inspect(data: &[u8], limits: &DecodeLimits) -> Result<WsqInfo, Wsq
 }
 
 fn to_f32(v: f64) -> f32 {
-    #[allow(
+    #[expect(
         clippy::cast_possible_truncation,
         reason = "table values are used at the f32 working precision"
     )]
@@ -299,7 +299,7 @@ fn to_f32(v: f64) -> f32 {
 /// Rounds a reconstructed value to a grey level: half up, clamped to 0–255 (NaN gives 0).
 #[inline]
 fn to_grey(v: f32) -> u8 {
-    #[allow(
+    #[expect(
         clippy::cast_possible_truncation,
         reason = "clamped to 0..=255; truncation of a non-negative value is the floor"
     )]
@@ -308,7 +308,6 @@ fn to_grey(v: f32) -> u8 {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -217,7 +217,7 @@ fn quantization_table(widths: &[f64; CODED_SUBBANDS]) -> QuantizationTable {
 }
 
 fn to_f32(v: f64) -> f32 {
-    #[allow(
+    #[expect(
         clippy::cast_possible_truncation,
         reason = "the transform works at f32 precision"
     )]
@@ -226,7 +226,6 @@ fn to_f32(v: f64) -> f32 {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
     use crate::wsq::tree::Geometry;

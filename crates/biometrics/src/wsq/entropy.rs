@@ -400,7 +400,6 @@ fn decode_interval(
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
     use crate::wsq::huffman::{build_spec, encoder_codes};

@@ -36,7 +36,7 @@ pub(crate) type HalfFilter = Vec<f32>;
 
 fn to_f32(taps: &[f64]) -> HalfFilter {
     // Filter taps are small numbers; f32 is the working precision of the transform.
-    #[allow(
+    #[expect(
         clippy::cast_possible_truncation,
         reason = "intentional rounding to the f32 working precision"
     )]
@@ -110,7 +110,7 @@ impl Synthesis {
             .step_by(2)
             .map(|d| if d == 0 { g0(0) } else { 2.0 * g0(d) })
             .sum();
-        #[allow(
+        #[expect(
             clippy::cast_possible_truncation,
             reason = "intentional rounding to the f32 working precision"
         )]

@@ -273,7 +273,6 @@ impl Decoder {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 
@@ -325,6 +324,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the synthetic counts are below 1000"
+    )]
     fn decoder_inverts_encoder_codes() {
         let mut counts = [0u32; SYMBOLS];
         for (i, c) in counts.iter_mut().enumerate() {

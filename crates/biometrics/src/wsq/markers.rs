@@ -264,7 +264,7 @@ fn scaled(value: f64, max: f64) -> Option<(u8, u64)> {
         return None;
     }
     // `scaled` is a non-negative integer no larger than `max` (at most u32::MAX).
-    #[allow(
+    #[expect(
         clippy::cast_possible_truncation,
         reason = "rounded, non-negative and bounded by max above"
     )]
@@ -273,7 +273,6 @@ fn scaled(value: f64, max: f64) -> Option<(u8, u64)> {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

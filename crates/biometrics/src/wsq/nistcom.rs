@@ -67,7 +67,6 @@ pub(crate) fn bitrate(attributes: &[(String, String)]) -> Option<f32> {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -157,7 +157,7 @@ pub(crate) fn quantize(a: f32, q: f32, z: f32) -> i32 {
     let limit = MAX_INDEX as f32;
     // For a non-negative quotient truncation is the floor, for a non-positive one the ceiling
     // (and truncation avoids a libm call per coefficient on baseline x86-64).
-    #[allow(
+    #[expect(
         clippy::cast_possible_truncation,
         reason = "clamped to the 16-bit index range; NaN becomes 0"
     )]
@@ -181,7 +181,6 @@ pub(crate) fn dequantize(p: i32, q: f32, z: f32, c: f32) -> f32 {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

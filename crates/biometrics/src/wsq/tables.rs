@@ -298,7 +298,6 @@ pub(crate) fn parse_block_header(segment: &mut Reader<'_>) -> Result<u8, WsqErro
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -405,7 +405,6 @@ fn interleave_extended(line: &mut Vec<f32>, low: &[f32], high: &[f32], margin: u
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
     use crate::wsq::filters::{Analysis, Synthesis};
@@ -456,6 +455,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "seeds from sides of at most 500 pixels"
+    )]
     fn synthesis_inverts_analysis_for_every_size() {
         let synthesis = Synthesis::from_table(&Analysis::standard_table());
         for (w, h) in [

@@ -214,6 +214,16 @@ mod tests {
         let err = LdsSecurityObject::from_der(&lso.to_der().unwrap()).unwrap_err();
         assert!(err.to_string().contains("DG1 listed twice"), "{err}");
         let one = LdsSecurityObject::new(HashAlgorithm::Sha256, [(Ef::DG1, &[1u8][..])]);
-        assert!(one.to_der().is_err());
+        let err = one.to_der().unwrap_err();
+        assert!(
+            matches!(
+                err.kind,
+                crate::LdsErrorKind::Field {
+                    field: "dataGroupHashValues",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

@@ -381,7 +381,8 @@ mod tests {
             &[0x77, 0x02, 0x30, 0x00],
             &[0x30, 0x00],
         ] {
-            assert!(ParsedSod::parse(bad).is_err());
+            let err = ParsedSod::parse(bad).unwrap_err();
+            assert_eq!(err.file, Ef::Sod, "{err}");
         }
     }
 }

@@ -11,6 +11,9 @@ use serde::Deserialize;
 use crate::FingerPosition;
 use crate::profiles::{FieldProblem, Profile};
 
+/// The portrait's face image type, named here because document profiles set it.
+pub use crate::face_image_type::PortraitType;
+
 /// A document type.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,16 +82,6 @@ pub struct Portrait {
     pub width: u32,
     /// Output height in pixels.
     pub height: u32,
-}
-
-/// ISO/IEC 19794-5 face image type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PortraitType {
-    /// Full frontal (19794-5 §8).
-    FullFrontal,
-    /// Token frontal (19794-5 §9): fixed eye positions.
-    TokenFrontal,
 }
 
 /// Fingerprint rules.

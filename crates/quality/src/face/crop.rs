@@ -11,7 +11,7 @@
 
 use image::{RgbImage, imageops};
 
-use super::FaceImageType;
+use super::PortraitType;
 use super::eyes::Point;
 use super::geometry::Geometry;
 use super::raster::{floor_i, rgb_bilinear, round_u, to_u8, u32_of};
@@ -43,13 +43,13 @@ impl std::fmt::Debug for Cropped {
 pub fn crop(
     image: &RgbImage,
     g: &Geometry,
-    image_type: FaceImageType,
+    image_type: PortraitType,
     out_ied: f32,
     token_min_width: u32,
 ) -> Cropped {
     match image_type {
-        FaceImageType::FullFrontal => full_frontal(image, g, out_ied),
-        FaceImageType::TokenFrontal => token_frontal(image, g, out_ied, token_min_width),
+        PortraitType::FullFrontal => full_frontal(image, g, out_ied),
+        PortraitType::TokenFrontal => token_frontal(image, g, out_ied, token_min_width),
     }
 }
 

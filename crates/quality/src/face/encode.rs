@@ -10,7 +10,7 @@ use image::codecs::jpeg::JpegEncoder;
 use super::crop::{Cropped, crop};
 use super::geometry::Geometry;
 use super::report::FaceReport;
-use super::{ColourSpace, FaceError, FaceImageType, PreparedPortrait};
+use super::{ColourSpace, FaceError, PortraitType, PreparedPortrait};
 use permitkit_model::profiles::quality::QualityProfile;
 use permitkit_model::secret::SecretBytes;
 
@@ -75,14 +75,14 @@ const STEP: u8 = 2;
 pub fn to_budget(
     image: &RgbImage,
     g: &Geometry,
-    image_type: FaceImageType,
+    image_type: PortraitType,
     max_bytes: usize,
     profile: &QualityProfile,
     quality_report: FaceReport,
 ) -> Result<PreparedPortrait, FaceError> {
     let floor_ied = match image_type {
-        FaceImageType::FullFrontal => profile.checks.inter_eye_distance.fail_below.unwrap_or(60.0),
-        FaceImageType::TokenFrontal => f64::from(profile.crop.token_min_width) / 4.0,
+        PortraitType::FullFrontal => profile.checks.inter_eye_distance.fail_below.unwrap_or(60.0),
+        PortraitType::TokenFrontal => f64::from(profile.crop.token_min_width) / 4.0,
     };
     let floor_ied = super::raster::f32_of(floor_ied).min(g.ied);
     let mut out_ied = super::raster::f32_of(profile.output.target_ied).min(g.ied);

@@ -1,55 +1,15 @@
-//! Decoding with limits, and the small raster toolkit the checks share: a luminance plane
-//! (ITU-R BT.601 luma, the weighting JPEG/JFIF uses), area-averaged downscaling and bilinear
-//! sampling. Every read is bounds-checked; out-of-range reads return the nearest edge pixel.
+//! Decoding to RGB (through the bounded decoder of `permitkit_biometrics::image`), and the small
+//! raster toolkit the checks share: a luminance plane (ITU-R BT.601 luma, the weighting
+//! JPEG/JFIF uses), area-averaged downscaling and bilinear sampling. Every read is bounds-checked; out-of-range reads return the nearest edge pixel.
 
-use std::io::Cursor;
-
-use image::{ImageReader, Limits, RgbImage};
+use image::RgbImage;
+use permitkit_biometrics::image::ImageLimits;
 
 use super::FaceError;
 
-/// Limits on images accepted from files and cameras (decompression bombs stop here).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageLimits {
-    /// Largest accepted width or height in pixels.
-    pub max_side: u32,
-    /// Largest decoder allocation in bytes.
-    pub max_alloc: u64,
-}
-
-impl Default for ImageLimits {
-    /// 8192 px per side and 256 MiB: more than any webcam or scanner portrait needs.
-    fn default() -> Self {
-        Self {
-            max_side: 8192,
-            max_alloc: 256 << 20,
-        }
-    }
-}
-
 /// Decodes a PNG or JPEG held in memory into 8-bit RGB, enforcing `limits`.
 pub fn decode(bytes: &[u8], limits: ImageLimits) -> Result<RgbImage, FaceError> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| FaceError::Decode(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(FaceError::Decode(
-            "unknown image format (expected PNG or JPEG)".into(),
-        ));
-    }
-    let mut l = Limits::default();
-    l.max_image_width = Some(limits.max_side);
-    l.max_image_height = Some(limits.max_side);
-    l.max_alloc = Some(limits.max_alloc);
-    reader.limits(l);
-    let image = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(e) => FaceError::TooLarge(e.to_string()),
-        other => FaceError::Decode(other.to_string()),
-    })?;
-    if image.width() == 0 || image.height() == 0 {
-        return Err(FaceError::Decode("image has no pixels".into()));
-    }
-    Ok(image.into_rgb8())
+    Ok(permitkit_biometrics::image::decode(bytes, &limits)?.into_rgb8())
 }
 
 /// A single-channel `f32` image, row-major.
@@ -290,7 +250,10 @@ fn add_samples<const N: usize>(dst: &mut [f32], row: &[f32], cols: &[usize]) {
 /// saturates (NaN becomes 0), so this cannot wrap; callers clamp the result to the raster.
 /// Equal to `v.floor() as isize`, without the `floorf` library call that `f32::floor` is on
 /// baseline x86-64 (it dominated the resampling loops).
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "float-to-integer casts saturate and NaN becomes 0; callers clamp to the raster"
+)]
 #[inline]
 pub fn floor_i(v: f32) -> isize {
     let t = v as isize; // rounds towards zero
@@ -302,7 +265,10 @@ pub fn floor_i(v: f32) -> isize {
 }
 
 /// Float to a non-negative count or size, rounded to nearest and saturating at 0.
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "rounded and non-negative; the cast saturates at usize::MAX"
+)]
 #[inline]
 pub fn round_u(v: f32) -> usize {
     v.round().max(0.0) as usize
@@ -310,7 +276,10 @@ pub fn round_u(v: f32) -> usize {
 
 /// Float to an 8-bit sample, rounded (halves away from zero) and clamped to 0–255; NaN is 0.
 /// Equal to `v.round().clamp(0.0, 255.0) as u8`, without the `roundf` library call.
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "clamped to 0..=255 first; truncation of a non-negative value is the floor"
+)]
 #[inline]
 pub fn to_u8(v: f32) -> u8 {
     let v = v.clamp(0.0, 255.0);
@@ -323,7 +292,10 @@ pub fn to_u8(v: f32) -> u8 {
 }
 
 /// `f64` to `f32` (values here are small measurements; precision loss is intended).
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "small measurements: rounding to f32 precision is intended"
+)]
 #[inline]
 pub fn f32_of(v: f64) -> f32 {
     v as f32
@@ -367,7 +339,10 @@ pub fn rgb_bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
 
 /// Float to a non-negative index, rounding towards zero (so down, for the non-negative values
 /// it is meant for); negative values and NaN become 0.
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "truncation towards zero is the floor for the non-negative values meant; the cast saturates"
+)]
 #[inline]
 pub fn floor_u(v: f32) -> usize {
     v as usize
@@ -391,7 +366,6 @@ pub fn mean_std(values: impl Iterator<Item = f32>) -> (f32, f32) {
 }
 
 #[cfg(test)]
-#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 
@@ -418,6 +392,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the saturating `as` casts are the reference the fast versions must equal"
+    )]
     fn fast_floor_and_rounding_equal_the_std_ones() {
         let mut values = vec![
             0.0,
@@ -447,6 +425,10 @@ mod tests {
     }
 
     /// The box-filter resample computed point by point, as the definition reads.
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "floors of sample positions, cast as the fast path casts them"
+    )]
     fn resample_reference(p: &Plane, x0: f32, y0: f32, step: f32, w: usize, h: usize) -> Plane {
         let mut out = Plane::filled(w, h, 0.0);
         let n = round_u(step.ceil()).max(1);
@@ -520,6 +502,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "synthetic test colours wrap into u8 on purpose"
+    )]
     fn rgb_bilinear_is_bit_identical_to_the_accessor_version() {
         let image = RgbImage::from_fn(13, 7, |x, y| {
             image::Rgb([
@@ -553,7 +539,7 @@ mod tests {
         ));
         let mut png = Vec::new();
         RgbImage::new(4, 4)
-            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
         assert!(decode(&png, ImageLimits::default()).is_ok());
         assert!(decode(png.get(..png.len() / 2).unwrap(), ImageLimits::default()).is_err());

@@ -12,6 +12,7 @@ use permitkit_lds::{
     },
 };
 use permitkit_model::profiles::{DocumentProfile, Registry, document::MrzFormatName};
+use permitkit_model::toml_field;
 
 /// A problem with the applicant file: which file, which field, why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,10 +71,7 @@ impl Applicant {
             reason,
         };
         let raw: ApplicantFile = toml::from_str(text).map_err(|e| {
-            let field = e
-                .span()
-                .and_then(|s| key_at(text, s.start))
-                .unwrap_or_else(|| "(file)".into());
+            let field = toml_field::field_of(&e, text).unwrap_or_else(|| "(file)".into());
             err(&field, e.message().to_owned())
         })?;
         if raw.application.trim().is_empty() {
@@ -382,25 +380,4 @@ fn previous_day(d: Date) -> Option<Date> {
         (d.year(), d.month() - 1)
     };
     (28..=31).rev().find_map(|day| Date::new(y, m, day).ok())
-}
-
-/// The key of the TOML line containing byte `offset`, with its table prefix.
-fn key_at(text: &str, offset: usize) -> Option<String> {
-    let before = text.get(..offset)?;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = text.get(line_start..)?.lines().next()?.trim();
-    let table = before
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('[') && l.ends_with(']'))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_owned());
-    let key = line.split('=').next()?.trim();
-    if key.is_empty() || key.starts_with('[') {
-        return table;
-    }
-    Some(match table {
-        Some(t) => format!("{t}.{key}"),
-        None => key.to_owned(),
-    })
 }

@@ -1,19 +1,38 @@
-//! The journal's SQLite schema (version 1) and connection settings.
+//! The journal's SQLite schema (version 2) and connection settings.
+//!
+//! Version 2 records each step's typed result (the JSON of the step's result type, written only
+//! when the step is done) apart from its error (written only when it failed). Version 1 kept
+//! both in one untyped `detail` column; its files are refused, not migrated.
 
 use rusqlite::Connection;
 
 /// Schema version stored in `PRAGMA user_version`.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
-/// Applies the durability settings and creates the tables when missing.
-pub fn init(conn: &Connection) -> rusqlite::Result<()> {
+/// What [`init`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// A new database, now created, or one of [`VERSION`].
+    Ready,
+    /// A database of another schema version, left untouched.
+    Other(i64),
+}
+
+/// Applies the durability settings and creates the tables in a new database.
+pub fn init(conn: &Connection) -> rusqlite::Result<Found> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Deleted blobs must not linger in free pages. A setting of the connection, not of the
+    // file: it is applied on every open.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version >= VERSION {
-        return Ok(());
+    if version == VERSION {
+        return Ok(Found::Ready);
+    }
+    if version != 0 {
+        return Ok(Found::Other(version));
     }
     conn.execute_batch(
         "BEGIN;
@@ -37,7 +56,8 @@ pub fn init(conn: &Connection) -> rusqlite::Result<()> {
              attempts INTEGER NOT NULL,
              started_at INTEGER NOT NULL,
              finished_at INTEGER,
-             detail TEXT NOT NULL,
+             result TEXT,
+             error TEXT,
              PRIMARY KEY (enrolment, step)
          );
          CREATE TABLE IF NOT EXISTS events (
@@ -59,9 +79,8 @@ pub fn init(conn: &Connection) -> rusqlite::Result<()> {
              entry TEXT NOT NULL,
              updated_at INTEGER NOT NULL
          );
-         PRAGMA user_version = 1;
+         PRAGMA user_version = 2;
          COMMIT;",
     )?;
-    // Deleted blobs must not linger in free pages.
-    conn.pragma_update(None, "secure_delete", "ON")
+    Ok(Found::Ready)
 }

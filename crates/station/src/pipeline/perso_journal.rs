@@ -29,20 +29,20 @@ impl PersoJournal for StationPersoJournal<'_> {
         match self
             .journal
             .perso_entry(&self.key(key))
-            .map_err(|e| ChipError::Journal(e.to_string()))?
+            .map_err(ChipError::journal)?
         {
             None => Ok(None),
             Some(text) => serde_json::from_str(&text)
                 .map(Some)
-                .map_err(|e| ChipError::Journal(format!("personalization entry {key}: {e}"))),
+                .map_err(|e| ChipError::journal(format!("personalization entry {key}: {e}"))),
         }
     }
 
     fn store(&mut self, key: &str, entry: &JournalEntry) -> Result<(), ChipError> {
-        let text = serde_json::to_string(entry).map_err(|e| ChipError::Journal(e.to_string()))?;
+        let text = serde_json::to_string(entry).map_err(ChipError::journal)?;
         let key = self.key(key);
         self.journal
             .store_perso_entry(&key, &text)
-            .map_err(|e| ChipError::Journal(e.to_string()))
+            .map_err(ChipError::journal)
     }
 }

@@ -1,0 +1,293 @@
+//! Why an enrolment stopped. Every failure is an [`EnrolError`]: the [`Step`] that failed, the
+//! journal id to resume with, and a typed [`StepError`] whose source chain keeps the error of
+//! the device, chip, journal or parser that caused it — so that callers and tests match on the
+//! cause (as rustls's `Error` wraps typed sub-enums) instead of reading messages.
+//!
+//! Each level's message says only what that level adds; [`EnrolError::report`] joins the chain
+//! into the one line an operator reads.
+
+use std::{error::Error as StdError, path::PathBuf};
+
+use super::photo::LiveCaptureError;
+use crate::applicant::ApplicantError;
+use crate::finger_selection::SelectionError;
+use crate::journal::JournalError;
+use crate::step::Step;
+use permitkit_biometrics::{signature::SignatureError, wsq::WsqError};
+use permitkit_chip::ChipError;
+use permitkit_devices::{CaptureError, card_reader::CardReaderError};
+use permitkit_lds::{ChipImageError, Ef, LdsError};
+use permitkit_model::profiles::station::SlotKind;
+use permitkit_quality::face::FaceError;
+
+/// Why an enrolment stopped. Everything done so far is in the journal.
+#[derive(Debug, thiserror::Error)]
+#[error("the {step} step failed")]
+pub struct EnrolError {
+    /// The journal id, once the enrolment is recorded: resume with it when the cause is fixed.
+    /// `None` when the failure came before anything was recorded.
+    pub id: Option<String>,
+    /// The step that failed.
+    pub step: Step,
+    /// Why (boxed: the causes of every step make it large, and it travels in `Result`s).
+    #[source]
+    pub source: Box<StepError>,
+}
+
+impl EnrolError {
+    /// A failure of `step` of enrolment `id` (`None`: nothing recorded yet).
+    pub fn new(id: Option<String>, step: Step, source: StepError) -> Self {
+        Self {
+            id,
+            step,
+            source: Box::new(source),
+        }
+    }
+
+    /// One line for the operator: the step, then every cause, e.g. `photo: live capture: no
+    /// acceptable portrait within 2 s …`.
+    pub fn report(&self) -> String {
+        format!("{}: {}", self.step, chain(self.source.as_ref()))
+    }
+}
+
+/// `error` and its sources, joined with `: `; a source whose message the text already ends with
+/// (an error that prints its source itself) is not repeated.
+pub(crate) fn chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let message = e.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = e.source();
+    }
+    text
+}
+
+/// Why a step failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepError {
+    /// The applicant file could not be read.
+    #[error("reading the applicant file {}", path.display())]
+    ReadApplicant {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The applicant file is not valid for its document profile.
+    #[error("the applicant file is not valid")]
+    Applicant(#[source] ApplicantError),
+    /// The station does not issue the applicant's document type.
+    #[error("station {station} does not issue {document} (see its profile's `documents`)")]
+    NotIssuedHere {
+        /// The station profile id.
+        station: String,
+        /// The document profile id.
+        document: String,
+    },
+    /// The enrolment to resume is already issued.
+    #[error("this enrolment is already issued")]
+    AlreadyIssued,
+    /// The applicant file changed since the enrolment began.
+    #[error("{} changed since this enrolment began; start a new enrolment", path.display())]
+    ApplicantChanged {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A capture device could not be opened.
+    #[error("opening the {} {selector}", device_noun(*device))]
+    OpenDevice {
+        /// Which device.
+        device: SlotKind,
+        /// Its selector.
+        selector: String,
+        /// Why.
+        #[source]
+        source: CaptureError,
+    },
+    /// The card reader could not be opened, or no card came.
+    #[error("opening the card reader {selector}")]
+    OpenCardReader {
+        /// Its selector.
+        selector: String,
+        /// Why.
+        #[source]
+        source: CardReaderError,
+    },
+    /// The portrait quality profile does not make a quality gate.
+    #[error("the portrait quality profile")]
+    QualityProfile(#[source] FaceError),
+    /// The live capture ended without a portrait.
+    #[error("live capture")]
+    LiveCapture(#[source] LiveCaptureError),
+    /// The quality gate admitted a portrait whose verdict is a failure.
+    #[error("the quality gate admitted a failing portrait")]
+    Inadmissible,
+    /// The prepared portrait is larger than a DG2 record can describe.
+    #[error("the prepared portrait is {width}x{height} pixels, beyond what DG2 records")]
+    PortraitSize {
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+    /// No finger could be selected, or the scanner went away.
+    #[error("finger capture")]
+    FingerSelection(#[source] SelectionError),
+    /// A finger image does not compress to WSQ.
+    #[error("WSQ compression")]
+    Wsq(#[source] WsqError),
+    /// The signature pad did not deliver a signature.
+    #[error("signature capture")]
+    SignatureCapture(#[source] CaptureError),
+    /// The signature cannot be prepared for DG7.
+    #[error("preparing the signature for DG7")]
+    SignatureImage(#[source] SignatureError),
+    /// The chip's access secrets could not be generated.
+    #[error("generating the chip's access secrets")]
+    Secrets(#[source] Box<crate::Error>),
+    /// The applicant's data and captures do not make the chip's content.
+    #[error("the chip's content")]
+    Enrolment(#[source] ApplicantError),
+    /// The LDS could not be built or signed.
+    #[error("building the LDS")]
+    Lds(#[source] LdsError),
+    /// The ChipImage folder could not be written or read back.
+    #[error("the ChipImage folder")]
+    ChipImage(#[source] ChipImageError),
+    /// The ChipImage folder is not the one the journal recorded.
+    #[error("{} differs from the ChipImage the journal recorded", path.display())]
+    ChipImageChanged {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The ChipImage cannot be turned into personalization input.
+    #[error("the ChipImage cannot be written")]
+    PersoInput(#[source] ChipError),
+    /// The card left the field or the reader failed mid-write: the card is half-written and
+    /// resumes when presented again.
+    #[error("the card is NOT done; present the same card again and resume")]
+    CardInterrupted(#[source] ChipError),
+    /// Personalization failed.
+    #[error("the card is NOT done")]
+    Personalize(#[source] ChipError),
+    /// The virtual chip's state could not be saved.
+    #[error("saving the virtual chip's state")]
+    SaveCard(#[source] CardReaderError),
+    /// The ChipImage has no CAN, so the card cannot be opened independently.
+    #[error("the ChipImage holds no CAN to open the card with")]
+    NoCan,
+    /// The card could not be read back.
+    #[error("reading the card back")]
+    ReadBack(#[source] ChipError),
+    /// A file on the card differs from the ChipImage.
+    #[error("{ef} on the card differs from the ChipImage")]
+    FileDiffers {
+        /// The file.
+        ef: Ef,
+    },
+    /// A file of the ChipImage could not be read from the card.
+    #[error("{ef} could not be read from the card")]
+    FileUnread {
+        /// The file.
+        ef: Ef,
+    },
+    /// Passive authentication of what the card holds failed.
+    #[error("passive authentication failed: {reason}")]
+    PassiveAuthentication {
+        /// Why.
+        reason: String,
+    },
+    /// The chip failed Active Authentication.
+    #[error("Active Authentication failed: the chip does not hold the DG15 key")]
+    ActiveAuthentication,
+    /// The journal failed.
+    #[error("the journal")]
+    Journal(#[source] JournalError),
+    /// The step is recorded done, but what it recorded cannot be restored.
+    #[error("restoring its result from the journal")]
+    Restore(#[source] RestoreError),
+}
+
+/// Why a step recorded done cannot be restored. Never replaced by a default: the journal is
+/// the only copy of what the step produced.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// The step is recorded done without a result.
+    #[error("the journal records the step done without a result")]
+    Missing,
+    /// The recorded result is not a value of the step's result type.
+    #[error("the recorded result is not a valid result of this step")]
+    Malformed(#[source] serde_json::Error),
+    /// A capture the step kept in the journal is gone.
+    #[error("the journal holds no {name}")]
+    MissingBlob {
+        /// The capture's name.
+        name: String,
+    },
+    /// A finger image kept in the journal does not decode.
+    #[error("{name} is not a valid WSQ image")]
+    Wsq {
+        /// The capture's name.
+        name: String,
+        /// Why.
+        #[source]
+        source: WsqError,
+    },
+    /// A finger image kept in the journal is larger than a DG3 record can describe.
+    #[error("{name} is {width}x{height} pixels, beyond what DG3 records")]
+    FingerSize {
+        /// The capture's name.
+        name: String,
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+}
+
+fn device_noun(device: SlotKind) -> &'static str {
+    match device {
+        SlotKind::Camera => "camera",
+        SlotKind::Scanner => "fingerprint scanner",
+        SlotKind::SignaturePad => "signature pad",
+        SlotKind::CardReader => "card reader",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_names_the_step_and_every_cause_once() {
+        let e = EnrolError::new(
+            Some("X-1".into()),
+            Step::Fingers,
+            StepError::FingerSelection(SelectionError::Device(CaptureError::Disconnected {
+                device: "sim:unplugged".into(),
+            })),
+        );
+        assert_eq!(e.to_string(), "the fingers step failed");
+        assert_eq!(
+            e.report(),
+            "fingers: finger capture: sim:unplugged: device disconnected"
+        );
+        let e = EnrolError::new(
+            None,
+            Step::Applicant,
+            StepError::Journal(JournalError::NotFound("X-2".into())),
+        );
+        assert_eq!(
+            e.report(),
+            "applicant: the journal: no enrolment X-2 in the journal"
+        );
+    }
+}

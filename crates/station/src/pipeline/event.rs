@@ -1,0 +1,117 @@
+//! What the operator sees while an enrolment runs: [`Event`]s, in order, to an [`Observer`]
+//! (the terminal, `enroll --json`, or a test that records them). Events carry no personal
+//! data: step names, figures, guidance, and the application number and journal id.
+
+use serde::Serialize;
+
+use crate::step::Step;
+use permitkit_biometrics::FingerPosition;
+
+/// Something the operator should see, as it happens. Serialized as one JSON object per line
+/// by `enroll --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Event {
+    /// The enrolment began or resumed.
+    Begin {
+        /// Journal id (for `--resume`).
+        id: String,
+        /// Application number.
+        application: String,
+        /// True when resuming.
+        resumed: bool,
+    },
+    /// A step started.
+    StepStarted {
+        /// The step.
+        step: Step,
+    },
+    /// A step was not run.
+    StepSkipped {
+        /// The step.
+        step: Step,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// A step finished.
+    StepDone {
+        /// The step.
+        step: Step,
+        /// Wall time in milliseconds.
+        millis: u64,
+        /// One line for the operator.
+        summary: String,
+    },
+    /// A step failed; the enrolment can be resumed.
+    StepFailed {
+        /// The step.
+        step: Step,
+        /// What went wrong, with its causes.
+        error: String,
+    },
+    /// Guidance for the applicant while framing.
+    Guidance {
+        /// Frame number.
+        frame: u64,
+        /// The instruction.
+        message: String,
+    },
+    /// A good frame.
+    FrameGood {
+        /// Frame number.
+        frame: u64,
+        /// Consecutive good frames.
+        streak: u32,
+        /// Good frames needed.
+        needed: u32,
+    },
+    /// The operator should present a finger.
+    PresentFinger {
+        /// Which finger.
+        finger: FingerPosition,
+    },
+    /// Write or read-back progress of the chip.
+    ChipProgress {
+        /// What is happening.
+        message: String,
+        /// Bytes done.
+        done: u64,
+        /// Bytes in all.
+        total: u64,
+    },
+    /// The card is issued.
+    Issued {
+        /// Journal id.
+        id: String,
+    },
+}
+
+/// Why a step was not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The journal records it done in an earlier run; its result is restored from there.
+    DoneEarlier,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SkipReason::DoneEarlier => "done in an earlier run (from the journal)",
+        })
+    }
+}
+
+/// Receives events.
+pub trait Observer {
+    /// Called for every event, in order.
+    fn event(&mut self, event: &Event);
+}
+
+impl<F: FnMut(&Event)> Observer for F {
+    fn event(&mut self, event: &Event) {
+        self(event);
+    }
+}
