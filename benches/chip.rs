@@ -23,6 +23,7 @@ use permitkit_chip::CardChannel;
 use permitkit_chip::channel::Counting;
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::journal::MemoryJournal;
+use permitkit_chip::identity::ChipSerialSource;
 use permitkit_chip::perso::{self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions};
 use permitkit_chip::reader::{self, AccessKey};
 use permitkit_model::secret::SecretString;
@@ -36,6 +37,7 @@ fn input() -> PersoInput {
 fn options(limits: PersoLimits, lock: bool) -> PersoOptions<'static> {
     PersoOptions {
         dialect: Dialect::PermitkitV1,
+        chip_serial: ChipSerialSource::GpCplc,
         limits,
         lock: lock.then(LockPermission::irreversible),
         verifier: None,

@@ -14,6 +14,7 @@ use permitkit_chip::channel::{CardChannel, Counting, TransportError};
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::files::ReadLimits;
 use permitkit_chip::journal::{Journal, MemoryJournal, PersoState};
+use permitkit_chip::identity::{CardLife, ChipSerialSource};
 use permitkit_chip::perso::{
     self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions, PersoReport,
 };
@@ -35,6 +36,7 @@ fn limits() -> PersoLimits {
 fn options(lock: bool) -> PersoOptions<'static> {
     PersoOptions {
         dialect: Dialect::PermitkitV1,
+        chip_serial: ChipSerialSource::GpCplc,
         limits: limits(),
         lock: lock.then(LockPermission::irreversible),
         verifier: None,
@@ -264,7 +266,7 @@ fn writes_after_lock_are_refused() {
             StatusWord::CONDITIONS_NOT_SATISFIED
         );
     }
-    // A second personalization attempt on the locked card reports it.
+    // A second personalization attempt on the locked card refuses it before any write.
     let other = sample::sample_input(None, 900, 0);
     let e = perso::personalize(
         &mut card,
@@ -274,7 +276,10 @@ fn writes_after_lock_are_refused() {
         &mut |_| {},
     )
     .unwrap_err();
-    assert!(matches!(e, ChipError::CardLocked), "{e}");
+    assert!(
+        matches!(&e, ChipError::CardIssued { serial } if *serial == card.serial()),
+        "{e}"
+    );
 }
 
 #[test]
@@ -395,6 +400,7 @@ fn jmrtd_dialect_selects_after_create_and_short_apdus_count() {
     let mut card = Card::new(CardConfig::default());
     let opts = PersoOptions {
         dialect: Dialect::JmrtdApplet,
+        chip_serial: ChipSerialSource::GpCplc,
         limits: PersoLimits::SHORT,
         lock: Some(LockPermission::irreversible()),
         verifier: None,
@@ -443,7 +449,12 @@ fn signed_image(
     use permitkit_pki::signer::FileKeySignature;
     use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
     use std::collections::BTreeMap;
-    let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
+    // The sample MRZ is an `I<` document of Utopia.
+    let pki = TestPki::generate(&TestPkiOptions {
+        document_types: vec!["I".into()],
+        ..TestPkiOptions::default()
+    })
+    .unwrap();
     let input = sample::sample_input(pace, 20_000, 24_000);
     let mut files: BTreeMap<Ef, Vec<u8>> = input.files.into_iter().collect();
     files.remove(&Ef::Sod);
@@ -524,8 +535,48 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     let csca = dir.path().join("pki/csca.pem");
     let state = dir.path().join("card.json");
     let bin = env!("CARGO_BIN_EXE_permitkit");
+    // Defect 5: without chip-keys.json the card would get no CAN and no AA key: refused, and
+    // nothing is written to the card.
     let out = Command::new(bin)
-        .args(["card", "personalize", "--reader", "sim", "--lock", "--json"])
+        .args(["card", "personalize", "--reader", "sim"])
+        .arg("--image")
+        .arg(&image_dir)
+        .arg("--state")
+        .arg(&state)
+        .arg("--journal")
+        .arg(dir.path().join("journal"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no chip keys"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    let blank = sim_state::load(&state, CardConfig::default()).unwrap();
+    assert_eq!(blank.life(), CardLife::Blank);
+    // A chip-keys.json without the CAN the image's PACE needs is refused too.
+    std::fs::write(image_dir.join("chip-keys.json"), "{}").unwrap();
+    let out = Command::new(bin)
+        .args(["card", "personalize", "--reader", "sim"])
+        .arg("--image")
+        .arg(&image_dir)
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no chip keys"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        image_dir.join("chip-keys.json"),
+        format!("{{\"can\": \"{SAMPLE_CAN}\"}}"),
+    )
+    .unwrap();
+    // LOCK is the default (no --lock).
+    let out = Command::new(bin)
+        .args(["card", "personalize", "--reader", "sim", "--json"])
         .arg("--image")
         .arg(&image_dir)
         .arg("--state")
@@ -570,7 +621,7 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
 
     // A second personalization of the same document is refused by the journal… and the card.
     let out = Command::new(bin)
-        .args(["card", "personalize", "--reader", "sim", "--lock"])
+        .args(["card", "personalize", "--reader", "sim"])
         .arg("--image")
         .arg(&image_dir)
         .arg("--state")
@@ -581,7 +632,22 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already personalized"));
-    // A wrong MRZ is a clear error (the image carries no CAN, so the chip holds none).
+    // With another journal, the card itself is refused: it is issued.
+    let out = Command::new(bin)
+        .args(["card", "personalize", "--reader", "sim"])
+        .arg("--image")
+        .arg(&image_dir)
+        .arg("--state")
+        .arg(&state)
+        .arg("--journal")
+        .arg(dir.path().join("another-journal"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("already issued (locked)"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    // A wrong CAN or MRZ is a clear error.
     let out = Command::new(bin)
         .args(["card", "read", "--reader", "sim", "--can", "000000"])
         .arg("--state")
@@ -589,7 +655,7 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no CAN password"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong MRZ or CAN"));
     let out = Command::new(bin)
         .args(["card", "read", "--reader", "sim", "--mrz"])
         .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406247UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
@@ -650,13 +716,54 @@ fn active_authentication_proves_the_chip_holds_the_dg15_key() {
     let mut again = state::from_json(&json, CardConfig::default()).unwrap();
     let contents = reader::read(&mut again, &mrz(), ReadLimits::SHORT).unwrap();
     assert_eq!(contents.active_authentication, Some(true));
-    // A chip without the key (a clone of the files) fails Active Authentication.
+    // A chip holding another key than DG15's (a substituted chip) fails Active
+    // Authentication: the writer refuses to lock it, and a reader sees it fail.
     let mut clone_input = input.clone();
-    clone_input.aa_private_key = None;
+    let (other_key, _) =
+        permitkit_chip::aa::chip_generate(&mut permitkit_chip::random::OsRandom).unwrap();
+    clone_input.aa_private_key = Some(other_key);
     let mut clone = Card::new(CardConfig::default());
-    issue(&mut clone, &clone_input, true);
+    let e = perso::personalize(
+        &mut clone,
+        &clone_input,
+        &options(true),
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ChipError::AccessDenied {
+                protocol: "Active Authentication",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(!clone.is_locked());
     let contents = reader::read(&mut clone, &mrz(), ReadLimits::SHORT).unwrap();
     assert_eq!(contents.active_authentication, Some(false));
+    // DG15 without any key is refused before anything is written.
+    let mut keyless = input.clone();
+    keyless.aa_private_key = None;
+    let mut blank = Card::new(CardConfig::default());
+    let e = perso::personalize(
+        &mut blank,
+        &keyless,
+        &options(true),
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ChipError::MissingKey(permitkit_chip::MissingKey::ActiveAuthentication)
+        ),
+        "{e}"
+    );
+    assert_eq!(blank.life(), CardLife::Blank);
     // Plain INTERNAL AUTHENTICATE is refused.
     card.reset().unwrap();
     let ia = CommandApdu::new(0x00, 0x88, 0x00, 0x00)
@@ -702,4 +809,406 @@ fn error_status_under_secure_messaging_keeps_both_counters_in_step() {
         &dg1,
         &input.files.iter().find(|(e, _)| *e == Ef::DG1).unwrap().1
     );
+}
+
+/// MRZ information (document number, date of birth, date of expiry, each with its ICAO 9303-3
+/// check digit), as printed.
+fn mrz_information(doc: &str, dob: &str, doe: &str) -> SecretBytes {
+    let cd = |f: &str| char::from(b'0' + permitkit_lds::mrz::check_digit(f).unwrap());
+    SecretBytes::from_slice(
+        format!("{doc}{}{dob}{}{doe}{}", cd(doc), cd(dob), cd(doe)).as_bytes(),
+    )
+}
+
+/// Another person's document: other files (DG1 and DG2 differ) and another MRZ.
+fn another_document(pace: Option<permitkit_lds::security_infos::PaceInfo>) -> PersoInput {
+    let mut other = sample::sample_input(pace, 1_500, 0);
+    for (ef, data) in &mut other.files {
+        if *ef == Ef::DG1 {
+            let at = data.len() - 3;
+            data[at] = b'B';
+        }
+    }
+    other.mrz_information = mrz_information("B00000001", "800101", "300101");
+    other
+}
+
+/// Regression (defect 1): an issued card presented for the next document is refused before a
+/// single write, by its chip serial; it still holds its own document.
+#[test]
+fn an_issued_card_is_never_written_by_the_next_personalization() {
+    let a = sample::sample_input(Some(sample::pace_info(Cipher::Aes128, 13)), 2_000, 0);
+    let mut card = Card::new(CardConfig::default());
+    let report = issue(&mut card, &a, true);
+    assert_eq!(report.chip_serial, card.serial());
+    let before = state::to_json(&card).unwrap();
+    let b = another_document(Some(sample::pace_info(Cipher::Aes128, 13)));
+    let mut journal = MemoryJournal::new();
+    let mut seen = Vec::new();
+    let e = perso::personalize(&mut card, &b, &options(true), &mut journal, &mut |p| {
+        seen.push(p.clone())
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&e, ChipError::CardIssued { serial } if *serial == card.serial()),
+        "{e}"
+    );
+    assert!(e.to_string().contains("never written again"), "{e}");
+    assert!(matches!(&seen[..], [perso::Progress::Identified(id)] if id.life == CardLife::Issued));
+    assert_eq!(state::to_json(&card).unwrap(), before, "the card is unchanged");
+    // The refusal leaves B's journal entry unbound: B's next blank card is welcome.
+    let entry = journal.load(&b.journal_key()).unwrap().unwrap();
+    assert_eq!(entry.card_serial, None);
+    let contents = reader::read(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
+    assert_same_files(&a, &contents.files);
+}
+
+/// A card another personalization started — finished but unlocked, or half-written — is
+/// refused before a single write; its own personalization still completes it.
+#[test]
+fn a_card_another_personalization_started_is_refused() {
+    let a = sample::sample_input(None, 3_000, 0);
+    let b = another_document(None);
+    // Unlocked (personalized, not issued).
+    let mut card = Card::new(CardConfig::default());
+    let report = issue(&mut card, &a, false);
+    assert!(!report.locked && !card.is_locked());
+    let before = state::to_json(&card).unwrap();
+    let e = perso::personalize(
+        &mut card,
+        &b,
+        &options(true),
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, ChipError::CardInUse { serial } if *serial == card.serial()),
+        "{e}"
+    );
+    assert_eq!(state::to_json(&card).unwrap(), before);
+    // Half-written: A's card pulled after a few writes.
+    let mut half = Card::new(CardConfig::default());
+    let mut a_journal = MemoryJournal::new();
+    half.faults_mut().drop_after(6);
+    let e = perso::personalize(&mut half, &a, &options(true), &mut a_journal, &mut |_| {})
+        .unwrap_err();
+    assert!(matches!(e, ChipError::Transport(_)), "{e}");
+    half.reinsert();
+    assert_eq!(half.life(), CardLife::Started);
+    let before = state::to_json(&half).unwrap();
+    let e = perso::personalize(
+        &mut half,
+        &b,
+        &options(true),
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(e, ChipError::CardInUse { .. }), "{e}");
+    assert_eq!(state::to_json(&half).unwrap(), before);
+    // A's own journal resumes it.
+    let report =
+        perso::personalize(&mut half, &a, &options(true), &mut a_journal, &mut |_| {}).unwrap();
+    assert!(report.resumed && report.locked);
+    assert_eq!(report.chip_serial, half.serial());
+}
+
+/// Regression (defect 4): after a card pull, a blank replacement card restarts
+/// personalization cleanly (PACE with the CAN included), and the spoilt card is recorded.
+#[test]
+fn a_blank_replacement_card_restarts_personalization_and_records_the_spoilt_card() {
+    let input = sample::sample_input(Some(sample::pace_info(Cipher::Aes128, 13)), 20_000, 0);
+    let mut opts = options(true);
+    opts.limits = PersoLimits::SHORT;
+    let mut journal = MemoryJournal::new();
+    let mut first = Card::new(CardConfig::default());
+    first.faults_mut().drop_after(30);
+    let e = perso::personalize(&mut first, &input, &opts, &mut journal, &mut |_| {}).unwrap_err();
+    assert!(matches!(e, ChipError::Transport(_)), "{e}");
+    let entry = journal.load(&input.journal_key()).unwrap().unwrap();
+    assert_eq!(entry.card_serial, Some(first.serial()));
+    assert!(entry.files.values().any(|f| f.written > 0));
+
+    let mut replacement = Card::new(CardConfig::default());
+    let mut seen = Vec::new();
+    let report = perso::personalize(&mut replacement, &input, &opts, &mut journal, &mut |p| {
+        seen.push(p.clone())
+    })
+    .unwrap();
+    assert!(report.locked && replacement.is_locked());
+    assert_eq!(report.chip_serial, replacement.serial());
+    assert_eq!(report.spoilt_cards, [first.serial()]);
+    assert!(seen.contains(&perso::Progress::Replacing {
+        spoilt: first.serial()
+    }));
+    let entry = journal.load(&input.journal_key()).unwrap().unwrap();
+    assert_eq!(entry.spoilt_cards, [first.serial()]);
+    assert_eq!(entry.card_serial, Some(replacement.serial()));
+    let contents = reader::read(
+        &mut replacement,
+        &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+        ReadLimits::SHORT,
+    )
+    .unwrap();
+    assert!(matches!(contents.protocol, AccessProtocol::Pace(_)));
+    assert_same_files(&input, &contents.files);
+    // The spoilt card is not issued and is never taken up again by this document.
+    first.reinsert();
+    assert!(!first.is_locked());
+    let e = perso::personalize(&mut first, &input, &opts, &mut journal, &mut |_| {}).unwrap_err();
+    assert!(matches!(e, ChipError::AlreadyIssued), "{e}");
+}
+
+/// Regression (defect 3): a date of birth with an unknown day, or unknown day and month, goes
+/// into the BAC seed with its `<` fillers (ICAO 9303-3 §4.8) and opens the chip over BAC and
+/// over PACE with the MRZ password as printed.
+#[test]
+fn partial_dates_of_birth_open_the_chip_over_bac_and_pace() {
+    for dob in ["7408<<", "74<<<<"] {
+        for pace in [None, Some(sample::pace_info(Cipher::Aes128, 12))] {
+            let mut input = sample::sample_input(pace, 1_000, 0);
+            input.mrz_information = mrz_information("L898902C<", dob, "940623");
+            let mut card = Card::new(CardConfig::default());
+            let report = issue(&mut card, &input, true);
+            assert_eq!(
+                report.protocol.starts_with("PACE"),
+                pace.is_some(),
+                "{dob}: {}",
+                report.protocol
+            );
+            let key = AccessKey::Mrz(input.mrz_information.clone());
+            let contents = reader::read(&mut card, &key, ReadLimits::SHORT).unwrap();
+            assert_same_files(&input, &contents.files);
+            assert_eq!(
+                card.secrets().mrz_information.as_ref().unwrap().expose(),
+                input.mrz_information.expose(),
+                "the chip derives its keys from the MRZ as printed"
+            );
+        }
+    }
+    assert_eq!(
+        mrz_information("L898902C<", "7408<<", "940623").expose(),
+        b"L898902C<37408<<79406236",
+        "mrz-names.md §6: 7408<< has check digit 7"
+    );
+}
+
+fn claim_options(generate_aa_key: bool) -> perso::ClaimOptions {
+    perso::ClaimOptions {
+        chip_serial: ChipSerialSource::GpCplc,
+        dialect: Dialect::PermitkitV1,
+        generate_aa_key,
+    }
+}
+
+/// The sample files with DG15 carrying `spki` (a key the chip generated): nothing to inject.
+fn input_with_chip_key(spki: &[u8]) -> PersoInput {
+    let mut input =
+        sample::sample_input_with_aa(Some(sample::pace_info(Cipher::Aes128, 13)), 2_000, 0);
+    for (ef, data) in &mut input.files {
+        if *ef == Ef::DG15 {
+            *data = permitkit_iso7816::tlv::encode(permitkit_iso7816::tlv::Tag::new(0x6F), spki)
+                .unwrap();
+        }
+    }
+    input.aa_private_key = None;
+    input.aa_key_on_chip = true;
+    input
+}
+
+/// The chip makes its own Active Authentication key pair (GENERATE ASYMMETRIC KEY PAIR) after
+/// it is identified and claimed; DG15 carries its public key; the chip proves it holds it; the
+/// key is bound to that chip, so another card cannot take the image.
+#[test]
+fn the_chip_generates_its_aa_key_and_only_that_chip_takes_the_image() {
+    let mut card = Card::new(CardConfig::default());
+    let mut journal = MemoryJournal::new();
+    let template = sample::sample_input(None, 10, 0);
+    let key = template.journal_key();
+    let claim = perso::claim(
+        &mut card,
+        &key,
+        &claim_options(true),
+        &mut journal,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(claim.identity.serial, card.serial());
+    assert_eq!(claim.identity.life, CardLife::Blank);
+    let spki = claim.aa_public_key.unwrap();
+    assert!(card.secrets().aa_private_key.is_some(), "the key stays on the chip");
+    let entry = journal.load(&key).unwrap().unwrap();
+    assert_eq!(entry.aa_key_card, Some(card.serial()));
+    assert_eq!(entry.card_serial, Some(card.serial()));
+
+    let input = input_with_chip_key(&spki);
+    assert_eq!(input.journal_key(), key);
+    // Another blank card cannot take this image: DG15 names the first chip's key.
+    let mut other = Card::new(CardConfig::default());
+    let e = perso::personalize(&mut other, &input, &options(true), &mut journal, &mut |_| {})
+        .unwrap_err();
+    assert!(
+        matches!(&e, ChipError::AaKeyOnAnotherChip { key_chip, card: c }
+            if *key_chip == card.serial() && *c == other.serial()),
+        "{e}"
+    );
+    assert_eq!(other.life(), CardLife::Blank, "nothing was written to it");
+    // The chip that made the key takes it, and proves it holds the key.
+    let report =
+        perso::personalize(&mut card, &input, &options(true), &mut journal, &mut |_| {}).unwrap();
+    assert!(report.locked);
+    let contents = reader::read(
+        &mut card,
+        &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+        ReadLimits::SHORT,
+    )
+    .unwrap();
+    assert_eq!(contents.active_authentication, Some(true));
+    // A claim of an issued card generates nothing.
+    let e = perso::claim(
+        &mut Card::new(CardConfig::default()),
+        &key,
+        &claim_options(true),
+        &mut journal,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(e, ChipError::AlreadyIssued), "{e}");
+}
+
+/// A LOCK that reached the chip but whose answer was lost: the next attempt finds its own card
+/// locked, writes nothing, reads it back and reports it locked.
+#[test]
+fn a_lock_whose_answer_was_lost_is_found_locked_and_read_back() {
+    let input = sample::sample_input(Some(sample::pace_info(Cipher::Aes128, 12)), 3_000, 0);
+    let commands = issue(&mut Card::new(CardConfig::default()), &input, true)
+        .stats
+        .commands;
+    let mut card = Card::new(CardConfig::default());
+    let mut journal = MemoryJournal::new();
+    card.faults_mut().tear_at(commands);
+    let e = perso::personalize(&mut card, &input, &options(true), &mut journal, &mut |_| {})
+        .unwrap_err();
+    assert!(matches!(e, ChipError::Transport(_)), "{e}");
+    assert!(card.is_locked(), "the LOCK took effect");
+    assert_eq!(
+        journal.load(&input.journal_key()).unwrap().unwrap().state,
+        PersoState::Locking
+    );
+    card.reinsert();
+    let report =
+        perso::personalize(&mut card, &input, &options(true), &mut journal, &mut |_| {}).unwrap();
+    assert!(report.locked);
+    assert_eq!(report.bytes_written, 0);
+    assert_eq!(
+        journal.load(&input.journal_key()).unwrap().unwrap().state,
+        PersoState::Locked
+    );
+}
+
+/// Is `card` issued with exactly `input` (locked, read back over PACE with the CAN, Active
+/// Authentication with the DG15 key)?
+fn assert_issued(card: &mut Card, input: &PersoInput, what: &str) {
+    assert!(card.is_locked(), "{what}: not locked");
+    let contents = reader::read(
+        &mut *card,
+        &AccessKey::Can(SecretString::from(SAMPLE_CAN)),
+        ReadLimits::SHORT,
+    )
+    .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_same_files(input, &contents.files);
+    assert_eq!(contents.active_authentication, Some(true), "{what}");
+}
+
+/// The fault matrix of the writer: the card pulled (or torn away mid-command) after every
+/// possible number of APDUs, then the same card presented again or a blank replacement. The
+/// outcome is always an issued card on the card the journal names — never a card reported
+/// issued that is not locked and verified, never a lost key.
+#[test]
+fn fault_matrix_card_pulled_or_torn_after_every_apdu() {
+    let input = sample::sample_input_with_aa(Some(sample::pace_info(Cipher::Aes128, 13)), 4_000, 0);
+    let total = issue(&mut Card::new(CardConfig::default()), &input, true)
+        .stats
+        .commands;
+    let mut cases = 0;
+    for n in 0..=total {
+        for tear in [false, true] {
+            for replace in [false, true] {
+                let what = format!("after {n} APDUs, tear {tear}, replacement {replace}");
+                let mut card = Card::new(CardConfig::default());
+                let mut journal = MemoryJournal::new();
+                if tear {
+                    card.faults_mut().tear_at(n + 1);
+                } else {
+                    card.faults_mut().drop_after(n);
+                }
+                match perso::personalize(&mut card, &input, &options(true), &mut journal, &mut |_| {})
+                {
+                    Ok(report) => {
+                        assert!(report.locked, "{what}");
+                        // The card may leave the field right after; it is read back on the
+                        // next presentation.
+                        *card.faults_mut() = permitkit_simulator::faults::Faults::default();
+                        card.reinsert();
+                        assert_issued(&mut card, &input, &what);
+                        continue;
+                    }
+                    Err(e) => assert!(
+                        matches!(e, ChipError::Transport(TransportError::CardRemoved)),
+                        "{what}: {e}"
+                    ),
+                }
+                card.reinsert();
+                let entry = journal.load(&input.journal_key()).unwrap().unwrap();
+                assert_ne!(entry.state, PersoState::Locked, "{what}");
+                if !replace {
+                    let report = perso::personalize(
+                        &mut card,
+                        &input,
+                        &options(true),
+                        &mut journal,
+                        &mut |_| {},
+                    )
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                    assert!(report.locked && report.chip_serial == card.serial(), "{what}");
+                    assert_issued(&mut card, &input, &what);
+                } else {
+                    let mut blank = Card::new(CardConfig::default());
+                    let report = perso::personalize(
+                        &mut blank,
+                        &input,
+                        &options(true),
+                        &mut journal,
+                        &mut |_| {},
+                    )
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                    assert!(report.locked && report.chip_serial == blank.serial(), "{what}");
+                    assert_issued(&mut blank, &input, &what);
+                    // The first card is recorded spoilt once the journal had claimed it.
+                    assert_eq!(
+                        report.spoilt_cards.contains(&card.serial()),
+                        entry.card_serial == Some(card.serial()),
+                        "{what}"
+                    );
+                    // The spoilt card is never written again for this document.
+                    let before = state::to_json(&card).unwrap();
+                    assert!(
+                        perso::personalize(
+                            &mut card,
+                            &input,
+                            &options(true),
+                            &mut journal,
+                            &mut |_| {}
+                        )
+                        .is_err(),
+                        "{what}"
+                    );
+                    assert_eq!(state::to_json(&card).unwrap(), before, "{what}");
+                }
+                cases += 1;
+            }
+        }
+    }
+    assert!(cases > 4 * (total as usize - 2), "{cases} interrupted cases");
 }

@@ -2,7 +2,10 @@
 //! fault drills of issue 6: a camera that only yields bad frames, a scanner that fails, a card
 //! pulled mid-write, a crash between steps, a broken profile file, bad applicant data. Each
 //! must end with a clear message and nothing lost: the enrolment resumes from the journal and
-//! the card is only reported issued once it reads back and verifies.
+//! the card is only reported issued once it reads back and verifies. Then issuance you can
+//! trust: each enrolment in its own folder, no biometrics or keys on disk in clear once the
+//! card is issued, `--abandon`, `journal list`'s actions, a resume of a finished enrolment, a
+//! lost journal key, and `lds build`'s owner-only folder.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -73,6 +76,16 @@ impl Desk {
         path
     }
 
+    /// Declares in the applicant file that the next card replaces the one issued under the
+    /// same number (`document.replaces`).
+    fn declare_replacement(&self) {
+        let text = APPLICANT.replace(
+            "number = \"FT4211207\"",
+            "number = \"FT4211207\"\nreplaces = \"FT4211207\"",
+        );
+        std::fs::write(self.path("applicant.toml"), text).unwrap();
+    }
+
     fn permitkit(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_permitkit"))
             .args(args)
@@ -92,10 +105,13 @@ impl Desk {
             "--card-state",
             "card.json",
             "--out",
-            "chip-image",
+            "enrolments",
         ];
         args.extend_from_slice(extra);
-        if !extra.contains(&"--resume") && !extra.contains(&"--applicant") {
+        if !["--resume", "--applicant", "--abandon"]
+            .iter()
+            .any(|a| extra.contains(a))
+        {
             args.extend_from_slice(&["--applicant", "applicant.toml"]);
         }
         self.permitkit(&args)
@@ -126,38 +142,112 @@ impl Desk {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    /// Reads the virtual card back with `card read`, a separate process, using the CAN from
-    /// the ChipImage; returns (success, stdout).
-    fn read_card(&self) -> (bool, String) {
+    /// The CAN of enrolment `id`, from `journal can`.
+    fn can(&self, id: &str) -> String {
+        let out = self.permitkit(&["journal", "can", id, "--journal", "journal.sqlite"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let can = text(&out.stdout).trim().to_owned();
+        assert!(
+            can.len() == 6 && can.bytes().all(|b| b.is_ascii_digit()),
+            "{can:?}"
+        );
+        can
+    }
+
+    /// The newest enrolment, as `journal list --json` shows it.
+    fn newest(&self) -> Value {
+        let out = self.permitkit(&["journal", "list", "--journal", "journal.sqlite", "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+        list[0].clone()
+    }
+
+    /// Reads the virtual card `card` back with `card read`, a separate process, opened with
+    /// the CAN of enrolment `id` from the journal, into `out`; returns (success, report).
+    fn read_card(&self, card: &str, id: &str, out: &Path) -> (bool, String) {
+        let can = self.can(id);
         let out = self.permitkit(&[
             "card",
             "read",
             "--reader",
             "sim",
             "--state",
-            "card.json",
-            "--chip-keys",
-            "chip-image/chip-keys.json",
+            card,
+            "--can",
+            &can,
             "--csca",
             "pki/csca.pem",
             "--out",
-            "read-back",
+            out.to_str().unwrap(),
         ]);
         (out.status.success(), text(&out.stdout) + &text(&out.stderr))
     }
 
-    /// The card, read independently, holds exactly the ChipImage's files and verifies.
+    /// The newest enrolment's card, read independently, verifies and holds exactly the files
+    /// its folder's manifest lists; the folder holds those without biometrics, byte for byte.
     fn assert_card_issued(&self) {
-        let (ok, report) = self.read_card();
+        let record = self.newest();
+        assert_eq!(record["state"], "issued", "{record:#}");
+        let id = record["id"].as_str().unwrap();
+        let read_back = tempfile::tempdir().unwrap();
+        let (ok, report) = self.read_card("card.json", id, read_back.path());
         assert!(ok, "{report}");
         assert!(report.contains("passive authentication: VALID"), "{report}");
-        let written = ChipImage::load_dir(&self.path("chip-image")).unwrap();
-        let read = ChipImage::load_dir(&self.path("read-back")).unwrap();
-        let a: Vec<_> = written.files().collect();
-        let b: Vec<_> = read.files().collect();
-        assert_eq!(a.len(), 11, "EF.COM, EF.CardAccess, SOD and 8 data groups");
-        assert_eq!(a, b, "the card holds exactly the ChipImage");
+        let read = ChipImage::load_dir(read_back.path()).unwrap();
+        let folder = PathBuf::from(record["out_dir"].as_str().unwrap());
+        assert_eq!(folder, self.path("enrolments").join(id));
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+        let listed = manifest["files"].as_array().unwrap();
+        assert_eq!(
+            listed.len(),
+            11,
+            "EF.COM, EF.CardAccess, SOD and 8 data groups"
+        );
+        assert_eq!(
+            read.files().count(),
+            11,
+            "the card holds exactly the ChipImage"
+        );
+        for (ef, bytes) in read.files() {
+            let entry = listed
+                .iter()
+                .find(|f| f["name"] == ef.name())
+                .unwrap_or_else(|| panic!("{ef} not in the manifest"));
+            assert_eq!(entry["sha256"], sha256(bytes), "{ef}");
+            let file = folder.join(format!("{}.bin", ef.name()));
+            if ["DG2", "DG3", "DG7"].contains(&ef.name().as_str()) {
+                assert!(!file.exists(), "{} holds biometrics", file.display());
+            } else {
+                assert_eq!(std::fs::read(&file).unwrap(), bytes, "{ef}");
+            }
+        }
     }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 fn text(b: &[u8]) -> String {
@@ -227,8 +317,13 @@ fn simulated_enrolment_issues_a_card_that_reads_back_independently() {
         );
     }
     desk.assert_card_issued();
+    assert!(stdout.contains("permitkit journal can"), "{stdout}");
     // DG3 holds the two index fingers (consent given), DG7 the signature.
-    let image = ChipImage::load_dir(&desk.path("chip-image")).unwrap();
+    let record = desk.newest();
+    let id = record["id"].as_str().unwrap();
+    let read_back = tempfile::tempdir().unwrap();
+    assert!(desk.read_card("card.json", id, read_back.path()).0);
+    let image = ChipImage::load_dir(read_back.path()).unwrap();
     let efs: Vec<String> = image.files().map(|(ef, _)| ef.to_string()).collect();
     for dg in ["DG1", "DG2", "DG3", "DG7", "DG11", "DG12", "DG14", "DG15"] {
         assert!(
@@ -236,15 +331,15 @@ fn simulated_enrolment_issues_a_card_that_reads_back_independently() {
             "{dg} missing from {efs:?}"
         );
     }
-    // The journal: issued, every step done, captures purged.
-    let list = desk.permitkit(&["journal", "list", "--journal", "journal.sqlite", "--json"]);
-    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
-    let record = &list[0];
+    // The journal: issued, every step done, captures and keys purged but for the CAN.
+    let record = &record;
     assert_eq!(record["state"], "issued");
+    assert_eq!(record["status"], "issued");
+    assert_eq!(record["actions"], serde_json::json!([]));
     assert_eq!(
-        record["blobs"].as_array().unwrap().len(),
-        0,
-        "captures purged"
+        record["blobs"],
+        serde_json::json!(["can"]),
+        "captures and keys purged"
     );
     for s in [
         "applicant",
@@ -267,10 +362,8 @@ fn simulated_enrolment_issues_a_card_that_reads_back_independently() {
     );
     // Nothing secret in the journal's clear-text results.
     let dump = serde_json::to_string(record).unwrap();
-    let keys = std::fs::read_to_string(desk.path("chip-image/chip-keys.json")).unwrap();
-    let keys: Value = serde_json::from_str(&keys).unwrap();
-    let can = keys["can"].as_str().unwrap();
-    assert!(!dump.contains(can), "the CAN leaked into the journal");
+    let can = desk.can(id);
+    assert!(!dump.contains(&can), "the CAN leaked into the journal");
     assert!(
         !dump.contains("AKHMETOVA"),
         "the name leaked into the journal"
@@ -347,7 +440,7 @@ fn a_camera_with_only_bad_frames_guides_then_times_out_and_the_enrolment_resumes
         "{message}"
     );
     assert!(message.contains("--resume"), "{message}");
-    assert!(!desk.path("chip-image").exists(), "nothing was built");
+    assert!(!desk.path("enrolments").exists(), "nothing was built");
     let id = journal_id(&events);
     let record = desk.journal_show(&id);
     assert_eq!(record["state"], "in-progress");
@@ -420,7 +513,8 @@ fn a_card_pulled_mid_write_is_never_reported_issued_and_resumes() {
     assert_eq!(step(&record, "personalize")["state"], "failed");
     assert!(step(&record, "chip-image")["state"] == "done");
     // The half-written card does not pass for an issued one.
-    let (ok, report) = desk.read_card();
+    let read_back = tempfile::tempdir().unwrap();
+    let (ok, report) = desk.read_card("card.json", &id, read_back.path());
     assert!(!ok, "a half-written card must not read as valid:\n{report}");
 
     // The same card presented again: personalization continues where it stopped.
@@ -470,7 +564,9 @@ fn a_crash_between_steps_loses_nothing() {
         // An issued enrolment is not resumed again.
         let again = desk.enroll(&["--resume", &id]);
         assert_eq!(again.status.code(), Some(1));
-        assert!(text(&again.stderr).contains("already issued"));
+        let stderr = text(&again.stderr);
+        assert!(stderr.contains("already issued"), "{stderr}");
+        assert!(!stderr.contains("--resume"), "{stderr}");
     }
 }
 
@@ -527,7 +623,7 @@ fn bad_applicant_data_is_refused_before_anything_starts() {
         stderr.contains("day 30 does not exist in February"),
         "{stderr}"
     );
-    assert!(!desk.path("chip-image").exists());
+    assert!(!desk.path("enrolments").exists());
 
     std::fs::write(
         desk.path("empty-name.toml"),
@@ -576,7 +672,14 @@ fn demo_runs_from_any_directory() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Card issued"), "{stdout}");
-    assert!(Path::new(&dir.path().join("here/chip-image/SOD.bin")).is_file());
+    assert!(stdout.contains("permitkit journal can"), "{stdout}");
+    let folders: Vec<PathBuf> = std::fs::read_dir(dir.path().join("here/enrolments"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    assert!(folders[0].join("SOD.bin").is_file());
+    assert!(!folders[0].join("DG2.bin").exists());
     // A folder that is not a demo folder is refused.
     std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_permitkit"))
@@ -594,8 +697,17 @@ fn a_replacement_card_for_the_same_document_starts_from_a_blank_chip() {
     let out = desk.enroll(&[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // The first card leaves the station; a new blank card is presented for the same person
-    // and document (a spoilt print, say) and enrolled again in the same journal.
+    // and document (a spoilt print, say) and enrolled again in the same journal. The number is
+    // issued already: without the declared replacement the application is refused.
     std::fs::rename(desk.path("card.json"), desk.path("first-card.json")).unwrap();
+    let refused = desk.enroll(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("document.number: FT4211207 was already issued"),
+        "{}",
+        text(&refused.stderr)
+    );
+    desk.declare_replacement();
     let (out, events) = desk.enroll_json(&[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let perso = events
@@ -607,4 +719,341 @@ fn a_replacement_card_for_the_same_document_starts_from_a_blank_chip() {
         "{perso}"
     );
     desk.assert_card_issued();
+}
+
+/// The journal id that a failed enrolment's error names.
+fn id_to_resume(stderr: &str) -> String {
+    stderr
+        .split("--resume ")
+        .nth(1)
+        .and_then(|s| s.split(['`', ')']).next())
+        .expect("the error names the id to resume")
+        .to_owned()
+}
+
+#[test]
+fn two_enrolments_in_a_row_keep_separate_folders_and_keys() {
+    let desk = Desk::new();
+    let out = desk.enroll(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let first = desk.newest();
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    let first_folder = PathBuf::from(first["out_dir"].as_str().unwrap());
+    let snapshot = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = walk(dir)
+            .into_iter()
+            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(&first_folder);
+    let first_can = desk.can(&first_id);
+
+    // The first card leaves; the next one (a replacement under the same number) is pulled
+    // mid-write (a failed enrolment that wrote its folder), then resumed and issued — all with
+    // the same --out.
+    std::fs::rename(desk.path("card.json"), desk.path("first-card.json")).unwrap();
+    desk.declare_replacement();
+    let failed = desk.enroll(&["--drill-card-pull-after", "20"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let second_id = id_to_resume(&text(&failed.stderr));
+    assert_eq!(
+        snapshot(&first_folder),
+        before,
+        "the first folder is untouched"
+    );
+    let out = desk.enroll(&["--resume", &second_id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    desk.assert_card_issued();
+    assert_eq!(
+        snapshot(&first_folder),
+        before,
+        "the first folder is untouched"
+    );
+
+    let mut folders: Vec<String> = std::fs::read_dir(desk.path("enrolments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    let mut ids = vec![first_id.clone(), second_id.clone()];
+    ids.sort();
+    assert_eq!(
+        folders, ids,
+        "one folder per enrolment, named by its journal id"
+    );
+    // The first card still opens with its own CAN, kept in the journal.
+    assert_eq!(desk.can(&first_id), first_can);
+    let read_back = tempfile::tempdir().unwrap();
+    let (ok, report) = desk.read_card("first-card.json", &first_id, read_back.path());
+    assert!(ok, "{report}");
+    assert!(report.contains("passive authentication: VALID"), "{report}");
+}
+
+#[test]
+fn after_issue_no_biometrics_or_keys_remain_on_disk() {
+    let desk = Desk::new();
+    let out = desk.enroll(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let id = desk.newest()["id"].as_str().unwrap().to_owned();
+    // What the card holds, read into a folder away from the desk.
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert!(desk.read_card("card.json", &id, elsewhere.path()).0);
+    let biometrics: Vec<(&str, Vec<u8>)> = ["DG2", "DG3", "DG7"]
+        .into_iter()
+        .map(|dg| {
+            let data = std::fs::read(elsewhere.path().join(format!("{dg}.bin"))).unwrap();
+            (dg, data)
+        })
+        .collect();
+
+    // Every file the station wrote (the card's own state file and the PKI aside).
+    let station_files: Vec<PathBuf> = walk(desk.dir.path())
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name != "card.json" && !p.starts_with(desk.path("pki"))
+        })
+        .collect();
+    for path in &station_files {
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(
+            !["DG2.bin", "DG3.bin", "DG7.bin", "chip-keys.json"].contains(&name.as_ref()),
+            "{} is on disk",
+            path.display()
+        );
+        let bytes = std::fs::read(path).unwrap();
+        for (dg, data) in &biometrics {
+            let middle = &data[data.len() / 2..data.len() / 2 + 64];
+            assert!(
+                !bytes.windows(64).any(|w| w == middle),
+                "{} holds {dg} in clear",
+                path.display()
+            );
+        }
+        assert!(
+            !bytes.windows(14).any(|w| w == b"aa_private_key"),
+            "{} holds the AA private key",
+            path.display()
+        );
+    }
+    #[cfg(unix)]
+    {
+        let folder = desk.path("enrolments").join(&id);
+        assert_eq!(mode(&folder), 0o700);
+        for f in walk(&folder) {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        assert_eq!(mode(&desk.path("journal.sqlite.key")), 0o600);
+    }
+}
+
+#[test]
+fn a_stuck_enrolment_is_listed_with_its_actions_abandoned_and_never_resumed() {
+    let desk = Desk::new();
+    let unplugged = desk.station(
+        "unplugged-scanner",
+        &[("scanner.selector", "\"sim:unplugged\"")],
+    );
+    let out = desk.enroll(&["--station", unplugged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let id = id_to_resume(&text(&out.stderr));
+
+    // `journal list` shows it stuck, with what the operator can do.
+    let list = desk.permitkit(&["journal", "list", "--journal", "journal.sqlite"]);
+    let listed = text(&list.stdout);
+    let line = listed.lines().find(|l| l.starts_with(&id)).unwrap();
+    assert!(
+        line.contains("failed") && line.contains("fingers (failed)"),
+        "{line}"
+    );
+    assert!(line.ends_with("resume, abandon"), "{line}");
+    assert!(listed.contains("--abandon ID --reason"), "{listed}");
+    assert_eq!(
+        desk.newest()["actions"],
+        serde_json::json!(["resume", "abandon"])
+    );
+
+    // --abandon needs a reason.
+    let out = desk.enroll(&["--abandon", &id]);
+    assert_eq!(out.status.code(), Some(64), "usage: {}", text(&out.stderr));
+    let out = desk.enroll(&[
+        "--abandon",
+        &id,
+        "--reason",
+        "applicant left the desk",
+        "--operator",
+        "op-7",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("abandoned by op-7"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let record = desk.journal_show(&id);
+    assert_eq!(record["state"], "abandoned");
+    assert_eq!(
+        record["blobs"],
+        serde_json::json!([]),
+        "the portrait is deleted"
+    );
+    let events = record["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "abandon" && e["message"] == "by op-7: applicant left the desk"),
+        "{events:?}"
+    );
+    let list = desk.permitkit(&["journal", "list", "--journal", "journal.sqlite"]);
+    let listed = text(&list.stdout);
+    let line = listed.lines().find(|l| l.starts_with(&id)).unwrap();
+    assert!(line.contains("abandoned") && line.ends_with('-'), "{line}");
+
+    // It is not resumed, and the message says why instead of suggesting --resume.
+    let out = desk.enroll(&["--resume", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("enrolment {id} is abandoned")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--resume"), "{stderr}");
+    assert_eq!(
+        desk.journal_show(&id)["events"].as_array().unwrap().len(),
+        events.len()
+    );
+    // Nor abandoned again.
+    let out = desk.enroll(&["--abandon", &id, "--reason", "again"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("already abandoned"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn resuming_an_issued_enrolment_says_so_and_does_nothing() {
+    let desk = Desk::new();
+    let out = desk.enroll(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let id = desk.newest()["id"].as_str().unwrap().to_owned();
+    let events = desk.journal_show(&id)["events"].as_array().unwrap().len();
+    let card = std::fs::read(desk.path("card.json")).unwrap();
+
+    let (out, lines) = desk.enroll_json(&["--resume", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(lines.len(), 1, "only the error: {lines:?}");
+    let message = lines[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("enrolment {id} is already issued")),
+        "{message}"
+    );
+    assert!(message.contains("nothing to resume"), "{message}");
+    assert!(!message.contains("--resume"), "{message}");
+    assert_eq!(
+        desk.journal_show(&id)["events"].as_array().unwrap().len(),
+        events
+    );
+    assert_eq!(std::fs::read(desk.path("card.json")).unwrap(), card);
+    // An issued card is not abandoned either.
+    let out = desk.enroll(&["--abandon", &id, "--reason", "mistake"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is issued"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(desk.newest()["state"], "issued");
+}
+
+#[test]
+fn a_missing_journal_key_is_an_error_that_says_so_not_a_new_key() {
+    let desk = Desk::new();
+    let unplugged = desk.station(
+        "unplugged-scanner",
+        &[("scanner.selector", "\"sim:unplugged\"")],
+    );
+    let out = desk.enroll(&["--station", unplugged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let id = id_to_resume(&text(&out.stderr));
+    std::fs::remove_file(desk.path("journal.sqlite.key")).unwrap();
+
+    for args in [
+        vec![
+            "enroll",
+            "--pki",
+            "pki",
+            "--journal",
+            "journal.sqlite",
+            "--resume",
+            &id,
+        ],
+        vec!["journal", "list", "--journal", "journal.sqlite"],
+    ] {
+        let out = desk.permitkit(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("journal.sqlite.key is missing"), "{stderr}");
+        assert!(stderr.contains("restore the key file"), "{stderr}");
+        assert!(
+            !desk.path("journal.sqlite.key").exists(),
+            "no new key was made"
+        );
+    }
+}
+
+#[test]
+fn lds_build_writes_an_owner_only_folder_and_never_over_another_card() {
+    let desk = Desk::new();
+    let data = |p: &str| format!("{}/testdata/{p}", env!("CARGO_MANIFEST_DIR"));
+    let build = |out: &str| {
+        desk.permitkit(&[
+            "lds",
+            "build",
+            "--applicant",
+            &data("applicants/permanent-stateless.toml"),
+            "--photo",
+            &data("lds/face.jpg"),
+            "--eyes",
+            "184,155,119,152",
+            "--signature",
+            &data("lds/signature.png"),
+            "--pki",
+            "pki",
+            "--out",
+            out,
+        ])
+    };
+    let out = build("card");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("biometrics"),
+        "{}",
+        text(&out.stdout)
+    );
+    let files = walk(&desk.path("card"));
+    assert!(files.iter().any(|f| f.ends_with("chip-keys.json")));
+    assert!(files.iter().any(|f| f.ends_with("DG2.bin")));
+    #[cfg(unix)]
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    let keys = std::fs::read(desk.path("card/chip-keys.json")).unwrap();
+
+    // A second card into the same folder would replace the first card's keys: refused.
+    let out = build("card");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(desk.path("card/chip-keys.json")).unwrap(),
+        keys
+    );
 }

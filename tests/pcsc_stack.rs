@@ -125,13 +125,23 @@ fn enroll_inside_the_stack() {
     );
     assert!(stdout.contains("Card issued"), "{stdout}");
     println!("{stdout}");
+    // The enrolment's folder holds no keys: the CAN comes from the journal.
+    let id = stdout
+        .split("(journal id ")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .unwrap()
+        .to_owned();
+    let can = permitkit(&["journal", "can", &id, "--journal", "journal.sqlite"]);
+    assert!(can.status.success());
+    let can = String::from_utf8_lossy(&can.stdout).trim().to_owned();
     let out = permitkit(&[
         "card",
         "read",
         "--reader",
         &format!("pcsc:{glob}"),
-        "--chip-keys",
-        "chip-image/chip-keys.json",
+        "--can",
+        &can,
         "--csca",
         "pki/csca.pem",
         "--out",
@@ -146,12 +156,29 @@ fn enroll_inside_the_stack() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.contains("passive authentication: VALID"), "{report}");
-    let written = permitkit_lds::ChipImage::load_dir(&dir.path().join("chip-image")).unwrap();
+    // The card holds exactly the files the enrolment's manifest lists.
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            dir.path()
+                .join("chip-image")
+                .join(&id)
+                .join("manifest.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let listed = manifest["files"].as_array().unwrap();
     let read = permitkit_lds::ChipImage::load_dir(&dir.path().join("read-back")).unwrap();
-    assert_eq!(
-        written.files().collect::<Vec<_>>(),
-        read.files().collect::<Vec<_>>()
-    );
+    assert_eq!(read.files().count(), listed.len());
+    for (ef, bytes) in read.files() {
+        use sha2::Digest;
+        let entry = listed.iter().find(|f| f["name"] == ef.name()).unwrap();
+        assert_eq!(
+            entry["sha256"],
+            hex::encode(sha2::Sha256::digest(bytes)),
+            "{ef}"
+        );
+    }
 }
 
 fn inside_the_stack() {
@@ -178,6 +205,7 @@ fn inside_the_stack() {
     let mut journal = FileJournal::open(journal_dir.path()).unwrap();
     let options = PersoOptions {
         dialect: chip.dialect,
+        chip_serial: chip.chip_serial,
         limits: PersoLimits::from_profiles(&chip, Some(&reader_profile)),
         lock: Some(LockPermission::irreversible()),
         verifier: None,

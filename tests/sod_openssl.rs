@@ -36,7 +36,23 @@ fn files() -> BTreeMap<Ef, Vec<u8>> {
     );
     f.insert(Ef::DG2, vec![0x75, 0x03, 0x01, 0x02, 0x03]);
     f.insert(Ef::DG14, vec![0x6E, 0x02, 0x31, 0x00]);
+    // EF.COM listing DG1, DG2, DG14 (LDS 1.7, Unicode 4.0.0; shared/spec/lds.md §3).
+    f.insert(
+        Ef::Com,
+        hex::decode("60155F0104303130375F36063034303030305C0361756E").unwrap(),
+    );
     f
+}
+
+/// A test PKI whose Document Signer may sign the specimen above: document code `I` (`I<`
+/// without its filler). Its country is Ukraine's; Utopia (`UTO`) has no ISO 3166-1 alpha-2
+/// code, so passive authentication reports the country check as not made.
+fn specimen_pki() -> TestPki {
+    TestPki::generate(&TestPkiOptions {
+        document_types: vec!["I".into()],
+        ..TestPkiOptions::default()
+    })
+    .unwrap()
 }
 
 fn signed(pki: &TestPki, files: &BTreeMap<Ef, Vec<u8>>) -> Vec<u8> {
@@ -136,15 +152,17 @@ fn signer_identifier_copies_the_certificate_issuer_bytes() {
 
 #[test]
 fn passive_authentication_passes_and_names_every_tampering() {
-    let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
+    let pki = specimen_pki();
     let files = files();
     let sod = signed(&pki, &files);
     let csca = vec![pki.csca_der.clone()];
     let report = passive_authentication(&sod, &files, &csca, now());
     assert!(report.is_valid(), "{report:#?}");
+    let country = report.checks.iter().find(|c| c.id == "ds-country").unwrap();
+    assert_eq!(country.status, CheckStatus::NotChecked, "{country:?}");
 
     // A flipped byte in any data group names that data group.
-    for ef in files.keys() {
+    for ef in files.keys().filter(|e| matches!(e, Ef::Dg(_))) {
         let mut bad = files.clone();
         let last = bad.get_mut(ef).unwrap().last_mut().unwrap();
         *last ^= 0x01;
@@ -153,6 +171,31 @@ fn passive_authentication_passes_and_names_every_tampering() {
         let failed: Vec<_> = r.failures().map(|c| c.id.clone()).collect();
         assert_eq!(failed, vec![format!("hash:{}", ef.name())]);
     }
+
+    // A flipped byte in EF.COM (which EF.SOD does not cover): DG14's tag 6E becomes 6F.
+    let mut bad = files.clone();
+    *bad.get_mut(&Ef::Com).unwrap().last_mut().unwrap() ^= 0x01;
+    let r = passive_authentication(&sod, &bad, &csca, now());
+    let failed: Vec<_> = r.failures().map(|c| c.id.as_str()).collect();
+    assert_eq!(failed, vec!["com", "hash:DG15"]);
+
+    // The default test PKI signs only IR and IP: the specimen's I is not its to sign.
+    let permits_only = TestPki::generate(&TestPkiOptions::default()).unwrap();
+    let r = passive_authentication(
+        &signed(&permits_only, &files),
+        &files,
+        std::slice::from_ref(&permits_only.csca_der),
+        now(),
+    );
+    assert_eq!(
+        r.failures()
+            .map(|c| (c.id.as_str(), c.detail.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(
+            "ds-document-type",
+            "document code \"I\" is not in the Document Signer's documentTypeList [IP, IR]"
+        )]
+    );
 
     // A flipped byte in the signature.
     let parsed = ParsedSod::parse(&sod).unwrap();
@@ -168,7 +211,7 @@ fn passive_authentication_passes_and_names_every_tampering() {
     assert!(failed.contains(&"signature"), "{failed:?}");
 
     // A wrong CSCA.
-    let other = TestPki::generate(&TestPkiOptions::default()).unwrap();
+    let other = specimen_pki();
     let r = passive_authentication(&sod, &files, std::slice::from_ref(&other.csca_der), now());
     let failed: Vec<_> = r.failures().map(|c| c.id.as_str()).collect();
     assert_eq!(failed, vec!["certificate-chain"]);
@@ -192,5 +235,71 @@ fn passive_authentication_passes_and_names_every_tampering() {
     assert_eq!(
         r.failures().map(|c| c.id.as_str()).collect::<Vec<_>>(),
         vec!["hash:DG15"]
+    );
+}
+
+/// OpenSSL reads the Document Signer certificate's private key usage period and
+/// documentTypeList as our scope reader does (ICAO 9303-12 §7.1; RFC 3280 §4.2.1.4).
+#[test]
+fn openssl_reads_the_signer_scope_we_read() {
+    let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pki.write_dir(dir.path()).unwrap();
+    let out = openssl()
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(dir.path().join("ds.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // "X509v3 Private Key Usage Period: \n Not Before: Dec  3 10:36:40 2026 GMT, Not After: …"
+    let period = text
+        .split("Private Key Usage Period:")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("Not Before"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let stamp = |label: &str| -> i64 {
+        let rest = period.split(label).nth(1).unwrap().trim();
+        let parts: Vec<&str> = rest.split_whitespace().collect();
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        .iter()
+        .position(|m| *m == parts[0])
+        .map(|i| u8::try_from(i + 1).unwrap())
+        .unwrap();
+        let day: u8 = parts[1].parse().unwrap();
+        let hms: Vec<i64> = parts[2].split(':').map(|v| v.parse().unwrap()).collect();
+        let year: u16 = parts[3].trim_end_matches(',').parse().unwrap();
+        let date = permitkit_lds::mrz::Date::new(year, month, day).unwrap();
+        let days = (0..100_000)
+            .find(|d| permitkit_lds::mrz::Date::from_unix_days(*d) == Some(date))
+            .unwrap();
+        days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+    };
+    let scope = sod::SignerScope::from_certificate(&pki.ds_der).unwrap();
+    let ours = scope.key_usage_period.unwrap();
+    assert_eq!(ours.not_before, Some(stamp("Not Before:")), "{period}");
+    assert_eq!(ours.not_after, Some(stamp("Not After:")), "{period}");
+    assert_eq!(scope.country.as_deref(), Some("UA"));
+    assert!(text.contains("C=UA") || text.contains("C = UA"), "{text}");
+    // OpenSSL does not know the documentTypeList: it names the OID and dumps the value, in
+    // which the two PrintableStrings stand out.
+    assert!(text.contains("2.23.136.1.1.6.2"), "{text}");
+    let after = text.split("2.23.136.1.1.6.2").nth(1).unwrap();
+    let dump: String = after.lines().nth(1).unwrap().trim().to_owned();
+    assert!(dump.contains("IP") && dump.contains("IR"), "{dump}");
+    assert_eq!(
+        scope.document_types,
+        Some(vec!["IP".to_owned(), "IR".to_owned()]),
+        "DER sorts the SET OF"
     );
 }

@@ -12,16 +12,20 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use permitkit_chip::CardChannel;
+use permitkit_chip::files::{self as chip_files, ReadLimits};
 use permitkit_chip::perso::{
     self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
 };
-use permitkit_chip::reader::{self, AccessKey};
+use permitkit_chip::random::OsRandom;
+use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
 use permitkit_devices::card_reader::CardReader;
 use permitkit_devices::file_journal::FileJournal;
+use permitkit_iso7816::apdu::StatusWord;
 use permitkit_lds::{ChipImage, ChipKeys, Ef};
 use permitkit_model::profiles::{ChipProfile, Registry};
 use permitkit_model::secret::SecretString;
-use permitkit_pki::{CheckStatus, passive_authentication, signer::read_certificate, verify_files};
+use permitkit_pki::{CheckStatus, signer::read_certificate, verify_files, verify_read};
 
 /// `card` subcommands.
 #[derive(Debug, Subcommand)]
@@ -35,7 +39,15 @@ pub enum CardCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Write a ChipImage onto a blank chip, read it back byte for byte, verify, and lock.
+    /// Write a ChipImage onto a blank chip, read it back byte for byte, verify, and LOCK.
+    ///
+    /// The card is identified first (its chip serial) and written only if it is blank, or the
+    /// card this ChipImage's personalization started (then it resumes); an issued card or a card
+    /// another personalization started is refused before anything is written. The ChipImage
+    /// must carry its chip keys (chip-keys.json): the CAN when it offers PACE, the Active
+    /// Authentication private key when it has DG15. There is no exception for chips that make
+    /// their own key pair: DG15 is signed into EF.SOD before the card is seen, so a key made now
+    /// could not match it (`permitkit enroll` makes the key on the chip before it signs).
     Personalize {
         /// `sim` or `pcsc:<reader name glob>`.
         #[arg(long)]
@@ -46,8 +58,12 @@ pub enum CardCommand {
         /// Chip profile id (default: `permitkit-virtual` for `sim`, else matched by ATR).
         #[arg(long)]
         chip_profile: Option<String>,
-        /// End personalization for good after a verified read-back (irreversible).
+        /// Leave the chip unlocked after the verified read-back (development chips only): the
+        /// card is then personalized, NOT issued. Without it the chip is LOCKED (irreversible).
         #[arg(long)]
+        no_lock: bool,
+        /// LOCK after the verified read-back: the default, accepted for old scripts.
+        #[arg(long, hide = true, conflicts_with = "no_lock")]
         lock: bool,
         /// Trusted CSCA certificates (PEM): run passive authentication on the read-back.
         #[arg(long)]
@@ -111,6 +127,7 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
             reader,
             image,
             chip_profile,
+            no_lock,
             lock,
             csca,
             journal,
@@ -127,9 +144,20 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                 std::time::Duration::from_secs(wait),
             )?;
             let chip = device.chip_profile(&registry, chip_profile.as_deref())?;
-            let image = ChipImage::load_dir(&image)
-                .with_context(|| format!("loading the ChipImage {}", image.display()))?;
+            let dir = image;
+            let image = ChipImage::load_dir(&dir)
+                .with_context(|| format!("loading the ChipImage {}", dir.display()))?;
             let input = PersoInput::try_from(&image)?;
+            let lock = lock || !no_lock;
+            if let Err(e) = check_keys(&image, &input) {
+                device.finish()?;
+                return Err(e).with_context(|| {
+                    format!(
+                        "refusing to personalize {}: nothing was written to the card",
+                        dir.display()
+                    )
+                });
+            }
             let anchors = read_anchors(&csca)?;
             let journal_dir = journal.unwrap_or_else(|| PathBuf::from("perso-journal"));
             let mut journal = FileJournal::open(&journal_dir)?;
@@ -178,6 +206,16 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                 }
                 (None, None, None) => bail!("give --mrz, --can or --chip-keys"),
             };
+            // Reading needs a card: a state file that does not exist is a mistake, never a
+            // blank virtual chip (which would be saved, creating the file).
+            if let Some(path) = state.as_deref().filter(|p| !p.exists()) {
+                bail!(
+                    "the virtual chip's state file {} does not exist: `card read` reads a card \
+                     that was personalized (`card personalize --reader sim --state {}`)",
+                    path.display(),
+                    path.display()
+                );
+            }
             let mut device = CardReader::open(
                 &reader,
                 state.as_deref(),
@@ -227,6 +265,25 @@ fn now_unix() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// The keys a ChipImage's files need: some key at all (a ChipImage without chip-keys.json would
+/// make a card with no CAN and no Active Authentication key), and the CAN when it offers PACE
+/// (EF.CardAccess). The Active Authentication key DG15 needs is checked by the writer
+/// (`MissingKey::ActiveAuthentication`).
+fn check_keys(image: &ChipImage, input: &PersoInput) -> anyhow::Result<()> {
+    let keys = image.keys();
+    if keys.can.is_none() && keys.aa_private_key.is_none() {
+        bail!(
+            "the ChipImage has no chip keys (chip-keys.json is missing): the card would have no \
+             CAN and no Active Authentication key"
+        );
+    }
+    let offers_pace = input.files.iter().any(|(ef, _)| *ef == Ef::CardAccess);
+    if offers_pace && input.can.is_none() {
+        return Err(permitkit_chip::ChipError::MissingKey(permitkit_chip::MissingKey::Can).into());
+    }
+    Ok(())
+}
+
 fn personalize(
     device: &mut CardReader,
     input: &PersoInput,
@@ -253,12 +310,21 @@ fn personalize(
         };
     let options = PersoOptions {
         dialect: chip.dialect,
+        chip_serial: chip.chip_serial,
         limits,
         lock: lock.then(LockPermission::irreversible),
         verifier: (!anchors.is_empty()).then_some(&verifier as perso::Verifier<'_>),
     };
     let mut written: BTreeMap<Ef, u64> = BTreeMap::new();
     let mut progress = |p: &Progress| match p {
+        Progress::Identified(card) => {
+            bar.println(format!("card {} ({})", card.serial, card.life));
+        }
+        Progress::Replacing { spoilt } => {
+            bar.println(format!(
+                "card {spoilt} is given up as spoilt (destroy it); this blank card replaces it"
+            ));
+        }
         Progress::Resuming { attempt } => {
             bar.println(format!("resuming an interrupted card (attempt {attempt})"));
         }
@@ -283,14 +349,18 @@ fn personalize(
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!(
-                    "card personalized and read back byte for byte{} ({})",
+                    "card {} written and read back byte for byte ({}), {}",
+                    report.chip_serial,
+                    report.protocol,
                     if report.locked {
-                        ", LOCKED"
+                        "LOCKED: issued"
                     } else {
-                        " (not locked: pass --lock to finish)"
+                        "NOT locked (--no-lock): personalized, not issued"
                     },
-                    report.protocol
                 );
+                for spoilt in &report.spoilt_cards {
+                    println!("spoilt card {spoilt}: replaced before it was issued; destroy it");
+                }
                 println!(
                     "{} APDUs (minimum {}), {} bytes sent, {} received, {:.3} s wall{}",
                     report.stats.commands,
@@ -316,9 +386,89 @@ fn personalize(
             eprintln!("card NOT done: {e}");
             Ok(ExitCode::from(super::exit::CHECK_FAILED))
         }
+        Err(
+            e @ (permitkit_chip::ChipError::CardIssued { .. }
+            | permitkit_chip::ChipError::CardInUse { .. }
+            | permitkit_chip::ChipError::AlreadyIssued
+            | permitkit_chip::ChipError::NoChipSerial { .. }
+            | permitkit_chip::ChipError::AaKeyOnAnotherChip { .. }),
+        ) => Err(anyhow::Error::new(e).context("card refused: nothing was written to it")),
         Err(e) => Err(anyhow::Error::new(e).context(
             "card NOT done (the journal keeps its progress; present the same card again to resume)",
         )),
+    }
+}
+
+/// What `card read` learnt: the files, those the chip would not give, and Active
+/// Authentication's outcome, kept apart from the files so that an AA failure never loses them.
+struct ReadOutcome {
+    files: Vec<(Ef, Vec<u8>)>,
+    refused: Vec<(Ef, StatusWord)>,
+    protocol: AccessProtocol,
+    active_authentication: AaOutcome,
+}
+
+/// Active Authentication's outcome (ICAO Doc 9303-11 §6.1).
+enum AaOutcome {
+    /// The chip proved it holds the DG15 private key.
+    Verified,
+    /// It did not, or the exchange failed: why.
+    Failed(String),
+    /// Not run: why.
+    NotRun(String),
+}
+
+/// The inspection flow of `reader::read` (access, EF.COM, every data group it lists, EF.SOD),
+/// with Active Authentication run last and its failure recorded instead of returned, so that
+/// the files read stay available for passive authentication and `--out`.
+fn read_card(
+    channel: &mut dyn CardChannel,
+    key: &AccessKey,
+    limits: ReadLimits,
+) -> Result<ReadOutcome, permitkit_chip::ChipError> {
+    use permitkit_chip::ChipError;
+    let mut session = reader::open(channel, key, limits)?;
+    let mut files = Vec::new();
+    if let Some(ca) = &session.card_access {
+        files.push((Ef::CardAccess, ca.clone()));
+    }
+    let com = chip_files::read_ef(&mut session.channel, Ef::Com, true, limits)?
+        .ok_or(ChipError::FileMissing(Ef::Com))?;
+    let listed = reader::com_data_groups(&com)?;
+    files.push((Ef::Com, com));
+    let mut refused = Vec::new();
+    for ef in listed.into_iter().chain([Ef::Sod]) {
+        match chip_files::read_ef(&mut session.channel, ef, true, limits) {
+            Ok(Some(d)) => files.push((ef, d)),
+            Ok(None) => refused.push((ef, StatusWord::FILE_NOT_FOUND)),
+            Err(ChipError::Status { sw, .. }) if ef != Ef::Sod => refused.push((ef, sw)),
+            Err(e) => return Err(e),
+        }
+    }
+    let active_authentication = match files.iter().find(|(e, _)| *e == Ef::DG15) {
+        None => AaOutcome::NotRun("the chip has no DG15".into()),
+        Some((_, dg15)) => {
+            match permitkit_chip::aa::authenticate(&mut session.channel, dg15, &mut OsRandom) {
+                Ok(()) => AaOutcome::Verified,
+                Err(ChipError::Unsupported(u)) => AaOutcome::NotRun(u.to_string()),
+                Err(e) => AaOutcome::Failed(e.to_string()),
+            }
+        }
+    };
+    Ok(ReadOutcome {
+        files,
+        refused,
+        protocol: session.protocol,
+        active_authentication,
+    })
+}
+
+/// Why the chip would not give a file, for the report.
+fn refusal(sw: StatusWord) -> String {
+    if sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED {
+        format!("{sw} (access control: the file needs Extended Access Control)")
+    } else {
+        format!("the chip answered {sw}")
     }
 }
 
@@ -330,9 +480,11 @@ fn read(
     out: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let anchors = read_anchors(csca)?;
     let limits = limits_for(device, chip).read;
-    let contents = reader::read(device.channel(), key, limits)?;
+    let contents = read_card(device.channel(), key, limits)?;
     let map: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
+    // What was read is kept whatever the checks say.
     if let Some(dir) = out {
         match ChipImage::from_card_files(map.clone()) {
             Ok(image) => {
@@ -349,13 +501,31 @@ fn read(
             }
         }
     }
-    let anchors = read_anchors(csca)?;
+    let not_read: BTreeMap<Ef, String> = contents
+        .refused
+        .iter()
+        .map(|(ef, sw)| (*ef, refusal(*sw)))
+        .collect();
     let pa = (!anchors.is_empty()).then(|| {
         let sod = map.get(&Ef::Sod).cloned().unwrap_or_default();
-        passive_authentication(&sod, &map, &anchors, now_unix())
+        verify_read(&sod, &map, &not_read, &anchors, now_unix())
     });
-    let valid =
-        pa.as_ref().is_none_or(|r| r.is_valid()) && contents.active_authentication != Some(false);
+    let pa_valid = pa.as_ref().map(|r| r.is_valid());
+    let aa = &contents.active_authentication;
+    let valid = pa_valid != Some(false) && !matches!(aa, AaOutcome::Failed(_));
+    let verdict = format!(
+        "{}, {}",
+        match pa_valid {
+            Some(true) => "passive authentication VALID",
+            Some(false) => "passive authentication NOT VALID",
+            None => "passive authentication not run (give --csca)",
+        },
+        match aa {
+            AaOutcome::Verified => "active authentication VALID",
+            AaOutcome::Failed(_) => "active authentication FAILED",
+            AaOutcome::NotRun(_) => "active authentication not run",
+        }
+    );
     if json {
         let files: Vec<serde_json::Value> = contents
             .files
@@ -365,14 +535,27 @@ fn read(
         let refused: Vec<serde_json::Value> = contents
             .refused
             .iter()
-            .map(|(ef, sw)| serde_json::json!({ "name": ef.name(), "status": sw.to_string() }))
+            .map(|(ef, sw)| {
+                serde_json::json!({
+                    "name": ef.name(),
+                    "status": sw.to_string(),
+                    "reason": refusal(*sw),
+                })
+            })
             .collect();
+        let aa_json = match aa {
+            AaOutcome::Verified => serde_json::json!({ "status": "valid" }),
+            AaOutcome::Failed(why) => serde_json::json!({ "status": "failed", "detail": why }),
+            AaOutcome::NotRun(why) => serde_json::json!({ "status": "not-run", "detail": why }),
+        };
         let out = serde_json::json!({
             "protocol": contents.protocol.to_string(),
             "files": files,
             "refused": refused,
-            "active_authentication": contents.active_authentication,
             "passive_authentication": pa.as_ref().map(|r| serde_json::json!({ "valid": r.is_valid(), "checks": r.checks })),
+            "active_authentication": aa_json,
+            "valid": valid,
+            "verdict": verdict,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
@@ -381,14 +564,7 @@ fn read(
             println!("  {:<12} {:>6} bytes", ef.to_string(), d.len());
         }
         for (ef, sw) in &contents.refused {
-            println!("  {:<12} not read: {sw}", ef.to_string());
-        }
-        match contents.active_authentication {
-            Some(true) => println!("active authentication: chip key verified (DG15)"),
-            Some(false) => {
-                println!("active authentication: FAILED (the chip does not hold the DG15 key)")
-            }
-            None => {}
+            println!("  {:<12} not read: {}", ef.to_string(), refusal(*sw));
         }
         if let Some(r) = &pa {
             for c in &r.checks {
@@ -401,9 +577,17 @@ fn read(
             }
             println!(
                 "passive authentication: {}",
-                if valid { "VALID" } else { "NOT VALID" }
+                if r.is_valid() { "VALID" } else { "NOT VALID" }
             );
         }
+        match aa {
+            AaOutcome::Verified => {
+                println!("active authentication: VALID (the chip holds the DG15 key)");
+            }
+            AaOutcome::Failed(why) => println!("active authentication: FAILED ({why})"),
+            AaOutcome::NotRun(why) => println!("active authentication: not run ({why})"),
+        }
+        println!("card: {verdict}");
     }
     Ok(if valid {
         ExitCode::SUCCESS
@@ -414,7 +598,13 @@ fn read(
 
 fn list(profiles: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
     let registry = registry(profiles)?;
-    #[allow(unused_mut)]
+    #[cfg_attr(
+        not(feature = "pcsc"),
+        expect(
+            unused_mut,
+            reason = "PC/SC readers are added only with the pcsc feature"
+        )
+    )]
     let mut rows: Vec<serde_json::Value> = vec![serde_json::json!({
         "selector": "sim",
         "name": "permitkit virtual chip (in-process)",

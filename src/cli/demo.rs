@@ -2,10 +2,11 @@
 //!
 //! Into one folder (default `./permitkit-demo`) it writes a TEST ONLY PKI, a fictitious
 //! applicant (embedded in the binary, so the command runs from any directory), the journal and
-//! the virtual chip's state, then runs `enroll` on the built-in `simulated` station. Afterwards
-//! it prints the commands that inspect the result independently (`card read`, `lds verify`,
-//! `journal show`). A folder from an earlier demo is reused (its journal keeps every run); a
-//! non-empty folder that is not a demo folder is refused.
+//! the virtual chip's state, then runs `enroll` on the built-in `simulated` station (its
+//! folder in `enrolments/<journal id>/`), locking the fresh virtual card so that it is issued.
+//! Afterwards it prints the commands that inspect the result independently (`card read` with the
+//! CAN from `journal can`, `journal show`). A folder from an earlier demo is reused (its journal
+//! keeps every run); a non-empty folder that is not a demo folder is refused.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -64,7 +65,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", applicant.display()))?;
     let journal = dir.join("journal.sqlite");
     let card = dir.join("virtual-card.json");
-    let out = dir.join("chip-image");
+    let out = dir.join("enrolments");
     // Each run issues a new card: start from a blank virtual chip.
     if card.exists() {
         std::fs::remove_file(&card).with_context(|| format!("removing {}", card.display()))?;
@@ -83,20 +84,26 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         out: out.clone(),
         operator: "demo".into(),
         missing_fingers: Vec::new(),
-        lock: false,
+        // A fresh virtual card each run: locked, so the card is issued.
+        lock: true,
         resume: None,
     };
     let mut console = Console::new(args.json, None);
-    let code = enroll_on(&mut station, &request, &mut console);
-    if code == ExitCode::SUCCESS && !args.json {
+    let Some(summary) = enroll_on(&mut station, &request, &mut console) else {
+        return Ok(ExitCode::from(super::exit::ERROR));
+    };
+    if !args.json {
         let d = dir.display();
+        let id = &summary.id;
         println!();
-        println!("Check the card independently:");
         println!(
-            "  permitkit card read --reader sim --state {d}/virtual-card.json --chip-keys {d}/chip-image/chip-keys.json --csca {d}/pki/csca.pem"
+            "Check the card independently (the CAN printed on the card is kept in the journal):"
         );
-        println!("  permitkit lds verify {d}/chip-image --csca {d}/pki/csca.pem");
+        println!(
+            "  permitkit card read --reader sim --state {d}/virtual-card.json --can $(permitkit journal can {id} --journal {d}/journal.sqlite) --csca {d}/pki/csca.pem"
+        );
+        println!("  permitkit journal show {id} --journal {d}/journal.sqlite");
         println!("  permitkit journal list --journal {d}/journal.sqlite");
     }
-    Ok(code)
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,15 +5,32 @@
 //! Progress goes to the terminal (stderr, progress bars on the long steps) and the summary to
 //! stdout; `--json` prints one JSON event per line on stdout instead, ending with a `summary`
 //! or an `error` event. Exit 0 when the card is issued, 1 otherwise — with the journal id to
-//! resume with.
+//! resume with when the cause can be fixed. `--resume` of an issued or abandoned enrolment says
+//! so and does nothing (exit 1).
+//!
+//! Each enrolment writes into its own folder `<--out>/<journal id>/`, never into another
+//! enrolment's; it holds no biometrics and no keys (the ChipImage and the chip keys wait in the
+//! journal, encrypted, until the card is verified).
+//!
+//! `--abandon ID --reason TEXT` gives up a stuck enrolment: its encrypted captures, ChipImage
+//! and chip keys are deleted, the operator and the reason are journaled, and it can no longer
+//! be resumed.
 //!
 //! Devices are opened by the station's device factory from the station profile's selectors
-//! ([`SelectorFactory`]); the virtual chip's state file and the card fault drill are settings of
-//! that factory.
+//! ([`SelectorFactory`]); the virtual chip's card feeder (or one state file), the card drills
+//! and the card fault drill are settings of that factory.
+//!
+//! The card is LOCKED after its verified read-back: only a locked card is issued.
+//! `--no-lock` (development chips) leaves it unlocked; the enrolment then ends "personalized,
+//! not issued". On the simulated station every new enrolment takes a fresh blank virtual card
+//! from the card feeder (`virtual-cards/` beside the journal, one state file per chip serial)
+//! and `--resume` presents the same card again.
 //!
 //! Fault drills (hidden options, for tests and operator training): `--drill-crash-after STEP`
 //! aborts the process right after STEP is recorded done, as a power cut would;
-//! `--drill-card-pull-after N` makes the virtual chip leave the field after N commands.
+//! `--drill-card-pull-after N` makes the virtual chip leave the field after N commands;
+//! `--drill-card blank-replacement|foreign|issued` has the feeder present a blank replacement
+//! card, a card half-written by another personalization, or an issued card.
 
 use std::{
     io::Write,
@@ -25,8 +42,10 @@ use std::{
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use permitkit_biometrics::FingerPosition;
+use permitkit_devices::card_feeder::{CardDrill, CardFeeder, Present};
 use permitkit_devices::{card_reader::ReaderSelector, factory::SelectorFactory};
 use permitkit_model::profiles::Registry;
+use permitkit_station::journal::{EnrolmentState, Journal, JournalError};
 use permitkit_station::pipeline::{
     self, EnrolError, EnrolRequest, Event, Observer, Station, Step, Summary,
 };
@@ -37,11 +56,16 @@ pub struct EnrollArgs {
     /// Station profile: a station id (`profiles list`) or a station profile file.
     #[arg(long, default_value = "simulated", value_name = "ID|FILE")]
     station: String,
-    /// Applicant file (TOML); not needed with --resume.
-    #[arg(long, value_name = "FILE", required_unless_present = "resume")]
+    /// Applicant file (TOML); not needed with --resume or --abandon.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["resume", "abandon"]
+    )]
     applicant: Option<PathBuf>,
-    /// ChipImage output folder (the files written to the chip, and the chip's keys).
-    #[arg(long, value_name = "DIR", default_value = "chip-image")]
+    /// Output folder: each enrolment gets its own folder in it, named by its journal id, with
+    /// the card's files that hold no biometrics and manifest.json (never the chip's keys).
+    #[arg(long, value_name = "DIR", default_value = "enrolments")]
     out: PathBuf,
     /// PKI folder: ds.pem, ds-key.pem (the Document Signer) and csca.pem (`pki init`).
     #[arg(long, value_name = "DIR", default_value = "pki")]
@@ -52,21 +76,43 @@ pub struct EnrollArgs {
     /// Extra profiles folder (one sub-folder per kind) overriding the built-ins.
     #[arg(long, value_name = "DIR")]
     profiles: Option<PathBuf>,
-    /// State file of the virtual chip (`sim` card reader); default: beside the journal.
-    #[arg(long, value_name = "FILE")]
+    /// One virtual chip (`sim` card reader) kept in this state file for every enrolment,
+    /// instead of the card feeder.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["card_feeder", "drill_card"])]
     card_state: Option<PathBuf>,
+    /// The simulated station's card feeder folder: a fresh blank virtual card for every new
+    /// enrolment, the same card again with --resume (default: `virtual-cards` beside the
+    /// journal).
+    #[arg(long, value_name = "DIR")]
+    card_feeder: Option<PathBuf>,
     /// Operator id recorded in the journal (default: $USER).
     #[arg(long)]
     operator: Option<String>,
     /// A finger the applicant does not have or cannot present (repeatable), e.g. right-index.
     #[arg(long = "missing-finger", value_name = "FINGER")]
     missing_fingers: Vec<FingerPosition>,
-    /// LOCK the chip after the verified read-back (irreversible: no more writes).
+    /// Leave the chip unlocked after the verified read-back (development chips only): the card
+    /// is then personalized, NOT issued. Without it the chip is LOCKED (irreversible).
     #[arg(long)]
+    no_lock: bool,
+    /// LOCK the chip after the verified read-back: the default, accepted for old scripts.
+    #[arg(long, hide = true, conflicts_with = "no_lock")]
     lock: bool,
     /// Continue this enrolment (journal id) where it stopped.
     #[arg(long, value_name = "ID")]
     resume: Option<String>,
+    /// Give up this stuck enrolment (journal id): its captures and keys are deleted and it can
+    /// no longer be resumed. Needs --reason.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "reason",
+        conflicts_with_all = ["applicant", "resume"]
+    )]
+    abandon: Option<String>,
+    /// Why the enrolment is abandoned (recorded in the journal with the operator).
+    #[arg(long, value_name = "TEXT", requires = "abandon")]
+    reason: Option<String>,
     /// One JSON event per line on stdout.
     #[arg(long)]
     json: bool,
@@ -76,6 +122,10 @@ pub struct EnrollArgs {
     /// Fault drill: the virtual chip leaves the field after this many commands.
     #[arg(long, hide = true, value_name = "N")]
     drill_card_pull_after: Option<u64>,
+    /// Fault drill: the card the simulated station's feeder presents: blank-replacement,
+    /// foreign (half-written by another personalization) or issued.
+    #[arg(long, hide = true, value_name = "CARD")]
+    drill_card: Option<CardDrill>,
 }
 
 /// Runs `permitkit enroll`.
@@ -89,19 +139,40 @@ pub fn run(args: EnrollArgs) -> anyhow::Result<ExitCode> {
         Some(j) => j.clone(),
         None => PathBuf::from(&registry.station(&station_id)?.journal),
     };
+    if let Some(id) = &args.abandon {
+        let reason = args.reason.as_deref().unwrap_or_default();
+        return abandon(&journal, id, &operator(args.operator.as_deref()), reason);
+    }
     let virtual_chip = matches!(
         registry.station(&station_id)?.card_reader.selector.parse(),
         Ok(ReaderSelector::Sim)
     );
-    let card_state = match &args.card_state {
-        Some(p) => Some(p.clone()),
-        None if virtual_chip => Some(journal.with_extension("virtual-card.json")),
-        None => None,
-    };
     check_pki(&args.pki)?;
-    let factory = SelectorFactory::new(registry.clone())
-        .with_card_state(card_state)
-        .with_card_pull_after(args.drill_card_pull_after);
+    let factory =
+        SelectorFactory::new(registry.clone()).with_card_pull_after(args.drill_card_pull_after);
+    let factory = match (&args.card_state, virtual_chip) {
+        (Some(path), _) => factory.with_card_state(Some(path.clone())),
+        (None, true) => {
+            let dir = args.card_feeder.clone().unwrap_or_else(|| {
+                journal
+                    .parent()
+                    .unwrap_or_else(|| Path::new(""))
+                    .join("virtual-cards")
+            });
+            let first = match (args.drill_card, &args.resume) {
+                (Some(drill), _) => Present::Drill(drill),
+                (None, Some(_)) => Present::Same,
+                (None, None) => Present::Blank,
+            };
+            factory.with_card_feeder(CardFeeder::open(&dir)?, first)
+        }
+        (None, false) if args.drill_card.is_some() => anyhow::bail!(
+            "--drill-card works on the simulated station's card feeder; with a PC/SC reader \
+             present the card on the reader (for the virtual chip served through vpcd: \
+             `permitkit sim present --feeder DIR CARD`)"
+        ),
+        (None, false) => factory,
+    };
     let mut station = Station::open(
         registry,
         &station_id,
@@ -114,36 +185,78 @@ pub fn run(args: EnrollArgs) -> anyhow::Result<ExitCode> {
         out: args.out.clone(),
         operator: operator(args.operator.as_deref()),
         missing_fingers: args.missing_fingers.clone(),
-        lock: args.lock,
+        lock: args.lock || !args.no_lock,
         resume: args.resume.clone(),
     };
     let mut console = Console::new(args.json, args.drill_crash_after);
-    Ok(enroll_on(&mut station, &request, &mut console))
+    Ok(match enroll_on(&mut station, &request, &mut console) {
+        Some(_) => ExitCode::SUCCESS,
+        None => ExitCode::from(super::exit::ERROR),
+    })
 }
 
-/// Runs one enrolment with terminal (or JSON) output; the exit code says whether the card
-/// was issued.
-pub fn enroll_on(station: &mut Station, request: &EnrolRequest, console: &mut Console) -> ExitCode {
+/// Runs one enrolment with terminal (or JSON) output; the summary of the issued card, or
+/// `None` when the enrolment stopped (the error is shown).
+pub fn enroll_on(
+    station: &mut Station,
+    request: &EnrolRequest,
+    console: &mut Console,
+) -> Option<Summary> {
     match pipeline::enroll(station, request, console) {
         Ok(summary) => {
             console.summary(&summary, station.journal.path());
-            ExitCode::SUCCESS
+            Some(summary)
         }
         Err(e) => {
             console.error(&error_message(&e));
-            ExitCode::from(super::exit::ERROR)
+            None
         }
     }
 }
 
-/// The step, every cause, and how to resume once the cause is fixed.
+/// The step, every cause, and how to resume once the cause is fixed; for an enrolment that is
+/// issued or abandoned, only that.
 fn error_message(e: &EnrolError) -> String {
     match &e.id {
-        Some(id) => format!(
+        Some(id) if e.resumable() => format!(
             "{} (journal id {id}; fix the cause and run `permitkit enroll --resume {id}`)",
             e.report()
         ),
-        None => e.report(),
+        Some(id) if e.source.is_finished() => format!("enrolment {id} is {}", e.source),
+        _ => e.report(),
+    }
+}
+
+/// `enroll --abandon ID --reason TEXT`.
+fn abandon(journal: &Path, id: &str, operator: &str, reason: &str) -> anyhow::Result<ExitCode> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        anyhow::bail!("--reason is empty: say why enrolment {id} is abandoned");
+    }
+    if !journal.is_file() {
+        anyhow::bail!("no journal at {} (give --journal FILE)", journal.display());
+    }
+    let mut journal = Journal::open(journal)?;
+    match journal.abandon(id, operator, reason) {
+        Ok(deleted) => {
+            println!("Enrolment {id} abandoned by {operator}: {reason}");
+            println!(
+                "  {deleted} encrypted item(s) deleted (captures, ChipImage, chip keys); it can no \
+                 longer be resumed"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(JournalError::Finished {
+            state: EnrolmentState::Issued,
+            ..
+        }) => {
+            anyhow::bail!("enrolment {id} is issued: its card was verified, it cannot be abandoned")
+        }
+        Err(JournalError::Finished {
+            state: EnrolmentState::Abandoned,
+            ..
+        }) => anyhow::bail!("enrolment {id} is already abandoned"),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -247,10 +360,18 @@ impl Console {
             return;
         }
         println!();
-        println!(
-            "Card issued: application {} (journal id {})",
-            s.application, s.id
-        );
+        if s.issued {
+            println!(
+                "Card issued: application {} (journal id {})",
+                s.application, s.id
+            );
+        } else {
+            println!(
+                "Card personalized, NOT issued (not locked: --no-lock): application {} (journal \
+                 id {})",
+                s.application, s.id
+            );
+        }
         for t in &s.steps {
             let step = t.step.name();
             match t.millis {
@@ -259,8 +380,13 @@ impl Console {
             }
         }
         println!("  {:<12} {:>6} ms", "total", s.total_millis);
-        println!("ChipImage: {}", s.out.display());
+        println!("Folder:    {} (no biometrics, no keys)", s.out.display());
         println!("Journal:   {}", journal.display());
+        println!(
+            "CAN:       permitkit journal can {} --journal {} (to print on the card)",
+            s.id,
+            journal.display()
+        );
     }
 
     /// Reports a failure.

@@ -1,13 +1,17 @@
 //! `permitkit journal …`: read the enrollment journal.
 //!
-//! - `journal list`: one line per enrolment, newest first — id, application, document, state,
-//!   the step it stands at, operator, last change.
+//! - `journal list`: one line per enrolment, newest first — id, document, how it stands
+//!   (`issued`, `abandoned`, or stuck: `failed` when its last step failed, `incomplete` when it
+//!   stopped between steps), the step it stands at, operator, last change, and what the
+//!   operator can do with a stuck one (`resume`, `abandon`).
 //! - `journal show ID`: every step with its state, attempts, times and its recorded result (the
-//!   step's typed result) or error, the event log, and the names of the encrypted captures
-//!   still held (never their content).
+//!   step's typed result) or error, the event log, and the names of the encrypted items still
+//!   held (never their content).
+//! - `journal can ID`: the CAN of the card (printed on it; kept encrypted in the journal so the
+//!   card can be opened later), on stdout.
 //!
-//! Both take `--journal FILE` (default: the simulated station's `permitkit-journal.sqlite`)
-//! and `--json`.
+//! All take `--journal FILE` (default: the simulated station's `permitkit-journal.sqlite`);
+//! `list` and `show` take `--json`.
 
 use std::{
     path::{Path, PathBuf},
@@ -17,8 +21,8 @@ use std::{
 
 use anyhow::bail;
 use clap::Subcommand;
-use permitkit_station::journal::{EnrolmentRecord, Journal, StepState};
-use permitkit_station::pipeline::{Step, timestamp};
+use permitkit_station::journal::{EnrolmentRecord, EnrolmentState, Journal, StepRecord, StepState};
+use permitkit_station::pipeline::{Step, card_access_number, timestamp};
 
 /// `permitkit journal` subcommands.
 #[derive(Debug, Subcommand)]
@@ -43,6 +47,14 @@ pub enum JournalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the CAN of an enrolment's card (the number printed on the card).
+    Can {
+        /// Journal id (from `journal list` or `enroll`).
+        id: String,
+        /// Journal database.
+        #[arg(long, value_name = "FILE", default_value = "permitkit-journal.sqlite")]
+        journal: PathBuf,
+    },
 }
 
 /// Runs `permitkit journal …`.
@@ -50,6 +62,21 @@ pub fn run(c: JournalCommand) -> anyhow::Result<ExitCode> {
     match c {
         JournalCommand::List { journal, json } => list(&open(&journal)?, json),
         JournalCommand::Show { id, journal, json } => show(&open(&journal)?, &id, json),
+        JournalCommand::Can { id, journal } => can(&open(&journal)?, &id),
+    }
+}
+
+fn can(journal: &Journal, id: &str) -> anyhow::Result<ExitCode> {
+    let record = journal.record(id)?;
+    match card_access_number(journal, id)? {
+        Some(can) => {
+            println!("{}", can.expose());
+            Ok(ExitCode::SUCCESS)
+        }
+        None if record.state == EnrolmentState::Abandoned => {
+            bail!("enrolment {id} is abandoned: its keys are deleted")
+        }
+        None => bail!("enrolment {id} has no CAN yet: its chip-image step is not done"),
     }
 }
 
@@ -66,7 +93,16 @@ fn list(journal: &Journal, json: bool) -> anyhow::Result<ExitCode> {
         records.push(journal.record(&r.id)?);
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&records)?);
+        let mut values = Vec::new();
+        for r in &records {
+            let mut v = serde_json::to_value(r)?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("status".into(), status(r).into());
+                o.insert("actions".into(), actions(r).into());
+            }
+            values.push(v);
+        }
+        println!("{}", serde_json::to_string_pretty(&values)?);
         return Ok(ExitCode::SUCCESS);
     }
     if records.is_empty() {
@@ -80,19 +116,40 @@ fn list(journal: &Journal, json: bool) -> anyhow::Result<ExitCode> {
         .max()
         .unwrap_or(8)
         .max(8);
+    let wstate = records
+        .iter()
+        .map(|r| status(r).len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     println!(
-        "{:wid$}  {:wdoc$}  {:11}  {:22}  {:10}  UPDATED (UTC)",
-        "ID", "DOCUMENT", "STATE", "AT STEP", "OPERATOR"
+        "{:wid$}  {:wdoc$}  {:wstate$}  {:22}  {:10}  {:19}  ACTIONS",
+        "ID", "DOCUMENT", "STATE", "AT STEP", "OPERATOR", "UPDATED (UTC)"
     );
     for r in &records {
+        let actions = actions(r);
         println!(
-            "{:wid$}  {:wdoc$}  {:11}  {:22}  {:10}  {}",
+            "{:wid$}  {:wdoc$}  {:wstate$}  {:22}  {:10}  {:19}  {}",
             r.id,
             r.document_profile,
-            state(r),
+            status(r),
             at_step(r),
             r.operator,
-            time(r.updated_at)
+            time(r.updated_at),
+            if actions.is_empty() {
+                "-".to_owned()
+            } else {
+                actions.join(", ")
+            }
+        );
+    }
+    let stuck = records.iter().filter(|r| !actions(r).is_empty()).count();
+    if stuck > 0 {
+        println!();
+        println!(
+            "{stuck} stuck: `permitkit enroll --resume ID` continues one where it stopped; \
+             `permitkit enroll --abandon ID --reason TEXT` gives it up (its captures and keys \
+             are deleted)."
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -116,24 +173,30 @@ fn show(journal: &Journal, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     println!("enrolment    {}", record.id);
     println!("application  {}", record.application);
     println!("document     {}", record.document_profile);
-    println!("state        {}", state(&record));
+    println!("state        {}", status(&record));
     println!("station      {}", record.station);
     println!("operator     {}", record.operator);
     println!(
         "applicant    {} (SHA-256 {})",
         record.applicant_file, record.applicant_sha256
     );
-    println!("chip image   {}", record.out_dir);
+    println!("folder       {}", record.out_dir);
     println!("created      {}", time(record.created_at));
     println!("updated      {}", time(record.updated_at));
     println!(
-        "captures     {}",
+        "encrypted    {}",
         if record.blobs.is_empty() {
-            "none held".to_owned()
+            "nothing held".to_owned()
         } else {
-            format!("{} (encrypted)", record.blobs.join(", "))
+            record.blobs.join(", ")
         }
     );
+    if !actions(&record).is_empty() {
+        println!(
+            "actions      resume (`permitkit enroll --resume {id}`) or abandon (`permitkit \
+             enroll --abandon {id} --reason TEXT`)"
+        );
+    }
     println!();
     for step in Step::ALL {
         let name = step.name();
@@ -167,11 +230,37 @@ fn show(journal: &Journal, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn state(r: &EnrolmentRecord) -> String {
-    serde_json::to_value(r.state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// How the enrolment stands: `issued`, `abandoned`, `personalized-not-issued`, or — stuck —
+/// `failed` (its last step failed) or `incomplete` (it stopped between steps, or its step is
+/// still running).
+fn status(r: &EnrolmentRecord) -> &'static str {
+    match r.state {
+        EnrolmentState::Issued => "issued",
+        EnrolmentState::Abandoned => "abandoned",
+        EnrolmentState::Personalized => "personalized-not-issued",
+        EnrolmentState::InProgress
+            if last_step(r).is_some_and(|s| s.state == StepState::Failed) =>
+        {
+            "failed"
+        }
+        EnrolmentState::InProgress => "incomplete",
+    }
+}
+
+/// What the operator can do with the enrolment.
+fn actions(r: &EnrolmentRecord) -> Vec<&'static str> {
+    match r.state {
+        EnrolmentState::InProgress => vec!["resume", "abandon"],
+        _ => Vec::new(),
+    }
+}
+
+/// The furthest step recorded.
+fn last_step(r: &EnrolmentRecord) -> Option<&StepRecord> {
+    Step::ALL
+        .iter()
+        .rev()
+        .find_map(|step| r.steps.iter().find(|s| s.step == *step))
 }
 
 fn step_state(s: StepState) -> String {
@@ -183,14 +272,10 @@ fn step_state(s: StepState) -> String {
 
 /// The last step recorded and how it stands, e.g. `personalize (failed)`.
 fn at_step(r: &EnrolmentRecord) -> String {
-    Step::ALL
-        .iter()
-        .rev()
-        .find_map(|step| r.steps.iter().find(|s| s.step == *step))
-        .map_or_else(
-            || "-".to_owned(),
-            |s| format!("{} ({})", s.step, step_state(s.state)),
-        )
+    last_step(r).map_or_else(
+        || "-".to_owned(),
+        |s| format!("{} ({})", s.step, step_state(s.state)),
+    )
 }
 
 /// Seconds since the epoch as `YYYY-MM-DD hh:mm:ss` (UTC).

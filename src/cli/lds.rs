@@ -9,8 +9,13 @@ use std::{
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use permitkit_lds::{Ef, chip_image::MAX_FILE_SIZE, describe::describe};
-use permitkit_pki::{CheckStatus, passive_authentication, signer::read_certificate};
+use permitkit_lds::{
+    Ef,
+    chip_image::{MANIFEST_FORMAT, MAX_FILE_SIZE, Manifest},
+    describe::describe,
+    sod::HashAlgorithm,
+};
+use permitkit_pki::{CheckStatus, PaReport, passive_authentication, signer::read_certificate};
 
 pub use super::lds_build::BuildArgs;
 
@@ -19,8 +24,9 @@ pub use super::lds_build::BuildArgs;
 pub enum LdsCommand {
     /// Build and sign a ChipImage from an applicant file and its prepared captures.
     Build(BuildArgs),
-    /// Passive authentication of a ChipImage folder against a CSCA (exit 0 only when every
-    /// check passes, 2 when one fails).
+    /// Passive authentication of a ChipImage folder against a CSCA, the Document Signer's
+    /// right to sign it, every file EF.COM, EF.SOD and manifest.json list (exit 0 only when
+    /// every check passes, 2 when one fails).
     Verify {
         /// The ChipImage folder.
         dir: PathBuf,
@@ -51,18 +57,28 @@ pub fn run(cmd: LdsCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn verify(dir: &Path, csca: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
-    let files = read_folder(dir)?;
-    let Some(sod) = files.get(&Ef::Sod) else {
-        bail!("{}: no SOD.bin", dir.display());
-    };
     let mut anchors = Vec::new();
     for p in csca {
         anchors.push(read_certificate(p)?);
     }
+    let files = read_folder(dir)?;
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let report = passive_authentication(sod, &files, &anchors, now);
+    let mut report = match files.get(&Ef::Sod) {
+        Some(sod) => passive_authentication(sod, &files, &anchors, now),
+        None => {
+            let mut r = PaReport { checks: Vec::new() };
+            r.add(
+                "sod-structure",
+                CheckStatus::Fail,
+                "SOD.bin is missing: nothing in the folder is signed",
+            );
+            r
+        }
+    };
+    check_manifest(dir, &files, &mut report)?;
+    // One report, one verdict: the text and the JSON say the same.
     let valid = report.is_valid();
     if json {
         let out = serde_json::json!({ "valid": valid, "checks": report.checks });
@@ -90,6 +106,101 @@ fn verify(dir: &Path, csca: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> 
     } else {
         ExitCode::from(super::exit::CHECK_FAILED)
     })
+}
+
+/// The folder against its manifest.json: it records the size and SHA-256 of every file,
+/// EF.COM and EF.CardAccess among them, which EF.SOD does not cover. A missing manifest, a file
+/// it lists that is missing or differs, and a file it does not list all fail, named.
+fn check_manifest(
+    dir: &Path,
+    files: &BTreeMap<Ef, Vec<u8>>,
+    report: &mut PaReport,
+) -> anyhow::Result<()> {
+    let path = dir.join("manifest.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            report.add(
+                "manifest",
+                CheckStatus::Fail,
+                "manifest.json is missing: the sizes and SHA-256 of EF.COM and EF.CardAccess, \
+                 which EF.SOD does not cover, cannot be checked",
+            );
+            return Ok(());
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let manifest: Manifest = match serde_json::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => {
+            report.add("manifest", CheckStatus::Fail, format!("manifest.json: {e}"));
+            return Ok(());
+        }
+    };
+    if manifest.format != MANIFEST_FORMAT {
+        report.add(
+            "manifest",
+            CheckStatus::Fail,
+            format!(
+                "manifest.json: format {:?}, not {MANIFEST_FORMAT:?}",
+                manifest.format
+            ),
+        );
+        return Ok(());
+    }
+    let mut failed = false;
+    let mut fail = |report: &mut PaReport, name: &str, detail: String| {
+        failed = true;
+        report.add(format!("manifest:{name}"), CheckStatus::Fail, detail);
+    };
+    for entry in &manifest.files {
+        let Some(ef) = Ef::from_name(&entry.name) else {
+            fail(
+                report,
+                &entry.name,
+                "not the name of an elementary file".into(),
+            );
+            continue;
+        };
+        match files.get(&ef) {
+            None => fail(
+                report,
+                &entry.name,
+                format!("listed in manifest.json but {}.bin is missing", ef.name()),
+            ),
+            Some(bytes)
+                if bytes.len() != entry.size
+                    || hex::encode(HashAlgorithm::Sha256.digest(bytes)) != entry.sha256 =>
+            {
+                fail(
+                    report,
+                    &entry.name,
+                    "size or SHA-256 differs from manifest.json: the file was altered".into(),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for ef in files.keys() {
+        if !manifest.files.iter().any(|e| e.name == ef.name()) {
+            fail(
+                report,
+                &ef.name(),
+                format!("{}.bin is not listed in manifest.json", ef.name()),
+            );
+        }
+    }
+    if !failed {
+        report.add(
+            "manifest",
+            CheckStatus::Pass,
+            format!(
+                "{} files with the sizes and SHA-256 manifest.json lists",
+                manifest.files.len()
+            ),
+        );
+    }
+    Ok(())
 }
 
 fn show(path: &Path, json: bool) -> anyhow::Result<ExitCode> {

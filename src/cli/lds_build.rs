@@ -1,5 +1,12 @@
 //! `permitkit lds build`: an applicant file and its prepared captures in, a signed ChipImage
-//! folder out.
+//! folder out — for a separate personalization desk (`card personalize --image`).
+//!
+//! The folder holds biometrics in clear (DG2 face, DG3 fingers, DG7 signature) and the chip's
+//! keys (`chip-keys.json`: CAN and Active Authentication private key), so it is written only
+//! when asked for with `--out`, only into a new or empty folder (never over another card's
+//! keys), and every file through the private-file writer (mode 0600). Delete it once the card
+//! is personalized and verified. (`enroll` keeps the same content encrypted in its journal
+//! instead.)
 
 use std::{
     path::{Path, PathBuf},
@@ -42,7 +49,8 @@ pub struct BuildArgs {
     /// Folder with ds.pem and ds-key.pem (see `pki init`).
     #[arg(long)]
     pki: PathBuf,
-    /// Output folder.
+    /// Output folder, new or empty: it receives biometrics and the chip's private keys (mode
+    /// 0600).
     #[arg(long)]
     out: PathBuf,
     /// Extra profiles folder (overrides built-ins).
@@ -55,6 +63,7 @@ pub struct BuildArgs {
 
 /// Runs `lds build`.
 pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
+    refuse_used_folder(&a.out)?;
     let mut registry = Registry::builtin()?;
     if let Some(dir) = &a.profiles {
         registry = registry.with_dir(dir)?;
@@ -110,12 +119,31 @@ pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
         a.out.display()
     );
     for f in &manifest.files {
-        println!("  {:<11} {:>6} bytes  {}", f.name, f.size, &f.sha256[..16]);
+        let sha = f.sha256.get(..16).unwrap_or(&f.sha256);
+        println!("  {:<11} {:>6} bytes  {sha}", f.name, f.size);
     }
+    println!("  chip-keys.json (CAN and Active Authentication private key)");
     println!(
-        "  chip-keys.json (CAN and Active Authentication key; mode 0600, keep it with the card)"
+        "Every file is mode 0600: the folder holds biometrics (DG2, DG3, DG7) and the chip's \
+         private key in clear; delete it once the card is personalized and verified."
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses an `--out` folder that exists and is not empty: it may hold another card's keys.
+fn refuse_used_folder(out: &Path) -> anyhow::Result<()> {
+    let used = match std::fs::read_dir(out) {
+        Ok(mut entries) => entries.next().is_some(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", out.display())),
+    };
+    if used {
+        bail!(
+            "{} is not empty (it may hold another card's ChipImage and keys): choose a new --out",
+            out.display()
+        );
+    }
+    Ok(())
 }
 
 fn portrait(path: &Path, eyes: Option<&str>) -> anyhow::Result<Portrait> {

@@ -52,10 +52,13 @@ pub enum ExceededLimit {
 #[non_exhaustive]
 pub enum DecodeError {
     /// The bytes start with no image signature the decoder knows.
-    #[error("unknown image format (expected PNG or JPEG)")]
+    #[error("cannot decode the image: unknown format (expected PNG or JPEG)")]
     UnknownFormat,
     /// An image format other than PNG or JPEG.
-    #[error("{} images are not accepted (expected PNG or JPEG)", format_name(*.0))]
+    #[error(
+        "cannot decode the image: {} is not accepted (expected PNG or JPEG)",
+        format_name(*.0)
+    )]
     NotAccepted(ImageFormat),
     /// The image exceeds a limit; refused before its pixels were allocated.
     #[error("image too large: {0}")]
@@ -69,7 +72,7 @@ pub enum DecodeError {
         reason: String,
     },
     /// The image has no pixels.
-    #[error("the image has no pixels")]
+    #[error("cannot decode the image: it has no pixels")]
     Empty,
 }
 
@@ -159,7 +162,7 @@ mod tests {
         let e = decode(b"GIF89a......", &ImageLimits::default()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "GIF images are not accepted (expected PNG or JPEG)"
+            "cannot decode the image: GIF is not accepted (expected PNG or JPEG)"
         );
         let bytes = png(40, 30);
         assert!(matches!(

@@ -8,11 +8,15 @@
 //! in a folder, written atomically; `MemoryJournal` (feature `test-util`) serves tests and
 //! benchmarks. Entries are keyed by an opaque document key (a hash, never the MRZ itself) made
 //! of ASCII letters, digits and `-`, and record each file's size, SHA-256 and the number of
-//! bytes the chip acknowledged.
+//! bytes the chip acknowledged — and which card they were acknowledged by: the chip serial
+//! ([`crate::identity`]) is recorded before the first write, so progress is only ever resumed
+//! on the very card it was made on, and a card given up for a blank replacement is recorded as
+//! spoilt.
 
 use std::collections::BTreeMap;
 
 use crate::ChipError;
+use crate::identity::ChipSerial;
 
 /// Where a card's personalization stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -27,6 +31,9 @@ pub enum PersoState {
     Written,
     /// Read back byte for byte (and verified when a verifier was given).
     Verified,
+    /// LOCK sent after a verified read-back; not yet acknowledged (a card that left the field
+    /// now may be locked or not: the next attempt asks it).
+    Locking,
     /// Locked after a verified read-back: done.
     Locked,
     /// The last attempt failed; `last_error` says why.
@@ -57,6 +64,17 @@ pub struct JournalEntry {
     pub keys_set: bool,
     /// Why the last attempt stopped, if it failed.
     pub last_error: Option<String>,
+    /// The card this entry's progress was made on, recorded before the first write.
+    #[serde(default)]
+    pub card_serial: Option<ChipSerial>,
+    /// Cards given up for a blank replacement before they were issued, oldest first: each may
+    /// hold part of this document and must be destroyed.
+    #[serde(default)]
+    pub spoilt_cards: Vec<ChipSerial>,
+    /// The chip that generated the Active Authentication key pair whose public key the image's
+    /// DG15 carries (chips that make their own key).
+    #[serde(default)]
+    pub aa_key_card: Option<ChipSerial>,
 }
 
 /// Storage for journal entries. Implementations report their own failures through

@@ -9,8 +9,10 @@
 //! - [`bac`], [`pace`]: Basic Access Control (§4.3) and PACE generic mapping (§4.4), both
 //!   sides. The PACEInfos come from `permitkit_lds::CardAccess` (§9.2.1).
 //! - [`files`]: SELECT, READ BINARY (SFI, odd INS `B1`), UPDATE BINARY.
-//! - [`perso`], [`journal`], [`readback`]: writing a card with a resumable journal, reading every
-//!   file back before LOCK.
+//! - [`identity`]: which card is on the reader (its chip serial, GlobalPlatform CPLC) and where
+//!   its personalization stands (ISO/IEC 7816-4 life cycle), before anything is written.
+//! - [`perso`], [`journal`], [`readback`]: writing a card with a resumable journal bound to the
+//!   card's serial, reading every file back before LOCK.
 //! - [`reader`]: the inspection-system flow (PACE or BAC, then every file).
 //!
 //! Errors: [`ChipError`]. Reasons this crate finds itself are typed fields shown in the message
@@ -25,6 +27,7 @@ pub mod bac;
 pub mod channel;
 pub mod crypto;
 pub mod files;
+pub mod identity;
 pub mod journal;
 pub mod pace;
 pub mod perso;
@@ -106,6 +109,46 @@ pub enum ChipError {
         "this document's chip was already personalized and locked; remove its journal entry to issue another card"
     )]
     AlreadyIssued,
+    /// The chip gave no serial number the way its profile says to read one, so the card cannot
+    /// be told from another and nothing is written.
+    #[error(
+        "the chip gave no serial number (GET DATA CPLC answered {sw}); check the chip profile's `chip_serial`"
+    )]
+    NoChipSerial {
+        /// The chip's answer.
+        sw: StatusWord,
+    },
+    /// The card on the reader is issued (locked): it is never written again.
+    #[error(
+        "card {serial} is already issued (locked) and is never written again; take it away and present a blank card"
+    )]
+    CardIssued {
+        /// The card's chip serial.
+        serial: identity::ChipSerial,
+    },
+    /// The card on the reader carries a personalization this journal entry did not start on it
+    /// (another enrolment's half-written card, or an unknown one): it is not written.
+    #[error(
+        "card {serial} holds another personalization (another enrolment's half-written card, or one this station did not start) and is not written; present this enrolment's card or a blank one"
+    )]
+    CardInUse {
+        /// The card's chip serial.
+        serial: identity::ChipSerial,
+    },
+    /// The image's Active Authentication key was generated on another chip than the card on
+    /// the reader: DG15 (signed into EF.SOD) names a key this card does not hold.
+    #[error(
+        "the image's Active Authentication key was generated on chip {key_chip}, not on card {card}: a new ChipImage must be signed for this card"
+    )]
+    AaKeyOnAnotherChip {
+        /// The chip that holds the key.
+        key_chip: identity::ChipSerial,
+        /// The card on the reader.
+        card: identity::ChipSerial,
+    },
+    /// The personalization input lacks a secret its files need.
+    #[error("{0}")]
+    MissingKey(MissingKey),
     /// A file on the card has another size than the same file of the image: the card holds
     /// another image (not a blank or resumable card for this one).
     #[error(
@@ -209,6 +252,12 @@ pub enum Malformation {
     /// The chip's ephemeral PACE key equals the terminal's.
     #[error("equals the terminal's")]
     EqualsTerminalKey,
+    /// A life cycle status byte that ISO/IEC 7816-4 Table 13 does not define.
+    #[error("life cycle status {0:02X} is not a state ISO/IEC 7816-4 defines")]
+    LifeCycle(u8),
+    /// A public key on another curve than NIST P-256.
+    #[error("not a NIST P-256 public key")]
+    NotP256,
     /// READ BINARY returned no data before the end of the file.
     #[error("no data at offset {offset} of {ef}")]
     NoData {
@@ -217,6 +266,23 @@ pub enum Malformation {
         /// Where the data stopped.
         offset: usize,
     },
+}
+
+/// A secret the personalization input lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MissingKey {
+    /// DG15 announces an Active Authentication key, but neither its private key is given nor
+    /// was it generated on the chip.
+    #[error(
+        "the image has DG15 but no Active Authentication private key (chip-keys.json missing or incomplete?): the chip could not prove DG15"
+    )]
+    ActiveAuthentication,
+    /// The image offers PACE (EF.CardAccess) but holds no CAN.
+    #[error(
+        "the image offers PACE but holds no CAN (chip-keys.json missing or incomplete?): the card would have no card access number"
+    )]
+    Can,
 }
 
 /// Something this crate does not implement, or the chosen dialect cannot write.

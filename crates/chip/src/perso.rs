@@ -4,15 +4,25 @@
 //! The command dialect is the JMRTD passport applet's (CREATE FILE `E0 {63 04 size fid}`,
 //! UPDATE BINARY, PUT DATA `00 62` BAC seed, PUT DATA `DE AD` LOCK), with documented extensions
 //! in [`Dialect::PermitkitV1`] (master-file EFs such as EF.CardAccess, PUT DATA `00 65` for the
-//! CAN, odd-INS UPDATE BINARY `D7` above offset 32767, FCP on SELECT); see
-//! `hardware-profiles/chips/README.md`.
+//! CAN, odd-INS UPDATE BINARY `D7` above offset 32767, FCP on SELECT, the application's life
+//! cycle status, GENERATE ASYMMETRIC KEY PAIR); see `hardware-profiles/chips/README.md`.
 //!
-//! [`personalize`]: every file (master-file files first, the application's EF.COM and data
-//! groups next, EF.SOD last) in chunks sized from the chip and reader profiles, with a
-//! [`Journal`] entry updated after every acknowledged chunk; then the access keys; then a
-//! read-back through PACE or BAC with the stored keys, compared byte for byte; then the
-//! caller's verifier (passive authentication); then LOCK, only with a [`LockPermission`].
-//! A card pulled mid-write is reported, and the next attempt resumes from the journal.
+//! [`personalize`]: first the card is identified ([`crate::identity`]: its chip serial and its
+//! life cycle) and admitted against the [`Journal`] entry — a blank card is claimed (its serial
+//! recorded before the first write; a blank card replacing the entry's card records that one as
+//! spoilt), the entry's own started card is resumed, and anything else is refused with a typed
+//! error before a single write: an issued card ([`ChipError::CardIssued`]), another
+//! personalization's card ([`ChipError::CardInUse`]). Then every file (master-file files first,
+//! the application's EF.COM and data groups next, EF.SOD last) in chunks sized from the chip and
+//! reader profiles, the journal entry updated after every acknowledged chunk; then the access
+//! keys; then a read-back through PACE or BAC with the stored keys, compared byte for byte, with
+//! Active Authentication when DG15 is written; then the caller's verifier (passive
+//! authentication); then LOCK, only with a [`LockPermission`]. A card pulled mid-write is
+//! reported, and the next attempt resumes from the journal — on the same card only.
+//!
+//! [`claim`] does the identification and admission alone, for a station that must know the card
+//! before it signs the ChipImage: a chip that makes its own Active Authentication key pair
+//! ([`crate::aa::generate_on_chip`]) gives the public key DG15 carries.
 
 use std::time::{Duration, Instant};
 
@@ -21,10 +31,11 @@ use sha2::{Digest, Sha256};
 use crate::Oversize;
 use crate::channel::{ApduStats, CardChannel, Counting};
 use crate::files::{self, ReadLimits};
+use crate::identity::{self, CardIdentity, CardLife, ChipSerial, ChipSerialSource};
 use crate::journal::{FileProgress, Journal, JournalEntry, PersoState};
 use crate::readback::first_difference;
 use crate::reader::{self, AccessKey, AccessProtocol};
-use crate::{ChipError, Unsupported};
+use crate::{ChipError, MissingKey, Unsupported};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 use permitkit_lds::Ef;
@@ -43,15 +54,24 @@ pub struct PersoInput {
     pub can: Option<SecretString>,
     /// The Active Authentication private key (PKCS#8 DER, ECDSA P-256), matching DG15.
     pub aa_private_key: Option<SecretBytes>,
+    /// DG15's key was generated on the chip ([`claim`] with `generate_aa_key`): nothing to
+    /// store, but the journal must name this very card as the one holding it.
+    pub aa_key_on_chip: bool,
+}
+
+/// The journal key of the document with this MRZ information: a hash (the MRZ never reaches a
+/// file name or a database key).
+pub fn journal_key(mrz_information: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"permitkit perso journal v1\0");
+    h.update(mrz_information);
+    hex::encode(h.finalize().get(..16).unwrap_or_default())
 }
 
 impl PersoInput {
-    /// The journal key: a hash of the MRZ information (the MRZ never reaches a file name).
+    /// The journal key: [`journal_key`] of the MRZ information.
     pub fn journal_key(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(b"permitkit perso journal v1\0");
-        h.update(self.mrz_information.expose());
-        hex::encode(h.finalize().get(..16).unwrap_or_default())
+        journal_key(self.mrz_information.expose())
     }
 
     /// The files in writing order: master-file files, EF.COM, data groups ascending, EF.SOD.
@@ -80,6 +100,7 @@ impl TryFrom<&permitkit_lds::ChipImage> for PersoInput {
             mrz_information: mrz_information(dg1.mrz())?,
             can: image.keys().can.clone(),
             aa_private_key: image.keys().aa_private_key.clone(),
+            aa_key_on_chip: false,
         })
     }
 }
@@ -160,6 +181,8 @@ pub type Verifier<'a> =
 pub struct PersoOptions<'a> {
     /// The chip's dialect.
     pub dialect: Dialect,
+    /// How the chip's serial is read (from the chip profile).
+    pub chip_serial: ChipSerialSource,
     /// Chunk sizes.
     pub limits: PersoLimits,
     /// LOCK at the end (only after a matching read-back and a passing verifier).
@@ -171,6 +194,13 @@ pub struct PersoOptions<'a> {
 /// A step of personalization, for progress displays.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
+    /// The card on the reader: its serial and where its personalization stands.
+    Identified(CardIdentity),
+    /// A blank card replaces the card the journal names, which is recorded as spoilt.
+    Replacing {
+        /// The card given up.
+        spoilt: ChipSerial,
+    },
     /// The journal says this card was started before; writing resumes.
     Resuming {
         /// Attempts so far, including this one.
@@ -225,14 +255,20 @@ pub struct PersoReport {
     pub bytes_written: u64,
     /// The read-back protocol (`BAC` or `PACE-…`).
     pub protocol: String,
-    /// True when the chip was locked.
+    /// True when the chip is locked (by this attempt, or by an earlier one whose answer was
+    /// lost).
     pub locked: bool,
+    /// The card written: its chip serial.
+    pub chip_serial: ChipSerial,
+    /// Cards given up for a replacement before they were issued (to be destroyed).
+    pub spoilt_cards: Vec<ChipSerial>,
     /// Estimated time over the air at 106/212/424/848 kbit/s (see [`estimate_contactless`]).
     pub estimates: Vec<ContactlessEstimate>,
 }
 
 /// Writes `input` onto the chip behind `channel`, reads it back, verifies, and locks when
-/// permitted. See the module documentation for the steps.
+/// permitted. See the module documentation for the steps: nothing is written before the card is
+/// identified and admitted.
 pub fn personalize(
     channel: &mut dyn CardChannel,
     input: &PersoInput,
@@ -247,6 +283,7 @@ pub fn personalize(
     if entry.state == PersoState::Locked {
         return Err(ChipError::AlreadyIssued);
     }
+    let previous = entry.state;
     let resumed = entry.attempts > 0;
     entry.attempts = entry.attempts.saturating_add(1);
     if resumed {
@@ -254,25 +291,25 @@ pub fn personalize(
             attempt: entry.attempts,
         });
     }
-    entry.state = PersoState::Writing;
     entry.last_error = None;
     journal.store(&key, &entry)?;
 
     let mut counting = Counting::new(channel);
     let mut bytes_written = 0u64;
-    let outcome = run(
-        &mut counting,
+    let mut admitted = false;
+    let mut attempt = Attempt {
         input,
         options,
         journal,
-        &key,
-        &mut entry,
-        &mut bytes_written,
+        key: &key,
+        entry: &mut entry,
+        bytes_written: &mut bytes_written,
         progress,
-    );
+    };
+    let outcome = attempt.run(&mut counting, previous, &mut admitted);
     let stats = counting.stats();
     match outcome {
-        Ok((protocol, locked)) => {
+        Ok((protocol, locked, serial)) => {
             entry.state = if locked {
                 PersoState::Locked
             } else {
@@ -288,6 +325,8 @@ pub fn personalize(
                 bytes_written,
                 protocol: protocol.to_string(),
                 locked,
+                chip_serial: serial,
+                spoilt_cards: entry.spoilt_cards.clone(),
                 estimates: estimate_contactless(&stats, bytes_written),
             })
         }
@@ -298,7 +337,9 @@ pub fn personalize(
                     p.written = 0;
                 }
             }
-            if !matches!(e, ChipError::Transport(_)) {
+            // A card refused before admission leaves the entry's state as it was (an
+            // unanswered LOCK stays `Locking` until its own card comes back).
+            if admitted && !matches!(e, ChipError::Transport(_)) {
                 entry.state = PersoState::Failed;
             }
             entry.last_error = Some(e.to_string());
@@ -306,6 +347,129 @@ pub fn personalize(
             Err(e)
         }
     }
+}
+
+/// How to [`claim`] a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimOptions {
+    /// How the chip's serial is read.
+    pub chip_serial: ChipSerialSource,
+    /// The chip's dialect.
+    pub dialect: Dialect,
+    /// Have the chip generate a fresh Active Authentication key pair (replacing one generated
+    /// before); the chip profile must support it.
+    pub generate_aa_key: bool,
+}
+
+/// What [`claim`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The card on the reader.
+    pub identity: CardIdentity,
+    /// The card this blank card replaces, now recorded as spoilt.
+    pub spoilt: Option<ChipSerial>,
+    /// The public key (DER SubjectPublicKeyInfo) of the key pair just generated on the chip.
+    pub aa_public_key: Option<Vec<u8>>,
+}
+
+/// Identifies the card behind `channel` and admits it for the journal entry `key` exactly as
+/// [`personalize`] does (a blank card, or the entry's own card not yet issued); records its
+/// serial before anything is written; then, with `generate_aa_key`, has the chip generate its
+/// Active Authentication key pair and records that this chip holds it. A station calls this
+/// before it signs the ChipImage, so that DG15 can carry the chip's own public key.
+pub fn claim(
+    channel: &mut dyn CardChannel,
+    key: &str,
+    options: &ClaimOptions,
+    journal: &mut dyn Journal,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Claim, ChipError> {
+    if options.generate_aa_key && !options.dialect.generates_aa_key() {
+        return Err(Unsupported::ActiveAuthenticationKeyStorage(options.dialect).into());
+    }
+    let mut entry = journal.load(key)?.unwrap_or_default();
+    if entry.state == PersoState::Locked {
+        return Err(ChipError::AlreadyIssued);
+    }
+    let identity = identity::identify(
+        channel,
+        options.chip_serial,
+        options.dialect,
+        &identity::default_probe_files(),
+    )?;
+    progress(&Progress::Identified(identity.clone()));
+    let admission = admit(&identity, &entry, entry.state)?;
+    let spoilt = apply(&admission, &identity, &mut entry, progress);
+    journal.store(key, &entry)?;
+    let aa_public_key = match (options.generate_aa_key, &admission) {
+        (true, Admission::Fresh { .. } | Admission::Resume) => {
+            let spki = crate::aa::generate_on_chip(channel)?;
+            entry.aa_key_card = Some(identity.serial.clone());
+            journal.store(key, &entry)?;
+            Some(spki)
+        }
+        _ => None,
+    };
+    Ok(Claim {
+        identity,
+        spoilt,
+        aa_public_key,
+    })
+}
+
+/// What the card on the reader is to a journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Admission {
+    /// A blank card, claimed now; `spoilt` is the entry's earlier card it replaces.
+    Fresh { spoilt: Option<ChipSerial> },
+    /// The entry's own card, personalization started: resume it.
+    Resume,
+    /// The entry's own card, locked by an earlier attempt's LOCK whose answer was lost: read
+    /// it back, write nothing.
+    LockedEarlier,
+}
+
+/// The admission rules: nothing is ever written to an issued card, nor to a started card the
+/// entry did not start (by serial); a blank card is always welcome.
+fn admit(
+    identity: &CardIdentity,
+    entry: &JournalEntry,
+    previous: PersoState,
+) -> Result<Admission, ChipError> {
+    let ours = entry.card_serial.as_ref() == Some(&identity.serial);
+    let serial = identity.serial.clone();
+    match identity.life {
+        CardLife::Issued if ours && previous == PersoState::Locking => Ok(Admission::LockedEarlier),
+        CardLife::Issued => Err(ChipError::CardIssued { serial }),
+        CardLife::Started if ours => Ok(Admission::Resume),
+        CardLife::Started => Err(ChipError::CardInUse { serial }),
+        CardLife::Blank => Ok(Admission::Fresh {
+            spoilt: entry.card_serial.clone().filter(|s| *s != identity.serial),
+        }),
+    }
+}
+
+/// Records the admission in the entry: a fresh card voids the progress made on any other (a
+/// replaced card is recorded as spoilt); returns the spoilt card.
+fn apply(
+    admission: &Admission,
+    identity: &CardIdentity,
+    entry: &mut JournalEntry,
+    progress: &mut dyn FnMut(&Progress),
+) -> Option<ChipSerial> {
+    let Admission::Fresh { spoilt } = admission else {
+        return None;
+    };
+    if let Some(s) = spoilt {
+        progress(&Progress::Replacing { spoilt: s.clone() });
+        if !entry.spoilt_cards.contains(s) {
+            entry.spoilt_cards.push(s.clone());
+        }
+    }
+    entry.files.clear();
+    entry.keys_set = false;
+    entry.card_serial = Some(identity.serial.clone());
+    spoilt.clone()
 }
 
 fn check_input(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), ChipError> {
@@ -346,179 +510,239 @@ fn check_input(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), Chi
     if input.can.is_some() && !options.dialect.supports_can() {
         return Err(Unsupported::CanStorage(options.dialect).into());
     }
+    let has_dg15 = input.files.iter().any(|(e, _)| *e == Ef::DG15);
+    if has_dg15 && input.aa_private_key.is_none() && !input.aa_key_on_chip {
+        return Err(ChipError::MissingKey(MissingKey::ActiveAuthentication));
+    }
     bac_seed(input.mrz_information.expose())?;
     Ok(())
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the write loop updates the journal entry, its key and the byte count that \
-              `personalize` still reports when the loop fails; bundling them would only move \
-              the same eight values into a struct built for this one call"
-)]
-fn run(
-    ch: &mut Counting<&mut dyn CardChannel>,
-    input: &PersoInput,
-    options: &PersoOptions<'_>,
-    journal: &mut dyn Journal,
-    key: &str,
-    entry: &mut JournalEntry,
-    bytes_written: &mut u64,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<(AccessProtocol, bool), ChipError> {
-    let dialect = options.dialect;
-    let ordered = input.ordered_files();
-    // Start from a clean chip state (no session left over from an earlier attempt).
-    ch.reset()?;
-    let mut in_mf: Option<bool> = None;
-    for (ef, data) in &ordered {
-        let name = ef.name();
-        let digest = hex::encode(Sha256::digest(data));
-        let known = entry
-            .files
-            .get(&name)
-            .filter(|p| p.sha256 == digest && p.size == data.len())
-            .map_or(0, |p| p.written);
-        if known >= data.len() {
-            progress(&Progress::Writing {
-                ef: *ef,
-                written: data.len(),
-                size: data.len(),
-            });
-            continue;
-        }
-        if in_mf != Some(ef.in_master_file()) {
-            if ef.in_master_file() {
-                files::select_mf(ch)?;
-            } else {
-                files::select_application(ch)?;
+/// One personalization attempt on an identified card.
+struct Attempt<'a, 'p> {
+    input: &'a PersoInput,
+    options: &'a PersoOptions<'a>,
+    journal: &'a mut dyn Journal,
+    key: &'a str,
+    entry: &'a mut JournalEntry,
+    bytes_written: &'a mut u64,
+    progress: &'p mut dyn FnMut(&Progress),
+}
+
+impl Attempt<'_, '_> {
+    /// Identifies and admits the card (`admitted` says whether it got that far), writes what
+    /// the journal does not have, reads back, verifies and locks. Returns the read-back
+    /// protocol, whether the card is locked, and its serial.
+    fn run(
+        &mut self,
+        ch: &mut Counting<&mut dyn CardChannel>,
+        previous: PersoState,
+        admitted: &mut bool,
+    ) -> Result<(AccessProtocol, bool, ChipSerial), ChipError> {
+        let input = self.input;
+        let options = self.options;
+        let dialect = options.dialect;
+        let ordered = input.ordered_files();
+        let probe: Vec<Ef> = ordered.iter().map(|(e, _)| *e).collect();
+        // Identification resets the card: no session is left over from an earlier attempt.
+        let identity = identity::identify(ch, options.chip_serial, dialect, &probe)?;
+        (self.progress)(&Progress::Identified(identity.clone()));
+        let admission = admit(&identity, self.entry, previous)?;
+        if input.aa_key_on_chip && admission != Admission::LockedEarlier {
+            match &self.entry.aa_key_card {
+                Some(k) if *k == identity.serial => {}
+                Some(k) => {
+                    return Err(ChipError::AaKeyOnAnotherChip {
+                        key_chip: k.clone(),
+                        card: identity.serial,
+                    });
+                }
+                None => return Err(ChipError::MissingKey(MissingKey::ActiveAuthentication)),
             }
-            in_mf = Some(ef.in_master_file());
         }
-        let created = files::create_file(ch, ef.fid(), data.len())?;
-        let mut offset = known;
-        if created {
-            offset = 0;
-            if !dialect.create_selects() {
+        *admitted = true;
+        apply(&admission, &identity, self.entry, self.progress);
+        let serial = identity.serial;
+        if admission == Admission::LockedEarlier {
+            let protocol = self.read_back(&mut *ch, &ordered)?.protocol;
+            (self.progress)(&Progress::Locked);
+            return Ok((protocol, true, serial));
+        }
+        self.entry.state = PersoState::Writing;
+        // The claim is durable before the first write.
+        self.journal.store(self.key, self.entry)?;
+        self.write_files(ch, &ordered)?;
+        if !self.entry.keys_set {
+            (self.progress)(&Progress::Keys);
+            put_data(ch, 0x00, 0x62, &bac_seed(input.mrz_information.expose())?)?;
+            if let Some(can) = &input.can {
+                let mut inner = vec![0x02];
+                inner.extend_from_slice(can.expose().as_bytes());
+                let mut w = tlv::Writer::new();
+                w.constructed(Tag::new(0x65), |w| {
+                    w.primitive(Tag::new(0x66), &inner);
+                });
+                inner.fill(0);
+                let data = zeroize::Zeroizing::new(w.finish()?);
+                put_data(ch, 0x00, 0x65, &data)?;
+            }
+            if let Some(key) = &input.aa_private_key {
+                let data = zeroize::Zeroizing::new(tlv::encode(Tag::new(0x6A), key.expose())?);
+                put_data(ch, 0x00, 0x6A, &data)?;
+            }
+            self.entry.keys_set = true;
+            self.entry.state = PersoState::Written;
+            self.journal.store(self.key, self.entry)?;
+        }
+        let mut session = self.read_back(&mut *ch, &ordered)?;
+        let protocol = session.protocol;
+        let locked = match options.lock {
+            Some(_permission) => {
+                self.entry.state = PersoState::Locking;
+                self.journal.store(self.key, self.entry)?;
+                // LOCK goes out under the read-back session.
+                put_data(&mut session.channel, 0xDE, 0xAD, &[])?;
+                (self.progress)(&Progress::Locked);
+                true
+            }
+            None => false,
+        };
+        Ok((protocol, locked, serial))
+    }
+
+    /// Writes every file the journal does not record complete (for this card).
+    fn write_files(
+        &mut self,
+        ch: &mut Counting<&mut dyn CardChannel>,
+        ordered: &[(Ef, &[u8])],
+    ) -> Result<(), ChipError> {
+        let dialect = self.options.dialect;
+        let mut in_mf: Option<bool> = None;
+        for (ef, data) in ordered {
+            let name = ef.name();
+            let digest = hex::encode(Sha256::digest(data));
+            let known = self
+                .entry
+                .files
+                .get(&name)
+                .filter(|p| p.sha256 == digest && p.size == data.len())
+                .map_or(0, |p| p.written);
+            if known >= data.len() {
+                (self.progress)(&Progress::Writing {
+                    ef: *ef,
+                    written: data.len(),
+                    size: data.len(),
+                });
+                continue;
+            }
+            if in_mf != Some(ef.in_master_file()) {
+                if ef.in_master_file() {
+                    files::select_mf(ch)?;
+                } else {
+                    files::select_application(ch)?;
+                }
+                in_mf = Some(ef.in_master_file());
+            }
+            let created = files::create_file(ch, ef.fid(), data.len())?;
+            let mut offset = known;
+            if created {
+                offset = 0;
+                if !dialect.create_selects() {
+                    files::select_ef(ch, ef.fid())?;
+                }
+            } else if dialect.reports_fcp() {
+                let on_card = files::select_ef_size(ch, ef.fid())?;
+                if let Some(size) = on_card.filter(|s| *s != data.len()) {
+                    return Err(ChipError::CardMismatch {
+                        ef: *ef,
+                        on_card: size,
+                        in_image: data.len(),
+                    });
+                }
+            } else {
                 files::select_ef(ch, ef.fid())?;
             }
-        } else if dialect.reports_fcp() {
-            let on_card = files::select_ef_size(ch, ef.fid())?;
-            if let Some(size) = on_card.filter(|s| *s != data.len()) {
-                return Err(ChipError::CardMismatch {
+            self.entry.files.insert(
+                name.clone(),
+                FileProgress {
+                    size: data.len(),
+                    sha256: digest,
+                    written: offset,
+                },
+            );
+            // Odd-INS UPDATE BINARY (offsets above 32767) spends up to 9 bytes on `54`/`53`.
+            let chunk = if data.len() > files::MAX_EVEN_OFFSET + 1 {
+                self.options.limits.write_chunk.saturating_sub(9).max(1)
+            } else {
+                self.options.limits.write_chunk
+            };
+            while offset < data.len() {
+                let end = (offset + chunk).min(data.len());
+                let part = data.get(offset..end).unwrap_or_default();
+                files::update_binary(ch, offset, part)?;
+                *self.bytes_written += part.len() as u64;
+                offset = end;
+                if let Some(p) = self.entry.files.get_mut(&name) {
+                    p.written = offset;
+                }
+                self.journal.store(self.key, self.entry)?;
+                (self.progress)(&Progress::Writing {
                     ef: *ef,
-                    on_card: size,
-                    in_image: data.len(),
+                    written: offset,
+                    size: data.len(),
                 });
             }
-        } else {
-            files::select_ef(ch, ef.fid())?;
         }
-        entry.files.insert(
-            name.clone(),
-            FileProgress {
-                size: data.len(),
-                sha256: digest,
-                written: offset,
-            },
-        );
-        // Odd-INS UPDATE BINARY (offsets above 32767) spends up to 9 bytes on `54`/`53`.
-        let chunk = if data.len() > files::MAX_EVEN_OFFSET + 1 {
-            options.limits.write_chunk.saturating_sub(9).max(1)
-        } else {
-            options.limits.write_chunk
-        };
-        while offset < data.len() {
-            let end = (offset + chunk).min(data.len());
-            let part = data.get(offset..end).unwrap_or_default();
-            files::update_binary(ch, offset, part)?;
-            *bytes_written += part.len() as u64;
-            offset = end;
-            if let Some(p) = entry.files.get_mut(&name) {
-                p.written = offset;
+        Ok(())
+    }
+
+    /// Opens the chip with the CAN (PACE chips) and the MRZ the way an inspection system will,
+    /// reads every file and compares it byte for byte, runs Active Authentication when DG15 is
+    /// written and the caller's verifier. Returns the MRZ session, still open (LOCK uses it).
+    fn read_back<C: CardChannel>(
+        &mut self,
+        mut ch: C,
+        ordered: &[(Ef, &[u8])],
+    ) -> Result<reader::Session<C>, ChipError> {
+        let input = self.input;
+        let options = self.options;
+        // The CAN opens the chip too (PACE only; checked without reading files).
+        if let (Some(can), true) = (
+            &input.can,
+            ordered.iter().any(|(e, _)| *e == Ef::CardAccess),
+        ) {
+            reader::open(&mut ch, &AccessKey::Can(can.clone()), options.limits.read)?;
+        }
+        let mut session = reader::open(
+            ch,
+            &AccessKey::Mrz(input.mrz_information.clone()),
+            options.limits.read,
+        )?;
+        let mut read = Vec::with_capacity(ordered.len());
+        for (ef, want) in ordered {
+            let got = reader::read_files(&mut session, &[*ef], options.limits.read)?
+                .pop()
+                .map(|(_, d)| d)
+                .ok_or(ChipError::FileMissing(*ef))?;
+            if let Some(offset) = first_difference(want, &got) {
+                return Err(ChipError::ReadbackMismatch { ef: *ef, offset });
             }
-            journal.store(key, entry)?;
-            progress(&Progress::Writing {
+            (self.progress)(&Progress::Verified {
                 ef: *ef,
-                written: offset,
-                size: data.len(),
+                size: got.len(),
             });
+            read.push((*ef, got));
         }
-    }
-
-    if !entry.keys_set {
-        progress(&Progress::Keys);
-        put_data(ch, 0x00, 0x62, &bac_seed(input.mrz_information.expose())?)?;
-        if let Some(can) = &input.can {
-            let mut inner = vec![0x02];
-            inner.extend_from_slice(can.expose().as_bytes());
-            let mut w = tlv::Writer::new();
-            w.constructed(Tag::new(0x65), |w| {
-                w.primitive(Tag::new(0x66), &inner);
-            });
-            inner.fill(0);
-            let data = zeroize::Zeroizing::new(w.finish()?);
-            put_data(ch, 0x00, 0x65, &data)?;
+        // The chip proves it holds the key DG15 announces.
+        if let Some((_, dg15)) = read.iter().find(|(e, _)| *e == Ef::DG15) {
+            crate::aa::authenticate(&mut session.channel, dg15, &mut crate::random::OsRandom)?;
         }
-        if let Some(key) = &input.aa_private_key {
-            let data = zeroize::Zeroizing::new(tlv::encode(Tag::new(0x6A), key.expose())?);
-            put_data(ch, 0x00, 0x6A, &data)?;
+        if let Some(verify) = options.verifier {
+            (self.progress)(&Progress::Verifying);
+            verify(&read).map_err(ChipError::Verification)?;
         }
-        entry.keys_set = true;
-        entry.state = PersoState::Written;
-        journal.store(key, entry)?;
+        Ok(session)
     }
-
-    // The CAN opens the chip too (PACE only; checked without reading files).
-    if let (Some(can), true) = (
-        &input.can,
-        ordered.iter().any(|(e, _)| *e == Ef::CardAccess),
-    ) {
-        reader::open(&mut *ch, &AccessKey::Can(can.clone()), options.limits.read)?;
-    }
-
-    // Read-back with the MRZ key, the way an inspection system will open the chip.
-    let mut session = reader::open(
-        &mut *ch,
-        &AccessKey::Mrz(input.mrz_information.clone()),
-        options.limits.read,
-    )?;
-    let mut read = Vec::with_capacity(ordered.len());
-    for (ef, want) in &ordered {
-        let got = reader::read_files(&mut session, &[*ef], options.limits.read)?
-            .pop()
-            .map(|(_, d)| d)
-            .ok_or(ChipError::FileMissing(*ef))?;
-        if let Some(offset) = first_difference(want, &got) {
-            return Err(ChipError::ReadbackMismatch { ef: *ef, offset });
-        }
-        progress(&Progress::Verified {
-            ef: *ef,
-            size: got.len(),
-        });
-        read.push((*ef, got));
-    }
-    // The chip proves it holds the key DG15 announces.
-    if let (Some(_), Some((_, dg15))) = (
-        &input.aa_private_key,
-        read.iter().find(|(e, _)| *e == Ef::DG15),
-    ) {
-        crate::aa::authenticate(&mut session.channel, dg15, &mut crate::random::OsRandom)?;
-    }
-    if let Some(verify) = options.verifier {
-        progress(&Progress::Verifying);
-        verify(&read).map_err(ChipError::Verification)?;
-    }
-    let protocol = session.protocol;
-    let locked = match options.lock {
-        Some(_permission) => {
-            put_data(&mut session.channel, 0xDE, 0xAD, &[])?;
-            progress(&Progress::Locked);
-            true
-        }
-        None => false,
-    };
-    Ok((protocol, locked))
 }
 
 fn put_data(ch: &mut dyn CardChannel, p1: u8, p2: u8, data: &[u8]) -> Result<(), ChipError> {
@@ -605,8 +829,11 @@ fn is_mrz_byte(b: u8) -> bool {
 /// cannot be avoided: per file one CREATE FILE, `⌈size/write_chunk⌉` UPDATE BINARY and
 /// `⌈size/read_chunk⌉` READ BINARY; one PUT DATA per secret; one SELECT per DF written; the
 /// access protocol (BAC: SELECT + GET CHALLENGE + EXTERNAL AUTHENTICATE; PACE: SELECT MF +
-/// MSE:Set AT + 4 GENERAL AUTHENTICATE + SELECT application); LOCK when asked. Selects
-/// required by the dialect (JMRTD: one per file) are counted as unavoidable for it.
+/// MSE:Set AT + 4 GENERAL AUTHENTICATE + SELECT application); INTERNAL AUTHENTICATE when DG15
+/// is written; LOCK when asked; and identifying the card before the first write (GET DATA for
+/// the serial, then one SELECT with FCP where the dialect reports the life cycle, else a SELECT
+/// of the application and of each of its files, as on a blank card). Selects required by the
+/// dialect (JMRTD: one per file) are counted as unavoidable for it.
 pub fn minimum_apdus(
     input: &PersoInput,
     options: &PersoOptions<'_>,
@@ -624,7 +851,17 @@ pub fn minimum_apdus(
         n += ceil(data.len(), options.limits.read.chunk);
     }
     n += dfs.len() as u64;
-    n += 1 + u64::from(input.can.is_some()) + 2 * u64::from(input.aa_private_key.is_some());
+    n += 1 + u64::from(input.can.is_some()) + u64::from(input.aa_private_key.is_some());
+    n += u64::from(input.files.iter().any(|(e, _)| *e == Ef::DG15));
+    n += if options.dialect.reports_life_cycle() {
+        2
+    } else {
+        2 + input
+            .files
+            .iter()
+            .filter(|(e, _)| !e.in_master_file())
+            .count() as u64
+    };
     n += match protocol {
         AccessProtocol::Bac => 3,
         AccessProtocol::Pace(_) => 7,

@@ -108,8 +108,12 @@ pub fn read_card_access(
     channel: &mut dyn CardChannel,
     limits: ReadLimits,
 ) -> Result<Option<Vec<u8>>, ChipError> {
-    if files::select_mf(channel).is_err() {
-        return Ok(None);
+    // A chip without a master file answers with a status word; a card that left the field is
+    // an error, not a chip without EF.CardAccess.
+    match files::select_mf(channel) {
+        Ok(()) => {}
+        Err(ChipError::Status { .. }) => return Ok(None),
+        Err(e) => return Err(e),
     }
     match files::read_ef(channel, Ef::CardAccess, true, limits) {
         Ok(d) => Ok(d),

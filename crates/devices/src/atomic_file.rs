@@ -17,20 +17,19 @@ pub(crate) enum ReadError {
 }
 
 /// Writes `bytes` to `path` through `path.tmp` and a rename, so a reader sees the old file or
-/// the new one, never half of one. `owner_only` creates the file with mode 0600 on Unix.
+/// the new one, never half of one. An `owner_only` file (it holds secrets) is written by the one
+/// private-file writer, `permitkit_model::private_file`: mode 0600 whatever was there before.
 pub(crate) fn write(path: &Path, bytes: &[u8], owner_only: bool) -> std::io::Result<()> {
+    if owner_only {
+        return permitkit_model::private_file::write(path, bytes);
+    }
     let tmp = temporary(path);
     {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        if owner_only {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        #[cfg(not(unix))]
-        let _ = owner_only;
-        let mut f = opts.open(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
     }

@@ -12,7 +12,10 @@ use std::{path::PathBuf, str::FromStr, time::Duration};
 
 use crate::CaptureError;
 use crate::camera::{self, Camera, CameraSelector};
-use crate::card_reader::{CardReader, CardReaderError, ReaderSelector};
+use crate::card_feeder::{CardFeeder, Present};
+use crate::card_reader::{
+    CardReader, CardReaderError, ReaderSelector, VIRTUAL_CHIP_PROFILE, VirtualReader,
+};
 use crate::scanner::{self, FingerprintScanner, ScannerSelector};
 use crate::signature_pad::{self, EndRule, PadSelector, SignaturePad};
 use permitkit_model::profiles::{
@@ -189,8 +192,25 @@ pub trait DeviceFactory {
 #[derive(Debug, Clone)]
 pub struct SelectorFactory {
     registry: Registry,
-    card_state: Option<PathBuf>,
+    card: VirtualCard,
     card_pull_after: Option<u64>,
+}
+
+/// Where the `sim` card reader's card comes from.
+#[derive(Debug, Clone)]
+enum VirtualCard {
+    /// A blank card in memory, lost when the reader closes.
+    Memory,
+    /// The one card kept in this state file.
+    StateFile(PathBuf),
+    /// The card feeder, which puts `next` on the reader at the next opening (then the same
+    /// card again).
+    Feeder {
+        /// The feeder.
+        feeder: CardFeeder,
+        /// What it presents at the next opening.
+        next: Present,
+    },
 }
 
 impl SelectorFactory {
@@ -198,16 +218,35 @@ impl SelectorFactory {
     pub fn new(registry: Registry) -> Self {
         Self {
             registry,
-            card_state: None,
+            card: VirtualCard::Memory,
             card_pull_after: None,
         }
     }
 
     /// The virtual chip (`sim` card reader) is loaded from and saved to `path`, so that a card
-    /// survives between runs.
+    /// survives between runs: always the same one card.
     pub fn with_card_state(mut self, path: Option<PathBuf>) -> Self {
-        self.card_state = path;
+        self.card = path.map_or(VirtualCard::Memory, VirtualCard::StateFile);
         self
+    }
+
+    /// The virtual chips come from `feeder`, which presents `first` when the reader is first
+    /// opened (a new enrolment: [`Present::Blank`]; resuming: [`Present::Same`]; a drill card),
+    /// then the same card at every later opening.
+    pub fn with_card_feeder(mut self, feeder: CardFeeder, first: Present) -> Self {
+        self.card = VirtualCard::Feeder {
+            feeder,
+            next: first,
+        };
+        self
+    }
+
+    /// The card feeder, when the virtual cards come from one.
+    pub fn card_feeder(&self) -> Option<&CardFeeder> {
+        match &self.card {
+            VirtualCard::Feeder { feeder, .. } => Some(feeder),
+            _ => None,
+        }
     }
 
     /// Fault drill: the virtual chip leaves the field after `commands` commands, as a card
@@ -235,17 +274,29 @@ impl DeviceFactory for SelectorFactory {
     }
 
     fn card_reader(&mut self, slot: &CardReaderSlot) -> Result<CardReader, CardReaderError> {
-        let state = match slot.selector {
-            ReaderSelector::Sim => self.card_state.as_deref(),
-            _ => None,
+        let mut reader = match (&slot.selector, &mut self.card) {
+            (ReaderSelector::Sim, VirtualCard::Feeder { feeder, next }) => {
+                let config = permitkit_simulator::CardConfig::from_profile(
+                    self.registry.chip(VIRTUAL_CHIP_PROFILE)?,
+                );
+                let (card, path) = feeder.present(next, config)?;
+                *next = Present::Same;
+                CardReader::new(Box::new(VirtualReader::new(card, Some(path))))
+            }
+            (selector, card) => {
+                let state = match (selector, card) {
+                    (ReaderSelector::Sim, VirtualCard::StateFile(p)) => Some(p.as_path()),
+                    _ => None,
+                };
+                CardReader::open_selector(
+                    selector,
+                    slot.profile.as_ref(),
+                    state,
+                    &self.registry,
+                    slot.timeout,
+                )?
+            }
         };
-        let mut reader = CardReader::open_selector(
-            &slot.selector,
-            slot.profile.as_ref(),
-            state,
-            &self.registry,
-            slot.timeout,
-        )?;
         if let (Some(n), Some(card)) = (self.card_pull_after, reader.as_sim_card()) {
             card.faults_mut().drop_after(n);
         }
@@ -301,6 +352,31 @@ mod tests {
         assert!(slots.signature_pad.end_rule().button.is_some());
         slots.signature_pad.profile = None;
         assert_eq!(slots.signature_pad.end_rule(), EndRule::default());
+    }
+
+    #[test]
+    fn the_feeder_presents_a_fresh_card_first_then_the_same_card() {
+        let (station, registry) = simulated();
+        let slots = DeviceSlots::resolve(&station, &registry).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let feeder = CardFeeder::open(dir.path()).unwrap();
+        let serial = |reader: &mut CardReader| reader.as_sim_card().unwrap().serial();
+        let mut first = SelectorFactory::new(registry.clone())
+            .with_card_feeder(feeder.clone(), Present::Blank);
+        let mut a = first.card_reader(&slots.card_reader).unwrap();
+        let a_serial = serial(&mut a);
+        a.finish().unwrap();
+        assert_eq!(serial(&mut first.card_reader(&slots.card_reader).unwrap()), a_serial);
+        // A new enrolment (a new factory) takes a new blank card; resuming takes the same.
+        let mut second =
+            SelectorFactory::new(registry.clone()).with_card_feeder(feeder.clone(), Present::Blank);
+        let b_serial = serial(&mut second.card_reader(&slots.card_reader).unwrap());
+        assert_ne!(a_serial, b_serial);
+        let mut resume = SelectorFactory::new(registry).with_card_feeder(feeder, Present::Same);
+        assert_eq!(
+            serial(&mut resume.card_reader(&slots.card_reader).unwrap()),
+            b_serial
+        );
     }
 
     #[test]

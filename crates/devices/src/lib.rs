@@ -10,6 +10,7 @@ pub mod camera;
 #[cfg(feature = "camera")]
 pub mod camera_nokhwa;
 pub mod camera_sim;
+pub mod card_feeder;
 pub mod card_reader;
 pub mod factory;
 pub mod file_journal;

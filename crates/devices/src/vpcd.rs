@@ -8,14 +8,21 @@
 //! port 35963, `DEVICENAME /dev/null:0x8C7B`) and we connect ([`Mode::Connect`]), or vpcd
 //! connects to a vicc that listens (`DEVICENAME host:port`, [`Mode::Listen`]). Both bind and
 //! connect on loopback addresses only.
+//!
+//! [`serve`] serves one card; [`serve_feeder`] serves the card on a [`CardFeeder`]'s reader and
+//! swaps it when the feeder's `request` file asks: the connection is closed (vpcd reports the
+//! card removed) and opened again with the other card (inserted), as an operator taking a card
+//! off the reader and putting another on it. The request is looked at between frames; pcscd
+//! polls an idle reader with get-ATR frames, so a swap happens within a poll interval.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
 
+use crate::card_feeder::{CardFeeder, FeederRequest, Present};
 use crate::sim_state;
-use permitkit_simulator::{Card, SimError};
+use permitkit_simulator::{Card, CardConfig, SimError};
 
 /// vpcd's default port (0x8C7B).
 pub const DEFAULT_PORT: u16 = 35_963;
@@ -95,6 +102,97 @@ pub fn serve(
             Err(e) => tracing::warn!("vpcd connection ended: {e}"),
         }
         done += 1;
+    }
+    Ok(())
+}
+
+/// Serves the card on `feeder`'s reader (a blank card when it holds none) until `sessions`
+/// connections have ended (forever when `None`), saving the card to its state file after every
+/// change, and doing what the feeder's request file asks: another card presented (the
+/// connection closes, vpcd reports the card removed, and opens again with the other card), or
+/// the card pulled after some APDUs (the reader then stays empty until a card is presented).
+pub fn serve_feeder(
+    feeder: &CardFeeder,
+    config: CardConfig,
+    mode: Mode,
+    sessions: Option<u64>,
+) -> Result<(), SimError> {
+    let mut on_reader = Some(feeder.present(&Present::Same, config.clone())?);
+    let listener = match mode {
+        Mode::Listen(addr) => {
+            Some(TcpListener::bind(addr).map_err(|e| SimError::Io(format!("bind {addr}: {e}")))?)
+        }
+        Mode::Connect(_) => None,
+    };
+    let mut done = 0u64;
+    while sessions.is_none_or(|n| done < n) {
+        let Some((card, path)) = on_reader.as_mut() else {
+            // The reader is empty: wait for a card.
+            match feeder.take_request() {
+                Ok(Some(FeederRequest::Present(what))) => {
+                    on_reader = Some(feeder.present(&what, config.clone())?);
+                }
+                Ok(_) => std::thread::sleep(Duration::from_millis(50)),
+                Err(e) => {
+                    tracing::warn!("card feeder request: {e}");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+            continue;
+        };
+        tracing::info!("card {} on the reader", card.serial());
+        let stream = match (&listener, mode) {
+            (Some(l), _) => l
+                .accept()
+                .map(|(s, _)| s)
+                .map_err(|e| SimError::Io(e.to_string()))?,
+            (None, Mode::Connect(addr)) | (None, Mode::Listen(addr)) => connect_retrying(addr),
+        };
+        let _ = stream.set_nodelay(true);
+        let mut next: Option<Present> = None;
+        let mut pull_budget: Option<u64> = None;
+        let mut pulled = false;
+        let outcome = serve_until(card, QuickAck(stream), Some(path), &mut |frame| {
+            match feeder.take_request() {
+                Ok(Some(FeederRequest::Present(what))) => {
+                    next = Some(what);
+                    return true;
+                }
+                Ok(Some(FeederRequest::PullAfter(n))) => pull_budget = Some(n),
+                Ok(None) => {}
+                Err(e) => tracing::warn!("card feeder request: {e}"),
+            }
+            if frame.len() > 1
+                && let Some(n) = pull_budget.as_mut()
+            {
+                if *n == 0 {
+                    pulled = true;
+                    return true;
+                }
+                *n -= 1;
+            }
+            false
+        });
+        sim_state::save(card, path)?;
+        card.power_off();
+        match outcome {
+            Ok(stats) => tracing::info!(
+                "vpcd connection closed after {} APDUs, {} control messages",
+                stats.apdus,
+                stats.controls
+            ),
+            Err(e) => tracing::warn!("vpcd connection ended: {e}"),
+        }
+        if let Some(what) = next {
+            let (card, path) = feeder.present(&what, config.clone())?;
+            tracing::info!("card {} put on the reader ({what})", card.serial());
+            on_reader = Some((card, path));
+        } else if pulled {
+            tracing::info!("card pulled out of the field");
+            on_reader = None;
+        } else {
+            done += 1;
+        }
     }
     Ok(())
 }
@@ -181,11 +279,26 @@ fn write_frame(stream: &mut impl Write, payload: &[u8]) -> Result<(), SimError> 
 /// Handles one vpcd connection until it closes.
 pub fn serve_connection(
     card: &mut Card,
+    stream: impl Read + Write,
+    state_path: Option<&Path>,
+) -> Result<SessionStats, SimError> {
+    serve_until(card, stream, state_path, &mut |_| false)
+}
+
+/// Handles one vpcd connection until it closes, or until `leave` (asked with each frame before
+/// it is answered) says the card leaves the reader: the frame is left unanswered and the
+/// connection dropped.
+fn serve_until(
+    card: &mut Card,
     mut stream: impl Read + Write,
     state_path: Option<&Path>,
+    leave: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Result<SessionStats, SimError> {
     let mut stats = SessionStats::default();
     while let Some(frame) = read_frame(&mut stream)? {
+        if leave(&frame) {
+            return Ok(stats);
+        }
         match frame.as_slice() {
             [0x00] => {
                 stats.controls += 1;

@@ -72,7 +72,16 @@ pub fn lds_file(data: &[u8]) {
         return;
     };
     match selector % 10 {
-        0 => round_trip(body, lds::Com::parse, lds::Com::encode),
+        0 => {
+            round_trip(body, lds::Com::parse, lds::Com::encode);
+            if let Ok(strict) = lds::Com::parse_strict(body) {
+                assert_eq!(
+                    lds::Com::parse(body).ok(),
+                    Some(strict),
+                    "strict ⊂ tolerant"
+                );
+            }
+        }
         1 => round_trip(body, lds::Dg1::parse, lds::Dg1::encode),
         2 => {
             if let Ok(v) = lds::Dg2::parse(body) {
@@ -90,7 +99,10 @@ pub fn lds_file(data: &[u8]) {
             }
         }
         _ => {
-            let _ = lds::CardAccess::parse(body);
+            let tolerant = lds::CardAccess::parse(body);
+            if let Ok(strict) = lds::CardAccess::parse_strict(body) {
+                assert_eq!(tolerant.ok(), Some(strict), "strict ⊂ tolerant");
+            }
         }
     }
 }
@@ -109,9 +121,14 @@ fn round_trip<T: PartialEq + std::fmt::Debug, E>(
 }
 
 /// EF.SOD: the tolerant reader, then passive authentication with no trust anchor (which must
-/// report, never panic), with the input also offered as DG1 and DG2.
+/// report, never panic), with the input also offered as DG1 and DG2; the Document Signer's
+/// scope read from every embedded certificate and from the input itself.
 pub fn sod(data: &[u8]) {
-    if lds::sod::ParsedSod::parse(data).is_ok() {
+    let _ = lds::sod::SignerScope::from_certificate(data);
+    if let Ok(parsed) = lds::sod::ParsedSod::parse(data) {
+        for cert in &parsed.certificates {
+            let _ = lds::sod::SignerScope::from_certificate(cert);
+        }
         let files = BTreeMap::from([(Ef::DG1, data.to_vec()), (Ef::DG2, data.to_vec())]);
         let report = permitkit_pki::passive_authentication(data, &files, &[], 0);
         assert!(!report.is_valid(), "no trust anchor can never verify");

@@ -4,6 +4,10 @@
 //! The data groups are encoded once; EF.SOD hashes exactly those bytes (ICAO Doc 9303-10
 //! §4.6.2), and they are never re-encoded after signing. The signer is generic with the bounds
 //! of the `cms` builder, so the LDS does not depend on where the Document Signer key lives.
+//!
+//! Nothing is signed for a document the Document Signer may not sign (9303-12 §7.1): its
+//! documentTypeList must name the document code and its country must be the issuing State
+//! ([`crate::sod::ScopeError`]); the signing time must fall within its private key usage period.
 
 use std::{collections::BTreeMap, time::SystemTime};
 
@@ -14,7 +18,7 @@ use crate::{
     CardAccess, ChipImage, ChipKeys, Com, Dg1, Dg2, Dg3, Dg7, Dg11, Dg12, Dg14, Dg15, Ef, LdsError,
     LdsErrorKind, SecurityInfo, SecurityInfos,
     chip_image::ChipImageError,
-    sod::{self, HashAlgorithm, LdsSecurityObject},
+    sod::{self, HashAlgorithm, LdsSecurityObject, SignerScope},
 };
 use permitkit_biometrics::{face_record::FacialRecord, finger_record::FingerImageRecord};
 
@@ -45,7 +49,8 @@ pub struct Enrolment {
 }
 
 /// Encodes every file, signs EF.SOD with `signer` (whose certificate is `ds_certificate_der`)
-/// at `signing_time`, and returns the checked ChipImage.
+/// at `signing_time`, and returns the checked ChipImage. Refuses, before signing, a document
+/// outside the Document Signer's scope (`LdsErrorKind::Scope`).
 pub fn build<S, Sig>(
     enrolment: &Enrolment,
     ds_certificate_der: &[u8],
@@ -57,6 +62,9 @@ where
     S::VerifyingKey: EncodePublicKey,
     Sig: SignatureBitStringEncoding,
 {
+    SignerScope::from_certificate(ds_certificate_der)?
+        .check_document(&enrolment.dg1)
+        .map_err(|e| LdsError::new(Ef::Sod, e))?;
     let mut files = BTreeMap::new();
     files.insert(Ef::DG1, enrolment.dg1.encode()?);
     files.insert(

@@ -11,7 +11,8 @@
 //! ```text
 //! COM.bin  DG1.bin  DG2.bin … DG15.bin  SOD.bin  CardAccess.bin
 //! manifest.json       file ids, short file ids, sizes, SHA-256 of every file
-//! chip-keys.json      (mode 0600) CAN and chip private keys; absent in images read from a card
+//! chip-keys.json      CAN and chip private keys; absent in images read from a card
+//! (every file mode 0600: the data groups hold biometrics, chip-keys.json private keys)
 //! ```
 
 use std::{
@@ -24,7 +25,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{Com, Dg1, Ef, LdsError, sod::ParsedSod};
-use permitkit_model::secret::{SecretBytes, SecretString};
+use permitkit_model::{
+    private_file,
+    secret::{SecretBytes, SecretString},
+};
 
 /// Largest file accepted when loading a folder: far above any real EF (DG2/DG3 are tens of KB;
 /// the extended READ BINARY offset limit is 64 KB) but small enough to bound memory.
@@ -275,7 +279,9 @@ impl ChipImage {
         }
     }
 
-    /// Writes the folder (created if missing). chip-keys.json is written with mode 0600.
+    /// Writes the folder (created if missing). Every file — the data groups hold biometrics,
+    /// chip-keys.json the chip's private keys — is written by [`private_file::write`]: mode 0600,
+    /// whole or not at all.
     pub fn save_dir(&self, dir: &Path) -> Result<Manifest, ChipImageError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -285,19 +291,19 @@ impl ChipImage {
         let manifest = self.manifest();
         for (ef, bytes) in self.files() {
             let path = dir.join(format!("{}.bin", ef.name()));
-            std::fs::write(&path, bytes).map_err(io(&path))?;
+            private_file::write(&path, bytes).map_err(io(&path))?;
         }
         let path = dir.join("manifest.json");
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|e| ChipImageError::Manifest(e.to_string()))?;
-        std::fs::write(&path, json + "\n").map_err(io(&path))?;
+        private_file::write(&path, (json + "\n").as_bytes()).map_err(io(&path))?;
         let keys_path = dir.join("chip-keys.json");
         if manifest.chip_keys {
             let json = zeroize::Zeroizing::new(
                 serde_json::to_string_pretty(&self.keys)
                     .map_err(|e| ChipImageError::Manifest(e.to_string()))?,
             );
-            write_private(&keys_path, json.as_bytes()).map_err(io(&keys_path))?;
+            private_file::write(&keys_path, json.as_bytes()).map_err(io(&keys_path))?;
         } else if keys_path.exists() {
             std::fs::remove_file(&keys_path).map_err(io(&keys_path))?;
         }
@@ -371,24 +377,6 @@ impl ChipImage {
             }
         }
         Ok(image)
-    }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::{io::Write, os::unix::fs::OpenOptionsExt};
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
-        f.write_all(bytes)
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::write(path, bytes)
     }
 }
 

@@ -79,6 +79,60 @@ impl Com {
         w.finish().map_err(|e| LdsError::new(Ef::Com, e))
     }
 
+    /// Parses the file strictly, as a verifier of a ChipImage does: both versions present and
+    /// made of digits, nothing but the three elements, and a tag list naming each data group
+    /// once and only data groups (9303-10 §4.6.1).
+    pub fn parse_strict(data: &[u8]) -> Result<Self, LdsError> {
+        let outer = parse_single(data, Tag::new(0x60)).in_file(Ef::Com)?;
+        let mut r: Reader<'_> = outer.children().in_file(Ef::Com)?;
+        let digits = |field: &'static str, v: &[u8], n: usize| {
+            if v.len() == n && v.iter().all(u8::is_ascii_digit) {
+                Ok(String::from_utf8_lossy(v).into_owned())
+            } else {
+                Err(LdsError::field(
+                    Ef::Com,
+                    field,
+                    format!("{:?} is not {n} digits", String::from_utf8_lossy(v)),
+                ))
+            }
+        };
+        let lds_version = digits(
+            "LDS version",
+            r.expect(TAG_LDS_VERSION).in_file(Ef::Com)?.value(),
+            4,
+        )?;
+        let unicode_version = digits(
+            "Unicode version",
+            r.expect(TAG_UNICODE_VERSION).in_file(Ef::Com)?.value(),
+            6,
+        )?;
+        let tags = r.expect(TAG_LIST).in_file(Ef::Com)?.value().to_vec();
+        r.finish().in_file(Ef::Com)?;
+        let mut seen = Vec::new();
+        for &t in &tags {
+            let Some(ef) = Ef::from_dg_tag(t) else {
+                return Err(LdsError::field(
+                    Ef::Com,
+                    "tag list",
+                    format!("{t:02X} is not the tag of a data group"),
+                ));
+            };
+            if seen.contains(&ef) {
+                return Err(LdsError::field(
+                    Ef::Com,
+                    "tag list",
+                    format!("{ef} is listed twice"),
+                ));
+            }
+            seen.push(ef);
+        }
+        Ok(Self {
+            lds_version,
+            unicode_version,
+            tags,
+        })
+    }
+
     /// Parses the file. The two version elements are optional on read (old chips omit them).
     pub fn parse(data: &[u8]) -> Result<Self, LdsError> {
         let outer = parse_single(data, Tag::new(0x60)).in_file(Ef::Com)?;
@@ -132,5 +186,41 @@ mod tests {
         let err = Com::parse(&bytes).unwrap_err();
         assert_eq!(err.file, Ef::Com);
         assert!(err.to_string().starts_with("EF.COM: "), "{err}");
+    }
+
+    #[test]
+    fn strict_parsing_names_what_is_wrong() {
+        let good = "60165F0104303130375F36063034303030305C046175636E";
+        assert_eq!(
+            Com::parse_strict(&hex::decode(good).unwrap())
+                .unwrap()
+                .data_groups(),
+            vec![Ef::DG1, Ef::DG2, Ef::DG3, Ef::DG14]
+        );
+        for (bytes, what) in [
+            // A flipped bit turns DG2's tag 75 into 74, no data group.
+            (
+                "60165F0104303130375F36063034303030305C046174636E",
+                "74 is not",
+            ),
+            // DG1 twice.
+            (
+                "60165F0104303130375F36063034303030305C046161636E",
+                "listed twice",
+            ),
+            // LDS version "01A7".
+            (
+                "60165F0104303141375F36063034303030305C046175636E",
+                "LDS version",
+            ),
+            // No versions at all: tolerated on read, refused here.
+            ("60045C026175", "EF.COM"),
+        ] {
+            let bytes = hex::decode(bytes).unwrap();
+            let err = Com::parse_strict(&bytes).unwrap_err();
+            assert_eq!(err.file, Ef::Com);
+            assert!(err.to_string().contains(what), "{err}");
+        }
+        assert!(Com::parse(&hex::decode("60045C026175").unwrap()).is_ok());
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::{Ef, LdsError, error::InFile};
+use crate::{Ef, LdsError, error::InFile, mrz::CountryCode};
 use permitkit_iso7816::tlv::{Tag, Writer, parse_single};
 
 const TAG_MRZ: Tag = Tag::new(0x5F1F);
@@ -42,6 +42,18 @@ impl Dg1 {
             .chunks(width)
             .filter_map(|c| std::str::from_utf8(c).ok())
             .collect()
+    }
+
+    /// The document code, the MRZ's first two characters with their filler (`IR`, `I<`, `P<`);
+    /// at the same place in every format (9303-4, -5, -6).
+    pub fn document_code(&self) -> &str {
+        self.mrz.get(..2).unwrap_or_default()
+    }
+
+    /// The issuing State or organization, characters 3–5 of the MRZ in every format; `None`
+    /// when they are not a code of 9303-3 §5.
+    pub fn issuing_state(&self) -> Option<CountryCode> {
+        self.mrz.get(2..5).and_then(|c| CountryCode::new(c).ok())
     }
 
     /// Encodes the file.
@@ -110,6 +122,11 @@ mod tests {
         assert_eq!(back.mrz(), TD1);
         assert_eq!(back.lines()[2], "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
         assert_eq!(format!("{back:?}"), "Dg1(<90 MRZ characters>)");
+        assert_eq!(back.document_code(), "I<");
+        assert_eq!(
+            back.issuing_state().map(|c| c.to_string()),
+            Some("UTO".into())
+        );
     }
 
     #[test]

@@ -64,49 +64,71 @@ const OTHER_TD: Tag = Tag::new(0x5F17);
 const CUSTODY: Tag = Tag::new(0x5F18);
 
 impl Dg11 {
-    /// Encodes the file; elements are written in the order of 9303-10 Table 42.
+    /// Encodes the file; elements are written in the order of 9303-10 Table 42. A text
+    /// element longer than [`tagged::MAX_TEXT_ELEMENT`] bytes is refused, naming it.
     pub fn encode(&self) -> Result<Vec<u8>, LdsError> {
         if let Some(d) = &self.full_date_of_birth {
             check_date(d)?;
         }
         let mut el = Vec::new();
-        let mut text = |tag, v: &Option<String>| {
+        let text = |el: &mut Vec<Element>, field, tag, v: &Option<String>| {
             if let Some(v) = v {
-                el.push(Element::Single(tag, v.as_bytes().to_vec()));
+                el.push(tagged::text_element(Ef::DG11, field, tag, v)?);
             }
+            Ok::<(), LdsError>(())
         };
-        text(FULL_NAME, &self.full_name);
+        text(&mut el, "full name", FULL_NAME, &self.full_name)?;
         if !self.other_names.is_empty() {
             let names = self
                 .other_names
                 .iter()
-                .map(|n| n.as_bytes().to_vec())
-                .collect();
+                .map(|n| tagged::checked_text(Ef::DG11, "other name", n))
+                .collect::<Result<_, _>>()?;
             el.push(Element::Repeated(OTHER_NAME, names));
         }
-        let mut text = |tag, v: &Option<String>| {
-            if let Some(v) = v {
-                el.push(Element::Single(tag, v.as_bytes().to_vec()));
-            }
-        };
-        text(PERSONAL_NUMBER, &self.personal_number);
-        text(DATE_OF_BIRTH, &self.full_date_of_birth);
-        text(PLACE_OF_BIRTH, &self.place_of_birth);
-        text(ADDRESS, &self.permanent_address);
-        text(TELEPHONE, &self.telephone);
-        text(PROFESSION, &self.profession);
-        text(TITLE, &self.title);
-        text(SUMMARY, &self.personal_summary);
+        text(
+            &mut el,
+            "personal number",
+            PERSONAL_NUMBER,
+            &self.personal_number,
+        )?;
+        text(
+            &mut el,
+            "full date of birth",
+            DATE_OF_BIRTH,
+            &self.full_date_of_birth,
+        )?;
+        text(
+            &mut el,
+            "place of birth",
+            PLACE_OF_BIRTH,
+            &self.place_of_birth,
+        )?;
+        text(
+            &mut el,
+            "permanent address",
+            ADDRESS,
+            &self.permanent_address,
+        )?;
+        text(&mut el, "telephone", TELEPHONE, &self.telephone)?;
+        text(&mut el, "profession", PROFESSION, &self.profession)?;
+        text(&mut el, "title", TITLE, &self.title)?;
+        text(&mut el, "personal summary", SUMMARY, &self.personal_summary)?;
         if let Some(p) = &self.proof_of_citizenship {
             el.push(Element::Single(PROOF, p.clone()));
         }
-        let mut text = |tag, v: &Option<String>| {
-            if let Some(v) = v {
-                el.push(Element::Single(tag, v.as_bytes().to_vec()));
-            }
-        };
-        text(OTHER_TD, &self.other_valid_td_numbers);
-        text(CUSTODY, &self.custody_information);
+        text(
+            &mut el,
+            "other valid TD numbers",
+            OTHER_TD,
+            &self.other_valid_td_numbers,
+        )?;
+        text(
+            &mut el,
+            "custody information",
+            CUSTODY,
+            &self.custody_information,
+        )?;
         tagged::encode(Ef::DG11, Tag::new(0x6B), &el)
     }
 
@@ -196,6 +218,7 @@ impl fmt::Debug for Dg11 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LdsErrorKind;
 
     #[test]
     fn national_script_round_trip() {
@@ -231,5 +254,39 @@ mod tests {
             ..Dg11::default()
         };
         assert!(bad.encode().unwrap_err().to_string().contains("YYYYMMDD"));
+    }
+
+    #[test]
+    fn an_oversize_field_is_refused_by_name() {
+        let dg = Dg11 {
+            place_of_birth: Some("К".repeat(600)),
+            ..Dg11::default()
+        };
+        let err = dg.encode().unwrap_err();
+        assert_eq!(err.file, Ef::DG11);
+        assert!(matches!(
+            err.kind,
+            LdsErrorKind::FieldTooLong {
+                field: "place of birth",
+                len: 1200,
+                max: tagged::MAX_TEXT_ELEMENT
+            }
+        ));
+        let dg = Dg11 {
+            other_names: vec!["A<<B".into(), "X".repeat(2000)],
+            ..Dg11::default()
+        };
+        assert!(matches!(
+            dg.encode().unwrap_err().kind,
+            LdsErrorKind::FieldTooLong {
+                field: "other name",
+                ..
+            }
+        ));
+        let at_limit = Dg11 {
+            permanent_address: Some("A".repeat(tagged::MAX_TEXT_ELEMENT)),
+            ..Dg11::default()
+        };
+        assert!(at_limit.encode().is_ok());
     }
 }

@@ -47,7 +47,8 @@ const PERSO_TIME: Tag = Tag::new(0x5F55);
 const PERSO_DEVICE: Tag = Tag::new(0x5F56);
 
 impl Dg12 {
-    /// Encodes the file; elements are written in the order of 9303-10 Table 43.
+    /// Encodes the file; elements are written in the order of 9303-10 Table 43. A text
+    /// element longer than [`tagged::MAX_TEXT_ELEMENT`] bytes is refused, naming it.
     pub fn encode(&self) -> Result<Vec<u8>, LdsError> {
         check_digits(&self.date_of_issue, 8, "date of issue", "YYYYMMDD")?;
         check_digits(
@@ -57,51 +58,58 @@ impl Dg12 {
             "YYYYMMDDhhmmss",
         )?;
         let mut el = Vec::new();
-        let push = |el: &mut Vec<Element>, tag, v: Option<&[u8]>| {
+        let text = |el: &mut Vec<Element>, field, tag, v: &Option<String>| {
             if let Some(v) = v {
-                el.push(Element::Single(tag, v.to_vec()));
+                el.push(tagged::text_element(Ef::DG12, field, tag, v)?);
+            }
+            Ok::<(), LdsError>(())
+        };
+        let image = |el: &mut Vec<Element>, tag, v: &Option<Vec<u8>>| {
+            if let Some(v) = v {
+                el.push(Element::Single(tag, v.clone()));
             }
         };
-        push(
+        text(
             &mut el,
+            "issuing authority",
             AUTHORITY,
-            self.issuing_authority.as_deref().map(str::as_bytes),
-        );
-        push(
-            &mut el,
-            DATE_OF_ISSUE,
-            self.date_of_issue.as_deref().map(str::as_bytes),
-        );
+            &self.issuing_authority,
+        )?;
+        text(&mut el, "date of issue", DATE_OF_ISSUE, &self.date_of_issue)?;
         if !self.other_persons.is_empty() {
             let names = self
                 .other_persons
                 .iter()
-                .map(|n| n.as_bytes().to_vec())
-                .collect();
+                .map(|n| tagged::checked_text(Ef::DG12, "name of other person", n))
+                .collect::<Result<_, _>>()?;
             el.push(Element::Repeated(OTHER_PERSON, names));
         }
-        push(
+        text(
             &mut el,
+            "endorsements and observations",
             ENDORSEMENTS,
-            self.endorsements.as_deref().map(str::as_bytes),
-        );
-        push(
+            &self.endorsements,
+        )?;
+        text(
             &mut el,
+            "tax or exit requirements",
             TAX_EXIT,
-            self.tax_exit_requirements.as_deref().map(str::as_bytes),
-        );
-        push(&mut el, FRONT, self.image_front.as_deref());
-        push(&mut el, REAR, self.image_rear.as_deref());
-        push(
+            &self.tax_exit_requirements,
+        )?;
+        image(&mut el, FRONT, &self.image_front);
+        image(&mut el, REAR, &self.image_rear);
+        text(
             &mut el,
+            "personalization date and time",
             PERSO_TIME,
-            self.personalization_time.as_deref().map(str::as_bytes),
-        );
-        push(
+            &self.personalization_time,
+        )?;
+        text(
             &mut el,
+            "personalization system serial number",
             PERSO_DEVICE,
-            self.personalization_device.as_deref().map(str::as_bytes),
-        );
+            &self.personalization_device,
+        )?;
         tagged::encode(Ef::DG12, Tag::new(0x6C), &el)
     }
 
@@ -169,6 +177,7 @@ impl fmt::Debug for Dg12 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LdsErrorKind;
 
     /// Supplement to Doc 9303 example (gmrtd dg12_test.go), shared/spec/lds.md §6.
     const SAMPLE: &str = "6C3E5C045F195F265F192A4A414B41525441202D20414D42415353414445204445204652414E434520454E20494E444F4E455349455F26083230313730393035";
@@ -204,6 +213,30 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("YYYYMMDDhhmmss")
+        );
+    }
+
+    #[test]
+    fn an_oversize_issuing_authority_is_refused_by_name() {
+        // The defect: 10 MB of issuing authority made a 10 MB DG12 and an error naming nothing.
+        let dg = Dg12 {
+            issuing_authority: Some("A".repeat(10 << 20)),
+            date_of_issue: Some("20261120".into()),
+            ..Dg12::default()
+        };
+        let err = dg.encode().unwrap_err();
+        assert_eq!(err.file, Ef::DG12);
+        assert!(matches!(
+            err.kind,
+            LdsErrorKind::FieldTooLong {
+                field: "issuing authority",
+                len: 10_485_760,
+                max: tagged::MAX_TEXT_ELEMENT
+            }
+        ));
+        assert_eq!(
+            err.to_string(),
+            "DG12: issuing authority: 10485760 bytes exceed the 1024-byte limit of one element"
         );
     }
 }

@@ -1,6 +1,6 @@
 //! Errors of the LDS encoders and parsers: always name the file, then what is wrong inside it.
 
-use crate::Ef;
+use crate::{Ef, sod::ScopeError};
 use permitkit_biometrics::{
     cbeff::CbeffError, face_record::FaceRecordError, finger_record::FingerRecordError,
 };
@@ -60,6 +60,19 @@ pub enum LdsErrorKind {
     /// Signing the Document Security Object failed.
     #[error("signing: {0}")]
     Signing(String),
+    /// The Document Signer may not sign this document, or not at this time (9303-12 §7.1).
+    #[error("Document Signer: {0}")]
+    Scope(#[from] ScopeError),
+    /// A text field longer than one element of the file may hold.
+    #[error("{field}: {len} bytes exceed the {max}-byte limit of one element")]
+    FieldTooLong {
+        /// The field (tag name or data element).
+        field: &'static str,
+        /// Its length in bytes (UTF-8).
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A field with a value that is not allowed.
     #[error("{field}: {reason}")]
     Field {

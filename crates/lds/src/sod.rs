@@ -11,13 +11,19 @@
 //! - [`parse`] reads with the crate's own tolerant BER-TLV reader (BER octet strings, unsorted
 //!   sets, legacy eContentTypes), so a writer bug is not masked by the same bug in the reader.
 //!   Passive authentication (`pki::passive_auth`) verifies what [`parse`] extracts.
+//!
+//! [`scope`] reads what the Document Signer may sign (documentTypeList, country,
+//! privateKeyUsagePeriod; 9303-12 §7.1): signing refuses a document or a time outside it, and
+//! passive authentication fails such a document.
 
 mod hash;
 mod lso;
 pub mod parse;
+pub mod scope;
 pub mod sign;
 
 pub use hash::HashAlgorithm;
 pub use lso::{DataGroupHash, LdsSecurityObject};
 pub use parse::{ParsedSod, SignerId};
+pub use scope::{ScopeError, SignerScope};
 pub use sign::sign;

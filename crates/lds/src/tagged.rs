@@ -4,13 +4,48 @@
 //!
 //! Text elements are written as UTF-8. On read, bytes that are not UTF-8 are decoded as
 //! ISO/IEC 8859-1, the character set of older chips.
+//!
+//! 9303-10 Tables 42 and 43 give these text elements a variable length without a maximum; the
+//! writers refuse one longer than [`MAX_TEXT_ELEMENT`] bytes, naming it, so that no input can
+//! make a data group of megabytes. Document profiles set tighter limits per field.
 
-use crate::{Ef, LdsError};
+use crate::{Ef, LdsError, LdsErrorKind};
 use permitkit_iso7816::tlv::{Tag, Writer, parse_single};
 
 const TAG_LIST: Tag = Tag::new(0x5C);
 const TAG_REPEAT: Tag = Tag::new(0xA0);
 const TAG_COUNT: Tag = Tag::new(0x02);
+
+/// Largest text element (UTF-8 bytes) DG11 and DG12 write: this toolkit's bound, not the
+/// standard's (9303-10 Tables 42–43 say only "variable"). 1024 bytes hold 512 Cyrillic or 1024
+/// Latin characters, far more than any name, address or authority a card prints, and keep the
+/// worst case of a data group with every text element a few kilobytes.
+pub const MAX_TEXT_ELEMENT: usize = 1024;
+
+/// A text element of `file`, refused when longer than [`MAX_TEXT_ELEMENT`] bytes.
+pub fn text_element(
+    file: Ef,
+    field: &'static str,
+    tag: Tag,
+    value: &str,
+) -> Result<Element, LdsError> {
+    checked_text(file, field, value).map(|v| Element::Single(tag, v))
+}
+
+/// `value` as bytes, refused (naming `field`) when longer than [`MAX_TEXT_ELEMENT`].
+pub fn checked_text(file: Ef, field: &'static str, value: &str) -> Result<Vec<u8>, LdsError> {
+    if value.len() > MAX_TEXT_ELEMENT {
+        return Err(LdsError::new(
+            file,
+            LdsErrorKind::FieldTooLong {
+                field,
+                len: value.len(),
+                max: MAX_TEXT_ELEMENT,
+            },
+        ));
+    }
+    Ok(value.as_bytes().to_vec())
+}
 
 /// One element of a tag-list data group.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,4 +33,16 @@ impl Dialect {
     pub fn reports_fcp(self) -> bool {
         self == Dialect::PermitkitV1
     }
+    /// SELECT of the eMRTD application with P2 `04` answers its FCP with the life cycle status
+    /// byte (tag `8A`, ISO/IEC 7816-4:2005 §5.3.3.2): creation (blank), initialisation
+    /// (personalization started) or operational (locked). Without it the writer probes the
+    /// files one by one.
+    pub fn reports_life_cycle(self) -> bool {
+        self == Dialect::PermitkitV1
+    }
+    /// GENERATE ASYMMETRIC KEY PAIR (ISO/IEC 7816-8, INS `46`) makes the Active Authentication
+    /// key on the chip and answers its public key.
+    pub fn generates_aa_key(self) -> bool {
+        self == Dialect::PermitkitV1
+    }
 }

@@ -5,9 +5,12 @@
 //! - [`secret`]: containers for keys, MRZ data, passwords and biometric samples that never print
 //!   their content and are zeroized on drop.
 //! - [`random`]: the one place randomness is drawn from the operating system.
+//! - [`private_file`]: the one writer of files that hold secrets or biometric data (0600,
+//!   whole or not at all, durable).
 //! - vocabulary: [`finger_position`] and [`finger_image`] (ISO/IEC 19794-4),
-//!   [`face_image_type`] (ISO/IEC 19794-5), [`verdict`] of a quality check, personalization [`dialect`]s, device [`selector`]s and [`device`] identity,
-//!   Linux [`input_codes`] for pen end buttons.
+//!   [`face_image_type`] (ISO/IEC 19794-5), [`verdict`] of a quality check, personalization
+//!   [`dialect`]s, device [`selector`]s and [`device`] identity, Linux [`input_codes`] for pen
+//!   end buttons.
 //! - [`profiles`]: hardware, chip, document, quality and station profiles (TOML), loaded and
 //!   validated once into typed values; [`toml_field`] names the field a TOML error is about.
 //!
@@ -21,6 +24,7 @@ pub mod face_image_type;
 pub mod finger_image;
 pub mod finger_position;
 pub mod input_codes;
+pub mod private_file;
 pub mod profiles;
 pub mod random;
 pub mod secret;

@@ -14,7 +14,7 @@ pub mod signer;
 pub mod test_pki;
 
 pub use passive_auth::{
-    Check, CheckStatus, PaReport, verify as passive_authentication, verify_files,
+    Check, CheckStatus, PaReport, verify as passive_authentication, verify_files, verify_read,
 };
 pub use signer::DocumentSigner;
 pub use test_pki::TestPki;

@@ -45,14 +45,16 @@ use x509_cert::{
     time::{Time, Validity},
 };
 
+use permitkit_lds::mrz::CountryCode;
+
 use super::{
     DocumentSigner, PkiError, pem,
     signer::{FileKey, FileKeySignature, read_certificate, read_private_key},
 };
 
-/// `id-icao-mrtd-security-extensions-documentTypeList` 2.23.136.1.1.6.2.
-pub const ID_DOCUMENT_TYPE_LIST: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("2.23.136.1.1.6.2");
+/// `id-icao-mrtd-security-extensions-documentTypeList` 2.23.136.1.1.6.2, defined once in the LDS
+/// crate, which reads it.
+pub use permitkit_lds::sod::scope::ID_DOCUMENT_TYPE_LIST;
 
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600 + 6 * 3600);
 const MONTH: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -99,16 +101,16 @@ impl std::fmt::Debug for TestPki {
 impl TestPki {
     /// Generates fresh keys and certificates.
     pub fn generate(opts: &TestPkiOptions) -> Result<Self, PkiError> {
-        let country = PrintableString::new(&opts.country)
-            .ok()
-            .filter(|_| {
-                opts.country.len() == 2 && opts.country.bytes().all(|b| b.is_ascii_uppercase())
-            })
-            .ok_or_else(|| PkiError::Build {
+        if CountryCode::from_alpha2(&opts.country).is_none() {
+            return Err(PkiError::Build {
                 what: "test PKI",
-                reason: format!("country {:?} is not a two-letter code", opts.country),
-            })?;
-        let _ = country;
+                reason: format!(
+                    "country {:?} is not an ISO 3166-1 alpha-2 code of a State (9303-12 §7.1: \
+                     the C of a CSCA and its Document Signers)",
+                    opts.country
+                ),
+            });
+        }
         let start = opts
             .not_before
             .checked_sub(Duration::from_secs(3600))
@@ -422,10 +424,14 @@ fn document_type_list(types: &[String]) -> Result<Extension, PkiError> {
         reason: e.to_string(),
     };
     let mut list = SetOfVec::new();
+    if types.is_empty() {
+        return Err(fail(&"name at least one document type the signer may sign"));
+    }
     for t in types {
-        if t.is_empty() || t.len() > 2 {
+        if t.is_empty() || t.len() > 2 || !t.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(fail(&format!(
-                "document type {t:?} must be 1 or 2 characters"
+                "document type {t:?} must be 1 or 2 letters A-Z (the MRZ document code \
+                 without its filler)"
             )));
         }
         list.insert(PrintableString::new(t).map_err(|e| fail(&e))?)
@@ -446,21 +452,8 @@ fn write(path: &Path, text: &str, secret: bool) -> Result<(), PkiError> {
         path: path.display().to_string(),
         source,
     };
-    #[cfg(unix)]
-    {
-        use std::{io::Write, os::unix::fs::OpenOptionsExt};
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(if secret { 0o600 } else { 0o644 })
-            .open(path)
-            .map_err(io)?;
-        f.write_all(text.as_bytes()).map_err(io)
+    if secret {
+        return permitkit_model::private_file::write(path, text.as_bytes()).map_err(io);
     }
-    #[cfg(not(unix))]
-    {
-        let _ = secret;
-        std::fs::write(path, text).map_err(io)
-    }
+    std::fs::write(path, text).map_err(io)
 }

@@ -45,8 +45,6 @@ pub use geometry::Geometry;
 pub use permitkit_biometrics::face_record::ColourSpace;
 pub use permitkit_biometrics::image::{DecodeError, ImageLimits};
 pub use permitkit_model::face_image_type::PortraitType;
-/// The former name of [`PortraitType`], kept while `permitkit-station`'s pipeline still uses it.
-pub use permitkit_model::face_image_type::PortraitType as FaceImageType;
 pub use raster::decode;
 pub use report::{Check, CheckId, DetectedFace, FaceReport};
 

@@ -4,9 +4,16 @@
 //!
 //! - Personalization phase: SELECT, CREATE FILE (`E0`, `63 04 size fid`), UPDATE BINARY
 //!   (`D6`, and odd `D7` with `54`/`53` objects for offsets above 32767), PUT DATA `00 62` (BAC
-//!   seed: document number, birth and expiry dates), `00 65` (PACE CAN), `DE AD` (LOCK).
-//! - Always: SELECT by AID/FID (MF files too), READ BINARY (SFI in P1, odd `B1`), GET
+//!   seed: document number, birth and expiry dates — `<` in the unknown parts of a date of
+//!   birth, ICAO 9303-3 §4.8), `00 65` (PACE CAN), `00 6A` (AA key), GENERATE ASYMMETRIC KEY
+//!   PAIR (`46`, ISO/IEC 7816-8 §5.1: the AA key made on the chip), `DE AD` (LOCK).
+//! - Always: SELECT by AID/FID (MF files too; the application's FCP carries its life cycle
+//!   status byte, ISO/IEC 7816-4:2005 §5.3.3.2), READ BINARY (SFI in P1, odd `B1`), GET
 //!   CHALLENGE, EXTERNAL AUTHENTICATE (BAC), MSE:Set AT and GENERAL AUTHENTICATE (PACE GM).
+//! - Card manager: GlobalPlatform GET DATA `80 CA 9F 7F` answers the card's own CPLC (its chip
+//!   serial) while no application is selected, as the issuer security domain selected after
+//!   reset does; once the eMRTD application is selected the command is the application's and
+//!   is refused (`6E00`).
 //! - Access control: EF.CardAccess (MF) is readable in plain; application EFs are readable and
 //!   selectable only under secure messaging after BAC or PACE; after LOCK every write answers
 //!   `6985`; a wrong MAC ends the session with plain `6987`/`6988`.
@@ -16,6 +23,7 @@
 use crate::faults::{Action, Faults};
 use crate::filesystem::{Df, FileSystem};
 use permitkit_chip::bac::{self, BacKeys};
+use permitkit_chip::identity::{CardLife, ChipSerial, Cplc};
 use permitkit_chip::channel::{CardChannel, TransportError};
 use permitkit_chip::pace::{ChipStepResult, PaceChip, PaceParams, PacePassword};
 use permitkit_chip::random::{OsRandom, RandomSource};
@@ -101,9 +109,41 @@ enum Auth {
     Secure(SmSession),
 }
 
+/// The CPLC of a virtual chip with this IC serial number and batch: IC fabricator `504B` and
+/// IC type `5631` ("PK", "V1"), operating system `504B` release level `0100`, no dates.
+pub fn virtual_cplc(ic_serial_number: u32, ic_batch_identifier: u16) -> Cplc {
+    Cplc {
+        ic_fabricator: 0x504B,
+        ic_type: 0x5631,
+        os_id: 0x504B,
+        os_release_level: 0x0100,
+        ic_serial_number,
+        ic_batch_identifier,
+        ..Cplc::default()
+    }
+}
+
+/// A CPLC with a fresh random IC serial number and batch (the operating system's generator;
+/// should it fail, the clock and a counter, which still differ from card to card).
+pub fn random_cplc() -> Cplc {
+    let mut b = [0u8; 6];
+    if permitkit_model::random::fill_random(&mut b).is_err() {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        b[..4].copy_from_slice(&(t ^ n.rotate_left(16)).to_be_bytes());
+        b[4..].copy_from_slice(&u16::try_from(n & 0xFFFF).unwrap_or(0).to_be_bytes());
+    }
+    let [a, b1, c, d, e, f] = b;
+    virtual_cplc(u32::from_be_bytes([a, b1, c, d]), u16::from_be_bytes([e, f]))
+}
+
 /// The virtual chip.
 pub struct Card {
     config: CardConfig,
+    cplc: Cplc,
     fs: FileSystem,
     secrets: CardSecrets,
     locked: bool,
@@ -120,17 +160,24 @@ impl std::fmt::Debug for Card {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Card")
             .field("config", &self.config)
+            .field("serial", &self.cplc.serial())
             .field("locked", &self.locked)
             .finish_non_exhaustive()
     }
 }
 
 impl Card {
-    /// A blank chip in the personalization phase.
+    /// A blank chip in the personalization phase, with a serial of its own.
     pub fn new(config: CardConfig) -> Self {
+        Self::with_cplc(config, random_cplc())
+    }
+
+    /// A blank chip with the given CPLC (its chip serial).
+    pub fn with_cplc(config: CardConfig, cplc: Cplc) -> Self {
         let fs = FileSystem::new(config.max_ef_size, config.max_files);
         Self {
             config,
+            cplc,
             fs,
             secrets: CardSecrets::default(),
             locked: false,
@@ -147,11 +194,12 @@ impl Card {
     /// A chip rebuilt from saved parts (see [`super::state`]).
     pub(crate) fn from_parts(
         config: CardConfig,
+        cplc: Cplc,
         fs: FileSystem,
         secrets: CardSecrets,
         locked: bool,
     ) -> Self {
-        let mut card = Self::new(config);
+        let mut card = Self::with_cplc(config, cplc);
         card.fs = fs;
         card.secrets = secrets;
         card.locked = locked;
@@ -181,6 +229,32 @@ impl Card {
     /// True after LOCK.
     pub fn is_locked(&self) -> bool {
         self.locked
+    }
+
+    /// The Card Production Life Cycle data GET DATA `9F7F` answers.
+    pub fn cplc(&self) -> &Cplc {
+        &self.cplc
+    }
+
+    /// The chip serial (from the CPLC).
+    pub fn serial(&self) -> ChipSerial {
+        self.cplc.serial()
+    }
+
+    /// Where personalization stands: blank (nothing stored), started, or issued (locked).
+    pub fn life(&self) -> CardLife {
+        let s = &self.secrets;
+        if self.locked {
+            CardLife::Issued
+        } else if self.fs.files().next().is_some()
+            || s.mrz_information.is_some()
+            || s.can.is_some()
+            || s.aa_private_key.is_some()
+        {
+            CardLife::Started
+        } else {
+            CardLife::Blank
+        }
     }
 
     /// Faults to inject.
@@ -240,6 +314,9 @@ impl Card {
             // identifier (first byte 08, ISO/IEC 14443-3 §6.4.4). No session state changes.
             return ResponseApdu::new(VIRTUAL_UID.to_vec(), StatusWord::SUCCESS);
         }
+        if cmd.cla() & 0xF0 == 0x80 {
+            return self.card_manager(cmd);
+        }
         let protected = cmd.cla() & 0x0C == 0x0C;
         if let Auth::Secure(session) = &mut self.auth {
             if !protected {
@@ -273,6 +350,29 @@ impl Card {
         self.dispatch(cmd, false)
     }
 
+    /// GlobalPlatform commands (CLA `80`): GET DATA `9F7F`, the CPLC, while the card manager is
+    /// the selected application (after power-up, before the eMRTD application is selected).
+    fn card_manager(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let selected_app = self.df == Df::App || !matches!(self.auth, Auth::None);
+        if selected_app || cmd.cla() != 0x80 {
+            return ResponseApdu::status(StatusWord::CLA_NOT_SUPPORTED);
+        }
+        match (cmd.ins(), cmd.p1(), cmd.p2()) {
+            (0xCA, 0x9F, 0x7F) => {
+                let data = self.cplc.encode();
+                match cmd.le() {
+                    Some(ne) if ne < data.len() => {
+                        let exact = u8::try_from(data.len()).unwrap_or(0);
+                        ResponseApdu::status(StatusWord(0x6C00 | u16::from(exact)))
+                    }
+                    _ => ResponseApdu::new(data, StatusWord::SUCCESS),
+                }
+            }
+            (0xCA, _, _) => ResponseApdu::status(StatusWord::REFERENCE_DATA_NOT_FOUND),
+            _ => ResponseApdu::status(StatusWord::INS_NOT_SUPPORTED),
+        }
+    }
+
     fn dispatch(&mut self, cmd: &CommandApdu, secure: bool) -> ResponseApdu {
         if cmd.cla() & !0x10 != 0x00 {
             return ResponseApdu::status(StatusWord::CLA_NOT_SUPPORTED);
@@ -290,6 +390,7 @@ impl Card {
             0x82 => self.external_authenticate(cmd),
             0x22 => self.manage_security_environment(cmd),
             0x88 => self.internal_authenticate(cmd, secure),
+            0x46 => self.generate_key_pair(cmd),
             0x86 => self.general_authenticate(cmd),
             _ => Err(StatusWord::INS_NOT_SUPPORTED),
         };
@@ -312,7 +413,18 @@ impl Card {
                 }
                 self.df = Df::App;
                 self.ef = None;
-                return Ok(ResponseApdu::status(StatusWord::SUCCESS));
+                if cmd.p2() & 0x0C != 0x04 {
+                    return Ok(ResponseApdu::status(StatusWord::SUCCESS));
+                }
+                // FCP (ISO/IEC 7816-4 §5.3.3): 82 descriptor (DF), 84 DF name, 8A life cycle.
+                let mut w = tlv::Writer::new();
+                w.constructed(Tag::new(0x62), |w| {
+                    w.primitive(Tag::new(0x82), &[0x38]);
+                    w.primitive(Tag::new(0x84), &EMRTD_AID);
+                    w.primitive(Tag::new(0x8A), &[self.life().status_byte()]);
+                });
+                let fcp = w.finish().map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+                return Ok(ResponseApdu::new(fcp, StatusWord::SUCCESS));
             }
             (0x00, [] | [0x3F, 0x00]) => {
                 self.df = Df::Mf;
@@ -503,6 +615,25 @@ impl Card {
         Ok(ResponseApdu::status(StatusWord::SUCCESS))
     }
 
+    /// GENERATE ASYMMETRIC KEY PAIR (ISO/IEC 7816-8 §5.1) `00 46 00 00`: a fresh Active
+    /// Authentication key (P-256) replaces any earlier one; the answer is its public key
+    /// template `7F49`. Personalization phase only.
+    fn generate_key_pair(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        if self.locked {
+            return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+        }
+        if (cmd.p1(), cmd.p2()) != (0x00, 0x00) {
+            return Err(StatusWord::INCORRECT_P1P2);
+        }
+        if !cmd.data().is_empty() {
+            return Err(StatusWord::WRONG_DATA);
+        }
+        let (private, template) = permitkit_chip::aa::chip_generate(self.rng.as_mut())?;
+        self.secrets.aa_private_key = Some(private);
+        self.dirty = true;
+        Ok(ResponseApdu::new(template, StatusWord::SUCCESS))
+    }
+
     fn internal_authenticate(
         &mut self,
         cmd: &CommandApdu,
@@ -641,10 +772,25 @@ fn bac_seed_to_mrz_information(data: &[u8]) -> Result<SecretBytes, StatusWord> {
     if doc.is_empty() || doc.len() > 22 || !doc.iter().all(mrz_char) {
         return Err(StatusWord::WRONG_DATA);
     }
-    for d in [dob, doe] {
-        if d.len() != 6 || !d.iter().all(u8::is_ascii_digit) {
-            return Err(StatusWord::WRONG_DATA);
+    // The date of expiry is complete; the date of birth may have `<<` for an unknown day, month
+    // or year (ICAO 9303-3 §4.8: `7408<<`, `74<<<<`, `<<<<<<`), which the check digit counts as
+    // zeros and the MRZ information carries as printed.
+    let digit_pair = |p: &[u8]| p.iter().all(u8::is_ascii_digit);
+    let unknown_pair = |p: &[u8]| p == b"<<";
+    let dob_ok = match dob {
+        [y1, y2, m1, m2, d1, d2] => {
+            let (y, m, d) = ([*y1, *y2], [*m1, *m2], [*d1, *d2]);
+            let known = |p: &[u8; 2]| digit_pair(p);
+            let unknown = |p: &[u8; 2]| unknown_pair(p);
+            // Unknown parts nest: an unknown month means an unknown day, an unknown year both.
+            (known(&y) && known(&m) && (known(&d) || unknown(&d)))
+                || (known(&y) && unknown(&m) && unknown(&d))
+                || (unknown(&y) && unknown(&m) && unknown(&d))
         }
+        _ => false,
+    };
+    if !dob_ok || doe.len() != 6 || !digit_pair(doe) {
+        return Err(StatusWord::WRONG_DATA);
     }
     let mut info = Vec::with_capacity(doc.len() + 15);
     for field in [doc, dob, doe] {
@@ -671,6 +817,14 @@ impl CardChannel for Card {
                 Err(TransportError::CardRemoved)
             }
             Action::Answer(sw) => Ok(ResponseApdu::status(sw)),
+            Action::Tear => {
+                if !self.powered {
+                    self.power_on();
+                }
+                let _lost = self.process_command(command);
+                self.power_off();
+                Err(TransportError::CardRemoved)
+            }
             Action::Process => {
                 if !self.powered {
                     self.power_on();
@@ -714,6 +868,93 @@ mod tests {
         assert_eq!(
             bac_seed_to_mrz_information(&data).unwrap().expose(),
             b"L898902C<369080619406236"
+        );
+    }
+
+    #[test]
+    fn bac_seed_takes_unknown_parts_of_the_date_of_birth() {
+        // mrz-names.md §6: unknown day in Aug 1974 → 7408<< (check digit 7); unknown day and
+        // month → 74<<<< (1); fully unknown → <<<<<< (0).
+        for (dob, cd) in [("7408<<", '7'), ("74<<<<", '1'), ("<<<<<<", '0')] {
+            let seed = dob;
+            let mut w = tlv::Writer::new();
+            w.constructed(Tag::new(0x62), |w| {
+                w.primitive(Tag::new(0x04), b"L898902C<");
+                w.primitive(Tag::new(0x04), seed.as_bytes());
+                w.primitive(Tag::new(0x04), b"940623");
+            });
+            let info = bac_seed_to_mrz_information(&w.finish().unwrap()).unwrap();
+            assert_eq!(
+                info.expose(),
+                format!("L898902C<3{dob}{cd}9406236").as_bytes(),
+                "{dob}"
+            );
+        }
+        // A known day with an unknown month, a `<` alone, and `<` in the expiry are refused.
+        for (dob, doe) in [("74<<12", "940623"), ("7408<2", "940623"), ("740812", "9406<<")] {
+            let mut w = tlv::Writer::new();
+            w.constructed(Tag::new(0x62), |w| {
+                w.primitive(Tag::new(0x04), b"L898902C<");
+                w.primitive(Tag::new(0x04), dob.as_bytes());
+                w.primitive(Tag::new(0x04), doe.as_bytes());
+            });
+            assert_eq!(
+                bac_seed_to_mrz_information(&w.finish().unwrap()).err(),
+                Some(StatusWord::WRONG_DATA),
+                "{dob} {doe}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_card_manager_answers_the_cplc_until_the_application_is_selected() {
+        let mut card = Card::with_cplc(CardConfig::default(), virtual_cplc(0x0102_0304, 0x0A0B));
+        let get = CommandApdu::new(0x80, 0xCA, 0x9F, 0x7F).with_le(256).unwrap();
+        let r = card.process_command(&get);
+        assert!(r.is_success());
+        assert_eq!(&r.data()[..3], [0x9F, 0x7F, 0x2A]);
+        assert_eq!(
+            Cplc::parse(r.data()).unwrap().serial().as_str(),
+            "504B-5631-0A0B-01020304"
+        );
+        assert_eq!(card.serial().as_str(), "504B-5631-0A0B-01020304");
+        let select = CommandApdu::new(0x00, 0xA4, 0x04, 0x0C)
+            .with_data(EMRTD_AID.to_vec())
+            .unwrap();
+        assert!(card.process_command(&select).is_success());
+        assert_eq!(
+            card.process_command(&get).sw(),
+            StatusWord::CLA_NOT_SUPPORTED
+        );
+        // After a reset the card manager is selected again.
+        card.power_on();
+        assert!(card.process_command(&get).is_success());
+    }
+
+    #[test]
+    fn the_application_fcp_reports_the_life_cycle() {
+        let mut card = Card::new(CardConfig::default());
+        let lcs = |card: &mut Card| {
+            let select = CommandApdu::new(0x00, 0xA4, 0x04, 0x04)
+                .with_data(EMRTD_AID.to_vec())
+                .and_then(|c| c.with_le(256))
+                .unwrap();
+            let r = card.process_command(&select);
+            assert!(r.is_success());
+            *r.data().last().unwrap()
+        };
+        assert_eq!(lcs(&mut card), 0x01, "creation: blank");
+        let generate = CommandApdu::new(0x00, 0x46, 0x00, 0x00).with_le(256).unwrap();
+        let r = card.process_command(&generate);
+        assert!(r.is_success());
+        assert_eq!(&r.data()[..2], [0x7F, 0x49]);
+        assert!(permitkit_chip::aa::public_key_from_template(r.data()).is_ok());
+        assert_eq!(lcs(&mut card), 0x03, "initialisation: a key is stored");
+        card.locked = true;
+        assert_eq!(lcs(&mut card), 0x05, "operational: locked");
+        assert_eq!(
+            card.process_command(&generate).sw(),
+            StatusWord::CONDITIONS_NOT_SATISFIED
         );
     }
 

@@ -9,6 +9,7 @@ use permitkit_iso7816::apdu::StatusWord;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Faults {
     drop_after: Option<u64>,
+    tear_at: Option<u64>,
     corrupt_response_at: Option<u64>,
     answer_status_at: Option<(u64, StatusWord)>,
     corrupt_next_write: bool,
@@ -25,6 +26,9 @@ pub(crate) enum Action {
     Answer(StatusWord),
     /// Process, then flip one bit of the response.
     Corrupt,
+    /// Process, then leave the field before answering (the command took effect, its answer is
+    /// lost).
+    Tear,
     /// Process normally.
     Process,
 }
@@ -33,6 +37,12 @@ impl Faults {
     /// The card leaves the field after `n` more commands (they are processed normally).
     pub fn drop_after(&mut self, n: u64) {
         self.drop_after = Some(self.seen + n);
+    }
+
+    /// The `n`-th next command (1 = the next one) is processed — a write takes effect — but the
+    /// card leaves the field before its answer goes out (a card torn away mid-command).
+    pub fn tear_at(&mut self, n: u64) {
+        self.tear_at = Some(self.seen + n);
     }
 
     /// The response to the `n`-th next command (1 = the next one) has one bit flipped.
@@ -74,6 +84,11 @@ impl Faults {
             return Action::Removed;
         }
         self.seen += 1;
+        if self.tear_at == Some(self.seen) {
+            self.tear_at = None;
+            self.removed = true;
+            return Action::Tear;
+        }
         if let Some((n, sw)) = self.answer_status_at
             && n == self.seen
         {

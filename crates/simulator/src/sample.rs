@@ -84,6 +84,7 @@ pub fn sample_input(pace: Option<PaceInfo>, dg2_len: usize, dg3_len: usize) -> P
         mrz_information: SecretBytes::from_slice(SAMPLE_MRZ_INFORMATION),
         can: pace.map(|_| SecretString::from(SAMPLE_CAN)),
         aa_private_key: None,
+        aa_key_on_chip: false,
     }
 }
 

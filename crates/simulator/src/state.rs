@@ -2,15 +2,18 @@
 //! process: what a real chip keeps in EEPROM (ICAO Doc 9303-10 §3.11 files by FID, the access
 //! secrets of 9303-11 §4.3.2 and §4.4.1, the life-cycle flag).
 //!
-//! The state is a JSON document: life-cycle flag, every EF (hex) and the access secrets (MRZ
-//! information, CAN, Active Authentication key). This module only turns a card into text and
+//! The state is a JSON document: the chip's CPLC (its serial, GlobalPlatform GET DATA `9F7F`),
+//! life-cycle flag, every EF (hex) and the access secrets (MRZ information, CAN, Active
+//! Authentication key). Format 1 had no CPLC: such a card gets one derived from its state, the
+//! same every time it loads, and keeps it when saved again. This module only turns a card into text and
 //! back; where the text is kept (a state file written atomically with owner-only permissions,
 //! since it holds the access secrets) is `permitkit-devices`' business. Decoding refuses text
 //! longer than [`MAX_STATE_FILE`] and applies the chip's limits (EF size, file count) before
 //! anything is allocated for a file.
 
 use crate::SimError;
-use crate::card::{Card, CardConfig, CardSecrets};
+use crate::card::{Card, CardConfig, CardSecrets, virtual_cplc};
+use permitkit_chip::identity::Cplc;
 use crate::filesystem::{Df, FileSystem};
 use permitkit_model::secret::{SecretBytes, SecretString};
 
@@ -21,6 +24,8 @@ pub const MAX_STATE_FILE: u64 = 8 * 1024 * 1024;
 #[serde(deny_unknown_fields)]
 struct StateFile {
     format: String,
+    #[serde(default)]
+    cplc: Option<String>,
     locked: bool,
     files: Vec<FileEntry>,
     mrz_information: Option<String>,
@@ -37,12 +42,14 @@ struct FileEntry {
     data: String,
 }
 
-const FORMAT: &str = "permitkit-virtual-chip/1";
+const FORMAT: &str = "permitkit-virtual-chip/2";
+const FORMAT_1: &str = "permitkit-virtual-chip/1";
 
 /// Encodes the card's state as JSON.
 pub fn to_json(card: &Card) -> Result<String, SimError> {
     let state = StateFile {
         format: FORMAT.into(),
+        cplc: Some(hex::encode_upper(card.cplc().to_bytes())),
         locked: card.is_locked(),
         files: card
             .filesystem()
@@ -78,12 +85,26 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
     }
     let state: StateFile =
         serde_json::from_str(text).map_err(|e| SimError::State(e.to_string()))?;
-    if state.format != FORMAT {
+    if state.format != FORMAT && state.format != FORMAT_1 {
         return Err(SimError::State(format!(
             "unknown format {:?} (expected {FORMAT:?})",
             state.format
         )));
     }
+    let cplc = match &state.cplc {
+        Some(h) => {
+            let bytes = hex::decode(h).map_err(|e| SimError::State(format!("cplc: {e}")))?;
+            Cplc::parse(&bytes).map_err(|e| SimError::State(format!("cplc: {e}")))?
+        }
+        None => {
+            use sha2::Digest;
+            let d = sha2::Sha256::digest(text.as_bytes());
+            let [a, b, c, e, f, g, ..] = d.as_slice() else {
+                return Err(SimError::State("cplc: digest too short".into()));
+            };
+            virtual_cplc(u32::from_be_bytes([*a, *b, *c, *e]), u16::from_be_bytes([*f, *g]))
+        }
+    };
     let mut fs = FileSystem::new(config.max_ef_size, config.max_files);
     for (i, f) in state.files.into_iter().enumerate() {
         let fid = u16::from_str_radix(&f.fid, 16)
@@ -113,5 +134,23 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
             None => None,
         },
     };
-    Ok(Card::from_parts(config, fs, secrets, state.locked))
+    Ok(Card::from_parts(config, cplc, fs, secrets, state.locked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_serial_survives_a_save_and_an_old_state_gets_a_stable_one() {
+        let card = Card::new(CardConfig::default());
+        let again = from_json(&to_json(&card).unwrap(), CardConfig::default()).unwrap();
+        assert_eq!(again.serial(), card.serial());
+        let old = r#"{"format":"permitkit-virtual-chip/1","locked":false,"files":[],"mrz_information":null,"can":null}"#;
+        let a = from_json(old, CardConfig::default()).unwrap();
+        let b = from_json(old, CardConfig::default()).unwrap();
+        assert_eq!(a.serial(), b.serial());
+        let saved = from_json(&to_json(&a).unwrap(), CardConfig::default()).unwrap();
+        assert_eq!(saved.serial(), a.serial());
+    }
 }

@@ -12,8 +12,9 @@
 //!
 //! [document]
 //! number = "FT1234567"
-//! date_of_issue = "2026-11-20"
+//! date_of_issue = "2026-11-20"         # not in the future
 //! date_of_expiry = "2027-11-19"        # optional: the profile's default term
+//! replaces = "FT1234567"               # optional: a new card under a number issued before
 //! issuing_authority = "ДМС 8041"
 //!
 //! [holder]
@@ -36,8 +37,10 @@
 
 mod enrolment;
 mod file;
+mod issued;
 mod validate;
 
 pub use enrolment::{Captures, ChipSecrets, FingerCapture, Portrait, enrolment};
 pub use file::ApplicantFile;
-pub use validate::{Applicant, ApplicantError};
+pub use issued::IssuedNumbers;
+pub use validate::{Applicant, ApplicantError, Issuance};

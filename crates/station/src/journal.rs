@@ -7,13 +7,21 @@
 //! Durability: WAL journal mode with `synchronous = FULL`; every step transition is one
 //! transaction, committed before the step's effect is reported.
 //!
-//! Biometrics at rest: accepted captures (portrait JPEG, WSQ fingers, signature JPEG) are kept
-//! in the journal **encrypted** with AES-256-GCM under a per-station key stored beside the
-//! database (`<db>.key`, mode 0600), each blob bound to its application and name by the
-//! associated data, and **deleted** as soon as the card is issued and verified (the ChipImage
-//! folder and the card are then the only copies). Storing them not at all would make a crash
-//! between capture and personalization lose the applicant's captures; storing them in clear
-//! would leave a second, unmanaged copy of biometric data on the station's disk.
+//! Biometrics and chip keys at rest: accepted captures (portrait JPEG, WSQ fingers, signature
+//! JPEG), the ChipImage built from them and the chip's keys (CAN, Active Authentication private
+//! key) are kept in the journal **encrypted** with AES-256-GCM under a per-station key stored
+//! beside the database (`<db>.key`, mode 0600), each blob bound to its enrolment and name by the
+//! associated data, and **deleted** as soon as the card is issued and verified
+//! ([`Journal::issue`]: the card is then the only copy; only the CAN, printed on the card, is
+//! kept, encrypted, so the card can be opened later) or the enrolment is abandoned
+//! ([`Journal::abandon`]). Storing them not at all would make a crash between capture and
+//! personalization lose the applicant's captures; storing them in clear would leave a second,
+//! unmanaged copy of biometric data and keys on the station's disk. SQLite's `secure_delete` is
+//! on for every connection, so deleted blobs do not linger in free pages.
+//!
+//! The key is made when a journal is first opened. A journal that holds encrypted blobs but
+//! whose key file is gone is refused ([`JournalError::KeyMissing`]): a new key could never
+//! decrypt them.
 //!
 //! Each step is recorded by its [`Step`] with its typed result: the pipeline's result type for
 //! that step, serialized as JSON, written when the step is done and read back (typed again) when
@@ -57,6 +65,29 @@ pub enum JournalError {
         path: PathBuf,
         /// What went wrong.
         reason: String,
+    },
+    /// The key file is missing, but the journal holds blobs encrypted under it.
+    #[error(
+        "journal key {} is missing, but {} holds {blobs} encrypted item(s) sealed under it: \
+         restore the key file from the station's backup (a new key could never decrypt them)",
+        key.display(),
+        journal.display()
+    )]
+    KeyMissing {
+        /// The missing key file.
+        key: PathBuf,
+        /// The database file.
+        journal: PathBuf,
+        /// Encrypted blobs the database holds.
+        blobs: u64,
+    },
+    /// The enrolment is issued or abandoned: nothing more can be done to it.
+    #[error("enrolment {id} is {state}")]
+    Finished {
+        /// Enrolment id.
+        id: String,
+        /// Its state.
+        state: EnrolmentState,
     },
     /// A stored blob does not decrypt (wrong key, or tampered with).
     #[error("journal blob {name} of {id}: does not decrypt (wrong station key or altered data)")]
@@ -106,14 +137,26 @@ pub enum EnrolmentState {
     Issued,
     /// The operator abandoned it.
     Abandoned,
+    /// The card was personalized, read back and verified but NOT locked (`--no-lock`, for
+    /// development chips): personalized, not issued. Finished like an issued enrolment.
+    #[serde(rename = "personalized-not-issued")]
+    Personalized,
+}
+
+impl fmt::Display for EnrolmentState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl EnrolmentState {
-    fn as_str(self) -> &'static str {
+    /// The state's name, as the journal and the JSON output spell it.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::InProgress => "in-progress",
             Self::Issued => "issued",
             Self::Abandoned => "abandoned",
+            Self::Personalized => "personalized-not-issued",
         }
     }
 
@@ -122,6 +165,7 @@ impl EnrolmentState {
             "in-progress" => Self::InProgress,
             "issued" => Self::Issued,
             "abandoned" => Self::Abandoned,
+            "personalized-not-issued" => Self::Personalized,
             _ => return None,
         })
     }
@@ -196,7 +240,7 @@ pub struct EnrolmentRecord {
     pub applicant_file: String,
     /// SHA-256 of the applicant file when the enrolment began.
     pub applicant_sha256: String,
-    /// ChipImage output folder.
+    /// The enrolment's output folder (`<out root>/<id>`).
     pub out_dir: String,
     /// Created (seconds since the epoch).
     pub created_at: i64,
@@ -223,8 +267,8 @@ pub struct NewEnrolment<'a> {
     pub applicant_file: &'a str,
     /// SHA-256 of its content.
     pub applicant_sha256: &'a str,
-    /// ChipImage output folder.
-    pub out_dir: &'a str,
+    /// The folder under which the enrolment's own output folder, named by its id, is made.
+    pub out_root: &'a Path,
 }
 
 /// The journal.
@@ -242,6 +286,10 @@ impl fmt::Debug for Journal {
 
 impl Journal {
     /// Opens (creating when missing) the journal at `path` and its station key `<path>.key`.
+    ///
+    /// The key is made only for a journal that holds no encrypted blobs; when the key file is
+    /// missing but the journal holds blobs, the journal is refused with
+    /// [`JournalError::KeyMissing`] and nothing is written.
     pub fn open(path: &Path) -> Result<Self, JournalError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| JournalError::Key {
@@ -249,24 +297,44 @@ impl Journal {
                 reason: e.to_string(),
             })?;
         }
-        let key = blobs::station_key(&key_path(path))?;
-        let conn = Connection::open(path).map_err(|source| JournalError::Database {
+        let db = |source| JournalError::Database {
             path: path.to_path_buf(),
             source,
-        })?;
-        let journal = Self {
+        };
+        let conn = Connection::open(path).map_err(db)?;
+        match schema::init(&conn).map_err(db)? {
+            schema::Found::Ready => {}
+            schema::Found::Other(found) => {
+                return Err(JournalError::Schema {
+                    path: path.to_path_buf(),
+                    found,
+                    expected: schema::VERSION,
+                });
+            }
+        }
+        let key_file = key_path(path);
+        let key = match blobs::read_key(&key_file)? {
+            Some(key) => key,
+            None => {
+                let held: i64 = conn
+                    .query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))
+                    .map_err(db)?;
+                let held = u64::try_from(held).unwrap_or(0);
+                if held > 0 {
+                    return Err(JournalError::KeyMissing {
+                        key: key_file,
+                        journal: path.to_path_buf(),
+                        blobs: held,
+                    });
+                }
+                blobs::create_key(&key_file)?
+            }
+        };
+        Ok(Self {
             conn,
             path: path.to_path_buf(),
             key,
-        };
-        match schema::init(&journal.conn).map_err(|e| journal.db(e))? {
-            schema::Found::Ready => Ok(journal),
-            schema::Found::Other(found) => Err(JournalError::Schema {
-                path: path.to_path_buf(),
-                found,
-                expected: schema::VERSION,
-            }),
-        }
+        })
     }
 
     /// The database file.
@@ -281,7 +349,9 @@ impl Journal {
         }
     }
 
-    /// Starts recording a new enrolment and returns its id.
+    /// Starts recording a new enrolment and returns its id. Its output folder is
+    /// `<out_root>/<id>`: the id (letters, digits, `-`, `_`) names it, so no two enrolments
+    /// share one.
     pub fn begin(&mut self, e: &NewEnrolment<'_>) -> Result<String, JournalError> {
         let mut raw = [0u8; 8];
         permitkit_model::random::fill_random(&mut raw).map_err(|err| JournalError::Key {
@@ -289,6 +359,7 @@ impl Journal {
             reason: err.to_string(),
         })?;
         let id = format!("{}-{}", sanitize(e.application), hex::encode(raw));
+        let out_dir = e.out_root.join(&id);
         let now = now();
         self.conn
             .execute(
@@ -303,7 +374,7 @@ impl Journal {
                     e.operator,
                     e.applicant_file,
                     e.applicant_sha256,
-                    e.out_dir,
+                    out_dir.display().to_string(),
                     now
                 ],
             )
@@ -430,13 +501,130 @@ impl Journal {
 
     /// Appends a free-text event (never personal data).
     pub fn event(&mut self, id: &str, kind: &str, message: &str) -> Result<(), JournalError> {
-        self.conn
-            .execute(
-                "INSERT INTO events (enrolment, at, kind, message) VALUES (?1, ?2, ?3, ?4)",
-                params![id, now(), kind, message],
+        insert_event(&self.conn, id, now(), kind, message).map_err(|e| self.db(e))
+    }
+
+    /// Marks the verified card of enrolment `id` issued and, in the same transaction, deletes
+    /// every blob it holds — captures, ChipImage, chip keys — except `keep` (name and content,
+    /// stored afresh, encrypted: the CAN printed on the card). Returns the blobs deleted.
+    /// Fails with [`JournalError::Finished`] when the enrolment is issued or abandoned already.
+    pub fn issue(&mut self, id: &str, keep: Option<(&str, &[u8])>) -> Result<u64, JournalError> {
+        self.verified(id, EnrolmentState::Issued, keep)
+    }
+
+    /// As [`Journal::issue`], for a card verified but not locked (`--no-lock`): the state
+    /// becomes `personalized-not-issued`.
+    pub fn personalized_not_issued(
+        &mut self,
+        id: &str,
+        keep: Option<(&str, &[u8])>,
+    ) -> Result<u64, JournalError> {
+        self.verified(id, EnrolmentState::Personalized, keep)
+    }
+
+    fn verified(
+        &mut self,
+        id: &str,
+        state: EnrolmentState,
+        keep: Option<(&str, &[u8])>,
+    ) -> Result<u64, JournalError> {
+        let kept = keep
+            .map(|(name, data)| {
+                blobs::seal(&self.key, id, name, data)
+                    .map(|(nonce, ct)| (name, nonce, ct))
+                    .map_err(|reason| JournalError::Key {
+                        path: key_path(&self.path),
+                        reason,
+                    })
+            })
+            .transpose()?;
+        self.finish_enrolment(id, state, |tx, id, now| {
+            if let Some((name, nonce, ct)) = &kept {
+                tx.execute(
+                    "INSERT INTO blobs (enrolment, name, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, name, nonce, ct],
+                )?;
+                insert_event(tx, id, now, "kept", &format!("{name} (encrypted)"))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Abandons enrolment `id`: its state becomes `abandoned` (it can no longer be resumed),
+    /// every blob it holds — captures, ChipImage, chip keys — is deleted, and who abandoned it
+    /// and why are recorded, all in one transaction. Returns the blobs deleted. Fails with
+    /// [`JournalError::Finished`] when the enrolment is issued or abandoned already.
+    pub fn abandon(&mut self, id: &str, operator: &str, reason: &str) -> Result<u64, JournalError> {
+        self.finish_enrolment(id, EnrolmentState::Abandoned, |tx, id, now| {
+            insert_event(tx, id, now, "abandon", &format!("by {operator}: {reason}"))
+        })
+    }
+
+    /// Moves an in-progress enrolment to `state`, deleting its blobs, with `also` in the same
+    /// transaction.
+    fn finish_enrolment(
+        &mut self,
+        id: &str,
+        state: EnrolmentState,
+        also: impl FnOnce(&rusqlite::Transaction<'_>, &str, i64) -> rusqlite::Result<()>,
+    ) -> Result<u64, JournalError> {
+        let now = now();
+        let path = self.path.clone();
+        let db = |source| JournalError::Database {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(db)?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT state FROM enrolments WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
             )
-            .map(|_| ())
-            .map_err(|e| self.db(e))
+            .optional()
+            .map_err(db)?;
+        let current = current.ok_or_else(|| JournalError::NotFound(id.to_owned()))?;
+        let current = EnrolmentState::parse(&current)
+            .ok_or_else(|| JournalError::Corrupt(id.to_owned(), format!("state {current:?}")))?;
+        if current != EnrolmentState::InProgress {
+            return Err(JournalError::Finished {
+                id: id.to_owned(),
+                state: current,
+            });
+        }
+        tx.execute(
+            "UPDATE enrolments SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, state.as_str(), now],
+        )
+        .map_err(db)?;
+        insert_event(&tx, id, now, "state", state.as_str()).map_err(db)?;
+        let purged = tx
+            .execute("DELETE FROM blobs WHERE enrolment = ?1", params![id])
+            .map_err(db)?;
+        insert_event(
+            &tx,
+            id,
+            now,
+            "purge",
+            &format!("{purged} encrypted item(s) deleted"),
+        )
+        .map_err(db)?;
+        also(&tx, id, now).map_err(db)?;
+        tx.commit().map_err(db)?;
+        self.checkpoint();
+        Ok(u64::try_from(purged).unwrap_or(u64::MAX))
+    }
+
+    /// Copies the write-ahead log into the database and truncates it, so the pages of deleted
+    /// blobs (overwritten there by `secure_delete`) do not survive in the log either. Best
+    /// effort: a reader holding the log open only delays it.
+    fn checkpoint(&self) {
+        if let Err(e) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!("journal {}: checkpoint: {e}", self.path.display());
+        }
     }
 
     /// Stores `data` encrypted under `name` for enrolment `id` (replacing an earlier one).
@@ -478,13 +666,15 @@ impl Journal {
             })
     }
 
-    /// Deletes every blob of enrolment `id` (after issuance) and reclaims their pages.
+    /// Deletes every blob of enrolment `id`, whatever its state (its pages are overwritten:
+    /// `secure_delete`).
     pub fn purge_blobs(&mut self, id: &str) -> Result<usize, JournalError> {
         let n = self
             .conn
             .execute("DELETE FROM blobs WHERE enrolment = ?1", params![id])
             .map_err(|e| self.db(e))?;
-        self.event(id, "purge", &format!("{n} encrypted capture(s) deleted"))?;
+        self.event(id, "purge", &format!("{n} encrypted item(s) deleted"))?;
+        self.checkpoint();
         Ok(n)
     }
 
@@ -585,6 +775,20 @@ impl Journal {
     }
 }
 
+fn insert_event(
+    conn: &Connection,
+    id: &str,
+    at: i64,
+    kind: &str,
+    message: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO events (enrolment, at, kind, message) VALUES (?1, ?2, ?3, ?4)",
+        params![id, at, kind, message],
+    )
+    .map(|_| ())
+}
+
 fn touch(tx: &rusqlite::Transaction<'_>, id: &str, now: i64) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE enrolments SET updated_at = ?2 WHERE id = ?1",
@@ -679,7 +883,7 @@ mod tests {
             operator: "op1",
             applicant_file: "a.toml",
             applicant_sha256: "00",
-            out_dir: "/tmp/card",
+            out_root: Path::new("/tmp/cards"),
         })
         .unwrap()
     }
@@ -760,9 +964,162 @@ mod tests {
             Err(JournalError::Blob { .. })
         ));
         // Another station's key cannot read it.
-        std::fs::remove_file(dir.path().join("j.sqlite.key")).unwrap();
+        std::fs::write(dir.path().join("j.sqlite.key"), [9u8; 32]).unwrap();
         let j = Journal::open(&path).unwrap();
         assert!(j.blob(&id, "finger-2.wsq").is_err());
+    }
+
+    #[test]
+    fn a_missing_key_is_refused_while_the_journal_holds_encrypted_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let key = dir.path().join("j.sqlite.key");
+        let mut j = Journal::open(&path).unwrap();
+        let id = new(&mut j);
+        j.put_blob(&id, "portrait.jpg", b"\xFF\xD8").unwrap();
+        drop(j);
+        std::fs::remove_file(&key).unwrap();
+        let e = Journal::open(&path).unwrap_err();
+        assert!(
+            matches!(&e, JournalError::KeyMissing { key: k, blobs: 1, .. } if *k == key),
+            "{e}"
+        );
+        assert!(e.to_string().contains("restore the key file"), "{e}");
+        assert!(!key.exists(), "no new key replaces the lost one");
+
+        // Without encrypted blobs (none held, or all purged) a new key is made.
+        let other = dir.path().join("empty.sqlite");
+        drop(Journal::open(&other).unwrap());
+        std::fs::remove_file(dir.path().join("empty.sqlite.key")).unwrap();
+        Journal::open(&other).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("empty.sqlite.key"))
+                .unwrap()
+                .len(),
+            32
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(key.with_file_name("empty.sqlite.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn secure_delete_is_on_for_every_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        for _ in 0..2 {
+            let j = Journal::open(&path).unwrap();
+            let on: i64 = j
+                .conn
+                .pragma_query_value(None, "secure_delete", |r| r.get(0))
+                .unwrap();
+            assert_eq!(on, 1);
+        }
+        // A setting of the connection: a plain connection to the same file does not have it.
+        let plain = Connection::open(&path).unwrap();
+        let on: i64 = plain
+            .pragma_query_value(None, "secure_delete", |r| r.get(0))
+            .unwrap();
+        assert_eq!(on, 0, "so Journal::open must set it each time");
+    }
+
+    #[test]
+    fn a_deleted_blob_leaves_no_ciphertext_in_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let mut j = Journal::open(&path).unwrap();
+        let id = new(&mut j);
+        j.put_blob(&id, "finger-1.wsq", &[0x5Au8; 4096]).unwrap();
+        let ct: Vec<u8> = j
+            .conn
+            .query_row("SELECT ciphertext FROM blobs", [], |r| r.get(0))
+            .unwrap();
+        j.abandon(&id, "op1", "applicant left").unwrap();
+        drop(j);
+        for file in ["j.sqlite", "j.sqlite-wal"] {
+            let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+            assert!(
+                !bytes.windows(64).any(|w| w == &ct[100..164]),
+                "{file} still holds the deleted ciphertext"
+            );
+        }
+    }
+
+    #[test]
+    fn issuing_keeps_only_the_named_blob_and_finishes_the_enrolment() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+        let id = new(&mut j);
+        let rec = j.record(&id).unwrap();
+        assert_eq!(rec.out_dir, format!("/tmp/cards/{id}"), "named by its id");
+        for name in ["portrait.jpg", "chip-image/DG2.bin", "chip-keys.json"] {
+            j.put_blob(&id, name, b"x").unwrap();
+        }
+        assert_eq!(j.issue(&id, Some(("can", b"123456"))).unwrap(), 3);
+        let rec = j.record(&id).unwrap();
+        assert_eq!(rec.state, EnrolmentState::Issued);
+        assert_eq!(rec.blobs, ["can"]);
+        assert_eq!(j.blob(&id, "can").unwrap().unwrap().expose(), b"123456");
+        // Finished: neither issued again nor abandoned.
+        for e in [
+            j.issue(&id, None).unwrap_err(),
+            j.abandon(&id, "op1", "late").unwrap_err(),
+        ] {
+            assert!(
+                matches!(
+                    &e,
+                    JournalError::Finished {
+                        state: EnrolmentState::Issued,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+        assert!(matches!(
+            j.abandon("nope", "op1", "x"),
+            Err(JournalError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn abandoning_purges_every_blob_and_records_who_and_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+        let id = new(&mut j);
+        let other = new(&mut j);
+        j.put_blob(&id, "portrait.jpg", b"x").unwrap();
+        j.put_blob(&id, "chip-keys.json", b"{}").unwrap();
+        j.put_blob(&other, "portrait.jpg", b"y").unwrap();
+        assert_eq!(j.abandon(&id, "op2", "applicant left the desk").unwrap(), 2);
+        let rec = j.record(&id).unwrap();
+        assert_eq!(rec.state, EnrolmentState::Abandoned);
+        assert!(rec.blobs.is_empty());
+        assert!(
+            j.events(&id)
+                .unwrap()
+                .iter()
+                .any(|(_, kind, message)| kind == "abandon"
+                    && message == "by op2: applicant left the desk")
+        );
+        assert_eq!(
+            j.record(&other).unwrap().blobs,
+            ["portrait.jpg"],
+            "untouched"
+        );
+        assert!(matches!(
+            j.abandon(&id, "op2", "again"),
+            Err(JournalError::Finished {
+                state: EnrolmentState::Abandoned,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! 3. [`fingers`]: the document profile's fingers, best of N with substitutes, by the scanner
 //!    profile's policy — only with the holder's written consent where the profile requires it;
 //! 4. [`signature`]: the signature pad (ended by its profile's rule), prepared for DG7;
-//! 5. [`chip_image`]: the LDS built and signed into the ChipImage folder;
+//! 5. [`chip_image`]: the LDS built and signed, kept encrypted in the journal until verified;
+//!    the enrolment's folder receives the files without biometrics;
 //! 6. [`personalize`]: written to the chip, read back byte for byte, passive authentication,
 //!    LOCK when asked;
 //! 7. [`verify`]: the card read again independently (PACE with the printed CAN), every file
@@ -46,8 +47,8 @@ use std::{
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
-use crate::applicant::{Applicant, Captures};
-use crate::journal::{EnrolmentState, NewEnrolment, StepState};
+use crate::applicant::{Applicant, Captures, Issuance, IssuedNumbers};
+use crate::journal::{EnrolmentState, JournalError, NewEnrolment, StepState};
 use permitkit_biometrics::FingerPosition;
 use permitkit_lds::Ef;
 use permitkit_model::secret::SecretBytes;
@@ -55,7 +56,7 @@ use permitkit_pki::verify_files;
 
 pub use crate::step::{Step, UnknownStep};
 pub use applicant::ApplicantRecord;
-pub use chip_image::ChipImageRecord;
+pub use chip_image::{ChipImageRecord, card_access_number, is_biometric};
 pub use error::{EnrolError, RestoreError, StepError};
 pub use event::{Event, Observer, SkipReason};
 pub use fingers::{FingerRecord, FingersRecord, NoFingers, rule_for};
@@ -71,13 +72,13 @@ pub use verify::VerifyRecord;
 pub struct EnrolRequest {
     /// The applicant file.
     pub applicant: PathBuf,
-    /// ChipImage output folder.
+    /// The folder under which each enrolment gets its own folder, named by its journal id.
     pub out: PathBuf,
     /// Operator id, for the journal.
     pub operator: String,
     /// Fingers the operator declares missing (amputation, bandage).
     pub missing_fingers: Vec<FingerPosition>,
-    /// LOCK the chip after a verified read-back (irreversible).
+    /// LOCK the chip after a verified read-back (irreversible; only a locked card is issued).
     pub lock: bool,
     /// Continue this journal enrolment instead of starting a new one.
     pub resume: Option<String>,
@@ -130,7 +131,10 @@ pub struct Summary {
     pub id: String,
     /// Application number.
     pub application: String,
-    /// ChipImage folder.
+    /// The card is issued (locked and verified); `false`: personalized, not issued
+    /// (`--no-lock`).
+    pub issued: bool,
+    /// The enrolment's folder (`<out>/<journal id>`).
     pub out: PathBuf,
     /// Every step, in order.
     pub steps: Vec<StepTiming>,
@@ -274,9 +278,13 @@ pub fn enroll(
         fingers,
         signature_jpeg,
     };
-    let (chip_image_record, image) = chip_image::run(&mut run, &applicant, &out, &captures)?;
-    let outcome = personalize::run(&mut run, &image, request.lock)
-        .and_then(|p| verify::run(&mut run, &image).map(|v| (p, v)));
+    // The card is identified and claimed before the ChipImage is signed; a chip that makes its
+    // own Active Authentication key gives the public key DG15 carries.
+    let chip_aa_key = personalize::present(&mut run, &applicant)?;
+    let (chip_image_record, held) =
+        chip_image::run(&mut run, &applicant, &out, &captures, chip_aa_key)?;
+    let outcome = personalize::run(&mut run, &held, request.lock)
+        .and_then(|p| verify::run(&mut run, &held, &p).map(|v| (p, v)));
     // The virtual chip's state is saved whatever happened, so a pulled card stays half-written.
     let saved = run.card.take().map(|card| card.reader.finish());
     let (personalize_record, verify_record) = outcome?;
@@ -284,16 +292,26 @@ pub fn enroll(
         return Err(run.error(Step::Verify, StepError::SaveCard(e)));
     }
 
-    let journal_error = |run: &Run<'_>, e| run.error(Step::Verify, StepError::Journal(e));
-    run.station
-        .journal
-        .set_state(&run.id, EnrolmentState::Issued)
-        .map_err(|e| journal_error(&run, e))?;
-    run.station
-        .journal
-        .purge_blobs(&run.id)
-        .map_err(|e| journal_error(&run, e))?;
-    run.observer.event(&Event::Issued { id: run.id.clone() });
+    // Issued: the captures, the ChipImage and the chip keys leave the station; only the CAN,
+    // printed on the card, stays (encrypted) so that the card can be opened later.
+    let can = chip_image::can_blob(&held.keys);
+    drop(held);
+    // Issued means written, read back, LOCKED and verified by an independent read; a card left
+    // unlocked (`--no-lock`) is personalized, not issued.
+    let issued = personalize_record.locked && verify_record.locked;
+    let keep = can.as_ref().map(|can| (chip_image::CAN_BLOB, can.expose()));
+    let journal = &mut run.station.journal;
+    let finished = if issued {
+        journal.issue(&run.id, keep)
+    } else {
+        journal.personalized_not_issued(&run.id, keep)
+    };
+    finished.map_err(|e| run.error(Step::Verify, StepError::Journal(e)))?;
+    run.observer.event(&if issued {
+        Event::Issued { id: run.id.clone() }
+    } else {
+        Event::PersonalizedNotIssued { id: run.id.clone() }
+    });
     let records = StepRecords {
         applicant: applicant_record,
         photo: photo_record,
@@ -314,6 +332,7 @@ pub fn enroll(
     Ok(Summary {
         id: run.id,
         application: applicant.application.clone(),
+        issued,
         out,
         steps,
         records,
@@ -337,7 +356,7 @@ impl StepRecords {
 }
 
 /// Reads and validates the applicant file and records a new enrolment, or checks the one to
-/// resume; returns the applicant, the journal id and the ChipImage folder.
+/// resume; returns the applicant, the journal id and the enrolment's folder.
 fn begin(
     station: &mut Station,
     request: &EnrolRequest,
@@ -346,12 +365,18 @@ fn begin(
         |id: Option<&str>, source| EnrolError::new(id.map(str::to_owned), Step::Applicant, source);
     let resumed = match &request.resume {
         Some(id) => {
-            let record = station
-                .journal
-                .record(id)
-                .map_err(|e| fail(Some(id), StepError::Journal(e)))?;
-            if record.state == EnrolmentState::Issued {
-                return Err(fail(Some(id), StepError::AlreadyIssued));
+            let record = station.journal.record(id).map_err(|e| {
+                // An id the journal does not know names no enrolment to resume.
+                let known = !matches!(e, JournalError::NotFound(_));
+                fail(known.then_some(id.as_str()), StepError::Journal(e))
+            })?;
+            match record.state {
+                EnrolmentState::InProgress => {}
+                EnrolmentState::Issued => return Err(fail(Some(id), StepError::AlreadyIssued)),
+                EnrolmentState::Abandoned => return Err(fail(Some(id), StepError::Abandoned)),
+                EnrolmentState::Personalized => {
+                    return Err(fail(Some(id), StepError::PersonalizedNotIssued));
+                }
             }
             Some(record)
         }
@@ -374,8 +399,20 @@ fn begin(
         )
     })?;
     let sha = hex::encode(Sha256::digest(text.as_bytes()));
-    let applicant = Applicant::parse(&path.display().to_string(), &text, &station.registry)
-        .map_err(|e| fail(resumed_id, StepError::Applicant(e)))?;
+    // Validated as of today, against the numbers of the cards this station made before.
+    let issued = IssuedNumbers::from_journal(&station.journal)
+        .map_err(|e| fail(resumed_id, StepError::Journal(e)))?;
+    let issuance = Issuance {
+        issued: Some(&issued),
+        ..Issuance::today()
+    };
+    let applicant = Applicant::parse_for(
+        &path.display().to_string(),
+        &text,
+        &station.registry,
+        &issuance,
+    )
+    .map_err(|e| fail(resumed_id, StepError::Applicant(e)))?;
     let document = &applicant.document_profile.id;
     if !station.profile.documents.contains(document) {
         return Err(fail(
@@ -392,7 +429,7 @@ fn begin(
         }
         return Ok((applicant, record.id, record.out_dir.into()));
     }
-    let out = std::path::absolute(&request.out).unwrap_or_else(|_| request.out.clone());
+    let out_root = std::path::absolute(&request.out).unwrap_or_else(|_| request.out.clone());
     let id = station
         .journal
         .begin(&NewEnrolment {
@@ -402,9 +439,15 @@ fn begin(
             operator: &request.operator,
             applicant_file: &path.display().to_string(),
             applicant_sha256: &sha,
-            out_dir: &out.display().to_string(),
+            out_root: &out_root,
         })
         .map_err(|e| fail(None, StepError::Journal(e)))?;
+    let out = station
+        .journal
+        .record(&id)
+        .map_err(|e| fail(Some(&id), StepError::Journal(e)))?
+        .out_dir
+        .into();
     Ok((applicant, id, out))
 }
 

@@ -2,8 +2,10 @@
 //! scripted devices injected (as probe-rs tests whole sessions on its fake probe): the happy
 //! path ending issued, and each fault drill of issue 6 — a camera that only yields bad frames,
 //! an unplugged scanner, a card pulled mid-write, a crash between steps — asserted on the events
-//! and on the typed error values, then resumed from the journal. The CLI runs the same drills
-//! end to end in `tests/enroll.rs`.
+//! and on the typed error values, then resumed from the journal. Then issuance you can trust:
+//! each enrolment in its own folder, no biometrics or keys in clear once the card is issued,
+//! abandoning a stuck enrolment, and a lost journal key. The CLI runs the same drills end to
+//! end in `tests/enroll.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,14 +17,19 @@
 
 use std::{
     cell::RefCell,
+    collections::BTreeMap,
     panic::{AssertUnwindSafe, catch_unwind},
-    path::PathBuf,
+    path::{Path, PathBuf},
     rc::Rc,
     time::Duration,
 };
 
 use permitkit_biometrics::FingerPosition;
-use permitkit_chip::{ChipError, TransportError};
+use permitkit_chip::{
+    ChipError, TransportError,
+    perso::PersoLimits,
+    reader::{self, AccessKey},
+};
 use permitkit_devices::{
     CaptureError,
     camera::Camera,
@@ -36,13 +43,16 @@ use permitkit_devices::{
     signature_pad::{EndRule, SignaturePad},
     signature_sim::SimPad,
 };
+use permitkit_lds::Ef;
 use permitkit_model::profiles::{Registry, builtin, signature_pad::SignaturePadProfile};
+use permitkit_model::secret::SecretString;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_station::finger_selection::{SelectionError, SkipReason};
-use permitkit_station::journal::{EnrolmentState, StepState};
+use permitkit_station::journal::{EnrolmentState, JournalError, StepState};
 use permitkit_station::pipeline::{
     self, EnrolError, EnrolRequest, Event, FingersRecord, PhotoVerdict, RestoreError,
-    SignatureRecord, Station, Step, StepError, Summary, photo::LiveCaptureError,
+    SignatureRecord, Station, Step, StepError, Summary, card_access_number, is_biometric,
+    photo::LiveCaptureError,
 };
 use permitkit_synth::Condition;
 
@@ -82,12 +92,17 @@ impl Desk {
     }
 
     fn request(&self, resume: Option<&str>) -> EnrolRequest {
+        self.request_for("applicant.toml", resume)
+    }
+
+    fn request_for(&self, applicant: &str, resume: Option<&str>) -> EnrolRequest {
         EnrolRequest {
-            applicant: self.path("applicant.toml"),
-            out: self.path("chip-image"),
+            applicant: self.path(applicant),
+            out: self.path("enrolments"),
             operator: "test".into(),
             missing_fingers: Vec::new(),
-            lock: false,
+            // Only a locked card is issued.
+            lock: true,
             resume: resume.map(str::to_owned),
         }
     }
@@ -156,6 +171,12 @@ impl Devices {
 
     fn with_card_pulled_after(mut self, commands: u64) -> Self {
         self.pull_card_after = Some(commands);
+        self
+    }
+
+    /// Another card (its state in `file`) in the reader.
+    fn with_card(mut self, file: PathBuf) -> Self {
+        self.card = SelectorFactory::new(Registry::builtin().unwrap()).with_card_state(Some(file));
         self
     }
 }
@@ -327,14 +348,11 @@ fn a_simulated_enrolment_runs_every_step_in_order_and_ends_issued() {
     assert_eq!(opened.pad_end_rules, [wacom.end_rule()]);
     assert_ne!(wacom.end_rule(), EndRule::default());
 
-    // The journal: issued, captures purged, the results recorded as the steps' types.
+    // The journal: issued, captures, ChipImage and keys purged but for the CAN, the results
+    // recorded as the steps' types.
     let record = station.journal.record(&summary.id).unwrap();
     assert_eq!(record.state, EnrolmentState::Issued);
-    assert!(
-        record.blobs.is_empty(),
-        "captures purged: {:?}",
-        record.blobs
-    );
+    assert_eq!(record.blobs, ["can"], "everything else purged");
     let photo = station
         .journal
         .step(&summary.id, Step::Photo)
@@ -345,7 +363,7 @@ fn a_simulated_enrolment_runs_every_step_in_order_and_ends_issued() {
         serde_json::to_value(&records.photo).unwrap()
     );
 
-    // An issued enrolment is not resumed.
+    // An issued enrolment is not resumed, and the error says so rather than to resume.
     let (outcome, events) = enroll(&mut station, &desk.request(Some(&summary.id)));
     let e = outcome.unwrap_err();
     assert_eq!(e.step, Step::Applicant);
@@ -354,7 +372,14 @@ fn a_simulated_enrolment_runs_every_step_in_order_and_ends_issued() {
         "{}",
         e.report()
     );
+    assert!(!e.resumable() && e.source.is_finished());
+    assert!(e.source.to_string().contains("nothing to resume"));
     assert!(events.is_empty());
+    assert_eq!(
+        station.journal.record(&summary.id).unwrap().state,
+        EnrolmentState::Issued,
+        "nothing was done to it"
+    );
 }
 
 #[test]
@@ -389,7 +414,7 @@ fn a_camera_with_only_bad_frames_fails_the_photo_step_and_the_enrolment_resumes(
         step_state(&station, &id, Step::Photo),
         Some(StepState::Failed)
     );
-    assert!(!desk.path("chip-image").exists(), "nothing was built");
+    assert!(!desk.path("enrolments").exists(), "nothing was built");
 
     // With a working camera, the same enrolment completes.
     station.factory = Box::new(Devices::new(&desk));
@@ -700,4 +725,343 @@ fn a_device_that_does_not_open_fails_its_step_with_the_device_error() {
         e.report(),
         "photo: opening the camera sim: no device matches \"sim\""
     );
+}
+
+/// Another applicant: another application and document number.
+fn next_applicant() -> String {
+    APPLICANT
+        .replace("TRP-2026-004211", "TRP-2026-004212")
+        .replace("FT4211207", "FT4211208")
+}
+
+/// Every file under `dir`, by path relative to it, with its content.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for path in walk(dir) {
+        let bytes = std::fs::read(&path).unwrap();
+        files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+    }
+    files
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Reads the card whose state is `card` independently, opening it with `can` (PACE).
+fn read_card(
+    station: &mut Station,
+    card: PathBuf,
+    can: &SecretString,
+) -> Result<Vec<(Ef, Vec<u8>)>, ChipError> {
+    let mut factory =
+        SelectorFactory::new(Registry::builtin().unwrap()).with_card_state(Some(card));
+    let mut reader = factory.card_reader(&station.devices.card_reader).unwrap();
+    let limits = PersoLimits::from_profiles(&station.chip, reader.reader_profile());
+    let contents = reader::read(reader.channel(), &AccessKey::Can(can.clone()), limits.read)?;
+    Ok(contents.files)
+}
+
+fn can_of(station: &Station, id: &str) -> SecretString {
+    card_access_number(&station.journal, id)
+        .unwrap()
+        .expect("the journal keeps the CAN")
+}
+
+#[test]
+fn two_enrolments_in_a_row_keep_separate_folders_and_keys() {
+    let desk = Desk::new();
+    let mut station = desk.station(Devices::new(&desk));
+    let first = enroll(&mut station, &desk.request(None)).0.unwrap();
+    assert_eq!(first.out, desk.path("enrolments").join(&first.id));
+    let first_files = snapshot(&first.out);
+    assert!(first_files.contains_key(Path::new("SOD.bin")));
+    let first_can = can_of(&station, &first.id);
+
+    // The next applicant's card is pulled mid-write: a failed enrolment that got as far as
+    // writing its own folder.
+    std::fs::write(desk.path("next.toml"), next_applicant()).unwrap();
+    station.factory = Box::new(
+        Devices::new(&desk)
+            .with_card(desk.path("card-2.json"))
+            .with_card_pulled_after(20),
+    );
+    let (outcome, events) = enroll(&mut station, &desk.request_for("next.toml", None));
+    assert_eq!(outcome.unwrap_err().step, Step::Personalize);
+    let second = journal_id(&events);
+    assert_eq!(
+        snapshot(&first.out),
+        first_files,
+        "the first folder is untouched"
+    );
+    // Then it is resumed on the same card and issued.
+    station.factory = Box::new(Devices::new(&desk).with_card(desk.path("card-2.json")));
+    let summary = enroll(&mut station, &desk.request_for("next.toml", Some(&second)))
+        .0
+        .unwrap();
+    assert_eq!(summary.out, desk.path("enrolments").join(&second));
+    assert_ne!(summary.out, first.out);
+    assert_eq!(
+        snapshot(&first.out),
+        first_files,
+        "the first folder is untouched"
+    );
+
+    // Each card still opens with its own CAN, kept in the journal, and holds what its own
+    // folder's manifest lists.
+    let second_can = can_of(&station, &second);
+    assert_eq!(can_of(&station, &first.id).expose(), first_can.expose());
+    for (id, card, can) in [
+        (&first.id, desk.path("card.json"), &first_can),
+        (&second, desk.path("card-2.json"), &second_can),
+    ] {
+        let files = read_card(&mut station, card, can).unwrap();
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(desk.path("enrolments").join(id).join("manifest.json")).unwrap(),
+        )
+        .unwrap();
+        let listed = manifest["files"].as_array().unwrap();
+        assert_eq!(listed.len(), files.len());
+        for (ef, bytes) in &files {
+            let entry = listed.iter().find(|f| f["name"] == ef.name()).unwrap();
+            assert_eq!(
+                entry["sha256"],
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+            );
+        }
+    }
+}
+
+#[test]
+fn after_issue_no_biometrics_or_keys_remain_in_clear() {
+    let desk = Desk::new();
+    let mut station = desk.station(Devices::new(&desk));
+    let summary = enroll(&mut station, &desk.request(None)).0.unwrap();
+    let can = can_of(&station, &summary.id);
+    let on_card = read_card(&mut station, desk.path("card.json"), &can).unwrap();
+    let biometrics: Vec<(Ef, &[u8])> = on_card
+        .iter()
+        .filter(|(ef, _)| is_biometric(*ef))
+        .map(|(ef, b)| (*ef, b.as_slice()))
+        .collect();
+    assert_eq!(biometrics.len(), 3, "DG2, DG3 and DG7 on the card");
+
+    // The output folder: the files without biometrics, owner-only, and no keys.
+    let files = walk(&desk.path("enrolments"));
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".permitkit-enrolment",
+            "COM.bin",
+            "CardAccess.bin",
+            "DG1.bin",
+            "DG11.bin",
+            "DG12.bin",
+            "DG14.bin",
+            "DG15.bin",
+            "SOD.bin",
+            "manifest.json"
+        ]
+    );
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&summary.out), 0o700);
+        for f in &files {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+        }
+    }
+    // Nothing biometric in clear anywhere on the desk but on the card itself: not in the
+    // folder, not in the journal's database or log.
+    let mut searched = files.clone();
+    searched.extend(
+        ["journal.sqlite", "journal.sqlite-wal"]
+            .map(|f| desk.path(f))
+            .into_iter()
+            .filter(|p| p.exists()),
+    );
+    for path in &searched {
+        let bytes = std::fs::read(path).unwrap();
+        for (ef, data) in &biometrics {
+            let middle = &data[data.len() / 2..data.len() / 2 + 64];
+            assert!(
+                !bytes.windows(64).any(|w| w == middle),
+                "{} holds {ef} in clear",
+                path.display()
+            );
+        }
+        for marker in [&b"aa_private_key"[..], b"PRIVATE KEY"] {
+            assert!(
+                !bytes.windows(marker.len()).any(|w| w == marker),
+                "{} holds a private key",
+                path.display()
+            );
+        }
+    }
+    // The journal keeps only the CAN; the captures, ChipImage and the AA private key are gone.
+    assert_eq!(station.journal.record(&summary.id).unwrap().blobs, ["can"]);
+    assert!(
+        station
+            .journal
+            .blob(&summary.id, "chip-keys.json")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn abandoning_a_stuck_enrolment_purges_its_captures_and_keys_and_refuses_resume() {
+    let desk = Desk::new();
+    let mut station = desk.station(Devices::new(&desk).with_card_pulled_after(20));
+    let (outcome, events) = enroll(&mut station, &desk.request(None));
+    assert_eq!(outcome.unwrap_err().step, Step::Personalize);
+    let id = journal_id(&events);
+    let held = station.journal.record(&id).unwrap().blobs;
+    for name in [
+        "portrait.jpg",
+        "signature.jpg",
+        "chip-keys.json",
+        "chip-image/DG2.bin",
+    ] {
+        assert!(held.iter().any(|b| b == name), "{name} not in {held:?}");
+    }
+    assert!(card_access_number(&station.journal, &id).unwrap().is_some());
+
+    let deleted = station
+        .journal
+        .abandon(&id, "op-7", "applicant left the desk")
+        .unwrap();
+    assert_eq!(deleted, u64::try_from(held.len()).unwrap());
+    let record = station.journal.record(&id).unwrap();
+    assert_eq!(record.state, EnrolmentState::Abandoned);
+    assert!(record.blobs.is_empty(), "{:?}", record.blobs);
+    assert!(card_access_number(&station.journal, &id).unwrap().is_none());
+    let events_logged = station.journal.events(&id).unwrap();
+    assert!(
+        events_logged
+            .iter()
+            .any(|(_, kind, m)| kind == "abandon" && m == "by op-7: applicant left the desk"),
+        "{events_logged:?}"
+    );
+
+    // It can no longer be resumed, and nothing is done to it.
+    station.factory = Box::new(Devices::new(&desk));
+    let (outcome, events) = enroll(&mut station, &desk.request(Some(&id)));
+    let e = outcome.unwrap_err();
+    assert!(matches!(*e.source, StepError::Abandoned), "{}", e.report());
+    assert!(!e.resumable());
+    assert!(events.is_empty());
+    assert_eq!(
+        station
+            .journal
+            .step(&id, Step::Verify)
+            .unwrap()
+            .map(|s| s.state),
+        None
+    );
+    // Nor abandoned twice.
+    assert!(matches!(
+        station.journal.abandon(&id, "op-7", "again"),
+        Err(JournalError::Finished {
+            state: EnrolmentState::Abandoned,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_missing_journal_key_is_a_typed_error_never_a_new_key() {
+    let desk = Desk::new();
+    let mut station = desk.station(Devices::new(&desk).with_scanner(ScannerScript::Unplugged));
+    let (outcome, events) = enroll(&mut station, &desk.request(None));
+    assert_eq!(outcome.unwrap_err().step, Step::Fingers);
+    let id = journal_id(&events);
+    drop(station);
+    let key = desk.path("journal.sqlite.key");
+    std::fs::remove_file(&key).unwrap();
+
+    let e = Station::open(
+        Registry::builtin().unwrap(),
+        "simulated",
+        &desk.path("pki"),
+        Some(&desk.path("journal.sqlite")),
+        Box::new(Devices::new(&desk)),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            permitkit_station::Error::Journal(JournalError::KeyMissing { key: k, blobs: 1, .. })
+                if *k == key
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("is missing"), "{e}");
+    assert!(!key.exists(), "no new key was made");
+    // The portrait is still there, for the key once it is restored.
+    let db = rusqlite::Connection::open(desk.path("journal.sqlite")).unwrap();
+    let held: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM blobs WHERE enrolment = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(held, 1);
+}
+
+#[test]
+fn a_folder_another_enrolment_owns_is_never_written_into() {
+    let desk = Desk::new();
+    let mut station = desk.station(Devices::new(&desk).with_camera(CameraScript::BadFrames));
+    station.devices.camera.timeout = Duration::from_secs(1);
+    let (outcome, events) = enroll(&mut station, &desk.request(None));
+    assert_eq!(outcome.unwrap_err().step, Step::Photo);
+    let id = journal_id(&events);
+    // Someone else's folder stands where this enrolment's would go.
+    let folder = desk.path("enrolments").join(&id);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join(".permitkit-enrolment"),
+        "TRP-0000-000000-0011223344556677\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("DG1.bin"), b"theirs").unwrap();
+
+    station.factory = Box::new(Devices::new(&desk));
+    station.devices.camera.timeout = Duration::from_secs(30);
+    let (outcome, _) = enroll(&mut station, &desk.request(Some(&id)));
+    let e = outcome.unwrap_err();
+    assert_eq!(e.step, Step::ChipImage);
+    assert!(
+        matches!(&*e.source, StepError::OutputTaken { owner: Some(o), .. }
+            if o == "TRP-0000-000000-0011223344556677"),
+        "{}",
+        e.report()
+    );
+    assert_eq!(std::fs::read(folder.join("DG1.bin")).unwrap(), b"theirs");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2);
+    // No chip keys were made for a card that cannot get its folder.
+    let blobs = station.journal.record(&id).unwrap().blobs;
+    assert!(!blobs.iter().any(|b| b == "chip-keys.json"), "{blobs:?}");
 }

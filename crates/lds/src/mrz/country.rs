@@ -9,7 +9,7 @@ use std::{fmt, str::FromStr};
 
 use zeroize::Zeroize;
 
-use super::country_codes::{ICAO_CODES, ISO_3166_ALPHA3};
+use super::country_codes::{ICAO_CODES, ISO_3166_ALPHA2, ISO_3166_ALPHA3};
 use super::{Field, FieldError, MrzError};
 
 /// Where a [`CountryCode`] comes from.
@@ -89,6 +89,29 @@ impl CountryCode {
 
     fn iso_name(&self) -> Option<&'static str> {
         lookup(&ISO_3166_ALPHA3, self.as_str())
+    }
+
+    /// The ISO 3166-1 alpha-2 code of the State, which a CSCA or Document Signer certificate
+    /// names as its country (ICAO Doc 9303-12 §7.1): `UA` for `UKR`, `DE` for Germany's `D<<`
+    /// (9303-3 §5 Part A). `None` for the other codes outside ISO 3166-1 (organizations,
+    /// `UTO`, the nationality codes of §5 Part E), which have none.
+    pub fn alpha2(&self) -> Option<&'static str> {
+        if self.0 == *b"D<<" {
+            return Some("DE");
+        }
+        lookup(&ISO_3166_ALPHA2, self.as_str())
+    }
+
+    /// The code of the State whose ISO 3166-1 alpha-2 code is `alpha2` (`UA` → `UKR`,
+    /// `DE` → `D<<`, the code Germany writes in an MRZ); `None` for a code ISO 3166-1 does not
+    /// assign (`ZZ`, `UT`).
+    pub fn from_alpha2(alpha2: &str) -> Option<Self> {
+        if alpha2 == "DE" {
+            return Some(Self(*b"D<<"));
+        }
+        let (alpha3, _) = ISO_3166_ALPHA2.iter().find(|(_, a2)| *a2 == alpha2)?;
+        let bytes: [u8; 3] = alpha3.as_bytes().try_into().ok()?;
+        Some(Self(bytes))
     }
 }
 
@@ -182,6 +205,28 @@ mod tests {
         );
     }
 
+    #[test]
+    fn alpha2_codes_map_both_ways() {
+        let code = |c: &str| CountryCode::new(c).unwrap();
+        assert_eq!(code("UKR").alpha2(), Some("UA"));
+        assert_eq!(code("D").alpha2(), Some("DE"));
+        assert_eq!(code("GBR").alpha2(), Some("GB"));
+        for none in ["UTO", "XXA", "UNO", "EUE", "GBD"] {
+            assert_eq!(code(none).alpha2(), None, "{none}");
+        }
+        assert_eq!(CountryCode::from_alpha2("UA"), Some(code("UKR")));
+        assert_eq!(CountryCode::from_alpha2("DE"), Some(code("D")));
+        for none in ["ZZ", "UT", "ua", "", "UKR"] {
+            assert_eq!(CountryCode::from_alpha2(none), None, "{none}");
+        }
+        for pair in ISO_3166_ALPHA2.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        let iso3: Vec<&str> = ISO_3166_ALPHA3.iter().map(|(c, _)| *c).collect();
+        let with2: Vec<&str> = ISO_3166_ALPHA2.iter().map(|(c, _)| *c).collect();
+        assert_eq!(iso3, with2, "one alpha-2 code per alpha-3 code");
+    }
+
     /// Cross-checks the ISO table with the system copy of Debian `iso-codes` it was made from.
     #[test]
     fn iso_table_matches_debian_iso_codes() {
@@ -205,5 +250,22 @@ mod tests {
             ours, codes,
             "ISO 3166-1 changed: regenerate src/lds/mrz/country_codes.rs"
         );
+        let mut pairs: Vec<(String, String)> = json["3166-1"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["alpha_3"].as_str().unwrap().to_owned(),
+                    e["alpha_2"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        let ours: Vec<(String, String)> = ISO_3166_ALPHA2
+            .iter()
+            .map(|(a3, a2)| ((*a3).to_owned(), (*a2).to_owned()))
+            .collect();
+        assert_eq!(ours, pairs, "ISO 3166-1 alpha-2 codes changed");
     }
 }

@@ -15,7 +15,7 @@
 //! A date of birth is personal data: the `Debug` output of [`PartialDate`] and [`MrzDate`] shows
 //! which parts are known, not their values; `Display` and the `to_*` methods are explicit.
 
-use std::{fmt, str::FromStr};
+use std::{fmt, str::FromStr, time::SystemTime};
 
 use zeroize::Zeroize;
 
@@ -174,6 +174,13 @@ pub struct Date {
 }
 
 impl Date {
+    /// 1970-01-01, the Unix epoch.
+    pub const UNIX_EPOCH: Date = Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    };
+
     /// A date, checked against the Gregorian calendar; `year` is 1–9999.
     pub fn new(year: u16, month: u8, day: u8) -> Result<Self, DateError> {
         check_year(year)?;
@@ -218,6 +225,35 @@ impl Date {
     /// The LDS form `YYYYMMDD` (DG11 `5F2B`, DG12 `5F26`).
     pub fn to_yyyymmdd(self) -> String {
         format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
+
+    /// The UTC calendar date of `t` (what "today" is for the checks against the clock);
+    /// `None` before 0001-01-01 or after 9999-12-31.
+    pub fn from_system_time(t: SystemTime) -> Option<Self> {
+        let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).ok()?,
+            Err(e) => i64::try_from(e.duration().as_secs()).ok()?.checked_neg()?,
+        };
+        Self::from_unix_days(secs.div_euclid(86_400))
+    }
+
+    /// The date `days` days after 1970-01-01 (civil-from-days, H. Hinnant's algorithm).
+    pub fn from_unix_days(days: i64) -> Option<Self> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Self::new(
+            u16::try_from(year).ok()?,
+            u8::try_from(month).ok()?,
+            u8::try_from(day).ok()?,
+        )
+        .ok()
     }
 }
 
@@ -569,6 +605,18 @@ impl fmt::Debug for MrzDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_from_the_clock() {
+        assert_eq!(Date::from_unix_days(0), Date::new(1970, 1, 1).ok());
+        // 2000-03-01 is day 11017 (951_868_800 s); 2026-11-22 is day 20779 (its noon is 1_795_348_800 s).
+        assert_eq!(Date::from_unix_days(11_017), Date::new(2000, 3, 1).ok());
+        assert_eq!(Date::from_unix_days(20_779), Date::new(2026, 11, 22).ok());
+        assert_eq!(Date::from_unix_days(-1), Date::new(1969, 12, 31).ok());
+        assert_eq!(Date::from_unix_days(i64::MAX), None);
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(20_779 * 86_400 + 86_399);
+        assert_eq!(Date::from_system_time(t), Date::new(2026, 11, 22).ok());
+    }
 
     #[test]
     fn partial_dates_have_9303_mrz_and_dg11_forms() {

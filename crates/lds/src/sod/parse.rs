@@ -303,37 +303,59 @@ fn octet_string(t: &Tlv<'_>) -> Result<Vec<u8>, LdsError> {
 
 fn signing_time(t: &Tlv<'_>) -> Result<SigningTime, LdsError> {
     let text = String::from_utf8_lossy(t.value()).into_owned();
-    let digits: Vec<i64> = text
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .map(|b| i64::from(b - b'0'))
-        .collect();
-    let pair = |i: usize| -> Option<i64> { Some(digits.get(i)? * 10 + digits.get(i + 1)?) };
-    let parsed = match t.tag() {
-        UTC_TIME if digits.len() >= 12 => pair(0)
-            .map(|yy| if yy >= 50 { 1900 + yy } else { 2000 + yy })
-            .map(|y| (y, 2)),
-        GENERALIZED_TIME if digits.len() >= 14 => {
-            pair(0).zip(pair(2)).map(|(c, y)| (c * 100 + y, 4))
-        }
+    let unix = match t.tag() {
+        UTC_TIME => asn1_time(false, t.value()),
+        GENERALIZED_TIME => asn1_time(true, t.value()),
         _ => None,
     };
-    let unix = parsed.and_then(|(year, at)| {
-        Some(unix_time(
-            year,
-            pair(at)?,
-            pair(at + 2)?,
-            pair(at + 4)?,
-            pair(at + 6)?,
-            pair(at + 8)?,
-        ))
-    });
     match unix {
-        Some(Some(unix)) => Ok(SigningTime { unix, text }),
-        _ => Err(field(
+        Some(unix) => Ok(SigningTime { unix, text }),
+        None => Err(field(
             "signingTime",
             format!("{text:?} is not a UTCTime or GeneralizedTime"),
         )),
+    }
+}
+
+/// Seconds since the epoch of the content of a UTCTime (`YYMMDDhhmmss…`, years 1950–2049,
+/// RFC 5280 §4.1.2.5.1) or, when `generalized`, a GeneralizedTime (`YYYYMMDDhhmmss…`).
+pub(crate) fn asn1_time(generalized: bool, value: &[u8]) -> Option<i64> {
+    let digits: Vec<i64> = value
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .map(|b| i64::from(b - b'0'))
+        .collect();
+    let pair = |i: usize| -> Option<i64> { Some(digits.get(i)? * 10 + digits.get(i + 1)?) };
+    let (year, at) = match generalized {
+        false if digits.len() >= 12 => {
+            let yy = pair(0)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        }
+        true if digits.len() >= 14 => (pair(0)? * 100 + pair(2)?, 4),
+        _ => return None,
+    };
+    unix_time(
+        year,
+        pair(at)?,
+        pair(at + 2)?,
+        pair(at + 4)?,
+        pair(at + 6)?,
+        pair(at + 8)?,
+    )
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` for seconds since the epoch.
+pub(crate) fn utc_text(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    match crate::mrz::Date::from_unix_days(days) {
+        Some(d) => format!(
+            "{d}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        ),
+        None => format!("{unix} s after 1970-01-01"),
     }
 }
 
@@ -371,6 +393,10 @@ mod tests {
         assert_eq!(unix_time(2000, 3, 1, 0, 0, 0), Some(951_868_800));
         assert_eq!(unix_time(2026, 11, 22, 12, 0, 0), Some(1_795_348_800));
         assert_eq!(unix_time(2026, 13, 1, 0, 0, 0), None);
+        assert_eq!(asn1_time(false, b"261122120000Z"), Some(1_795_348_800));
+        assert_eq!(asn1_time(true, b"20261122120000Z"), Some(1_795_348_800));
+        assert_eq!(asn1_time(true, b"261122120000Z"), None);
+        assert_eq!(utc_text(1_795_348_800), "2026-11-22T12:00:00Z");
     }
 
     #[test]

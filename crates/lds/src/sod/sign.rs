@@ -8,7 +8,9 @@
 //!   own issuer bytes (readers compare bytes, and a re-encoded Name is a classic interop bug);
 //! - signed attributes contentType, messageDigest and signingTime;
 //! - the signature by any signer the `cms` builder accepts (`Keypair + Signer`): a P-256 file key
-//!   today, an HSM through the same bounds later.
+//!   today, an HSM through the same bounds later;
+//! - never outside the Document Signer's private key usage period (2.5.29.16, 9303-12 §7.1):
+//!   a signing time outside it is refused ([`crate::sod::ScopeError::OutsideKeyUsagePeriod`]).
 
 use std::time::SystemTime;
 
@@ -30,7 +32,7 @@ use x509_cert::{Certificate, attr::Attribute, name::Name};
 
 use crate::{
     Ef, LdsError, LdsErrorKind,
-    sod::{HashAlgorithm, LdsSecurityObject},
+    sod::{HashAlgorithm, LdsSecurityObject, SignerScope},
 };
 use permitkit_iso7816::tlv::{Reader, Tag, Writer};
 
@@ -43,7 +45,8 @@ pub const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.
 ///
 /// `ds_certificate_der` is the Document Signer certificate exactly as issued; it must be
 /// canonical DER (what `x509-cert` re-encodes byte for byte) and its public key must be the
-/// signer's. `signing_time` goes into the signingTime attribute.
+/// signer's. `signing_time` goes into the signingTime attribute and must fall within the
+/// certificate's private key usage period ([`crate::sod::ScopeError::OutsideKeyUsagePeriod`]).
 pub fn sign<S, Sig>(
     lso: &LdsSecurityObject,
     ds_certificate_der: &[u8],
@@ -84,6 +87,9 @@ where
             &"its public key is not the Document Signer certificate's",
         ));
     }
+    SignerScope::from_certificate(ds_certificate_der)?
+        .check_time(unix_seconds(signing_time))
+        .map_err(|e| LdsError::new(Ef::Sod, e))?;
     let issuer_raw = raw_issuer(ds_certificate_der).ok_or_else(|| {
         fail(
             "Document Signer certificate",
@@ -129,6 +135,14 @@ where
     let mut w = Writer::new();
     w.primitive(Tag::new(0x77), &content_der);
     w.finish().map_err(|e| LdsError::new(Ef::Sod, e))
+}
+
+/// Seconds since the epoch (negative before 1970).
+pub(crate) fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
 }
 
 /// signingTime as UTCTime for 1950–2049 and GeneralizedTime otherwise (RFC 5652 §11.3).

@@ -1,6 +1,10 @@
 //! Chip profiles: which personalization dialect a chip speaks, how large its files and APDUs
-//! may be, and which access protocols it runs (ICAO Doc 9303-10 §3.11; 9303-11 §4; ISO/IEC
-//! 7816-4 §5.1). Data names code: `dialect` names a [`Dialect`] enum value, never a script.
+//! may be, which access protocols it runs (ICAO Doc 9303-10 §3.11; 9303-11 §4; ISO/IEC 7816-4
+//! §5.1), how the writer tells one chip from another before the first write (`chip_serial`,
+//! GlobalPlatform Card Specification GET DATA `9F7F`, the Card Production Life Cycle data) and
+//! whether the chip generates its own Active Authentication key pair (ISO/IEC 7816-8 GENERATE
+//! ASYMMETRIC KEY PAIR; 9303-11 §6.1). Data names code: `dialect` names a [`Dialect`] enum
+//! value, never a script.
 
 use serde::Deserialize;
 
@@ -15,6 +19,18 @@ pub enum AccessProtocolName {
     Bac,
     /// PACE generic mapping over ECDH.
     PaceGm,
+}
+
+/// How the writer reads a chip's serial number, the identity that tells one card from another
+/// before anything is written (the contactless UID of an eMRTD is random, ICAO Doc 9303-11
+/// §9.4, so it identifies nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChipSerialSource {
+    /// GlobalPlatform GET DATA `80 CA 9F 7F`: the Card Production Life Cycle data, whose IC
+    /// fabricator, IC type, IC batch identifier and IC serial number name the chip. Answered by
+    /// the card manager (the issuer security domain selected after reset).
+    GpCplc,
 }
 
 /// A chip (or applet) type.
@@ -48,6 +64,13 @@ pub struct ChipProfile {
     pub max_response_data: usize,
     /// Access protocols.
     pub protocols: Vec<AccessProtocolName>,
+    /// How the chip's serial number is read.
+    pub chip_serial: ChipSerialSource,
+    /// True when the chip generates its Active Authentication key pair itself (ISO/IEC 7816-8
+    /// GENERATE ASYMMETRIC KEY PAIR) so the private key never leaves it; false when the writer
+    /// stores a key generated outside.
+    #[serde(default)]
+    pub aa_key_generation: bool,
 }
 
 impl ChipProfile {
@@ -123,6 +146,12 @@ impl Profile for ChipProfile {
                     "bytes are two hex digits or `..`, separated by spaces",
                 ));
             }
+        }
+        if self.aa_key_generation && !self.dialect.generates_aa_key() {
+            v.push(FieldProblem::new(
+                "aa_key_generation",
+                "this dialect has no GENERATE ASYMMETRIC KEY PAIR for the Active Authentication key",
+            ));
         }
         if self.protocols.contains(&AccessProtocolName::PaceGm) && !self.dialect.has_master_file() {
             v.push(FieldProblem::new(

@@ -1,7 +1,8 @@
 //! Document profiles: what one document type puts on its chip and how (ICAO Doc 9303-5 for the
 //! TD1 card, 9303-10 for the data groups, 9303-11 for the access protocols), plus the national
 //! rules that are policy rather than standard — which data groups, the portrait byte budget,
-//! fingerprints only with the holder's written consent, validity terms.
+//! fingerprints only with the holder's written consent, validity terms, and how long the text
+//! fields of an application may be ([`FieldLimits`]).
 //!
 //! Values not confirmed from an official source are listed in `unverified` in the file itself,
 //! so `profiles list` can show them.
@@ -48,6 +49,70 @@ pub struct DocumentProfile {
     pub signature: SignatureImage,
     /// Chip access and authentication.
     pub chip: Chip,
+    /// Longest text fields an application may give (`[limits]`; [`FieldLimits::default`]
+    /// when the table is absent).
+    #[serde(default)]
+    pub limits: FieldLimits,
+}
+
+/// Longest values of an application's text fields, in characters (Unicode scalar values).
+///
+/// ICAO Doc 9303-10 Tables 42–43 give the DG11 and DG12 text elements a variable length with no
+/// maximum, and the LDS writers refuse only elements beyond 1024 bytes. These limits are the
+/// issuer's policy, checked when the application is validated so that an operator learns which
+/// field is too long before anything is built or signed. The defaults are this toolkit's
+/// choice, not an official source: each is several times the longest value a residence
+/// permit's register is expected to hold (a name part of 64 characters, an address of 200), and
+/// together they keep DG11 and DG12 to a few kilobytes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldLimits {
+    /// Surname, given names, their national-script forms, and each other name.
+    pub name: u16,
+    /// Personal number (DG11; the MRZ optional data holds at most 15 characters of it anyway).
+    pub personal_number: u16,
+    /// Place of birth, its sub-fields joined by `<` (DG11 5F11).
+    pub place_of_birth: u16,
+    /// Permanent address, its sub-fields joined by `<` (DG11 5F42).
+    pub address: u16,
+    /// Issuing authority (DG12 5F19).
+    pub issuing_authority: u16,
+    /// Endorsements and observations (DG12 5F1B).
+    pub endorsements: u16,
+    /// How many other names (DG11 5F0F) an application may give.
+    pub other_names: u8,
+}
+
+/// The largest limit a profile may set: 256 characters of up to 4 UTF-8 bytes each fill the
+/// 1024-byte element the LDS writers accept (`permitkit_lds` `MAX_TEXT_ELEMENT`).
+pub const MAX_FIELD_LIMIT: u16 = 256;
+
+impl Default for FieldLimits {
+    fn default() -> Self {
+        Self {
+            name: 64,
+            personal_number: 20,
+            place_of_birth: 100,
+            address: 200,
+            issuing_authority: 64,
+            endorsements: 200,
+            other_names: 4,
+        }
+    }
+}
+
+impl FieldLimits {
+    /// Every limit with its field name, for validation and messages.
+    pub fn fields(&self) -> [(&'static str, u16); 6] {
+        [
+            ("name", self.name),
+            ("personal_number", self.personal_number),
+            ("place_of_birth", self.place_of_birth),
+            ("address", self.address),
+            ("issuing_authority", self.issuing_authority),
+            ("endorsements", self.endorsements),
+        ]
+    }
 }
 
 /// MRZ format name.
@@ -287,6 +352,53 @@ impl Profile for DocumentProfile {
                 "must be 0.1 to 4.0 bits per pixel",
             ));
         }
+        for (field, limit) in self.limits.fields() {
+            if !(1..=MAX_FIELD_LIMIT).contains(&limit) {
+                p.push(FieldProblem::new(
+                    format!("limits.{field}"),
+                    format!(
+                        "must be 1 to {MAX_FIELD_LIMIT} characters (4 UTF-8 bytes each must fit \
+                         the LDS writers' 1024-byte element)"
+                    ),
+                ));
+            }
+        }
+        if self.limits.name < 30 {
+            p.push(FieldProblem::new(
+                "limits.name",
+                "at least 30 characters: a name that fills the MRZ name field must fit",
+            ));
+        }
+        if self.limits.other_names > 16 {
+            p.push(FieldProblem::new("limits.other_names", "must be 0 to 16"));
+        }
         p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPORARY: &str =
+        include_str!("../../../../hardware-profiles/documents/ua-temporary-residence-permit.toml");
+
+    #[test]
+    fn the_builtin_profile_states_its_field_limits() {
+        let p: DocumentProfile = toml::from_str(TEMPORARY).unwrap();
+        assert_eq!(p.limits, FieldLimits::default());
+        assert_eq!(p.limits.issuing_authority, 64);
+        assert!(p.validate().is_empty(), "{:?}", p.validate());
+    }
+
+    #[test]
+    fn limits_beyond_what_the_lds_writers_accept_are_named() {
+        let text = TEMPORARY.replace("issuing_authority = 64", "issuing_authority = 5000");
+        let p: DocumentProfile = toml::from_str(&text).unwrap();
+        let fields: Vec<String> = p.validate().into_iter().map(|f| f.field).collect();
+        assert_eq!(fields, vec!["limits.issuing_authority"]);
+        let without: String = TEMPORARY.split("[limits]").next().unwrap().to_owned();
+        let p: DocumentProfile = toml::from_str(&without).unwrap();
+        assert_eq!(p.limits, FieldLimits::default(), "absent: the defaults");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
+use p256::pkcs8::{DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 
 use crate::applicant::{Applicant, ApplicantError};
 use permitkit_biometrics::{
@@ -97,11 +97,20 @@ pub struct ChipSecrets {
     pub can: SecretString,
     /// Active Authentication key.
     pub aa_key: Option<p256::SecretKey>,
+    /// The public key (DER SubjectPublicKeyInfo) of an Active Authentication key pair the chip
+    /// generated itself (ISO/IEC 7816-8 GENERATE ASYMMETRIC KEY PAIR): DG15 carries it and
+    /// there is no private key to store.
+    pub aa_public_key_on_chip: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for ChipSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ChipSecrets {{ aa_key: {} }}", self.aa_key.is_some())
+        write!(
+            f,
+            "ChipSecrets {{ aa_key: {}, aa_public_key_on_chip: {} }}",
+            self.aa_key.is_some(),
+            self.aa_public_key_on_chip.is_some()
+        )
     }
 }
 
@@ -135,7 +144,16 @@ impl ChipSecrets {
         Ok(Self {
             can: SecretString::new(can),
             aa_key,
+            aa_public_key_on_chip: None,
         })
+    }
+
+    /// A random CAN of `digits` digits, and for Active Authentication the public key the chip
+    /// generated (`spki`, DER SubjectPublicKeyInfo): the private key stays on the chip.
+    pub fn with_chip_key(digits: u8, spki: Vec<u8>) -> crate::Result<Self> {
+        let mut secrets = Self::generate(digits, None)?;
+        secrets.aa_public_key_on_chip = Some(spki);
+        Ok(secrets)
     }
 }
 
@@ -255,8 +273,26 @@ pub fn enrolment(
         can: Some(secrets.can.clone()),
         ..ChipKeys::default()
     };
-    let active_authentication = match (&secrets.aa_key, profile.chip.active_authentication) {
-        (Some(key), Some(AaKeyType::EcdsaP256)) => {
+    let aa_info = || {
+        SecurityInfo::ActiveAuthentication(ActiveAuthenticationInfo {
+            version: 1,
+            signature_algorithm: ECDSA_WITH_SHA256,
+        })
+    };
+    let on_chip = &secrets.aa_public_key_on_chip;
+    let active_authentication = match (&secrets.aa_key, on_chip, profile.chip.active_authentication)
+    {
+        (None, Some(spki), Some(AaKeyType::EcdsaP256)) => {
+            // Generated on the chip: DG15 carries its public key, no private key leaves it.
+            p256::PublicKey::from_public_key_der(spki).map_err(|e| {
+                err(
+                    "active_authentication",
+                    format!("the chip's public key is not a P-256 key: {e}"),
+                )
+            })?;
+            Some((spki.clone(), aa_info()))
+        }
+        (Some(key), _, Some(AaKeyType::EcdsaP256)) => {
             let spki = key
                 .public_key()
                 .to_public_key_der()
@@ -265,15 +301,9 @@ pub fn enrolment(
                 .to_pkcs8_der()
                 .map_err(|e| err("active_authentication", e.to_string()))?;
             keys.aa_private_key = Some(SecretBytes::from_slice(pkcs8.as_bytes()));
-            Some((
-                spki.as_bytes().to_vec(),
-                SecurityInfo::ActiveAuthentication(ActiveAuthenticationInfo {
-                    version: 1,
-                    signature_algorithm: ECDSA_WITH_SHA256,
-                }),
-            ))
+            Some((spki.as_bytes().to_vec(), aa_info()))
         }
-        (None, Some(_)) => {
+        (None, None, Some(_)) => {
             return Err(err(
                 "active_authentication",
                 "the profile requires an AA key".into(),

@@ -1,9 +1,22 @@
 //! From the applicant file to typed, checked data: the MRZ (ICAO Doc 9303-3/-5), DG11 and
 //! DG12 contents, the validity term (document profile), the fingerprint consent.
+//!
+//! Everything is checked before anything is built or signed, each problem naming its field:
+//! - dates against today and each other: the date of issue is not in the future, the date of
+//!   expiry follows it, has not passed and lies within the profile's maximum term; the date of
+//!   birth is neither in the future nor after the date of issue (9303-3 §4.2 dates; the
+//!   profile's national validity rules);
+//! - the document number is not one already issued ([`Issuance::issued`]) unless the
+//!   application declares the card a replacement under the same number (`document.replaces`);
+//! - every text field within the document profile's limits (`[limits]`), so that no input makes
+//!   an oversize DG11 or DG12;
+//! - the profile's issuing State and its alpha-2 code agree (the Document Signer's country is
+//!   compared with the latter, 9303-12 §7.1).
 
-use std::fmt;
+use std::{fmt, time::SystemTime};
 
-use crate::applicant::file::ApplicantFile;
+use crate::applicant::file::{ApplicantFile, error_field};
+use crate::applicant::issued::{IssuedNumbers, normalize};
 use permitkit_lds::{
     Dg11, Dg12,
     mrz::{
@@ -11,8 +24,31 @@ use permitkit_lds::{
         MrzName, PartialDate, Script, Sex,
     },
 };
-use permitkit_model::profiles::{DocumentProfile, Registry, document::MrzFormatName};
-use permitkit_model::toml_field;
+use permitkit_model::profiles::{
+    DocumentProfile, Registry,
+    document::{FieldLimits, MrzFormatName},
+};
+
+/// What an application is checked against besides its document profile: the date it is
+/// issued on and the numbers issued before.
+#[derive(Debug, Clone, Copy)]
+pub struct Issuance<'a> {
+    /// Today (UTC): no date of issue after it, no date of expiry before it.
+    pub today: Date,
+    /// Document numbers already issued; `None` when the caller has no register of them (then
+    /// a duplicate number cannot be noticed).
+    pub issued: Option<&'a IssuedNumbers>,
+}
+
+impl Issuance<'_> {
+    /// Today by the system clock, with no register of issued numbers.
+    pub fn today() -> Self {
+        Self {
+            today: Date::from_system_time(SystemTime::now()).unwrap_or(Date::UNIX_EPOCH),
+            issued: None,
+        }
+    }
+}
 
 /// A problem with the applicant file: which file, which field, why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +69,8 @@ pub struct Applicant {
     pub application: String,
     /// The document profile it is issued under.
     pub document_profile: DocumentProfile,
+    /// The number of the document this card replaces (`document.replaces`).
+    pub replaces: Option<String>,
     /// The MRZ, check digits computed, name transliterated and truncated as needed.
     pub mrz: Mrz,
     /// Date of issue.
@@ -63,15 +101,28 @@ impl fmt::Debug for Applicant {
 
 impl Applicant {
     /// Parses and validates the applicant file `file` (its text is `text`) against the
-    /// document profiles in `profiles`.
+    /// document profiles in `profiles`, as of today by the system clock and without a
+    /// register of issued numbers ([`Issuance::today`]); see [`Applicant::parse_for`].
     pub fn parse(file: &str, text: &str, profiles: &Registry) -> Result<Self, ApplicantError> {
+        Self::parse_for(file, text, profiles, &Issuance::today())
+    }
+
+    /// Parses and validates the applicant file `file` (its text is `text`) against the
+    /// document profiles in `profiles`, for a document issued on `issuance.today` after the
+    /// numbers `issuance.issued`.
+    pub fn parse_for(
+        file: &str,
+        text: &str,
+        profiles: &Registry,
+        issuance: &Issuance<'_>,
+    ) -> Result<Self, ApplicantError> {
         let err = |field: &str, reason: String| ApplicantError {
             file: file.to_owned(),
             field: field.to_owned(),
             reason,
         };
         let raw: ApplicantFile = toml::from_str(text).map_err(|e| {
-            let field = toml_field::field_of(&e, text).unwrap_or_else(|| "(file)".into());
+            let field = error_field(&e, text).unwrap_or_else(|| "(file)".into());
             err(&field, e.message().to_owned())
         })?;
         if raw.application.trim().is_empty() {
@@ -81,10 +132,18 @@ impl Applicant {
             .document(&raw.document_profile)
             .map_err(|e| err("document_profile", e.reason))?
             .clone();
+        check_limits(&raw, &profile.limits).map_err(|(field, reason)| err(&field, reason))?;
 
-        // Dates.
+        // Dates: against today, against each other, against the profile's term.
+        let today = issuance.today;
         let date_of_issue = Date::parse(&raw.document.date_of_issue)
             .map_err(|e| err("document.date_of_issue", e.to_string()))?;
+        if date_of_issue > today {
+            return Err(err(
+                "document.date_of_issue",
+                format!("{date_of_issue} is in the future (today is {today})"),
+            ));
+        }
         let date_of_expiry = match &raw.document.date_of_expiry {
             Some(d) => Date::parse(d).map_err(|e| err("document.date_of_expiry", e.to_string()))?,
             None => add_years_minus_a_day(date_of_issue, profile.validity.default_years)
@@ -98,6 +157,16 @@ impl Applicant {
         }
         let latest = add_years_minus_a_day(date_of_issue, profile.validity.max_years)
             .ok_or_else(|| err("document.date_of_issue", "out of range".into()))?;
+        if latest < today {
+            return Err(err(
+                "document.date_of_issue",
+                format!(
+                    "{date_of_issue} is too long ago: a document of {} issued then expired on \
+                     {latest} at the latest (today is {today})",
+                    profile.id
+                ),
+            ));
+        }
         if date_of_expiry > latest {
             return Err(err(
                 "document.date_of_expiry",
@@ -107,14 +176,35 @@ impl Applicant {
                 ),
             ));
         }
+        if date_of_expiry < today {
+            return Err(match raw.document.date_of_expiry {
+                Some(_) => err(
+                    "document.date_of_expiry",
+                    format!(
+                        "{date_of_expiry} has passed (today is {today}): the document would be \
+                         issued expired"
+                    ),
+                ),
+                None => err(
+                    "document.date_of_issue",
+                    format!(
+                        "{date_of_issue} is too long ago: with the {}-year term of {} the \
+                         document expired on {date_of_expiry} (today is {today})",
+                        profile.validity.default_years, profile.id
+                    ),
+                ),
+            });
+        }
         let date_of_birth = PartialDate::parse(&raw.holder.date_of_birth)
             .map_err(|e| err("holder.date_of_birth", e.to_string()))?;
         if let Some(y) = date_of_birth.year() {
-            let after_issue = match date_of_birth.to_date() {
-                Some(d) => d > date_of_issue,
-                None => y > date_of_issue.year(),
-            };
-            if after_issue {
+            if later_than(date_of_birth, today) {
+                return Err(err(
+                    "holder.date_of_birth",
+                    format!("is in the future (today is {today})"),
+                ));
+            }
+            if later_than(date_of_birth, date_of_issue) {
                 return Err(err(
                     "holder.date_of_birth",
                     "is after the date of issue".into(),
@@ -140,6 +230,18 @@ impl Applicant {
             .map_err(|e| err("holder.nationality", e.to_string()))?;
         let issuing_state = CountryCode::new(&profile.issuing_state)
             .map_err(|e| err("document_profile", format!("issuing state: {e}")))?;
+        if issuing_state.alpha2() != Some(profile.issuing_state_alpha2.as_str()) {
+            return Err(err(
+                "document_profile",
+                format!(
+                    "{}: issuing_state_alpha2 {} is not the ISO 3166-1 alpha-2 code of {} ({})",
+                    profile.id,
+                    profile.issuing_state_alpha2,
+                    issuing_state,
+                    issuing_state.alpha2().unwrap_or("none")
+                ),
+            ));
+        }
         let document_code = DocumentCode::new(&profile.document_code)
             .map_err(|e| err("document_profile", format!("document code: {e}")))?;
         let sex = match raw.holder.sex.trim() {
@@ -203,12 +305,45 @@ impl Applicant {
         })
         .map_err(|e| err(mrz_field(&e), e.to_string()))?;
 
-        // DG11 and DG12.
+        // A number already issued needs a declared replacement under the same number.
+        let replaces = match &raw.document.replaces {
+            Some(r) => {
+                let r = normalize(r);
+                if r.is_empty()
+                    || !r
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                {
+                    return Err(err(
+                        "document.replaces",
+                        format!("{r:?} is not a document number (letters A-Z and digits)"),
+                    ));
+                }
+                Some(r)
+            }
+            None => None,
+        };
+        let number = mrz.document_number();
+        if let Some(by) = issuance.issued.and_then(|i| i.issued_by(number))
+            && replaces.as_deref() != Some(number)
+        {
+            return Err(err(
+                "document.number",
+                format!(
+                    "{number} was already issued ({by}); a new card under the same number must \
+                     declare document.replaces = \"{number}\""
+                ),
+            ));
+        }
+
+        // DG11 and DG12. Without national given names, DG11 keeps the given names as written:
+        // the full name holds both identifiers (9303-10 §4.7.11).
         let national = match (
             &raw.holder.national_surname,
             &raw.holder.national_given_names,
         ) {
-            (Some(s), g) => Some(dg11_name(s, g.as_deref().unwrap_or(""))),
+            (Some(s), Some(g)) => Some(dg11_name(s, g)),
+            (Some(s), None) => Some(dg11_name(s, &raw.holder.given_names)),
             (None, Some(_)) => {
                 return Err(err(
                     "holder.national_surname",
@@ -257,6 +392,7 @@ impl Applicant {
         Ok(Self {
             application: raw.application,
             document_profile: profile,
+            replaces,
             mrz,
             date_of_issue,
             date_of_expiry,
@@ -274,6 +410,92 @@ impl Applicant {
         self.document_profile.data_groups.contains(&3)
             && (self.fingerprints_consent || !self.document_profile.fingers.require_written_consent)
     }
+}
+
+/// True when (the known part of) `d` falls after `limit`: a year after its year, or the same
+/// year and a month after its month, or a full date after it.
+fn later_than(d: PartialDate, limit: Date) -> bool {
+    match (d.year(), d.month(), d.to_date()) {
+        (_, _, Some(full)) => full > limit,
+        (Some(y), Some(m), None) => (y, m) > (limit.year(), limit.month()),
+        (Some(y), None, None) => y > limit.year(),
+        (None, _, _) => false,
+    }
+}
+
+/// Every text field against the profile's limits, in characters; `Err((field, reason))`.
+fn check_limits(raw: &ApplicantFile, limits: &FieldLimits) -> Result<(), (String, String)> {
+    let joined = |v: &[String]| v.iter().map(|s| s.trim()).collect::<Vec<_>>().join("<");
+    let h = &raw.holder;
+    let d = &raw.document;
+    let mut fields: Vec<(String, String, u16)> = vec![
+        ("holder.surname".into(), h.surname.clone(), limits.name),
+        (
+            "holder.given_names".into(),
+            h.given_names.clone(),
+            limits.name,
+        ),
+        (
+            "holder.place_of_birth".into(),
+            joined(&h.place_of_birth),
+            limits.place_of_birth,
+        ),
+        ("holder.address".into(), joined(&h.address), limits.address),
+    ];
+    let optional = [
+        ("holder.national_surname", &h.national_surname, limits.name),
+        (
+            "holder.national_given_names",
+            &h.national_given_names,
+            limits.name,
+        ),
+        (
+            "holder.personal_number",
+            &h.personal_number,
+            limits.personal_number,
+        ),
+        (
+            "document.issuing_authority",
+            &d.issuing_authority,
+            limits.issuing_authority,
+        ),
+        (
+            "document.endorsements",
+            &d.endorsements,
+            limits.endorsements,
+        ),
+    ];
+    for (field, value, max) in optional {
+        if let Some(v) = value {
+            fields.push((field.into(), v.clone(), max));
+        }
+    }
+    if h.other_names.len() > usize::from(limits.other_names) {
+        return Err((
+            "holder.other_names".into(),
+            format!(
+                "{} names; the document profile allows at most {}",
+                h.other_names.len(),
+                limits.other_names
+            ),
+        ));
+    }
+    for (i, n) in h.other_names.iter().enumerate() {
+        fields.push((format!("holder.other_names[{i}]"), n.clone(), limits.name));
+    }
+    for (field, value, max) in fields {
+        let chars = value.chars().count();
+        if chars > usize::from(max) {
+            return Err((
+                field,
+                format!(
+                    "{chars} characters; the document profile allows at most {max} \
+                     ([limits] in its file)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `SURNAME<<GIVEN<NAMES` in the national script, upper-cased, components joined by `<`.
@@ -312,27 +534,38 @@ fn name_field(e: &MrzError) -> &'static str {
     }
 }
 
+/// The applicant-file field an MRZ error is about. The MRZ is built from checked fields, so
+/// these are the last line of defence; none is reported under a table name.
 fn mrz_field(e: &MrzError) -> &'static str {
-    match e.field_error() {
-        Some(FieldError::DocumentNumber(_)) => "document.number",
-        Some(FieldError::BirthAfterExpiry) => "holder.date_of_birth",
+    let field = match e.field_error() {
+        Some(FieldError::DocumentNumber(_)) => return "document.number",
+        Some(FieldError::BirthAfterExpiry) => return "holder.date_of_birth",
+        Some(FieldError::Sex { .. }) => return "holder.sex",
+        Some(FieldError::Name(_)) => return "holder.surname",
+        Some(FieldError::DocumentCode { .. }) => return "document_profile",
         Some(
             FieldError::TooLong { field, .. }
             | FieldError::Character { field, .. }
             | FieldError::Empty { field }
-            | FieldError::Date { field, .. },
-        ) => match field {
-            Field::DocumentNumber => "document.number",
-            Field::OptionalData1 | Field::OptionalData2 | Field::PersonalNumber => {
-                "holder.personal_number"
-            }
-            Field::DateOfBirth => "holder.date_of_birth",
-            Field::DateOfExpiry => "document.date_of_expiry",
-            Field::Nationality => "holder.nationality",
-            Field::Name => "holder.surname",
-            _ => "document_profile",
-        },
-        _ => "document",
+            | FieldError::Date { field, .. }
+            | FieldError::CheckDigit { field, .. }
+            | FieldError::UnknownCountry { field, .. }
+            | FieldError::NotInFormat { field, .. },
+        ) => *field,
+        _ => return "(file)",
+    };
+    match field {
+        Field::DocumentNumber | Field::Composite => "document.number",
+        Field::OptionalData1 | Field::OptionalData2 | Field::PersonalNumber => {
+            "holder.personal_number"
+        }
+        Field::DateOfBirth => "holder.date_of_birth",
+        Field::DateOfExpiry => "document.date_of_expiry",
+        Field::Nationality => "holder.nationality",
+        Field::Sex => "holder.sex",
+        Field::Name => "holder.surname",
+        Field::DocumentCode | Field::IssuingState => "document_profile",
+        _ => "(file)",
     }
 }
 

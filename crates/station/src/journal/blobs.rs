@@ -1,7 +1,8 @@
 //! Encryption of biometric captures at rest: AES-256-GCM (NIST SP 800-38D) with a random 96-bit
 //! nonce per blob and the enrolment id and blob name as associated data, so a ciphertext cannot
 //! be moved to another enrolment or name unnoticed. The 256-bit station key lives in a file of
-//! its own (mode 0600) beside the database, never in it.
+//! its own beside the database, never in it, written by the private-file writer
+//! (`permitkit_model::private_file`: mode 0600, whole or not at all, never over another key).
 
 use std::path::Path;
 
@@ -11,29 +12,47 @@ use aes_gcm::{
 };
 
 use super::JournalError;
-use permitkit_model::secret::SecretBytes;
+use permitkit_model::{private_file, secret::SecretBytes};
 
-/// Loads the station key at `path`, creating a random one when the file does not exist.
-pub fn station_key(path: &Path) -> Result<SecretBytes, JournalError> {
-    let err = |reason: String| JournalError::Key {
-        path: path.to_path_buf(),
-        reason,
-    };
+/// Length of the station key: AES-256.
+const KEY_LEN: usize = 32;
+
+/// The station key at `path`; `None` when there is no such file.
+pub fn read_key(path: &Path) -> Result<Option<SecretBytes>, JournalError> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let bytes = zeroize::Zeroizing::new(bytes);
-            if bytes.len() != 32 {
-                return Err(err(format!("{} bytes; a station key has 32", bytes.len())));
+            if bytes.len() != KEY_LEN {
+                return Err(key_error(
+                    path,
+                    format!("{} bytes; a station key has {KEY_LEN}", bytes.len()),
+                ));
             }
-            Ok(SecretBytes::from_slice(&bytes))
+            Ok(Some(SecretBytes::from_slice(&bytes)))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut key = zeroize::Zeroizing::new([0u8; 32]);
-            permitkit_model::random::fill_random(key.as_mut()).map_err(|e| err(e.to_string()))?;
-            write_private(path, key.as_ref()).map_err(|e| err(e.to_string()))?;
-            Ok(SecretBytes::from_slice(key.as_ref()))
-        }
-        Err(e) => Err(err(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(key_error(path, e.to_string())),
+    }
+}
+
+/// Makes a random station key at `path` (which must not exist) with the private-file writer;
+/// when another process made one first, that one is read instead.
+pub fn create_key(path: &Path) -> Result<SecretBytes, JournalError> {
+    let mut key = zeroize::Zeroizing::new([0u8; KEY_LEN]);
+    permitkit_model::random::fill_random(key.as_mut())
+        .map_err(|e| key_error(path, e.to_string()))?;
+    match private_file::write_new(path, key.as_ref()) {
+        Ok(()) => Ok(SecretBytes::from_slice(key.as_ref())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_key(path)?
+            .ok_or_else(|| key_error(path, "appeared and vanished while being made".into())),
+        Err(e) => Err(key_error(path, e.to_string())),
+    }
+}
+
+fn key_error(path: &Path, reason: String) -> JournalError {
+    JournalError::Key {
+        path: path.to_path_buf(),
+        reason,
     }
 }
 
@@ -83,24 +102,6 @@ fn aad(id: &str, name: &str) -> Vec<u8> {
     a.push(0);
     a.extend_from_slice(name.as_bytes());
     a
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::{io::Write, os::unix::fs::OpenOptionsExt};
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::write(path, bytes)
-    }
 }
 
 #[cfg(test)]

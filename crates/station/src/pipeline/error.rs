@@ -15,6 +15,7 @@ use crate::journal::JournalError;
 use crate::step::Step;
 use permitkit_biometrics::{signature::SignatureError, wsq::WsqError};
 use permitkit_chip::ChipError;
+use permitkit_chip::identity::{CardLife, ChipSerial};
 use permitkit_devices::{CaptureError, card_reader::CardReaderError};
 use permitkit_lds::{ChipImageError, Ef, LdsError};
 use permitkit_model::profiles::station::SlotKind;
@@ -48,6 +49,13 @@ impl EnrolError {
     /// acceptable portrait within 2 s …`.
     pub fn report(&self) -> String {
         format!("{}: {}", self.step, chain(self.source.as_ref()))
+    }
+
+    /// True when the enrolment is recorded and stopped on a cause that can be fixed, so that
+    /// `--resume` with its id continues it; false when it is issued or abandoned, or was never
+    /// recorded.
+    pub fn resumable(&self) -> bool {
+        self.id.is_some() && !self.source.is_finished()
     }
 }
 
@@ -91,9 +99,25 @@ pub enum StepError {
         /// The document profile id.
         document: String,
     },
-    /// The enrolment to resume is already issued.
-    #[error("this enrolment is already issued")]
+    /// The enrolment to resume is already issued: there is nothing to resume.
+    #[error(
+        "already issued: its card was verified, there is nothing to resume (a replacement card \
+         is a new enrolment)"
+    )]
     AlreadyIssued,
+    /// The enrolment to resume was abandoned: there is nothing to resume.
+    #[error(
+        "abandoned: its captures and keys are deleted, there is nothing to resume (enrol the \
+         applicant again)"
+    )]
+    Abandoned,
+    /// The enrolment to resume ended with its card personalized but not locked: there is
+    /// nothing to resume.
+    #[error(
+        "personalized, not issued: its card was verified but not locked (--no-lock); there is \
+         nothing to resume (a card to issue is a new enrolment)"
+    )]
+    PersonalizedNotIssued,
     /// The applicant file changed since the enrolment began.
     #[error("{} changed since this enrolment began; start a new enrolment", path.display())]
     ApplicantChanged {
@@ -158,14 +182,39 @@ pub enum StepError {
     /// The LDS could not be built or signed.
     #[error("building the LDS")]
     Lds(#[source] LdsError),
-    /// The ChipImage folder could not be written or read back.
-    #[error("the ChipImage folder")]
+    /// The ChipImage kept in the journal is not consistent with its EF.SOD.
+    #[error("the ChipImage")]
     ChipImage(#[source] ChipImageError),
-    /// The ChipImage folder is not the one the journal recorded.
-    #[error("{} differs from the ChipImage the journal recorded", path.display())]
+    /// A file of the ChipImage kept in the journal is not the one the step recorded.
+    #[error("{name} kept in the journal differs from the ChipImage the step recorded")]
     ChipImageChanged {
+        /// The file (`DG2`, `SOD` …).
+        name: String,
+    },
+    /// The enrolment's output folder could not be made or written.
+    #[error("writing {}", path.display())]
+    Output {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The enrolment's output folder exists and belongs to another enrolment (or holds other
+    /// files): it is never written into.
+    #[error(
+        "{} already exists and {}: nothing was written into it",
+        path.display(),
+        owner.as_ref().map_or_else(
+            || "is not an enrolment's folder".to_owned(),
+            |o| format!("belongs to enrolment {o}")
+        )
+    )]
+    OutputTaken {
         /// The folder.
         path: PathBuf,
+        /// The enrolment that owns it, when it names one.
+        owner: Option<String>,
     },
     /// The ChipImage cannot be turned into personalization input.
     #[error("the ChipImage cannot be written")]
@@ -177,11 +226,38 @@ pub enum StepError {
     /// Personalization failed.
     #[error("the card is NOT done")]
     Personalize(#[source] ChipError),
+    /// The card on the reader was refused before anything was written to it (issued, another
+    /// enrolment's, unidentifiable).
+    #[error(
+        "the card on the reader was refused and nothing was written to it; present this \
+         enrolment's card or a blank one and resume"
+    )]
+    CardRefused(#[source] ChipError),
+    /// The card on the reader is not the card this enrolment personalized.
+    #[error(
+        "the card on the reader is {found}, not {expected}, the card this enrolment \
+         personalized; present that card and resume"
+    )]
+    WrongCard {
+        /// The card personalized.
+        expected: ChipSerial,
+        /// The card on the reader.
+        found: ChipSerial,
+    },
+    /// The card was to be locked, but it reports that personalization is not over.
+    #[error("the card is not locked ({life}), so it is not issued")]
+    NotLocked {
+        /// What the card reports.
+        life: CardLife,
+    },
+    /// The card could not be identified.
+    #[error("identifying the card")]
+    Identify(#[source] ChipError),
     /// The virtual chip's state could not be saved.
     #[error("saving the virtual chip's state")]
     SaveCard(#[source] CardReaderError),
-    /// The ChipImage has no CAN, so the card cannot be opened independently.
-    #[error("the ChipImage holds no CAN to open the card with")]
+    /// The chip keys hold no CAN, so the card cannot be opened independently.
+    #[error("the chip keys hold no CAN to open the card with")]
     NoCan,
     /// The card could not be read back.
     #[error("reading the card back")]
@@ -215,6 +291,19 @@ pub enum StepError {
     Restore(#[source] RestoreError),
 }
 
+impl StepError {
+    /// The enrolment is issued or abandoned: nothing more can be done to it.
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self,
+            Self::AlreadyIssued
+                | Self::Abandoned
+                | Self::PersonalizedNotIssued
+                | Self::Journal(JournalError::Finished { .. })
+        )
+    }
+}
+
 /// Why a step recorded done cannot be restored. Never replaced by a default: the journal is
 /// the only copy of what the step produced.
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +321,9 @@ pub enum RestoreError {
         /// The capture's name.
         name: String,
     },
+    /// The chip keys kept in the journal do not decode.
+    #[error("the chip keys kept in the journal do not decode")]
+    Keys(#[source] serde_json::Error),
     /// A finger image kept in the journal does not decode.
     #[error("{name} is not a valid WSQ image")]
     Wsq {

@@ -80,8 +80,14 @@ pub enum Event {
         /// Bytes in all.
         total: u64,
     },
-    /// The card is issued.
+    /// The card is issued: written, read back, locked and verified.
     Issued {
+        /// Journal id.
+        id: String,
+    },
+    /// The card is written, read back and verified but not locked (`--no-lock`): personalized,
+    /// not issued.
+    PersonalizedNotIssued {
         /// Journal id.
         id: String,
     },

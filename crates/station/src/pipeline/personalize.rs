@@ -1,22 +1,38 @@
-//! The `personalize` step: the ChipImage written to the chip in the chip profile's dialect,
-//! read back byte for byte, passive authentication (ICAO Doc 9303-11 §5.1) over what was read
-//! back, and LOCK when the operator asked for it. The chip's own write journal lives in the
-//! station journal, so a card pulled mid-write continues where it stopped when it is presented
-//! again. The card reader comes from the station's device factory; it stays open for `verify`.
+//! The `personalize` step: the ChipImage and its keys, as the journal holds them, written to the
+//! chip in the chip profile's dialect, read back byte for byte, passive authentication (ICAO Doc
+//! 9303-11 §5.1) over what was read back, and LOCK — the default; without it the card is
+//! "personalized, not issued". The chip's own write journal lives in the station journal, bound
+//! to the card's chip serial, so a card pulled mid-write continues where it stopped when that
+//! same card is presented again, and never on another card. The card reader comes from the
+//! station's device factory; it stays open for `verify`.
+//!
+//! Before the ChipImage is signed, [`present`] identifies the card on the reader (its chip
+//! serial, `permitkit_chip::identity`) and claims it for the enrolment — a blank card, or the
+//! enrolment's own card not yet issued; anything else is refused before a single write — and,
+//! on chips that make their own Active Authentication key pair (chip profile
+//! `aa_key_generation`), has the chip generate it, so DG15 carries the chip's public key and the
+//! private key never leaves the chip. A blank card replacing a spoilt one is claimed the same
+//! way; the spoilt card's serial is recorded, and a ChipImage whose DG15 names the spoilt
+//! chip's key is built and signed again for the new card.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::Station;
+use super::chip_image::HeldImage;
 use super::{EnrolError, Event, Run, StationPersoJournal, StepError, StepOutput, pa};
+use crate::applicant::Applicant;
 use crate::step::Step;
 use permitkit_chip::{
     ChipError,
-    perso::{self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress},
+    identity::ChipSerial,
+    journal::Journal as _,
+    perso::{self, ClaimOptions, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress},
 };
 use permitkit_devices::card_reader::CardReader;
-use permitkit_lds::{ChipImage, Ef};
+use permitkit_lds::Ef;
+use permitkit_model::profiles::document::AaKeyType;
 
 /// The card on the station's reader, with the APDU limits that the personalize and verify
 /// steps share.
@@ -68,28 +84,197 @@ pub struct PersonalizeRecord {
     pub locked: bool,
     /// The read-back protocol (`BAC` or `PACE-…`).
     pub protocol: String,
+    /// The card written, by its chip serial (recorded before the first write).
+    #[serde(default)]
+    pub chip_serial: Option<ChipSerial>,
+    /// Cards given up for a blank replacement before they were issued: each may hold part of
+    /// this document and must be destroyed.
+    #[serde(default)]
+    pub spoilt_cards: Vec<ChipSerial>,
 }
 
 impl StepOutput for PersonalizeRecord {
     const STEP: Step = Step::Personalize;
 
     fn summary(&self) -> String {
+        let card = self
+            .chip_serial
+            .as_ref()
+            .map_or_else(String::new, |s| format!("card {s}: "));
+        let spoilt = if self.spoilt_cards.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<&str> = self.spoilt_cards.iter().map(ChipSerial::as_str).collect();
+            format!(", spoilt card(s) to destroy: {}", list.join(", "))
+        };
         format!(
-            "{} APDUs (minimum {}), {} bytes out, {} ms{}{}",
+            "{card}{} APDUs (minimum {}), {} bytes out, {} ms{}{}{spoilt}",
             self.apdus,
             self.minimum_apdus,
             self.bytes_sent,
             self.millis,
             if self.resumed { ", resumed" } else { "" },
-            if self.locked { ", locked" } else { "" }
+            if self.locked {
+                ", LOCKED"
+            } else {
+                ", NOT locked: personalized, not issued"
+            }
         )
+    }
+}
+
+/// The hook before the `chip-image` step: the card on the reader identified and claimed for this
+/// enrolment before anything is written to it, its Active Authentication key pair generated on
+/// the chip where the chip profile says the chip makes it. Returns the public key
+/// (SubjectPublicKeyInfo DER) the ChipImage must carry in DG15 when a key was generated now; in
+/// that case a ChipImage recorded earlier (for another chip's key) is marked to be built again.
+/// Nothing to do once `personalize` is recorded done (`verify` checks the card's serial).
+pub(super) fn present(
+    run: &mut Run<'_>,
+    applicant: &Applicant,
+) -> Result<Option<Vec<u8>>, EnrolError> {
+    let journal_error = |run: &Run<'_>, e| run.error(Step::Personalize, StepError::Journal(e));
+    let done = |run: &Run<'_>, step| run.station.journal.is_done(&run.id, step);
+    if done(run, Step::Personalize).map_err(|e| journal_error(run, e))? {
+        return Ok(None);
+    }
+    let image_done = done(run, Step::ChipImage).map_err(|e| journal_error(run, e))?;
+    let profile = &applicant.document_profile;
+    let on_chip = run.station.chip.aa_key_generation
+        && profile.chip.active_authentication == Some(AaKeyType::EcdsaP256)
+        && profile.data_groups.contains(&15);
+    let outcome = claim(run, applicant, on_chip && !image_done).and_then(|(serial, key)| {
+        if key.is_some() || !on_chip || !image_done {
+            return Ok(key);
+        }
+        // The ChipImage is signed: its DG15 must name this card's key. A blank card that
+        // replaced the one it was signed for needs its own key and a new ChipImage.
+        let key_here = chip_entry(run, applicant)?.aa_key_card == Some(serial);
+        if key_here {
+            return Ok(None);
+        }
+        let (_, key) = claim(run, applicant, true)?;
+        run.station
+            .journal
+            .step_failed(
+                &run.id,
+                Step::ChipImage,
+                "the card was replaced: the ChipImage is signed again for the new chip's Active \
+                 Authentication key",
+            )
+            .map_err(StepError::Journal)?;
+        Ok(key)
+    });
+    outcome.map_err(|source| {
+        let message = super::error::chain(&source);
+        let event = run.station.journal.event(&run.id, "card-refused", &message);
+        if let Err(e) = event {
+            tracing::error!("the journal did not record the card's refusal: {e}");
+        }
+        run.observer.event(&Event::StepFailed {
+            step: Step::Personalize,
+            error: message,
+        });
+        run.error(Step::Personalize, source)
+    })
+}
+
+/// The enrolment's chip journal entry (see [`present`]).
+fn chip_entry(
+    run: &mut Run<'_>,
+    applicant: &Applicant,
+) -> Result<permitkit_chip::journal::JournalEntry, StepError> {
+    let key = chip_journal_key(applicant)?;
+    let mut journal = StationPersoJournal {
+        journal: &mut run.station.journal,
+        enrolment: &run.id,
+    };
+    Ok(journal
+        .load(&key)
+        .map_err(StepError::Personalize)?
+        .unwrap_or_default())
+}
+
+/// The chip journal key of the applicant's document (a hash of its MRZ information, as
+/// [`PersoInput::journal_key`] computes it from the ChipImage's DG1).
+fn chip_journal_key(applicant: &Applicant) -> Result<String, StepError> {
+    let info =
+        perso::mrz_information(&applicant.mrz.to_dg1_string()).map_err(StepError::PersoInput)?;
+    Ok(perso::journal_key(info.expose()))
+}
+
+/// Opens the card (or takes the open one), identifies and claims it, generating the AA key when
+/// `generate`; the card's state is saved whatever happened.
+fn claim(
+    run: &mut Run<'_>,
+    applicant: &Applicant,
+    generate: bool,
+) -> Result<(ChipSerial, Option<Vec<u8>>), StepError> {
+    let key = chip_journal_key(applicant)?;
+    let mut card = match run.card.take() {
+        Some(card) => card,
+        None => OpenCard::open(run.station)?,
+    };
+    let options = ClaimOptions {
+        chip_serial: run.station.chip.chip_serial,
+        dialect: run.station.chip.dialect,
+        generate_aa_key: generate,
+    };
+    let Run {
+        station,
+        observer,
+        id,
+        ..
+    } = run;
+    let mut progress = |p: &Progress| {
+        let message = match p {
+            Progress::Identified(c) => format!("card {} ({})", c.serial, c.life),
+            Progress::Replacing { spoilt } => {
+                format!("card {spoilt} given up as spoilt; a blank card replaces it")
+            }
+            _ => return,
+        };
+        observer.event(&Event::ChipProgress {
+            message,
+            done: 0,
+            total: 0,
+        });
+    };
+    let mut journal = StationPersoJournal {
+        journal: &mut station.journal,
+        enrolment: id,
+    };
+    let outcome = perso::claim(
+        card.reader.channel(),
+        &key,
+        &options,
+        &mut journal,
+        &mut progress,
+    );
+    let saved = card.reader.save();
+    run.card = Some(card);
+    let claim = outcome.map_err(chip_error)?;
+    saved.map_err(StepError::SaveCard)?;
+    Ok((claim.identity.serial, claim.aa_public_key))
+}
+
+/// A chip error as the step reports it: the card left the field, the card was refused before
+/// anything was written to it, or personalization failed.
+fn chip_error(e: ChipError) -> StepError {
+    match e {
+        ChipError::Transport(_) => StepError::CardInterrupted(e),
+        ChipError::CardIssued { .. }
+        | ChipError::CardInUse { .. }
+        | ChipError::NoChipSerial { .. }
+        | ChipError::AlreadyIssued => StepError::CardRefused(e),
+        other => StepError::Personalize(other),
     }
 }
 
 /// Runs (or restores) the step.
 pub(super) fn run(
     run: &mut Run<'_>,
-    image: &ChipImage,
+    image: &HeldImage,
     lock: bool,
 ) -> Result<PersonalizeRecord, EnrolError> {
     run.step(|run| {
@@ -106,11 +291,17 @@ pub(super) fn run(
 fn personalize(
     run: &mut Run<'_>,
     card: &mut OpenCard,
-    image: &ChipImage,
+    held: &HeldImage,
     lock: bool,
 ) -> Result<PersonalizeRecord, StepError> {
-    let total: u64 = image.files().map(|(_, d)| d.len() as u64).sum::<u64>() * 2;
-    let input = PersoInput::try_from(image).map_err(StepError::PersoInput)?;
+    let total: u64 = held.image.files().map(|(_, d)| d.len() as u64).sum::<u64>() * 2;
+    let mut input = PersoInput::try_from(&held.image).map_err(StepError::PersoInput)?;
+    input.can.clone_from(&held.keys.can);
+    input.aa_private_key.clone_from(&held.keys.aa_private_key);
+    // DG15 without a private key: the chip made the key pair ([`present`]).
+    input.aa_key_on_chip = input.aa_private_key.is_none()
+        && run.station.chip.aa_key_generation
+        && held.image.files().any(|(ef, _)| ef == Ef::DG15);
     let Run {
         station,
         observer,
@@ -124,6 +315,7 @@ fn personalize(
         };
     let options = PersoOptions {
         dialect: station.chip.dialect,
+        chip_serial: station.chip.chip_serial,
         limits: card.limits,
         lock: lock.then(LockPermission::irreversible),
         verifier: Some(&verifier),
@@ -133,6 +325,11 @@ fn personalize(
     let mut read_back = 0u64;
     let mut progress = |p: &Progress| {
         let (message, done) = match p {
+            Progress::Identified(card) => (format!("card {} ({})", card.serial, card.life), 0),
+            Progress::Replacing { spoilt } => (
+                format!("card {spoilt} given up as spoilt; a blank card replaces it"),
+                0,
+            ),
             Progress::Resuming { attempt } => (
                 format!("resuming an interrupted card (attempt {attempt})"),
                 0,
@@ -171,10 +368,7 @@ fn personalize(
     );
     // What reached the chip stays there, whatever happens next (the virtual chip's file).
     let saved = card.reader.save();
-    let report = outcome.map_err(|e| match e {
-        ChipError::Transport(_) => StepError::CardInterrupted(e),
-        other => StepError::Personalize(other),
-    })?;
+    let report = outcome.map_err(chip_error)?;
     saved.map_err(StepError::SaveCard)?;
     Ok(PersonalizeRecord {
         uid,
@@ -187,5 +381,7 @@ fn personalize(
         resumed: report.resumed,
         locked: report.locked,
         protocol: report.protocol,
+        chip_serial: Some(report.chip_serial),
+        spoilt_cards: report.spoilt_cards,
     })
 }
