@@ -3,7 +3,7 @@
 //! Appendix D (BAC keys, EXTERNAL AUTHENTICATE, the secure-messaging SELECT and READ BINARY
 //! APDUs), Appendix G.1 (PACE generic mapping on brainpoolP256r1: every command APDU and the
 //! tokens), and the AES-256 secure-messaging vector, all as digested in
-//! /work/shared/spec/security-protocols.md with their sources.
+//! docs/spec/security-protocols.md with their sources.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

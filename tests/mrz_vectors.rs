@@ -1,5 +1,5 @@
 //! L0: the MRZ module against the worked examples of ICAO Doc 9303 (as collected and recomputed
-//! in shared/spec/lds.md §4 and shared/spec/mrz-names.md), generation ↔ parsing round trips over
+//! in docs/spec/lds.md §4 and docs/spec/mrz-names.md), generation ↔ parsing round trips over
 //! random valid fields, and labelled negative cases.
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +16,7 @@ use permitkit_lds::mrz::{
 use proptest::prelude::*;
 
 // ICAO Doc 9303-4 Appendix (TD3 specimen), 9303-5 Appendix (TD1 specimen) and the TD1 long
-// document number example; verified against gmrtd mrz_test.go in shared/spec/lds.md §4.
+// document number example; verified against gmrtd mrz_test.go in docs/spec/lds.md §4.
 const TD3: [&str; 2] = [
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
@@ -247,7 +247,7 @@ fn partial_dates_of_birth_in_the_mrz() {
     assert_eq!(&unknown.lines()[1][..7], "<<<<<<0");
 }
 
-// shared/spec/mrz-names.md §1 (TD1 examples of 9303-5 §4.2.3, each 30 characters).
+// docs/spec/mrz-names.md §1 (TD1 examples of 9303-5 §4.2.3, each 30 characters).
 #[test]
 fn td1_name_examples_of_9303_5_are_reproduced() {
     let td1 = |p: &str, s: &str| name(p, s).to_field(MrzFormat::Td1).as_str().to_owned();
@@ -306,7 +306,7 @@ fn a_truncated_name_round_trips_and_reports_possible_truncation() {
     assert_eq!(Mrz::parse(&m.to_dg1_string()).unwrap(), m);
 }
 
-// shared/spec/mrz-names.md §4 (KMU 55 → MRZ and ICAO 8th edition, verified there).
+// docs/spec/mrz-names.md §4 (KMU 55 → MRZ and ICAO 8th edition, verified there).
 #[test]
 fn transliteration_examples_table() {
     let rows = [

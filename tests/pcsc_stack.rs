@@ -1,5 +1,10 @@
 //! L2: the whole issuance through the real PC/SC stack: pcscd with vsmartcard's vpcd driver,
-//! our virtual chip served by `permitkit sim serve --vpcd`, and our PC/SC backend.
+//! our virtual chips served by `permitkit sim serve --vpcd --feeder`, and our PC/SC backend.
+//! The card feeder puts cards on the virtual reader the way an operator would
+//! (`permitkit_devices::card_feeder`: a blank card, a card of the tray, a drill card, or the
+//! card pulled after N APDUs): every testdata applicant and both partial dates of birth enrol
+//! and read back VALID, and a representative part of the personalize fault matrix runs through
+//! pcscd (a card pulled mid-write, a foreign card, an issued card, a blank replacement).
 //!
 //! The test runs itself inside `.ci/pcsc-stack`, which starts pcscd and the simulator in
 //! private network and mount namespaces (loopback only, private /run/pcscd) and stops them
@@ -20,8 +25,10 @@ use std::time::Duration;
 
 use permitkit_chip::CardChannel;
 use permitkit_chip::crypto::Cipher;
+use permitkit_chip::identity::{self, CardLife, ChipSerial};
 use permitkit_chip::perso::{self, LockPermission, PersoLimits, PersoOptions};
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
+use permitkit_devices::card_feeder::{CardDrill, CardFeeder, FeederRequest, Present};
 use permitkit_devices::file_journal::FileJournal;
 use permitkit_devices::reader_pcsc::{PcscCard, list_readers};
 use permitkit_lds::Ef;
@@ -273,5 +280,258 @@ fn inside_the_stack() {
         .collect();
     for ef in [Ef::Com, Ef::DG1, Ef::DG2, Ef::DG3, Ef::Sod] {
         assert!(names.contains(&ef.name().as_str()), "{names:?}");
+    }
+}
+
+/// The stack's card feeder (`.ci/pcsc-stack` serves `sim serve --feeder`).
+fn feeder() -> CardFeeder {
+    CardFeeder::open(Path::new(&std::env::var("PERMITKIT_CARD_FEEDER").unwrap())).unwrap()
+}
+
+/// Asks the feeder's reader for `what` and waits until the bridge has taken the request.
+fn ask(feeder: &CardFeeder, what: FeederRequest) {
+    feeder.request(&what).unwrap();
+    for _ in 0..200 {
+        if !feeder.request_pending() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the vpcd bridge did not take the request {what}");
+}
+
+/// Presents `what` and waits until pcscd shows the card the feeder put on the reader.
+fn present(feeder: &CardFeeder, what: Present) -> ChipSerial {
+    ask(feeder, FeederRequest::Present(what));
+    let expected = feeder.in_reader().unwrap().unwrap();
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    for _ in 0..100 {
+        if let Ok(mut card) = PcscCard::open(&glob, Duration::from_secs(1)) {
+            let seen = identity::read_serial(&mut card, identity::ChipSerialSource::GpCplc);
+            if seen.is_ok_and(|s| s == expected) {
+                return expected;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("pcscd never showed card {expected}");
+}
+
+/// A folder with the TEST ONLY PKI, the testdata applicants and a station whose card reader is
+/// the stack's PC/SC reader.
+struct PcscDesk {
+    dir: tempfile::TempDir,
+    glob: String,
+}
+
+impl PcscDesk {
+    fn new() -> Self {
+        use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
+        let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        TestPki::generate(&TestPkiOptions::default())
+            .unwrap()
+            .write_dir(&dir.path().join("pki"))
+            .unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/applicants");
+        for (name, _) in APPLICANTS {
+            std::fs::copy(root.join(name), dir.path().join(name)).unwrap();
+        }
+        let station = include_str!("../hardware-profiles/stations/simulated.toml")
+            .replace("id = \"simulated\"", "id = \"pcsc-station\"")
+            .replace(
+                "[card_reader]\n",
+                "[card_reader]\nprofile = \"vsmartcard-vpcd\"\n",
+            )
+            .replace(
+                "selector = \"sim\"\ntimeout_seconds = 30.0\n\n[chip]",
+                &format!("selector = \"pcsc:{glob}\"\ntimeout_seconds = 10.0\n\n[chip]"),
+            );
+        assert!(station.contains("pcsc:"), "{station}");
+        std::fs::write(dir.path().join("pcsc-station.toml"), station).unwrap();
+        Self { dir, glob }
+    }
+
+    fn permitkit(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_permitkit"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// `enroll --json` on the PC/SC station; returns success, the journal id, the last event.
+    fn enroll(&self, extra: &[&str]) -> (bool, String, serde_json::Value) {
+        let mut args = vec![
+            "enroll",
+            "--station",
+            "pcsc-station.toml",
+            "--pki",
+            "pki",
+            "--journal",
+            "journal.sqlite",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = self.permitkit(&args);
+        let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let id = events
+            .iter()
+            .find(|e| e["event"] == "begin")
+            .and_then(|e| e["id"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        (
+            out.status.success(),
+            id,
+            events.last().cloned().unwrap_or_default(),
+        )
+    }
+
+    /// `card read` of the card on the reader with the enrolment's CAN, through pcscd; returns
+    /// the report and the DG1 read.
+    fn read_back(&self, id: &str) -> (String, Vec<u8>) {
+        let can = self.permitkit(&["journal", "can", id, "--journal", "journal.sqlite"]);
+        assert!(can.status.success(), "{}", String::from_utf8_lossy(&can.stderr));
+        let can = String::from_utf8_lossy(&can.stdout).trim().to_owned();
+        let out_dir = format!("read-back-{id}");
+        let out = self.permitkit(&[
+            "card",
+            "read",
+            "--reader",
+            &format!("pcsc:{}", self.glob),
+            "--can",
+            &can,
+            "--csca",
+            "pki/csca.pem",
+            "--out",
+            &out_dir,
+            "--wait",
+            "10",
+        ]);
+        let report = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{report}");
+        let dg1 = std::fs::read(self.dir.path().join(out_dir).join("DG1.bin")).unwrap();
+        (report, dg1)
+    }
+}
+
+/// The testdata applicants: (file, MRZ date of birth).
+const APPLICANTS: [(&str, &str); 4] = [
+    ("temporary-foreign-national.toml", "910227"),
+    ("permanent-stateless.toml", "7905<<"),
+    ("temporary-unknown-birth-day.toml", "9102<<"),
+    ("permanent-unknown-birth-month.toml", "79<<<<"),
+];
+
+/// Every testdata applicant, the partial dates of birth included, enrols on a blank card
+/// through pcscd and vpcd, and a separate `card read` through the same stack finds passive
+/// authentication VALID and the date of birth as printed.
+#[test]
+fn every_applicant_and_partial_birth_dates_enrol_through_pcscd_and_vpcd() {
+    in_the_stack(
+        "every_applicant_and_partial_birth_dates_enrol_through_pcscd_and_vpcd",
+        every_applicant_inside_the_stack,
+    );
+}
+
+fn every_applicant_inside_the_stack() {
+    let feeder = feeder();
+    let desk = PcscDesk::new();
+    for (name, dob) in APPLICANTS {
+        let card = present(&feeder, Present::Blank);
+        let (ok, id, last) = desk.enroll(&["--applicant", name]);
+        assert!(ok, "{name}: {last}");
+        let serial = last["records"]["personalize"]["chip_serial"].as_str().unwrap();
+        assert_eq!(serial, card.as_str(), "{name}");
+        assert_eq!(last["issued"], true);
+        let (report, dg1) = desk.read_back(&id);
+        assert!(report.contains("passive authentication: VALID"), "{name}: {report}");
+        assert!(report.contains("active authentication: chip key verified"), "{report}");
+        let mrz = String::from_utf8_lossy(&dg1[5..]).into_owned();
+        assert_eq!(&mrz[30..36], dob, "{name}: {mrz}");
+        println!("{name}: issued on card {card} through pcscd, read back VALID");
+    }
+}
+
+/// A representative part of the personalize fault matrix through pcscd and vpcd: the card
+/// pulled mid-write, then a foreign card (refused), then the same card again (issued); an
+/// issued card presented to the next enrolment (refused, unchanged), then a blank replacement;
+/// a card pulled mid-write replaced by a blank card (issued, the spoilt card recorded).
+#[test]
+fn fault_matrix_through_pcscd_and_vpcd() {
+    in_the_stack("fault_matrix_through_pcscd_and_vpcd", fault_matrix_inside_the_stack);
+}
+
+fn fault_matrix_inside_the_stack() {
+    let feeder = feeder();
+    let desk = PcscDesk::new();
+    let card_text = |s: &ChipSerial| std::fs::read_to_string(feeder.card_path(s)).unwrap();
+
+    // Pulled mid-write, a foreign card, the same card again.
+    let x = present(&feeder, Present::Blank);
+    ask(&feeder, FeederRequest::PullAfter(20));
+    let (ok, a, last) = desk.enroll(&["--applicant", "permanent-stateless.toml"]);
+    assert!(!ok, "{last}");
+    let message = last["message"].as_str().unwrap();
+    assert!(message.contains("NOT done"), "{message}");
+    let foreign = present(&feeder, Present::Drill(CardDrill::Foreign));
+    let before = card_text(&foreign);
+    let (ok, _, last) = desk.enroll(&["--resume", &a]);
+    assert!(!ok);
+    let message = last["message"].as_str().unwrap();
+    assert!(message.contains("holds another personalization"), "{message}");
+    present(&feeder, Present::Card(x.clone()));
+    assert_eq!(card_text(&foreign), before, "nothing was written to the foreign card");
+    let (ok, _, last) = desk.enroll(&["--resume", &a]);
+    assert!(ok, "{last}");
+    assert_eq!(last["records"]["personalize"]["chip_serial"], x.as_str());
+    let (report, _) = desk.read_back(&a);
+    assert!(report.contains("passive authentication: VALID"), "{report}");
+
+    // The issued card presented to the next enrolment: refused and unchanged; a blank
+    // replacement is then issued.
+    present(&feeder, Present::Card(x.clone()));
+    let issued = card_text(&x);
+    let (ok, b, last) = desk.enroll(&["--applicant", "temporary-foreign-national.toml"]);
+    assert!(!ok);
+    let message = last["message"].as_str().unwrap();
+    assert!(message.contains("already issued (locked)"), "{message}");
+    let y = present(&feeder, Present::Drill(CardDrill::BlankReplacement));
+    assert_eq!(card_text(&x), issued, "an issued card is never modified");
+    let (ok, _, last) = desk.enroll(&["--resume", &b]);
+    assert!(ok, "{last}");
+    assert_eq!(last["records"]["personalize"]["chip_serial"], y.as_str());
+    desk.read_back(&b);
+
+    // Pulled mid-write, then a blank replacement: issued, the pulled card recorded spoilt.
+    let z = present(&feeder, Present::Blank);
+    ask(&feeder, FeederRequest::PullAfter(30));
+    let (ok, c, _) = desk.enroll(&["--applicant", "temporary-unknown-birth-day.toml"]);
+    assert!(!ok);
+    let w = present(&feeder, Present::Drill(CardDrill::BlankReplacement));
+    let (ok, _, last) = desk.enroll(&["--resume", &c]);
+    assert!(ok, "{last}");
+    let record = &last["records"]["personalize"];
+    assert_eq!(record["chip_serial"], w.as_str());
+    assert_eq!(record["spoilt_cards"], serde_json::json!([z.as_str()]));
+    let (report, _) = desk.read_back(&c);
+    assert!(report.contains("passive authentication: VALID"), "{report}");
+    // The spoilt card was never locked; the issued ones are.
+    let life = |s: &ChipSerial| {
+        permitkit_devices::sim_state::load(
+            &feeder.card_path(s),
+            permitkit_simulator::CardConfig::default(),
+        )
+        .unwrap()
+        .life()
+    };
+    assert_eq!(life(&z), CardLife::Started);
+    for s in [&x, &y, &w] {
+        assert_eq!(life(s), CardLife::Issued);
     }
 }

@@ -36,7 +36,7 @@ fn files() -> BTreeMap<Ef, Vec<u8>> {
     );
     f.insert(Ef::DG2, vec![0x75, 0x03, 0x01, 0x02, 0x03]);
     f.insert(Ef::DG14, vec![0x6E, 0x02, 0x31, 0x00]);
-    // EF.COM listing DG1, DG2, DG14 (LDS 1.7, Unicode 4.0.0; shared/spec/lds.md §3).
+    // EF.COM listing DG1, DG2, DG14 (LDS 1.7, Unicode 4.0.0; docs/spec/lds.md §3).
     f.insert(
         Ef::Com,
         hex::decode("60155F0104303130375F36063034303030305C0361756E").unwrap(),

@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn parses_the_gmrtd_dg2_header_layout() {
-        // The BHT of the worked DG2 in shared/spec/lds.md §5 (gmrtd sample), with a short BDB.
+        // The BHT of the worked DG2 in docs/spec/lds.md §5 (gmrtd sample), with a short BDB.
         let bytes = hex::decode(
             "7F61270201017F6021A1188002010181010283072011101711383887020101880200085F2E0446414300",
         )

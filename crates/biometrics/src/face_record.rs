@@ -510,7 +510,7 @@ mod tests {
     use super::*;
 
     /// The header, information block, feature points and image information of the gmrtd sample
-    /// DG2 decoded in shared/spec/biometric-formats.md §1, followed by a stand-in JPEG of the
+    /// DG2 decoded in docs/spec/biometric-formats.md §1, followed by a stand-in JPEG of the
     /// length the sample declares.
     fn gmrtd_sample() -> Vec<u8> {
         let fixed = concat!(

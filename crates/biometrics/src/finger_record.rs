@@ -29,7 +29,7 @@ pub const VERSION: [u8; 4] = *b"010\0";
 const HEADER_LEN: usize = 32;
 const IMAGE_HEADER_LEN: usize = 14;
 /// Image acquisition level 31: 500 ppi, 8 bits of grey (ISO/IEC 19794-4:2005 Table 1, the
-/// setting for flat 500 ppi captures; value noted as UNVERIFIED in shared/spec).
+/// setting for flat 500 ppi captures; value noted as UNVERIFIED in docs/spec).
 pub const ACQUISITION_LEVEL_500PPI: u16 = 31;
 
 /// What is wrong with a finger image record.

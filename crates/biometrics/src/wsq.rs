@@ -3,7 +3,7 @@
 //! format ISO/IEC 19794-4 finger image records and ANSI/NIST-ITL Type-4/14 records carry at
 //! 500 ppi.
 //!
-//! The pipeline (shared/spec/biometric-formats.md §6):
+//! The pipeline (docs/spec/biometric-formats.md §6):
 //! 1. pixels are shifted and scaled to `(p − M) / R` (`encoder`);
 //! 2. a 9/7 biorthogonal wavelet transform splits the image over a fixed 20-node tree into 64
 //!    subbands (`tree`, `filters`, `transform`);

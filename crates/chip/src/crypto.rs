@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn bac_key_derivation_matches_9303_11_appendix_d() {
-        // ICAO 9303-11 App. D.2 (shared/spec/security-protocols.md §2).
+        // ICAO 9303-11 App. D.2 (docs/spec/security-protocols.md §2).
         let seed = h("239AB9CB282DAF66231DC5A4DF6BFBAE");
         assert_eq!(
             kdf(&seed, KDF_ENC, Cipher::Tdes).expose(),
@@ -328,7 +328,7 @@ mod tests {
 
     #[test]
     fn kdf_aes_192_and_256_match_published_vectors() {
-        // gmrtd kdf_test.go (shared/spec/security-protocols.md §4, "Extra KDF vectors").
+        // gmrtd kdf_test.go (docs/spec/security-protocols.md §4, "Extra KDF vectors").
         let k192 = h("7E2D2A41C74EA0B38CD36F863939BFA8E9032AAD12345678");
         assert_eq!(
             kdf(&k192, KDF_PACE, Cipher::Aes192).expose(),

@@ -606,7 +606,7 @@ mod tests {
         v
     }
 
-    // ICAO 9303-11 Appendix G.1 (shared/spec/security-protocols.md §4).
+    // ICAO 9303-11 Appendix G.1 (docs/spec/security-protocols.md §4).
     const SK_MAP_PCD: &str = "7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99";
     const SK_PCD: &str = "A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595";
 

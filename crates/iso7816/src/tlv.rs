@@ -501,7 +501,7 @@ mod tests {
 
     #[test]
     fn reads_ef_com_from_9303_10() {
-        // ICAO 9303-10 EF.COM example (shared/spec/lds.md §3).
+        // ICAO 9303-10 EF.COM example (docs/spec/lds.md §3).
         let com = hex::decode("60145F0104303130365F36063034303030305C026175").unwrap();
         let outer = parse_single(&com, Tag::new(0x60)).unwrap();
         let mut r = outer.children().unwrap();

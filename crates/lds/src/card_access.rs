@@ -68,7 +68,7 @@ fn set(data: &[u8]) -> Result<&[u8], LdsError> {
 mod tests {
     use super::*;
 
-    /// ICAO 9303-11 G.1 (via gmrtd pace_test.go), shared/spec/lds.md §7.
+    /// ICAO 9303-11 G.1 (via gmrtd pace_test.go), docs/spec/lds.md §7.
     const G1: &str = "31143012060A04007F0007020204020202010202010D";
 
     #[test]

@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn builds_lds_1_7_with_the_data_groups_in_order() {
-        // shared/spec/lds.md §3: LDS 1.7 with DG1 DG2 DG3 DG14.
+        // docs/spec/lds.md §3: LDS 1.7 with DG1 DG2 DG3 DG14.
         let com = Com::lds_1_7(&[Ef::DG14, Ef::Sod, Ef::DG1, Ef::DG3, Ef::DG2, Ef::CardAccess]);
         assert_eq!(
             hex::encode_upper(com.encode().unwrap()),

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn td1_layout_is_61_5d_5f1f_5a() {
-        // shared/spec/lds.md §4: TD1 `61 5D 5F1F 5A`.
+        // docs/spec/lds.md §4: TD1 `61 5D 5F1F 5A`.
         let bytes = Dg1::new(TD1).unwrap().encode().unwrap();
         assert_eq!(&bytes[..5], &[0x61, 0x5D, 0x5F, 0x1F, 0x5A]);
         let back = Dg1::parse(&bytes).unwrap();

@@ -179,7 +179,7 @@ mod tests {
     use super::*;
     use crate::LdsErrorKind;
 
-    /// Supplement to Doc 9303 example (gmrtd dg12_test.go), shared/spec/lds.md §6.
+    /// Supplement to Doc 9303 example (gmrtd dg12_test.go), docs/spec/lds.md §6.
     const SAMPLE: &str = "6C3E5C045F195F265F192A4A414B41525441202D20414D42415353414445204445204652414E434520454E20494E444F4E455349455F26083230313730393035";
 
     #[test]

@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn keeps_39794_5_blocks_opaque() {
-        // shared/spec/lds.md §5: the 39794-5 variant uses format type 002A in 7F2E.
+        // docs/spec/lds.md §5: the 39794-5 variant uses format type 002A in 7F2E.
         let mut dg2 = sample();
         dg2.faces[0].header.format_type = 0x002A;
         dg2.faces[0].record = FaceBdb::Other {

@@ -506,7 +506,7 @@ mod tests {
 
     #[test]
     fn parses_the_9303_11_g1_card_access() {
-        // shared/spec/lds.md §7: id-PACE-ECDH-GM-AES-CBC-CMAC-128, version 2, parameter 13.
+        // docs/spec/lds.md §7: id-PACE-ECDH-GM-AES-CBC-CMAC-128, version 2, parameter 13.
         let bytes =
             hex::decode("3114301206 0A04007F0007020204020202010202010D".replace(' ', "")).unwrap();
         let infos = SecurityInfos::from_der(&bytes, Ef::CardAccess).unwrap();
@@ -524,7 +524,7 @@ mod tests {
 
     #[test]
     fn parses_the_jmrtd_dg14_protocol_entries() {
-        // shared/spec/lds.md §7: id-CA-DH-3DES-CBC-CBC v1 and id-TA v1 from the JMRTD sample.
+        // docs/spec/lds.md §7: id-CA-DH-3DES-CBC-CBC v1 and id-TA v1 from the JMRTD sample.
         let ca = hex::decode("300F060A04007F00070202030101020101").unwrap();
         let ta = hex::decode("300D060804007F0007020202020101").unwrap();
         let mut set = vec![0x31, u8::try_from(ca.len() + ta.len()).unwrap()];
@@ -560,7 +560,7 @@ mod tests {
 
     #[test]
     fn lenient_reading_skips_what_it_cannot_read() {
-        // id-TA v1 and id-CA-DH-3DES v1 (9303-11 DG14 sample, shared/spec/lds.md §7) around a
+        // id-TA v1 and id-CA-DH-3DES v1 (9303-11 DG14 sample, docs/spec/lds.md §7) around a
         // PACEInfo (AES-256, P-256), then a PACEInfo with a negative version, then a NULL.
         let ta = "300D060804007F0007020202020101";
         let ca = "300F060A04007F00070202030101020101";

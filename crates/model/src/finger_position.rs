@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn cbeff_subtypes_match_9303_10() {
-        // shared/spec/lds.md §5: R-index 09, L-index 0A, R thumb 05, L thumb 06.
+        // docs/spec/lds.md §5: R-index 09, L-index 0A, R thumb 05, L thumb 06.
         assert_eq!(FingerPosition::RightIndex.cbeff_subtype(), 0x09);
         assert_eq!(FingerPosition::LeftIndex.cbeff_subtype(), 0x0A);
         assert_eq!(FingerPosition::RightThumb.cbeff_subtype(), 0x05);

@@ -1,7 +1,7 @@
 //! Entropy coding of the quantization indices: the WSQ symbol alphabet, bit packing with byte
 //! stuffing, and the decoder for entropy-coded segments including restart markers.
 //!
-//! FBI IAFIS-IC-0110 (v3) Annex C, as summarised in shared/spec/biometric-formats.md §6:
+//! FBI IAFIS-IC-0110 (v3) Annex C, as summarised in docs/spec/biometric-formats.md §6:
 //! - symbols 1–100: a run of that many zero indices;
 //! - 101 / 102: index ≥ 75 / ≤ −74 whose magnitude follows in 8 bits;
 //! - 103 / 104: the same with a 16-bit magnitude (beyond 255);

@@ -3,7 +3,7 @@
 //!
 //! FBI IAFIS-IC-0110 (v3) Part 3 (encoder number one): a biorthogonal bank of a 9-tap low-pass
 //! h0 and a 7-tap high-pass h1, both symmetric. The tap values are those of the specification
-//! as listed in shared/spec/biometric-formats.md §6 (identical to NIST NBIS `globals.c`).
+//! as listed in docs/spec/biometric-formats.md §6 (identical to NIST NBIS `globals.c`).
 //!
 //! Synthesis: the low-pass g0 is the high-pass h1 with alternating signs, g0[n] = (-1)^n h1[n],
 //! and the high-pass g1 is g1[n] = (-1)^n h0[n] (n counted from the centre tap; this is how the

@@ -5,7 +5,7 @@
 //! restart markers `FFB0`–`FFB7`); every marker except SOI, EOI and RSTm is followed by a
 //! two-byte big-endian segment length that counts itself. Real numbers in the tables are stored
 //! as a scale byte `s` and an unsigned integer `v` meaning `v / 10^s` (marker codes and the
-//! layout as listed in shared/spec/biometric-formats.md §6 and used by NIST NBIS).
+//! layout as listed in docs/spec/biometric-formats.md §6 and used by NIST NBIS).
 
 use super::WsqError;
 

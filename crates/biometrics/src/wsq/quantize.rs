@@ -2,7 +2,7 @@
 //! rate, quantization and dequantization.
 //!
 //! FBI IAFIS-IC-0110 (v3) Part 3 (encoder number one, as summarised in
-//! shared/spec/biometric-formats.md §6 and implemented by NIST NBIS `util.c`):
+//! docs/spec/biometric-formats.md §6 and implemented by NIST NBIS `util.c`):
 //! - Variances σ²ₖ of subbands 0–59 over a central window (horizontally from 1/8 of the width,
 //!   3/4 of it; vertically from 9/32 of the height, 7/16 of it). When the four lowest subbands
 //!   sum to less than 20 000 on that window, every subband uses its whole area instead.

@@ -2,7 +2,7 @@
 //! quantization table (DQT), Huffman tables (DHT), restart interval (DRT) and block header
 //! (SOB).
 //!
-//! FBI IAFIS-IC-0110 (v3) Annex B; layouts as summarised in shared/spec/biometric-formats.md
+//! FBI IAFIS-IC-0110 (v3) Annex B; layouts as summarised in docs/spec/biometric-formats.md
 //! §6 and as written by NIST NBIS 5.0 (`tableio.c`):
 //! - SOF, length 17: black (1), white (1), height (2), width (2), M as scale (1) + value (2),
 //!   R as scale (1) + value (2), encoder number (1), software id (2).

@@ -64,7 +64,7 @@ pub(crate) fn is_mrz_char(c: char) -> bool {
 mod tests {
     use super::*;
 
-    // Worked examples: ICAO Doc 9303-3 Appendix A and shared/spec/lds.md §4 (recomputed there).
+    // Worked examples: ICAO Doc 9303-3 Appendix A and docs/spec/lds.md §4 (recomputed there).
     #[test]
     fn check_digits_match_9303_worked_examples() {
         assert_eq!(check_digit("L898902C3").unwrap(), 6);
@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn partial_dates_count_fillers_as_zero() {
-        // shared/spec/mrz-names.md §6 (verified there).
+        // docs/spec/mrz-names.md §6 (verified there).
         assert_eq!(check_digit("7408<<").unwrap(), 7);
         assert_eq!(check_digit("74<<<<").unwrap(), 1);
         assert_eq!(check_digit("<<<<<<").unwrap(), 0);

@@ -620,7 +620,7 @@ mod tests {
 
     #[test]
     fn partial_dates_have_9303_mrz_and_dg11_forms() {
-        // shared/spec/mrz-names.md §6: unknown day in August 1974.
+        // docs/spec/mrz-names.md §6: unknown day in August 1974.
         let aug = PartialDate::parse("1974-08").unwrap();
         assert_eq!(aug.to_mrz(), "7408<<");
         assert_eq!(aug.to_dg11(), "19740800");

@@ -521,7 +521,7 @@ mod tests {
         assert!(f.is_truncated());
     }
 
-    // shared/spec/mrz-names.md §4: KMU 55 vs ICAO 8th edition vs default (7th-edition-like) values.
+    // docs/spec/mrz-names.md §4: KMU 55 vs ICAO 8th edition vs default (7th-edition-like) values.
     #[test]
     fn ukrainian_examples_match_kmu55_and_icao() {
         let cases = [

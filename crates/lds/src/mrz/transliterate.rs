@@ -17,7 +17,7 @@
 //!   the same letters as the 8th-edition Ukrainian exceptions, except that the pair `зг` is
 //!   written `ZGH` (`Згурський` → `ZGHURSKYI`) so that it stays distinct from `Ж` = `ZH`.
 //!
-//! Gaps in §6.B, and what we do (shared/spec/mrz-names.md §3): `Ь` has no row and is dropped
+//! Gaps in §6.B, and what we do (docs/spec/mrz-names.md §3): `Ь` has no row and is dropped
 //! (KMU 55 and the ICAO-based romanizations drop it); `Ћ` (U+040B) has no row and is written `C`
 //! like the Latin `Ć` it corresponds to; `Ѓ` (U+0403) has no row and takes the values the table
 //! prints on row U+0492 (`G`, Macedonian `GJ`), which is almost certainly where they belong.

@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn oids_and_digests() {
-        // shared/spec/lds.md §9: SHA-256 OID DER 06 09 60 86 48 01 65 03 04 02 01.
+        // docs/spec/lds.md §9: SHA-256 OID DER 06 09 60 86 48 01 65 03 04 02 01.
         assert_eq!(
             HashAlgorithm::Sha256.oid().as_bytes(),
             &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]

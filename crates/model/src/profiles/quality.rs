@@ -1,7 +1,7 @@
 //! Portrait quality profiles: every threshold the face gate applies, versioned, each with the
 //! document it comes from (ISO/IEC 19794-5:2005 §8 full frontal and §9 token frontal geometry,
 //! ICAO Doc 9303 / ICAO portrait guidance, ISO/IEC 29794-5 component definitions as
-//! implemented by OFIQ; see `/work/shared/spec/biometric-formats.md` §1–3).
+//! implemented by OFIQ; see `docs/spec/biometric-formats.md` §1–3).
 //!
 //! A profile lives in `hardware-profiles/quality/<id>.toml`. A [`Limit`] turns one measured
 //! value into pass / warn / fail; values inside `[fail_below, fail_above]` do not fail, values
