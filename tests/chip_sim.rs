@@ -13,8 +13,8 @@
 use permitkit_chip::channel::{CardChannel, Counting, TransportError};
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::files::ReadLimits;
-use permitkit_chip::journal::{Journal, MemoryJournal, PersoState};
 use permitkit_chip::identity::{CardLife, ChipSerialSource};
+use permitkit_chip::journal::{Journal, MemoryJournal, PersoState};
 use permitkit_chip::perso::{
     self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions, PersoReport,
 };
@@ -598,9 +598,15 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     assert_eq!(report["estimates"].as_array().unwrap().len(), 4);
 
     // The state file now holds a locked card; read it with the MRZ as printed and verify.
+    let mrz_file = dir.path().join("mrz.txt");
+    std::fs::write(
+        &mrz_file,
+        "I<UTOL898902C<3<<<<<<<<<<<<<<<\n6908061F9406236UTO<<<<<<<<<<<2\nERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    )
+    .unwrap();
     let out = Command::new(bin)
-        .args(["card", "read", "--reader", "sim", "--json", "--mrz"])
-        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<\n6908061F9406236UTO<<<<<<<<<<<2\nERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+        .args(["card", "read", "--reader", "sim", "--json", "--mrz-file"])
+        .arg(&mrz_file)
         .arg("--state")
         .arg(&state)
         .arg("--csca")
@@ -648,17 +654,25 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     assert!(stderr.contains("already issued (locked)"), "{stderr}");
     assert!(stderr.contains("nothing was written"), "{stderr}");
     // A wrong CAN or MRZ is a clear error.
+    let can_file = dir.path().join("can.txt");
+    std::fs::write(&can_file, "000000").unwrap();
     let out = Command::new(bin)
-        .args(["card", "read", "--reader", "sim", "--can", "000000"])
+        .args(["card", "read", "--reader", "sim", "--can-file"])
+        .arg(&can_file)
         .arg("--state")
         .arg(&state)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong MRZ or CAN"));
+    std::fs::write(
+        &mrz_file,
+        "I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406247UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    )
+    .unwrap();
     let out = Command::new(bin)
-        .args(["card", "read", "--reader", "sim", "--mrz"])
-        .arg("I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406247UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+        .args(["card", "read", "--reader", "sim", "--mrz-file"])
+        .arg(&mrz_file)
         .arg("--state")
         .arg(&state)
         .output()
@@ -815,9 +829,7 @@ fn error_status_under_secure_messaging_keeps_both_counters_in_step() {
 /// check digit), as printed.
 fn mrz_information(doc: &str, dob: &str, doe: &str) -> SecretBytes {
     let cd = |f: &str| char::from(b'0' + permitkit_lds::mrz::check_digit(f).unwrap());
-    SecretBytes::from_slice(
-        format!("{doc}{}{dob}{}{doe}{}", cd(doc), cd(dob), cd(doe)).as_bytes(),
-    )
+    SecretBytes::from_slice(format!("{doc}{}{dob}{}{doe}{}", cd(doc), cd(dob), cd(doe)).as_bytes())
 }
 
 /// Another person's document: other files (DG1 and DG2 differ) and another MRZ.
@@ -855,7 +867,11 @@ fn an_issued_card_is_never_written_by_the_next_personalization() {
     );
     assert!(e.to_string().contains("never written again"), "{e}");
     assert!(matches!(&seen[..], [perso::Progress::Identified(id)] if id.life == CardLife::Issued));
-    assert_eq!(state::to_json(&card).unwrap(), before, "the card is unchanged");
+    assert_eq!(
+        state::to_json(&card).unwrap(),
+        before,
+        "the card is unchanged"
+    );
     // The refusal leaves B's journal entry unbound: B's next blank card is welcome.
     let entry = journal.load(&b.journal_key()).unwrap().unwrap();
     assert_eq!(entry.card_serial, None);
@@ -891,8 +907,8 @@ fn a_card_another_personalization_started_is_refused() {
     let mut half = Card::new(CardConfig::default());
     let mut a_journal = MemoryJournal::new();
     half.faults_mut().drop_after(6);
-    let e = perso::personalize(&mut half, &a, &options(true), &mut a_journal, &mut |_| {})
-        .unwrap_err();
+    let e =
+        perso::personalize(&mut half, &a, &options(true), &mut a_journal, &mut |_| {}).unwrap_err();
     assert!(matches!(e, ChipError::Transport(_)), "{e}");
     half.reinsert();
     assert_eq!(half.life(), CardLife::Started);
@@ -1037,7 +1053,10 @@ fn the_chip_generates_its_aa_key_and_only_that_chip_takes_the_image() {
     assert_eq!(claim.identity.serial, card.serial());
     assert_eq!(claim.identity.life, CardLife::Blank);
     let spki = claim.aa_public_key.unwrap();
-    assert!(card.secrets().aa_private_key.is_some(), "the key stays on the chip");
+    assert!(
+        card.secrets().aa_private_key.is_some(),
+        "the key stays on the chip"
+    );
     let entry = journal.load(&key).unwrap().unwrap();
     assert_eq!(entry.aa_key_card, Some(card.serial()));
     assert_eq!(entry.card_serial, Some(card.serial()));
@@ -1046,8 +1065,14 @@ fn the_chip_generates_its_aa_key_and_only_that_chip_takes_the_image() {
     assert_eq!(input.journal_key(), key);
     // Another blank card cannot take this image: DG15 names the first chip's key.
     let mut other = Card::new(CardConfig::default());
-    let e = perso::personalize(&mut other, &input, &options(true), &mut journal, &mut |_| {})
-        .unwrap_err();
+    let e = perso::personalize(
+        &mut other,
+        &input,
+        &options(true),
+        &mut journal,
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(
         matches!(&e, ChipError::AaKeyOnAnotherChip { key_chip, card: c }
             if *key_chip == card.serial() && *c == other.serial()),
@@ -1143,8 +1168,13 @@ fn fault_matrix_card_pulled_or_torn_after_every_apdu() {
                 } else {
                     card.faults_mut().drop_after(n);
                 }
-                match perso::personalize(&mut card, &input, &options(true), &mut journal, &mut |_| {})
-                {
+                match perso::personalize(
+                    &mut card,
+                    &input,
+                    &options(true),
+                    &mut journal,
+                    &mut |_| {},
+                ) {
                     Ok(report) => {
                         assert!(report.locked, "{what}");
                         // The card may leave the field right after; it is read back on the
@@ -1171,7 +1201,10 @@ fn fault_matrix_card_pulled_or_torn_after_every_apdu() {
                         &mut |_| {},
                     )
                     .unwrap_or_else(|e| panic!("{what}: {e}"));
-                    assert!(report.locked && report.chip_serial == card.serial(), "{what}");
+                    assert!(
+                        report.locked && report.chip_serial == card.serial(),
+                        "{what}"
+                    );
                     assert_issued(&mut card, &input, &what);
                 } else {
                     let mut blank = Card::new(CardConfig::default());
@@ -1183,7 +1216,10 @@ fn fault_matrix_card_pulled_or_torn_after_every_apdu() {
                         &mut |_| {},
                     )
                     .unwrap_or_else(|e| panic!("{what}: {e}"));
-                    assert!(report.locked && report.chip_serial == blank.serial(), "{what}");
+                    assert!(
+                        report.locked && report.chip_serial == blank.serial(),
+                        "{what}"
+                    );
                     assert_issued(&mut blank, &input, &what);
                     // The first card is recorded spoilt once the journal had claimed it.
                     assert_eq!(
@@ -1210,5 +1246,8 @@ fn fault_matrix_card_pulled_or_torn_after_every_apdu() {
             }
         }
     }
-    assert!(cases > 4 * (total as usize - 2), "{cases} interrupted cases");
+    assert!(
+        cases > 4 * (usize::try_from(total).unwrap() - 2),
+        "{cases} interrupted cases"
+    );
 }

@@ -166,6 +166,8 @@ impl Desk {
     /// the CAN of enrolment `id` from the journal, into `out`; returns (success, report).
     fn read_card(&self, card: &str, id: &str, out: &Path) -> (bool, String) {
         let can = self.can(id);
+        let can_file = out.with_extension("can");
+        std::fs::write(&can_file, &can).unwrap();
         let out = self.permitkit(&[
             "card",
             "read",
@@ -173,8 +175,8 @@ impl Desk {
             "sim",
             "--state",
             card,
-            "--can",
-            &can,
+            "--can-file",
+            can_file.to_str().unwrap(),
             "--csca",
             "pki/csca.pem",
             "--out",

@@ -47,8 +47,7 @@ use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_simulator::{Card, CardConfig};
 use permitkit_station::journal::EnrolmentState;
 use permitkit_station::pipeline::{
-    self, EnrolError, EnrolRequest, Event, Station, Step, StepError, Summary,
-    card_access_number,
+    self, EnrolError, EnrolRequest, Event, Station, Step, StepError, Summary, card_access_number,
 };
 
 /// The testdata applicants: (file, MRZ date of birth).
@@ -60,7 +59,9 @@ const APPLICANTS: [(&str, &str); 4] = [
 ];
 
 fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/applicants").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/applicants")
+        .join(name)
 }
 
 /// A fault armed on the virtual card when the station opens the card reader.
@@ -245,7 +246,11 @@ impl Desk {
             .unwrap()
             .unwrap();
         let contents = reader::read(&mut card, &AccessKey::Can(can), ReadLimits::SHORT).unwrap();
-        assert_eq!(contents.active_authentication, Some(true), "AA key not lost");
+        assert_eq!(
+            contents.active_authentication,
+            Some(true),
+            "AA key not lost"
+        );
         let files: BTreeMap<Ef, Vec<u8>> = contents.files.into_iter().collect();
         let csca = permitkit_pki::signer::read_certificate(&self.path("pki/csca.pem")).unwrap();
         let now = std::time::SystemTime::now()
@@ -287,14 +292,17 @@ fn every_applicant_and_partial_birth_dates_enrol_in_process_and_read_back_valid(
         // The MRZ password as printed opens the card too (PACE with the MRZ).
         let info = permitkit_chip::perso::mrz_information(&mrz).unwrap();
         let mut card = desk.card(&serial);
-        let contents =
-            reader::read(&mut card, &AccessKey::Mrz(info), ReadLimits::SHORT).unwrap();
+        let contents = reader::read(&mut card, &AccessKey::Mrz(info), ReadLimits::SHORT).unwrap();
         assert!(contents.protocol.to_string().starts_with("PACE"), "{name}");
         serials.push(serial);
     }
     serials.sort();
     serials.dedup();
-    assert_eq!(serials.len(), APPLICANTS.len(), "every enrolment took its own card");
+    assert_eq!(
+        serials.len(),
+        APPLICANTS.len(),
+        "every enrolment took its own card"
+    );
 }
 
 /// The fault matrix of the personalize step, in process. The base: an enrolment stopped right
@@ -306,9 +314,8 @@ fn fault_matrix_of_the_personalize_step() {
     let base = Desk::new();
     let id = base.enroll_until(applicant, Step::ChipImage);
     let x = base.in_reader();
-    let resume = |desk: &Desk, first: Present, arm: Arm| {
-        desk.enroll(applicant, Some(&id), first, arm).0
-    };
+    let resume =
+        |desk: &Desk, first: Present, arm: Arm| desk.enroll(applicant, Some(&id), first, arm).0;
 
     // Undisturbed: how many APDUs the card sees on resume.
     let clean = base.copy();
@@ -345,13 +352,33 @@ fn fault_matrix_of_the_personalize_step() {
     // new chip's own AA key, the new card is issued, the spoilt one is recorded.
     let desk = base.copy();
     let e = resume(&desk, Present::Same, Arm::PullAfter(total / 2)).unwrap_err();
-    assert!(matches!(&*e.source, StepError::CardInterrupted(_)), "{}", e.report());
-    let summary = resume(&desk, Present::Drill(CardDrill::BlankReplacement), Arm::None).unwrap();
+    assert!(
+        matches!(&*e.source, StepError::CardInterrupted(_)),
+        "{}",
+        e.report()
+    );
+    let summary = resume(
+        &desk,
+        Present::Drill(CardDrill::BlankReplacement),
+        Arm::None,
+    )
+    .unwrap();
     let (y, _) = desk.assert_issued(&summary);
     assert_ne!(y, x);
-    assert_eq!(summary.records.personalize.spoilt_cards, [x.clone()]);
-    assert!(summary.steps.iter().any(|s| s.step == Step::ChipImage && s.millis.is_some()));
-    assert!(!desk.card(&x).is_locked(), "the spoilt card was never issued");
+    assert_eq!(
+        summary.records.personalize.spoilt_cards,
+        std::slice::from_ref(&x)
+    );
+    assert!(
+        summary
+            .steps
+            .iter()
+            .any(|s| s.step == Step::ChipImage && s.millis.is_some())
+    );
+    assert!(
+        !desk.card(&x).is_locked(),
+        "the spoilt card was never issued"
+    );
 
     // A foreign card (another personalization's half-written card) and an issued card are
     // refused before a single write; this enrolment's own card then completes.
@@ -383,7 +410,11 @@ fn fault_matrix_of_the_personalize_step() {
     let other = "temporary-foreign-national.toml";
     let (outcome, events) = desk.enroll(other, None, Present::Blank, Arm::PullAfter(25));
     let e = outcome.unwrap_err();
-    assert!(matches!(&*e.source, StepError::CardInterrupted(_)), "{}", e.report());
+    assert!(
+        matches!(&*e.source, StepError::CardInterrupted(_)),
+        "{}",
+        e.report()
+    );
     let other_id = events
         .iter()
         .find_map(|e| match e {
@@ -402,8 +433,15 @@ fn fault_matrix_of_the_personalize_step() {
     let x_issued = desk.card_text(&x);
     // The other enrolment, presented the first one's issued card, refuses it…
     let (outcome, _) = desk.enroll(other, Some(&other_id), Present::Card(x.clone()), Arm::None);
-    assert!(matches!(refusal(&outcome.unwrap_err()), ChipError::CardIssued { .. }));
-    assert_eq!(desk.card_text(&x), x_issued, "an issued card is never modified");
+    assert!(matches!(
+        refusal(&outcome.unwrap_err()),
+        ChipError::CardIssued { .. }
+    ));
+    assert_eq!(
+        desk.card_text(&x),
+        x_issued,
+        "an issued card is never modified"
+    );
     // …and completes on its own card.
     let (outcome, _) = desk.enroll(other, Some(&other_id), Present::Card(z.clone()), Arm::None);
     let summary = outcome.unwrap();
@@ -425,7 +463,11 @@ fn fault_matrix_of_the_personalize_step() {
                 panic!("power cut");
             }
         };
-        pipeline::enroll(&mut station, &desk.request(applicant, Some(&id)), &mut observer)
+        pipeline::enroll(
+            &mut station,
+            &desk.request(applicant, Some(&id)),
+            &mut observer,
+        )
     }));
     assert!(crash.is_err());
     drop(station);
@@ -445,11 +487,17 @@ fn fault_matrix_of_the_personalize_step() {
     let mut request = desk.request(applicant, Some(&id));
     request.lock = false;
     let mut events = Vec::new();
-    let summary =
-        pipeline::enroll(&mut station, &request, &mut |e: &Event| events.push(e.clone())).unwrap();
+    let summary = pipeline::enroll(&mut station, &request, &mut |e: &Event| {
+        events.push(e.clone())
+    })
+    .unwrap();
     assert!(!summary.issued && !summary.records.personalize.locked);
     assert!(!summary.records.verify.locked);
-    assert!(events.iter().any(|e| matches!(e, Event::PersonalizedNotIssued { .. })));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::PersonalizedNotIssued { .. }))
+    );
     assert!(!events.iter().any(|e| matches!(e, Event::Issued { .. })));
     assert_eq!(
         station.journal.record(&id).unwrap().state,
@@ -474,7 +522,14 @@ fn text(b: &[u8]) -> String {
 
 /// `enroll --json` with the desk's PKI and journal; returns the output and the events.
 fn enroll_json(desk: &Desk, extra: &[&str]) -> (Output, Vec<serde_json::Value>) {
-    let mut args = vec!["enroll", "--pki", "pki", "--journal", "journal.sqlite", "--json"];
+    let mut args = vec![
+        "enroll",
+        "--pki",
+        "pki",
+        "--journal",
+        "journal.sqlite",
+        "--json",
+    ];
     args.extend_from_slice(extra);
     let out = permitkit(desk.dir.path(), &args);
     let events = text(&out.stdout)
@@ -513,7 +568,8 @@ fn read_card(desk: &Desk, id: &str, serial: &ChipSerial) -> (bool, String) {
         &["journal", "can", id, "--journal", "journal.sqlite"],
     );
     assert!(can.status.success(), "{}", text(&can.stderr));
-    let can = text(&can.stdout).trim().to_owned();
+    let can_file = desk.path("can.txt");
+    std::fs::write(&can_file, text(&can.stdout).trim()).unwrap();
     let state = desk.feeder().card_path(serial);
     let out = permitkit(
         desk.dir.path(),
@@ -524,8 +580,8 @@ fn read_card(desk: &Desk, id: &str, serial: &ChipSerial) -> (bool, String) {
             "sim",
             "--state",
             state.to_str().unwrap(),
-            "--can",
-            &can,
+            "--can-file",
+            can_file.to_str().unwrap(),
             "--csca",
             "pki/csca.pem",
         ],
@@ -549,11 +605,20 @@ fn the_command_line_never_overwrites_an_issued_card_and_locks_by_default() {
     let b_card = card_of(&b);
     assert_ne!(a_card, b_card, "every enrolment takes its own card");
     let (ok, report) = read_card(&desk, &journal_id(&a), &a_card);
-    assert!(ok && report.contains("passive authentication: VALID"), "{report}");
+    assert!(
+        ok && report.contains("passive authentication: VALID"),
+        "{report}"
+    );
     let mut card = desk.card(&a_card);
     let can = permitkit(
         desk.dir.path(),
-        &["journal", "can", &journal_id(&a), "--journal", "journal.sqlite"],
+        &[
+            "journal",
+            "can",
+            &journal_id(&a),
+            "--journal",
+            "journal.sqlite",
+        ],
     );
     let contents = reader::read(
         &mut card,
@@ -562,7 +627,10 @@ fn the_command_line_never_overwrites_an_issued_card_and_locks_by_default() {
     )
     .unwrap();
     let files: BTreeMap<Ef, Vec<u8>> = contents.files.into_iter().collect();
-    assert!(dg1_mrz(&files).contains("AKHMETOVA"), "A's card holds A's DG1");
+    assert!(
+        dg1_mrz(&files).contains("AKHMETOVA"),
+        "A's card holds A's DG1"
+    );
 
     // A's issued card presented to a third enrolment (the old single-card station).
     let before = desk.card_text(&a_card);
@@ -577,32 +645,56 @@ fn the_command_line_never_overwrites_an_issued_card_and_locks_by_default() {
         ],
     );
     assert_eq!(out.status.code(), Some(1));
-    let message = events.last().unwrap()["message"].as_str().unwrap().to_owned();
+    let message = events.last().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("already issued (locked)"), "{message}");
     assert!(message.contains("nothing was written"), "{message}");
     assert!(message.contains("--resume"), "{message}");
-    assert_eq!(desk.card_text(&a_card), before, "the issued card is unchanged");
+    assert_eq!(
+        desk.card_text(&a_card),
+        before,
+        "the issued card is unchanged"
+    );
     // The operator presents a blank card and resumes: issued.
     let id = journal_id(&events);
-    let (out, events) =
-        enroll_json(&desk, &["--resume", &id, "--drill-card", "blank-replacement"]);
+    let (out, events) = enroll_json(
+        &desk,
+        &["--resume", &id, "--drill-card", "blank-replacement"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_ne!(card_of(&events), a_card);
 
     // --no-lock: personalized, not issued.
     let (out, events) = enroll_json(
         &desk,
-        &["--applicant", "permanent-unknown-birth-month.toml", "--no-lock"],
+        &[
+            "--applicant",
+            "permanent-unknown-birth-month.toml",
+            "--no-lock",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(summary(&events)["issued"], false);
-    assert!(events.iter().any(|e| e["event"] == "personalized-not-issued"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "personalized-not-issued")
+    );
     assert!(!events.iter().any(|e| e["event"] == "issued"));
     let card = card_of(&events);
     assert!(!desk.card(&card).is_locked());
     let list = permitkit(
         desk.dir.path(),
-        &["journal", "show", &journal_id(&events), "--journal", "journal.sqlite", "--json"],
+        &[
+            "journal",
+            "show",
+            &journal_id(&events),
+            "--journal",
+            "journal.sqlite",
+            "--json",
+        ],
     );
     let record: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(record["state"], "personalized-not-issued", "{record}");
@@ -641,16 +733,30 @@ fn the_command_line_takes_a_blank_replacement_after_a_card_pull() {
     let desk = Desk::new();
     let (out, events) = enroll_json(
         &desk,
-        &["--applicant", "permanent-stateless.toml", "--drill-card-pull-after", "20"],
+        &[
+            "--applicant",
+            "permanent-stateless.toml",
+            "--drill-card-pull-after",
+            "20",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     let id = journal_id(&events);
     let pulled = desk.in_reader();
     let (out, events) = enroll_json(&desk, &["--resume", &id, "--drill-card", "foreign"]);
     assert_eq!(out.status.code(), Some(1));
-    let message = events.last().unwrap()["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("holds another personalization"), "{message}");
-    let (out, events) = enroll_json(&desk, &["--resume", &id, "--drill-card", "blank-replacement"]);
+    let message = events.last().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("holds another personalization"),
+        "{message}"
+    );
+    let (out, events) = enroll_json(
+        &desk,
+        &["--resume", &id, "--drill-card", "blank-replacement"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let card = card_of(&events);
     assert_ne!(card, pulled);
@@ -665,6 +771,9 @@ fn the_command_line_takes_a_blank_replacement_after_a_card_pull() {
         "{done}"
     );
     let (ok, report) = read_card(&desk, &id, &card);
-    assert!(ok && report.contains("passive authentication: VALID"), "{report}");
+    assert!(
+        ok && report.contains("passive authentication: VALID"),
+        "{report}"
+    );
     assert!(!desk.card(&pulled).is_locked());
 }

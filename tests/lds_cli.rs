@@ -40,10 +40,30 @@ fn ok(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The foreign-national applicant issued today and valid for 300 days (its testdata dates
+/// would expire, and `lds build` checks them against the clock), written into `dir`.
+fn fresh_applicant(dir: &Path) -> PathBuf {
+    use permitkit_lds::mrz::Date;
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    let day = |d: u64| Date::from_unix_days(i64::try_from(d).unwrap()).unwrap();
+    let text = std::fs::read_to_string(data("applicants/temporary-foreign-national.toml"))
+        .unwrap()
+        .replace("2026-11-20", &day(days).to_string())
+        .replace("2027-11-19", &day(days + 300).to_string());
+    let path = dir.join("applicant.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// A test PKI and a card for the foreign-national applicant, in a temporary folder.
 fn card(dir: &Path) -> (PathBuf, PathBuf) {
     let pki = dir.join("pki");
     let card = dir.join("card");
+    let applicant = fresh_applicant(dir);
     ok(&permitkit(&["pki", "init", "--out", pki.to_str().unwrap()]));
     for (seed, name) in [("21", "ri.png"), ("22", "li.png")] {
         ok(&permitkit(&[
@@ -59,7 +79,7 @@ fn card(dir: &Path) -> (PathBuf, PathBuf) {
         "lds",
         "build",
         "--applicant",
-        &data("applicants/temporary-foreign-national.toml"),
+        applicant.to_str().unwrap(),
         "--photo",
         &data("lds/face.jpg"),
         "--eyes",
@@ -151,7 +171,7 @@ fn build_verify_show_and_exit_codes() {
     let bad = dir.path().join("bad.toml");
     std::fs::write(
         &bad,
-        std::fs::read_to_string(data("applicants/temporary-foreign-national.toml"))
+        std::fs::read_to_string(fresh_applicant(dir.path()))
             .unwrap()
             .replace("1991-02-27", "1991-02-31"),
     )
@@ -611,6 +631,8 @@ fn an_oversize_field_is_refused_before_anything_is_built() {
 fn card_read_of_a_missing_state_file_says_so_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("missing.json");
+    let can = dir.path().join("can.txt");
+    std::fs::write(&can, "123456\n").unwrap();
     let o = permitkit(&[
         "card",
         "read",
@@ -618,8 +640,8 @@ fn card_read_of_a_missing_state_file_says_so_and_creates_nothing() {
         "sim",
         "--state",
         state.to_str().unwrap(),
-        "--can",
-        "123456",
+        "--can-file",
+        can.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);

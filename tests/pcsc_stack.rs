@@ -141,14 +141,18 @@ fn enroll_inside_the_stack() {
         .to_owned();
     let can = permitkit(&["journal", "can", &id, "--journal", "journal.sqlite"]);
     assert!(can.status.success());
-    let can = String::from_utf8_lossy(&can.stdout).trim().to_owned();
+    std::fs::write(
+        dir.path().join("can.txt"),
+        String::from_utf8_lossy(&can.stdout).trim(),
+    )
+    .unwrap();
     let out = permitkit(&[
         "card",
         "read",
         "--reader",
         &format!("pcsc:{glob}"),
-        "--can",
-        &can,
+        "--can-file",
+        "can.txt",
         "--csca",
         "pki/csca.pem",
         "--out",
@@ -254,12 +258,14 @@ fn inside_the_stack() {
             "read",
             "--reader",
             &format!("pcsc:{glob}"),
-            "--mrz",
-            "I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406236UTO<<<<<<<<<<<2ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
             "--json",
             "--wait",
             "10",
         ])
+        .env(
+            "PERMITKIT_MRZ",
+            "I<UTOL898902C<3<<<<<<<<<<<<<<<6908061F9406236UTO<<<<<<<<<<<2ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        )
         .output()
         .unwrap();
     assert!(
@@ -302,8 +308,34 @@ fn ask(feeder: &CardFeeder, what: FeederRequest) {
 
 /// Presents `what` and waits until pcscd shows the card the feeder put on the reader.
 fn present(feeder: &CardFeeder, what: Present) -> ChipSerial {
+    let wanted = match &what {
+        Present::Card(serial) => Some(serial.clone()),
+        _ => None,
+    };
+    // The card the bridge has (or last had) on the reader: it names one as soon as it starts.
+    let mut before = None;
+    for _ in 0..100 {
+        before = feeder.in_reader().unwrap();
+        if before.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     ask(feeder, FeederRequest::Present(what));
-    let expected = feeder.in_reader().unwrap().unwrap();
+    // The bridge names the new card once the old one has been out of the field a while
+    // (`vpcd::OUT_OF_FIELD`).
+    let mut expected = None;
+    for _ in 0..100 {
+        let now = feeder.in_reader().unwrap();
+        if now.is_some() && (now != before || wanted.is_some()) {
+            expected = now;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let expected = wanted
+        .or(expected)
+        .expect("the bridge put a card on the reader");
     let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
     for _ in 0..100 {
         if let Ok(mut card) = PcscCard::open(&glob, Duration::from_secs(1)) {
@@ -395,16 +427,21 @@ impl PcscDesk {
     /// the report and the DG1 read.
     fn read_back(&self, id: &str) -> (String, Vec<u8>) {
         let can = self.permitkit(&["journal", "can", id, "--journal", "journal.sqlite"]);
-        assert!(can.status.success(), "{}", String::from_utf8_lossy(&can.stderr));
-        let can = String::from_utf8_lossy(&can.stdout).trim().to_owned();
+        assert!(
+            can.status.success(),
+            "{}",
+            String::from_utf8_lossy(&can.stderr)
+        );
+        let can_file = self.dir.path().join("can.txt");
+        std::fs::write(&can_file, String::from_utf8_lossy(&can.stdout).trim()).unwrap();
         let out_dir = format!("read-back-{id}");
         let out = self.permitkit(&[
             "card",
             "read",
             "--reader",
             &format!("pcsc:{}", self.glob),
-            "--can",
-            &can,
+            "--can-file",
+            "can.txt",
             "--csca",
             "pki/csca.pem",
             "--out",
@@ -446,12 +483,17 @@ fn every_applicant_inside_the_stack() {
         let card = present(&feeder, Present::Blank);
         let (ok, id, last) = desk.enroll(&["--applicant", name]);
         assert!(ok, "{name}: {last}");
-        let serial = last["records"]["personalize"]["chip_serial"].as_str().unwrap();
+        let serial = last["records"]["personalize"]["chip_serial"]
+            .as_str()
+            .unwrap();
         assert_eq!(serial, card.as_str(), "{name}");
         assert_eq!(last["issued"], true);
         let (report, dg1) = desk.read_back(&id);
-        assert!(report.contains("passive authentication: VALID"), "{name}: {report}");
-        assert!(report.contains("active authentication: chip key verified"), "{report}");
+        assert!(
+            report.contains("passive authentication: VALID"),
+            "{name}: {report}"
+        );
+        assert!(report.contains("active authentication: VALID"), "{report}");
         let mrz = String::from_utf8_lossy(&dg1[5..]).into_owned();
         assert_eq!(&mrz[30..36], dob, "{name}: {mrz}");
         println!("{name}: issued on card {card} through pcscd, read back VALID");
@@ -464,7 +506,10 @@ fn every_applicant_inside_the_stack() {
 /// a card pulled mid-write replaced by a blank card (issued, the spoilt card recorded).
 #[test]
 fn fault_matrix_through_pcscd_and_vpcd() {
-    in_the_stack("fault_matrix_through_pcscd_and_vpcd", fault_matrix_inside_the_stack);
+    in_the_stack(
+        "fault_matrix_through_pcscd_and_vpcd",
+        fault_matrix_inside_the_stack,
+    );
 }
 
 fn fault_matrix_inside_the_stack() {
@@ -484,9 +529,16 @@ fn fault_matrix_inside_the_stack() {
     let (ok, _, last) = desk.enroll(&["--resume", &a]);
     assert!(!ok);
     let message = last["message"].as_str().unwrap();
-    assert!(message.contains("holds another personalization"), "{message}");
+    assert!(
+        message.contains("holds another personalization"),
+        "{message}"
+    );
     present(&feeder, Present::Card(x.clone()));
-    assert_eq!(card_text(&foreign), before, "nothing was written to the foreign card");
+    assert_eq!(
+        card_text(&foreign),
+        before,
+        "nothing was written to the foreign card"
+    );
     let (ok, _, last) = desk.enroll(&["--resume", &a]);
     assert!(ok, "{last}");
     assert_eq!(last["records"]["personalize"]["chip_serial"], x.as_str());

@@ -1,7 +1,7 @@
 //! README.md's "A tour of the command line" runs as written.
 //!
 //! Every line of the tour's code block is run, in order, by `bash` in one fresh working
-//! directory that holds a link to the repository's `testdata/` (so the tour's paths are the
+//! directory that holds links to the repository's `testdata/` and `hardware-profiles/` (so the tour's paths are the
 //! ones a new user has in a checkout), with the built `permitkit` first on `PATH`. A line must
 //! exit 0, or the code its trailing comment announces (`# exit 2: …`). Lines build on each
 //! other (the PKI made by one is used by the next), as they would for a reader trying them.
@@ -47,7 +47,9 @@ fn every_line_of_the_readme_tour_runs_as_written() {
     let lines = tour_lines(&readme);
     assert!(lines.len() >= 10, "the tour lost its lines: {lines:?}");
     let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(root.join("testdata"), dir.path().join("testdata")).unwrap();
+    for shared in ["testdata", "hardware-profiles"] {
+        std::os::unix::fs::symlink(root.join(shared), dir.path().join(shared)).unwrap();
+    }
     let bin = Path::new(env!("CARGO_BIN_EXE_permitkit"));
     let path = format!(
         "{}:{}",
@@ -85,7 +87,10 @@ fn the_tour_reader_finds_lines_and_announced_exit_codes() {
     let readme = "x\n## A tour of the command line\n\n```sh\n# comment\npermitkit a   # ok\n\npermitkit b # exit 2: no\n```\n";
     assert_eq!(
         tour_lines(readme),
-        vec!["permitkit a   # ok".to_owned(), "permitkit b # exit 2: no".to_owned()]
+        vec![
+            "permitkit a   # ok".to_owned(),
+            "permitkit b # exit 2: no".to_owned()
+        ]
     );
     assert_eq!(expected_exit("permitkit b # exit 2: no"), 2);
     assert_eq!(expected_exit("permitkit a"), 0);

@@ -390,7 +390,7 @@ fn capture_signature_command_writes_png_and_dg7_jpeg() {
     assert!(!jpg2.exists());
     // --jpeg needs --document-profile; a bad selector is an error.
     let o = permitkit(&["capture", "signature", "--out", "x.png", "--jpeg", "y.jpg"]);
-    assert_eq!(o.status.code(), Some(2), "clap usage error");
+    assert_eq!(o.status.code(), Some(64), "usage error (EX_USAGE)");
     let o = permitkit(&["capture", "signature", "--pad", "usb:3", "--out", "x.png"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad device selector"));

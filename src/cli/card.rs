@@ -89,12 +89,15 @@ pub enum CardCommand {
         /// `sim` or `pcsc:<reader name glob>`.
         #[arg(long)]
         reader: String,
-        /// The MRZ as printed (lines joined, or separated by newlines).
-        #[arg(long, required_unless_present_any = ["can", "chip_keys"], conflicts_with_all = ["can", "chip_keys"])]
-        mrz: Option<String>,
-        /// The card access number (PACE).
-        #[arg(long, conflicts_with = "chip_keys")]
-        can: Option<String>,
+        /// A file holding the MRZ as printed (lines joined, or on separate lines); `-` reads
+        /// standard input. Secrets never go on the command line: without this option, --can-file
+        /// or --chip-keys, the MRZ is taken from the environment variable PERMITKIT_MRZ, or the
+        /// CAN from PERMITKIT_CAN.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["can_file", "chip_keys"])]
+        mrz_file: Option<PathBuf>,
+        /// A file holding the card access number (PACE); `-` reads standard input.
+        #[arg(long, value_name = "FILE", conflicts_with = "chip_keys")]
+        can_file: Option<PathBuf>,
         /// The CAN from a ChipImage's chip-keys.json (checking a card just personalized).
         #[arg(long, value_name = "FILE")]
         chip_keys: Option<PathBuf>,
@@ -175,8 +178,8 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
         }
         CardCommand::Read {
             reader,
-            mrz,
-            can,
+            mrz_file,
+            can_file,
             chip_keys,
             csca,
             out,
@@ -186,13 +189,24 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let registry = registry(profiles.as_deref())?;
+            let mrz = match &mrz_file {
+                Some(path) => Some(read_secret(path)?),
+                None if can_file.is_none() && chip_keys.is_none() => secret_env("PERMITKIT_MRZ"),
+                None => None,
+            };
+            let can = match &can_file {
+                Some(path) => Some(read_secret(path)?),
+                None if mrz.is_none() && chip_keys.is_none() => secret_env("PERMITKIT_CAN"),
+                None => None,
+            };
             let key = match (mrz, can, chip_keys) {
-                (Some(m), _, _) => AccessKey::Mrz(perso::mrz_information(&m)?),
+                (Some(m), _, _) => AccessKey::Mrz(perso::mrz_information(m.expose().trim())?),
                 (None, Some(c), _) => {
-                    if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()) {
-                        bail!("--can takes the digits printed on the card");
+                    let digits = c.expose().trim();
+                    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                        bail!("the CAN is the digits printed on the card");
                     }
-                    AccessKey::Can(SecretString::new(c))
+                    AccessKey::Can(SecretString::new(digits.to_owned()))
                 }
                 (None, None, Some(path)) => {
                     let text = std::fs::read_to_string(&path)
@@ -204,7 +218,9 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                             .with_context(|| format!("{} holds no CAN", path.display()))?,
                     )
                 }
-                (None, None, None) => bail!("give --mrz, --can or --chip-keys"),
+                (None, None, None) => bail!(
+                    "give --mrz-file, --can-file or --chip-keys, or set PERMITKIT_MRZ or PERMITKIT_CAN"
+                ),
             };
             // Reading needs a card: a state file that does not exist is a mistake, never a
             // blank virtual chip (which would be saved, creating the file).
@@ -646,4 +662,31 @@ fn list(profiles: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A secret (MRZ, CAN) from a file, or from standard input for `-`; never from argv.
+fn read_secret(path: &Path) -> anyhow::Result<SecretString> {
+    use std::io::Read as _;
+    let mut text = zeroize::Zeroizing::new(String::new());
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(4096)
+            .read_to_string(&mut text)
+            .context("reading the secret from standard input")?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(4096).read_to_string(&mut text))
+            .with_context(|| format!("reading {}", path.display()))?;
+    }
+    Ok(SecretString::new(
+        text.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
+/// A secret from an environment variable, when set and not empty.
+fn secret_env(name: &str) -> Option<SecretString> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(SecretString::new)
 }

@@ -61,7 +61,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", pki.display()))?;
     }
     let applicant = dir.join("applicant.toml");
-    std::fs::write(&applicant, APPLICANT)
+    std::fs::write(&applicant, demo_applicant())
         .with_context(|| format!("writing {}", applicant.display()))?;
     let journal = dir.join("journal.sqlite");
     let card = dir.join("virtual-card.json");
@@ -100,10 +100,28 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "Check the card independently (the CAN printed on the card is kept in the journal):"
         );
         println!(
-            "  permitkit card read --reader sim --state {d}/virtual-card.json --can $(permitkit journal can {id} --journal {d}/journal.sqlite) --csca {d}/pki/csca.pem"
+            "  permitkit journal can {id} --journal {d}/journal.sqlite | permitkit card read --reader sim --state {d}/virtual-card.json --can-file - --csca {d}/pki/csca.pem"
         );
         println!("  permitkit journal show {id} --journal {d}/journal.sqlite");
         println!("  permitkit journal list --journal {d}/journal.sqlite");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo applicant as of today: issued today for the profile's default term (an
+/// application is refused once its dates lie in the past), and declared a replacement under
+/// its own number, since every run issues the same demo document again in the same journal.
+fn demo_applicant() -> String {
+    let today = permitkit_lds::mrz::Date::from_system_time(std::time::SystemTime::now())
+        .unwrap_or(permitkit_lds::mrz::Date::UNIX_EPOCH);
+    APPLICANT
+        .replace(
+            "date_of_issue = \"2026-11-20\"",
+            &format!("date_of_issue = \"{today}\""),
+        )
+        .replace("date_of_expiry = \"2027-11-19\"\n", "")
+        .replace(
+            "number = \"FT4211207\"",
+            "number = \"FT4211207\"\nreplaces = \"FT4211207\"",
+        )
 }

@@ -98,7 +98,7 @@ pub struct EnrollArgs {
     /// LOCK the chip after the verified read-back: the default, accepted for old scripts.
     #[arg(long, hide = true, conflicts_with = "no_lock")]
     lock: bool,
-    /// Continue this enrolment (journal id) where it stopped.
+    /// Continue this enrolment (journal id, or `latest`) where it stopped.
     #[arg(long, value_name = "ID")]
     resume: Option<String>,
     /// Give up this stuck enrolment (journal id): its captures and keys are deleted and it can
@@ -129,7 +129,7 @@ pub struct EnrollArgs {
 }
 
 /// Runs `permitkit enroll`.
-pub fn run(args: EnrollArgs) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
     let mut registry = Registry::builtin()?;
     if let Some(dir) = &args.profiles {
         registry = registry.with_dir(dir)?;
@@ -139,6 +139,16 @@ pub fn run(args: EnrollArgs) -> anyhow::Result<ExitCode> {
         Some(j) => j.clone(),
         None => PathBuf::from(&registry.station(&station_id)?.journal),
     };
+    // `latest` names the newest enrolment of the journal.
+    for id in [&mut args.resume, &mut args.abandon].into_iter().flatten() {
+        if id == "latest" {
+            if !journal.is_file() {
+                anyhow::bail!("no journal at {}: nothing to resume", journal.display());
+            }
+            let j = permitkit_station::journal::Journal::open(&journal)?;
+            *id = super::journal::resolve_id(&j, id)?;
+        }
+    }
     if let Some(id) = &args.abandon {
         let reason = args.reason.as_deref().unwrap_or_default();
         return abandon(&journal, id, &operator(args.operator.as_deref()), reason);

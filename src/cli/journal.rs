@@ -38,7 +38,7 @@ pub enum JournalCommand {
     },
     /// Show one enrolment: steps, results, events.
     Show {
-        /// Journal id (from `journal list` or `enroll`).
+        /// Journal id (from `journal list` or `enroll`), or `latest` for the newest enrolment.
         id: String,
         /// Journal database.
         #[arg(long, value_name = "FILE", default_value = "permitkit-journal.sqlite")]
@@ -49,7 +49,7 @@ pub enum JournalCommand {
     },
     /// Print the CAN of an enrolment's card (the number printed on the card).
     Can {
-        /// Journal id (from `journal list` or `enroll`).
+        /// Journal id (from `journal list` or `enroll`), or `latest` for the newest enrolment.
         id: String,
         /// Journal database.
         #[arg(long, value_name = "FILE", default_value = "permitkit-journal.sqlite")]
@@ -61,8 +61,27 @@ pub enum JournalCommand {
 pub fn run(c: JournalCommand) -> anyhow::Result<ExitCode> {
     match c {
         JournalCommand::List { journal, json } => list(&open(&journal)?, json),
-        JournalCommand::Show { id, journal, json } => show(&open(&journal)?, &id, json),
-        JournalCommand::Can { id, journal } => can(&open(&journal)?, &id),
+        JournalCommand::Show { id, journal, json } => {
+            let journal = open(&journal)?;
+            let id = resolve_id(&journal, &id)?;
+            show(&journal, &id, json)
+        }
+        JournalCommand::Can { id, journal } => {
+            let journal = open(&journal)?;
+            let id = resolve_id(&journal, &id)?;
+            can(&journal, &id)
+        }
+    }
+}
+
+/// A journal id as given, or the newest enrolment's for `latest`.
+pub fn resolve_id(journal: &Journal, id: &str) -> anyhow::Result<String> {
+    if id != "latest" {
+        return Ok(id.to_owned());
+    }
+    match journal.list()?.into_iter().next() {
+        Some(r) => Ok(r.id),
+        None => bail!("the journal holds no enrolment yet"),
     }
 }
 

@@ -64,10 +64,11 @@ pub fn public_key_from_template(template: &[u8]) -> Result<Vec<u8>, ChipError> {
             reason: Malformation::NotP256,
         });
     }
-    let key = p256::PublicKey::from_sec1_bytes(point.value()).map_err(|_| ChipError::Malformed {
-        what,
-        reason: Malformation::NotOnCurve,
-    })?;
+    let key =
+        p256::PublicKey::from_sec1_bytes(point.value()).map_err(|_| ChipError::Malformed {
+            what,
+            reason: Malformation::NotOnCurve,
+        })?;
     key.to_public_key_der()
         .map(|d| d.as_bytes().to_vec())
         .map_err(|e| Unsupported::ActiveAuthenticationKey(e).into())
@@ -86,7 +87,9 @@ pub fn chip_generate(rng: &mut dyn RandomSource) -> Result<(SecretBytes, Vec<u8>
         }
     }
     let key = key.ok_or(StatusWord::NO_PRECISE_DIAGNOSIS)?;
-    let pkcs8 = key.to_pkcs8_der().map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
+    let pkcs8 = key
+        .to_pkcs8_der()
+        .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
     let point = key.public_key().to_sec1_bytes();
     let mut w = tlv::Writer::new();
     w.constructed(Tag::new(0x7F49), |w| {

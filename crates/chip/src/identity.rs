@@ -8,9 +8,10 @@
 //!   GlobalPlatform GET DATA `80 CA 9F 7F` for the Card Production Life Cycle data (CPLC),
 //!   answered by the card manager selected after reset. The CPLC is 42 bytes, returned as
 //!   `9F 7F 2A <42 bytes>`; the layout ([`Cplc`]) is the one the GlobalPlatform Card
-//!   Specification v2.1.1 (§9.3.3, GET DATA; the CPLC data object) refers to and the Visa
-//!   GlobalPlatform Card Implementation Requirements define, reproduced here field by field as
-//!   OpenSC's `gp.h` (`global_platform_cplc_data_t`) has it (UNVERIFIED against the PDF). The
+//!   Specification v2.1.1 GET DATA command (§9.3) retrieves and the Visa GlobalPlatform Card
+//!   Implementation Requirements define, reproduced here field by field as OpenSC's `gp.h`
+//!   (`global_platform_cplc_data_t`) has it (clause number and layout UNVERIFIED against the
+//!   PDFs). The
 //!   [`ChipSerial`] is IC fabricator ‖ IC type ‖ IC batch identifier ‖ IC serial number, the
 //!   same four fields OpenSC's CoolKey driver makes its card identifier from.
 //! - **The life cycle.** Where the dialect reports it ([`Dialect::reports_life_cycle`]), SELECT of
@@ -229,9 +230,10 @@ impl TryFrom<String> for ChipSerial {
     fn try_from(s: String) -> Result<Self, Self::Error> {
         let parts: Vec<&str> = s.split('-').collect();
         let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
-        let hex = parts
-            .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)));
+        let hex = parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+        });
         if lengths == [4, 4, 4, 8] && hex {
             Ok(Self(s))
         } else {
@@ -418,8 +420,7 @@ mod tests {
     /// The CPLC of an NXP JCOP 3 as quoted with its field names in a public answer on the CPLC
     /// layout (codewithsundeep.com, "What is CPLC"): fabricator 4250, type 3272, serial
     /// 0106D0BB, batch 1D3C.
-    const JCOP3: &str =
-        "9F7F2A4250327212916181070080390106D0BB1D3C000081480000814800000000000000000000000000000000";
+    const JCOP3: &str = "9F7F2A4250327212916181070080390106D0BB1D3C000081480000814800000000000000000000000000000000";
 
     #[test]
     fn cplc_parses_field_by_field_and_names_the_chip() {
@@ -455,7 +456,12 @@ mod tests {
             serde_json::to_string(&s).unwrap(),
             "\"4250-3272-1D3C-0106D0BB\""
         );
-        for bad in ["", "4250-3272-1D3C", "4250-3272-1D3C-0106d0bb", "../x-y-z-w"] {
+        for bad in [
+            "",
+            "4250-3272-1D3C",
+            "4250-3272-1D3C-0106d0bb",
+            "../x-y-z-w",
+        ] {
             assert!(bad.parse::<ChipSerial>().is_err(), "{bad}");
         }
         assert!(serde_json::from_str::<ChipSerial>("\"nope\"").is_err());

@@ -468,6 +468,7 @@ fn apply(
     }
     entry.files.clear();
     entry.keys_set = false;
+    entry.state = PersoState::New;
     entry.card_serial = Some(identity.serial.clone());
     spoilt.clone()
 }

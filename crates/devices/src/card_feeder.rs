@@ -306,12 +306,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let feeder = CardFeeder::open(dir.path()).unwrap();
         assert_eq!(feeder.in_reader().unwrap(), None);
-        let (a, path_a) = feeder.present(&Present::Blank, CardConfig::default()).unwrap();
+        let (a, path_a) = feeder
+            .present(&Present::Blank, CardConfig::default())
+            .unwrap();
         assert!(path_a.is_file());
-        let (b, _) = feeder.present(&Present::Blank, CardConfig::default()).unwrap();
+        let (b, _) = feeder
+            .present(&Present::Blank, CardConfig::default())
+            .unwrap();
         assert_ne!(a.serial(), b.serial());
         assert_eq!(feeder.in_reader().unwrap(), Some(b.serial()));
-        let (same, _) = feeder.present(&Present::Same, CardConfig::default()).unwrap();
+        let (same, _) = feeder
+            .present(&Present::Same, CardConfig::default())
+            .unwrap();
         assert_eq!(same.serial(), b.serial());
         let (back, _) = feeder
             .present(&Present::Card(a.serial()), CardConfig::default())
@@ -343,7 +349,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let feeder = CardFeeder::open(dir.path()).unwrap();
         assert!(!feeder.request_pending());
-        let (card, _) = feeder.present(&Present::Blank, CardConfig::default()).unwrap();
+        let (card, _) = feeder
+            .present(&Present::Blank, CardConfig::default())
+            .unwrap();
         for what in [
             FeederRequest::Present(Present::Blank),
             FeederRequest::Present(Present::Drill(CardDrill::Issued)),

@@ -361,12 +361,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let feeder = CardFeeder::open(dir.path()).unwrap();
         let serial = |reader: &mut CardReader| reader.as_sim_card().unwrap().serial();
-        let mut first = SelectorFactory::new(registry.clone())
-            .with_card_feeder(feeder.clone(), Present::Blank);
+        let mut first =
+            SelectorFactory::new(registry.clone()).with_card_feeder(feeder.clone(), Present::Blank);
         let mut a = first.card_reader(&slots.card_reader).unwrap();
         let a_serial = serial(&mut a);
         a.finish().unwrap();
-        assert_eq!(serial(&mut first.card_reader(&slots.card_reader).unwrap()), a_serial);
+        assert_eq!(
+            serial(&mut first.card_reader(&slots.card_reader).unwrap()),
+            a_serial
+        );
         // A new enrolment (a new factory) takes a new blank card; resuming takes the same.
         let mut second =
             SelectorFactory::new(registry.clone()).with_card_feeder(feeder.clone(), Present::Blank);

@@ -106,6 +106,12 @@ pub fn serve(
     Ok(())
 }
 
+/// How long a card taken off the feeder's reader stays out of the field before another is
+/// presented: longer than two of pcscd's presence polls (`PCSCLITE_STATUS_POLL_RATE`, 400 ms),
+/// so pcscd reports the removal. A card that is back before a poll looks to pcscd like the same
+/// card that failed (it never reports the removal and the reader stays unusable).
+pub const OUT_OF_FIELD: Duration = Duration::from_millis(1000);
+
 /// Serves the card on `feeder`'s reader (a blank card when it holds none) until `sessions`
 /// connections have ended (forever when `None`), saving the card to its state file after every
 /// change, and doing what the feeder's request file asks: another card presented (the
@@ -153,6 +159,16 @@ pub fn serve_feeder(
         let mut pull_budget: Option<u64> = None;
         let mut pulled = false;
         let outcome = serve_until(card, QuickAck(stream), Some(path), &mut |frame| {
+            let Some(frame) = frame else {
+                // An APDU was answered: the card leaves when the budget is spent (closing the
+                // connection between two APDUs; vpcd 0.8 does not recover from a connection
+                // closed while it waits for an answer).
+                if let Some(n) = pull_budget.as_mut() {
+                    *n = n.saturating_sub(1);
+                    pulled = *n == 0;
+                }
+                return pulled;
+            };
             match feeder.take_request() {
                 Ok(Some(FeederRequest::Present(what))) => {
                     next = Some(what);
@@ -162,14 +178,9 @@ pub fn serve_feeder(
                 Ok(None) => {}
                 Err(e) => tracing::warn!("card feeder request: {e}"),
             }
-            if frame.len() > 1
-                && let Some(n) = pull_budget.as_mut()
-            {
-                if *n == 0 {
-                    pulled = true;
-                    return true;
-                }
-                *n -= 1;
+            if frame.len() > 1 && pull_budget == Some(0) {
+                pulled = true;
+                return true;
             }
             false
         });
@@ -182,6 +193,9 @@ pub fn serve_feeder(
                 stats.controls
             ),
             Err(e) => tracing::warn!("vpcd connection ended: {e}"),
+        }
+        if next.is_some() || pulled {
+            std::thread::sleep(OUT_OF_FIELD);
         }
         if let Some(what) = next {
             let (card, path) = feeder.present(&what, config.clone())?;
@@ -285,18 +299,18 @@ pub fn serve_connection(
     serve_until(card, stream, state_path, &mut |_| false)
 }
 
-/// Handles one vpcd connection until it closes, or until `leave` (asked with each frame before
-/// it is answered) says the card leaves the reader: the frame is left unanswered and the
-/// connection dropped.
+/// Handles one vpcd connection until it closes, or until `leave` says the card leaves the
+/// reader: asked with each frame before it is answered (`Some(frame)`: the frame is left
+/// unanswered) and after each APDU is answered (`None`); the connection is then dropped.
 fn serve_until(
     card: &mut Card,
     mut stream: impl Read + Write,
     state_path: Option<&Path>,
-    leave: &mut dyn FnMut(&[u8]) -> bool,
+    leave: &mut dyn FnMut(Option<&[u8]>) -> bool,
 ) -> Result<SessionStats, SimError> {
     let mut stats = SessionStats::default();
     while let Some(frame) = read_frame(&mut stream)? {
-        if leave(&frame) {
+        if leave(Some(&frame)) {
             return Ok(stats);
         }
         match frame.as_slice() {
@@ -324,6 +338,9 @@ fn serve_until(
                 write_frame(&mut stream, &response)?;
                 if let (true, Some(p)) = (card.take_dirty(), state_path) {
                     sim_state::save(card, p)?;
+                }
+                if leave(None) {
+                    return Ok(stats);
                 }
             }
         }

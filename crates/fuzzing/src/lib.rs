@@ -31,6 +31,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("virtual_chip", virtual_chip),
     ("card_access", card_access),
     ("bac_seed", bac_seed),
+    ("chip_identity", chip_identity),
     ("chip_state", chip_state),
     ("mrz", mrz),
     ("wsq_decode", wsq_decode),
@@ -232,6 +233,43 @@ pub fn card_access(data: &[u8]) {
 pub fn bac_seed(data: &[u8]) {
     if let Ok(seed) = permitkit_chip::perso::bac_seed(data) {
         assert!(seed.len() >= 2 + 16, "BAC seed holds three fields");
+    }
+}
+
+/// What the writer reads to identify a card before writing (untrusted chip answers): GET DATA
+/// CPLC data, a chip serial as text, a life cycle status byte, the public key template of
+/// GENERATE ASYMMETRIC KEY PAIR. What parses must encode back to the same bytes.
+pub fn chip_identity(data: &[u8]) {
+    use permitkit_chip::identity::{CardLife, ChipSerial, Cplc};
+    if let Ok(cplc) = Cplc::parse(data) {
+        assert_eq!(
+            Cplc::parse(&cplc.encode()).ok(),
+            Some(cplc),
+            "CPLC round trip"
+        );
+        let serial = cplc.serial();
+        assert_eq!(
+            serial.as_str().parse::<ChipSerial>().ok(),
+            Some(serial.clone()),
+            "serial round trip"
+        );
+    }
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(serial) = text.parse::<ChipSerial>()
+    {
+        assert_eq!(serial.as_str(), text, "a chip serial prints as it parsed");
+    }
+    if let Some(&b) = data.first()
+        && let Some(life) = CardLife::from_status_byte(b)
+    {
+        assert_eq!(
+            CardLife::from_status_byte(life.status_byte()),
+            Some(life),
+            "life cycle round trip"
+        );
+    }
+    if let Ok(spki) = permitkit_chip::aa::public_key_from_template(data) {
+        assert!(!spki.is_empty(), "a public key");
     }
 }
 

@@ -23,8 +23,8 @@
 use crate::faults::{Action, Faults};
 use crate::filesystem::{Df, FileSystem};
 use permitkit_chip::bac::{self, BacKeys};
-use permitkit_chip::identity::{CardLife, ChipSerial, Cplc};
 use permitkit_chip::channel::{CardChannel, TransportError};
+use permitkit_chip::identity::{CardLife, ChipSerial, Cplc};
 use permitkit_chip::pace::{ChipStepResult, PaceChip, PaceParams, PacePassword};
 use permitkit_chip::random::{OsRandom, RandomSource};
 use permitkit_chip::sm::SmSession;
@@ -137,7 +137,10 @@ pub fn random_cplc() -> Cplc {
         b[4..].copy_from_slice(&u16::try_from(n & 0xFFFF).unwrap_or(0).to_be_bytes());
     }
     let [a, b1, c, d, e, f] = b;
-    virtual_cplc(u32::from_be_bytes([a, b1, c, d]), u16::from_be_bytes([e, f]))
+    virtual_cplc(
+        u32::from_be_bytes([a, b1, c, d]),
+        u16::from_be_bytes([e, f]),
+    )
 }
 
 /// The virtual chip.
@@ -891,7 +894,11 @@ mod tests {
             );
         }
         // A known day with an unknown month, a `<` alone, and `<` in the expiry are refused.
-        for (dob, doe) in [("74<<12", "940623"), ("7408<2", "940623"), ("740812", "9406<<")] {
+        for (dob, doe) in [
+            ("74<<12", "940623"),
+            ("7408<2", "940623"),
+            ("740812", "9406<<"),
+        ] {
             let mut w = tlv::Writer::new();
             w.constructed(Tag::new(0x62), |w| {
                 w.primitive(Tag::new(0x04), b"L898902C<");
@@ -909,7 +916,9 @@ mod tests {
     #[test]
     fn the_card_manager_answers_the_cplc_until_the_application_is_selected() {
         let mut card = Card::with_cplc(CardConfig::default(), virtual_cplc(0x0102_0304, 0x0A0B));
-        let get = CommandApdu::new(0x80, 0xCA, 0x9F, 0x7F).with_le(256).unwrap();
+        let get = CommandApdu::new(0x80, 0xCA, 0x9F, 0x7F)
+            .with_le(256)
+            .unwrap();
         let r = card.process_command(&get);
         assert!(r.is_success());
         assert_eq!(&r.data()[..3], [0x9F, 0x7F, 0x2A]);
@@ -944,7 +953,9 @@ mod tests {
             *r.data().last().unwrap()
         };
         assert_eq!(lcs(&mut card), 0x01, "creation: blank");
-        let generate = CommandApdu::new(0x00, 0x46, 0x00, 0x00).with_le(256).unwrap();
+        let generate = CommandApdu::new(0x00, 0x46, 0x00, 0x00)
+            .with_le(256)
+            .unwrap();
         let r = card.process_command(&generate);
         assert!(r.is_success());
         assert_eq!(&r.data()[..2], [0x7F, 0x49]);

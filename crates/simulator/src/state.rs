@@ -13,8 +13,8 @@
 
 use crate::SimError;
 use crate::card::{Card, CardConfig, CardSecrets, virtual_cplc};
-use permitkit_chip::identity::Cplc;
 use crate::filesystem::{Df, FileSystem};
+use permitkit_chip::identity::Cplc;
 use permitkit_model::secret::{SecretBytes, SecretString};
 
 /// Largest state file read back (guards the JSON parser's allocation).
@@ -102,7 +102,10 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
             let [a, b, c, e, f, g, ..] = d.as_slice() else {
                 return Err(SimError::State("cplc: digest too short".into()));
             };
-            virtual_cplc(u32::from_be_bytes([*a, *b, *c, *e]), u16::from_be_bytes([*f, *g]))
+            virtual_cplc(
+                u32::from_be_bytes([*a, *b, *c, *e]),
+                u16::from_be_bytes([*f, *g]),
+            )
         }
     };
     let mut fs = FileSystem::new(config.max_ef_size, config.max_files);

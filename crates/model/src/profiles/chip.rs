@@ -162,3 +162,31 @@ impl Profile for ChipProfile {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VIRTUAL: &str =
+        include_str!("../../../../hardware-profiles/chips/permitkit-virtual.toml");
+
+    #[test]
+    fn chip_serial_is_required_and_aa_key_generation_needs_a_dialect_that_has_it() {
+        let chip: ChipProfile = toml::from_str(VIRTUAL).unwrap();
+        assert_eq!(chip.chip_serial, ChipSerialSource::GpCplc);
+        assert!(chip.aa_key_generation);
+        assert!(chip.validate().is_empty());
+        let without = VIRTUAL.replace("chip_serial = \"gp-cplc\"\n", "");
+        let e = toml::from_str::<ChipProfile>(&without).unwrap_err();
+        assert!(e.to_string().contains("chip_serial"), "{e}");
+        let jmrtd = VIRTUAL.replace("dialect = \"permitkit-v1\"", "dialect = \"jmrtd-applet\"");
+        let chip: ChipProfile = toml::from_str(&jmrtd).unwrap();
+        assert!(
+            chip.validate()
+                .iter()
+                .any(|p| p.field == "aa_key_generation"),
+            "{:?}",
+            chip.validate()
+        );
+    }
+}

@@ -85,11 +85,16 @@ fn verify(
 ) -> Result<VerifyRecord, StepError> {
     let chip = &run.station.chip;
     let probe: Vec<Ef> = held.image.files().map(|(ef, _)| ef).collect();
-    let card_id = identity::identify(card.reader.channel(), chip.chip_serial, chip.dialect, &probe)
-        .map_err(|e| match e {
-            ChipError::Transport(_) => StepError::CardInterrupted(e),
-            other => StepError::Identify(other),
-        })?;
+    let card_id = identity::identify(
+        card.reader.channel(),
+        chip.chip_serial,
+        chip.dialect,
+        &probe,
+    )
+    .map_err(|e| match e {
+        ChipError::Transport(_) => StepError::CardInterrupted(e),
+        other => StepError::Identify(other),
+    })?;
     if let Some(expected) = &personalized.chip_serial
         && *expected != card_id.serial
     {
