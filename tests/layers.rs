@@ -186,10 +186,10 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
         state.insert(node.to_owned(), 1);
         path.push(node.to_owned());
         for next in graph.get(node).into_iter().flatten() {
-            if graph.contains_key(next) {
-                if let Some(c) = visit(next, graph, state, path) {
-                    return Some(c);
-                }
+            if graph.contains_key(next)
+                && let Some(c) = visit(next, graph, state, path)
+            {
+                return Some(c);
             }
         }
         path.pop();

@@ -145,7 +145,7 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
             if !journal.is_file() {
                 anyhow::bail!("no journal at {}: nothing to resume", journal.display());
             }
-            let j = permitkit_station::journal::Journal::open(&journal)?;
+            let j = Journal::open(&journal)?;
             *id = super::journal::resolve_id(&j, id)?;
         }
     }
