@@ -44,7 +44,10 @@ fn birth(text: &str) -> PartialDate {
     PartialDate::parse(text).unwrap()
 }
 
-#[expect(clippy::too_many_arguments, reason = "one argument per MRZ field of the specimen table")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per MRZ field of the specimen table"
+)]
 fn fields(
     format: MrzFormat,
     code: &str,

@@ -44,7 +44,7 @@ use permitkit_model::secret::{SecretBytes, SecretString};
 pub use permitkit_model::dialect::Dialect;
 
 /// What to write: the signed files and the access secrets.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PersoInput {
     /// The files (EF.CardAccess, EF.COM, data groups, EF.SOD …), any order.
     pub files: Vec<(Ef, Vec<u8>)>,
@@ -57,6 +57,19 @@ pub struct PersoInput {
     /// DG15's key was generated on the chip ([`claim`] with `generate_aa_key`): nothing to
     /// store, but the journal must name this very card as the one holding it.
     pub aa_key_on_chip: bool,
+}
+
+/// Biometric and personal data: `Debug` prints each file's length, never its bytes.
+impl std::fmt::Debug for PersoInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersoInput")
+            .field("files", &reader::file_lengths(&self.files))
+            .field("mrz_information", &self.mrz_information)
+            .field("can", &self.can)
+            .field("aa_private_key", &self.aa_private_key)
+            .field("aa_key_on_chip", &self.aa_key_on_chip)
+            .finish()
+    }
 }
 
 /// The journal key of the document with this MRZ information: a hash (the MRZ never reaches a
@@ -935,5 +948,26 @@ mod tests {
             "{e}"
         );
         assert!(!e.to_string().contains("L898902"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_perso_input_shows_lengths_never_data() {
+        let input = PersoInput {
+            files: vec![(Ef::Com, b"SECRET-DG-BYTES".to_vec())],
+            mrz_information: SecretBytes::new(b"L898902C<369080619406236".to_vec()),
+            can: Some(SecretString::new("123456".to_owned())),
+            aa_private_key: None,
+            aa_key_on_chip: false,
+        };
+        let text = format!("{input:?}");
+        assert!(text.contains("15"), "{text}");
+        for secret in ["SECRET", "L898902C", "123456"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
     }
 }

@@ -146,7 +146,7 @@ pub fn com_data_groups(com: &[u8]) -> Result<Vec<Ef>, ChipError> {
 }
 
 /// Everything read from a chip.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CardContents {
     /// Files read, in reading order (EF.CardAccess first when present).
     pub files: Vec<(Ef, Vec<u8>)>,
@@ -157,6 +157,23 @@ pub struct CardContents {
     /// Active Authentication: `Some(true)` verified with the DG15 key, `Some(false)` refused,
     /// `None` not run (no DG15, or a key type other than ECDSA P-256).
     pub active_authentication: Option<bool>,
+}
+
+/// Biometric and personal data: `Debug` prints each file's length, never its bytes.
+impl std::fmt::Debug for CardContents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardContents")
+            .field("files", &file_lengths(&self.files))
+            .field("refused", &self.refused)
+            .field("protocol", &self.protocol)
+            .field("active_authentication", &self.active_authentication)
+            .finish()
+    }
+}
+
+/// Each file's id and length: what `Debug` shows of files that hold personal data.
+pub fn file_lengths(files: &[(Ef, Vec<u8>)]) -> Vec<(Ef, usize)> {
+    files.iter().map(|(ef, d)| (*ef, d.len())).collect()
 }
 
 /// Reads the listed files over an open session, in order. A missing file is an error.

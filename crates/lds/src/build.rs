@@ -23,7 +23,7 @@ use crate::{
 use permitkit_biometrics::{face_record::FacialRecord, finger_record::FingerImageRecord};
 
 /// Everything that goes onto one chip.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Enrolment {
     /// DG1: the MRZ.
     pub dg1: Dg1,
@@ -46,6 +46,26 @@ pub struct Enrolment {
     pub biometric_creation: Option<[u8; 7]>,
     /// Chip secrets (CAN, AA private key) for the personalization desk.
     pub keys: ChipKeys,
+}
+
+/// Biometric and personal data: `Debug` names what is there and its size, never the content.
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("dg1", &"…")
+            .field("portrait", &"…")
+            .field("fingers", &self.fingers.len())
+            .field("signature", &self.signature.as_ref().map(Vec::len))
+            .field("dg11", &self.dg11.is_some())
+            .field("dg12", &self.dg12.is_some())
+            .field("pace", &self.pace.len())
+            .field(
+                "active_authentication",
+                &self.active_authentication.is_some(),
+            )
+            .field("keys", &"…")
+            .finish()
+    }
 }
 
 /// Encodes every file, signs EF.SOD with `signer` (whose certificate is `ds_certificate_der`)
