@@ -145,6 +145,26 @@ pub(crate) fn parse_usb_id(s: &str) -> Option<(u16, u16)> {
     ))
 }
 
+/// The command data a chip or reader can take: its maximum, capped at the short-APDU limit
+/// (255, ISO/IEC 7816-4 §5.1) when it has no extended length.
+fn usable_command_data(extended_length: bool, max_command_data: usize) -> usize {
+    if extended_length {
+        max_command_data
+    } else {
+        max_command_data.min(permitkit_iso7816::apdu::SHORT_MAX_DATA)
+    }
+}
+
+/// The response data a chip or reader can give: its maximum, capped at the short-APDU limit
+/// (256) when it has no extended length.
+fn usable_response_data(extended_length: bool, max_response_data: usize) -> usize {
+    if extended_length {
+        max_response_data
+    } else {
+        max_response_data.min(permitkit_iso7816::apdu::SHORT_MAX_LE)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,22 +39,12 @@ impl ReaderProfile {
 
     /// The largest command data actually usable (255 without extended length).
     pub fn command_data(&self) -> usize {
-        if self.extended_length {
-            self.max_command_data
-        } else {
-            self.max_command_data
-                .min(permitkit_iso7816::apdu::SHORT_MAX_DATA)
-        }
+        super::usable_command_data(self.extended_length, self.max_command_data)
     }
 
     /// The largest response data actually usable (256 without extended length).
     pub fn response_data(&self) -> usize {
-        if self.extended_length {
-            self.max_response_data
-        } else {
-            self.max_response_data
-                .min(permitkit_iso7816::apdu::SHORT_MAX_LE)
-        }
+        super::usable_response_data(self.extended_length, self.max_response_data)
     }
 }
 
