@@ -32,15 +32,18 @@ fn main() {
         .unwrap()
         .write_dir(&pki)
         .unwrap();
-    let applicant = dir.path().join("applicant.toml");
-    std::fs::write(
-        &applicant,
-        include_str!("../testdata/applicants/temporary-foreign-national.toml"),
-    )
-    .unwrap();
     let mut per_step: Vec<Vec<u64>> = vec![Vec::new(); Step::ALL.len()];
     let mut totals = Vec::new();
     for run in 0..runs {
+        // Each run issues (and LOCKs) its own document: another number and application.
+        let applicant = dir.path().join(format!("applicant-{run}.toml"));
+        std::fs::write(
+            &applicant,
+            include_str!("../testdata/applicants/temporary-foreign-national.toml")
+                .replace("FT4211207", &format!("FT42112{run:02}"))
+                .replace("TRP-2026-004211", &format!("TRP-2026-0042{run:02}")),
+        )
+        .unwrap();
         let card = dir.path().join(format!("card-{run}.json"));
         let registry = Registry::builtin().unwrap();
         let factory = SelectorFactory::new(registry.clone()).with_card_state(Some(card));
@@ -53,15 +56,16 @@ fn main() {
         )
         .unwrap();
         let request = EnrolRequest {
-            applicant: applicant.clone(),
+            applicant,
             out: dir.path().join(format!("chip-image-{run}")),
             operator: "bench".into(),
             missing_fingers: Vec::new(),
-            lock: false,
+            lock: true,
             resume: None,
         };
         let mut ignore = |_: &Event| {};
         let summary = pipeline::enroll(&mut station, &request, &mut ignore).unwrap();
+        assert!(summary.issued, "the card is issued: LOCKED and verified");
         for (i, step) in summary.steps.iter().enumerate() {
             per_step[i].push(step.millis.unwrap());
         }

@@ -8,12 +8,32 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
+use std::sync::LazyLock;
+
 use permitkit_lds::mrz::Date;
 use permitkit_model::profiles::Registry;
 use permitkit_station::applicant::{Applicant, ApplicantError, Issuance, IssuedNumbers};
 
-const FOREIGN: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
-const STATELESS: &str = include_str!("../testdata/applicants/permanent-stateless.toml");
+/// The testdata files leave the dates to the station (issued today, the profile's term); the
+/// tests give them fixed ones so that nothing depends on the clock.
+static FOREIGN: LazyLock<String> = LazyLock::new(|| {
+    dated(
+        include_str!("../testdata/applicants/temporary-foreign-national.toml"),
+        "date_of_issue = \"2026-11-20\"\ndate_of_expiry = \"2027-11-19\"\n",
+    )
+});
+static STATELESS: LazyLock<String> = LazyLock::new(|| {
+    dated(
+        include_str!("../testdata/applicants/permanent-stateless.toml"),
+        "date_of_issue = \"2026-11-20\"\n",
+    )
+});
+
+/// `text` with `dates` after the `[document]` section's number.
+fn dated(text: &str, dates: &str) -> String {
+    let at = text.find("issuing_authority").unwrap();
+    format!("{}{dates}{}", &text[..at], &text[at..])
+}
 
 /// The day the testdata applications are validated on (two days after their date of issue),
 /// so that no test depends on the clock.
@@ -50,7 +70,7 @@ fn refused_on(text: &str, today: Date, issued: Option<&IssuedNumbers>) -> (Strin
 
 #[test]
 fn foreign_national_temporary_permit() {
-    let a = parse(FOREIGN).unwrap();
+    let a = parse(&FOREIGN).unwrap();
     // Check digits recomputed independently (7-3-1 weights, ICAO 9303-3 §4.9).
     assert_eq!(
         a.mrz.lines(),
@@ -70,7 +90,7 @@ fn foreign_national_temporary_permit() {
 
 #[test]
 fn stateless_person_permanent_permit() {
-    let a = parse(STATELESS).unwrap();
+    let a = parse(&STATELESS).unwrap();
     assert_eq!(
         a.mrz.lines(),
         vec![
@@ -240,7 +260,7 @@ fn dates_are_checked_against_today() {
 fn a_number_issued_before_is_refused_unless_a_replacement_is_declared() {
     let mut issued = IssuedNumbers::new();
     issued.insert("FT4211207", "TRP-2026-004211-0011223344556677");
-    let (field, reason) = refused_on(FOREIGN, today(), Some(&issued));
+    let (field, reason) = refused_on(&FOREIGN, today(), Some(&issued));
     assert_eq!(field, "document.number");
     assert_eq!(
         reason,

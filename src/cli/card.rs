@@ -18,7 +18,7 @@ use permitkit_chip::perso::{
     self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
 };
 use permitkit_chip::random::OsRandom;
-use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
+use permitkit_chip::reader::{self, AaOutcome, AccessKey};
 use permitkit_devices::card_reader::CardReader;
 use permitkit_devices::file_journal::FileJournal;
 use permitkit_iso7816::apdu::StatusWord;
@@ -415,70 +415,6 @@ fn personalize(
     }
 }
 
-/// What `card read` learnt: the files, those the chip would not give, and Active
-/// Authentication's outcome, kept apart from the files so that an AA failure never loses them.
-struct ReadOutcome {
-    files: Vec<(Ef, Vec<u8>)>,
-    refused: Vec<(Ef, StatusWord)>,
-    protocol: AccessProtocol,
-    active_authentication: AaOutcome,
-}
-
-/// Active Authentication's outcome (ICAO Doc 9303-11 §6.1).
-enum AaOutcome {
-    /// The chip proved it holds the DG15 private key.
-    Verified,
-    /// It did not, or the exchange failed: why.
-    Failed(String),
-    /// Not run: why.
-    NotRun(String),
-}
-
-/// The inspection flow of `reader::read` (access, EF.COM, every data group it lists, EF.SOD),
-/// with Active Authentication run last and its failure recorded instead of returned, so that
-/// the files read stay available for passive authentication and `--out`.
-fn read_card(
-    channel: &mut dyn CardChannel,
-    key: &AccessKey,
-    limits: ReadLimits,
-) -> Result<ReadOutcome, permitkit_chip::ChipError> {
-    use permitkit_chip::ChipError;
-    let mut session = reader::open(channel, key, limits)?;
-    let mut files = Vec::new();
-    if let Some(ca) = &session.card_access {
-        files.push((Ef::CardAccess, ca.clone()));
-    }
-    let com = chip_files::read_ef(&mut session.channel, Ef::Com, true, limits)?
-        .ok_or(ChipError::FileMissing(Ef::Com))?;
-    let listed = reader::com_data_groups(&com)?;
-    files.push((Ef::Com, com));
-    let mut refused = Vec::new();
-    for ef in listed.into_iter().chain([Ef::Sod]) {
-        match chip_files::read_ef(&mut session.channel, ef, true, limits) {
-            Ok(Some(d)) => files.push((ef, d)),
-            Ok(None) => refused.push((ef, StatusWord::FILE_NOT_FOUND)),
-            Err(ChipError::Status { sw, .. }) if ef != Ef::Sod => refused.push((ef, sw)),
-            Err(e) => return Err(e),
-        }
-    }
-    let active_authentication = match files.iter().find(|(e, _)| *e == Ef::DG15) {
-        None => AaOutcome::NotRun("the chip has no DG15".into()),
-        Some((_, dg15)) => {
-            match permitkit_chip::aa::authenticate(&mut session.channel, dg15, &mut OsRandom) {
-                Ok(()) => AaOutcome::Verified,
-                Err(ChipError::Unsupported(u)) => AaOutcome::NotRun(u.to_string()),
-                Err(e) => AaOutcome::Failed(e.to_string()),
-            }
-        }
-    };
-    Ok(ReadOutcome {
-        files,
-        refused,
-        protocol: session.protocol,
-        active_authentication,
-    })
-}
-
 /// Why the chip would not give a file, for the report.
 fn refusal(sw: StatusWord) -> String {
     if sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED {
@@ -498,7 +434,7 @@ fn read(
 ) -> anyhow::Result<ExitCode> {
     let anchors = read_anchors(csca)?;
     let limits = limits_for(device, chip).read;
-    let contents = read_card(device.channel(), key, limits)?;
+    let contents = reader::read(device.channel(), key, limits)?;
     let map: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
     // What was read is kept whatever the checks say.
     if let Some(dir) = out {
@@ -528,7 +464,7 @@ fn read(
     });
     let pa_valid = pa.as_ref().map(|r| r.is_valid());
     let aa = &contents.active_authentication;
-    let valid = pa_valid != Some(false) && !matches!(aa, AaOutcome::Failed(_));
+    let valid = pa_valid != Some(false) && !aa.is_failed();
     let verdict = format!(
         "{}, {}",
         match pa_valid {
@@ -539,7 +475,7 @@ fn read(
         match aa {
             AaOutcome::Verified => "active authentication VALID",
             AaOutcome::Failed(_) => "active authentication FAILED",
-            AaOutcome::NotRun(_) => "active authentication not run",
+            _ => "active authentication not run",
         }
     );
     if json {
@@ -561,8 +497,13 @@ fn read(
             .collect();
         let aa_json = match aa {
             AaOutcome::Verified => serde_json::json!({ "status": "valid" }),
-            AaOutcome::Failed(why) => serde_json::json!({ "status": "failed", "detail": why }),
-            AaOutcome::NotRun(why) => serde_json::json!({ "status": "not-run", "detail": why }),
+            AaOutcome::Failed(why) => {
+                serde_json::json!({ "status": "failed", "detail": why.to_string() })
+            }
+            AaOutcome::NoDg15 => {
+                serde_json::json!({ "status": "not-run", "detail": "the chip has no DG15" })
+            }
+            other => serde_json::json!({ "status": "not-run", "detail": other.to_string() }),
         };
         let out = serde_json::json!({
             "protocol": contents.protocol.to_string(),
@@ -601,7 +542,7 @@ fn read(
                 println!("active authentication: VALID (the chip holds the DG15 key)");
             }
             AaOutcome::Failed(why) => println!("active authentication: FAILED ({why})"),
-            AaOutcome::NotRun(why) => println!("active authentication: not run ({why})"),
+            other => println!("active authentication: {other}"),
         }
         println!("card: {verdict}");
     }

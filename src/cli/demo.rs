@@ -108,20 +108,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The demo applicant as of today: issued today for the profile's default term (an
-/// application is refused once its dates lie in the past), and declared a replacement under
-/// its own number, since every run issues the same demo document again in the same journal.
+/// The demo applicant: its file leaves the dates to the station (issued today for the
+/// profile's default term), and it is declared a replacement under its own number, since every
+/// run issues the same demo document again in the same journal.
 fn demo_applicant() -> String {
-    let today = permitkit_lds::mrz::Date::from_system_time(std::time::SystemTime::now())
-        .unwrap_or(permitkit_lds::mrz::Date::UNIX_EPOCH);
-    APPLICANT
-        .replace(
-            "date_of_issue = \"2026-11-20\"",
-            &format!("date_of_issue = \"{today}\""),
-        )
-        .replace("date_of_expiry = \"2027-11-19\"\n", "")
-        .replace(
-            "number = \"FT4211207\"",
-            "number = \"FT4211207\"\nreplaces = \"FT4211207\"",
-        )
+    APPLICANT.replace(
+        "number = \"FT4211207\"",
+        "number = \"FT4211207\"\nreplaces = \"FT4211207\"",
+    )
 }

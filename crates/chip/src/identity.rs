@@ -10,8 +10,9 @@
 //!   `9F 7F 2A <42 bytes>`; the layout ([`Cplc`]) is the one the GlobalPlatform Card
 //!   Specification v2.1.1 GET DATA command (§9.3) retrieves and the Visa GlobalPlatform Card
 //!   Implementation Requirements define, reproduced here field by field as OpenSC's `gp.h`
-//!   (`global_platform_cplc_data_t`) has it (clause number and layout UNVERIFIED against the
-//!   PDFs). The
+//!   (`global_platform_cplc_data_t`) has it. The layout agrees with two CPLC responses of real
+//!   cards published with their fields named (see the tests); the GlobalPlatform clause number
+//!   is not checked against the PDF. The
 //!   [`ChipSerial`] is IC fabricator ‖ IC type ‖ IC batch identifier ‖ IC serial number, the
 //!   same four fields OpenSC's CoolKey driver makes its card identifier from.
 //! - **The life cycle.** Where the dialect reports it ([`Dialect::reports_life_cycle`]), SELECT of
@@ -447,6 +448,34 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    /// A second real card's answer to `80 CA 9F 7F 2D`, posted raw with its fields named on the
+    /// Oracle Java Card forum ("question about CPLC Data been read by using Get Data command",
+    /// 2009): fabricator 4250, type 3272, OS 1291, OS date 6181, OS level 0700, fabrication date
+    /// 8039, serial 0106C2BB (the post's annotation misquotes it as 0106D0BB), batch 1D3C,
+    /// packaging date 8148, embedding date 8148.
+    #[test]
+    fn a_second_published_cplc_has_its_named_fields_where_the_layout_puts_them() {
+        let raw = "9F7F2A4250327212916181070080390106C2BB1D3C000081480000814800000000000000000000000000000000";
+        let c = Cplc::parse(&hex::decode(raw).unwrap()).unwrap();
+        assert_eq!(
+            (c.ic_fabricator, c.ic_type, c.os_id, c.os_release_date),
+            (0x4250, 0x3272, 0x1291, 0x6181)
+        );
+        assert_eq!(
+            (c.os_release_level, c.ic_fabrication_date),
+            (0x0700, 0x8039)
+        );
+        assert_eq!(
+            (c.ic_serial_number, c.ic_batch_identifier),
+            (0x0106_C2BB, 0x1D3C)
+        );
+        assert_eq!(
+            (c.ic_module_packaging_date, c.ic_embedding_date),
+            (0x8148, 0x8148)
+        );
+        assert_eq!(c.serial().as_str(), "4250-3272-1D3C-0106C2BB");
     }
 
     #[test]

@@ -72,19 +72,11 @@ impl std::fmt::Debug for PersoInput {
     }
 }
 
-/// The journal key of the document with this MRZ information: a hash (the MRZ never reaches a
-/// file name or a database key).
-pub fn journal_key(mrz_information: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"permitkit perso journal v1\0");
-    h.update(mrz_information);
-    hex::encode(h.finalize().get(..16).unwrap_or_default())
-}
-
 impl PersoInput {
-    /// The journal key: [`journal_key`] of the MRZ information.
-    pub fn journal_key(&self) -> String {
-        journal_key(self.mrz_information.expose())
+    /// The key `journal` files this document under ([`Journal::document_key`] of its MRZ
+    /// information).
+    pub fn journal_key(&self, journal: &dyn Journal) -> Result<String, ChipError> {
+        journal.document_key(&self.mrz_information)
     }
 
     /// The files in writing order: master-file files, EF.COM, data groups ascending, EF.SOD.
@@ -291,7 +283,7 @@ pub fn personalize(
 ) -> Result<PersoReport, ChipError> {
     let started = Instant::now();
     check_input(input, options)?;
-    let key = input.journal_key();
+    let key = input.journal_key(journal)?;
     let mut entry = journal.load(&key)?.unwrap_or_default();
     if entry.state == PersoState::Locked {
         return Err(ChipError::AlreadyIssued);

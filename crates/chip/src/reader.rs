@@ -2,6 +2,8 @@
 //! EF.CardAccess in plain, run PACE when it offers a supported PACEInfo, else BAC, select the
 //! eMRTD application under secure messaging, and read every file EF.COM lists plus EF.SOD.
 
+use std::sync::Arc;
+
 use crate::channel::CardChannel;
 use crate::files::{self, ReadLimits};
 use crate::pace::{self, PaceParams, PacePassword};
@@ -154,9 +156,46 @@ pub struct CardContents {
     pub refused: Vec<(Ef, StatusWord)>,
     /// The access protocol used.
     pub protocol: AccessProtocol,
-    /// Active Authentication: `Some(true)` verified with the DG15 key, `Some(false)` refused,
-    /// `None` not run (no DG15, or a key type other than ECDSA P-256).
-    pub active_authentication: Option<bool>,
+    /// What Active Authentication found; its failure is recorded here, never returned, so the
+    /// files read stay available for passive authentication and for the record.
+    pub active_authentication: AaOutcome,
+}
+
+/// What Active Authentication (ICAO Doc 9303-11 §6.1) found.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AaOutcome {
+    /// The chip signed the challenge with the private key of the DG15 public key.
+    Verified,
+    /// Run and failed: the signature did not verify, the chip refused, or the exchange broke off.
+    Failed(Arc<ChipError>),
+    /// Not run: the chip has no DG15.
+    NoDg15,
+    /// Not run: DG15 holds a key this reader does not run.
+    Unsupported(Arc<Unsupported>),
+}
+
+impl AaOutcome {
+    /// True when the chip proved it holds the DG15 key.
+    pub fn is_verified(&self) -> bool {
+        matches!(self, Self::Verified)
+    }
+
+    /// True when Active Authentication ran and failed.
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Self::Failed(_))
+    }
+}
+
+impl std::fmt::Display for AaOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Verified => f.write_str("verified"),
+            Self::Failed(e) => write!(f, "failed: {e}"),
+            Self::NoDg15 => f.write_str("not run: the chip has no DG15"),
+            Self::Unsupported(u) => write!(f, "not run: {u}"),
+        }
+    }
 }
 
 /// Biometric and personal data: `Debug` prints each file's length, never its bytes.
@@ -199,7 +238,8 @@ pub fn read_files<C: CardChannel>(
     Ok(out)
 }
 
-/// The `card read` flow: open, read EF.COM, every data group it lists, and EF.SOD.
+/// The `card read` flow: open, read EF.COM, every data group it lists, and EF.SOD, then Active
+/// Authentication when DG15 is there (its outcome recorded in the contents, never returned).
 pub fn read<C: CardChannel>(
     channel: C,
     key: &AccessKey,
@@ -227,13 +267,12 @@ pub fn read<C: CardChannel>(
         Some((_, dg15)) => {
             match crate::aa::authenticate(&mut session.channel, dg15, &mut crate::random::OsRandom)
             {
-                Ok(()) => Some(true),
-                Err(ChipError::AccessDenied { .. } | ChipError::Status { .. }) => Some(false),
-                Err(ChipError::Unsupported(_)) => None,
-                Err(e) => return Err(e),
+                Ok(()) => AaOutcome::Verified,
+                Err(ChipError::Unsupported(u)) => AaOutcome::Unsupported(Arc::new(u)),
+                Err(e) => AaOutcome::Failed(Arc::new(e)),
             }
         }
-        None => None,
+        None => AaOutcome::NoDg15,
     };
     Ok(CardContents {
         files,

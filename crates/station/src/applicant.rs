@@ -12,7 +12,7 @@
 //!
 //! [document]
 //! number = "FT1234567"
-//! date_of_issue = "2026-11-20"         # not in the future
+//! date_of_issue = "2026-11-20"         # optional: today; not in the future
 //! date_of_expiry = "2027-11-19"        # optional: the profile's default term
 //! replaces = "FT1234567"               # optional: a new card under a number issued before
 //! issuing_authority = "ДМС 8041"

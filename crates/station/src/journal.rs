@@ -276,6 +276,8 @@ pub struct Journal {
     conn: Connection,
     path: PathBuf,
     key: SecretBytes,
+    /// The secret of the personalization journal's document keys, derived from `key`.
+    document_secret: SecretBytes,
 }
 
 impl fmt::Debug for Journal {
@@ -330,11 +332,20 @@ impl Journal {
                 blobs::create_key(&key_file)?
             }
         };
+        let document_secret = blobs::derive_document_secret(&key);
         Ok(Self {
             conn,
             path: path.to_path_buf(),
             key,
+            document_secret,
         })
+    }
+
+    /// The personalization journal's key for the document with this MRZ information: an
+    /// HMAC-SHA-256 under a secret derived from the station key
+    /// ([`permitkit_chip::journal::keyed_document_key`]).
+    pub fn document_key(&self, mrz_information: &SecretBytes) -> String {
+        permitkit_chip::journal::keyed_document_key(&self.document_secret, mrz_information)
     }
 
     /// The database file.

@@ -399,12 +399,23 @@ fn begin(
         )
     })?;
     let sha = hex::encode(Sha256::digest(text.as_bytes()));
-    // Validated as of today, against the numbers of the cards this station made before.
+    // Validated as of today (a resumed enrolment: as of the day it began, so that a document
+    // whose file leaves the date of issue to the station keeps the date its ChipImage was
+    // signed with), against the numbers of the cards this station made before.
     let issued = IssuedNumbers::from_journal(&station.journal)
         .map_err(|e| fail(resumed_id, StepError::Journal(e)))?;
+    let today = match &resumed {
+        Some(record) => {
+            let began = std::time::UNIX_EPOCH
+                + std::time::Duration::from_secs(u64::try_from(record.created_at).unwrap_or(0));
+            permitkit_lds::mrz::Date::from_system_time(began)
+                .unwrap_or(permitkit_lds::mrz::Date::UNIX_EPOCH)
+        }
+        None => Issuance::today().today,
+    };
     let issuance = Issuance {
         issued: Some(&issued),
-        ..Issuance::today()
+        today,
     };
     let applicant = Applicant::parse_for(
         &path.display().to_string(),

@@ -30,8 +30,8 @@ pub struct ApplicantFile {
 pub struct DocumentSection {
     /// Document number.
     pub number: String,
-    /// Date of issue, `YYYY-MM-DD`.
-    pub date_of_issue: String,
+    /// Date of issue, `YYYY-MM-DD`; the day of issuance (today) when absent.
+    pub date_of_issue: Option<String>,
     /// Date of expiry, `YYYY-MM-DD`; the profile's default term when absent.
     pub date_of_expiry: Option<String>,
     /// Issuing authority (DG12).
@@ -130,13 +130,12 @@ pub fn error_field(error: &toml::de::Error, text: &str) -> Option<String> {
 }
 
 /// Every required key of the schema and its table (`None`: the top level).
-const REQUIRED: [(&str, Option<&str>); 10] = [
+const REQUIRED: [(&str, Option<&str>); 9] = [
     ("application", None),
     ("document_profile", None),
     ("document", None),
     ("holder", None),
     ("number", Some("document")),
-    ("date_of_issue", Some("document")),
     ("surname", Some("holder")),
     ("nationality", Some("holder")),
     ("sex", Some("holder")),

@@ -136,8 +136,10 @@ impl Applicant {
 
         // Dates: against today, against each other, against the profile's term.
         let today = issuance.today;
-        let date_of_issue = Date::parse(&raw.document.date_of_issue)
-            .map_err(|e| err("document.date_of_issue", e.to_string()))?;
+        let date_of_issue = match &raw.document.date_of_issue {
+            Some(d) => Date::parse(d).map_err(|e| err("document.date_of_issue", e.to_string()))?,
+            None => today,
+        };
         if date_of_issue > today {
             return Err(err(
                 "document.date_of_issue",

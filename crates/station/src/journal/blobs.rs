@@ -18,6 +18,19 @@ use permitkit_model::{private_file, secret::SecretBytes};
 const KEY_LEN: usize = 32;
 
 /// The station key at `path`; `None` when there is no such file.
+/// The secret of the personalization journal's document keys: HMAC-SHA-256 (RFC 2104) of a
+/// label under the station key, so the key that encrypts the blobs never serves as an HMAC key
+/// itself.
+pub fn derive_document_secret(key: &SecretBytes) -> SecretBytes {
+    use hmac::{Hmac, KeyInit, Mac};
+    // HMAC takes keys of any length: `new_from_slice` cannot fail.
+    let Ok(mut mac) = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.expose()) else {
+        return SecretBytes::new(Vec::new());
+    };
+    mac.update(b"permitkit station: personalization journal document keys");
+    SecretBytes::from_slice(&mac.finalize().into_bytes())
+}
+
 pub fn read_key(path: &Path) -> Result<Option<SecretBytes>, JournalError> {
     match std::fs::read(path) {
         Ok(bytes) => {

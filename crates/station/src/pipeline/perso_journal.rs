@@ -6,6 +6,7 @@ use permitkit_chip::{
     ChipError,
     journal::{Journal as PersoJournal, JournalEntry},
 };
+use permitkit_model::secret::SecretBytes;
 
 /// Adapts the station journal to the chip's journal trait, within one enrolment: the chip's
 /// progress is keyed by enrolment as well as by document, so a new enrolment for the same
@@ -25,6 +26,10 @@ impl StationPersoJournal<'_> {
 }
 
 impl PersoJournal for StationPersoJournal<'_> {
+    fn document_key(&self, mrz_information: &SecretBytes) -> Result<String, ChipError> {
+        Ok(self.journal.document_key(mrz_information))
+    }
+
     fn load(&mut self, key: &str) -> Result<Option<JournalEntry>, ChipError> {
         match self
             .journal

@@ -184,7 +184,7 @@ fn chip_entry(
     run: &mut Run<'_>,
     applicant: &Applicant,
 ) -> Result<permitkit_chip::journal::JournalEntry, StepError> {
-    let key = chip_journal_key(applicant)?;
+    let key = chip_journal_key(run, applicant)?;
     let mut journal = StationPersoJournal {
         journal: &mut run.station.journal,
         enrolment: &run.id,
@@ -195,12 +195,12 @@ fn chip_entry(
         .unwrap_or_default())
 }
 
-/// The chip journal key of the applicant's document (a hash of its MRZ information, as
-/// [`PersoInput::journal_key`] computes it from the ChipImage's DG1).
-fn chip_journal_key(applicant: &Applicant) -> Result<String, StepError> {
+/// The chip journal key of the applicant's document (the station journal's HMAC of its MRZ
+/// information, as [`PersoInput::journal_key`] computes it from the ChipImage's DG1).
+fn chip_journal_key(run: &Run<'_>, applicant: &Applicant) -> Result<String, StepError> {
     let info =
         perso::mrz_information(&applicant.mrz.to_dg1_string()).map_err(StepError::PersoInput)?;
-    Ok(perso::journal_key(info.expose()))
+    Ok(run.station.journal.document_key(&info))
 }
 
 /// Opens the card (or takes the open one), identifies and claims it, generating the AA key when
@@ -210,7 +210,7 @@ fn claim(
     applicant: &Applicant,
     generate: bool,
 ) -> Result<(ChipSerial, Option<Vec<u8>>), StepError> {
-    let key = chip_journal_key(applicant)?;
+    let key = chip_journal_key(run, applicant)?;
     let mut card = match run.card.take() {
         Some(card) => card,
         None => OpenCard::open(run.station)?,

@@ -16,7 +16,7 @@ use super::{EnrolError, Run, StepError, StepOutput, pa};
 use crate::step::Step;
 use permitkit_chip::ChipError;
 use permitkit_chip::identity::{self, CardLife, ChipSerial};
-use permitkit_chip::reader::{self, AccessKey};
+use permitkit_chip::reader::{self, AaOutcome, AccessKey};
 use permitkit_lds::Ef;
 
 /// The result of the `verify` step, recorded only when every check passed.
@@ -124,10 +124,10 @@ fn verify(
     }
     pa(&contents.files, &run.station.cscas)
         .map_err(|reason| StepError::PassiveAuthentication { reason })?;
-    let active_authentication = match contents.active_authentication {
-        Some(false) => return Err(StepError::ActiveAuthentication),
-        Some(true) => true,
-        None => false,
+    let active_authentication = match &contents.active_authentication {
+        AaOutcome::Verified => true,
+        AaOutcome::Failed(_) => return Err(StepError::ActiveAuthentication),
+        _ => false,
     };
     Ok(VerifyRecord {
         protocol: contents.protocol.to_string(),
