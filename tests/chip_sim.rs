@@ -297,7 +297,10 @@ fn card_pulled_mid_write_is_reported_then_resumed_and_verified() {
         matches!(e, ChipError::Transport(TransportError::CardRemoved)),
         "{e}"
     );
-    let entry = journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap();
+    let entry = journal
+        .load(&input.journal_key(&journal).unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.state, PersoState::Writing);
     assert!(entry.last_error.unwrap().contains("removed"));
     let dg2 = &entry.files["DG2"];
@@ -316,7 +319,11 @@ fn card_pulled_mid_write_is_reported_then_resumed_and_verified() {
     assert!(report.bytes_written < total as u64);
     assert!(report.bytes_written >= (total - dg2.written) as u64 - 255 * 30);
     assert_eq!(
-        journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap().state,
+        journal
+            .load(&input.journal_key(&journal).unwrap())
+            .unwrap()
+            .unwrap()
+            .state,
         PersoState::Locked
     );
     let contents = reader::read(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
@@ -336,7 +343,10 @@ fn corrupted_write_is_caught_by_read_back_and_not_locked() {
     };
     assert_eq!(ef, Ef::Com, "the first file written is EF.COM");
     assert!(!card.is_locked());
-    let entry = journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap();
+    let entry = journal
+        .load(&input.journal_key(&journal).unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.state, PersoState::Failed);
     // The next attempt rewrites the damaged file and succeeds.
     let report =
@@ -723,13 +733,21 @@ fn active_authentication_proves_the_chip_holds_the_dg15_key() {
     let mut card = Card::new(CardConfig::default());
     issue(&mut card, &input, true);
     let contents = reader::read(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
-    assert!(contents.active_authentication.is_verified(), "{}", contents.active_authentication);
+    assert!(
+        contents.active_authentication.is_verified(),
+        "{}",
+        contents.active_authentication
+    );
     assert!(contents.files.iter().any(|(e, _)| *e == Ef::DG15));
     // The key survives a save and load of the virtual chip.
     let json = state::to_json(&card).unwrap();
     let mut again = state::from_json(&json, CardConfig::default()).unwrap();
     let contents = reader::read(&mut again, &mrz(), ReadLimits::SHORT).unwrap();
-    assert!(contents.active_authentication.is_verified(), "{}", contents.active_authentication);
+    assert!(
+        contents.active_authentication.is_verified(),
+        "{}",
+        contents.active_authentication
+    );
     // A chip holding another key than DG15's (a substituted chip) fails Active
     // Authentication: the writer refuses to lock it, and a reader sees it fail.
     let mut clone_input = input.clone();
@@ -757,7 +775,11 @@ fn active_authentication_proves_the_chip_holds_the_dg15_key() {
     );
     assert!(!clone.is_locked());
     let contents = reader::read(&mut clone, &mrz(), ReadLimits::SHORT).unwrap();
-    assert!(contents.active_authentication.is_failed(), "{}", contents.active_authentication);
+    assert!(
+        contents.active_authentication.is_failed(),
+        "{}",
+        contents.active_authentication
+    );
     // DG15 without any key is refused before anything is written.
     let mut keyless = input.clone();
     keyless.aa_private_key = None;
@@ -873,7 +895,10 @@ fn an_issued_card_is_never_written_by_the_next_personalization() {
         "the card is unchanged"
     );
     // The refusal leaves B's journal entry unbound: B's next blank card is welcome.
-    let entry = journal.load(&b.journal_key(&journal).unwrap()).unwrap().unwrap();
+    let entry = journal
+        .load(&b.journal_key(&journal).unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.card_serial, None);
     let contents = reader::read(&mut card, &mrz(), ReadLimits::SHORT).unwrap();
     assert_same_files(&a, &contents.files);
@@ -942,7 +967,10 @@ fn a_blank_replacement_card_restarts_personalization_and_records_the_spoilt_card
     first.faults_mut().drop_after(30);
     let e = perso::personalize(&mut first, &input, &opts, &mut journal, &mut |_| {}).unwrap_err();
     assert!(matches!(e, ChipError::Transport(_)), "{e}");
-    let entry = journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap();
+    let entry = journal
+        .load(&input.journal_key(&journal).unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.card_serial, Some(first.serial()));
     assert!(entry.files.values().any(|f| f.written > 0));
 
@@ -958,7 +986,10 @@ fn a_blank_replacement_card_restarts_personalization_and_records_the_spoilt_card
     assert!(seen.contains(&perso::Progress::Replacing {
         spoilt: first.serial()
     }));
-    let entry = journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap();
+    let entry = journal
+        .load(&input.journal_key(&journal).unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.spoilt_cards, [first.serial()]);
     assert_eq!(entry.card_serial, Some(replacement.serial()));
     let contents = reader::read(
@@ -1089,7 +1120,11 @@ fn the_chip_generates_its_aa_key_and_only_that_chip_takes_the_image() {
         ReadLimits::SHORT,
     )
     .unwrap();
-    assert!(contents.active_authentication.is_verified(), "{}", contents.active_authentication);
+    assert!(
+        contents.active_authentication.is_verified(),
+        "{}",
+        contents.active_authentication
+    );
     // A claim of an issued card generates nothing.
     let e = perso::claim(
         &mut Card::new(CardConfig::default()),
@@ -1118,7 +1153,11 @@ fn a_lock_whose_answer_was_lost_is_found_locked_and_read_back() {
     assert!(matches!(e, ChipError::Transport(_)), "{e}");
     assert!(card.is_locked(), "the LOCK took effect");
     assert_eq!(
-        journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap().state,
+        journal
+            .load(&input.journal_key(&journal).unwrap())
+            .unwrap()
+            .unwrap()
+            .state,
         PersoState::Locking
     );
     card.reinsert();
@@ -1127,7 +1166,11 @@ fn a_lock_whose_answer_was_lost_is_found_locked_and_read_back() {
     assert!(report.locked);
     assert_eq!(report.bytes_written, 0);
     assert_eq!(
-        journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap().state,
+        journal
+            .load(&input.journal_key(&journal).unwrap())
+            .unwrap()
+            .unwrap()
+            .state,
         PersoState::Locked
     );
 }
@@ -1143,7 +1186,11 @@ fn assert_issued(card: &mut Card, input: &PersoInput, what: &str) {
     )
     .unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_same_files(input, &contents.files);
-    assert!(contents.active_authentication.is_verified(), "{what}: {}", contents.active_authentication);
+    assert!(
+        contents.active_authentication.is_verified(),
+        "{what}: {}",
+        contents.active_authentication
+    );
 }
 
 /// The fault matrix of the writer: the card pulled (or torn away mid-command) after every
@@ -1190,7 +1237,10 @@ fn fault_matrix_card_pulled_or_torn_after_every_apdu() {
                     ),
                 }
                 card.reinsert();
-                let entry = journal.load(&input.journal_key(&journal).unwrap()).unwrap().unwrap();
+                let entry = journal
+                    .load(&input.journal_key(&journal).unwrap())
+                    .unwrap()
+                    .unwrap();
                 assert_ne!(entry.state, PersoState::Locked, "{what}");
                 if !replace {
                     let report = perso::personalize(

@@ -12,12 +12,9 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use permitkit_chip::CardChannel;
-use permitkit_chip::files::{self as chip_files, ReadLimits};
 use permitkit_chip::perso::{
     self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
 };
-use permitkit_chip::random::OsRandom;
 use permitkit_chip::reader::{self, AaOutcome, AccessKey};
 use permitkit_devices::card_reader::CardReader;
 use permitkit_devices::file_journal::FileJournal;
