@@ -5,7 +5,8 @@
 //! the token — verified by `openssl cms -verify` against the CSCA and by the enrollment's own
 //! read-back and passive authentication — with every signature in the audit log. Then the
 //! station profile's `[document_signer]`, its document cap, `lds build` through the token, and
-//! a wrong PIN. Each test has its own token store (`SOFTHSM2_CONF`); without SoftHSM2 or
+//! a wrong PIN; and a CSCA whose key pair is made on the token, issuing the Document Signer
+//! and a CRL that OpenSSL verifies. Each test has its own token store (`SOFTHSM2_CONF`); without SoftHSM2 or
 //! OpenSSL the tests fail, they never skip.
 #![cfg(feature = "pkcs11")]
 #![allow(
@@ -430,4 +431,115 @@ fn lds_build_signs_through_the_token() {
     let records = desk.sod_records("build-audit.jsonl");
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["station"], "permitkit");
+}
+
+#[test]
+fn a_csca_key_made_on_the_token_issues_the_document_signer_and_the_crl() {
+    let desk = Desk::new();
+    let stdout = desk.ok(&[
+        "pki",
+        "csca",
+        "init",
+        "--country",
+        "UA",
+        "--out",
+        "csca-hsm",
+        "--token-uri",
+        &Desk::uri("csca-2026"),
+        "--module",
+        &desk.module(),
+        "--pin-file",
+        "token.pin",
+    ]);
+    assert!(stdout.contains("sensitive, not extractable"), "{stdout}");
+    // The folder names the key; it holds no key and no PIN.
+    assert!(!desk.path("csca-hsm/csca-key.pem").exists());
+    let named = std::fs::read_to_string(desk.path("csca-hsm/csca-key.uri")).unwrap();
+    assert_eq!(
+        named.trim(),
+        format!("{}?module-path={}", Desk::uri("csca-2026"), desk.module())
+    );
+    assert!(!named.contains("pin"), "{named}");
+    let csca = desk.path("csca-hsm/csca.pem");
+    openssl(&["verify", "-check_ss_sig", "-CAfile"], &[&csca, &csca]).unwrap();
+    let lint = desk.ok(&["pki", "lint", "csca-hsm/csca.pem"]);
+    assert!(!lint.contains("ERROR"), "{lint}");
+
+    // A Document Signer on the same token, certified by the CSCA key on the token.
+    desk.ok(&[
+        "pki",
+        "ds",
+        "request",
+        "--token-uri",
+        &Desk::uri("ds-hsm"),
+        "--module",
+        &desk.module(),
+        "--pin-file",
+        "token.pin",
+        "--subject-country",
+        "UA",
+        "--out",
+        "ds-hsm.csr",
+    ]);
+    desk.ok(&[
+        "pki",
+        "ds",
+        "issue",
+        "--csca",
+        "csca-hsm",
+        "--csr",
+        "ds-hsm.csr",
+        "--document-types",
+        "IR",
+        "--out",
+        "ds-hsm.pem",
+        "--pin-file",
+        "token.pin",
+    ]);
+    openssl(&["verify", "-CAfile"], &[&csca, &desk.path("ds-hsm.pem")]).unwrap();
+    // The CSCA on the token signs a CRL revoking it; OpenSSL checks the CRL's signature.
+    desk.ok(&[
+        "pki",
+        "crl",
+        "issue",
+        "--csca",
+        "csca-hsm",
+        "--revoke",
+        "ds-hsm.pem",
+        "--out",
+        "hsm.crl",
+        "--pin-file",
+        "token.pin",
+    ]);
+    let out = Command::new("openssl")
+        .args(["crl", "-inform", "DER", "-noout", "-in"])
+        .arg(desk.path("hsm.crl"))
+        .arg("-CAfile")
+        .arg(&csca)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && text(&out.stderr).contains("verify OK"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without the PIN the token key does not sign: a clear error, no CRL.
+    let o = desk.permitkit(&[
+        "pki",
+        "crl",
+        "issue",
+        "--csca",
+        "csca-hsm",
+        "--out",
+        "second.crl",
+        "--pin-env",
+        "PERMITKIT_TEST_NO_SUCH_PIN",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("PERMITKIT_TEST_NO_SUCH_PIN"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!desk.path("second.crl").exists());
 }

@@ -8,9 +8,9 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use permitkit_pki::{
     crl::{self, Crl, CrlOptions, register::Register},
+    ds_key::EcdsaSignature,
     files::{read_der, write_public},
     profile::{DAY, utc_text},
-    signer::FileKeySignature,
 };
 
 /// `pki crl` subcommands.
@@ -31,6 +31,9 @@ pub enum CrlCommand {
         /// Days until nextUpdate (9303-12 §4.1.5: a CRL at least every 90 days).
         #[arg(long, default_value_t = 90)]
         next_update_days: u32,
+        /// The CSCA's key, when it is on a token: module and PIN.
+        #[command(flatten)]
+        access: super::pki_csca::CscaKeyAccess,
     },
     /// Show a CRL: issuer, number, thisUpdate, nextUpdate, revoked serial numbers.
     Show {
@@ -47,11 +50,12 @@ pub fn run(cmd: CrlCommand) -> anyhow::Result<ExitCode> {
             revoke,
             out,
             next_update_days,
+            access,
         } => {
             if next_update_days == 0 || next_update_days > 90 {
                 bail!("--next-update-days must be 1 to 90 (9303-12 §4.1.5)");
             }
-            let (csca_cert, csca_key) = super::pki_csca::open(&csca)?;
+            let (csca_cert, csca_key) = super::pki_csca::open(&csca, &access)?;
             let mut register = Register::load(&csca)?;
             let now = SystemTime::now();
             for path in &revoke {
@@ -65,7 +69,7 @@ pub fn run(cmd: CrlCommand) -> anyhow::Result<ExitCode> {
                 }
             }
             let number = register.next_number();
-            let der = crl::issue::<_, FileKeySignature>(
+            let der = crl::issue::<_, EcdsaSignature>(
                 &csca_cert,
                 &csca_key,
                 &CrlOptions {

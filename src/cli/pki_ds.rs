@@ -10,9 +10,9 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use permitkit_pki::{
     ds_issue::{self, DsOptions},
+    ds_key::EcdsaSignature,
     files::{read_der, test_only_note, write_pem},
     profile::{DAY, YEAR},
-    signer::FileKeySignature,
 };
 
 use super::pki_lint::print_lint_summary;
@@ -52,6 +52,9 @@ pub enum DsCommand {
         /// Replace an existing output file.
         #[arg(long)]
         force: bool,
+        /// The CSCA's key, when it is on a token: module and PIN.
+        #[command(flatten)]
+        access: super::pki_csca::CscaKeyAccess,
     },
 }
 
@@ -69,9 +72,10 @@ pub fn run(cmd: DsCommand) -> anyhow::Result<ExitCode> {
             document_validity_years,
             crl_url,
             force,
+            access,
         } => {
             refuse_existing(&out, force)?;
-            let (csca_cert, csca_key) = super::pki_csca::open(&csca)?;
+            let (csca_cert, csca_key) = super::pki_csca::open(&csca, &access)?;
             let request = read_der(&csr, "CERTIFICATE REQUEST")?;
             let opts = DsOptions {
                 key_usage: DAY * key_usage_days,
@@ -79,7 +83,7 @@ pub fn run(cmd: DsCommand) -> anyhow::Result<ExitCode> {
                 crl_url,
                 ..DsOptions::new(document_types)
             };
-            let cert = ds_issue::issue_from_request::<_, FileKeySignature>(
+            let cert = ds_issue::issue_from_request::<_, EcdsaSignature>(
                 &csca_cert, &csca_key, &request, &opts,
             )
             .with_context(|| {

@@ -17,6 +17,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use permitkit_pki::{
     ds_issue::CertificationRequest,
+    ds_key::EcdsaSignature,
     files::{
         new_file_key, read_bounded, read_der, test_only_note, write_pem, write_private_key,
         write_public,
@@ -52,6 +53,9 @@ pub enum MlSignerCommand {
         /// Replace existing files.
         #[arg(long)]
         force: bool,
+        /// The CSCA's key, when it is on a token: module and PIN.
+        #[command(flatten)]
+        access: super::pki_csca::CscaKeyAccess,
     },
 }
 
@@ -92,20 +96,21 @@ pub fn run_signer(cmd: MlSignerCommand) -> anyhow::Result<ExitCode> {
         out,
         csr,
         force,
+        access,
     } = cmd;
     for f in [CERTIFICATE, KEY, ISSUER] {
         if out.join(f).exists() && !force {
             bail!("{} already exists (use --force)", out.join(f).display());
         }
     }
-    let (csca_cert, csca_key) = super::pki_csca::open(&csca)?;
+    let (csca_cert, csca_key) = super::pki_csca::open(&csca, &access)?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let opts = ListSignerOptions::master_list();
     let cert = match &csr {
         Some(path) => {
             let request = CertificationRequest::from_der(&read_der(path, "CERTIFICATE REQUEST")?)
                 .with_context(|| path.display().to_string())?;
-            master_list_signer::issue::<_, FileKeySignature>(
+            master_list_signer::issue::<_, EcdsaSignature>(
                 &csca_cert,
                 &csca_key,
                 Some(&request.subject),
@@ -115,7 +120,7 @@ pub fn run_signer(cmd: MlSignerCommand) -> anyhow::Result<ExitCode> {
         }
         None => {
             let key = new_file_key()?;
-            let cert = master_list_signer::issue::<_, FileKeySignature>(
+            let cert = master_list_signer::issue::<_, EcdsaSignature>(
                 &csca_cert,
                 &csca_key,
                 None,
