@@ -3,11 +3,7 @@
 //! Loopback by default; the enrolments run one at a time on the station's own thread. Ends on
 //! Ctrl-C (SIGINT), after the requests in flight.
 
-use std::{
-    net::SocketAddr,
-    path::PathBuf,
-    process::ExitCode,
-};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Args, Subcommand};
 use permitkit_model::profiles::Registry;

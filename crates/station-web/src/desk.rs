@@ -297,9 +297,14 @@ impl Desk {
             issued: Some(&issued),
             ..Issuance::today()
         };
-        let applicant = Applicant::parse_for("request", &request.toml, &self.registry, &issuance)
-            .map_err(|e| CreateError::Invalid(vec![FieldError::new(e.field, e.reason)]))?;
-        if !self.profile.documents.contains(&applicant.document_profile.id) {
+        let applicant =
+            Applicant::parse_for("request", &request.toml, &self.registry, &issuance)
+                .map_err(|e| CreateError::Invalid(vec![FieldError::new(e.field, e.reason)]))?;
+        if !self
+            .profile
+            .documents
+            .contains(&applicant.document_profile.id)
+        {
             return Err(CreateError::Invalid(vec![FieldError::new(
                 "document_profile",
                 format!(

@@ -177,11 +177,7 @@ impl Enrolment {
             event,
             Event::Guidance { .. } | Event::FrameGood { .. } | Event::ChipProgress { .. }
         );
-        let room = if frequent {
-            MAX_EVENTS
-        } else {
-            2 * MAX_EVENTS
-        };
+        let room = if frequent { MAX_EVENTS } else { 2 * MAX_EVENTS };
         if inner.events.len() < room {
             inner.events.push(event.clone());
         }
@@ -218,9 +214,12 @@ mod tests {
         e.push(&Event::StepStarted { step: Step::Photo });
         let (events, state) = e.events_from(0);
         assert_eq!(events.len(), MAX_EVENTS + 1);
-        assert_eq!(state, State::Running {
-            step: Some(Step::Photo)
-        });
+        assert_eq!(
+            state,
+            State::Running {
+                step: Some(Step::Photo)
+            }
+        );
     }
 
     #[test]

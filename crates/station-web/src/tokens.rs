@@ -22,7 +22,9 @@ pub struct ApiTokens {
 impl std::fmt::Debug for ApiTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.entries.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("ApiTokens").field("clients", &names).finish()
+        f.debug_struct("ApiTokens")
+            .field("clients", &names)
+            .finish()
     }
 }
 

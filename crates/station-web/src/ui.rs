@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -66,6 +67,8 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/enrolments/{id}/events", get(progress::events))
         .route("/journal", get(journal::show))
         .route("/journal/{id}/abandon", post(journal::abandon))
+        // An applicant file travels twice in the start form (escaped): room for both.
+        .layer(DefaultBodyLimit::max(4 * crate::api::MAX_BODY))
         .with_state(ui)
 }
 
@@ -78,12 +81,7 @@ fn signed_in(ui: &Ui, headers: &HeaderMap) -> Result<Session, Response> {
 
 /// A page with `status`.
 fn reply(status: StatusCode, html: String) -> Response {
-    (
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(html),
-    )
-        .into_response()
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
 /// The role's name as shown.

@@ -89,9 +89,16 @@ async fn an_enrolment_created_through_the_api_streams_its_events_and_is_issued()
     let (status, body) = s.get(&format!("/api/v1/enrolments/{id}/events")).await;
     assert_eq!(status, 200);
     let (kinds, state) = sse(&body);
-    assert_eq!(kinds.first().map(String::as_str), Some("begin"), "{kinds:?}");
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("begin"),
+        "{kinds:?}"
+    );
     for step in ["applicant", "photo", "fingers", "signature", "chip-image"] {
-        assert!(body.contains(&format!("\"step\":\"{step}\"")), "{step} in {body}");
+        assert!(
+            body.contains(&format!("\"step\":\"{step}\"")),
+            "{step} in {body}"
+        );
     }
     assert!(kinds.contains(&"step-done".to_owned()));
     assert_eq!(kinds[kinds.len() - 2], "issued", "{kinds:?}");
@@ -102,11 +109,18 @@ async fn an_enrolment_created_through_the_api_streams_its_events_and_is_issued()
     let read: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(read["state"], "issued");
     let journal_id = read["journal_id"].as_str().unwrap();
-    let record = Journal::open(&s.journal()).unwrap().record(journal_id).unwrap();
+    let record = Journal::open(&s.journal())
+        .unwrap()
+        .record(journal_id)
+        .unwrap();
     assert_eq!(record.state, EnrolmentState::Issued);
     assert_eq!(record.operator, "api:national-system");
     assert!(
-        !s.dir.path().join("api-applications").join(format!("{id}.toml")).exists(),
+        !s.dir
+            .path()
+            .join("api-applications")
+            .join(format!("{id}.toml"))
+            .exists(),
         "the applicant file is removed once the card is issued"
     );
 
@@ -119,16 +133,62 @@ async fn an_enrolment_created_through_the_api_streams_its_events_and_is_issued()
 async fn invalid_applicant_data_is_a_422_list_of_field_errors() {
     let s = start().await;
     let cases: Vec<(Value, &str)> = vec![
-        ({ let mut a = applicant(); a["holder"]["sex"] = json!("Q"); a }, "holder.sex"),
         (
-            { let mut a = applicant(); a["holder"].as_object_mut().unwrap().remove("date_of_birth"); a },
+            {
+                let mut a = applicant();
+                a["holder"]["sex"] = json!("Q");
+                a
+            },
+            "holder.sex",
+        ),
+        (
+            {
+                let mut a = applicant();
+                a["holder"].as_object_mut().unwrap().remove("date_of_birth");
+                a
+            },
             "holder.date_of_birth",
         ),
-        ({ let mut a = applicant(); a["holder"]["nationality"] = json!(7); a }, "holder.nationality"),
-        ({ let mut a = applicant(); a["holder"]["surnam"] = json!("X"); a }, "holder.surnam"),
-        ({ let mut a = applicant(); a["document"]["date_of_expiry"] = json!("2001-01-01"); a }, "document.date_of_expiry"),
-        ({ let mut a = applicant(); a["holder"]["personal_number"] = Value::Null; a }, "holder.personal_number"),
-        ({ let mut a = applicant(); a["document_profile"] = json!("no-such-profile"); a }, "document_profile"),
+        (
+            {
+                let mut a = applicant();
+                a["holder"]["nationality"] = json!(7);
+                a
+            },
+            "holder.nationality",
+        ),
+        (
+            {
+                let mut a = applicant();
+                a["holder"]["surnam"] = json!("X");
+                a
+            },
+            "holder.surnam",
+        ),
+        (
+            {
+                let mut a = applicant();
+                a["document"]["date_of_expiry"] = json!("2001-01-01");
+                a
+            },
+            "document.date_of_expiry",
+        ),
+        (
+            {
+                let mut a = applicant();
+                a["holder"]["personal_number"] = Value::Null;
+                a
+            },
+            "holder.personal_number",
+        ),
+        (
+            {
+                let mut a = applicant();
+                a["document_profile"] = json!("no-such-profile");
+                a
+            },
+            "document_profile",
+        ),
         (json!(["not", "an", "object"]), "(body)"),
     ];
     for (body, field) in cases {
@@ -136,7 +196,9 @@ async fn invalid_applicant_data_is_a_422_list_of_field_errors() {
         assert_eq!(status, 422, "{field}: {errors}");
         let list = errors.as_array().unwrap();
         assert!(
-            list.iter().any(|e| e["field"] == field && e["message"].as_str().is_some_and(|m| !m.is_empty())),
+            list.iter().any(
+                |e| e["field"] == field && e["message"].as_str().is_some_and(|m| !m.is_empty())
+            ),
             "{field} in {errors}"
         );
     }
@@ -152,7 +214,14 @@ async fn invalid_applicant_data_is_a_422_list_of_field_errors() {
     assert_eq!(r.status().as_u16(), 422);
     let errors: Value = r.json().await.unwrap();
     assert_eq!(errors[0]["field"], "(body)");
-    assert!(Journal::open(&s.journal()).unwrap().list().unwrap().is_empty(), "nothing journaled");
+    assert!(
+        Journal::open(&s.journal())
+            .unwrap()
+            .list()
+            .unwrap()
+            .is_empty(),
+        "nothing journaled"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,13 +267,34 @@ async fn a_missing_or_wrong_token_is_refused() {
         }
         let r = r.send().await.unwrap();
         assert_eq!(r.status().as_u16(), 401, "{authorization:?}");
-        assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+        assert!(
+            r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
     }
-    let r = s.http.get(format!("{}/api/v1/enrolments/x", s.base)).send().await.unwrap();
+    let r = s
+        .http
+        .get(format!("{}/api/v1/enrolments/x", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
-    assert!(Journal::open(&s.journal()).unwrap().list().unwrap().is_empty());
+    assert!(
+        Journal::open(&s.journal())
+            .unwrap()
+            .list()
+            .unwrap()
+            .is_empty()
+    );
     // The document needs no token.
-    let r = s.http.get(format!("{}/api/v1/openapi.json", s.base)).send().await.unwrap();
+    let r = s
+        .http
+        .get(format!("{}/api/v1/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
 
@@ -221,7 +311,10 @@ async fn a_queued_enrolment_is_abandoned_and_never_runs() {
     let second = second["id"].as_str().unwrap().to_owned();
 
     let (status, e) = s
-        .post(&format!("/api/v1/enrolments/{second}/abandon"), &json!({ "reason": " " }))
+        .post(
+            &format!("/api/v1/enrolments/{second}/abandon"),
+            &json!({ "reason": " " }),
+        )
         .await;
     assert_eq!(status, 422, "{e}");
     let (status, done) = s
@@ -233,11 +326,17 @@ async fn a_queued_enrolment_is_abandoned_and_never_runs() {
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "abandoned");
     let (status, _) = s
-        .post(&format!("/api/v1/enrolments/{second}/abandon"), &json!({ "reason": "again" }))
+        .post(
+            &format!("/api/v1/enrolments/{second}/abandon"),
+            &json!({ "reason": "again" }),
+        )
         .await;
     assert_eq!(status, 409, "already abandoned");
     let (status, _) = s
-        .post("/api/v1/enrolments/e-none/abandon", &json!({ "reason": "x" }))
+        .post(
+            "/api/v1/enrolments/e-none/abandon",
+            &json!({ "reason": "x" }),
+        )
         .await;
     assert_eq!(status, 404);
 
@@ -246,14 +345,24 @@ async fn a_queued_enrolment_is_abandoned_and_never_runs() {
     let (_, body) = s.get(&format!("/api/v1/enrolments/{first}/events")).await;
     assert_eq!(sse(&body).1["state"], "issued");
     let (status, _) = s
-        .post(&format!("/api/v1/enrolments/{first}/abandon"), &json!({ "reason": "late" }))
+        .post(
+            &format!("/api/v1/enrolments/{first}/abandon"),
+            &json!({ "reason": "late" }),
+        )
         .await;
     assert_eq!(status, 409, "an issued enrolment is not abandoned");
     let (_, text) = s.get(&format!("/api/v1/enrolments/{second}")).await;
     let read: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(read["state"], "abandoned");
-    assert_eq!(read["journal_id"], Value::Null, "it never reached the journal");
-    assert_eq!(Journal::open(&s.journal()).unwrap().list().unwrap().len(), 1);
+    assert_eq!(
+        read["journal_id"],
+        Value::Null,
+        "it never reached the journal"
+    );
+    assert_eq!(
+        Journal::open(&s.journal()).unwrap().list().unwrap().len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,6 +410,12 @@ async fn every_route_is_in_the_openapi_document_and_served() {
             assert_eq!(body["error"], "no such enrolment", "{method} {path}");
         }
     }
-    let r = s.http.get(format!("{}/api/v1/enrolments/e-none/resume", s.base)).bearer_auth(TOKEN).send().await.unwrap();
+    let r = s
+        .http
+        .get(format!("{}/api/v1/enrolments/e-none/resume", s.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 404, "no undocumented route");
 }

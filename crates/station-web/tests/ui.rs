@@ -16,7 +16,8 @@ use argon2::{Argon2, PasswordHasher};
 use permitkit_station::journal::{EnrolmentState, Journal, NewEnrolment};
 use station::Server;
 
-const APPLICANT: &str = include_str!("../../../testdata/applicants/temporary-foreign-national.toml");
+const APPLICANT: &str =
+    include_str!("../../../testdata/applicants/temporary-foreign-national.toml");
 
 fn hash(password: &str) -> String {
     Argon2::default()
@@ -54,20 +55,36 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
 
 /// Signs in; returns the session cookie and the start page's CSRF token.
 async fn sign_in(s: &Server, login: &str, password: &str) -> (String, String) {
-    let r = s.http.get(format!("{}/login?lang=en", s.base)).send().await.unwrap();
+    let r = s
+        .http
+        .get(format!("{}/login?lang=en", s.base))
+        .send()
+        .await
+        .unwrap();
     let login_cookie = set_cookie(&r, "pk_login").unwrap();
     let token = csrf(&r.text().await.unwrap());
     let r = s
         .http
         .post(format!("{}/login", s.base))
         .header("cookie", &login_cookie)
-        .form(&[("login", login), ("password", password), ("csrf", &token), ("lang", "en")])
+        .form(&[
+            ("login", login),
+            ("password", password),
+            ("csrf", &token),
+            ("lang", "en"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 303, "signed in as {login}");
     let session = set_cookie(&r, "pk_session").unwrap();
-    let start = s.http.get(format!("{}/", s.base)).header("cookie", &session).send().await.unwrap();
+    let start = s
+        .http
+        .get(format!("{}/", s.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(start.status().as_u16(), 200);
     let html = start.text().await.unwrap();
     assert!(html.contains(login), "{html}");
@@ -81,7 +98,12 @@ async fn sign_in_needs_the_right_password_and_the_forms_token() {
     assert_eq!(r.status().as_u16(), 303, "no session: to the sign-in");
     assert_eq!(r.headers()["location"], "/login");
 
-    let r = s.http.get(format!("{}/login", s.base)).send().await.unwrap();
+    let r = s
+        .http
+        .get(format!("{}/login", s.base))
+        .send()
+        .await
+        .unwrap();
     let login_cookie = set_cookie(&r, "pk_login").unwrap();
     let page = r.text().await.unwrap();
     assert!(page.contains("Вхід оператора"), "Ukrainian by default");
@@ -94,7 +116,11 @@ async fn sign_in_needs_the_right_password_and_the_forms_token() {
         r.send()
     };
     let wrong = post(
-        vec![("login", "olena".into()), ("password", "nope".into()), ("csrf", token.clone())],
+        vec![
+            ("login", "olena".into()),
+            ("password", "nope".into()),
+            ("csrf", token.clone()),
+        ],
         Some(login_cookie.clone()),
     )
     .await
@@ -102,19 +128,31 @@ async fn sign_in_needs_the_right_password_and_the_forms_token() {
     assert_eq!(wrong.status().as_u16(), 401);
     assert!(set_cookie(&wrong, "pk_session").is_none());
     let unknown = post(
-        vec![("login", "nobody".into()), ("password", "olena-pass".into()), ("csrf", token.clone())],
+        vec![
+            ("login", "nobody".into()),
+            ("password", "olena-pass".into()),
+            ("csrf", token.clone()),
+        ],
         Some(login_cookie.clone()),
     )
     .await
     .unwrap();
     assert_eq!(unknown.status().as_u16(), 401);
     let forged = post(
-        vec![("login", "olena".into()), ("password", "olena-pass".into()), ("csrf", token.clone())],
+        vec![
+            ("login", "olena".into()),
+            ("password", "olena-pass".into()),
+            ("csrf", token.clone()),
+        ],
         None,
     )
     .await
     .unwrap();
-    assert_eq!(forged.status().as_u16(), 403, "no double-submit cookie: login CSRF refused");
+    assert_eq!(
+        forged.status().as_u16(),
+        403,
+        "no double-submit cookie: login CSRF refused"
+    );
     sign_in(&s, "olena", "olena-pass").await;
 }
 
@@ -143,7 +181,14 @@ async fn a_form_without_the_sessions_csrf_token_is_refused() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     // Sign-out needs the token too.
-    let r = s.http.post(format!("{}/logout", s.base)).header("cookie", &session).form(&[("csrf", "x")]).send().await.unwrap();
+    let r = s
+        .http
+        .post(format!("{}/logout", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 403);
 }
 
@@ -165,9 +210,24 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
         .unwrap()
     };
     let (session, token) = sign_in(&s, "olena", "olena-pass").await;
-    let start_page = s.http.get(format!("{}/", s.base)).header("cookie", &session).send().await.unwrap().text().await.unwrap();
-    assert!(start_page.contains(&id), "the interrupted enrolment is listed");
-    assert!(!start_page.contains(&format!("/journal/{id}/abandon")), "no abandon form for an operator");
+    let start_page = s
+        .http
+        .get(format!("{}/", s.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        start_page.contains(&id),
+        "the interrupted enrolment is listed"
+    );
+    assert!(
+        !start_page.contains(&format!("/journal/{id}/abandon")),
+        "no abandon form for an operator"
+    );
     let r = s
         .http
         .post(format!("{}/journal/{id}/abandon", s.base))
@@ -177,7 +237,13 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 403, "an operator may not abandon");
-    let state = |s: &Server| Journal::open(&s.journal()).unwrap().record(&id).unwrap().state;
+    let state = |s: &Server| {
+        Journal::open(&s.journal())
+            .unwrap()
+            .record(&id)
+            .unwrap()
+            .state
+    };
     assert_eq!(state(&s), EnrolmentState::InProgress);
 
     let (session, token) = sign_in(&s, "petro", "petro-pass").await;
@@ -191,7 +257,16 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(state(&s), EnrolmentState::Abandoned);
-    let journal = s.http.get(format!("{}/journal?state=abandoned", s.base)).header("cookie", &session).send().await.unwrap().text().await.unwrap();
+    let journal = s
+        .http
+        .get(format!("{}/journal?state=abandoned", s.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(journal.contains(&id));
 }
 
@@ -206,7 +281,9 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
             .form(&[("csrf", token.clone()), ("applicant", text)])
             .send()
     };
-    let bad = check(APPLICANT.replace("sex = \"F\"", "sex = \"Q\"")).await.unwrap();
+    let bad = check(APPLICANT.replace("sex = \"F\"", "sex = \"Q\""))
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 422);
     let html = bad.text().await.unwrap();
     assert!(html.contains("<code>holder.sex</code>"), "{html}");
@@ -214,12 +291,21 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
     let good = check(APPLICANT.to_owned()).await.unwrap();
     assert_eq!(good.status().as_u16(), 200);
     let html = good.text().await.unwrap();
-    let mrz = html.split("id=\"mrz\">").nth(1).unwrap().split("</div>").next().unwrap();
+    let mrz = html
+        .split("id=\"mrz\">")
+        .nth(1)
+        .unwrap()
+        .split("</div>")
+        .next()
+        .unwrap();
     let mrz = mrz.replace("&lt;", "<");
     let lines: Vec<&str> = mrz.lines().collect();
     assert_eq!(lines.len(), 3, "TD1: {mrz}");
     assert!(lines.iter().all(|l| l.len() == 30));
-    assert!(lines[0].starts_with('I') && lines[0].contains("FT4211207"), "{mrz}");
+    assert!(
+        lines[0].starts_with('I') && lines[0].contains("FT4211207"),
+        "{mrz}"
+    );
     assert!(lines[2].starts_with("AKHMETOVA<<AIGERIM<"), "{mrz}");
 
     let r = s
@@ -244,12 +330,34 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
         .await
         .unwrap();
     assert!(events.contains("event: issued"), "{events}");
-    let done = s.http.get(format!("{}{progress}", s.base)).header("cookie", &session).send().await.unwrap().text().await.unwrap();
+    let done = s
+        .http
+        .get(format!("{}{progress}", s.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(done.contains("id=\"state\">issued<"), "{done}");
-    assert!(!done.contains("EventSource"), "the done page needs no stream");
-    let record = Journal::open(&s.journal()).unwrap().list().unwrap().pop().unwrap();
+    assert!(
+        !done.contains("EventSource"),
+        "the done page needs no stream"
+    );
+    let record = Journal::open(&s.journal())
+        .unwrap()
+        .list()
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(record.operator, "olena", "the operator is journaled");
     // Without a session the stream is not served.
-    let r = s.http.get(format!("{}{progress}/events", s.base)).send().await.unwrap();
+    let r = s
+        .http
+        .get(format!("{}{progress}/events", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 303);
 }

@@ -16,8 +16,8 @@ pub mod web;
 use serde::Deserialize;
 
 use super::{FieldProblem, Profile};
-pub use web::{ApiToken, OperatorAccount, Role, WebSection};
 use crate::selector::{CameraSelector, PadSelector, ScannerSelector};
+pub use web::{ApiToken, OperatorAccount, Role, WebSection};
 
 /// An enrollment station.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -45,7 +45,10 @@ pub(super) async fn abandon(
         Ok(Err(AbandonError::NotFound(_))) => error(StatusCode::NOT_FOUND, "no such enrolment"),
         Ok(Err(AbandonError::Reason)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(vec![FieldError::new("reason", AbandonError::Reason.to_string())]),
+            Json(vec![FieldError::new(
+                "reason",
+                AbandonError::Reason.to_string(),
+            )]),
         )
             .into_response(),
         Ok(Err(e @ AbandonError::State(_))) => error(StatusCode::CONFLICT, e.to_string()),
@@ -55,7 +58,10 @@ pub(super) async fn abandon(
         }
         Err(e) => {
             tracing::error!("abandoning an enrolment: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "the request did not finish")
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request did not finish",
+            )
         }
     }
 }

@@ -44,7 +44,10 @@ pub(super) async fn create(
         }
         Err(e) => {
             tracing::error!("creating an enrolment: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "the request did not finish")
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request did not finish",
+            )
         }
     }
 }

@@ -87,7 +87,5 @@ fn to_sse(event: &permitkit_station::pipeline::Event) -> SseEvent {
         .and_then(serde_json::Value::as_str)
         .unwrap_or("event")
         .to_owned();
-    SseEvent::default()
-        .event(kind)
-        .data(value.to_string())
+    SseEvent::default().event(kind).data(value.to_string())
 }

@@ -40,9 +40,11 @@ impl Accounts {
     pub fn check(&self, login: &str, password: &str) -> Option<Role> {
         let found = self.entries.iter().find(|(l, _, _)| l == login);
         let hash = found.map_or(DECOY, |(_, _, h)| h.as_str());
-        let ok = PasswordHash::new(hash)
-            .ok()
-            .is_some_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let ok = PasswordHash::new(hash).ok().is_some_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        });
         found.filter(|_| ok).map(|(_, role, _)| *role)
     }
 }

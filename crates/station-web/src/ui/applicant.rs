@@ -117,7 +117,11 @@ pub(super) async fn check(
         ),
         Ok(Err(e)) => (
             StatusCode::CONFLICT,
-            format!("<p class=\"err\">{}</p>{}", esc(&e.to_string()), form(&s, &f.applicant)),
+            format!(
+                "<p class=\"err\">{}</p>{}",
+                esc(&e.to_string()),
+                form(&s, &f.applicant)
+            ),
         ),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, String::new()),
     };
@@ -139,7 +143,8 @@ pub(super) async fn start(
     }
     let desk = Arc::clone(&ui.desk);
     let (text, operator) = (f.applicant.clone(), s.login.clone());
-    let created = tokio::task::spawn_blocking(move || desk.create_from_file(&text, &operator)).await;
+    let created =
+        tokio::task::spawn_blocking(move || desk.create_from_file(&text, &operator)).await;
     match created {
         Ok(Ok(Created::New(e) | Created::Retry(e))) => {
             Redirect::to(&format!("/enrolments/{}", e.id)).into_response()

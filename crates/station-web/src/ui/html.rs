@@ -59,7 +59,10 @@ pub fn page(lang: Lang, title: &str, who: Option<&Session>, body: &str) -> Strin
 
 /// The hidden CSRF field every form of a session carries.
 pub fn csrf_field(s: &Session) -> String {
-    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(&s.csrf))
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(&s.csrf)
+    )
 }
 
 #[cfg(test)]

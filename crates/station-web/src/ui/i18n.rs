@@ -103,7 +103,10 @@ impl Lang {
                 "Лише супервізор може скасувати оформлення.",
                 "Only a supervisor may abandon an enrolment.",
             ),
-            Text::SessionExpired => ("Сеанс завершено: увійдіть знову.", "Session ended: sign in again."),
+            Text::SessionExpired => (
+                "Сеанс завершено: увійдіть знову.",
+                "Session ended: sign in again.",
+            ),
             Text::BadForm => (
                 "Форма застаріла або підроблена (CSRF): відкрийте сторінку знову.",
                 "The form is stale or forged (CSRF): open the page again.",

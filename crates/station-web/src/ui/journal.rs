@@ -38,7 +38,10 @@ pub(super) async fn show(
         Ok(list) => list,
         Err(e) => {
             tracing::error!("journal: {e}");
-            return reply(StatusCode::INTERNAL_SERVER_ERROR, page(l, "journal", Some(&s), ""));
+            return reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page(l, "journal", Some(&s), ""),
+            );
         }
     };
     let mut body = String::from("<p>");
@@ -52,16 +55,20 @@ pub(super) async fn show(
         l.t(Text::Step),
         l.t(Text::Operator)
     ));
-    for r in list
-        .iter()
-        .filter(|r| filter.state.as_deref().is_none_or(|f| r.state.as_str() == f))
-    {
+    for r in list.iter().filter(|r| {
+        filter
+            .state
+            .as_deref()
+            .is_none_or(|f| r.state.as_str() == f)
+    }) {
         body.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&r.id),
             esc(&r.application),
             r.state.as_str(),
-            r.steps.last().map_or_else(String::new, |st| st.step.to_string()),
+            r.steps
+                .last()
+                .map_or_else(String::new, |st| st.step.to_string()),
             esc(&r.operator),
         ));
     }
@@ -87,7 +94,10 @@ pub(super) async fn abandon(
     };
     let l = s.lang;
     if !s.csrf_ok(&f.csrf) {
-        return reply(StatusCode::FORBIDDEN, page(l, l.t(Text::BadForm), Some(&s), ""));
+        return reply(
+            StatusCode::FORBIDDEN,
+            page(l, l.t(Text::BadForm), Some(&s), ""),
+        );
     }
     if s.role != Role::Supervisor {
         tracing::info!(operator = %s.login, "abandon refused: not a supervisor");
@@ -104,11 +114,21 @@ pub(super) async fn abandon(
         Ok(Ok(())) => Redirect::to("/").into_response(),
         Ok(Err(e @ (AbandonError::Reason | AbandonError::State(_)))) => reply(
             StatusCode::UNPROCESSABLE_ENTITY,
-            page(l, l.t(Text::Abandon), Some(&s), &format!("<p class=\"err\">{}</p>", esc(&e.to_string()))),
+            page(
+                l,
+                l.t(Text::Abandon),
+                Some(&s),
+                &format!("<p class=\"err\">{}</p>", esc(&e.to_string())),
+            ),
         ),
         Ok(Err(e)) => reply(
             StatusCode::CONFLICT,
-            page(l, l.t(Text::Abandon), Some(&s), &format!("<p class=\"err\">{}</p>", esc(&e.to_string()))),
+            page(
+                l,
+                l.t(Text::Abandon),
+                Some(&s),
+                &format!("<p class=\"err\">{}</p>", esc(&e.to_string())),
+            ),
         ),
         Err(_) => reply(StatusCode::INTERNAL_SERVER_ERROR, String::new()),
     }

@@ -42,7 +42,9 @@ fn login_page(lang: Lang, status: StatusCode, message: Option<&str>) -> Response
     let Ok(token) = random_hex() else {
         return reply(StatusCode::INTERNAL_SERVER_ERROR, String::new());
     };
-    let error = message.map_or_else(String::new, |m| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(m)));
+    let error = message.map_or_else(String::new, |m| {
+        format!("<p class=\"err\" role=\"alert\">{}</p>", esc(m))
+    });
     let body = format!(
         "{error}<form method=\"post\" action=\"/login\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
@@ -83,7 +85,11 @@ pub(super) async fn submit(
         return login_page(lang, StatusCode::FORBIDDEN, Some(lang.t(Text::BadForm)));
     }
     if form.login.len() > 64 || form.password.len() > 256 {
-        return login_page(lang, StatusCode::UNAUTHORIZED, Some(lang.t(Text::WrongLogin)));
+        return login_page(
+            lang,
+            StatusCode::UNAUTHORIZED,
+            Some(lang.t(Text::WrongLogin)),
+        );
     }
     let accounts = ui.accounts.clone();
     let (login, password) = (form.login.clone(), form.password);
@@ -93,7 +99,11 @@ pub(super) async fn submit(
         .flatten();
     let Some(role) = role else {
         tracing::info!("a sign-in was refused");
-        return login_page(lang, StatusCode::UNAUTHORIZED, Some(lang.t(Text::WrongLogin)));
+        return login_page(
+            lang,
+            StatusCode::UNAUTHORIZED,
+            Some(lang.t(Text::WrongLogin)),
+        );
     };
     let Ok(id) = ui.sessions.open(&form.login, role, lang) else {
         return reply(StatusCode::INTERNAL_SERVER_ERROR, String::new());
@@ -121,7 +131,10 @@ pub(super) async fn logout(
 ) -> Response {
     if let Some(s) = ui.sessions.current(&headers) {
         if !s.csrf_ok(&form.csrf) {
-            return reply(StatusCode::FORBIDDEN, page(s.lang, s.lang.t(Text::BadForm), None, ""));
+            return reply(
+                StatusCode::FORBIDDEN,
+                page(s.lang, s.lang.t(Text::BadForm), None, ""),
+            );
         }
         ui.sessions.close(&headers);
     }

@@ -29,7 +29,12 @@ s.addEventListener('state',function(){s.close();location.reload();});})();</scri
 
 fn line(event: &Event) -> String {
     let v = serde_json::to_value(event).unwrap_or_default();
-    let field = |k: &str| v.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let mut out = field("event");
     for k in ["step", "summary", "message", "error"] {
         let f = field(k);
@@ -52,7 +57,10 @@ pub(super) async fn show(
     };
     let l = s.lang;
     let Some(e) = ui.desk.enrolment(&id) else {
-        return reply(StatusCode::NOT_FOUND, super::html::page(l, "404", Some(&s), ""));
+        return reply(
+            StatusCode::NOT_FOUND,
+            super::html::page(l, "404", Some(&s), ""),
+        );
     };
     let (events, state) = e.events_from(0);
     let mut body = format!(
@@ -66,12 +74,24 @@ pub(super) async fn show(
             .map_or_else(String::new, |j| format!(" — <code>{}</code>", esc(&j))),
     );
     if let EnrolmentState::Failed { step, error } = &state {
-        body.push_str(&format!("<p class=\"err\" role=\"alert\">{step}: {}</p>", esc(error)));
+        body.push_str(&format!(
+            "<p class=\"err\" role=\"alert\">{step}: {}</p>",
+            esc(error)
+        ));
     }
     let final_ = state.is_final();
     let shown: Vec<&Event> = events
         .iter()
-        .filter(|ev| !final_ || matches!(ev, Event::StepDone { .. } | Event::StepFailed { .. } | Event::Issued { .. } | Event::PersonalizedNotIssued { .. }))
+        .filter(|ev| {
+            !final_
+                || matches!(
+                    ev,
+                    Event::StepDone { .. }
+                        | Event::StepFailed { .. }
+                        | Event::Issued { .. }
+                        | Event::PersonalizedNotIssued { .. }
+                )
+        })
         .collect();
     body.push_str("<ol id=\"events\" aria-live=\"polite\">");
     for ev in shown {

@@ -188,7 +188,10 @@ mod tests {
         let id = s.open("olena", Role::Operator, Lang::Uk).unwrap();
         assert_eq!(s.current(&with_cookie(&id)).unwrap().login, "olena");
         s.age(Duration::from_secs(29 * 60));
-        assert!(s.current(&with_cookie(&id)).is_some(), "used: its clock restarts");
+        assert!(
+            s.current(&with_cookie(&id)).is_some(),
+            "used: its clock restarts"
+        );
         s.age(Duration::from_secs(30 * 60));
         assert!(s.current(&with_cookie(&id)).is_none());
         assert!(s.current(&with_cookie("0000")).is_none());

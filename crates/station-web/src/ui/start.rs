@@ -83,7 +83,10 @@ pub(super) async fn show(
             .collect(),
         Err(e) => {
             tracing::error!("journal: {e}");
-            return reply(StatusCode::INTERNAL_SERVER_ERROR, page(l, "journal", Some(&s), ""));
+            return reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page(l, "journal", Some(&s), ""),
+            );
         }
     };
     if interrupted.is_empty() {
@@ -96,10 +99,9 @@ pub(super) async fn show(
             l.t(Text::Operator)
         ));
         for r in interrupted {
-            let step = r
-                .steps
-                .last()
-                .map_or_else(String::new, |st| format!("{} ({})", st.step, step_state(st.state)));
+            let step = r.steps.last().map_or_else(String::new, |st| {
+                format!("{} ({})", st.step, step_state(st.state))
+            });
             let action = if s.role == Role::Supervisor {
                 format!(
                     "<form class=\"inline\" method=\"post\" action=\"/journal/{id}/abandon\">{csrf}\

@@ -85,4 +85,3 @@ pub fn applicant() -> Value {
         "consent": { "fingerprints_on_chip": true, "reference": "заява № 4211/26" }
     })
 }
-

@@ -186,6 +186,9 @@ mod tests {
         )
         .unwrap();
         let shown = format!("{w:?} {:?} {:?}", w.api_tokens, w.operators);
-        assert!(!shown.contains("abcdef") && !shown.contains("argon2"), "{shown}");
+        assert!(
+            !shown.contains("abcdef") && !shown.contains("argon2"),
+            "{shown}"
+        );
     }
 }
