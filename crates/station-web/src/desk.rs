@@ -257,7 +257,12 @@ impl Desk {
         self.validate(&request)?;
         let id = new_id().map_err(CreateError::Spool)?;
         let path = self.spool.join(format!("{id}.toml"));
-        permitkit_model::private_file::create_dir(&self.spool).map_err(CreateError::Spool)?;
+        match permitkit_model::private_file::create_dir(&self.spool) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(CreateError::Spool(e));
+            }
+            _ => {}
+        }
         permitkit_model::private_file::write_new(&path, request.toml.as_bytes())
             .map_err(CreateError::Spool)?;
         let enrolment = Arc::new(Enrolment::new(

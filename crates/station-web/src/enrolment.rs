@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn a_subscriber_is_woken_by_an_event() {
         let e = Enrolment::new("x".into(), "A".into(), "N".into(), [0; 32]);
-        let mut rx = e.subscribe();
+        let rx = e.subscribe();
         assert!(!rx.has_changed().unwrap());
         e.push(&Event::Begin {
             id: "A-1".into(),

@@ -22,7 +22,7 @@ pub fn router(desk: Arc<Desk>) -> Router {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     desk: Arc<Desk>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let address = listener
         .local_addr()

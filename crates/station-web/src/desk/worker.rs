@@ -131,10 +131,11 @@ fn run(mut station: Station, setup: &Setup, queue: &mpsc::Receiver<Job>) {
                 }
             }
         };
+        // The applicant file goes before the state is published as final.
         let finished = !matches!(state, State::Failed { .. });
-        job.enrolment.set_state(state);
         if finished && let Err(e) = std::fs::remove_file(&job.applicant) {
             tracing::warn!(enrolment = %job.enrolment.id, "the applicant file was not removed: {e}");
         }
+        job.enrolment.set_state(state);
     }
 }

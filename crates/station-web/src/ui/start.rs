@@ -23,7 +23,6 @@ fn step_state(state: StepState) -> &'static str {
         StepState::Started => "started",
         StepState::Done => "done",
         StepState::Failed => "failed",
-        _ => "?",
     }
 }
 
