@@ -131,7 +131,7 @@ impl Desk {
             .station(&config.station)
             .map_err(|e| ServeError::Station {
                 station: config.station.clone(),
-                source: e.into(),
+                source: Box::new(e.into()),
             })?
             .clone();
         let journal_path = config

@@ -13,7 +13,7 @@ pub enum ServeError {
         station: String,
         /// The station's own error.
         #[source]
-        source: permitkit_station::Error,
+        source: Box<permitkit_station::Error>,
     },
     /// The journal did not open a second connection for reads.
     #[error("journal: {0}")]

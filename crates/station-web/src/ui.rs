@@ -73,10 +73,10 @@ pub fn router(ui: Arc<Ui>) -> Router {
 }
 
 /// The signed-in session, or the response that sends the browser to sign in.
-fn signed_in(ui: &Ui, headers: &HeaderMap) -> Result<Session, Response> {
+fn signed_in(ui: &Ui, headers: &HeaderMap) -> Result<Session, Box<Response>> {
     ui.sessions
         .current(headers)
-        .ok_or_else(|| Redirect::to("/login").into_response())
+        .ok_or_else(|| Box::new(Redirect::to("/login").into_response()))
 }
 
 /// A page with `status`.

@@ -80,7 +80,7 @@ fn open(setup: &Setup) -> Result<Station, ServeError> {
     )
     .map_err(|source| ServeError::Station {
         station: setup.station.clone(),
-        source,
+        source: Box::new(source),
     })
 }
 

@@ -28,13 +28,13 @@ pub(super) struct ApplicantForm {
     applicant: String,
 }
 
-fn refused(ui: &Ui, headers: &HeaderMap, csrf: &str) -> Result<super::Session, Response> {
+fn refused(ui: &Ui, headers: &HeaderMap, csrf: &str) -> Result<super::Session, Box<Response>> {
     let s = signed_in(ui, headers)?;
     if !s.csrf_ok(csrf) {
-        return Err(reply(
+        return Err(Box::new(reply(
             StatusCode::FORBIDDEN,
             page(s.lang, s.lang.t(Text::BadForm), Some(&s), ""),
-        ));
+        )));
     }
     Ok(s)
 }
@@ -78,7 +78,7 @@ pub(super) async fn check(
 ) -> Response {
     let s = match refused(&ui, &headers, &f.csrf) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let l = s.lang;
     if f.applicant.len() > MAX_FILE {
@@ -135,7 +135,7 @@ pub(super) async fn start(
 ) -> Response {
     let s = match refused(&ui, &headers, &f.csrf) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let l = s.lang;
     if f.applicant.len() > MAX_FILE {

@@ -31,7 +31,7 @@ pub(super) async fn show(
 ) -> Response {
     let s = match signed_in(&ui, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let l = s.lang;
     let list = match ui.desk.journal().list() {
@@ -90,7 +90,7 @@ pub(super) async fn abandon(
 ) -> Response {
     let s = match signed_in(&ui, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let l = s.lang;
     if !s.csrf_ok(&f.csrf) {

@@ -53,7 +53,7 @@ pub(super) async fn show(
 ) -> Response {
     let s = match signed_in(&ui, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let l = s.lang;
     let Some(e) = ui.desk.enrolment(&id) else {
@@ -114,7 +114,7 @@ pub(super) async fn events(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = signed_in(&ui, &headers) {
-        return r;
+        return *r;
     }
     match ui.desk.enrolment(&id) {
         Some(e) => crate::api::sse_response(e),

@@ -41,7 +41,7 @@ pub(super) async fn show(
     }
     let s = match signed_in(&ui, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let l = s.lang;
     let mut body = format!(
