@@ -88,6 +88,7 @@ mod pki_token;
 mod pki_trust;
 mod profiles;
 mod sim;
+mod station;
 mod wsq;
 
 /// Enrollment and chip personalization for biometric residence permits.
@@ -139,6 +140,9 @@ enum Command {
     /// Hardware, document and station profiles: list them, check a folder.
     #[command(subcommand)]
     Profiles(profiles::ProfilesCommand),
+    /// The station as a local web server: the integration API (and operator screens).
+    #[command(subcommand)]
+    Station(station::StationCommand),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -170,6 +174,7 @@ pub fn run() -> ExitCode {
         Command::Photo(args) => photo::run(args),
         Command::Capture(args) => capture::run(args),
         Command::Profiles(c) => profiles::run(c),
+        Command::Station(c) => station::run(c),
     };
     match outcome {
         Ok(code) => code,

@@ -29,7 +29,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("simulator", 5),
     ("devices", 6),
     ("station", 7),
-    ("fuzzing", 8),
+    ("station-web", 8),
+    ("fuzzing", 9),
 ];
 
 fn root() -> PathBuf {

@@ -297,7 +297,7 @@ fn abandon(journal: &Path, id: &str, operator: &str, reason: &str) -> anyhow::Re
 }
 
 /// A station id: `arg` itself, or the id of the station file `arg` names.
-fn station_id(registry: &mut Registry, arg: &str) -> anyhow::Result<String> {
+pub(super) fn station_id(registry: &mut Registry, arg: &str) -> anyhow::Result<String> {
     let path = Path::new(arg);
     if arg.ends_with(".toml") || path.is_file() {
         return registry.add_station_file(path).map_err(|problems| {
@@ -311,7 +311,7 @@ fn station_id(registry: &mut Registry, arg: &str) -> anyhow::Result<String> {
 
 /// The `--pki` folder must hold the trusted csca.pem, and the Document Signer files when the
 /// station signs with them (`ds_files`).
-fn check_pki(dir: &Path, ds_files: bool) -> anyhow::Result<()> {
+pub(super) fn check_pki(dir: &Path, ds_files: bool) -> anyhow::Result<()> {
     let needed: &[&str] = if ds_files {
         &["ds.pem", "ds-key.pem", "csca.pem"]
     } else {

@@ -11,10 +11,13 @@
 //! and that each selector suits its device profile. Reader and chip profile kinds are not in
 //! the registry yet: their ids are kept as strings and checked only for form.
 
+pub mod web;
+
 use serde::Deserialize;
 
 use super::{FieldProblem, Profile};
 use crate::selector::{CameraSelector, PadSelector, ScannerSelector};
+pub use web::{ApiToken, OperatorAccount, Role, WebSection};
 
 /// An enrollment station.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -48,6 +51,9 @@ pub struct StationProfile {
     /// station signs with the files of its `--pki` folder.
     #[serde(default)]
     pub document_signer: Option<DocumentSignerSlot>,
+    /// The web server's API tokens and operator accounts (`permitkit station serve`).
+    #[serde(default)]
+    pub web: WebSection,
     /// Where the values come from.
     #[serde(default)]
     pub sources: Vec<String>,
@@ -373,6 +379,7 @@ impl Profile for StationProfile {
         if let Some(ds) = &self.document_signer {
             out.extend(ds.validate());
         }
+        out.extend(self.web.validate());
         out
     }
 }

@@ -1,0 +1,91 @@
+//! `GET /api/v1/enrolments/{id}/events`: the enrolment's events as Server-Sent Events (WHATWG
+//! HTML §9.2): every event from the first (a late subscriber replays them), each as
+//! `event: <kind>` and `data: <JSON>` (the pipeline's `Event` as `enroll --json` prints it),
+//! then, once the enrolment reaches a final state, one `event: state` with the state, and the
+//! stream ends. Comments keep the connection alive while a step runs.
+
+use std::{convert::Infallible, sync::Arc};
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{
+        IntoResponse, Response,
+        sse::{Event as SseEvent, KeepAlive, Sse},
+    },
+};
+use futures_util::stream::{self, Stream};
+use tokio::sync::watch;
+
+use super::error;
+use crate::desk::Desk;
+use crate::enrolment::Enrolment;
+
+pub(super) async fn events(State(desk): State<Arc<Desk>>, Path(id): Path<String>) -> Response {
+    match desk.enrolment(&id) {
+        Some(e) => sse_response(e),
+        None => error(StatusCode::NOT_FOUND, "no such enrolment"),
+    }
+}
+
+/// The event stream of `enrolment` (also the operator's progress page's source).
+pub fn sse_response(enrolment: Arc<Enrolment>) -> Response {
+    Sse::new(event_stream(enrolment))
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+struct Cursor {
+    enrolment: Arc<Enrolment>,
+    changes: watch::Receiver<u64>,
+    next: usize,
+    pending: std::collections::VecDeque<SseEvent>,
+    ended: bool,
+}
+
+fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    let cursor = Cursor {
+        changes: enrolment.subscribe(),
+        enrolment,
+        next: 0,
+        pending: std::collections::VecDeque::new(),
+        ended: false,
+    };
+    stream::unfold(cursor, |mut c| async move {
+        loop {
+            if let Some(event) = c.pending.pop_front() {
+                return Some((Ok(event), c));
+            }
+            if c.ended {
+                return None;
+            }
+            // Marked seen before reading, so a change made after the read still wakes us.
+            let _seen = *c.changes.borrow_and_update();
+            let (events, state) = c.enrolment.events_from(c.next);
+            c.next = c.next.saturating_add(events.len());
+            for e in &events {
+                c.pending.push_back(to_sse(e));
+            }
+            if state.is_final() {
+                let data = serde_json::to_string(&state).unwrap_or_default();
+                c.pending
+                    .push_back(SseEvent::default().event("state").data(data));
+                c.ended = true;
+                continue;
+            }
+            if c.pending.is_empty() && c.changes.changed().await.is_err() {
+                return None;
+            }
+        }
+    })
+}
+
+fn to_sse(event: &permitkit_station::pipeline::Event) -> SseEvent {
+    let value = serde_json::to_value(event).unwrap_or_default();
+    let kind = value
+        .get("event")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("event")
+        .to_owned();
+    SseEvent::default().event(kind).data(value.to_string())
+}

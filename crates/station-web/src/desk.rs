@@ -1,0 +1,428 @@
+//! The station's desk: one [`Station`] owned by one thread that runs the enrolments one at a
+//! time, in the order they were accepted — the same [`pipeline::enroll`], journal and device
+//! factory as `permitkit enroll` — and the index of the enrolments the server knows, which
+//! makes creation idempotent (a retried request with the same application number and the same
+//! body is the same enrolment; a different body under a known application or document number
+//! is a conflict).
+//!
+//! The station thread publishes each [`Event`] to its [`Enrolment`], which fans it out to the
+//! HTTP subscribers. A second journal connection serves reads (validation against the numbers
+//! issued, the journal view) and abandons while the station thread writes.
+//!
+//! On the simulated station every new enrolment takes a fresh blank virtual card from the card
+//! feeder, as `enroll` does.
+
+mod worker;
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc},
+};
+
+use permitkit_devices::card_reader::ReaderSelector;
+use permitkit_model::profiles::{Registry, station::StationProfile};
+use permitkit_station::applicant::{Applicant, Issuance, IssuedNumbers};
+use permitkit_station::journal::{EnrolmentState, Journal, JournalError};
+
+use crate::applicant_json::{ApplicantJson, FieldError};
+use crate::enrolment::{Enrolment, State};
+use crate::error::ServeError;
+use crate::tokens::ApiTokens;
+
+/// What the desk opens.
+#[derive(Debug, Clone)]
+pub struct DeskConfig {
+    /// Every profile, the station's included.
+    pub registry: Registry,
+    /// The station profile id.
+    pub station: String,
+    /// The PKI folder (`ds.pem`, `ds-key.pem`, `csca.pem`).
+    pub pki: PathBuf,
+    /// The journal (default: the station profile's).
+    pub journal: Option<PathBuf>,
+    /// The root of the enrolments' folders.
+    pub out: PathBuf,
+    /// The virtual card feeder's folder (simulated card reader; default `virtual-cards`
+    /// beside the journal).
+    pub card_feeder: Option<PathBuf>,
+}
+
+/// The outcome of a creation request.
+#[derive(Debug, Clone)]
+pub enum Created {
+    /// A new enrolment, queued.
+    New(Arc<Enrolment>),
+    /// The same request again: the enrolment it made.
+    Retry(Arc<Enrolment>),
+}
+
+/// Why a creation request was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CreateError {
+    /// The data is not valid: every problem with its field.
+    #[error("the applicant data is not valid")]
+    Invalid(Vec<FieldError>),
+    /// The application or document number is already taken by a different request.
+    #[error("{0}")]
+    Conflict(String),
+    /// The journal could not be read.
+    #[error("journal: {0}")]
+    Journal(#[from] JournalError),
+    /// The applicant file could not be kept for the station.
+    #[error("keeping the applicant file: {0}")]
+    Spool(#[source] std::io::Error),
+    /// The station thread is gone.
+    #[error("the station has stopped")]
+    Stopped,
+}
+
+/// Why an abandon was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AbandonError {
+    /// No enrolment by that id.
+    #[error("no enrolment {0}")]
+    NotFound(String),
+    /// The reason is empty or too long.
+    #[error("give the reason in 1 to 500 characters")]
+    Reason,
+    /// The enrolment cannot be abandoned in this state.
+    #[error("the enrolment is {0}: it cannot be abandoned")]
+    State(String),
+    /// The journal refused.
+    #[error("journal: {0}")]
+    Journal(#[from] JournalError),
+}
+
+/// The desk: shared by every request.
+pub struct Desk {
+    profile: StationProfile,
+    registry: Registry,
+    tokens: ApiTokens,
+    spool: PathBuf,
+    journal: Mutex<Journal>,
+    index: Mutex<Index>,
+    jobs: mpsc::Sender<worker::Job>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("station", &self.profile.id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Index {
+    order: Vec<String>,
+    by_id: HashMap<String, Arc<Enrolment>>,
+    by_application: HashMap<String, Arc<Enrolment>>,
+    by_document: HashMap<String, Arc<Enrolment>>,
+}
+
+impl Desk {
+    /// Opens the station on its own thread and the journal for reads.
+    pub fn open(config: DeskConfig) -> Result<Arc<Self>, ServeError> {
+        let profile = config
+            .registry
+            .station(&config.station)
+            .map_err(|e| ServeError::Station {
+                station: config.station.clone(),
+                source: Box::new(e.into()),
+            })?
+            .clone();
+        let journal_path = config
+            .journal
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&profile.journal));
+        let beside = journal_path
+            .parent()
+            .unwrap_or_else(|| Path::new(""))
+            .to_path_buf();
+        let feeder = match profile.card_reader.selector.parse() {
+            Ok(ReaderSelector::Sim) => Some(
+                config
+                    .card_feeder
+                    .clone()
+                    .unwrap_or_else(|| beside.join("virtual-cards")),
+            ),
+            _ => None,
+        };
+        let jobs = worker::start(worker::Setup {
+            registry: config.registry.clone(),
+            station: config.station.clone(),
+            pki: config.pki.clone(),
+            journal: journal_path.clone(),
+            out: config.out.clone(),
+            feeder,
+        })?;
+        let journal = Journal::open(&journal_path)?;
+        Ok(Arc::new(Self {
+            tokens: ApiTokens::from_profile(&profile.web),
+            spool: beside.join("api-applications"),
+            registry: config.registry,
+            profile,
+            journal: Mutex::new(journal),
+            index: Mutex::new(Index::default()),
+            jobs,
+        }))
+    }
+
+    /// The station profile.
+    pub fn profile(&self) -> &StationProfile {
+        &self.profile
+    }
+
+    /// The integration API's tokens.
+    pub fn tokens(&self) -> &ApiTokens {
+        &self.tokens
+    }
+
+    fn index(&self) -> MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The read connection to the journal.
+    pub fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The enrolment `id`.
+    pub fn enrolment(&self, id: &str) -> Option<Arc<Enrolment>> {
+        self.index().by_id.get(id).cloned()
+    }
+
+    /// Validates `body` as the applicant file and queues it, or finds the enrolment the same
+    /// request made before. `operator` is journaled as who asked.
+    pub fn create(&self, body: &[u8], operator: &str) -> Result<Created, CreateError> {
+        let request = ApplicantJson::parse(body).map_err(CreateError::Invalid)?;
+        self.enqueue(request, operator)
+    }
+
+    /// [`Desk::create`] from an applicant file's text (the operator's "new from a file").
+    pub fn create_from_file(&self, text: &str, operator: &str) -> Result<Created, CreateError> {
+        let request = ApplicantJson::from_toml(text).map_err(CreateError::Invalid)?;
+        self.enqueue(request, operator)
+    }
+
+    /// Validates an applicant file's text without queueing it: the applicant as it will be
+    /// issued (its MRZ exactly as printed).
+    pub fn preview(&self, text: &str) -> Result<Applicant, CreateError> {
+        let request = ApplicantJson::from_toml(text).map_err(CreateError::Invalid)?;
+        self.validate(&request)
+    }
+
+    /// Every enrolment the server knows, oldest first.
+    pub fn enrolments(&self) -> Vec<Arc<Enrolment>> {
+        let index = self.index();
+        index
+            .order
+            .iter()
+            .filter_map(|id| index.by_id.get(id).cloned())
+            .collect()
+    }
+
+    fn enqueue(&self, request: ApplicantJson, operator: &str) -> Result<Created, CreateError> {
+        // The index is held from the look-up to the insertion, so two concurrent identical
+        // requests make one enrolment.
+        let mut index = self.index();
+        let live = |e: &Arc<Enrolment>| !matches!(e.state(), State::Abandoned { .. });
+        if let Some(known) = index
+            .by_application
+            .get(&request.application)
+            .filter(|e| live(e))
+        {
+            if known.body_sha256 == request.sha256 {
+                return Ok(Created::Retry(Arc::clone(known)));
+            }
+            return Err(CreateError::Conflict(format!(
+                "application {} was created with different data (enrolment {})",
+                request.application, known.id
+            )));
+        }
+        if !request.document_number.is_empty()
+            && let Some(known) = index
+                .by_document
+                .get(&request.document_number)
+                .filter(|e| live(e))
+        {
+            return Err(CreateError::Conflict(format!(
+                "the document number is already in enrolment {} (application {})",
+                known.id, known.application
+            )));
+        }
+        self.validate(&request)?;
+        let id = new_id().map_err(CreateError::Spool)?;
+        let path = self.spool.join(format!("{id}.toml"));
+        match permitkit_model::private_file::create_dir(&self.spool) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(CreateError::Spool(e));
+            }
+            _ => {}
+        }
+        permitkit_model::private_file::write_new(&path, request.toml.as_bytes())
+            .map_err(CreateError::Spool)?;
+        let enrolment = Arc::new(Enrolment::new(
+            id.clone(),
+            request.application.clone(),
+            request.document_number.clone(),
+            request.sha256,
+        ));
+        self.jobs
+            .send(worker::Job {
+                enrolment: Arc::clone(&enrolment),
+                applicant: path,
+                operator: operator.to_owned(),
+            })
+            .map_err(|_| CreateError::Stopped)?;
+        index.order.push(id.clone());
+        index.by_id.insert(id, Arc::clone(&enrolment));
+        index
+            .by_application
+            .insert(request.application, Arc::clone(&enrolment));
+        if !request.document_number.is_empty() {
+            index
+                .by_document
+                .insert(request.document_number, Arc::clone(&enrolment));
+        }
+        tracing::info!(enrolment = %enrolment.id, "enrolment queued");
+        Ok(Created::New(enrolment))
+    }
+
+    /// The same checks as the pipeline's first step: the applicant file against today and the
+    /// numbers issued, a document this station issues, no live enrolment of the application
+    /// in the journal.
+    fn validate(&self, request: &ApplicantJson) -> Result<Applicant, CreateError> {
+        let journal = self.journal();
+        let issued = IssuedNumbers::from_journal(&journal)?;
+        let issuance = Issuance {
+            issued: Some(&issued),
+            ..Issuance::today()
+        };
+        let applicant =
+            Applicant::parse_for("request", &request.toml, &self.registry, &issuance)
+                .map_err(|e| CreateError::Invalid(vec![FieldError::new(e.field, e.reason)]))?;
+        if !self
+            .profile
+            .documents
+            .contains(&applicant.document_profile.id)
+        {
+            return Err(CreateError::Invalid(vec![FieldError::new(
+                "document_profile",
+                format!(
+                    "station {} does not issue {} (it issues {})",
+                    self.profile.id,
+                    applicant.document_profile.id,
+                    self.profile.documents.join(", ")
+                ),
+            )]));
+        }
+        let earlier = journal.list()?.into_iter().find(|r| {
+            r.application == applicant.application && r.state != EnrolmentState::Abandoned
+        });
+        if let Some(r) = earlier {
+            return Err(CreateError::Conflict(format!(
+                "application {} is already in the journal as {} ({})",
+                applicant.application,
+                r.id,
+                r.state.as_str()
+            )));
+        }
+        Ok(applicant)
+    }
+
+    /// Abandons enrolment `id`: a queued one never runs; a failed one is abandoned in the
+    /// journal (its captures and keys deleted). A running, issued or abandoned one is refused.
+    pub fn abandon(&self, id: &str, operator: &str, reason: &str) -> Result<State, AbandonError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AbandonError::Reason);
+        }
+        let enrolment = self
+            .enrolment(id)
+            .ok_or_else(|| AbandonError::NotFound(id.to_owned()))?;
+        let abandoned = State::Abandoned {
+            reason: reason.to_owned(),
+        };
+        let queued = enrolment.transition(|s| (*s == State::Queued).then(|| abandoned.clone()));
+        let found = match queued {
+            Ok(()) => {
+                self.unspool(&enrolment.id);
+                tracing::info!(enrolment = %enrolment.id, "queued enrolment abandoned");
+                return Ok(abandoned);
+            }
+            Err(found) => found,
+        };
+        let (State::Failed { .. }, Some(journal_id)) = (&found, enrolment.journal_id()) else {
+            return Err(AbandonError::State(state_name(&found).to_owned()));
+        };
+        self.journal().abandon(&journal_id, operator, reason)?;
+        enrolment.set_state(abandoned.clone());
+        self.unspool(&enrolment.id);
+        tracing::info!(enrolment = %enrolment.id, "enrolment abandoned");
+        Ok(abandoned)
+    }
+
+    /// Abandons the journal's enrolment `journal_id` (one left by `enroll` or by this server),
+    /// as `enroll --abandon` does.
+    pub fn abandon_journal(
+        &self,
+        journal_id: &str,
+        operator: &str,
+        reason: &str,
+    ) -> Result<(), AbandonError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AbandonError::Reason);
+        }
+        let ours = self
+            .enrolments()
+            .into_iter()
+            .find(|e| e.journal_id().as_deref() == Some(journal_id));
+        if let Some(e) = &ours
+            && !matches!(e.state(), State::Failed { .. })
+        {
+            return Err(AbandonError::State(state_name(&e.state()).to_owned()));
+        }
+        self.journal().abandon(journal_id, operator, reason)?;
+        if let Some(e) = ours {
+            e.set_state(State::Abandoned {
+                reason: reason.to_owned(),
+            });
+            self.unspool(&e.id);
+        }
+        tracing::info!(journal = %journal_id, "journal enrolment abandoned");
+        Ok(())
+    }
+
+    fn unspool(&self, id: &str) {
+        let path = self.spool.join(format!("{id}.toml"));
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(enrolment = %id, "the applicant file was not removed: {e}");
+        }
+    }
+}
+
+/// The state's name as the API writes it.
+pub fn state_name(state: &State) -> &'static str {
+    match state {
+        State::Queued => "queued",
+        State::Running { .. } => "running",
+        State::Issued => "issued",
+        State::PersonalizedNotIssued => "personalized-not-issued",
+        State::Failed { .. } => "failed",
+        State::Abandoned { .. } => "abandoned",
+    }
+}
+
+/// 128 random bits in hex.
+fn new_id() -> std::io::Result<String> {
+    let mut raw = [0u8; 16];
+    permitkit_model::random::fill_random(&mut raw).map_err(std::io::Error::other)?;
+    Ok(format!("e-{}", hex::encode(raw)))
+}

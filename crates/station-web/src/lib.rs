@@ -1,0 +1,37 @@
+//! # permitkit-station-web
+//!
+//! `permitkit station serve`: the enrollment station as a local web server (issue 14), over the
+//! very same [`permitkit_station::pipeline::enroll`], journal and device code as
+//! `permitkit enroll`.
+//!
+//! - [`desk`]: the station's one desk — its [`Station`](permitkit_station::pipeline::Station)
+//!   owned by one thread that runs one enrolment at a time, the enrolments the server knows,
+//!   idempotent creation.
+//! - [`enrolment`]: one enrolment as the server tracks it — its state and its event log, whose
+//!   [`Event`](permitkit_station::pipeline::Event)s fan out to every subscriber.
+//! - [`applicant_json`]: the applicant file's schema as JSON, validated exactly as the TOML
+//!   file is, every problem a `{field, message}`.
+//! - [`tokens`]: bearer tokens of the integration API (RFC 6750), kept as SHA-256 digests and
+//!   compared in constant time.
+//! - [`api`]: the integration API under `/api/v1`, described by `openapi.json` (OpenAPI 3.0).
+//! - [`ui`]: the operator screens — sign-in, sessions, CSRF, start, applicant data with the
+//!   MRZ preview, progress, done, journal — in Ukrainian or English.
+//! - [`server`]: the router and the listener (loopback by default).
+//! - [`error`]: the typed errors of starting the server.
+//!
+//! Nothing personal is logged: logs name journal ids, steps and states, never names, dates,
+//! document numbers, tokens or biometric data.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod applicant_json;
+pub mod desk;
+pub mod enrolment;
+pub mod error;
+pub mod server;
+pub mod tokens;
+pub mod ui;
+
+pub use desk::{Desk, DeskConfig};
+pub use error::ServeError;
+pub use server::{router, serve};

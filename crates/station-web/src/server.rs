@@ -1,0 +1,35 @@
+//! The web server: the router over a [`Desk`] and the listener. Loopback by default
+//! (`127.0.0.1:8080`): the station serves the desk it stands on and, through a reverse proxy
+//! that adds TLS, the national system.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::Router;
+
+use crate::desk::Desk;
+use crate::error::ServeError;
+
+/// The address `station serve` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Every route of the station: the integration API and the operator screens.
+pub fn router(desk: Arc<Desk>) -> Router {
+    let ui = crate::ui::Ui::new(Arc::clone(&desk));
+    crate::api::router(desk).merge(crate::ui::router(ui))
+}
+
+/// Serves `desk` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    desk: Arc<Desk>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| "?".to_owned(), |a: SocketAddr| a.to_string());
+    tracing::info!(%address, station = %desk.profile().id, "serving");
+    axum::serve(listener, router(desk))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| ServeError::Listen { address, source })
+}

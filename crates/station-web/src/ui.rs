@@ -1,0 +1,93 @@
+//! The operator screens (issue 14 §2, §3), server-rendered HTML with its style embedded and a
+//! few lines of inline script for the live progress (the browser's `EventSource`; no Node
+//! build, no CDN): sign-in with the station profile's local accounts (Argon2id), sessions that
+//! expire, a CSRF token on every form, the start page (new application from a file, the queue
+//! fed by the integration API and files, interrupted enrolments, abandon for supervisors), the
+//! applicant data with every field error and the MRZ exactly as it will be printed, the card's
+//! progress fed by the pipeline's events, the done page (no biometrics), the journal.
+//! Ukrainian or English, the operator's choice.
+
+mod accounts;
+mod applicant;
+mod html;
+mod i18n;
+mod journal;
+mod login;
+mod progress;
+mod session;
+mod start;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+
+use crate::desk::Desk;
+pub use accounts::Accounts;
+pub use i18n::Lang;
+pub use session::{COOKIE, Session, Sessions};
+
+/// What the screens share.
+#[derive(Debug)]
+pub struct Ui {
+    /// The desk.
+    pub desk: Arc<Desk>,
+    /// Operator accounts.
+    pub accounts: Accounts,
+    /// Live sessions.
+    pub sessions: Sessions,
+}
+
+impl Ui {
+    /// The screens over `desk`, accounts and session lifetime from its station profile.
+    pub fn new(desk: Arc<Desk>) -> Arc<Self> {
+        let web = &desk.profile().web;
+        Arc::new(Self {
+            accounts: Accounts::from_profile(web),
+            sessions: Sessions::new(web.session_minutes),
+            desk,
+        })
+    }
+}
+
+/// The operator screens' routes.
+pub fn router(ui: Arc<Ui>) -> Router {
+    Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/", get(start::show))
+        .route("/applicant/check", post(applicant::check))
+        .route("/applicant/start", post(applicant::start))
+        .route("/enrolments/{id}", get(progress::show))
+        .route("/enrolments/{id}/events", get(progress::events))
+        .route("/journal", get(journal::show))
+        .route("/journal/{id}/abandon", post(journal::abandon))
+        // An applicant file travels twice in the start form (escaped): room for both.
+        .layer(DefaultBodyLimit::max(4 * crate::api::MAX_BODY))
+        .with_state(ui)
+}
+
+/// The signed-in session, or the response that sends the browser to sign in.
+fn signed_in(ui: &Ui, headers: &HeaderMap) -> Result<Session, Box<Response>> {
+    ui.sessions
+        .current(headers)
+        .ok_or_else(|| Box::new(Redirect::to("/login").into_response()))
+}
+
+/// A page with `status`.
+fn reply(status: StatusCode, html: String) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// The role's name as shown.
+fn role_name(role: permitkit_model::profiles::station::Role) -> &'static str {
+    match role {
+        permitkit_model::profiles::station::Role::Operator => "operator",
+        permitkit_model::profiles::station::Role::Supervisor => "supervisor",
+    }
+}

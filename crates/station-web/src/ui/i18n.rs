@@ -1,0 +1,120 @@
+//! The operator screens' words in Ukrainian and English, the operator's choice (`?lang=uk`,
+//! `?lang=en`, kept in the session). Every string shown is a [`Text`], so a missing translation
+//! cannot compile.
+
+/// A language of the screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Українська (the default: the front office works in Ukrainian).
+    #[default]
+    Uk,
+    /// English.
+    En,
+}
+
+/// Every string of the screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs, reason = "each variant is its own English text")]
+pub enum Text {
+    SignIn,
+    Login,
+    Password,
+    WrongLogin,
+    Logout,
+    Start,
+    Journal,
+    NewFromFile,
+    ApplicantFile,
+    Check,
+    StartEnrolment,
+    Queue,
+    Interrupted,
+    Abandon,
+    Reason,
+    NoneYet,
+    Application,
+    State,
+    Step,
+    Operator,
+    MrzPreview,
+    FieldErrors,
+    Field,
+    Problem,
+    Progress,
+    Done,
+    NoBiometricsHere,
+    SupervisorOnly,
+    SessionExpired,
+    BadForm,
+}
+
+impl Lang {
+    /// `uk` or `en` as a query or cookie value.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "uk" => Some(Lang::Uk),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Uk => "uk",
+            Lang::En => "en",
+        }
+    }
+
+    /// `text` in this language.
+    pub fn t(self, text: Text) -> &'static str {
+        let (uk, en) = match text {
+            Text::SignIn => ("Вхід оператора", "Operator sign-in"),
+            Text::Login => ("Логін", "Login"),
+            Text::Password => ("Пароль", "Password"),
+            Text::WrongLogin => ("Невірний логін або пароль", "Wrong login or password"),
+            Text::Logout => ("Вийти", "Sign out"),
+            Text::Start => ("Початок", "Start"),
+            Text::Journal => ("Журнал", "Journal"),
+            Text::NewFromFile => ("Нова заява з файлу", "New application from a file"),
+            Text::ApplicantFile => ("Файл заявника (TOML)", "Applicant file (TOML)"),
+            Text::Check => ("Перевірити", "Check"),
+            Text::StartEnrolment => ("Почати оформлення", "Start the enrolment"),
+            Text::Queue => ("Черга (з API та файлів)", "Queue (from the API and files)"),
+            Text::Interrupted => ("Перервані оформлення", "Interrupted enrolments"),
+            Text::Abandon => ("Скасувати", "Abandon"),
+            Text::Reason => ("Причина", "Reason"),
+            Text::NoneYet => ("Немає", "None"),
+            Text::Application => ("Заява", "Application"),
+            Text::State => ("Стан", "State"),
+            Text::Step => ("Крок", "Step"),
+            Text::Operator => ("Оператор", "Operator"),
+            Text::MrzPreview => ("МЗЧ, як буде надруковано", "MRZ as it will be printed"),
+            Text::FieldErrors => ("Помилки в даних", "Problems in the data"),
+            Text::Field => ("Поле", "Field"),
+            Text::Problem => ("Проблема", "Problem"),
+            Text::Progress => ("Хід оформлення", "Enrolment progress"),
+            Text::Done => ("Готово", "Done"),
+            Text::NoBiometricsHere => (
+                "Біометричні дані тут не показуються.",
+                "No biometric data is shown here.",
+            ),
+            Text::SupervisorOnly => (
+                "Лише супервізор може скасувати оформлення.",
+                "Only a supervisor may abandon an enrolment.",
+            ),
+            Text::SessionExpired => (
+                "Сеанс завершено: увійдіть знову.",
+                "Session ended: sign in again.",
+            ),
+            Text::BadForm => (
+                "Форма застаріла або підроблена (CSRF): відкрийте сторінку знову.",
+                "The form is stale or forged (CSRF): open the page again.",
+            ),
+        };
+        match self {
+            Lang::Uk => uk,
+            Lang::En => en,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The journal view (every enrolment the station's journal holds, filtered by state, with no
+//! personal data beyond the application number) and the supervisor's abandon of a stuck
+//! enrolment, as `enroll --abandon` does it: an operator without the supervisor role is
+//! refused (403).
+
+use std::sync::Arc;
+
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use super::html::{esc, page};
+use super::i18n::Text;
+use super::{Ui, reply, signed_in};
+use crate::desk::AbandonError;
+use permitkit_model::profiles::station::Role;
+
+#[derive(Deserialize)]
+pub(super) struct Filter {
+    state: Option<String>,
+}
+
+pub(super) async fn show(
+    State(ui): State<Arc<Ui>>,
+    Query(filter): Query<Filter>,
+    headers: HeaderMap,
+) -> Response {
+    let s = match signed_in(&ui, &headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let l = s.lang;
+    let list = match ui.desk.journal().list() {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::error!("journal: {e}");
+            return reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page(l, "journal", Some(&s), ""),
+            );
+        }
+    };
+    let mut body = String::from("<p>");
+    for st in ["in-progress", "issued", "personalized", "abandoned"] {
+        body.push_str(&format!("<a href=\"/journal?state={st}\">{st}</a> · "));
+    }
+    body.push_str(&format!(
+        "<a href=\"/journal\">*</a></p><table><tr><th>id</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        l.t(Text::Application),
+        l.t(Text::State),
+        l.t(Text::Step),
+        l.t(Text::Operator)
+    ));
+    for r in list.iter().filter(|r| {
+        filter
+            .state
+            .as_deref()
+            .is_none_or(|f| r.state.as_str() == f)
+    }) {
+        body.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&r.id),
+            esc(&r.application),
+            r.state.as_str(),
+            r.steps
+                .last()
+                .map_or_else(String::new, |st| st.step.to_string()),
+            esc(&r.operator),
+        ));
+    }
+    body.push_str("</table>");
+    reply(StatusCode::OK, page(l, l.t(Text::Journal), Some(&s), &body))
+}
+
+#[derive(Deserialize)]
+pub(super) struct AbandonForm {
+    csrf: String,
+    reason: String,
+}
+
+pub(super) async fn abandon(
+    State(ui): State<Arc<Ui>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<AbandonForm>,
+) -> Response {
+    let s = match signed_in(&ui, &headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let l = s.lang;
+    if !s.csrf_ok(&f.csrf) {
+        return reply(
+            StatusCode::FORBIDDEN,
+            page(l, l.t(Text::BadForm), Some(&s), ""),
+        );
+    }
+    if s.role != Role::Supervisor {
+        tracing::info!(operator = %s.login, "abandon refused: not a supervisor");
+        return reply(
+            StatusCode::FORBIDDEN,
+            page(l, l.t(Text::SupervisorOnly), Some(&s), ""),
+        );
+    }
+    let desk = Arc::clone(&ui.desk);
+    let login = s.login.clone();
+    let done =
+        tokio::task::spawn_blocking(move || desk.abandon_journal(&id, &login, &f.reason)).await;
+    match done {
+        Ok(Ok(())) => Redirect::to("/").into_response(),
+        Ok(Err(e @ (AbandonError::Reason | AbandonError::State(_)))) => reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(
+                l,
+                l.t(Text::Abandon),
+                Some(&s),
+                &format!("<p class=\"err\">{}</p>", esc(&e.to_string())),
+            ),
+        ),
+        Ok(Err(e)) => reply(
+            StatusCode::CONFLICT,
+            page(
+                l,
+                l.t(Text::Abandon),
+                Some(&s),
+                &format!("<p class=\"err\">{}</p>", esc(&e.to_string())),
+            ),
+        ),
+        Err(_) => reply(StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+    }
+}

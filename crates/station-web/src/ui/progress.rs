@@ -1,0 +1,123 @@
+//! The card progress page and the done page: while the enrolment runs, each pipeline event is
+//! added to the page as it happens (the browser's `EventSource` on the session-guarded event
+//! stream, the same stream the API serves); once it is final, the page shows the outcome and
+//! each step's one-line summary — never a biometric.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+
+use super::html::esc;
+use super::i18n::Text;
+use super::{Ui, reply, signed_in};
+use crate::desk::state_name;
+use crate::enrolment::State as EnrolmentState;
+use permitkit_station::pipeline::Event;
+
+const SCRIPT: &str = "<script>(function(){var l=document.getElementById('events');\
+var s=new EventSource(location.pathname+'/events');var n=0;\
+s.onmessage=function(){};['begin','step-started','step-done','step-failed','step-skipped','guidance',\
+'present-finger','chip-progress','issued','personalized-not-issued'].forEach(function(k){\
+s.addEventListener(k,function(e){n++;if(n<=l.children.length)return;var d=JSON.parse(e.data);\
+var li=document.createElement('li');li.textContent=k+(d.step?' '+d.step:'')+(d.summary?': '+d.summary:'')\
++(d.message?': '+d.message:'')+(d.error?': '+d.error:'');l.appendChild(li);l.scrollTop=l.scrollHeight;});});\
+s.addEventListener('state',function(){s.close();location.reload();});})();</script>";
+
+fn line(event: &Event) -> String {
+    let v = serde_json::to_value(event).unwrap_or_default();
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut out = field("event");
+    for k in ["step", "summary", "message", "error"] {
+        let f = field(k);
+        if !f.is_empty() {
+            out.push_str(if k == "step" { " " } else { ": " });
+            out.push_str(&f);
+        }
+    }
+    out
+}
+
+pub(super) async fn show(
+    State(ui): State<Arc<Ui>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let s = match signed_in(&ui, &headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let l = s.lang;
+    let Some(e) = ui.desk.enrolment(&id) else {
+        return reply(
+            StatusCode::NOT_FOUND,
+            super::html::page(l, "404", Some(&s), ""),
+        );
+    };
+    let (events, state) = e.events_from(0);
+    let mut body = format!(
+        "<p>{app}: <strong>{application}</strong> — {st}: <strong id=\"state\">{state}</strong>{journal}</p>",
+        app = l.t(Text::Application),
+        application = esc(&e.application),
+        st = l.t(Text::State),
+        state = state_name(&state),
+        journal = e
+            .journal_id()
+            .map_or_else(String::new, |j| format!(" — <code>{}</code>", esc(&j))),
+    );
+    if let EnrolmentState::Failed { step, error } = &state {
+        body.push_str(&format!(
+            "<p class=\"err\" role=\"alert\">{step}: {}</p>",
+            esc(error)
+        ));
+    }
+    let final_ = state.is_final();
+    let shown: Vec<&Event> = events
+        .iter()
+        .filter(|ev| {
+            !final_
+                || matches!(
+                    ev,
+                    Event::StepDone { .. }
+                        | Event::StepFailed { .. }
+                        | Event::Issued { .. }
+                        | Event::PersonalizedNotIssued { .. }
+                )
+        })
+        .collect();
+    body.push_str("<ol id=\"events\" aria-live=\"polite\">");
+    for ev in shown {
+        body.push_str(&format!("<li>{}</li>", esc(&line(ev))));
+    }
+    body.push_str("</ol>");
+    let title = if final_ {
+        body.push_str(&format!("<p><em>{}</em></p>", l.t(Text::NoBiometricsHere)));
+        l.t(Text::Done)
+    } else {
+        body.push_str(SCRIPT);
+        l.t(Text::Progress)
+    };
+    reply(StatusCode::OK, super::html::page(l, title, Some(&s), &body))
+}
+
+pub(super) async fn events(
+    State(ui): State<Arc<Ui>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = signed_in(&ui, &headers) {
+        return *r;
+    }
+    match ui.desk.enrolment(&id) {
+        Some(e) => crate::api::sse_response(e),
+        None => reply(StatusCode::NOT_FOUND, String::new()),
+    }
+}

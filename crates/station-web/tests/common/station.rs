@@ -1,0 +1,87 @@
+//! A simulated station served on loopback for the tests, with its `[web]` section.
+#![allow(dead_code, reason = "each test binary uses part of it")]
+
+use std::path::PathBuf;
+
+use permitkit_model::profiles::Registry;
+use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
+use permitkit_station_web::{Desk, DeskConfig};
+use serde_json::{Value, json};
+
+const STATION: &str = include_str!("../../../../hardware-profiles/stations/simulated.toml");
+
+pub struct Server {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    /// The simulated station with `web` (TOML lines of the `[web]` section) on a free port.
+    pub async fn start(web: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        TestPki::generate(&TestPkiOptions::default())
+            .unwrap()
+            .write_dir(&dir.path().join("pki"))
+            .unwrap();
+        let profile = format!(
+            "{}\n[web]\n{web}\n",
+            STATION.replace("id = \"simulated\"", "id = \"web-test\""),
+        );
+        let path = dir.path().join("web-test.toml");
+        std::fs::write(&path, profile).unwrap();
+        let mut registry = Registry::builtin().unwrap();
+        let station = registry.add_station_file(&path).unwrap();
+        let desk = Desk::open(DeskConfig {
+            registry,
+            station,
+            pki: dir.path().join("pki"),
+            journal: Some(dir.path().join("journal.sqlite")),
+            out: dir.path().join("enrolments"),
+            card_feeder: None,
+        })
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(permitkit_station_web::serve(listener, desk, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            dir,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            _stop: stop,
+        }
+    }
+
+    pub fn journal(&self) -> PathBuf {
+        self.dir.path().join("journal.sqlite")
+    }
+}
+
+/// testdata/applicants/temporary-foreign-national.toml as JSON.
+pub fn applicant() -> Value {
+    json!({
+        "application": "TRP-2026-004211",
+        "document_profile": "ua-temporary-residence-permit",
+        "document": { "number": "FT4211207", "issuing_authority": "ДМС 8041" },
+        "holder": {
+            "surname": "AKHMETOVA",
+            "given_names": "AIGERIM",
+            "name_script": "latin",
+            "national_surname": "Ахметова",
+            "national_given_names": "Айгерім",
+            "nationality": "KAZ",
+            "sex": "F",
+            "date_of_birth": "1991-02-27",
+            "place_of_birth": ["АЛМАТИ", "КАЗАХСТАН"],
+            "address": ["вул. Саксаганського, 12, кв. 7", "м. Київ", "01033"]
+        },
+        "consent": { "fingerprints_on_chip": true, "reference": "заява № 4211/26" }
+    })
+}

@@ -1,0 +1,99 @@
+//! `permitkit station serve`: the station as a local web server (issue 14) — the integration
+//! API of `permitkit-station-web` over the same pipeline, journal and devices as `enroll`.
+//! Loopback by default; the enrolments run one at a time on the station's own thread. Ends on
+//! Ctrl-C (SIGINT), after the requests in flight.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use clap::{Args, Subcommand};
+use permitkit_model::profiles::Registry;
+use permitkit_station_web::{Desk, DeskConfig, server::DEFAULT_LISTEN};
+
+/// `permitkit station …`.
+#[derive(Debug, Subcommand)]
+pub enum StationCommand {
+    /// Serve the station: the integration API under /api/v1 (OpenAPI at /api/v1/openapi.json).
+    Serve(ServeArgs),
+}
+
+/// `permitkit station serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Station profile: a station id (`profiles list`) or a station profile file; its `[web]`
+    /// section holds the API tokens' SHA-256 digests.
+    #[arg(long, default_value = "simulated", value_name = "ID|FILE")]
+    station: String,
+    /// Address to listen on (loopback unless told otherwise).
+    #[arg(long, default_value = DEFAULT_LISTEN, value_name = "ADDR:PORT")]
+    listen: SocketAddr,
+    /// PKI folder: ds.pem, ds-key.pem and csca.pem (`pki init`).
+    #[arg(long, value_name = "DIR", default_value = "pki")]
+    pki: PathBuf,
+    /// Journal database (default: the station profile's `journal`).
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Output folder: each enrolment gets its own folder in it, named by its journal id.
+    #[arg(long, value_name = "DIR", default_value = "enrolments")]
+    out: PathBuf,
+    /// Extra profiles folder (one sub-folder per kind) overriding the built-ins.
+    #[arg(long, value_name = "DIR")]
+    profiles: Option<PathBuf>,
+    /// The simulated station's card feeder folder (default: `virtual-cards` beside the
+    /// journal).
+    #[arg(long, value_name = "DIR")]
+    card_feeder: Option<PathBuf>,
+}
+
+/// Runs `permitkit station …`.
+pub fn run(command: StationCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        StationCommand::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut registry = Registry::builtin()?;
+    if let Some(dir) = &args.profiles {
+        registry = registry.with_dir(dir)?;
+    }
+    let station = super::enroll::station_id(&mut registry, &args.station)?;
+    let profile = registry.station(&station)?.clone();
+    super::enroll::check_pki(&args.pki, profile.document_signer.is_none())?;
+    if profile.web.api_tokens.is_empty() {
+        eprintln!(
+            "warning: station {station} lists no [[web.api_tokens]]: every API request will be \
+             refused"
+        );
+    }
+    if !args.listen.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {} — beyond this machine; put TLS in front of it",
+            args.listen
+        );
+    }
+    let desk = Desk::open(DeskConfig {
+        registry,
+        station,
+        pki: args.pki.clone(),
+        journal: args.journal.clone(),
+        out: args.out.clone(),
+        card_feeder: args.card_feeder.clone(),
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        eprintln!(
+            "Station {} serving http://{}/api/v1 (OpenAPI: /api/v1/openapi.json); Ctrl-C ends",
+            desk.profile().id,
+            listener.local_addr()?
+        );
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        permitkit_station_web::serve(listener, desk, shutdown).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
