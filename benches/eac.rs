@@ -27,7 +27,9 @@ use permitkit_chip::channel::{CardChannel, Counting};
 use permitkit_chip::files::ReadLimits;
 use permitkit_chip::identity::ChipSerialSource;
 use permitkit_chip::journal::MemoryJournal;
-use permitkit_chip::perso::{self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit_chip::perso::{
+    self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
 use permitkit_chip::reader::{self, AccessKey};
 use permitkit_chip::ta::Terminal;
 use permitkit_lds::{ChipImage, Ef};

@@ -16,7 +16,8 @@ use permitkit_chip::files::ReadLimits;
 use permitkit_chip::identity::{CardLife, ChipSerialSource};
 use permitkit_chip::journal::{Journal, MemoryJournal, PersoState};
 use permitkit_chip::perso::{
-    self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions, PersoReport,
+    self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+    PersoReport,
 };
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
 use permitkit_chip::sm::SmError;

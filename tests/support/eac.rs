@@ -11,7 +11,9 @@ use permitkit_biometrics::face_record::{
 use permitkit_chip::ca::{CaKeyPair, CaPublicKey};
 use permitkit_chip::ec::Domain;
 use permitkit_chip::identity::ChipSerialSource;
-use permitkit_chip::perso::{Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit_chip::perso::{
+    Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
 use permitkit_chip::random::OsRandom;
 use permitkit_lds::security_infos::{
     CaProtocol, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Cipher, ID_PK_ECDH,

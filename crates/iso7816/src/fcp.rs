@@ -57,12 +57,9 @@ pub struct CompactAttributes {
 impl CompactAttributes {
     /// Attributes for READ BINARY and UPDATE BINARY only.
     pub fn read_update(read: u8, update: u8) -> Self {
-        let mut conditions = [None; 7];
-        conditions[0] = Some(read);
-        conditions[1] = Some(update);
         Self {
             access_mode: AM_READ | AM_UPDATE,
-            conditions,
+            conditions: [Some(read), Some(update), None, None, None, None, None],
         }
     }
 
@@ -264,7 +261,8 @@ mod tests {
             0x83, 0x02, 0x01, 0x03, // 83: FID 0103 (DG3)
             0x88, 0x01, 0x18, // 88: SFI 3 in bits 8-4
             0x8A, 0x01, 0x05, // 8A: operational, activated
-            0x8C, 0x03, 0x03, 0x00, 0xE0, // 8C: AM update+read; update always, read SM+ext auth
+            0x8C, 0x03, 0x03, 0x00,
+            0xE0, // 8C: AM update+read; update always, read SM+ext auth
         ];
         assert_eq!(bytes, expected);
         assert_eq!(Fcp::parse(&bytes).unwrap(), sample());
@@ -295,30 +293,49 @@ mod tests {
         assert_eq!(Fcp::parse(&trailing), Err(FcpError::NotFcp));
         let mut truncated = template(&base);
         truncated.pop();
-        assert!(matches!(
-            Fcp::parse(&truncated),
-            Err(FcpError::Template(_))
-        ));
+        assert!(matches!(Fcp::parse(&truncated), Err(FcpError::Template(_))));
         assert!(matches!(Fcp::parse(&[]), Err(FcpError::Template(_))));
         // Required tags.
-        assert_eq!(err(&[(0x82, "01"), (0x83, "0103")]), FcpError::Missing(0x80));
-        assert_eq!(err(&[(0x80, "10"), (0x83, "0103")]), FcpError::Missing(0x82));
+        assert_eq!(
+            err(&[(0x82, "01"), (0x83, "0103")]),
+            FcpError::Missing(0x80)
+        );
+        assert_eq!(
+            err(&[(0x80, "10"), (0x83, "0103")]),
+            FcpError::Missing(0x82)
+        );
         assert_eq!(err(&[(0x80, "10"), (0x82, "01")]), FcpError::Missing(0x83));
         // Duplicates and bad values.
         assert_eq!(
             err(&[(0x80, "10"), (0x82, "01"), (0x82, "01"), (0x83, "0103")]),
             FcpError::Duplicate(0x82)
         );
-        assert_eq!(err(&[(0x80, "10"), (0x82, "02"), (0x83, "0103")]), FcpError::BadValue(0x82));
-        assert_eq!(err(&[(0x80, "010000"), (0x82, "01"), (0x83, "0103")]), FcpError::BadValue(0x80));
-        assert_eq!(err(&[(0x80, "10"), (0x82, "01"), (0x83, "010300")]), FcpError::BadValue(0x83));
-        assert_eq!(err(&[(0x80, "10"), (0x82, "01"), (0x83, "3F00")]), FcpError::BadValue(0x83));
+        assert_eq!(
+            err(&[(0x80, "10"), (0x82, "02"), (0x83, "0103")]),
+            FcpError::BadValue(0x82)
+        );
+        assert_eq!(
+            err(&[(0x80, "010000"), (0x82, "01"), (0x83, "0103")]),
+            FcpError::BadValue(0x80)
+        );
+        assert_eq!(
+            err(&[(0x80, "10"), (0x82, "01"), (0x83, "010300")]),
+            FcpError::BadValue(0x83)
+        );
+        assert_eq!(
+            err(&[(0x80, "10"), (0x82, "01"), (0x83, "3F00")]),
+            FcpError::BadValue(0x83)
+        );
         let sfi = |v: &'static str| err(&[(0x80, "10"), (0x82, "01"), (0x83, "0103"), (0x88, v)]);
         assert_eq!(sfi("19"), FcpError::BadValue(0x88), "low bits set");
         assert_eq!(sfi("F8"), FcpError::BadValue(0x88), "SFI 31 is reserved");
         assert_eq!(sfi("00"), FcpError::BadValue(0x88));
         let sec = |v: &'static str| err(&[(0x80, "10"), (0x82, "01"), (0x83, "0103"), (0x8C, v)]);
-        assert_eq!(sec("0300"), FcpError::BadValue(0x8C), "two bits, one condition");
+        assert_eq!(
+            sec("0300"),
+            FcpError::BadValue(0x8C),
+            "two bits, one condition"
+        );
         assert_eq!(sec("8100"), FcpError::BadValue(0x8C), "command-specific AM");
         assert_eq!(sec(""), FcpError::BadValue(0x8C));
         // Unsupported security attribute formats and tags.

@@ -41,7 +41,9 @@ pub enum CreateRefusal {
     #[error("access mode byte {0:02X}: only READ BINARY and UPDATE BINARY (03) are supported")]
     AccessMode(u8),
     /// A condition other than the one this chip enforces for the file.
-    #[error("{command} condition {given:02X} for file {fid:04X}; this chip enforces {enforced:02X}")]
+    #[error(
+        "{command} condition {given:02X} for file {fid:04X}; this chip enforces {enforced:02X}"
+    )]
     Condition {
         /// `READ BINARY` or `UPDATE BINARY`.
         command: &'static str,

@@ -31,7 +31,10 @@ use permitkit_chip::{
     ChipError,
     identity::ChipSerial,
     journal::Journal as _,
-    perso::{self, ClaimOptions, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress},
+    perso::{
+        self, ClaimOptions, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+        Progress,
+    },
 };
 use permitkit_devices::card_reader::CardReader;
 use permitkit_lds::Ef;
