@@ -1048,7 +1048,6 @@ fn claim_options(generate_aa_key: bool) -> perso::ClaimOptions {
     perso::ClaimOptions {
         chip_serial: ChipSerialSource::GpCplc,
         dialect: Dialect::PermitkitV1,
-        file_access: FileAccessRules::EMRTD,
         generate_aa_key,
     }
 }

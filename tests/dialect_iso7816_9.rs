@@ -27,7 +27,7 @@ use permitkit_cvc::FileKey;
 use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 use permitkit_lds::{ChipImage, EMRTD_AID, Ef};
-use permitkit_model::profiles::ChipProfile;
+use permitkit_model::profiles::{ChipProfile, Profile};
 use permitkit_model::secret::SecretString;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_simulator::{Card, CardConfig};
