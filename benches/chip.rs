@@ -35,7 +35,9 @@ use permitkit_chip::channel::Counting;
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::identity::ChipSerialSource;
 use permitkit_chip::journal::MemoryJournal;
-use permitkit_chip::perso::{self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit_chip::perso::{
+    self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
 use permitkit_chip::reader::{self, AccessKey};
 use permitkit_model::secret::SecretString;
 use permitkit_simulator::sample::{self, SAMPLE_CAN};
@@ -48,6 +50,7 @@ fn input() -> PersoInput {
 fn options(limits: PersoLimits, lock: bool) -> PersoOptions<'static> {
     PersoOptions {
         dialect: Dialect::PermitkitV1,
+        file_access: FileAccessRules::EMRTD,
         chip_serial: ChipSerialSource::GpCplc,
         limits,
         lock: lock.then(LockPermission::irreversible),

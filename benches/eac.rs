@@ -27,7 +27,9 @@ use permitkit_chip::channel::{CardChannel, Counting};
 use permitkit_chip::files::ReadLimits;
 use permitkit_chip::identity::ChipSerialSource;
 use permitkit_chip::journal::MemoryJournal;
-use permitkit_chip::perso::{self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit_chip::perso::{
+    self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
 use permitkit_chip::reader::{self, AccessKey};
 use permitkit_chip::ta::Terminal;
 use permitkit_lds::{ChipImage, Ef};
@@ -41,6 +43,7 @@ mod eac_image;
 fn personalize(channel: &mut dyn CardChannel, image: &ChipImage, limits: PersoLimits) {
     let options = PersoOptions {
         dialect: Dialect::PermitkitV1,
+        file_access: FileAccessRules::EMRTD,
         chip_serial: ChipSerialSource::GpCplc,
         limits,
         lock: Some(LockPermission::irreversible()),

@@ -16,7 +16,8 @@ use permitkit_chip::files::ReadLimits;
 use permitkit_chip::identity::{CardLife, ChipSerialSource};
 use permitkit_chip::journal::{Journal, MemoryJournal, PersoState};
 use permitkit_chip::perso::{
-    self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions, PersoReport,
+    self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+    PersoReport,
 };
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
 use permitkit_chip::sm::SmError;
@@ -36,6 +37,7 @@ fn limits() -> PersoLimits {
 fn options(lock: bool) -> PersoOptions<'static> {
     PersoOptions {
         dialect: Dialect::PermitkitV1,
+        file_access: FileAccessRules::EMRTD,
         chip_serial: ChipSerialSource::GpCplc,
         limits: limits(),
         lock: lock.then(LockPermission::irreversible),
@@ -410,6 +412,7 @@ fn jmrtd_dialect_selects_after_create_and_short_apdus_count() {
     let mut card = Card::new(CardConfig::default());
     let opts = PersoOptions {
         dialect: Dialect::JmrtdApplet,
+        file_access: FileAccessRules::EMRTD,
         chip_serial: ChipSerialSource::GpCplc,
         limits: PersoLimits::SHORT,
         lock: Some(LockPermission::irreversible()),

@@ -29,7 +29,9 @@ use permitkit_chip::channel::{CardChannel, Counting};
 use permitkit_chip::files::ReadLimits;
 use permitkit_chip::identity::ChipSerialSource;
 use permitkit_chip::journal::MemoryJournal;
-use permitkit_chip::perso::{self, Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit_chip::perso::{
+    self, Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
 use permitkit_chip::reader::{self, AccessKey, CaOutcome, CardContents, TaOutcome};
 use permitkit_chip::ta::{TaError, Terminal};
 use permitkit_cvc::{
@@ -59,6 +61,7 @@ fn personalize(channel: &mut dyn CardChannel, image: &ChipImage, limits: PersoLi
     assert!(input.trust_point.is_some());
     let options = PersoOptions {
         dialect: Dialect::PermitkitV1,
+        file_access: FileAccessRules::EMRTD,
         chip_serial: ChipSerialSource::GpCplc,
         limits,
         lock: Some(LockPermission::irreversible()),
@@ -594,6 +597,7 @@ fn a_trust_point_that_is_not_a_cvca_is_refused_before_anything_is_written() {
     let mut card = Card::new(CardConfig::default());
     let options = PersoOptions {
         dialect: Dialect::JmrtdApplet,
+        file_access: FileAccessRules::EMRTD,
         chip_serial: ChipSerialSource::GpCplc,
         limits: PersoLimits::SHORT,
         lock: None,

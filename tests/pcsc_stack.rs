@@ -26,7 +26,7 @@ use std::time::Duration;
 use permitkit_chip::CardChannel;
 use permitkit_chip::crypto::Cipher;
 use permitkit_chip::identity::{self, CardLife, ChipSerial};
-use permitkit_chip::perso::{self, LockPermission, PersoLimits, PersoOptions};
+use permitkit_chip::perso::{self, FileAccessRules, LockPermission, PersoLimits, PersoOptions};
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
 use permitkit_devices::card_feeder::{CardDrill, CardFeeder, FeederRequest, Present};
 use permitkit_devices::file_journal::FileJournal;
@@ -223,6 +223,7 @@ fn inside_the_stack() {
     let mut journal = FileJournal::open(journal_dir.path()).unwrap();
     let options = PersoOptions {
         dialect: chip.dialect,
+        file_access: chip.file_access.unwrap_or(FileAccessRules::EMRTD),
         chip_serial: chip.chip_serial,
         limits: PersoLimits::from_profiles(&chip, Some(&reader_profile)),
         lock: Some(LockPermission::irreversible()),

@@ -13,7 +13,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use permitkit_chip::perso::{
-    self, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
+    self, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress,
 };
 use permitkit_chip::reader::{self, AaOutcome, AccessKey};
 use permitkit_devices::card_reader::CardReader;
@@ -348,6 +348,7 @@ fn personalize(
         };
     let options = PersoOptions {
         dialect: chip.dialect,
+        file_access: chip.file_access.unwrap_or(FileAccessRules::EMRTD),
         chip_serial: chip.chip_serial,
         limits,
         lock: lock.then(LockPermission::irreversible),

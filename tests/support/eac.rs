@@ -11,7 +11,9 @@ use permitkit_biometrics::face_record::{
 use permitkit_chip::ca::{CaKeyPair, CaPublicKey};
 use permitkit_chip::ec::Domain;
 use permitkit_chip::identity::ChipSerialSource;
-use permitkit_chip::perso::{Dialect, LockPermission, PersoInput, PersoLimits, PersoOptions};
+use permitkit_chip::perso::{
+    Dialect, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+};
 use permitkit_chip::random::OsRandom;
 use permitkit_lds::security_infos::{
     CaProtocol, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, Cipher, ID_PK_ECDH,
@@ -185,6 +187,7 @@ pub fn input(image: &ChipImage) -> PersoInput {
 pub fn options(limits: PersoLimits, lock: bool) -> PersoOptions<'static> {
     PersoOptions {
         dialect: Dialect::PermitkitV1,
+        file_access: FileAccessRules::EMRTD,
         chip_serial: ChipSerialSource::GpCplc,
         limits,
         lock: lock.then(LockPermission::irreversible),

@@ -1,7 +1,8 @@
 //! File access on the chip (ISO/IEC 7816-4 §11.2–11.3; ICAO Doc 9303-10 §3.11, 9303-11 §9.8):
 //! SELECT, READ BINARY (short file identifier in P1, odd INS `B1` with offset object `54` for
 //! offsets above 32767), whole-EF reads sized by the file's own TLV header, UPDATE BINARY
-//! (odd INS `D7` above 32767) and CREATE FILE in the JMRTD applet form.
+//! (odd INS `D7` above 32767) and CREATE FILE in two forms: the JMRTD applet's proprietary
+//! `63` object and the ISO/IEC 7816-9:2004 §6.1 FCP template ([`create_file_fcp`]).
 //!
 //! These functions take any [`CardChannel`]: they never know whether secure messaging is on.
 
@@ -79,8 +80,10 @@ pub fn select_ef_size(channel: &mut dyn CardChannel, fid: u16) -> Result<Option<
     Ok(None)
 }
 
-/// CREATE FILE in the JMRTD applet form `63 04 size(2) fid(2)` (ISO/IEC 7816-9 §6.3 INS E0).
-/// Returns `false` when the file already exists (`6A89`).
+/// CREATE FILE in the JMRTD applet's proprietary form `00 E0 00 00 06 63 04 size(2) fid(2)`
+/// (the JMRTD passport applet, docs/spec/apdu.md §3). It borrows INS `E0` from ISO/IEC 7816-9
+/// but is not that standard's command: its data field is not the FCP template `62` (see
+/// [`create_file_fcp`]). Returns `false` when the file already exists (`6A89`).
 pub fn create_file(
     channel: &mut dyn CardChannel,
     fid: u16,
@@ -93,8 +96,22 @@ pub fn create_file(
     })?;
     let mut value = size16.to_be_bytes().to_vec();
     value.extend_from_slice(&fid.to_be_bytes());
+    send_create_file(channel, tlv::encode(Tag::new(0x63), &value)?)
+}
+
+/// CREATE FILE as ISO/IEC 7816-9:2004 §6.1: `00 E0 00 00 Lc` with the FCP template `62` of
+/// ISO/IEC 7816-4:2005 §5.3.3 as data ([`permitkit_iso7816::fcp`]). Returns `false` when the
+/// file already exists (`6A89`).
+pub fn create_file_fcp(
+    channel: &mut dyn CardChannel,
+    fcp: &permitkit_iso7816::fcp::Fcp,
+) -> Result<bool, ChipError> {
+    send_create_file(channel, fcp.encode()?)
+}
+
+fn send_create_file(channel: &mut dyn CardChannel, data: Vec<u8>) -> Result<bool, ChipError> {
     let cmd = CommandApdu::new(0x00, 0xE0, 0x00, 0x00)
-        .with_data(tlv::encode(Tag::new(0x63), &value)?)
+        .with_data(data)
         .map_err(ChipError::from_apdu)?;
     let r = channel.transmit(&cmd)?;
     match r.sw() {

@@ -32,6 +32,7 @@ pub mod crypto;
 pub mod ec;
 pub mod files;
 pub mod identity;
+pub mod iso7816_9;
 pub mod journal;
 pub mod pace;
 pub mod pace_cam;

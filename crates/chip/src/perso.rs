@@ -1,11 +1,14 @@
 //! Personalization: writing a ChipImage onto a blank chip, resumably, and proving it right
 //! before LOCK.
 //!
-//! The command dialect is the JMRTD passport applet's (CREATE FILE `E0 {63 04 size fid}`,
-//! UPDATE BINARY, PUT DATA `00 62` BAC seed, PUT DATA `DE AD` LOCK), with documented extensions
-//! in [`Dialect::PermitkitV1`] (master-file EFs such as EF.CardAccess, PUT DATA `00 65` for the
-//! CAN, odd-INS UPDATE BINARY `D7` above offset 32767, FCP on SELECT, the application's life
-//! cycle status, GENERATE ASYMMETRIC KEY PAIR); see `hardware-profiles/chips/README.md`.
+//! The command dialect is the JMRTD passport applet's (its proprietary CREATE FILE
+//! `E0 {63 04 size fid}`, UPDATE BINARY, PUT DATA `00 62` BAC seed, PUT DATA `DE AD` LOCK), with
+//! documented extensions in [`Dialect::PermitkitV1`] (master-file EFs such as EF.CardAccess, PUT
+//! DATA `00 65` for the CAN, odd-INS UPDATE BINARY `D7` above offset 32767, FCP on SELECT, the
+//! application's life cycle status, GENERATE ASYMMETRIC KEY PAIR), or [`Dialect::Iso7816_9`]:
+//! CREATE FILE as ISO/IEC 7816-9:2004 §6.1 with the FCP template of ISO/IEC 7816-4:2005 §5.3.3
+//! carrying the access conditions of [`PersoOptions::file_access`] ([`crate::iso7816_9`]); see
+//! `hardware-profiles/chips/README.md`.
 //!
 //! [`personalize`]: first the card is identified ([`crate::identity`]: its chip serial and its
 //! life cycle) and admitted against the [`Journal`] entry — a blank card is claimed (its serial
@@ -42,7 +45,7 @@ use permitkit_lds::Ef;
 use permitkit_lds::security_infos::PaceMapping;
 use permitkit_model::secret::{SecretBytes, SecretString};
 
-pub use permitkit_model::dialect::Dialect;
+pub use permitkit_model::dialect::{AccessCondition, Dialect, FileAccessRules};
 
 /// What to write: the signed files and the access secrets.
 #[derive(Clone)]
@@ -249,6 +252,9 @@ pub type Verifier<'a> =
 pub struct PersoOptions<'a> {
     /// The chip's dialect.
     pub dialect: Dialect,
+    /// The access conditions CREATE FILE sets (the chip profile's `[file_access]`; used by
+    /// [`Dialect::Iso7816_9`] only).
+    pub file_access: FileAccessRules,
     /// How the chip's serial is read (from the chip profile).
     pub chip_serial: ChipSerialSource,
     /// Chunk sizes.
@@ -808,7 +814,12 @@ impl Attempt<'_, '_> {
                 }
                 in_mf = Some(ef.in_master_file());
             }
-            let created = files::create_file(ch, ef.fid(), data.len())?;
+            let created = if dialect.fcp_create_file() {
+                let fcp = crate::iso7816_9::fcp_for(*ef, data.len(), &self.options.file_access)?;
+                files::create_file_fcp(ch, &fcp)?
+            } else {
+                files::create_file(ch, ef.fid(), data.len())?
+            };
             let mut offset = known;
             if created {
                 offset = 0;

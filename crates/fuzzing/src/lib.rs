@@ -53,6 +53,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("pace_chip", pace_chip),
     ("pkcs11_uri", pkcs11_uri),
     ("audit_log", audit_log),
+    ("create_file_fcp", create_file_fcp),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -812,5 +813,39 @@ pub fn pace_chip(data: &[u8]) {
             return;
         }
         rest = tail;
+    }
+}
+
+/// ISO/IEC 7816-9 CREATE FILE: the input as an FCP template ([`permitkit_iso7816::fcp::Fcp`];
+/// a parsed one encodes and parses back to itself), then as the data of CREATE FILE sent to a
+/// virtual chip of the `iso7816-9` dialect in the master file and in the application, each
+/// answer a status word of ISO/IEC 7816-4 (`9000`, `6A80`, `6A84`, `6A89`).
+pub fn create_file_fcp(data: &[u8]) {
+    use permitkit_iso7816::fcp::Fcp;
+    use permitkit_simulator::{Card, CardConfig};
+    if let Ok(fcp) = Fcp::parse(data) {
+        let again = fcp.encode().ok().and_then(|b| Fcp::parse(&b).ok());
+        assert_eq!(again, Some(fcp), "FCP round trip");
+    }
+    let mut card = Card::new(CardConfig {
+        max_ef_size: 4096,
+        max_files: 4,
+        dialect: permitkit_model::dialect::Dialect::Iso7816_9,
+        ..CardConfig::default()
+    });
+    let select_app = apdu::CommandApdu::new(0x00, 0xA4, 0x04, 0x0C)
+        .with_data(lds::EMRTD_AID.to_vec())
+        .ok();
+    for select in [None, select_app] {
+        if let Some(s) = &select {
+            let _ = card.process_command(s);
+        }
+        if let Ok(cmd) = apdu::CommandApdu::new(0x00, 0xE0, 0x00, 0x00).with_data(data.to_vec()) {
+            let sw = card.process_command(&cmd).sw().0;
+            assert!(
+                matches!(sw, 0x9000 | 0x6A80 | 0x6A84 | 0x6A89 | 0x6700),
+                "CREATE FILE answered {sw:04X}"
+            );
+        }
     }
 }

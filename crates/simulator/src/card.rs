@@ -2,7 +2,9 @@
 //! 7816-4 §11 commands; ICAO Doc 9303-11 access control; personalization dialect of the JMRTD
 //! passport applet with the extensions documented in `hardware-profiles/chips/README.md`).
 //!
-//! - Personalization phase: SELECT, CREATE FILE (`E0`, `63 04 size fid`), UPDATE BINARY
+//! - Personalization phase: SELECT, CREATE FILE (`E0`; the JMRTD applet's proprietary
+//!   `63 04 size fid`, or with [`Dialect::Iso7816_9`] the ISO/IEC 7816-9:2004 §6.1 FCP
+//!   template, [`crate::fcp_create`] — the chip speaks the one its profile names), UPDATE BINARY
 //!   (`D6`, and odd `D7` with `54`/`53` objects for offsets above 32767), PUT DATA `00 62` (BAC
 //!   seed: document number, birth and expiry dates — `<` in the unknown parts of a date of
 //!   birth, ICAO 9303-3 §4.8), `00 65` (PACE CAN), `00 6A` (AA key), GENERATE ASYMMETRIC KEY
@@ -37,6 +39,7 @@ use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 use permitkit_lds::security_infos::{ObjectIdentifier, PaceMapping, PaceProtocol};
 use permitkit_lds::{CardAccess, EMRTD_AID, Ef};
+use permitkit_model::dialect::Dialect;
 use permitkit_model::secret::{SecretBytes, SecretString};
 
 /// A default ATR for the virtual chip (TCK last, computed by [`CardConfig::default`]): direct
@@ -59,6 +62,8 @@ pub struct CardConfig {
     pub extended_length: bool,
     /// The ATR.
     pub atr: Vec<u8>,
+    /// The personalization dialect (how CREATE FILE reads).
+    pub dialect: Dialect,
 }
 
 impl Default for CardConfig {
@@ -68,6 +73,7 @@ impl Default for CardConfig {
             max_files: 24,
             extended_length: true,
             atr: atr_with_tck(&DEFAULT_ATR),
+            dialect: Dialect::PermitkitV1,
         }
     }
 }
@@ -79,6 +85,7 @@ impl CardConfig {
             max_ef_size: chip.max_ef_size,
             max_files: chip.max_files,
             extended_length: chip.extended_length,
+            dialect: chip.dialect,
             ..Self::default()
         }
     }
@@ -623,7 +630,15 @@ impl Card {
         if self.locked {
             return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
         }
-        // JMRTD applet: 63 04 SSSS FFFF.
+        if self.config.dialect.fcp_create_file() {
+            // ISO/IEC 7816-9 §6.1: 62 { 80 size, 82 01, 83 fid, 88 sfi, 8A 05, 8C rules }.
+            let fcp = crate::fcp_create::check(self.df, cmd.data()).map_err(|e| e.status_word())?;
+            self.fs.create(self.df, fcp.fid, usize::from(fcp.size))?;
+            self.ef = Some(fcp.fid);
+            self.dirty = true;
+            return Ok(ResponseApdu::status(StatusWord::SUCCESS));
+        }
+        // JMRTD applet (proprietary, not ISO/IEC 7816-9): 63 04 SSSS FFFF.
         let t =
             tlv::parse_single(cmd.data(), Tag::new(0x63)).map_err(|_| StatusWord::WRONG_DATA)?;
         let [s1, s2, f1, f2] = t.value() else {

@@ -11,6 +11,7 @@ pub mod card;
 pub mod eac_ca;
 pub mod eac_ta;
 pub mod faults;
+pub mod fcp_create;
 pub mod filesystem;
 #[cfg(any(test, feature = "test-util"))]
 pub mod sample;

@@ -38,6 +38,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
     (
         "chips",
+        "iso7816-9-fcp.toml",
+        include_str!("../../../../hardware-profiles/chips/iso7816-9-fcp.toml"),
+    ),
+    (
+        "chips",
         "jmrtd-applet.toml",
         include_str!("../../../../hardware-profiles/chips/jmrtd-applet.toml"),
     ),

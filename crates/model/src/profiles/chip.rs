@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, FileAccessRules};
 use crate::profiles::{FieldProblem, Profile};
 
 /// An access protocol a chip runs.
@@ -83,6 +83,10 @@ pub struct ChipProfile {
     /// the writer stores keys generated outside (and forgets them once written).
     #[serde(default)]
     pub ca_key_generation: bool,
+    /// The access conditions CREATE FILE sets on each file (dialect `iso7816-9` only, where
+    /// it is required).
+    #[serde(default)]
+    pub file_access: Option<FileAccessRules>,
 }
 
 impl ChipProfile {
@@ -185,6 +189,17 @@ impl Profile for ChipProfile {
                 "needs \"ca\" in protocols and a dialect with GENERATE ASYMMETRIC KEY PAIR for Chip Authentication keys",
             ));
         }
+        match (self.dialect.fcp_create_file(), self.file_access.is_some()) {
+            (true, false) => v.push(FieldProblem::new(
+                "file_access",
+                "the iso7816-9 dialect writes access conditions into every FCP: give [file_access]",
+            )),
+            (false, true) => v.push(FieldProblem::new(
+                "file_access",
+                "only the iso7816-9 dialect sets access conditions with CREATE FILE",
+            )),
+            _ => {}
+        }
         v
     }
 }
@@ -214,5 +229,23 @@ mod tests {
             "{:?}",
             chip.validate()
         );
+    }
+
+    const ISO: &str = include_str!("../../../../hardware-profiles/chips/iso7816-9-fcp.toml");
+
+    #[test]
+    fn the_iso7816_9_dialect_needs_file_access_rules_and_only_it_has_them() {
+        let chip: ChipProfile = toml::from_str(ISO).unwrap();
+        assert_eq!(chip.dialect, Dialect::Iso7816_9);
+        assert_eq!(chip.file_access, Some(FileAccessRules::EMRTD));
+        assert!(chip.validate().is_empty(), "{:?}", chip.validate());
+        let cut = ISO.find("[file_access]").unwrap();
+        let without: ChipProfile = toml::from_str(ISO.get(..cut).unwrap()).unwrap();
+        assert!(without.validate().iter().any(|p| p.field == "file_access"));
+        let virtual_with = format!("{VIRTUAL}\n{}", ISO.get(cut..).unwrap());
+        let chip: ChipProfile = toml::from_str(&virtual_with).unwrap();
+        assert!(chip.validate().iter().any(|p| p.field == "file_access"));
+        let typo = ISO.replace("update = \"always\"", "update = \"sometimes\"");
+        assert!(toml::from_str::<ChipProfile>(&typo).is_err());
     }
 }

@@ -31,7 +31,10 @@ use permitkit_chip::{
     ChipError,
     identity::ChipSerial,
     journal::Journal as _,
-    perso::{self, ClaimOptions, LockPermission, PersoInput, PersoLimits, PersoOptions, Progress},
+    perso::{
+        self, ClaimOptions, FileAccessRules, LockPermission, PersoInput, PersoLimits, PersoOptions,
+        Progress,
+    },
 };
 use permitkit_devices::card_reader::CardReader;
 use permitkit_lds::Ef;
@@ -379,6 +382,7 @@ fn personalize(
         };
     let options = PersoOptions {
         dialect: station.chip.dialect,
+        file_access: station.chip.file_access.unwrap_or(FileAccessRules::EMRTD),
         chip_serial: station.chip.chip_serial,
         limits: card.limits,
         lock: lock.then(LockPermission::irreversible),
