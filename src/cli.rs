@@ -66,10 +66,12 @@ mod demo;
 mod devices;
 mod enroll;
 mod finger;
+mod issuance;
 mod journal;
 mod lds;
 mod lds_build;
 mod mrz;
+mod perso;
 mod photo;
 mod pki;
 mod profiles;
@@ -122,6 +124,12 @@ enum Command {
     Photo(photo::PhotoArgs),
     /// Capture from a camera or scanner.
     Capture(capture::CaptureArgs),
+    /// The central issuance bureau: serve it, register stations and lines, status.
+    #[command(subcommand)]
+    Issuance(issuance::IssuanceCommand),
+    /// Personalization lines of the central bureau.
+    #[command(subcommand)]
+    Perso(perso::PersoCommand),
     /// Hardware, document and station profiles: list them, check a folder.
     #[command(subcommand)]
     Profiles(profiles::ProfilesCommand),
@@ -156,6 +164,8 @@ pub fn run() -> ExitCode {
         Command::Photo(args) => photo::run(args),
         Command::Capture(args) => capture::run(args),
         Command::Profiles(c) => profiles::run(c),
+        Command::Issuance(c) => issuance::run(c),
+        Command::Perso(c) => perso::run(c),
     };
     match outcome {
         Ok(code) => code,

@@ -28,7 +28,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("simulator", 5),
     ("devices", 6),
     ("station", 7),
-    ("fuzzing", 8),
+    ("bureau", 8),
+    ("fuzzing", 9),
 ];
 
 fn root() -> PathBuf {
