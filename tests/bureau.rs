@@ -458,6 +458,11 @@ fn a_bureau_restarted_while_stations_submit_loses_and_duplicates_nothing() {
             std::thread::sleep(Duration::from_millis(10));
         }
         bureau.kill_server();
+        let before_restart = bureau.query_i64("SELECT count(*) FROM applications");
+        assert!(
+            before_restart < 12,
+            "every package had arrived before the bureau was killed: the drill proves nothing"
+        );
         std::thread::sleep(Duration::from_millis(800));
         bureau.serve();
         let receipts = submitter.join().unwrap();
