@@ -90,7 +90,14 @@ impl Bureau {
 
     fn serve(&mut self) {
         let child = Command::new(BIN)
-            .args(["issuance", "serve", "--database", &self.url, "--listen", &self.listen])
+            .args([
+                "issuance",
+                "serve",
+                "--database",
+                &self.url,
+                "--listen",
+                &self.listen,
+            ])
             .arg("--pki")
             .arg(self.path("pki"))
             .stdout(Stdio::null())
@@ -134,7 +141,11 @@ impl Bureau {
         block_on(async move {
             let pool = db::pool(&url, 1).unwrap();
             let client = pool.get().await.unwrap();
-            client.query_one(sql.as_str(), &[]).await.unwrap().get::<_, i64>(0)
+            client
+                .query_one(sql.as_str(), &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
         })
         .unwrap()
     }
@@ -232,7 +243,10 @@ fn applicant(n: u32, surname_suffix: &str) -> String {
             "surname = \"AKHMETOVA\"",
             &format!("surname = \"AKHMETOVA{letters}{surname_suffix}\""),
         )
-        .replace("fingerprints_on_chip = true", "fingerprints_on_chip = false")
+        .replace(
+            "fingerprints_on_chip = true",
+            "fingerprints_on_chip = false",
+        )
 }
 
 fn package(n: u32) -> Vec<u8> {
@@ -290,7 +304,10 @@ fn stations_submit_lines_issue_each_card_once_and_the_status_comes_back() {
         ),
         6
     );
-    assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"), 6);
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"),
+        6
+    );
     // Retention: no ChipImage, no chip key left once the cards are verified.
     assert_eq!(bureau.query_i64("SELECT count(*) FROM chip_files"), 0);
     assert_eq!(bureau.query_i64("SELECT count(*) FROM chip_keys"), 0);
@@ -302,14 +319,21 @@ fn stations_submit_lines_issue_each_card_once_and_the_status_comes_back() {
     let other = block_on(stations[1].state(&numbers[0].1)).unwrap().unwrap();
     assert_eq!(other, None);
     let status: serde_json::Value = serde_json::from_str(&permitkit(&[
-        "issuance", "status", "--database", &bureau.url, "--json",
+        "issuance",
+        "status",
+        "--database",
+        &bureau.url,
+        "--json",
     ]))
     .unwrap();
     assert_eq!(status["done"], 6);
     assert_eq!(status["queued"], 0);
     assert_eq!(status["issued_cards"], 6);
     let metrics = block_on(reqwest_get(&format!("http://{}/metrics", bureau.listen))).unwrap();
-    assert!(metrics.contains("permitkit_bureau_jobs{state=\"done\"} 6"), "{metrics}");
+    assert!(
+        metrics.contains("permitkit_bureau_jobs{state=\"done\"} 6"),
+        "{metrics}"
+    );
 }
 
 async fn reqwest_get(url: &str) -> String {
@@ -336,7 +360,10 @@ fn a_line_killed_mid_card_loses_its_job_and_one_valid_card_is_made() {
          AND jsonb_array_length(coalesce(entry->'spoilt_cards', '[]'::jsonb)) = 0",
     ) == 0
     {
-        assert!(Instant::now() < deadline, "the slow line never started writing");
+        assert!(
+            Instant::now() < deadline,
+            "the slow line never started writing"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // SIGKILL: no chance to clean up.
@@ -370,7 +397,10 @@ fn a_line_killed_mid_card_loses_its_job_and_one_valid_card_is_made() {
         2,
         "the killed line's job was claimed twice"
     );
-    assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"), 2);
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"),
+        2
+    );
 }
 
 #[test]
@@ -398,7 +428,11 @@ fn replayed_tampered_and_unregistered_requests_are_refused() {
         .unwrap()
         .unwrap();
     assert_eq!(tampered.status, 401);
-    assert!(tampered.body.contains("does not verify"), "{}", tampered.body);
+    assert!(
+        tampered.body.contains("does not verify"),
+        "{}",
+        tampered.body
+    );
     // A station whose key the bureau does not know.
     let stranger = StationClient::new(
         &format!("http://{}", bureau.listen),

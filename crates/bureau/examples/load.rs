@@ -28,8 +28,12 @@ use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_station::applicant::{Captures, Portrait};
 
 fn testdata(path: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path))
-        .unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata")
+            .join(path),
+    )
+    .unwrap()
 }
 
 fn captures() -> Captures {
@@ -62,8 +66,14 @@ fn applicant(template: &str, run: u32, n: u32) -> String {
     template
         .replace("TRP-2026-004211", &format!("TRP-{run}-{n:06}"))
         .replace("FT4211207", &format!("F{run}{n:07}"))
-        .replace("surname = \"AKHMETOVA\"", &format!("surname = \"LOAD{letters}\""))
-        .replace("fingerprints_on_chip = true", "fingerprints_on_chip = false")
+        .replace(
+            "surname = \"AKHMETOVA\"",
+            &format!("surname = \"LOAD{letters}\""),
+        )
+        .replace(
+            "fingerprints_on_chip = true",
+            "fingerprints_on_chip = false",
+        )
 }
 
 fn main() {
@@ -78,7 +88,8 @@ fn main() {
         .write_dir(&pki)
         .unwrap();
     let csca = permitkit_pki::signer::read_certificate(&pki.join("csca.pem")).unwrap();
-    let template = String::from_utf8(testdata("applicants/temporary-foreign-national.toml")).unwrap();
+    let template =
+        String::from_utf8(testdata("applicants/temporary-foreign-national.toml")).unwrap();
     let captures = captures();
     println!("lines | cards | seconds | cards/min | per line | latency p50/p95/p99 s");
     for (run, lines) in [1u32, 2, 4].into_iter().enumerate() {

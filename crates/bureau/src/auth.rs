@@ -122,7 +122,6 @@ pub fn nonce_is_well_formed(nonce: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test code")]
     use super::*;
 
     fn head(path: &str) -> RequestHead<'_> {
@@ -139,7 +138,10 @@ mod tests {
         let key = crate::keys::generate().unwrap();
         let der = crate::keys::public_der(key.verifying_key()).unwrap();
         let sig = sign(&key, &head("/v1/applications"), b"body");
-        assert_eq!(verify(&der, &head("/v1/applications"), b"body", &sig), Ok(()));
+        assert_eq!(
+            verify(&der, &head("/v1/applications"), b"body", &sig),
+            Ok(())
+        );
         assert_eq!(
             verify(&der, &head("/v1/applications"), b"bodY", &sig),
             Err(AuthError::BadSignature)

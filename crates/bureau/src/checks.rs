@@ -97,7 +97,10 @@ fn fingers(applicant: &Applicant, captures: &Captures) -> Result<(), Refusal> {
         if !profile.fingers.required.contains(&f.position)
             && !profile.fingers.substitutes.contains(&f.position)
         {
-            return Err(capture(&part, "is not a finger the document profile asks for"));
+            return Err(capture(
+                &part,
+                "is not a finger the document profile asks for",
+            ));
         }
         let image = wsq::decode(&f.wsq).map_err(|e| capture(&part, e.to_string()))?;
         let gray = image.into_gray_image();

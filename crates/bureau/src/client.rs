@@ -74,12 +74,11 @@ impl StationClient {
         headers: &[(&'static str, String)],
         body: &[u8],
     ) -> Result<Answer, BureauError> {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| {
-            BureauError::Status {
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| BureauError::Status {
                 status: 0,
                 body: "bad method".into(),
-            }
-        })?;
+            })?;
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -121,7 +120,7 @@ impl StationClient {
                 }
                 Err(e) if tries >= attempts => return Err(e),
                 Err(e) => {
-                    tracing::info!(error = %e, retry_in_ms = delay.as_millis() as u64, "bureau not reached");
+                    tracing::info!(error = %e, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "bureau not reached");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(60));
                 }

@@ -56,7 +56,9 @@ pub enum Refusal {
     #[error("the document number is already held by application {0}; declare a replacement")]
     DocumentTaken(String),
     /// The person has an application already and no replacement is declared.
-    #[error("the holder already has application {0}; a second document needs a declared replacement")]
+    #[error(
+        "the holder already has application {0}; a second document needs a declared replacement"
+    )]
     NeedsReplacement(String),
     /// The ChipImage could not be built from the package.
     #[error("the chip image cannot be built: {0}")]
@@ -85,7 +87,12 @@ pub struct Intake {
 impl Intake {
     /// An intake over `pool`, checking against `registry`, signing with `signer`, filing
     /// documents under keys made with `secret` ([`crate::db::document_key_secret`]).
-    pub fn new(pool: Pool, registry: Registry, signer: DocumentSigner, secret: SecretBytes) -> Self {
+    pub fn new(
+        pool: Pool,
+        registry: Registry,
+        signer: DocumentSigner,
+        secret: SecretBytes,
+    ) -> Self {
         Self {
             pool,
             registry,
@@ -127,16 +134,18 @@ impl Intake {
         })
         .await??;
         let document_key = {
-            let info = permitkit_chip::perso::mrz_information(
-                &checked.applicant.mrz.to_dg1_string(),
-            )?;
+            let info =
+                permitkit_chip::perso::mrz_information(&checked.applicant.mrz.to_dg1_string())?;
             permitkit_chip::journal::keyed_document_key(&self.secret, &info)
         };
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         for lock in [&number, &document_number, &person] {
-            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 16))", &[lock])
-                .await?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 16))",
+                &[lock],
+            )
+            .await?;
         }
         // Decided again under the locks: another submission may have won the race.
         if let Some(row) = tx
@@ -217,7 +226,11 @@ impl Intake {
     }
 
     /// The state of `application`, when `station` sent it.
-    pub async fn state(&self, station: &str, application: &str) -> Result<Option<String>, BureauError> {
+    pub async fn state(
+        &self,
+        station: &str,
+        application: &str,
+    ) -> Result<Option<String>, BureauError> {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
@@ -312,8 +325,9 @@ fn receipt_of(
 /// The ChipImage, signed by the bureau's Document Signer, with fresh chip keys.
 fn build(checked: &Checked, signer: &DocumentSigner) -> Result<ChipImage, BureauError> {
     let profile = &checked.applicant.document_profile;
-    let secrets = ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication)
-        .map_err(|e| Refusal::Build(e.to_string()))?;
+    let secrets =
+        ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication)
+            .map_err(|e| Refusal::Build(e.to_string()))?;
     let now = SystemTime::now();
     let enrolment = applicant::enrolment(
         &checked.applicant,

@@ -127,9 +127,8 @@ impl Package {
 
     /// The captures, decoded; `Err` names the part that does not decode.
     pub fn captures(&self) -> Result<Captures, String> {
-        let hex_part = |what: &str, s: &str| {
-            hex::decode(s).map_err(|_| format!("{what}: not hexadecimal"))
-        };
+        let hex_part =
+            |what: &str, s: &str| hex::decode(s).map_err(|_| format!("{what}: not hexadecimal"));
         let p = &self.portrait;
         let fingers = self
             .fingers

@@ -27,7 +27,13 @@ pub struct PgJournal {
 
 impl PgJournal {
     /// The journal seen under `claim` by `line`; `handle` runs the database calls.
-    pub fn new(handle: Handle, pool: Pool, secret: SecretBytes, claim: Claimed, line: &str) -> Self {
+    pub fn new(
+        handle: Handle,
+        pool: Pool,
+        secret: SecretBytes,
+        claim: Claimed,
+        line: &str,
+    ) -> Self {
         Self {
             handle,
             pool,
@@ -55,7 +61,9 @@ impl Journal for PgJournal {
                 )
                 .await
                 .map_err(ChipError::journal)?;
-            row.map(|r| r.try_get(0)).transpose().map_err(ChipError::journal)
+            row.map(|r| r.try_get(0))
+                .transpose()
+                .map_err(ChipError::journal)
         })?;
         text.map(|t| {
             serde_json::from_str(&t)

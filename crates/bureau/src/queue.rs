@@ -48,7 +48,11 @@ fn secs(lease: Duration) -> f64 {
 }
 
 /// Claims the oldest queued job, or one whose lease expired, for `line`.
-pub async fn claim(pool: &Pool, line: &str, lease: Duration) -> Result<Option<Claimed>, BureauError> {
+pub async fn claim(
+    pool: &Pool,
+    line: &str,
+    lease: Duration,
+) -> Result<Option<Claimed>, BureauError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let row = tx
@@ -164,7 +168,15 @@ pub async fn complete(
         .await?;
     if fenced != 1 {
         drop(tx);
-        record_spoilt(pool, claim, line, key, serial, "finished after its job was lost").await?;
+        record_spoilt(
+            pool,
+            claim,
+            line,
+            key,
+            serial,
+            "finished after its job was lost",
+        )
+        .await?;
         return Ok(false);
     }
     let signature = sign_card(key, &claim.application, serial, "issued");
@@ -190,10 +202,16 @@ pub async fn complete(
     )
     .await?;
     // Retention: the biometrics and keys leave the bureau once the card is verified.
-    tx.execute("DELETE FROM chip_files WHERE application = $1", &[&claim.application])
-        .await?;
-    tx.execute("DELETE FROM chip_keys WHERE application = $1", &[&claim.application])
-        .await?;
+    tx.execute(
+        "DELETE FROM chip_files WHERE application = $1",
+        &[&claim.application],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM chip_keys WHERE application = $1",
+        &[&claim.application],
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -242,7 +260,11 @@ pub async fn fail(
         .await?;
     if let Some(row) = row {
         let state: String = row.try_get(0)?;
-        let application_state = if state == "failed" { "failed" } else { "queued" };
+        let application_state = if state == "failed" {
+            "failed"
+        } else {
+            "queued"
+        };
         tx.execute(
             "UPDATE applications SET state = $2, updated_at = now() WHERE application = $1",
             &[&claim.application, &application_state],

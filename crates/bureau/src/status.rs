@@ -119,7 +119,10 @@ pub async fn status(pool: &Pool) -> Result<Status, BureauError> {
 /// The status as Prometheus text exposition format.
 pub fn prometheus(s: &Status) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP permitkit_bureau_jobs Personalization jobs by state.");
+    let _ = writeln!(
+        out,
+        "# HELP permitkit_bureau_jobs Personalization jobs by state."
+    );
     let _ = writeln!(out, "# TYPE permitkit_bureau_jobs gauge");
     for (state, n) in [
         ("queued", s.queued),
@@ -130,26 +133,54 @@ pub fn prometheus(s: &Status) -> String {
     ] {
         let _ = writeln!(out, "permitkit_bureau_jobs{{state=\"{state}\"}} {n}");
     }
-    let _ = writeln!(out, "# HELP permitkit_bureau_cards_total Cards reported, by line and outcome.");
+    let _ = writeln!(
+        out,
+        "# HELP permitkit_bureau_cards_total Cards reported, by line and outcome."
+    );
     let _ = writeln!(out, "# TYPE permitkit_bureau_cards_total counter");
     for l in &s.lines {
         let line = escape(&l.line);
-        let _ = writeln!(out, "permitkit_bureau_cards_total{{line=\"{line}\",outcome=\"issued\"}} {}", l.issued);
-        let _ = writeln!(out, "permitkit_bureau_cards_total{{line=\"{line}\",outcome=\"spoilt\"}} {}", l.spoilt);
+        let _ = writeln!(
+            out,
+            "permitkit_bureau_cards_total{{line=\"{line}\",outcome=\"issued\"}} {}",
+            l.issued
+        );
+        let _ = writeln!(
+            out,
+            "permitkit_bureau_cards_total{{line=\"{line}\",outcome=\"spoilt\"}} {}",
+            l.spoilt
+        );
     }
-    let _ = writeln!(out, "# HELP permitkit_bureau_cards_per_minute Cards issued per minute over the last 5 minutes.");
+    let _ = writeln!(
+        out,
+        "# HELP permitkit_bureau_cards_per_minute Cards issued per minute over the last 5 minutes."
+    );
     let _ = writeln!(out, "# TYPE permitkit_bureau_cards_per_minute gauge");
     for l in &s.lines {
-        let _ = writeln!(out, "permitkit_bureau_cards_per_minute{{line=\"{}\"}} {}", escape(&l.line), l.per_minute);
+        let _ = writeln!(
+            out,
+            "permitkit_bureau_cards_per_minute{{line=\"{}\"}} {}",
+            escape(&l.line),
+            l.per_minute
+        );
     }
-    let _ = writeln!(out, "# HELP permitkit_bureau_spoilt_ratio Spoilt cards over all cards.");
+    let _ = writeln!(
+        out,
+        "# HELP permitkit_bureau_spoilt_ratio Spoilt cards over all cards."
+    );
     let _ = writeln!(out, "# TYPE permitkit_bureau_spoilt_ratio gauge");
     let _ = writeln!(out, "permitkit_bureau_spoilt_ratio {}", s.spoilt_rate);
     if let Some([p50, p95, p99]) = s.latency_seconds {
-        let _ = writeln!(out, "# HELP permitkit_bureau_queue_latency_seconds Queued to reported, done jobs.");
+        let _ = writeln!(
+            out,
+            "# HELP permitkit_bureau_queue_latency_seconds Queued to reported, done jobs."
+        );
         let _ = writeln!(out, "# TYPE permitkit_bureau_queue_latency_seconds summary");
         for (q, v) in [("0.5", p50), ("0.95", p95), ("0.99", p99)] {
-            let _ = writeln!(out, "permitkit_bureau_queue_latency_seconds{{quantile=\"{q}\"}} {v}");
+            let _ = writeln!(
+                out,
+                "permitkit_bureau_queue_latency_seconds{{quantile=\"{q}\"}} {v}"
+            );
         }
     }
     out
@@ -183,7 +214,9 @@ mod tests {
         };
         let text = prometheus(&s);
         assert!(text.contains("permitkit_bureau_jobs{state=\"queued\"} 3\n"));
-        assert!(text.contains("permitkit_bureau_cards_total{line=\"a\\\"b\",outcome=\"issued\"} 7\n"));
+        assert!(
+            text.contains("permitkit_bureau_cards_total{line=\"a\\\"b\",outcome=\"issued\"} 7\n")
+        );
         assert!(text.contains("permitkit_bureau_spoilt_ratio 0.125\n"));
         assert!(text.contains("permitkit_bureau_queue_latency_seconds{quantile=\"0.99\"} 3\n"));
     }

@@ -66,7 +66,9 @@ impl ThrowawayPostgres {
             .map_err(|e| fail(format!("temporary folder: {e}")))?;
         let as_postgres = is_root();
         if as_postgres {
-            run(Command::new("chown").arg("postgres:postgres").arg(dir.path()))?;
+            run(Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(dir.path()))?;
         }
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -79,11 +81,15 @@ impl ThrowawayPostgres {
             as_postgres,
         };
         let data = cluster.data();
-        run(cluster
-            .command("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "bureau", "-A", "trust", "--no-sync", "-E", "UTF8"]))?;
+        run(cluster.command("initdb").arg("-D").arg(&data).args([
+            "-U",
+            "bureau",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]))?;
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
              -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
@@ -118,8 +124,21 @@ impl ThrowawayPostgres {
         }
         run(self
             .command("psql")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "bureau"])
-            .args(["-d", "postgres", "-q", "-c", &format!("CREATE DATABASE {name}")]))?;
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "bureau",
+            ])
+            .args([
+                "-d",
+                "postgres",
+                "-q",
+                "-c",
+                &format!("CREATE DATABASE {name}"),
+            ]))?;
         Ok(self.url(name))
     }
 

@@ -142,8 +142,12 @@ async fn one_job(
     let image = queue::image(pool, &claim).await?;
     let lost = Arc::new(AtomicBool::new(false));
     let heartbeat = {
-        let (pool, claim, lost, config) =
-            (pool.clone(), claim.clone(), Arc::clone(&lost), Arc::clone(config));
+        let (pool, claim, lost, config) = (
+            pool.clone(),
+            claim.clone(),
+            Arc::clone(&lost),
+            Arc::clone(config),
+        );
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(config.lease / 3).await;
@@ -173,7 +177,11 @@ async fn one_job(
     let serial = run.serial.as_ref().map(ChipSerial::to_string);
     match run.result {
         Ok(report) if report.locked => {
-            let spoilt: Vec<String> = report.spoilt_cards.iter().map(ToString::to_string).collect();
+            let spoilt: Vec<String> = report
+                .spoilt_cards
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             let serial = report.chip_serial.to_string();
             let kept =
                 queue::complete(pool, &claim, &config.line, &config.key, &serial, &spoilt).await?;
@@ -193,8 +201,15 @@ async fn one_job(
                 Err(e) => e.to_string(),
             };
             tracing::warn!(job = claim.job, line = %config.line, error = %reason, "card failed");
-            queue::fail(pool, &claim, &config.line, &config.key, serial.as_deref(), &reason)
-                .await?;
+            queue::fail(
+                pool,
+                &claim,
+                &config.line,
+                &config.key,
+                serial.as_deref(),
+                &reason,
+            )
+            .await?;
             if lost.load(Ordering::SeqCst) {
                 return Ok(JobOutcome::Lost);
             }
@@ -216,7 +231,8 @@ fn write_card(config: &WorkerConfig, image: queue::JobImage, mut journal: PgJour
             LineReader::Virtual { stock } => {
                 let chip = config.registry.chip(VIRTUAL_CHIP_PROFILE)?.clone();
                 let feeder = CardFeeder::open(stock)?;
-                let (mut card, _) = feeder.present(&Present::Blank, CardConfig::from_profile(&chip))?;
+                let (mut card, _) =
+                    feeder.present(&Present::Blank, CardConfig::from_profile(&chip))?;
                 serial = Some(card.serial());
                 let limits = PersoLimits::from_profiles(&chip, None);
                 let outcome = {
@@ -264,7 +280,15 @@ fn personalize(
     journal: &mut PgJournal,
 ) -> Result<PersoReport, BureauError> {
     let mut identified = None;
-    personalize_with(channel, input, chip, limits, config, journal, &mut identified)
+    personalize_with(
+        channel,
+        input,
+        chip,
+        limits,
+        config,
+        journal,
+        &mut identified,
+    )
 }
 
 fn personalize_with(
@@ -279,7 +303,11 @@ fn personalize_with(
     let cscas = &config.cscas;
     let verifier =
         |files: &[(Ef, Vec<u8>)]| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-            Ok(permitkit_pki::verify_files(files, cscas, crate::auth::unix_now())?)
+            Ok(permitkit_pki::verify_files(
+                files,
+                cscas,
+                crate::auth::unix_now(),
+            )?)
         };
     let options = PersoOptions {
         dialect: chip.dialect,
