@@ -401,6 +401,19 @@ fn a_line_killed_mid_card_loses_its_job_and_one_valid_card_is_made() {
         bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"),
         2
     );
+    let status: serde_json::Value = serde_json::from_str(&permitkit(&[
+        "issuance",
+        "status",
+        "--database",
+        &bureau.url,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(status["spoilt_cards"], 1);
+    assert_eq!(status["issued_cards"], 2);
+    assert_eq!(status["stuck"], 0);
+    let rate = status["spoilt_rate"].as_f64().unwrap();
+    assert!((rate - 1.0 / 3.0).abs() < 1e-9, "{rate}");
 }
 
 #[test]

@@ -38,6 +38,9 @@ pub enum BureauError {
     /// Personalization failed.
     #[error("chip: {0}")]
     Chip(#[from] permitkit_chip::ChipError),
+    /// A written card failed its independent verification.
+    #[error("verification: {0}")]
+    Verify(String),
     /// The virtual card stock failed.
     #[error("card stock: {0}")]
     CardStock(#[from] permitkit_simulator::SimError),

@@ -12,7 +12,7 @@
 //! - [`server`]: the HTTP service (axum) and its Prometheus metrics; [`client`] the station side.
 //! - [`queue`]: jobs claimed with `FOR UPDATE SKIP LOCKED` under a lease a crashed line loses;
 //!   [`perso_journal`] the chip's personalization journal in the database, fenced by the lease;
-//!   [`worker`] a personalization line; [`latency`] a contactless link's timing for virtual chips.
+//!   [`worker`] a personalization line, [`verify`] its independent check of each card; [`latency`] a contactless link's timing for virtual chips.
 //! - [`status`]: queue depth, throughput per line, stuck jobs and the spoilt-card rate.
 //! - [`throwaway`]: a throw-away PostgreSQL cluster for tests and demos.
 #![forbid(unsafe_code)]
@@ -31,6 +31,7 @@ pub mod queue;
 pub mod server;
 pub mod status;
 pub mod throwaway;
+pub mod verify;
 pub mod worker;
 
 pub use error::BureauError;

@@ -32,8 +32,8 @@ use crate::auth::{self, AuthError, RequestHead};
 use crate::intake::{Intake, Refusal};
 use crate::package::MAX_PACKAGE_BYTES;
 
-/// How to run the service.
-#[derive(Debug, Clone)]
+/// How to run the service (no `Debug`: the database URL may hold a password).
+#[derive(Clone)]
 pub struct ServeConfig {
     /// The database URL.
     pub database: String,

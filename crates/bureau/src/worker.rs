@@ -237,7 +237,20 @@ fn write_card(config: &WorkerConfig, image: queue::JobImage, mut journal: PgJour
                 let limits = PersoLimits::from_profiles(&chip, None);
                 let outcome = {
                     let mut channel = LatencyChannel::new(&mut card, config.link);
-                    personalize(&mut channel, &input, &chip, limits, config, &mut journal)
+                    personalize(&mut channel, &input, &chip, limits, config, &mut journal).and_then(
+                        |report| {
+                            verify_written(
+                                &mut channel,
+                                &chip,
+                                &checked,
+                                &input,
+                                &report,
+                                limits,
+                                config,
+                            )?;
+                            Ok(report)
+                        },
+                    )
                 };
                 feeder.save(&card)?;
                 if outcome.as_ref().is_ok_and(|r| r.locked) && !card.is_locked() {
@@ -261,7 +274,19 @@ fn write_card(config: &WorkerConfig, image: queue::JobImage, mut journal: PgJour
                     config,
                     &mut journal,
                     &mut identified,
-                );
+                )
+                .and_then(|report| {
+                    verify_written(
+                        reader.channel(),
+                        &chip,
+                        &checked,
+                        &input,
+                        &report,
+                        limits,
+                        config,
+                    )?;
+                    Ok(report)
+                });
                 serial = identified;
                 reader.finish()?;
                 outcome
@@ -269,6 +294,33 @@ fn write_card(config: &WorkerConfig, image: queue::JobImage, mut journal: PgJour
         }
     })();
     CardRun { serial, result }
+}
+
+/// The independent check of a card reported locked ([`crate::verify`]).
+fn verify_written(
+    channel: &mut dyn CardChannel,
+    chip: &permitkit_model::profiles::ChipProfile,
+    image: &ChipImage,
+    input: &PersoInput,
+    report: &PersoReport,
+    limits: PersoLimits,
+    config: &WorkerConfig,
+) -> Result<(), BureauError> {
+    if !report.locked {
+        return Ok(());
+    }
+    let can = input.can.as_ref().ok_or_else(|| {
+        BureauError::Verify("the ChipImage has no CAN to read the card with".into())
+    })?;
+    crate::verify::card(
+        channel,
+        chip,
+        image,
+        can,
+        &report.chip_serial,
+        limits.read,
+        &config.cscas,
+    )
 }
 
 fn personalize(
