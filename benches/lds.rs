@@ -87,6 +87,7 @@ fn enrolment() -> Enrolment {
             version: 2,
             parameter_id: Some(PARAM_ID_BRAINPOOL_P256R1),
         })],
+        chip_authentication: Vec::new(),
         active_authentication: Some((
             aa_spki.as_bytes().to_vec(),
             SecurityInfo::ActiveAuthentication(ActiveAuthenticationInfo {

@@ -62,6 +62,8 @@ macro_rules! println {
 
 mod capture;
 mod card;
+mod card_ca;
+mod card_ta;
 mod demo;
 mod devices;
 mod enroll;
@@ -70,10 +72,22 @@ mod issuance;
 mod journal;
 mod lds;
 mod lds_build;
+mod lds_seal;
 mod mrz;
 mod perso;
 mod photo;
 mod pki;
+mod pki_audit;
+mod pki_crl;
+mod pki_csca;
+mod pki_desk;
+mod pki_ds;
+mod pki_eac;
+mod pki_lint;
+mod pki_ml;
+#[cfg(feature = "pkcs11")]
+mod pki_token;
+mod pki_trust;
 mod profiles;
 mod sim;
 mod wsq;

@@ -179,6 +179,9 @@ impl Desk {
             can_file.to_str().unwrap(),
             "--csca",
             "pki/csca.pem",
+            // DG3 is behind Extended Access Control: read as the PKI's inspection system.
+            "--terminal",
+            "pki/eac",
             "--out",
             out.to_str().unwrap(),
         ]);
@@ -203,12 +206,16 @@ impl Desk {
         let listed = manifest["files"].as_array().unwrap();
         assert_eq!(
             listed.len(),
-            11,
-            "EF.COM, EF.CardAccess, SOD and 8 data groups"
+            12,
+            "EF.COM, EF.CardAccess, EF.CardSecurity, SOD and 8 data groups"
+        );
+        assert!(
+            report.contains("chip authentication: VALID"),
+            "DG14's key proved (PACE-CAM) and vouched for: {report}"
         );
         assert_eq!(
             read.files().count(),
-            11,
+            12,
             "the card holds exactly the ChipImage"
         );
         for (ef, bytes) in read.files() {

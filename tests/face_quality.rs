@@ -91,7 +91,7 @@ fn eye_centres_match_hand_measurements() {
         "hopper left eye",
     );
     // Enlarged 2.5×: the hand measurements scale with the image (6 px at IED ≈ 110).
-    let r = g.assess(&portrait()).report;
+    let r = g.assess(&astronaut_large()).report;
     let f = &r.faces[0];
     let scale = |p: Point| Point {
         x: (p.x + 0.5) * 2.5 - 0.5,
@@ -117,13 +117,18 @@ fn untouched_portrait_has_no_false_failure() {
     assert_ne!(r.verdict, Verdict::Fail, "{}", show(&r));
     assert_eq!(r.checks.len(), CheckId::ALL.len());
     let ied = r.inter_eye_distance.unwrap();
-    assert!((95.0..130.0).contains(&ied), "IED {ied}");
+    assert!((120.0..140.0).contains(&ied), "IED {ied}");
     assert!(r.roll_degrees.unwrap().abs() < 3.0);
-    // The small originals fail only on what is really wrong with them.
+    // The small original fails only on what is really wrong with it: too few pixels between
+    // the eyes, and a smile with parted lips (ICAO, 19794-5 §7.2: neutral, mouth closed).
     let r = gate().assess(&load("astronaut.png")).report;
     assert_eq!(
         failing(&r),
-        BTreeSet::from([CheckId::InterEyeDistance]),
+        BTreeSet::from([
+            CheckId::InterEyeDistance,
+            CheckId::MouthClosed,
+            CheckId::Expression
+        ]),
         "{}",
         show(&r)
     );
@@ -159,14 +164,15 @@ fn variants() -> Vec<(&'static str, RgbImage, CheckId, Verdict)> {
             Verdict::Fail,
         ),
         (
+            // The eyes 180 px from the left edge: no room for the ICAO crop on that side.
             "off-centre crop",
-            imageops::crop_imm(&p, 380, 0, 900, 1280).to_image(),
+            imageops::crop_imm(&p, 460, 0, 820, h).to_image(),
             CheckId::Centring,
             Verdict::Fail,
         ),
         (
             "over-exposed",
-            map(&p, |_, _, c| c.map(|v| v * 1.45 + 25.0)),
+            map(&p, |_, _, c| c.map(|v| v * 2.0 + 30.0)),
             CheckId::Exposure,
             Verdict::Fail,
         ),
@@ -203,7 +209,7 @@ fn variants() -> Vec<(&'static str, RgbImage, CheckId, Verdict)> {
         (
             "shadow on the image's left",
             map(&p, |x, _, c| {
-                let k = if (x as f32) < 560.0 { 0.55 } else { 1.0 };
+                let k = if (x as f32) < 640.0 { 0.55 } else { 1.0 };
                 c.map(|v| v * k)
             }),
             CheckId::Illumination,
@@ -227,6 +233,44 @@ fn variants() -> Vec<(&'static str, RgbImage, CheckId, Verdict)> {
         }
     });
     v.push(("busy background", busy, CheckId::Background, Verdict::Fail));
+    // Occlusions placed from the subject's landmarks.
+    let a = gate().assess(&p);
+    let lm = a.landmarks.expect("the portrait has landmarks");
+    let (re, le) = (lm.right_eye, lm.left_eye);
+    let ied = re.distance(le);
+    let near = |x: u32, y: u32, c: Point, rx: f32, ry: f32| {
+        let (dx, dy) = ((x as f32 - c.x) / rx, (y as f32 - c.y) / ry);
+        dx * dx + dy * dy <= 1.0
+    };
+    v.push((
+        "dark lenses",
+        map(&p, |x, y, c| {
+            if near(x, y, re, 0.42 * ied, 0.3 * ied) || near(x, y, le, 0.42 * ied, 0.3 * ied) {
+                [22.0, 24.0, 28.0]
+            } else {
+                c
+            }
+        }),
+        CheckId::EyesVisible,
+        Verdict::Fail,
+    ));
+    let top = lm.at(10);
+    v.push((
+        "red cap",
+        map(&p, |x, y, c| {
+            let (dx, dy) = (
+                (x as f32 - top.x) / (1.25 * ied),
+                (y as f32 - top.y) / (1.1 * ied),
+            );
+            if dy < 0.05 && dx * dx + dy * dy <= 1.0 {
+                [200.0, 30.0, 40.0]
+            } else {
+                c
+            }
+        }),
+        CheckId::HeadCovering,
+        Verdict::Fail,
+    ));
     v
 }
 
@@ -248,7 +292,15 @@ fn each_variant_fails_on_its_own_check() {
         // Nothing unrelated fails (a geometric change may also move the crop margins; an
         // exposure error also loses tonal range).
         let related: &[CheckId] = match id {
-            CheckId::Exposure => &[CheckId::DynamicRange],
+            // A darkened face loses its colour too.
+            CheckId::Exposure => &[CheckId::DynamicRange, CheckId::Colour],
+            // Blur flattens the eye opening; heavy JPEG flattens the tones.
+            CheckId::Sharpness => &[CheckId::EyesVisible],
+            CheckId::Compression => &[CheckId::DynamicRange],
+            // The shadow falls on the background beside the face too.
+            CheckId::Illumination => &[CheckId::Background],
+            // Covering the eyes also hides their opening.
+            CheckId::EyesVisible => &[CheckId::EyesOpen],
             _ => &[CheckId::HeadSize, CheckId::Centring],
         };
         let allowed: BTreeSet<CheckId> = base
@@ -463,6 +515,147 @@ fn report_json_has_the_documented_fields() {
     for c in v["checks"].as_array().unwrap() {
         assert!(c["value"].is_number() && c["verdict"].is_string() && c["message"].is_string());
     }
+}
+
+/// Median eye error, % of the IED, of the face-mesh landmarks and of the gradient eye finder
+/// alone, on the hand-labelled portraits (astronaut, hopper, and the astronaut enlarged 2.5×).
+fn eye_errors() -> (f32, f32) {
+    use permitkit_quality::face::{eyes, raster::Plane};
+    let mut g = gate();
+    let scale = |p: Point| Point {
+        x: (p.x + 0.5) * 2.5 - 0.5,
+        y: (p.y + 0.5) * 2.5 - 0.5,
+    };
+    let cases = [
+        (
+            load("astronaut.png"),
+            ASTRONAUT_RIGHT_EYE,
+            ASTRONAUT_LEFT_EYE,
+        ),
+        (load("hopper.png"), HOPPER_RIGHT_EYE, HOPPER_LEFT_EYE),
+        (
+            astronaut_large(),
+            scale(ASTRONAUT_RIGHT_EYE),
+            scale(ASTRONAUT_LEFT_EYE),
+        ),
+    ];
+    let (mut mesh, mut gradient) = (Vec::new(), Vec::new());
+    for (img, right, left) in cases {
+        let a = g.assess(&img);
+        let s = a.subject.expect("a face");
+        let lm = a.landmarks.expect("landmarks");
+        let old = eyes::locate(&Plane::luma(&img), &s.face);
+        let ied = right.distance(left);
+        for (found, want) in [(lm.right_eye, right), (lm.left_eye, left)] {
+            mesh.push(100.0 * found.distance(want) / ied);
+        }
+        for (found, want) in [(old.right, right), (old.left, left)] {
+            gradient.push(100.0 * found.distance(want) / ied);
+        }
+    }
+    let median = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+    };
+    (median(mesh), median(gradient))
+}
+
+#[test]
+fn landmark_eyes_agree_with_or_beat_the_gradient_eye_finder() {
+    let (mesh, gradient) = eye_errors();
+    println!("median eye error: face mesh {mesh:.2} % of the IED, gradient finder {gradient:.2} %");
+    // No standard sets the figure; 4 % of the IED is about a third of an iris radius.
+    assert!(mesh < 4.0, "face mesh eyes off by {mesh:.2} % of the IED");
+    assert!(
+        mesh <= gradient + 0.25,
+        "face mesh {mesh:.2} % worse than the gradient finder {gradient:.2} %"
+    );
+}
+
+/// Real portraits with the traits they really show (see testdata/images/SOURCES): the checks
+/// of expression, mouth, pose and background must see them.
+#[test]
+fn real_portraits_get_their_labelled_verdicts() {
+    let mut g = gate();
+    let cases: &[(&str, &[(CheckId, Verdict)])] = &[
+        // Smile with parted lips, teeth visible; plain backdrop in the chip frame.
+        (
+            "astronaut.png",
+            &[
+                (CheckId::MouthClosed, Verdict::Fail),
+                (CheckId::Expression, Verdict::Fail),
+                (CheckId::Background, Verdict::Pass),
+                (CheckId::EyesOpen, Verdict::Pass),
+            ],
+        ),
+        // Broad smile with teeth, flag and curtains behind.
+        (
+            "obama.jpg",
+            &[
+                (CheckId::Expression, Verdict::Fail),
+                (CheckId::MouthClosed, Verdict::Fail),
+                (CheckId::Background, Verdict::Fail),
+                (CheckId::EyesOpen, Verdict::Pass),
+                (CheckId::Yaw, Verdict::Pass),
+            ],
+        ),
+        // Speaking (mouth open), head turned to the image's left, flag and a person behind.
+        (
+            "obama2.jpg",
+            &[
+                (CheckId::MouthClosed, Verdict::Fail),
+                (CheckId::Yaw, Verdict::Fail),
+                (CheckId::Background, Verdict::Fail),
+                (CheckId::EyesOpen, Verdict::Pass),
+            ],
+        ),
+        // Neutral, mouth closed, curtains and a seal behind, head tilted.
+        (
+            "biden.jpg",
+            &[
+                (CheckId::Expression, Verdict::Pass),
+                (CheckId::MouthClosed, Verdict::Pass),
+                (CheckId::Background, Verdict::Fail),
+                (CheckId::Roll, Verdict::Fail),
+                (CheckId::EyesOpen, Verdict::Pass),
+                (CheckId::EyesVisible, Verdict::Pass),
+            ],
+        ),
+        // A chandelier above the head; chin raised (photographed from below).
+        (
+            "obama3.jpg",
+            &[
+                (CheckId::Background, Verdict::Fail),
+                (CheckId::Pitch, Verdict::Fail),
+                (CheckId::Expression, Verdict::Pass),
+            ],
+        ),
+        // Neutral, mouth closed, clear glasses, flag behind.
+        (
+            "hopper.png",
+            &[
+                (CheckId::Expression, Verdict::Pass),
+                (CheckId::MouthClosed, Verdict::Pass),
+                (CheckId::Background, Verdict::Fail),
+                (CheckId::Pitch, Verdict::Pass),
+                (CheckId::Yaw, Verdict::Pass),
+            ],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (name, want) in cases {
+        let r = g.assess(&load(name)).report;
+        for (id, v) in *want {
+            let got = r.check(*id).map(|c| c.verdict);
+            if got != Some(*v) {
+                problems.push(format!(
+                    "{name}: {id} is {got:?}, expected {v:?}\n{}",
+                    show(&r)
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 // ---- CLI: `photo check`, `photo prepare`, `capture photo` ----

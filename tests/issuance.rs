@@ -245,7 +245,21 @@ impl Desk {
         let can = card_access_number(&station.journal, &summary.id)
             .unwrap()
             .unwrap();
-        let contents = reader::read(&mut card, &AccessKey::Can(can), ReadLimits::SHORT).unwrap();
+        // Read as an inspection system would: the fingerprints are behind Terminal
+        // Authentication once the card is locked with its trust point.
+        let terminal = permitkit_station::eac::load_terminal(&self.path("pki/eac")).unwrap();
+        let contents = reader::read_with_terminal(
+            &mut card,
+            &AccessKey::Can(can),
+            ReadLimits::SHORT,
+            Some(&terminal),
+        )
+        .unwrap();
+        assert!(
+            contents.terminal_authentication.is_granted(),
+            "{}",
+            contents.terminal_authentication
+        );
         assert!(
             contents.active_authentication.is_verified(),
             "AA key not lost: {}",

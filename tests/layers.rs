@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("synth", 2),
     ("quality", 3),
     ("lds", 3),
+    ("cvc", 3),
     ("pki", 4),
     ("chip", 4),
     ("simulator", 5),

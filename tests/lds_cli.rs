@@ -395,7 +395,7 @@ fn verify_fails_naming_every_missing_file() {
         (
             "CardAccess.bin",
             "card-access",
-            "DG14 lists 1 PACEInfo(s) but EF.CardAccess is missing",
+            "DG14 lists 2 PACEInfo(s) but EF.CardAccess is missing",
         ),
         (
             "manifest.json",
@@ -457,10 +457,15 @@ fn verify_fails_a_flipped_byte_in_the_files_the_sod_does_not_cover() {
         flipped("COM.bin", &|b| *b.last_mut().unwrap() ^= 0x01),
         vec!["com".to_owned(), "manifest:COM".to_owned()]
     );
-    // EF.CardAccess: the PACE parameter id 13 becomes 12, unlike the PACEInfo DG14 signs.
+    // EF.CardAccess: the PACE parameter id 13 becomes 12, unlike the PACEInfo DG14 and
+    // EF.CardSecurity sign.
     assert_eq!(
         flipped("CardAccess.bin", &|b| *b.last_mut().unwrap() = 12),
-        vec!["card-access".to_owned(), "manifest:CardAccess".to_owned()]
+        vec![
+            "card-access".to_owned(),
+            "card-security".to_owned(),
+            "manifest:CardAccess".to_owned()
+        ]
     );
 }
 
@@ -492,6 +497,10 @@ fn a_signer_that_may_not_sign_the_permit_signs_nothing_and_verifies_nothing() {
             dir.path().join(out).to_str().unwrap(),
         ])
     };
+    // The States' EAC PKI (the fingerprints' trust point) stays Ukraine's in every case, so
+    // only the Document Signer differs from what the document profile expects.
+    let ua = dir.path().join("pki-ua");
+    ok(&permitkit(&["pki", "init", "--out", ua.to_str().unwrap()]));
     for (args, expected) in [
         (
             &["--document-types", "P"][..],
@@ -508,6 +517,8 @@ fn a_signer_that_may_not_sign_the_permit_signs_nothing_and_verifies_nothing() {
         ok(&permitkit(
             &[&["pki", "init", "--out", pki.to_str().unwrap()][..], args].concat(),
         ));
+        std::fs::remove_dir_all(pki.join("eac")).unwrap();
+        copy_dir(&ua.join("eac"), &pki.join("eac"));
         let o = build(&pki, &format!("card{}", rand_suffix()));
         assert_eq!(o.status.code(), Some(1));
         let err = String::from_utf8_lossy(&o.stderr);
@@ -565,7 +576,13 @@ fn a_signer_that_may_not_sign_the_permit_signs_nothing_and_verifies_nothing() {
     passports.write_dir(&other).unwrap();
     let (code, text, report) = verify(&resigned, &other.join("csca.pem"));
     assert_eq!(code, Some(2), "{text}");
-    assert_eq!(failed_ids(&report), vec!["ds-document-type".to_owned()]);
+    // EF.CardSecurity keeps the permit Document Signer's signature, which the passport CSCA
+    // does not vouch for: it fails too, on its own line.
+    assert_eq!(
+        failed_ids(&report),
+        vec!["ds-document-type".to_owned(), "card-security".to_owned()]
+    );
+    assert!(text.contains("FAIL card-security"), "{text}");
     assert!(
         text.contains(
             "FAIL ds-document-type     document code \"IR\" is not in the Document Signer's \
@@ -712,7 +729,11 @@ fn card_read_keeps_what_it_read_when_only_active_authentication_fails() {
     assert_eq!(report["valid"], false);
     assert_eq!(
         report["verdict"],
-        "passive authentication VALID, active authentication FAILED"
+        "passive authentication VALID, active authentication FAILED, chip authenticated"
+    );
+    assert_eq!(
+        report["chip_authentication"]["status"], "authenticated",
+        "{report:#}"
     );
     let o = read(&dir.path().join("read-text"), false);
     assert_eq!(o.status.code(), Some(2));
@@ -720,7 +741,9 @@ fn card_read_keeps_what_it_read_when_only_active_authentication_fails() {
     assert!(text.contains("passive authentication: VALID"), "{text}");
     assert!(text.contains("active authentication: FAILED"), "{text}");
     assert!(
-        text.contains("card: passive authentication VALID, active authentication FAILED"),
+        text.contains(
+            "card: passive authentication VALID, active authentication FAILED, chip authenticated"
+        ),
         "{text}"
     );
     // What was read and verified is kept.

@@ -155,6 +155,8 @@ fn enroll_inside_the_stack() {
         "can.txt",
         "--csca",
         "pki/csca.pem",
+        "--terminal",
+        "pki/eac",
         "--out",
         "read-back",
         "--wait",
@@ -167,6 +169,11 @@ fn enroll_inside_the_stack() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.contains("passive authentication: VALID"), "{report}");
+    // DG3 is behind Extended Access Control: read as the PKI's inspection system.
+    assert!(
+        report.contains("terminal authentication: GRANTED"),
+        "{report}"
+    );
     // The card holds exactly the files the enrolment's manifest lists.
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(
@@ -586,4 +593,254 @@ fn fault_matrix_inside_the_stack() {
     for s in [&x, &y, &w] {
         assert_eq!(life(s), CardLife::Issued);
     }
+}
+
+#[path = "support/eac.rs"]
+mod eac;
+
+/// Chip Authentication (ICAO Doc 9303-11 §6.2) through pcscd + vpcd: 3DES (MSE:Set KAT) and
+/// AES-128/192/256 (MSE:Set AT + GENERAL AUTHENTICATE) on both curves, each card personalized
+/// through the stack and read back with the secure messaging restarted; then a chip whose key
+/// is not DG14's, refused by the reader and by `permitkit card read`.
+#[test]
+fn chip_authentication_through_pcscd_and_vpcd() {
+    in_the_stack(
+        "chip_authentication_through_pcscd_and_vpcd",
+        chip_authentication_inside_the_stack,
+    );
+}
+
+/// Personalizes `input` onto a blank card the feeder presents, through the stack; the error of
+/// personalization, if any, is returned (the card keeps what was written).
+fn personalize_through_the_stack(
+    input: &perso::PersoInput,
+    lock: bool,
+) -> (
+    ChipSerial,
+    Result<perso::PersoReport, permitkit_chip::ChipError>,
+) {
+    let feeder = feeder();
+    let serial = present(&feeder, Present::Blank);
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let registry = Registry::builtin().unwrap();
+    let chip = registry.chip("permitkit-virtual").unwrap().clone();
+    let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
+    let reader_profile = registry
+        .reader_for_name(card.reader_name())
+        .unwrap()
+        .clone();
+    let journal_dir = tempfile::tempdir().unwrap();
+    let mut journal = FileJournal::open(journal_dir.path()).unwrap();
+    let options = eac::options(
+        PersoLimits::from_profiles(&chip, Some(&reader_profile)),
+        lock,
+    );
+    let outcome = perso::personalize(&mut card, input, &options, &mut journal, &mut |_| {});
+    (serial, outcome)
+}
+
+/// Reads the card on the stack's reader with the CAN.
+fn read_through_the_stack() -> reader::CardContents {
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
+    reader::read(
+        &mut card,
+        &AccessKey::Can(SecretString::from(eac::CAN)),
+        permitkit_chip::files::ReadLimits::SHORT,
+    )
+    .unwrap()
+}
+
+/// `permitkit card read --json` of the card on the stack's reader, with the CSCA of `pki`.
+fn cli_read_through_the_stack(pki: &permitkit_pki::TestPki) -> (bool, serde_json::Value) {
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pki.write_dir(dir.path()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_permitkit"))
+        .args([
+            "card",
+            "read",
+            "--reader",
+            &format!("pcsc:{glob}"),
+            "--json",
+            "--wait",
+            "10",
+            "--csca",
+        ])
+        .arg(dir.path().join("csca.pem"))
+        .env("PERMITKIT_CAN", eac::CAN)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.success(), json)
+}
+
+fn chip_authentication_inside_the_stack() {
+    use permitkit_chip::ec::Domain;
+    use permitkit_chip::reader::CaOutcome;
+    let pki = eac::pki();
+    for (cipher, domain) in [
+        (Cipher::Tdes, Domain::BrainpoolP256r1),
+        (Cipher::Aes128, Domain::P256),
+        (Cipher::Aes192, Domain::BrainpoolP256r1),
+        (Cipher::Aes256, Domain::P256),
+    ] {
+        let image = eac::image(&pki, &eac::EacCard::ca(cipher, domain), None);
+        let (_, outcome) = personalize_through_the_stack(&eac::input(&image), true);
+        assert!(outcome.unwrap().locked);
+        let contents = read_through_the_stack();
+        let CaOutcome::Authenticated(a) = &contents.chip_authentication else {
+            panic!("{cipher} {domain}: {}", contents.chip_authentication);
+        };
+        assert_eq!((a.cipher, a.domain), (cipher, domain));
+        for (ef, data) in image.files() {
+            let got = contents.files.iter().find(|(e, _)| *e == ef).unwrap();
+            assert_eq!(got.1, data, "{ef}");
+        }
+        let (ok, json) = cli_read_through_the_stack(&pki);
+        assert!(ok, "{json}");
+        assert_eq!(
+            json["chip_authentication"]["status"], "authenticated",
+            "{json}"
+        );
+        assert_eq!(json["chip_authentication"]["method"], "chip-authentication");
+    }
+
+    // A chip that does not hold DG14's key: personalized unlocked, then its key replaced.
+    let image = eac::image(&pki, &eac::EacCard::ca(Cipher::Aes128, Domain::P256), None);
+    let (_, outcome) = personalize_through_the_stack(&eac::input(&image), false);
+    assert!(!outcome.unwrap().locked);
+    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    {
+        let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
+        let other = permitkit_chip::ca::CaKeyPair::generate(
+            None,
+            Domain::P256,
+            &mut permitkit_chip::random::OsRandom,
+        )
+        .unwrap();
+        let data = permitkit_chip::ca::put_data_content(&other).unwrap();
+        let cmd = permitkit_iso7816::apdu::CommandApdu::new(0x00, 0xDA, 0x00, 0x6B)
+            .with_data(data.to_vec())
+            .unwrap();
+        assert!(card.transmit(&cmd).unwrap().is_success());
+    }
+    let contents = read_through_the_stack();
+    assert!(
+        contents.chip_authentication.is_failed(),
+        "{}",
+        contents.chip_authentication
+    );
+    assert_eq!(contents.files.len(), image.files().count());
+    let (ok, json) = cli_read_through_the_stack(&pki);
+    assert!(
+        !ok,
+        "a chip that fails Chip Authentication is not valid: {json}"
+    );
+    assert_eq!(json["chip_authentication"]["status"], "failed", "{json}");
+    assert_eq!(json["passive_authentication"]["valid"], true, "{json}");
+}
+
+/// PACE with the integrated and the chip authentication mappings (9303-11 §4.4) through
+/// pcscd and vpcd: each card personalized and read through the stack; PACE-CAM with a forged
+/// EF.CardSecurity refused by the read-back, the reader and `permitkit card read`.
+#[test]
+fn pace_im_and_cam_through_pcscd_and_vpcd() {
+    in_the_stack(
+        "pace_im_and_cam_through_pcscd_and_vpcd",
+        pace_im_and_cam_inside_the_stack,
+    );
+}
+
+fn pace_im_and_cam_inside_the_stack() {
+    use permitkit_chip::reader::CaOutcome;
+    use permitkit_lds::security_infos::PaceMapping;
+    let pki = eac::pki();
+
+    let image = eac::image(&pki, &eac::EacCard::pace(PaceMapping::Integrated), None);
+    personalize_through_the_stack(&eac::input(&image), true)
+        .1
+        .unwrap();
+    let contents = read_through_the_stack();
+    assert_eq!(
+        contents.protocol.to_string(),
+        "PACE-ECDH-IM-AES-128 (parameter id 13)"
+    );
+    assert!(matches!(
+        contents.chip_authentication,
+        CaOutcome::Authenticated(_)
+    ));
+    let (ok, json) = cli_read_through_the_stack(&pki);
+    assert!(ok, "{json}");
+    assert_eq!(json["chip_authentication"]["status"], "authenticated");
+
+    let image = eac::image(
+        &pki,
+        &eac::EacCard::pace(PaceMapping::ChipAuthentication),
+        None,
+    );
+    personalize_through_the_stack(&eac::input(&image), true)
+        .1
+        .unwrap();
+    let contents = read_through_the_stack();
+    assert_eq!(
+        contents.protocol.to_string(),
+        "PACE-ECDH-CAM-AES-128 (parameter id 13)"
+    );
+    assert!(matches!(
+        contents.chip_authentication,
+        CaOutcome::AuthenticatedByCam { key_id: Some(13) }
+    ));
+    let (ok, json) = cli_read_through_the_stack(&pki);
+    assert!(ok, "{json}");
+    assert_eq!(json["chip_authentication"]["method"], "pace-cam", "{json}");
+    assert_eq!(json["chip_authentication"]["status"], "authenticated");
+    let checks = json["passive_authentication"]["checks"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "card-security" && c["status"] == "pass"),
+        "{json}"
+    );
+
+    // EF.CardSecurity naming another key, signed by the same Document Signer.
+    let mut infos = permitkit_lds::CardSecurity::parse(image.file(Ef::CardSecurity).unwrap())
+        .unwrap()
+        .infos;
+    let forged_key = permitkit_chip::ca::CaKeyPair::generate(
+        Some(13),
+        permitkit_chip::ec::Domain::BrainpoolP256r1,
+        &mut permitkit_chip::random::OsRandom,
+    )
+    .unwrap()
+    .public_key()
+    .unwrap()
+    .to_spki()
+    .unwrap();
+    for info in &mut infos.0 {
+        if let permitkit_lds::SecurityInfo::ChipAuthenticationPublicKey(k) = info {
+            k.public_key = forged_key.clone();
+        }
+    }
+    let forged = permitkit_lds::CardSecurity::sign::<_, permitkit_pki::signer::FileKeySignature>(
+        &infos,
+        &pki.ds_der,
+        &pki.ds_key,
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let mut input = eac::input(&image);
+    for (ef, data) in &mut input.files {
+        if *ef == Ef::CardSecurity {
+            data.clone_from(&forged);
+        }
+    }
+    let e = personalize_through_the_stack(&input, true).1.unwrap_err();
+    assert!(e.to_string().contains("PACE-CAM"), "{e}");
+    let contents = read_through_the_stack();
+    assert!(contents.chip_authentication.is_failed());
+    let (ok, json) = cli_read_through_the_stack(&pki);
+    assert!(!ok, "{json}");
+    assert_eq!(json["chip_authentication"]["status"], "failed", "{json}");
 }

@@ -18,11 +18,14 @@ use permitkit_chip::perso::{
 use permitkit_chip::reader::{self, AaOutcome, AccessKey};
 use permitkit_devices::card_reader::CardReader;
 use permitkit_devices::file_journal::FileJournal;
-use permitkit_iso7816::apdu::StatusWord;
-use permitkit_lds::{ChipImage, ChipKeys, Ef};
+use permitkit_lds::{ChipImage, Ef};
 use permitkit_model::profiles::{ChipProfile, Registry};
 use permitkit_model::secret::SecretString;
-use permitkit_pki::{CheckStatus, signer::read_certificate, verify_files, verify_read};
+use permitkit_pki::{
+    CheckStatus,
+    passive_auth::{verify_files_trusted, verify_read_trusted},
+    trust::TrustStore,
+};
 
 /// `card` subcommands.
 #[derive(Debug, Subcommand)]
@@ -49,9 +52,13 @@ pub enum CardCommand {
         /// `sim` or `pcsc:<reader name glob>`.
         #[arg(long)]
         reader: String,
-        /// ChipImage folder (from `lds build` / an enrollment station).
+        /// The ChipImage: a folder in clear (`lds build --out DIR`), or a sealed file (`lds
+        /// seal`, `lds build --seal-to`) that --desk-key and --desk-cert open in memory: the
+        /// decrypted image is checked against its EF.SOD and never written to disk.
         #[arg(long)]
         image: PathBuf,
+        #[command(flatten)]
+        desk: super::lds_seal::DeskKeyArgs,
         /// Chip profile id (default: `permitkit-virtual` for `sim`, else matched by ATR).
         #[arg(long)]
         chip_profile: Option<String>,
@@ -65,6 +72,10 @@ pub enum CardCommand {
         /// Trusted CSCA certificates (PEM): run passive authentication on the read-back.
         #[arg(long)]
         csca: Vec<PathBuf>,
+        /// Trust store (folder or file of CSCA certificates, master lists, CRLs; repeatable):
+        /// passive authentication on the read-back with CRLs and the CSCA's country.
+        #[arg(long, value_name = "PATH")]
+        trust: Vec<PathBuf>,
         /// Journal folder (resumes interrupted cards); default `./perso-journal`.
         #[arg(long)]
         journal: Option<PathBuf>,
@@ -95,15 +106,28 @@ pub enum CardCommand {
         /// A file holding the card access number (PACE); `-` reads standard input.
         #[arg(long, value_name = "FILE", conflicts_with = "chip_keys")]
         can_file: Option<PathBuf>,
-        /// The CAN from a ChipImage's chip-keys.json (checking a card just personalized).
+        /// The CAN from a ChipImage's chip-keys.json, or from a sealed ChipImage opened with
+        /// --desk-key and --desk-cert (checking a card just personalized).
         #[arg(long, value_name = "FILE")]
         chip_keys: Option<PathBuf>,
+        #[command(flatten)]
+        desk: super::lds_seal::DeskKeyArgs,
         /// Trusted CSCA certificates (PEM): run passive authentication.
         #[arg(long)]
         csca: Vec<PathBuf>,
+        /// Trust store (folder or file of CSCA certificates, master lists, CRLs; repeatable):
+        /// run passive authentication with CRLs and the CSCA's country.
+        #[arg(long, value_name = "PATH")]
+        trust: Vec<PathBuf>,
         /// Folder to write the files to.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Read as an inspection system: the EAC terminal folder `pki eac init` wrote
+        /// (dv.cvcert, is.cvcert, is.pkcs8; link.cvcert after a rollover). Terminal
+        /// Authentication then runs after Chip Authentication, and DG3/DG4 are read when the
+        /// chip grants them; without it they are reported "protected by EAC, not read".
+        #[arg(long, value_name = "DIR")]
+        terminal: Option<PathBuf>,
         /// Virtual chip state file (`sim` only).
         #[arg(long)]
         state: Option<PathBuf>,
@@ -126,10 +150,12 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
         CardCommand::Personalize {
             reader,
             image,
+            desk,
             chip_profile,
             no_lock,
             lock,
             csca,
+            trust,
             journal,
             state,
             profiles,
@@ -145,8 +171,7 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
             )?;
             let chip = device.chip_profile(&registry, chip_profile.as_deref())?;
             let dir = image;
-            let image = ChipImage::load_dir(&dir)
-                .with_context(|| format!("loading the ChipImage {}", dir.display()))?;
+            let image = super::lds_seal::load_image(&dir, &desk)?;
             let input = PersoInput::try_from(&image)?;
             let lock = lock || !no_lock;
             if let Err(e) = check_keys(&image, &input) {
@@ -158,7 +183,7 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                     )
                 });
             }
-            let anchors = read_anchors(&csca)?;
+            let trust = super::pki_trust::load(&trust, &csca)?;
             let journal_dir = journal.unwrap_or_else(|| PathBuf::from("perso-journal"));
             let mut journal = FileJournal::open(&journal_dir)?;
             let outcome = personalize(
@@ -166,7 +191,7 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                 &input,
                 &chip,
                 lock,
-                &anchors,
+                trust.as_ref(),
                 &mut journal,
                 json,
             );
@@ -178,14 +203,20 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
             mrz_file,
             can_file,
             chip_keys,
+            desk,
             csca,
+            trust,
             out,
+            terminal,
             state,
             profiles,
             wait,
             json,
         } => {
             let registry = registry(profiles.as_deref())?;
+            let terminal = terminal.as_deref().map(super::card_ta::load).transpose()?;
+            // The trust store is read before the card is touched: a bad one stops here.
+            let trust = super::pki_trust::load(&trust, &csca)?;
             let mrz = match &mrz_file {
                 Some(path) => Some(read_secret(path)?),
                 None if can_file.is_none() && chip_keys.is_none() => secret_env("PERMITKIT_MRZ"),
@@ -206,10 +237,7 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                     AccessKey::Can(SecretString::new(digits.to_owned()))
                 }
                 (None, None, Some(path)) => {
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    let keys: ChipKeys = serde_json::from_str(&text)
-                        .with_context(|| format!("{} is not a chip-keys.json", path.display()))?;
+                    let keys = super::lds_seal::chip_keys(&path, &desk)?;
                     AccessKey::Can(
                         keys.can
                             .with_context(|| format!("{} holds no CAN", path.display()))?,
@@ -240,8 +268,9 @@ pub fn run(cmd: CardCommand) -> anyhow::Result<ExitCode> {
                 &mut device,
                 chip.as_ref(),
                 &key,
-                &csca,
+                trust.as_ref(),
                 out.as_deref(),
+                terminal.as_ref(),
                 json,
             );
             device.finish()?;
@@ -256,13 +285,6 @@ fn registry(dir: Option<&Path>) -> anyhow::Result<Registry> {
         Some(d) => r.with_dir(d)?,
         None => r,
     })
-}
-
-fn read_anchors(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
-    paths
-        .iter()
-        .map(|p| read_certificate(p).with_context(|| format!("CSCA {}", p.display())))
-        .collect()
 }
 
 fn limits_for(device: &CardReader, chip: Option<&ChipProfile>) -> PersoLimits {
@@ -302,7 +324,7 @@ fn personalize(
     input: &PersoInput,
     chip: &ChipProfile,
     lock: bool,
-    anchors: &[Vec<u8>],
+    trust: Option<&TrustStore>,
     journal: &mut FileJournal,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -319,14 +341,17 @@ fn personalize(
     );
     let verifier =
         |files: &[(Ef, Vec<u8>)]| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-            Ok(verify_files(files, anchors, now_unix())?)
+            match trust {
+                Some(t) => Ok(verify_files_trusted(files, t, now_unix())?),
+                None => Ok(()),
+            }
         };
     let options = PersoOptions {
         dialect: chip.dialect,
         chip_serial: chip.chip_serial,
         limits,
         lock: lock.then(LockPermission::irreversible),
-        verifier: (!anchors.is_empty()).then_some(&verifier as perso::Verifier<'_>),
+        verifier: trust.is_some().then_some(&verifier as perso::Verifier<'_>),
     };
     let mut written: BTreeMap<Ef, u64> = BTreeMap::new();
     let mut progress = |p: &Progress| match p {
@@ -412,26 +437,18 @@ fn personalize(
     }
 }
 
-/// Why the chip would not give a file, for the report.
-fn refusal(sw: StatusWord) -> String {
-    if sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED {
-        format!("{sw} (access control: the file needs Extended Access Control)")
-    } else {
-        format!("the chip answered {sw}")
-    }
-}
-
 fn read(
     device: &mut CardReader,
     chip: Option<&ChipProfile>,
     key: &AccessKey,
-    csca: &[PathBuf],
+    trust: Option<&TrustStore>,
     out: Option<&Path>,
+    terminal: Option<&permitkit_chip::ta::Terminal>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let anchors = read_anchors(csca)?;
     let limits = limits_for(device, chip).read;
-    let contents = reader::read(device.channel(), key, limits)?;
+    let contents = reader::read_with_terminal(device.channel(), key, limits, terminal)?;
+    let ta = &contents.terminal_authentication;
     let map: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
     // What was read is kept whatever the checks say.
     if let Some(dir) = out {
@@ -453,26 +470,38 @@ fn read(
     let not_read: BTreeMap<Ef, String> = contents
         .refused
         .iter()
-        .map(|(ef, sw)| (*ef, refusal(*sw)))
+        .map(|(ef, sw)| (*ef, super::card_ta::refusal(*ef, *sw, ta)))
         .collect();
-    let pa = (!anchors.is_empty()).then(|| {
+    let mut pa = trust.map(|t| {
         let sod = map.get(&Ef::Sod).cloned().unwrap_or_default();
-        verify_read(&sod, &map, &not_read, &anchors, now_unix())
+        verify_read_trusted(&sod, &map, &not_read, t, now_unix())
     });
+    // Chip Authentication counts only with passive authentication of the key's file; its check
+    // joins the report's list, the verdict on the data stays passive authentication's own.
     let pa_valid = pa.as_ref().map(|r| r.is_valid());
+    let ca = super::card_ca::ChipAuthenticity::new(&contents.chip_authentication, pa.as_ref());
+    if let Some(r) = pa.as_mut() {
+        ca.add_to(r);
+    }
     let aa = &contents.active_authentication;
-    let valid = pa_valid != Some(false) && !aa.is_failed();
+    let valid = pa_valid != Some(false) && !aa.is_failed() && !ca.is_failed() && !ta.is_failed();
     let verdict = format!(
-        "{}, {}",
+        "{}, {}, {}{}",
         match pa_valid {
             Some(true) => "passive authentication VALID",
             Some(false) => "passive authentication NOT VALID",
-            None => "passive authentication not run (give --csca)",
+            None => "passive authentication not run (give --csca or --trust)",
         },
         match aa {
             AaOutcome::Verified => "active authentication VALID",
             AaOutcome::Failed(_) => "active authentication FAILED",
             _ => "active authentication not run",
+        },
+        ca.verdict(),
+        match ta {
+            _ if ta.is_granted() => ", terminal authentication GRANTED",
+            _ if ta.is_failed() => ", terminal authentication FAILED",
+            _ => "",
         }
     );
     if json {
@@ -488,7 +517,7 @@ fn read(
                 serde_json::json!({
                     "name": ef.name(),
                     "status": sw.to_string(),
-                    "reason": refusal(*sw),
+                    "reason": super::card_ta::refusal(*ef, *sw, ta),
                 })
             })
             .collect();
@@ -506,8 +535,10 @@ fn read(
             "protocol": contents.protocol.to_string(),
             "files": files,
             "refused": refused,
-            "passive_authentication": pa.as_ref().map(|r| serde_json::json!({ "valid": r.is_valid(), "checks": r.checks })),
+            "passive_authentication": pa.as_ref().map(|r| serde_json::json!({ "valid": pa_valid, "checks": r.checks })),
             "active_authentication": aa_json,
+            "chip_authentication": ca.json(),
+            "terminal_authentication": super::card_ta::json(ta),
             "valid": valid,
             "verdict": verdict,
         });
@@ -518,7 +549,11 @@ fn read(
             println!("  {:<12} {:>6} bytes", ef.to_string(), d.len());
         }
         for (ef, sw) in &contents.refused {
-            println!("  {:<12} not read: {}", ef.to_string(), refusal(*sw));
+            println!(
+                "  {:<12} {}",
+                ef.to_string(),
+                super::card_ta::refusal(*ef, *sw, ta)
+            );
         }
         if let Some(r) = &pa {
             for c in &r.checks {
@@ -531,7 +566,11 @@ fn read(
             }
             println!(
                 "passive authentication: {}",
-                if r.is_valid() { "VALID" } else { "NOT VALID" }
+                if pa_valid == Some(true) {
+                    "VALID"
+                } else {
+                    "NOT VALID"
+                }
             );
         }
         match aa {
@@ -541,6 +580,8 @@ fn read(
             AaOutcome::Failed(why) => println!("active authentication: FAILED ({why})"),
             other => println!("active authentication: {other}"),
         }
+        println!("{}", ca.line());
+        println!("{}", super::card_ta::line(ta));
         println!("card: {verdict}");
     }
     Ok(if valid {

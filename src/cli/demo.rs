@@ -100,7 +100,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "Check the card independently (the CAN printed on the card is kept in the journal):"
         );
         println!(
-            "  permitkit journal can {id} --journal {d}/journal.sqlite | permitkit card read --reader sim --state {d}/virtual-card.json --can-file - --csca {d}/pki/csca.pem"
+            "  permitkit journal can {id} --journal {d}/journal.sqlite | permitkit card read --reader sim --state {d}/virtual-card.json --can-file - --csca {d}/pki/csca.pem --terminal {d}/pki/eac"
         );
         println!("  permitkit journal show {id} --journal {d}/journal.sqlite");
         println!("  permitkit journal list --journal {d}/journal.sqlite");

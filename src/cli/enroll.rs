@@ -70,6 +70,16 @@ pub struct EnrollArgs {
     /// PKI folder: ds.pem, ds-key.pem (the Document Signer) and csca.pem (`pki init`).
     #[arg(long, value_name = "DIR", default_value = "pki")]
     pki: PathBuf,
+    /// Sign EF.SOD with a Document Signer key on a PKCS #11 token (instead of the station
+    /// profile's `[document_signer]` or the `--pki` files), under its signing policy, every
+    /// signature audited; `--pki` then needs only csca.pem.
+    #[cfg(feature = "pkcs11")]
+    #[command(flatten)]
+    token: super::pki_token::TokenSignerArgs,
+    /// Trust store for passive authentication of the cards issued, instead of the PKI folder's
+    /// csca.pem: a folder or file of CSCA certificates, master lists, CRLs (repeatable).
+    #[arg(long, value_name = "PATH")]
+    trust: Vec<PathBuf>,
     /// Journal database (default: the station profile's `journal`).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
@@ -157,7 +167,19 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
         registry.station(&station_id)?.card_reader.selector.parse(),
         Ok(ReaderSelector::Sim)
     );
-    check_pki(&args.pki)?;
+    let profile = registry.station(&station_id)?.clone();
+    #[cfg(feature = "pkcs11")]
+    let token_signer = args
+        .token
+        .open(
+            &profile.station_id,
+            journal.parent().unwrap_or_else(|| Path::new("")),
+        )?
+        .map(permitkit_station::signer::StationSigner::Guarded);
+    #[cfg(not(feature = "pkcs11"))]
+    let token_signer = None;
+    let ds_files = token_signer.is_none() && profile.document_signer.is_none();
+    check_pki(&args.pki, ds_files)?;
     let factory =
         SelectorFactory::new(registry.clone()).with_card_pull_after(args.drill_card_pull_after);
     let factory = match (&args.card_state, virtual_chip) {
@@ -183,13 +205,17 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
         ),
         (None, false) => factory,
     };
-    let mut station = Station::open(
+    let mut station = Station::open_signed(
         registry,
         &station_id,
         &args.pki,
         Some(&journal),
         Box::new(factory),
+        token_signer,
     )?;
+    if let Some(store) = super::pki_trust::load(&args.trust, &[])? {
+        station.trust = store;
+    }
     let request = EnrolRequest {
         applicant: args.applicant.clone().unwrap_or_default(),
         out: args.out.clone(),
@@ -283,8 +309,15 @@ fn station_id(registry: &mut Registry, arg: &str) -> anyhow::Result<String> {
     Ok(arg.to_owned())
 }
 
-fn check_pki(dir: &Path) -> anyhow::Result<()> {
-    for file in ["ds.pem", "ds-key.pem", "csca.pem"] {
+/// The `--pki` folder must hold the trusted csca.pem, and the Document Signer files when the
+/// station signs with them (`ds_files`).
+fn check_pki(dir: &Path, ds_files: bool) -> anyhow::Result<()> {
+    let needed: &[&str] = if ds_files {
+        &["ds.pem", "ds-key.pem", "csca.pem"]
+    } else {
+        &["csca.pem"]
+    };
+    for file in needed.iter().copied() {
         if !dir.join(file).is_file() {
             anyhow::bail!(
                 "{} has no {file}: point --pki at the Document Signer's folder, or create a TEST \

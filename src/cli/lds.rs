@@ -15,24 +15,42 @@ use permitkit_lds::{
     describe::describe,
     sod::HashAlgorithm,
 };
-use permitkit_pki::{CheckStatus, PaReport, passive_authentication, signer::read_certificate};
+use permitkit_pki::{CheckStatus, PaReport, passive_auth::verify_trusted};
 
 pub use super::lds_build::BuildArgs;
+pub use super::lds_seal::{SealArgs, UnsealArgs};
 
 /// LDS commands.
 #[derive(Debug, Subcommand)]
 pub enum LdsCommand {
     /// Build and sign a ChipImage from an applicant file and its prepared captures.
-    Build(BuildArgs),
-    /// Passive authentication of a ChipImage folder against a CSCA, the Document Signer's
-    /// right to sign it, every file EF.COM, EF.SOD and manifest.json list (exit 0 only when
-    /// every check passes, 2 when one fails).
+    Build(Box<BuildArgs>),
+    /// Seal a ChipImage folder for a separate personalization desk: one file, encrypted to the
+    /// desk's certificate (CMS EnvelopedData, AES-256, ECDH P-256), openable only with the
+    /// desk's private key (`card personalize --image FILE --desk-key … --desk-cert …`).
+    ///
+    /// In clear in the sealed file: the desk certificate's issuer and serial number, the
+    /// algorithms and the size. Encrypted: every data group (biometrics, MRZ) and the chip keys
+    /// (CAN, Active Authentication private key). The folder itself is left as it is, in clear:
+    /// delete it once the sealed file is at the desk.
+    Seal(SealArgs),
+    /// Open a sealed ChipImage into a folder, for inspection (`lds show`, `lds verify`): the
+    /// folder holds biometrics and the chip keys in clear (every file mode 0600). `card
+    /// personalize` does not need this: it opens a sealed image in memory.
+    Unseal(UnsealArgs),
+    /// Passive authentication of a ChipImage folder against a CSCA or a trust store, the
+    /// Document Signer's right to sign it, every file EF.COM, EF.SOD and manifest.json list
+    /// (exit 0 only when every check passes, 2 when one fails).
     Verify {
         /// The ChipImage folder.
         dir: PathBuf,
-        /// Trusted CSCA certificate (PEM); may be given more than once.
-        #[arg(long, required = true)]
+        /// Trusted CSCA certificate (PEM or DER); may be given more than once.
+        #[arg(long, required_unless_present = "trust")]
         csca: Vec<PathBuf>,
+        /// Trust store: a folder or file of CSCA certificates, master lists, CRLs and deviation
+        /// lists (repeatable); CRLs and the CSCA's country are checked too.
+        #[arg(long, value_name = "PATH")]
+        trust: Vec<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -50,23 +68,27 @@ pub enum LdsCommand {
 /// Runs an `lds` command.
 pub fn run(cmd: LdsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        LdsCommand::Build(a) => super::lds_build::run(a),
-        LdsCommand::Verify { dir, csca, json } => verify(&dir, &csca, json),
+        LdsCommand::Build(a) => super::lds_build::run(*a),
+        LdsCommand::Seal(a) => super::lds_seal::seal(&a),
+        LdsCommand::Unseal(a) => super::lds_seal::unseal(&a),
+        LdsCommand::Verify {
+            dir,
+            csca,
+            trust,
+            json,
+        } => verify(&dir, &csca, &trust, json),
         LdsCommand::Show { path, json } => show(&path, json),
     }
 }
 
-fn verify(dir: &Path, csca: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
-    let mut anchors = Vec::new();
-    for p in csca {
-        anchors.push(read_certificate(p)?);
-    }
+fn verify(dir: &Path, csca: &[PathBuf], trust: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+    let store = super::pki_trust::load(trust, csca)?.context("give --csca or --trust")?;
     let files = read_folder(dir)?;
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let mut report = match files.get(&Ef::Sod) {
-        Some(sod) => passive_authentication(sod, &files, &anchors, now),
+        Some(sod) => verify_trusted(sod, &files, &store, now),
         None => {
             let mut r = PaReport { checks: Vec::new() };
             r.add(

@@ -6,7 +6,8 @@
 //! when asked for with `--out`, only into a new or empty folder (never over another card's
 //! keys), and every file through the private-file writer (mode 0600). Delete it once the card
 //! is personalized and verified. (`enroll` keeps the same content encrypted in its journal
-//! instead.)
+//! instead.) With `--seal-to DESK_CERT` the image never touches the disk in clear: `--out` is
+//! one file, the image sealed to the desk's certificate (see `lds_seal`).
 
 use std::{
     path::{Path, PathBuf},
@@ -18,14 +19,13 @@ use anyhow::{Context, bail};
 use clap::Args;
 use image::ImageDecoder;
 use permitkit_biometrics::{FingerPosition, face_record, signature, wsq};
-use permitkit_lds as lds;
 use permitkit_model::profiles::{Registry, quality::QualityProfile};
-use permitkit_pki::{DocumentSigner, signer::FileKeySignature};
 use permitkit_quality::{face, finger};
 use permitkit_station::applicant::{
     self, Applicant, Captures, ChipSecrets, FingerCapture, Portrait,
 };
 use permitkit_station::pipeline::timestamp;
+use permitkit_station::signer::StationSigner;
 
 /// Arguments of `lds build`.
 #[derive(Debug, Args)]
@@ -46,13 +46,31 @@ pub struct BuildArgs {
     /// The signature image (any grey or colour image; cropped, binarised and scaled).
     #[arg(long)]
     signature: Option<PathBuf>,
-    /// Folder with ds.pem and ds-key.pem (see `pki init`).
-    #[arg(long)]
-    pki: PathBuf,
-    /// Output folder, new or empty: it receives biometrics and the chip's private keys (mode
-    /// 0600).
+    /// Folder with ds.pem and ds-key.pem (see `pki init`); not needed when signing through a
+    /// token (`--token-uri`).
+    #[cfg_attr(feature = "pkcs11", arg(long, required_unless_present = "token_uri"))]
+    #[cfg_attr(not(feature = "pkcs11"), arg(long, required = true))]
+    pki: Option<PathBuf>,
+    /// Sign EF.SOD with a Document Signer key on a PKCS #11 token, under its signing policy,
+    /// every signature audited.
+    #[cfg(feature = "pkcs11")]
+    #[command(flatten)]
+    token: super::pki_token::TokenSignerArgs,
+    /// Output: a new or empty folder that receives biometrics and the chip's private keys in
+    /// clear (every file mode 0600); with --seal-to, a new file holding the image sealed.
     #[arg(long)]
     out: PathBuf,
+    /// Seal the image to this personalization desk certificate (PEM or DER, EC P-256) instead
+    /// of writing a folder: --out is then one encrypted file (CMS EnvelopedData, AES-256, ECDH
+    /// P-256) that only the desk's private key opens, and nothing is written in clear. In clear
+    /// in the file: the certificate's issuer and serial number, the algorithms, the size.
+    #[arg(long, value_name = "DESK_CERT")]
+    seal_to: Option<PathBuf>,
+    /// The chip's EAC trust point (CVCA certificate) when the document profile protects DG3 by
+    /// Extended Access Control; default: the profile's `chip.eac.trust_point` in --pki
+    /// (`eac/cvca.cvcert`, as `pki init` writes it).
+    #[arg(long, value_name = "CVCA_CERT")]
+    trust_point: Option<PathBuf>,
     /// Extra profiles folder (overrides built-ins).
     #[arg(long)]
     profiles: Option<PathBuf>,
@@ -63,7 +81,16 @@ pub struct BuildArgs {
 
 /// Runs `lds build`.
 pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
-    refuse_used_folder(&a.out)?;
+    let recipient = match &a.seal_to {
+        Some(cert) => {
+            super::lds_seal::refuse_existing(&a.out)?;
+            Some(super::lds_seal::read_recipient(cert)?)
+        }
+        None => {
+            refuse_used_folder(&a.out)?;
+            None
+        }
+    };
     let mut registry = Registry::builtin()?;
     if let Some(dir) = &a.profiles {
         registry = registry.with_dir(dir)?;
@@ -95,7 +122,24 @@ pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let secrets =
-        ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication)?;
+        ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication)?
+            .with_chip_authentication(profile, None)?;
+    // Extended Access Control: the CVCA certificate the chip will trust.
+    let trust_point = match (&a.trust_point, &a.pki, &profile.chip.eac) {
+        (_, _, None) => None,
+        (Some(path), _, Some(_)) => Some(permitkit_station::eac::load_trust_point(profile, path)?),
+        (None, Some(pki), Some(_)) => permitkit_station::eac::trust_point_for(profile, pki)?,
+        (None, None, Some(eac)) => bail!(
+            "{} protects DG3 by Extended Access Control: give --trust-point CVCA_CERT (or --pki \
+             DIR holding {})",
+            profile.id,
+            eac.trust_point
+        ),
+    };
+    let secrets = match trust_point {
+        Some(cvca) => secrets.with_trust_point(cvca),
+        None => secrets,
+    };
     let now = SystemTime::now();
     let enrolment = applicant::enrolment(
         &applicant,
@@ -103,13 +147,19 @@ pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
         &secrets,
         Some((timestamp(now), a.device.clone())),
     )?;
-    let signer = DocumentSigner::load_dir(&a.pki)?;
-    let image = lds::build::<_, FileKeySignature>(
-        &enrolment,
-        signer.certificate_der(),
-        signer.signer(),
-        now,
-    )?;
+    let signer = signer(&a)?;
+    let image = signer.build(&enrolment, applicant.mrz.document_number(), now)?;
+    if let Some(recipient) = &recipient {
+        let size = super::lds_seal::write_sealed(&image, recipient, &a.out)?;
+        println!(
+            "ChipImage for {} ({} files, {} bytes) signed and sealed; nothing was written in clear.",
+            applicant.application,
+            image.files().count(),
+            image.total_size()
+        );
+        super::lds_seal::report_sealed(&a.out, size, &recipient.1);
+        return Ok(ExitCode::SUCCESS);
+    }
     let manifest = image
         .save_dir(&a.out)
         .with_context(|| format!("writing {}", a.out.display()))?;
@@ -122,7 +172,14 @@ pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
         let sha = f.sha256.get(..16).unwrap_or(&f.sha256);
         println!("  {:<11} {:>6} bytes  {sha}", f.name, f.size);
     }
-    println!("  chip-keys.json (CAN and Active Authentication private key)");
+    println!(
+        "  chip-keys.json (CAN, the chip's private keys{})",
+        if image.keys().trust_point.is_some() {
+            ", its EAC trust point"
+        } else {
+            ""
+        }
+    );
     println!(
         "Every file is mode 0600: the folder holds biometrics (DG2, DG3, DG7) and the chip's \
          private key in clear; delete it once the card is personalized and verified."
@@ -130,8 +187,20 @@ pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The token's guarded Document Signer when `--token-uri` is given, else the `--pki` files.
+fn signer(a: &BuildArgs) -> anyhow::Result<StationSigner> {
+    #[cfg(feature = "pkcs11")]
+    if let Some(g) = a.token.open(&a.device, Path::new("."))? {
+        return Ok(StationSigner::Guarded(g));
+    }
+    let Some(pki) = &a.pki else {
+        bail!("give --pki DIR (the Document Signer files) or --token-uri");
+    };
+    Ok(StationSigner::files(pki)?)
+}
+
 /// Refuses an `--out` folder that exists and is not empty: it may hold another card's keys.
-fn refuse_used_folder(out: &Path) -> anyhow::Result<()> {
+pub(super) fn refuse_used_folder(out: &Path) -> anyhow::Result<()> {
     let used = match std::fs::read_dir(out) {
         Ok(mut entries) => entries.next().is_some(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,

@@ -18,10 +18,27 @@ pub fn load(name: &str) -> RgbImage {
     decode(&bytes, ImageLimits::default()).unwrap()
 }
 
-/// The reference portrait at ICAO resolution: scikit-image's astronaut (Eileen Collins, public
-/// domain) enlarged 2.5× with Lanczos-3, so that its inter-eye distance (≈ 110 px) is above
-/// the 90 px minimum.
+/// The reference portrait: the neutral public-domain portrait the simulated camera shows
+/// (testdata/sim/portrait-neutral.jpg, see its SOURCES), enlarged 3× onto a plain grey
+/// 1280×960 frame exactly as `crates/devices/src/camera_sim.rs` composes its good frames
+/// (inter-eye distance ≈ 129 px). Its only findings are warnings: the head is turned about 10°.
 pub fn portrait() -> RgbImage {
+    let bytes = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sim/portrait-neutral.jpg"),
+    )
+    .unwrap();
+    let head = decode(&bytes, ImageLimits::default()).unwrap();
+    let (w, h) = head.dimensions();
+    let big = imageops::resize(&head, w * 3, h * 3, imageops::FilterType::Triangle);
+    let mut frame = RgbImage::from_pixel(1280, 960, Rgb([200, 200, 200]));
+    imageops::overlay(&mut frame, &big, 340, 120);
+    frame
+}
+
+/// scikit-image's astronaut (Eileen Collins, public domain) enlarged 2.5× with Lanczos-3, so
+/// that its inter-eye distance (≈ 107 px) is above the 90 px minimum; she smiles with parted
+/// lips, so it fails the mouth and expression checks.
+pub fn astronaut_large() -> RgbImage {
     let a = load("astronaut.png");
     imageops::resize(&a, 1280, 1280, imageops::FilterType::Lanczos3)
 }

@@ -83,6 +83,10 @@ pub struct JournalEntry {
     /// DG15 carries (chips that make their own key).
     #[serde(default)]
     pub aa_key_card: Option<ChipSerial>,
+    /// The chip that generated the Chip Authentication key pairs whose public keys the image's
+    /// DG14 carries (chips that make their own keys).
+    #[serde(default)]
+    pub ca_key_card: Option<ChipSerial>,
 }
 
 /// Storage for journal entries. Implementations report their own failures through

@@ -13,6 +13,8 @@
 //!   its personalization stands (ISO/IEC 7816-4 life cycle), before anything is written.
 //! - [`perso`], [`journal`], [`readback`]: writing a card with a resumable journal bound to the
 //!   card's serial, reading every file back before LOCK.
+//! - [`ta`]: Terminal Authentication v1 (§7.1) with CV certificates, both sides;
+//!   [`reader::ta`]: where it runs in the inspection flow.
 //! - [`reader`]: the inspection-system flow (PACE or BAC, then every file).
 //!
 //! Errors: [`ChipError`]. Reasons this crate finds itself are typed fields shown in the message
@@ -24,18 +26,23 @@
 
 pub mod aa;
 pub mod bac;
+pub mod ca;
 pub mod channel;
 pub mod crypto;
+pub mod ec;
 pub mod files;
 pub mod identity;
 pub mod journal;
 pub mod pace;
+pub mod pace_cam;
+pub mod pace_im;
 pub mod perso;
 pub mod random;
 pub mod readback;
 pub mod reader;
 pub mod secured;
 pub mod sm;
+pub mod ta;
 
 pub use channel::{CardChannel, TransportError};
 
@@ -146,6 +153,17 @@ pub enum ChipError {
         /// The card on the reader.
         card: identity::ChipSerial,
     },
+    /// DG14's Chip Authentication keys were generated on another chip than the card on the
+    /// reader: DG14 (signed into EF.SOD) names keys this card does not hold.
+    #[error(
+        "the image's Chip Authentication keys were generated on chip {key_chip}, not on card {card}: a new ChipImage must be signed for this card"
+    )]
+    CaKeyOnAnotherChip {
+        /// The chip that holds the keys.
+        key_chip: identity::ChipSerial,
+        /// The card on the reader.
+        card: identity::ChipSerial,
+    },
     /// The personalization input lacks a secret its files need.
     #[error("{0}")]
     MissingKey(MissingKey),
@@ -194,6 +212,10 @@ pub enum ChipError {
     /// The personalization journal could not be read or written; the storage's own error.
     #[error(transparent)]
     Journal(Box<dyn std::error::Error + Send + Sync>),
+    /// Terminal Authentication failed (9303-11 §7.1): the chip refused the terminal's
+    /// certificates or signature, or the terminal has no chain for this chip.
+    #[error("Terminal Authentication: {0}")]
+    TerminalAuthentication(#[from] ta::TaError),
 }
 
 /// Why the chip refused the terminal, or the terminal the chip (9303-11 §4.3, §4.4, §6.1).
@@ -226,6 +248,20 @@ pub enum Denial {
     /// The chip's Active Authentication signature does not verify with the DG15 key.
     #[error("the chip's signature does not verify with the DG15 key (cloned or substituted chip?)")]
     SignatureMismatch,
+    /// The chip refused the terminal's Chip Authentication key or protocol.
+    #[error("the chip refused Chip Authentication with {0}")]
+    ChipAuthenticationRefused(StatusWord),
+    /// After Chip Authentication the chip did not answer under the new session keys: it does
+    /// not hold the private key of the public key the terminal used.
+    #[error(
+        "the chip does not hold the private key of its Chip Authentication public key (cloned or substituted chip?)"
+    )]
+    ChipAuthenticationFailed,
+    /// The PACE-CAM Chip Authentication Data does not verify with the chip's static key.
+    #[error(
+        "the PACE-CAM Chip Authentication Data does not verify with the chip's public key from EF.CardSecurity (cloned or substituted chip?)"
+    )]
+    ChipAuthenticationMappingMismatch,
 }
 
 /// What is wrong with a response (9303-11 §4.3–4.4, §6.1; 9303-10 §4.6.1).
@@ -258,6 +294,10 @@ pub enum Malformation {
     /// A public key on another curve than NIST P-256.
     #[error("not a NIST P-256 public key")]
     NotP256,
+    /// Domain parameters that name no curve (a parameter id or curve that is not an integer or
+    /// an OID, say).
+    #[error("its domain parameters name no curve")]
+    UnknownDomain,
     /// READ BINARY returned no data before the end of the file.
     #[error("no data at offset {offset} of {ef}")]
     NoData {
@@ -278,6 +318,12 @@ pub enum MissingKey {
         "the image has DG15 but no Active Authentication private key (chip-keys.json missing or incomplete?): the chip could not prove DG15"
     )]
     ActiveAuthentication,
+    /// DG14 announces a Chip Authentication key whose private key is neither given nor was
+    /// generated on the chip, or a private key given matches none of DG14's public keys.
+    #[error(
+        "DG14 announces a Chip Authentication key whose private key is not in the image (chip-keys.json missing, incomplete, or for another image?) and was not generated on the chip: the chip could not prove DG14"
+    )]
+    ChipAuthentication,
     /// The image offers PACE (EF.CardAccess) but holds no CAN.
     #[error(
         "the image offers PACE but holds no CAN (chip-keys.json missing or incomplete?): the card would have no card access number"
@@ -309,6 +355,20 @@ pub enum Unsupported {
     /// A domain parameter id other than P-256 and brainpoolP256r1.
     #[error("unsupported: PACE domain parameter id {0} (supported: 12 P-256, 13 brainpoolP256r1)")]
     PaceDomain(u32),
+    /// A Chip Authentication key on a curve other than NIST P-256 and brainpoolP256r1.
+    #[error(
+        "unsupported: Chip Authentication key on a curve other than NIST P-256 and brainpoolP256r1"
+    )]
+    CaDomain,
+    /// A Chip Authentication key that is not an elliptic-curve key (DH), or a protocol other
+    /// than `id-CA-ECDH-*`.
+    #[error("unsupported: Chip Authentication with a DH key (only ECDH is supported)")]
+    CaKey,
+    /// PACE-CAM whose EF.CardSecurity has no Chip Authentication key for the parameter id.
+    #[error(
+        "EF.CardSecurity has no Chip Authentication public key with keyId {0}, the PACE parameter id PACE-CAM runs with"
+    )]
+    CamKey(u32),
     /// A CAN for a chip that offers no supported PACE protocol.
     #[error(
         "unsupported: the chip offers no supported PACE protocol, and a CAN only works with PACE"
@@ -342,9 +402,17 @@ pub enum Unsupported {
     /// An Active Authentication key for a dialect that cannot store one.
     #[error("unsupported: the {0:?} dialect cannot store an ECDSA Active Authentication key")]
     ActiveAuthenticationKeyStorage(Dialect),
+    /// A Chip Authentication key for a dialect that cannot store or generate one.
+    #[error("unsupported: the {0:?} dialect cannot store a Chip Authentication key")]
+    ChipAuthenticationKeyStorage(Dialect),
     /// A CAN for a dialect that cannot store one.
     #[error("unsupported: the {0:?} dialect cannot store a CAN")]
     CanStorage(Dialect),
+    /// An EAC trust point (ECDSA CVCA certificate) for a dialect that cannot store one.
+    #[error(
+        "unsupported: the {0:?} dialect cannot store an ECDSA trust point for Terminal Authentication"
+    )]
+    TrustPointStorage(Dialect),
 }
 
 /// What [`ChipError::TooLarge`] is about.

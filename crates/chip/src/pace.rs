@@ -1,28 +1,39 @@
-//! PACE v2 with generic mapping over elliptic curves (ICAO Doc 9303-11 §4.4, worked example
-//! Appendix G.1; BSI TR-03110-2 §3.2): both sides.
+//! PACE v2 (ICAO Doc 9303-11 §4.4; BSI TR-03110-2 §3.2) over elliptic curves with the generic
+//! mapping (worked example Appendix G.1), the integrated mapping (§4.4.3.3.2, Appendix H.1) and
+//! the chip authentication mapping (§4.4.3.3.3 and §4.4.3.5, Appendix I.1): both sides.
 //!
 //! Reader: MSE:Set AT `00 22 C1 A4 {80 OID, 83 password reference, [84 parameterId]}`, then four
-//! chained GENERAL AUTHENTICATE steps: encrypted nonce (`80`), mapping keys (`81`/`82`), key
-//! agreement (`83`/`84`), authentication tokens (`85`/`86`). Mapping: `G~ = s·G + SKmap·PKmap`.
+//! chained GENERAL AUTHENTICATE steps: encrypted nonce (`80`), mapping (`81`/`82`), key
+//! agreement (`83`/`84`), authentication tokens (`85`/`86`, and `8A` for CAM).
+//! - Generic mapping (GM) and CAM: ephemeral keys are exchanged in the mapping step and
+//!   `G~ = s·G + SKmap·PKmap`.
+//! - Integrated mapping (IM): the terminal sends a nonce `t` (`7C {81 t}`, answered `7C 00`) and
+//!   `G~ = f_G(R_p(s, t))` ([`crate::pace_im`]).
+//! - CAM: the chip's last answer carries `8A`, the Chip Authentication Data
+//!   `CA_IC = SK_IC⁻¹·SKmap,IC mod n` encrypted with KSenc (AES-CBC, IV `E(KSenc, FF…FF)`,
+//!   padding method 2); the terminal decrypts it and, once it has read the chip's static key
+//!   from EF.CardSecurity, checks `PKmap,IC = CA_IC·PK_IC` ([`crate::pace_cam`]).
+//!
 //! Session keys `KSenc = KDF(x(K), 1)`, `KSmac = KDF(x(K), 2)`; tokens are the MAC of
 //! `7F49 {06 OID, 86 other party's ephemeral public key}`; secure messaging starts with SSC 0.
 //!
 //! Curves: NIST P-256 (parameter id 12, `p256`) and brainpoolP256r1 (13, `bp256`). Ciphers:
-//! 3DES, AES-128/192/256. The chip side ([`PaceChip`]) is what the virtual chip runs.
+//! 3DES, AES-128/192/256 (CAM: AES only, 9303-11 Table 3). The chip side ([`PaceChip`]) is what
+//! the virtual chip runs. The reader's result keeps both ephemeral public keys (Terminal
+//! Authentication identifies the chip by `Comp(PK_IC)`, 9303-11 §7.1) and CAM's data.
 
 use sha1::{Digest, Sha1};
 
 use crate::channel::CardChannel;
 use crate::crypto::{self, Cipher, KDF_ENC, KDF_MAC, KDF_PACE};
-use crate::random::{OsRandom, RandomError, RandomSource};
+use crate::ec::Ec;
+use crate::random::{OsRandom, RandomSource};
 use crate::secured::Secured;
 use crate::sm::SmSession;
 use crate::{ChipError, Denial, Malformation, Unsupported, expect_success};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
-use permitkit_lds::security_infos::{
-    PARAM_ID_BRAINPOOL_P256R1, PARAM_ID_P256, PaceInfo, PaceMapping, PaceProtocol,
-};
+use permitkit_lds::security_infos::{PaceInfo, PaceMapping, PaceProtocol};
 use permitkit_model::secret::{SecretBytes, SecretString, ct_eq};
 
 /// A PACE password (9303-11 §4.4.1): MRZ-derived or the card access number.
@@ -60,32 +71,15 @@ impl PacePassword {
     }
 }
 
-/// The elliptic-curve domain parameters PACE supports here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Domain {
-    /// NIST P-256 (secp256r1), parameter id 12.
-    P256,
-    /// brainpoolP256r1, parameter id 13.
-    BrainpoolP256r1,
-}
+pub use crate::ec::Domain;
 
-impl Domain {
-    /// From a standardized parameter id.
-    pub fn from_parameter_id(id: u32) -> Option<Self> {
-        match id {
-            PARAM_ID_P256 => Some(Domain::P256),
-            PARAM_ID_BRAINPOOL_P256R1 => Some(Domain::BrainpoolP256r1),
-            _ => None,
-        }
-    }
-}
-
-/// A PACE variant this crate can run: GM-ECDH on a supported curve.
+/// A PACE variant this crate can run: ECDH with generic, integrated or chip authentication
+/// mapping on a supported curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaceParams {
     /// The PACEInfo it came from.
     pub info: PaceInfo,
-    /// What its OID names (generic mapping over ECDH).
+    /// What its OID names.
     pub protocol: PaceProtocol,
     /// The curve.
     pub domain: Domain,
@@ -97,7 +91,10 @@ impl PaceParams {
         let protocol = info
             .pace_protocol()
             .ok_or(Unsupported::PaceProtocol(info.protocol))?;
-        if protocol.mapping != PaceMapping::Generic || !protocol.ecdh {
+        if !protocol.ecdh
+            || (protocol.mapping == PaceMapping::ChipAuthentication
+                && protocol.cipher == Cipher::Tdes)
+        {
             return Err(Unsupported::PaceMapping {
                 mapping: protocol.mapping,
                 ecdh: protocol.ecdh,
@@ -119,9 +116,22 @@ impl PaceParams {
         self.protocol.cipher
     }
 
+    /// The mapping.
+    pub fn mapping(&self) -> PaceMapping {
+        self.protocol.mapping
+    }
+
     /// The content bytes of the protocol's OBJECT IDENTIFIER (MSE:Set AT, tokens).
     fn oid(&self) -> &[u8] {
         self.info.protocol.as_bytes()
+    }
+
+    /// Bytes of the chip's nonce `s`: one block for GM and CAM, `l` for IM.
+    fn nonce_len(&self) -> usize {
+        match self.mapping() {
+            PaceMapping::Integrated => crate::pace_im::chip_nonce_len(self.cipher()),
+            _ => self.cipher().block_len(),
+        }
     }
 }
 
@@ -130,26 +140,82 @@ pub fn password_key(password: &PacePassword, cipher: Cipher) -> SecretBytes {
     crypto::kdf(password.key_seed().expose(), KDF_PACE, cipher)
 }
 
+/// What the reader learnt in PACE, beyond the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaceOutcome {
+    /// The PACEInfo run.
+    pub info: PaceInfo,
+    /// Its mapping.
+    pub mapping: PaceMapping,
+    /// The curve.
+    pub domain: Domain,
+    /// The chip's ephemeral public key `PK_IC` (SEC1 uncompressed).
+    pub chip_public_key: Vec<u8>,
+    /// The terminal's ephemeral public key `PK_PCD` (SEC1 uncompressed).
+    pub terminal_public_key: Vec<u8>,
+    /// PACE-CAM only: the decrypted Chip Authentication Data, to verify against the chip's
+    /// static key from EF.CardSecurity ([`crate::pace_cam::verify`]).
+    pub chip_authentication_data: Option<crate::pace_cam::CamData>,
+}
+
+impl PaceOutcome {
+    /// `Comp(PK_IC)`: the x-coordinate of the chip's ephemeral key, the chip's identifier in
+    /// Terminal Authentication after PACE (9303-11 §7.1).
+    pub fn compressed_chip_key(&self) -> &[u8] {
+        let n = Ec(self.domain).field_len();
+        self.chip_public_key.get(1..=n).unwrap_or_default()
+    }
+}
+
+/// A channel in secure messaging after PACE, with what PACE learnt.
+#[derive(Debug)]
+pub struct PaceEstablished<C> {
+    /// The protected channel.
+    pub channel: Secured<C>,
+    /// Keys and CAM data.
+    pub outcome: PaceOutcome,
+}
+
 /// Runs PACE over `channel` (the master file or nothing selected) and returns the channel
 /// wrapped in secure messaging. The parameter id is sent in MSE:Set AT (tag 84) when the
-/// PACEInfo carries one.
+/// PACEInfo carries one. [`establish`] also returns the ephemeral keys and CAM's data.
 pub fn authenticate<C: CardChannel>(
     channel: C,
     password: &PacePassword,
     info: &PaceInfo,
 ) -> Result<Secured<C>, ChipError> {
-    authenticate_with(channel, password, info, true, &mut OsRandom)
+    Ok(establish_with(channel, password, info, true, &mut OsRandom)?.channel)
 }
 
-/// [`authenticate`] with a random source (SKmap then SK are drawn) and the choice of sending
-/// the parameter id.
+/// [`authenticate`] with a random source (GM and CAM draw SKmap then SK; IM draws the nonce
+/// `t` then SK) and the choice of sending the parameter id.
 pub fn authenticate_with<C: CardChannel>(
-    mut channel: C,
+    channel: C,
     password: &PacePassword,
     info: &PaceInfo,
     send_parameter_id: bool,
     rng: &mut dyn RandomSource,
 ) -> Result<Secured<C>, ChipError> {
+    Ok(establish_with(channel, password, info, send_parameter_id, rng)?.channel)
+}
+
+/// Runs PACE and returns the secured channel with the [`PaceOutcome`].
+pub fn establish<C: CardChannel>(
+    channel: C,
+    password: &PacePassword,
+    info: &PaceInfo,
+) -> Result<PaceEstablished<C>, ChipError> {
+    establish_with(channel, password, info, true, &mut OsRandom)
+}
+
+/// [`establish`] with a random source and the choice of sending the parameter id.
+pub fn establish_with<C: CardChannel>(
+    mut channel: C,
+    password: &PacePassword,
+    info: &PaceInfo,
+    send_parameter_id: bool,
+    rng: &mut dyn RandomSource,
+) -> Result<PaceEstablished<C>, ChipError> {
     let params = PaceParams::from_info(info)?;
     let cipher = params.cipher();
     let oid = params.oid();
@@ -190,11 +256,24 @@ pub fn authenticate_with<C: CardChannel>(
     );
 
     // 2. mapping
-    let sk_map = ec.random_scalar(rng)?;
-    let pk_map = ec.mul_generator(sk_map.expose())?;
-    let pk_map_ic = general_authenticate(&mut channel, true, Some((0x81, &pk_map)), 0x82)?;
-    let h = ec.mul(&pk_map_ic, sk_map.expose())?;
-    let g_tilde = ec.map_generator(s.expose(), &h)?;
+    let (g_tilde, pk_map_ic) = match params.mapping() {
+        PaceMapping::Integrated => {
+            let mut t = vec![0u8; crate::pace_im::terminal_nonce_len(cipher)];
+            rng.fill(&mut t)?;
+            let (data, sw) = general_authenticate_raw(&mut channel, true, Some((0x81, &t)))?;
+            expect_success("GENERAL AUTHENTICATE", sw)?;
+            tlv::parse_single(&data, Tag::new(0x7C))?;
+            let g = crate::pace_im::map_generator(params.domain, cipher, s.expose(), &t)?;
+            (g, None)
+        }
+        PaceMapping::Generic | PaceMapping::ChipAuthentication => {
+            let sk_map = ec.random_scalar(rng)?;
+            let pk_map = ec.mul_generator(sk_map.expose())?;
+            let pk_map_ic = general_authenticate(&mut channel, true, Some((0x81, &pk_map)), 0x82)?;
+            let h = ec.mul(&pk_map_ic, sk_map.expose())?;
+            (ec.map_generator(s.expose(), &h)?, Some(pk_map_ic))
+        }
+    };
 
     // 3. key agreement
     let sk = ec.random_scalar(rng)?;
@@ -227,10 +306,30 @@ pub fn authenticate_with<C: CardChannel>(
             reason: Denial::TokenMismatch,
         });
     }
-    Ok(Secured::new(
-        channel,
-        SmSession::new(cipher, k_enc, k_mac, &[])?,
-    ))
+    let chip_authentication_data = match (params.mapping(), pk_map_ic) {
+        (PaceMapping::ChipAuthentication, Some(pk_map_ic)) => {
+            let a_ic = dynamic_data(&r.0, 0x8A)?;
+            Some(crate::pace_cam::decrypt(
+                params.domain,
+                cipher,
+                &k_enc,
+                &a_ic,
+                pk_map_ic,
+            )?)
+        }
+        _ => None,
+    };
+    Ok(PaceEstablished {
+        channel: Secured::new(channel, SmSession::new(cipher, k_enc, k_mac, &[])?),
+        outcome: PaceOutcome {
+            info: *info,
+            mapping: params.mapping(),
+            domain: params.domain,
+            chip_public_key: pk_ic,
+            terminal_public_key: pk,
+            chip_authentication_data,
+        },
+    })
 }
 
 /// The authentication token: MAC over `7F49 {06 OID, 86 public key}` (9303-11 §4.4.3.4).
@@ -303,6 +402,7 @@ pub fn dynamic_data(data: &[u8], tag: u8) -> Result<Vec<u8>, ChipError> {
 pub struct PaceChip {
     params: PaceParams,
     k_pi: SecretBytes,
+    cam_key: Option<crate::ca::CaKeyPair>,
     step: ChipStep,
 }
 
@@ -313,12 +413,14 @@ enum ChipStep {
     },
     KeyAgreement {
         g_tilde: Vec<u8>,
+        sk_map: Option<SecretBytes>,
     },
     Tokens {
         k_enc: SecretBytes,
         k_mac: SecretBytes,
         pk_pcd: Vec<u8>,
         pk_ic: Vec<u8>,
+        sk_map: Option<SecretBytes>,
     },
     Done,
 }
@@ -335,7 +437,21 @@ pub enum ChipStepResult {
     /// Answer with this dynamic authentication data and wait for the next step.
     Continue(Vec<u8>),
     /// Answer with this data and start secure messaging with the session.
-    Established(Vec<u8>, SmSession),
+    Established(Box<PaceChipEstablished>),
+}
+
+/// The chip's last answer, its new session and the ephemeral keys (Terminal Authentication
+/// identifies the chip by its own ephemeral key).
+#[derive(Debug)]
+pub struct PaceChipEstablished {
+    /// The dynamic authentication data to answer (`7C {86 T_IC, [8A A_IC]}`).
+    pub data: Vec<u8>,
+    /// The secure-messaging session to start.
+    pub session: SmSession,
+    /// The chip's ephemeral public key `PK_IC`.
+    pub chip_public_key: Vec<u8>,
+    /// The terminal's ephemeral public key `PK_PCD`.
+    pub terminal_public_key: Vec<u8>,
 }
 
 impl PaceChip {
@@ -345,8 +461,16 @@ impl PaceChip {
         Self {
             params,
             k_pi,
+            cam_key: None,
             step: ChipStep::Nonce,
         }
+    }
+
+    /// The static Chip Authentication key PACE-CAM proves possession of (required for CAM; the
+    /// last step fails without it).
+    pub fn with_chip_authentication_key(mut self, key: crate::ca::CaKeyPair) -> Self {
+        self.cam_key = Some(key);
+        self
     }
 
     /// Handles the data field of one GENERAL AUTHENTICATE; an error is the status word to
@@ -368,7 +492,7 @@ impl PaceChip {
                 if !outer.value().is_empty() {
                     return Err(StatusWord::WRONG_DATA);
                 }
-                let s = crate::bac::random_secret(rng, cipher.block_len())
+                let s = crate::bac::random_secret(rng, self.params.nonce_len())
                     .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
                 let z = crypto::encrypt_cbc(
                     cipher,
@@ -380,22 +504,39 @@ impl PaceChip {
                 self.step = ChipStep::Mapping { s };
                 Ok(ChipStepResult::Continue(dynamic(0x80, &z)?))
             }
-            ChipStep::Mapping { s } => {
-                let pk_map_pcd = dynamic_data(data, 0x81).map_err(wrong)?;
-                let sk_map = ec.random_scalar(rng).map_err(wrong)?;
-                let pk_map = ec.mul_generator(sk_map.expose()).map_err(wrong)?;
-                let h = ec.mul(&pk_map_pcd, sk_map.expose()).map_err(wrong)?;
-                let g_tilde = ec.map_generator(s.expose(), &h).map_err(wrong)?;
-                self.step = ChipStep::KeyAgreement { g_tilde };
-                Ok(ChipStepResult::Continue(dynamic(0x82, &pk_map)?))
-            }
-            ChipStep::KeyAgreement { g_tilde } => {
+            ChipStep::Mapping { s } => match self.params.mapping() {
+                PaceMapping::Integrated => {
+                    let t = dynamic_data(data, 0x81).map_err(wrong)?;
+                    let g_tilde =
+                        crate::pace_im::map_generator(self.params.domain, cipher, s.expose(), &t)
+                            .map_err(wrong)?;
+                    self.step = ChipStep::KeyAgreement {
+                        g_tilde,
+                        sk_map: None,
+                    };
+                    Ok(ChipStepResult::Continue(vec![0x7C, 0x00]))
+                }
+                PaceMapping::Generic | PaceMapping::ChipAuthentication => {
+                    let pk_map_pcd = dynamic_data(data, 0x81).map_err(wrong)?;
+                    let sk_map = ec.random_scalar(rng).map_err(wrong)?;
+                    let pk_map = ec.mul_generator(sk_map.expose()).map_err(wrong)?;
+                    let h = ec.mul(&pk_map_pcd, sk_map.expose()).map_err(wrong)?;
+                    let g_tilde = ec.map_generator(s.expose(), &h).map_err(wrong)?;
+                    self.step = ChipStep::KeyAgreement {
+                        g_tilde,
+                        sk_map: Some(sk_map),
+                    };
+                    Ok(ChipStepResult::Continue(dynamic(0x82, &pk_map)?))
+                }
+            },
+            ChipStep::KeyAgreement { g_tilde, sk_map } => {
                 let pk_pcd = dynamic_data(data, 0x83).map_err(wrong)?;
                 let sk = ec.random_scalar(rng).map_err(wrong)?;
                 let pk_ic = ec.mul(&g_tilde, sk.expose()).map_err(wrong)?;
                 if pk_ic == pk_pcd {
                     return Err(StatusWord::WRONG_DATA);
                 }
+                // The terminal's key must be on the curve (and on <G~>: the cofactor is 1).
                 let shared = ec.shared_x(&pk_pcd, sk.expose()).map_err(wrong)?;
                 let k_enc = crypto::kdf(shared.expose(), KDF_ENC, cipher);
                 let k_mac = crypto::kdf(shared.expose(), KDF_MAC, cipher);
@@ -405,6 +546,7 @@ impl PaceChip {
                     k_mac,
                     pk_pcd,
                     pk_ic,
+                    sk_map,
                 };
                 Ok(ChipStepResult::Continue(answer))
             }
@@ -413,6 +555,7 @@ impl PaceChip {
                 k_mac,
                 pk_pcd,
                 pk_ic,
+                sk_map,
             } => {
                 let t_pcd = dynamic_data(data, 0x85).map_err(wrong)?;
                 let oid = self.params.oid();
@@ -421,9 +564,32 @@ impl PaceChip {
                     return Err(StatusWord::AUTHENTICATION_FAILED);
                 }
                 let t_ic = token(cipher, &k_mac, oid, &pk_pcd).map_err(wrong)?;
+                let a_ic = match (self.params.mapping(), sk_map) {
+                    (PaceMapping::ChipAuthentication, Some(sk_map)) => {
+                        let key = self
+                            .cam_key
+                            .as_ref()
+                            .ok_or(StatusWord::REFERENCE_DATA_NOT_USABLE)?;
+                        Some(crate::pace_cam::chip_data(key, cipher, &k_enc, &sk_map)?)
+                    }
+                    _ => None,
+                };
+                let mut w = tlv::Writer::new();
+                w.constructed(Tag::new(0x7C), |w| {
+                    w.primitive(Tag::new(0x86), &t_ic);
+                    if let Some(a) = &a_ic {
+                        w.primitive(Tag::new(0x8A), a);
+                    }
+                });
+                let data = w.finish().map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
                 let session = SmSession::new(cipher, k_enc, k_mac, &[])
                     .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
-                Ok(ChipStepResult::Established(dynamic(0x86, &t_ic)?, session))
+                Ok(ChipStepResult::Established(Box::new(PaceChipEstablished {
+                    data,
+                    session,
+                    chip_public_key: pk_ic,
+                    terminal_public_key: pk_pcd,
+                })))
             }
             ChipStep::Done => Err(StatusWord::CONDITIONS_NOT_SATISFIED),
         }
@@ -436,157 +602,6 @@ fn dynamic(tag: u8, value: &[u8]) -> Result<Vec<u8>, StatusWord> {
         w.primitive(Tag::new(u32::from(tag)), value);
     });
     w.finish().map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)
-}
-
-/// Elliptic-curve operations on SEC1-encoded points and big-endian scalars, dispatched on the
-/// domain, so the protocol code above is curve-agnostic.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ec(pub(crate) Domain);
-
-macro_rules! curve_ops {
-    ($module:ident, $curve:ty) => {
-        mod $module {
-            use elliptic_curve::ops::Reduce;
-            use elliptic_curve::point::AffineCoordinates;
-            use elliptic_curve::sec1::{FromSec1Point, ToSec1Point};
-            use elliptic_curve::{
-                AffinePoint, Field, FieldBytes, Group, PrimeField, ProjectivePoint, Scalar,
-            };
-
-            use crate::{ChipError, Malformation};
-            use permitkit_model::secret::SecretBytes;
-
-            type C = $curve;
-
-            fn bad(what: &'static str) -> ChipError {
-                ChipError::Malformed {
-                    what,
-                    reason: Malformation::NotOnCurve,
-                }
-            }
-
-            fn field_bytes(k: &[u8]) -> Result<FieldBytes<C>, ChipError> {
-                let mut fb = FieldBytes::<C>::default();
-                let n = fb.len();
-                if k.len() > n {
-                    return Err(bad("scalar"));
-                }
-                for (d, s) in fb.iter_mut().skip(n - k.len()).zip(k) {
-                    *d = *s;
-                }
-                Ok(fb)
-            }
-
-            fn scalar(k: &[u8]) -> Result<Scalar<C>, ChipError> {
-                let s: Option<Scalar<C>> = Scalar::<C>::from_repr(field_bytes(k)?).into();
-                s.filter(|s| !bool::from(Field::is_zero(s)))
-                    .ok_or_else(|| bad("scalar"))
-            }
-
-            fn point(b: &[u8]) -> Result<ProjectivePoint<C>, ChipError> {
-                let p = AffinePoint::<C>::from_sec1_bytes(b).map_err(|_| bad("public key"))?;
-                if bool::from(p.is_identity()) {
-                    return Err(bad("public key"));
-                }
-                Ok(ProjectivePoint::<C>::from(p))
-            }
-
-            fn encode(p: ProjectivePoint<C>) -> Result<Vec<u8>, ChipError> {
-                if bool::from(p.is_identity()) {
-                    return Err(bad("computed point"));
-                }
-                Ok(p.to_affine().to_sec1_point(false).as_bytes().to_vec())
-            }
-
-            pub(super) fn field_len() -> usize {
-                FieldBytes::<C>::default().len()
-            }
-
-            pub(super) fn valid_scalar(k: &[u8]) -> bool {
-                scalar(k).is_ok()
-            }
-
-            pub(super) fn mul_generator(k: &[u8]) -> Result<Vec<u8>, ChipError> {
-                encode(ProjectivePoint::<C>::generator() * scalar(k)?)
-            }
-
-            pub(super) fn mul(p: &[u8], k: &[u8]) -> Result<Vec<u8>, ChipError> {
-                encode(point(p)? * scalar(k)?)
-            }
-
-            pub(super) fn shared_x(p: &[u8], k: &[u8]) -> Result<SecretBytes, ChipError> {
-                let q = (point(p)? * scalar(k)?).to_affine();
-                if bool::from(q.is_identity()) {
-                    return Err(bad("shared secret"));
-                }
-                Ok(SecretBytes::new(q.x().to_vec()))
-            }
-
-            pub(super) fn map_generator(s: &[u8], h: &[u8]) -> Result<Vec<u8>, ChipError> {
-                let s = <Scalar<C> as Reduce<FieldBytes<C>>>::reduce(&field_bytes(s)?);
-                encode(ProjectivePoint::<C>::generator() * s + point(h)?)
-            }
-        }
-    };
-}
-
-curve_ops!(ops_p256, p256::NistP256);
-curve_ops!(ops_bp256, bp256::BrainpoolP256r1);
-
-impl Ec {
-    fn field_len(self) -> usize {
-        match self.0 {
-            Domain::P256 => ops_p256::field_len(),
-            Domain::BrainpoolP256r1 => ops_bp256::field_len(),
-        }
-    }
-
-    /// A uniformly random valid scalar (rejection sampling).
-    pub(crate) fn random_scalar(
-        self,
-        rng: &mut dyn RandomSource,
-    ) -> Result<SecretBytes, ChipError> {
-        const DRAWS: u32 = 64;
-        for _ in 0..DRAWS {
-            let k = crate::bac::random_secret(rng, self.field_len())?;
-            let ok = match self.0 {
-                Domain::P256 => ops_p256::valid_scalar(k.expose()),
-                Domain::BrainpoolP256r1 => ops_bp256::valid_scalar(k.expose()),
-            };
-            if ok {
-                return Ok(k);
-            }
-        }
-        Err(RandomError::NoValidScalar(DRAWS).into())
-    }
-
-    pub(crate) fn mul_generator(self, k: &[u8]) -> Result<Vec<u8>, ChipError> {
-        match self.0 {
-            Domain::P256 => ops_p256::mul_generator(k),
-            Domain::BrainpoolP256r1 => ops_bp256::mul_generator(k),
-        }
-    }
-
-    pub(crate) fn mul(self, p: &[u8], k: &[u8]) -> Result<Vec<u8>, ChipError> {
-        match self.0 {
-            Domain::P256 => ops_p256::mul(p, k),
-            Domain::BrainpoolP256r1 => ops_bp256::mul(p, k),
-        }
-    }
-
-    pub(crate) fn shared_x(self, p: &[u8], k: &[u8]) -> Result<SecretBytes, ChipError> {
-        match self.0 {
-            Domain::P256 => ops_p256::shared_x(p, k),
-            Domain::BrainpoolP256r1 => ops_bp256::shared_x(p, k),
-        }
-    }
-
-    pub(crate) fn map_generator(self, s: &[u8], h: &[u8]) -> Result<Vec<u8>, ChipError> {
-        match self.0 {
-            Domain::P256 => ops_p256::map_generator(s, h),
-            Domain::BrainpoolP256r1 => ops_bp256::map_generator(s, h),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -741,13 +756,13 @@ mod tests {
             let k_mac = crypto::kdf(shared.expose(), KDF_MAC, cipher);
             let oid = info.protocol.as_bytes();
             let t = token(cipher, &k_mac, oid, &pk_ic).unwrap();
-            let ChipStepResult::Established(r, _) =
+            let ChipStepResult::Established(done) =
                 chip.step(&dynamic(0x85, &t).unwrap(), &mut rng).unwrap()
             else {
                 panic!()
             };
             assert_eq!(
-                dynamic_data(&r, 0x86).unwrap(),
+                dynamic_data(&done.data, 0x86).unwrap(),
                 token(cipher, &k_mac, oid, &pk).unwrap()
             );
         }

@@ -39,6 +39,7 @@ use crate::{ChipError, MissingKey, Unsupported};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 use permitkit_lds::Ef;
+use permitkit_lds::security_infos::PaceMapping;
 use permitkit_model::secret::{SecretBytes, SecretString};
 
 pub use permitkit_model::dialect::Dialect;
@@ -57,6 +58,15 @@ pub struct PersoInput {
     /// DG15's key was generated on the chip ([`claim`] with `generate_aa_key`): nothing to
     /// store, but the journal must name this very card as the one holding it.
     pub aa_key_on_chip: bool,
+    /// Chip Authentication key pairs made outside the chip, matching DG14's public keys: stored
+    /// with PUT DATA `6B` (ICAO 9303-11 §6.2; permitkit-v1).
+    pub ca_keys: Vec<crate::ca::CaKeyPair>,
+    /// DG14's Chip Authentication keys were generated on the chip ([`generate_ca_keys`]):
+    /// nothing to store, but the journal must name this very card as the one holding them.
+    pub ca_keys_on_chip: bool,
+    /// The chip's trust point for Terminal Authentication (ICAO 9303-11 §7.1): the CVCA
+    /// certificate stored with PUT DATA `64` ([`crate::ta`]); its CHR then appears in EF.CVCA.
+    pub trust_point: Option<permitkit_cvc::CvCertificate>,
 }
 
 /// Biometric and personal data: `Debug` prints each file's length, never its bytes.
@@ -68,6 +78,12 @@ impl std::fmt::Debug for PersoInput {
             .field("can", &self.can)
             .field("aa_private_key", &self.aa_private_key)
             .field("aa_key_on_chip", &self.aa_key_on_chip)
+            .field("ca_keys", &self.ca_keys)
+            .field("ca_keys_on_chip", &self.ca_keys_on_chip)
+            .field(
+                "trust_point",
+                &self.trust_point.as_ref().map(|c| c.holder().to_string()),
+            )
             .finish()
     }
 }
@@ -106,8 +122,55 @@ impl TryFrom<&permitkit_lds::ChipImage> for PersoInput {
             can: image.keys().can.clone(),
             aa_private_key: image.keys().aa_private_key.clone(),
             aa_key_on_chip: false,
+            ca_keys: ca_keys_for(image, image.keys())?,
+            ca_keys_on_chip: false,
+            trust_point: trust_point_of(image.keys())?,
         })
     }
+}
+
+/// The trust point of `keys` (chip-keys.json), decoded and checked: a CVCA certificate that
+/// verifies with its own key ([`crate::ta::TaStore::personalize`], what the chip checks too).
+pub fn trust_point_of(
+    keys: &permitkit_lds::ChipKeys,
+) -> Result<Option<permitkit_cvc::CvCertificate>, ChipError> {
+    let Some(bytes) = &keys.trust_point else {
+        return Ok(None);
+    };
+    let bad = |r| ChipError::TerminalAuthentication(crate::ta::TaError::TrustPoint(r));
+    let cert = permitkit_cvc::CvCertificate::decode(bytes)
+        .map_err(|e| bad(crate::ta::TaRefusal::Certificate(e)))?;
+    crate::ta::TaStore::personalize(&cert).map_err(bad)?;
+    Ok(Some(cert))
+}
+
+/// The Chip Authentication private key of `keys` (chip-keys.json) with the key id of the DG14
+/// public key of `image` it belongs to; none when `keys` carries none.
+pub fn ca_keys_for(
+    image: &permitkit_lds::ChipImage,
+    keys: &permitkit_lds::ChipKeys,
+) -> Result<Vec<crate::ca::CaKeyPair>, ChipError> {
+    let Some(private) = &keys.ca_private_key else {
+        return Ok(Vec::new());
+    };
+    let mismatch = || ChipError::MissingKey(MissingKey::ChipAuthentication);
+    let key = crate::ca::CaKeyPair::from_pkcs8(None, private.clone()).ok_or_else(mismatch)?;
+    let public = key.public_key()?;
+    let dg14 = image.file(Ef::DG14).ok_or_else(mismatch)?;
+    let offers = permitkit_lds::Dg14::parse(dg14)?.chip_authentication()?;
+    let offer = offers
+        .iter()
+        .find(|o| {
+            crate::ca::CaPublicKey::from_spki(&o.public_key)
+                .ok()
+                .as_ref()
+                == Some(&public)
+        })
+        .ok_or_else(mismatch)?;
+    Ok(vec![crate::ca::CaKeyPair {
+        key_id: offer.key_id,
+        ..key
+    }])
 }
 
 /// The MRZ information (BAC / PACE-MRZ key input) of a printed or DG1 MRZ, through
@@ -422,6 +485,39 @@ pub fn claim(
     })
 }
 
+/// Has the chip `claim` admitted generate Chip Authentication key pairs (GENERATE ASYMMETRIC
+/// KEY PAIR with a key template, ICAO 9303-11 §6.2; the chip profile must allow it): one per
+/// `(key id, curve)` asked, each replacing an earlier key with the same id, and records in the
+/// journal entry `key` that this very card holds them, so personalization refuses any other
+/// card for this image ([`ChipError::CaKeyOnAnotherChip`]). Returns the public keys, in the
+/// order asked, for DG14 and EF.CardSecurity; the private keys never leave the chip.
+pub fn generate_ca_keys(
+    channel: &mut dyn CardChannel,
+    claim: &Claim,
+    key: &str,
+    keys: &[(Option<u32>, crate::ec::Domain)],
+    dialect: Dialect,
+    journal: &mut dyn Journal,
+) -> Result<Vec<crate::ca::CaPublicKey>, ChipError> {
+    if !dialect.generates_ca_key() {
+        return Err(Unsupported::ChipAuthenticationKeyStorage(dialect).into());
+    }
+    let mut entry = journal.load(key)?.unwrap_or_default();
+    if entry.card_serial.as_ref() != Some(&claim.identity.serial) {
+        // Only a card claimed for this entry makes its keys.
+        return Err(ChipError::CardInUse {
+            serial: claim.identity.serial.clone(),
+        });
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for (key_id, domain) in keys {
+        out.push(crate::ca::generate_on_chip(channel, *key_id, *domain)?);
+    }
+    entry.ca_key_card = Some(claim.identity.serial.clone());
+    journal.store(key, &entry)?;
+    Ok(out)
+}
+
 /// What the card on the reader is to a journal entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Admission {
@@ -516,11 +612,54 @@ fn check_input(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), Chi
     if input.can.is_some() && !options.dialect.supports_can() {
         return Err(Unsupported::CanStorage(options.dialect).into());
     }
+    if let Some(cvca) = &input.trust_point {
+        if !options.dialect.stores_trust_point() {
+            return Err(Unsupported::TrustPointStorage(options.dialect).into());
+        }
+        crate::ta::TaStore::personalize(cvca)
+            .map_err(|r| ChipError::TerminalAuthentication(crate::ta::TaError::TrustPoint(r)))?;
+    }
     let has_dg15 = input.files.iter().any(|(e, _)| *e == Ef::DG15);
     if has_dg15 && input.aa_private_key.is_none() && !input.aa_key_on_chip {
         return Err(ChipError::MissingKey(MissingKey::ActiveAuthentication));
     }
+    check_ca_keys(input, options)?;
     bac_seed(input.mrz_information.expose())?;
+    Ok(())
+}
+
+/// DG14's Chip Authentication keys must reach the chip: each private key given matches one of
+/// DG14's public keys, and every DG14 key is given or was generated on the chip.
+fn check_ca_keys(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), ChipError> {
+    if !input.ca_keys.is_empty() && !options.dialect.stores_ca_key() {
+        return Err(Unsupported::ChipAuthenticationKeyStorage(options.dialect).into());
+    }
+    let offers = match input.files.iter().find(|(e, _)| *e == Ef::DG14) {
+        Some((_, dg14)) => permitkit_lds::Dg14::parse(dg14)?.chip_authentication()?,
+        None => Vec::new(),
+    };
+    let mut public = Vec::with_capacity(input.ca_keys.len());
+    for key in &input.ca_keys {
+        public.push((key.key_id, key.public_key()?));
+    }
+    for (key_id, key) in &public {
+        let announced = offers.iter().any(|o| {
+            o.key_id == *key_id
+                && crate::ca::CaPublicKey::from_spki(&o.public_key)
+                    .ok()
+                    .as_ref()
+                    == Some(key)
+        });
+        if !announced {
+            return Err(ChipError::MissingKey(MissingKey::ChipAuthentication));
+        }
+    }
+    let all_given = offers
+        .iter()
+        .all(|o| public.iter().any(|(id, _)| *id == o.key_id));
+    if !offers.is_empty() && !all_given && !input.ca_keys_on_chip {
+        return Err(ChipError::MissingKey(MissingKey::ChipAuthentication));
+    }
     Ok(())
 }
 
@@ -566,6 +705,18 @@ impl Attempt<'_, '_> {
                 None => return Err(ChipError::MissingKey(MissingKey::ActiveAuthentication)),
             }
         }
+        if input.ca_keys_on_chip && admission != Admission::LockedEarlier {
+            match &self.entry.ca_key_card {
+                Some(k) if *k == identity.serial => {}
+                Some(k) => {
+                    return Err(ChipError::CaKeyOnAnotherChip {
+                        key_chip: k.clone(),
+                        card: identity.serial,
+                    });
+                }
+                None => return Err(ChipError::MissingKey(MissingKey::ChipAuthentication)),
+            }
+        }
         *admitted = true;
         apply(&admission, &identity, self.entry, self.progress);
         let serial = identity.serial;
@@ -595,6 +746,14 @@ impl Attempt<'_, '_> {
             if let Some(key) = &input.aa_private_key {
                 let data = zeroize::Zeroizing::new(tlv::encode(Tag::new(0x6A), key.expose())?);
                 put_data(ch, 0x00, 0x6A, &data)?;
+            }
+            for key in &input.ca_keys {
+                put_data(ch, 0x00, 0x6B, &crate::ca::put_data_content(key)?)?;
+            }
+            if let Some(cvca) = &input.trust_point {
+                // The trust point for Terminal Authentication (permitkit-v1: the whole CVCA
+                // certificate; the chip checks its self-signature and writes EF.CVCA).
+                put_data(ch, 0x00, 0x64, &cvca.to_bytes()?)?;
             }
             self.entry.keys_set = true;
             self.entry.state = PersoState::Written;
@@ -739,6 +898,41 @@ impl Attempt<'_, '_> {
             });
             read.push((*ef, got));
         }
+        // EF.CVCA names the trust point stored (the chip writes it from PUT DATA 64).
+        if let Some(cvca) = &input.trust_point {
+            let listed = crate::ta::read_ef_cvca(&mut session.channel)?;
+            if !listed.contains(cvca.holder()) {
+                return Err(crate::ta::TaError::TrustPointNotStored {
+                    expected: cvca.holder().clone(),
+                    found: listed
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+                .into());
+            }
+        }
+        // The chip proves it holds the Chip Authentication keys EF.CardSecurity and DG14
+        // announce (PACE-CAM, then Chip Authentication, which restarts secure messaging).
+        if let Some(p) = &session.pace
+            && p.chip_authentication_data.is_some()
+        {
+            let cam = reader::ca::verify_cam(p, session.card_security.as_deref());
+            check_chip_authentication(cam)?;
+        }
+        let find = |ef: Ef| {
+            read.iter()
+                .find(|(e, _)| *e == ef)
+                .map(|(_, d)| d.as_slice())
+        };
+        let ca = reader::ca::authenticate(
+            &mut session.channel,
+            find(Ef::DG14),
+            find(Ef::Sod),
+            &mut crate::random::OsRandom,
+        );
+        check_chip_authentication(ca)?;
         // The chip proves it holds the key DG15 announces.
         if let Some((_, dg15)) = read.iter().find(|(e, _)| *e == Ef::DG15) {
             crate::aa::authenticate(&mut session.channel, dg15, &mut crate::random::OsRandom)?;
@@ -748,6 +942,20 @@ impl Attempt<'_, '_> {
             verify(&read).map_err(ChipError::Verification)?;
         }
         Ok(session)
+    }
+}
+
+/// A read-back's Chip Authentication must pass when the image offers it: a failure, or an
+/// offer this crate cannot run, is an error.
+fn check_chip_authentication(outcome: reader::ca::CaOutcome) -> Result<(), ChipError> {
+    use reader::ca::CaOutcome;
+    match outcome {
+        CaOutcome::Failed(e) => Err(std::sync::Arc::try_unwrap(e)
+            .unwrap_or_else(|shared| ChipError::Verification(shared.to_string().into()))),
+        CaOutcome::NotRun(why) => Err(ChipError::Verification(
+            format!("Chip Authentication not run: {why}").into(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -836,7 +1044,9 @@ fn is_mrz_byte(b: u8) -> bool {
 /// `⌈size/read_chunk⌉` READ BINARY; one PUT DATA per secret; one SELECT per DF written; the
 /// access protocol (BAC: SELECT + GET CHALLENGE + EXTERNAL AUTHENTICATE; PACE: SELECT MF +
 /// MSE:Set AT + 4 GENERAL AUTHENTICATE + SELECT application); INTERNAL AUTHENTICATE when DG15
-/// is written; LOCK when asked; and identifying the card before the first write (GET DATA for
+/// is written; Chip Authentication when DG14 offers it (3DES: MSE:Set KAT + SELECT; AES:
+/// MSE:Set AT + GENERAL AUTHENTICATE + SELECT); with PACE-CAM, EF.CardSecurity read once more in
+/// the CAN check; LOCK when asked; and identifying the card before the first write (GET DATA for
 /// the serial, then one SELECT with FCP where the dialect reports the life cycle, else a SELECT
 /// of the application and of each of its files, as on a blank card). Selects required by the
 /// dialect (JMRTD: one per file) are counted as unavoidable for it.
@@ -858,6 +1068,10 @@ pub fn minimum_apdus(
     }
     n += dfs.len() as u64;
     n += 1 + u64::from(input.can.is_some()) + u64::from(input.aa_private_key.is_some());
+    n += input.ca_keys.len() as u64;
+    // The trust point: PUT DATA 64, then EF.CVCA read back (SELECT + READ BINARY).
+    n += 3 * u64::from(input.trust_point.is_some());
+    n += ca_apdus(input);
     n += u64::from(input.files.iter().any(|(e, _)| *e == Ef::DG15));
     n += if options.dialect.reports_life_cycle() {
         2
@@ -874,8 +1088,34 @@ pub fn minimum_apdus(
     };
     if input.can.is_some() {
         n += 7;
+        let cam = matches!(protocol, AccessProtocol::Pace(i)
+            if i.pace_protocol().map(|p| p.mapping) == Some(PaceMapping::ChipAuthentication));
+        if let (true, Some((_, cs))) = (
+            cam,
+            input.files.iter().find(|(e, _)| *e == Ef::CardSecurity),
+        ) {
+            n += ceil(cs.len(), options.limits.read.chunk);
+        }
     }
     n + u64::from(options.lock.is_some())
+}
+
+/// APDUs of the read-back's Chip Authentication with DG14's first supported key.
+fn ca_apdus(input: &PersoInput) -> u64 {
+    let Some((_, dg14)) = input.files.iter().find(|(e, _)| *e == Ef::DG14) else {
+        return 0;
+    };
+    let offers = permitkit_lds::Dg14::parse(dg14)
+        .and_then(|d| d.chip_authentication())
+        .unwrap_or_default();
+    match offers
+        .iter()
+        .find_map(|o| crate::ca::CaParams::from_offer(o).ok())
+    {
+        Some(p) if p.cipher == crate::crypto::Cipher::Tdes => 2,
+        Some(_) => 3,
+        None => 0,
+    }
 }
 
 /// Estimated time over the air for the traffic in `stats` with `eeprom_bytes` written.
@@ -955,6 +1195,9 @@ mod debug_tests {
             can: Some(SecretString::new("123456".to_owned())),
             aa_private_key: None,
             aa_key_on_chip: false,
+            ca_keys: Vec::new(),
+            ca_keys_on_chip: false,
+            trust_point: None,
         };
         let text = format!("{input:?}");
         assert!(text.contains("15"), "{text}");

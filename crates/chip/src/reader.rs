@@ -1,6 +1,14 @@
-//! The inspection flow (ICAO Doc 9303-11 §4.2 chip access procedure; 9303-10 §3.11): read
-//! EF.CardAccess in plain, run PACE when it offers a supported PACEInfo, else BAC, select the
-//! eMRTD application under secure messaging, and read every file EF.COM lists plus EF.SOD.
+//! The inspection flow (ICAO Doc 9303-11 §4.2 chip access procedure, Appendix J.1; 9303-10
+//! §3.11): read EF.CardAccess in plain, run PACE when it offers a supported PACEInfo (generic,
+//! integrated or chip authentication mapping), else BAC; after PACE-CAM read EF.CardSecurity;
+//! select the eMRTD application under secure messaging; read EF.COM, EF.SOD and DG14, prove the
+//! chip genuine (PACE-CAM's data checked with the EF.CardSecurity key, or Chip Authentication
+//! with the DG14 key whose hash EF.SOD records: [`crate::reader::ca`]), then read every other
+//! file EF.COM lists, under the Chip Authentication session when it ran, and run Active
+//! Authentication when DG15 is there.
+
+pub mod ca;
+pub mod ta;
 
 use std::sync::Arc;
 
@@ -9,11 +17,13 @@ use crate::files::{self, ReadLimits};
 use crate::pace::{self, PaceParams, PacePassword};
 use crate::secured::Secured;
 use crate::{ChipError, Malformation, Unsupported, bac};
+pub use ca::CaOutcome;
 use permitkit_iso7816::apdu::StatusWord;
 use permitkit_iso7816::tlv::{self, Tag};
-use permitkit_lds::security_infos::PaceInfo;
+use permitkit_lds::security_infos::{PaceInfo, PaceMapping};
 use permitkit_lds::{CardAccess, Ef};
 use permitkit_model::secret::{SecretBytes, SecretString};
+pub use ta::TaOutcome;
 
 /// What opens the chip.
 #[derive(Debug, Clone)]
@@ -43,8 +53,13 @@ impl std::fmt::Display for AccessProtocol {
                 match i.pace_protocol() {
                     Some(p) => write!(
                         f,
-                        "PACE-{}-GM-{} (parameter id {parameter_id})",
+                        "PACE-{}-{}-{} (parameter id {parameter_id})",
                         if p.ecdh { "ECDH" } else { "DH" },
+                        match p.mapping {
+                            PaceMapping::Generic => "GM",
+                            PaceMapping::Integrated => "IM",
+                            PaceMapping::ChipAuthentication => "CAM",
+                        },
                         p.cipher,
                     ),
                     None => write!(f, "PACE {} (parameter id {parameter_id})", i.protocol),
@@ -63,6 +78,10 @@ pub struct Session<C> {
     pub protocol: AccessProtocol,
     /// EF.CardAccess as read in plain, if the chip has one.
     pub card_access: Option<Vec<u8>>,
+    /// What PACE learnt (ephemeral keys, PACE-CAM's data); `None` after BAC.
+    pub pace: Option<pace::PaceOutcome>,
+    /// EF.CardSecurity, read after PACE-CAM (`None` otherwise, or when the chip has none).
+    pub card_security: Option<Vec<u8>>,
 }
 
 /// Opens a session: EF.CardAccess, then PACE (first supported PACEInfo) or BAC.
@@ -76,23 +95,44 @@ pub fn open<C: CardChannel>(
         .as_deref()
         .map(CardAccess::offered_pace_infos)
         .unwrap_or_default();
+    // PACE-CAM first when offered (9303-11 Appendix J.1: it authenticates the chip at once),
+    // then generic, then integrated mapping.
+    let rank = |p: &PaceParams| match p.mapping() {
+        PaceMapping::ChipAuthentication => 0,
+        PaceMapping::Generic => 1,
+        PaceMapping::Integrated => 2,
+    };
     let supported = offered
         .iter()
-        .find(|i| PaceParams::from_info(i).is_ok())
-        .copied();
-    let (secured, protocol) = match (supported, key) {
+        .filter_map(|i| PaceParams::from_info(i).ok())
+        .min_by_key(rank)
+        .map(|p| p.info);
+    let mut card_security = None;
+    let (secured, protocol, pace_outcome) = match (supported, key) {
         (Some(info), key) => {
             let password = match key {
                 AccessKey::Mrz(m) => PacePassword::Mrz(m.clone()),
                 AccessKey::Can(c) => PacePassword::Can(c.clone()),
             };
-            let mut s = pace::authenticate(channel, &password, &info)?;
+            let pace::PaceEstablished {
+                channel: mut s,
+                outcome,
+            } = pace::establish(channel, &password, &info)?;
+            if outcome.chip_authentication_data.is_some() {
+                // The master file is still selected: EF.CardSecurity holds the key PACE-CAM
+                // proved (9303-11 §4.4.3.5.2).
+                card_security = files::read_ef(&mut s, Ef::CardSecurity, true, limits)?;
+            }
             files::select_application(&mut s)?;
-            (s, AccessProtocol::Pace(info))
+            (s, AccessProtocol::Pace(info), Some(outcome))
         }
         (None, AccessKey::Mrz(m)) => {
             files::select_application(&mut channel)?;
-            (bac::authenticate(channel, m.expose())?, AccessProtocol::Bac)
+            (
+                bac::authenticate(channel, m.expose())?,
+                AccessProtocol::Bac,
+                None,
+            )
         }
         (None, AccessKey::Can(_)) => {
             return Err(Unsupported::CanWithoutPace.into());
@@ -102,6 +142,8 @@ pub fn open<C: CardChannel>(
         channel: secured,
         protocol,
         card_access,
+        pace: pace_outcome,
+        card_security,
     })
 }
 
@@ -159,6 +201,15 @@ pub struct CardContents {
     /// What Active Authentication found; its failure is recorded here, never returned, so the
     /// files read stay available for passive authentication and for the record.
     pub active_authentication: AaOutcome,
+    /// What Chip Authentication (or PACE-CAM) found, recorded the same way. It counts as "chip
+    /// authenticated" only when passive authentication vouches for the key's file
+    /// ([`CaOutcome::key_file`]).
+    pub chip_authentication: CaOutcome,
+    /// What PACE learnt (the ephemeral keys Terminal Authentication needs); `None` after BAC.
+    pub pace: Option<pace::PaceOutcome>,
+    /// What Terminal Authentication found ([`read_with_terminal`]; [`TaOutcome::NoTerminal`]
+    /// for [`read`]).
+    pub terminal_authentication: TaOutcome,
 }
 
 /// What Active Authentication (ICAO Doc 9303-11 §6.1) found.
@@ -206,6 +257,8 @@ impl std::fmt::Debug for CardContents {
             .field("refused", &self.refused)
             .field("protocol", &self.protocol)
             .field("active_authentication", &self.active_authentication)
+            .field("chip_authentication", &self.chip_authentication)
+            .field("terminal_authentication", &self.terminal_authentication)
             .finish()
     }
 }
@@ -231,6 +284,22 @@ pub fn read_files<C: CardChannel>(
             out.push((ef, d));
             continue;
         }
+        if ef == Ef::CardSecurity {
+            // In the master file: read after PACE-CAM already, else select it and come back.
+            let d = match session.card_security.clone() {
+                Some(d) => d,
+                None => {
+                    files::select_mf(&mut session.channel)?;
+                    let d = files::read_ef(&mut session.channel, ef, true, limits)?;
+                    files::select_application(&mut session.channel)?;
+                    let d = d.ok_or(ChipError::FileMissing(ef))?;
+                    session.card_security = Some(d.clone());
+                    d
+                }
+            };
+            out.push((ef, d));
+            continue;
+        }
         let d = files::read_ef(&mut session.channel, ef, true, limits)?
             .ok_or(ChipError::FileMissing(ef))?;
         out.push((ef, d));
@@ -238,29 +307,100 @@ pub fn read_files<C: CardChannel>(
     Ok(out)
 }
 
-/// The `card read` flow: open, read EF.COM, every data group it lists, and EF.SOD, then Active
-/// Authentication when DG15 is there (its outcome recorded in the contents, never returned).
+/// The `card read` flow: open (PACE or BAC; EF.CardSecurity after PACE-CAM), read EF.COM,
+/// EF.SOD and DG14, prove the chip genuine (PACE-CAM or Chip Authentication,
+/// [`crate::reader::ca`]), read every other data group EF.COM lists, then Active Authentication
+/// when DG15 is there. Both outcomes are recorded in the contents, never returned: a chip whose
+/// Chip Authentication fails is opened again and read all the same.
 pub fn read<C: CardChannel>(
     channel: C,
     key: &AccessKey,
     limits: ReadLimits,
 ) -> Result<CardContents, ChipError> {
+    read_with_terminal(channel, key, limits, None)
+}
+
+/// [`read`] as an inspection system: with a `terminal`, Terminal Authentication
+/// ([`crate::reader::ta`]) runs after Chip Authentication and before the other data groups are
+/// read, so DG3 and DG4 come when the chip grants them; its outcome is recorded like the others.
+pub fn read_with_terminal<C: CardChannel>(
+    channel: C,
+    key: &AccessKey,
+    limits: ReadLimits,
+    terminal: Option<&crate::ta::Terminal>,
+) -> Result<CardContents, ChipError> {
     let mut session = open(channel, key, limits)?;
-    let mut files = Vec::new();
-    if let Some(ca) = &session.card_access {
-        files.push((Ef::CardAccess, ca.clone()));
-    }
     let com = files::read_ef(&mut session.channel, Ef::Com, true, limits)?
         .ok_or(ChipError::FileMissing(Ef::Com))?;
     let listed = com_data_groups(&com)?;
-    files.push((Ef::Com, com));
+    let mut read: Vec<(Ef, Vec<u8>)> = Vec::new();
     let mut refused = Vec::new();
-    for ef in listed.into_iter().chain([Ef::Sod]) {
+    let read_one = |session: &mut Session<C>,
+                    ef: Ef,
+                    read: &mut Vec<(Ef, Vec<u8>)>,
+                    refused: &mut Vec<(Ef, StatusWord)>|
+     -> Result<(), ChipError> {
         match files::read_ef(&mut session.channel, ef, true, limits) {
-            Ok(Some(d)) => files.push((ef, d)),
+            Ok(Some(d)) => read.push((ef, d)),
             Ok(None) => refused.push((ef, StatusWord::FILE_NOT_FOUND)),
             Err(ChipError::Status { sw, .. }) if ef != Ef::Sod => refused.push((ef, sw)),
             Err(e) => return Err(e),
+        }
+        Ok(())
+    };
+    // EF.SOD and DG14 first: Chip Authentication uses DG14's key once EF.SOD vouches for it.
+    read_one(&mut session, Ef::Sod, &mut read, &mut refused)?;
+    if listed.contains(&Ef::DG14) {
+        read_one(&mut session, Ef::DG14, &mut read, &mut refused)?;
+    }
+    let find = |read: &[(Ef, Vec<u8>)], ef: Ef| -> Option<Vec<u8>> {
+        read.iter().find(|(e, _)| *e == ef).map(|(_, d)| d.clone())
+    };
+    let chip_authentication = match &session.pace {
+        Some(p) if p.chip_authentication_data.is_some() => {
+            ca::verify_cam(p, session.card_security.as_deref())
+        }
+        _ => ca::authenticate(
+            &mut session.channel,
+            find(&read, Ef::DG14).as_deref(),
+            find(&read, Ef::Sod).as_deref(),
+            &mut crate::random::OsRandom,
+        ),
+    };
+    let terminal_authentication = match terminal {
+        Some(t) => ta::authenticate(
+            &mut session,
+            t,
+            key,
+            &chip_authentication,
+            find(&read, Ef::DG14).as_deref(),
+            find(&read, Ef::Sod).as_deref(),
+        ),
+        None => TaOutcome::NoTerminal,
+    };
+    if !session.channel.is_open() {
+        // A failed Chip Authentication ends secure messaging: open the chip again.
+        let pace = session.pace.take();
+        let card_security = session.card_security.take();
+        session = open(session.channel.into_inner(), key, limits)?;
+        session.pace = session.pace.take().or(pace);
+        session.card_security = session.card_security.take().or(card_security);
+    }
+    for ef in listed.iter().copied().filter(|e| *e != Ef::DG14) {
+        read_one(&mut session, ef, &mut read, &mut refused)?;
+    }
+    // Files in the usual order: master file, EF.COM, the data groups as listed, EF.SOD.
+    let mut files = Vec::with_capacity(read.len() + 3);
+    if let Some(ca) = &session.card_access {
+        files.push((Ef::CardAccess, ca.clone()));
+    }
+    if let Some(cs) = &session.card_security {
+        files.push((Ef::CardSecurity, cs.clone()));
+    }
+    files.push((Ef::Com, com));
+    for ef in listed.iter().chain([&Ef::Sod]) {
+        if let Some(pos) = read.iter().position(|(e, _)| e == ef) {
+            files.push(read.swap_remove(pos));
         }
     }
     let active_authentication = match files.iter().find(|(e, _)| *e == Ef::DG15) {
@@ -279,5 +419,8 @@ pub fn read<C: CardChannel>(
         refused,
         protocol: session.protocol,
         active_authentication,
+        chip_authentication,
+        pace: session.pace,
+        terminal_authentication,
     })
 }

@@ -33,6 +33,12 @@ impl<C: CardChannel> Secured<C> {
         self.session.as_ref()
     }
 
+    /// Replaces the session with a new one (Chip Authentication restarts secure messaging with
+    /// its own keys, 9303-11 §6.2): the next command goes out under `session`.
+    pub fn restart(&mut self, session: SmSession) {
+        self.session = Some(session);
+    }
+
     /// The unprotected channel underneath.
     pub fn inner_mut(&mut self) -> &mut C {
         &mut self.inner

@@ -1,10 +1,12 @@
 //! The simulated camera (`sim`, `sim:<scenario>`): a front-office webcam session without a
 //! webcam. Frames are 1280×960 RGB, composed from an embedded head-and-shoulders portrait
-//! (testdata/sim/portrait-head.jpg, public domain) on a plain grey background, so the portrait
-//! quality gate sees what a real session gives it:
+//! (testdata/sim/portrait-neutral.jpg: a neutral, mouth-closed public-domain portrait, see its
+//! SOURCES) on a plain grey background, so the portrait quality gate sees what a real session
+//! gives it:
 //!
-//! - `sim` (scenario `good`): the applicant first stands too far away and off to the side, then
-//!   steps into place; from the third frame on every frame is acceptable.
+//! - `sim` (scenario `good`): the applicant first stands too far away and at the frame's left
+//!   edge (no room for the ICAO crop), then steps into place; from the third frame on every
+//!   frame is acceptable (a warning remains: the head is turned about 10°).
 //! - `sim:bad`: the room light is off — every frame is badly under-exposed, so the gate keeps
 //!   asking for light and a capture must time out.
 //! - `sim:nobody`: an empty background.
@@ -17,7 +19,7 @@ use image::{Rgb, RgbImage, imageops};
 use super::{CaptureError, DeviceInfo, camera::Camera, camera::Frame};
 use permitkit_quality::face::{ImageLimits, decode};
 
-const PORTRAIT: &[u8] = include_bytes!("../../../testdata/sim/portrait-head.jpg");
+const PORTRAIT: &[u8] = include_bytes!("../../../testdata/sim/portrait-neutral.jpg");
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 960;
 const BACKGROUND: Rgb<u8> = Rgb([200, 200, 200]);
@@ -105,10 +107,10 @@ impl Camera for SimCamera {
         self.sequence += 1;
         let image = match (self.scenario, n) {
             (Scenario::Nobody, _) => RgbImage::from_pixel(WIDTH, HEIGHT, BACKGROUND),
-            // Too far away and to the side: small face, off-centre.
-            (Scenario::Good, 0 | 1) => self.compose(2, 60, 280, 1.0),
+            // Too far away and at the left edge: small face, no room for the crop on the left.
+            (Scenario::Good, 0 | 1) => self.compose(2, -70, 280, 1.0),
             (Scenario::Good, _) => self.compose(3, 340, 120, 1.0),
-            (Scenario::Bad, _) => self.compose(3, 340, 120, 0.18),
+            (Scenario::Bad, _) => self.compose(3, 340, 120, 0.3),
         };
         Ok(Frame { image, sequence: n })
     }

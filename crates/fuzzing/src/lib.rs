@@ -42,6 +42,17 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("station_profile", station_profile),
     ("profile_file", profile_file),
     ("applicant", applicant),
+    ("envelope_open", envelope_open),
+    ("chip_image_package", chip_image_package),
+    ("cv_certificate", cv_certificate),
+    ("master_list", master_list),
+    ("deviation_list", deviation_list),
+    ("trust_store", trust_store),
+    ("card_security", card_security),
+    ("chip_authentication", chip_authentication),
+    ("pace_chip", pace_chip),
+    ("pkcs11_uri", pkcs11_uri),
+    ("audit_log", audit_log),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -536,5 +547,270 @@ pub fn applicant(data: &[u8]) {
             lds::mrz::Mrz::parse(&lines).is_ok(),
             "a valid applicant's MRZ does not parse back"
         );
+    }
+}
+
+/// CV certificates (BSI TR-03110-3 Appendix C) as a file, as PSO:Verify Certificate data, and as
+/// a chip's trust point: what decodes must encode back to the same bytes, and chain checks on
+/// it return instead of panicking.
+pub fn cv_certificate(data: &[u8]) {
+    use permitkit_cvc::chain::{DatePolicy, TrustPoint};
+    if let Ok(cert) = permitkit_cvc::CvCertificate::decode(data) {
+        assert_eq!(
+            cert.to_bytes().ok().as_deref(),
+            Some(data),
+            "decode/encode round trip"
+        );
+        if let Ok(tp) = TrustPoint::from_certificate(&cert) {
+            let date = cert.body().effective;
+            let _ = tp
+                .as_verified()
+                .verify_next(&cert, date, DatePolicy::ChipCurrentDate);
+        }
+        let _ = permitkit_chip::ta::TaStore::personalize(&cert);
+    }
+    if let Ok(cert) = permitkit_cvc::CvCertificate::decode_pso(data) {
+        assert_eq!(
+            cert.pso_data().ok().as_deref(),
+            Some(data),
+            "PSO data round trip"
+        );
+    }
+    let _ = permitkit_chip::ta::parse_ef_cvca(data);
+}
+
+/// RFC 7512 PKCS #11 URIs: whatever parses prints back to a URI that parses to the same value
+/// (the PIN aside, which is never printed).
+pub fn pkcs11_uri(data: &[u8]) {
+    use permitkit_model::pkcs11_uri::Pkcs11Uri;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(uri) = Pkcs11Uri::parse(text) {
+        let again = Pkcs11Uri::parse(&uri.to_string()).map(|mut again| {
+            again.pin_value = uri.pin_value.clone();
+            again
+        });
+        assert_eq!(again, Ok(uri), "PKCS #11 URI round trip");
+    }
+}
+
+/// The audit log of EF.SOD signatures (JSON lines, sequence and hash chain): what parses has
+/// consecutive sequence numbers from 1.
+pub fn audit_log(data: &[u8]) {
+    if let Ok(records) = permitkit_pki::audit::parse_records(data) {
+        for (i, r) in records.iter().enumerate() {
+            assert_eq!(usize::try_from(r.seq).ok(), Some(i + 1), "audit sequence");
+        }
+    }
+}
+
+/// The ChipImage envelope's recipient side: whatever bytes, opened with the fixture desk key of
+/// `testdata/envelope` (what the seeds are sealed to); a content that opens is read as a
+/// ChipImage package. Also the recipient-certificate reader.
+pub fn envelope_open(data: &[u8]) {
+    use permitkit_pki::{desk, envelope};
+    use std::sync::OnceLock;
+    static DESK: OnceLock<Option<desk::DeskKeyPair>> = OnceLock::new();
+    let fixture = DESK.get_or_init(|| {
+        let key = desk::key_from_bytes(
+            include_bytes!("../../../testdata/envelope/desk-key.pem"),
+            "desk-key.pem",
+        )
+        .ok()?;
+        let cert = desk::certificate_from_bytes(
+            include_bytes!("../../../testdata/envelope/desk.pem").to_vec(),
+            "desk.pem",
+        )
+        .ok()?;
+        desk::DeskKeyPair::new(cert, key).ok()
+    });
+    assert!(
+        fixture.is_some(),
+        "testdata/envelope/desk.pem and desk-key.pem do not load"
+    );
+    let Some(pair) = fixture else {
+        return;
+    };
+    let _ = envelope::Recipient::from_certificate(data);
+    if let Ok(der) = envelope::der_of_file(data)
+        && let Ok(content) = envelope::open(&der, pair.key(), pair.certificate_der())
+    {
+        let _ = lds::ChipImage::from_package(&content);
+    }
+}
+
+/// ChipImage packages: what parses is written back byte for byte.
+pub fn chip_image_package(data: &[u8]) {
+    if let Ok(image) = lds::ChipImage::from_package(data) {
+        assert_eq!(image.to_package().as_slice(), data, "package round trip");
+    }
+}
+
+/// CSCA master lists (ICAO 9303-12 §9): parsed, then verified against nothing — which must
+/// fail, never panic; every listed certificate read as a trust anchor.
+pub fn master_list(data: &[u8]) {
+    use permitkit_pki::{master_list::MasterList, trust::Anchor};
+    if let Ok(list) = MasterList::parse(data) {
+        for cert in &list.certificates {
+            let _ = Anchor::from_der(cert, "fuzz");
+        }
+        let verified = list.verify(&[], &|_| Vec::new(), 0);
+        assert!(verified.is_err(), "no trust anchor can never verify");
+    }
+}
+
+/// Deviation lists (ICAO 9303-12 §10): parsed, then verified against nothing.
+pub fn deviation_list(data: &[u8]) {
+    if let Ok(list) = permitkit_pki::deviation_list::DeviationList::parse(data) {
+        assert!(list.verify(&[], &|_| Vec::new(), 0).is_err());
+    }
+}
+
+/// Trust material as `--trust` reads it (PEM blocks or DER: certificates, CRLs, signed lists),
+/// a CRL on its own, a certification request (`pki ds issue --csr`), and the linter's reading
+/// of a certificate.
+pub fn trust_store(data: &[u8]) {
+    use permitkit_pki::{
+        crl::Crl,
+        ds_issue::CertificationRequest,
+        lint::{LintOptions, lint},
+        trust::TrustStoreBuilder,
+    };
+    let mut builder = TrustStoreBuilder::new();
+    if builder.add_bytes("fuzz", data).is_ok() {
+        let _ = builder.build(0);
+    }
+    if let Ok(crl) = Crl::parse(data) {
+        let _ = crl.currency(0);
+        let _ = crl.revoked_at(&[1]);
+        let _ = crl.number_text();
+    }
+    let _ = CertificationRequest::from_der(data);
+    let _ = lint(data, &LintOptions::default());
+}
+
+/// EF.CardSecurity (ICAO 9303-11 §9.2.3): the strict parser, then every Chip Authentication key
+/// it offers read as a SubjectPublicKeyInfo and the PACE-CAM key picked for each parameter id;
+/// what parses re-signs nothing but must re-encode its SecurityInfos.
+pub fn card_security(data: &[u8]) {
+    if let Ok(cs) = lds::CardSecurity::parse(data) {
+        let offers = cs.infos.chip_authentication_offers(Ef::CardSecurity);
+        assert!(offers.is_ok(), "a parsed EF.CardSecurity pairs its keys");
+        for offer in offers.unwrap_or_default() {
+            let _ = permitkit_chip::ca::CaParams::from_offer(&offer);
+        }
+        for id in [0, 12, 13] {
+            let _ = permitkit_chip::pace_cam::select_key(&cs.infos, id);
+        }
+        assert!(
+            cs.infos.to_der(Ef::CardSecurity).is_ok(),
+            "SecurityInfos re-encode"
+        );
+    }
+}
+
+/// The Chip Authentication parsers both sides meet (9303-11 §6.2): a static public key as a
+/// SubjectPublicKeyInfo, a public key template, the chip's key generation and key storage
+/// requests, MSE:Set KAT / Set AT / GENERAL AUTHENTICATE on a chip holding one key, under secure
+/// messaging, and a DG14 whose keys are paired.
+pub fn chip_authentication(data: &[u8]) {
+    use permitkit_chip::ca;
+    if let Ok(key) = ca::CaPublicKey::from_spki(data) {
+        let spki = key.to_spki();
+        assert!(
+            spki.as_deref()
+                .map(ca::CaPublicKey::from_spki)
+                .is_ok_and(|k| k.ok() == Some(key)),
+            "SubjectPublicKeyInfo round trip"
+        );
+    }
+    let _ = ca::public_key_from_template(data);
+    let _ = ca::parse_generate_request(data);
+    let _ = ca::parse_put_data(data);
+    if let Ok(dg14) = lds::Dg14::parse(data) {
+        assert!(
+            dg14.chip_authentication().is_ok(),
+            "a parsed DG14 pairs its keys"
+        );
+    }
+    // The chip side: the input as the data field of each Chip Authentication command.
+    let Some(key) = ca::CaKeyPair::from_pkcs8(None, chip_authentication_key()) else {
+        return;
+    };
+    let keys = [key];
+    let mut chip = permitkit_simulator::eac_ca::EacCa::default();
+    for (p2, ins) in [(0xA6, 0x22), (0xA4, 0x22), (0x00, 0x86)] {
+        let p1 = if ins == 0x22 { 0x41 } else { 0x00 };
+        if let Ok(cmd) = apdu::CommandApdu::new(0x00, ins, p1, p2).with_data(data.to_vec()) {
+            let _ = chip.process(&cmd, true, &keys);
+        }
+    }
+    let _ = chip.take_restart();
+}
+
+/// A fixed P-256 Chip Authentication key (PKCS#8) for the chip side of the fuzz targets.
+fn chip_authentication_key() -> permitkit_model::secret::SecretBytes {
+    use p256::pkcs8::EncodePrivateKey;
+    p256::SecretKey::from_slice(&[0x42; 32])
+        .ok()
+        .and_then(|k| k.to_pkcs8_der().ok())
+        .map(|d| permitkit_model::secret::SecretBytes::from_slice(d.as_bytes()))
+        .unwrap_or_default()
+}
+
+/// The chip side of PACE with the generic, integrated and chip authentication mappings: the
+/// input, split at `7C` boundaries, fed as the data of the chained GENERAL AUTHENTICATE steps
+/// (the first byte chooses mapping, cipher and curve).
+pub fn pace_chip(data: &[u8]) {
+    use permitkit_chip::pace::{PaceChip, PaceParams, PacePassword};
+    use permitkit_lds::security_infos::{Cipher, PaceInfo, PaceMapping, PaceProtocol};
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let mapping = match selector % 3 {
+        0 => PaceMapping::Generic,
+        1 => PaceMapping::Integrated,
+        _ => PaceMapping::ChipAuthentication,
+    };
+    let cipher = match (selector / 3) % 4 {
+        0 if mapping != PaceMapping::ChipAuthentication => Cipher::Tdes,
+        0 | 1 => Cipher::Aes128,
+        2 => Cipher::Aes192,
+        _ => Cipher::Aes256,
+    };
+    let parameter_id = if selector & 0x80 == 0 { 12 } else { 13 };
+    let Some(protocol) = (PaceProtocol {
+        mapping,
+        ecdh: true,
+        cipher,
+    })
+    .oid() else {
+        return;
+    };
+    let Ok(params) = PaceParams::from_info(&PaceInfo {
+        protocol,
+        version: 2,
+        parameter_id: Some(parameter_id),
+    }) else {
+        return;
+    };
+    let mut chip = PaceChip::new(params, &PacePassword::Can("123456".into()));
+    if let Some(key) =
+        permitkit_chip::ca::CaKeyPair::from_pkcs8(Some(parameter_id), chip_authentication_key())
+    {
+        chip = chip.with_chip_authentication_key(key);
+    }
+    let mut rng = permitkit_chip::random::OsRandom;
+    let mut rest = body;
+    while !rest.is_empty() {
+        let len = tlv::encoded_len_from_header(rest)
+            .unwrap_or(rest.len())
+            .clamp(1, rest.len());
+        let (step, tail) = rest.split_at(len);
+        if chip.step(step, &mut rng).is_err() {
+            return;
+        }
+        rest = tail;
     }
 }

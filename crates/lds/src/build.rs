@@ -1,5 +1,8 @@
-//! Building a card's LDS: every data group, EF.COM, EF.CardAccess and the signed EF.SOD, from
-//! data that earlier stages have already validated (ARCHITECTURE.md §3: parse, don't validate).
+//! Building a card's LDS: every data group, EF.COM, EF.CardAccess, the signed EF.SOD and, for a
+//! chip that offers PACE with the chip authentication mapping, the signed EF.CardSecurity
+//! (ICAO Doc 9303-11 §9.2.3), from data that earlier stages have already validated
+//! (ARCHITECTURE.md §3: parse, don't validate). DG14 carries the PACEInfos, the Chip
+//! Authentication infos (9303-11 §6.2, §9.2.6) and the Active Authentication info.
 //!
 //! The data groups are encoded once; EF.SOD hashes exactly those bytes (ICAO Doc 9303-10
 //! §4.6.2), and they are never re-encoded after signing. The signer is generic with the bounds
@@ -14,9 +17,10 @@ use std::{collections::BTreeMap, time::SystemTime};
 use signature::{Keypair, Signer};
 use spki::{DynSignatureAlgorithmIdentifier, EncodePublicKey, SignatureBitStringEncoding};
 
+use crate::security_infos::PaceMapping;
 use crate::{
-    CardAccess, ChipImage, ChipKeys, Com, Dg1, Dg2, Dg3, Dg7, Dg11, Dg12, Dg14, Dg15, Ef, LdsError,
-    LdsErrorKind, SecurityInfo, SecurityInfos,
+    CardAccess, CardSecurity, ChipImage, ChipKeys, Com, Dg1, Dg2, Dg3, Dg7, Dg11, Dg12, Dg14, Dg15,
+    Ef, LdsError, LdsErrorKind, SecurityInfo, SecurityInfos,
     chip_image::ChipImageError,
     sod::{self, HashAlgorithm, LdsSecurityObject, SignerScope},
 };
@@ -39,6 +43,10 @@ pub struct Enrolment {
     pub dg12: Option<Dg12>,
     /// PACEInfos for EF.CardAccess (repeated in DG14). Empty: BAC only, no EF.CardAccess.
     pub pace: Vec<SecurityInfo>,
+    /// Chip Authentication: each key's `ChipAuthenticationPublicKeyInfo` (the chip's static
+    /// public key, with a keyId when there are several or PACE-CAM uses it) and its
+    /// `ChipAuthenticationInfo`, for DG14 (and EF.CardSecurity). Empty: no Chip Authentication.
+    pub chip_authentication: Vec<SecurityInfo>,
     /// Active Authentication public key (DER SubjectPublicKeyInfo) for DG15, with the
     /// signature algorithm info DG14 must carry for an ECDSA key.
     pub active_authentication: Option<(Vec<u8>, SecurityInfo)>,
@@ -59,6 +67,7 @@ impl std::fmt::Debug for Enrolment {
             .field("dg11", &self.dg11.is_some())
             .field("dg12", &self.dg12.is_some())
             .field("pace", &self.pace.len())
+            .field("chip_authentication", &self.chip_authentication.len())
             .field(
                 "active_authentication",
                 &self.active_authentication.is_some(),
@@ -111,6 +120,7 @@ where
         files.insert(Ef::DG12, dg12.encode()?);
     }
     let mut dg14_infos = enrolment.pace.clone();
+    dg14_infos.extend(enrolment.chip_authentication.iter().cloned());
     if let Some((spki, info)) = &enrolment.active_authentication {
         files.insert(
             Ef::DG15,
@@ -139,6 +149,26 @@ where
             .encode()?,
         );
     }
+    let cam = enrolment.pace.iter().any(|i| {
+        matches!(i, SecurityInfo::Pace(p)
+            if p.pace_protocol().map(|p| p.mapping) == Some(PaceMapping::ChipAuthentication))
+    });
+    if cam {
+        // EF.CardSecurity: the PACEInfos and the Chip Authentication infos, signed (9303-11
+        // §9.2.3); PACE-CAM proves the key whose keyId is the PACE parameter id.
+        let mut infos = enrolment.pace.clone();
+        infos.extend(enrolment.chip_authentication.iter().cloned());
+        files.insert(
+            Ef::CardSecurity,
+            CardSecurity::sign::<S, Sig>(
+                &SecurityInfos(infos),
+                ds_certificate_der,
+                signer,
+                signing_time,
+            )?,
+        );
+    }
+    // EF.COM lists the data groups only (EF.CardAccess and EF.CardSecurity are in the MF).
     let present: Vec<Ef> = files.keys().copied().collect();
     files.insert(Ef::Com, Com::lds_1_7(&present).encode()?);
     let lso = LdsSecurityObject::new(

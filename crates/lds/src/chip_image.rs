@@ -11,9 +11,13 @@
 //! ```text
 //! COM.bin  DG1.bin  DG2.bin … DG15.bin  SOD.bin  CardAccess.bin
 //! manifest.json       file ids, short file ids, sizes, SHA-256 of every file
-//! chip-keys.json      CAN and chip private keys; absent in images read from a card
+//! chip-keys.json      CAN, chip private keys and the chip's EAC trust point (the CVCA
+//!                     certificate); absent in images read from a card
 //! (every file mode 0600: the data groups hold biometrics, chip-keys.json private keys)
 //! ```
+//!
+//! As one file: [`ChipImage::to_package`] / [`ChipImage::from_package`] (`package`, a
+//! versioned DER format), what `permitkit lds seal` encrypts for a personalization desk.
 
 use std::{
     collections::BTreeMap,
@@ -22,6 +26,10 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
+
+mod package;
+
+pub use package::{MAX_FILES, MAX_PACKAGE_SIZE, PACKAGE_FORMAT, PACKAGE_VERSION, PackageError};
 use sha2::{Digest, Sha256};
 
 use crate::{Com, Dg1, Ef, LdsError, sod::ParsedSod};
@@ -33,6 +41,9 @@ use permitkit_model::{
 /// Largest file accepted when loading a folder: far above any real EF (DG2/DG3 are tens of KB;
 /// the extended READ BINARY offset limit is 64 KB) but small enough to bound memory.
 pub const MAX_FILE_SIZE: u64 = 1 << 20;
+/// Largest trust point (CVCA certificate) accepted: TR-03110-3 certificates with explicit
+/// domain parameters on the largest supported curve stay far below it.
+pub const MAX_TRUST_POINT_LEN: usize = 4096;
 /// Manifest format identifier.
 pub const MANIFEST_FORMAT: &str = "permitkit-chip-image/1";
 
@@ -72,9 +83,13 @@ pub enum ChipImageError {
     /// The manifest disagrees with the files.
     #[error("manifest.json: {0}")]
     Manifest(String),
+    /// Bytes that are not a ChipImage package ([`ChipImage::from_package`]).
+    #[error(transparent)]
+    Package(#[from] PackageError),
 }
 
-/// Secrets that go onto the chip at personalization and never leave it.
+/// What goes onto the chip at personalization besides its files: the secrets, which never
+/// leave it, and the chip's trust point for Terminal Authentication, which is public.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChipKeys {
     /// The card access number printed on the card (PACE password).
@@ -90,6 +105,11 @@ pub struct ChipKeys {
     /// Chip Authentication private key, PKCS#8 DER.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "secret_hex")]
     pub ca_private_key: Option<SecretBytes>,
+    /// The chip's trust point for Terminal Authentication (ICAO 9303-11 §7.1): the CVCA
+    /// certificate as BSI TR-03110-3 Appendix C encodes it (`7F21 …`), stored with PUT DATA
+    /// `64`. Public, not a secret; checked by the personalization writer, not here.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "plain_hex")]
+    pub trust_point: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for ChipKeys {
@@ -98,13 +118,17 @@ impl fmt::Debug for ChipKeys {
             .field("can", &self.can.is_some())
             .field("aa_private_key", &self.aa_private_key.is_some())
             .field("ca_private_key", &self.ca_private_key.is_some())
+            .field("trust_point", &self.trust_point.as_ref().map(Vec::len))
             .finish()
     }
 }
 
 impl ChipKeys {
     fn is_empty(&self) -> bool {
-        self.can.is_none() && self.aa_private_key.is_none() && self.ca_private_key.is_none()
+        self.can.is_none()
+            && self.aa_private_key.is_none()
+            && self.ca_private_key.is_none()
+            && self.trust_point.is_none()
     }
 }
 
@@ -154,6 +178,17 @@ impl fmt::Debug for ChipImage {
             .field("files", &sizes)
             .field("keys", &self.keys)
             .finish()
+    }
+}
+
+/// The files hold biometrics and the MRZ: their bytes are zeroized when the image is dropped
+/// (the chip keys zeroize themselves).
+impl Drop for ChipImage {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        for bytes in self.files.values_mut() {
+            bytes.zeroize();
+        }
     }
 }
 
@@ -394,6 +429,28 @@ mod secret_string {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
         Ok(Option::<String>::deserialize(d)?.map(SecretString::new))
+    }
+}
+
+mod plain_hex {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_some(&hex::encode(v)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(h) if h.len() > 2 * super::MAX_TRUST_POINT_LEN => Err(D::Error::custom(format!(
+                "trust_point: longer than {} bytes",
+                super::MAX_TRUST_POINT_LEN
+            ))),
+            Some(h) => hex::decode(h).map(Some).map_err(D::Error::custom),
+            None => Ok(None),
+        }
     }
 }
 

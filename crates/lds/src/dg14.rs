@@ -2,8 +2,14 @@
 //!
 //! For a chip that supports PACE, DG14 repeats the PACEInfos of EF.CardAccess so that they are
 //! covered by the SOD; it also carries the ActiveAuthenticationInfo for ECDSA Active
-//! Authentication and, when the chip supports it, the Chip Authentication infos.
+//! Authentication and, when the chip supports it, Chip Authentication (9303-11 §6.2): a
+//! `ChipAuthenticationInfo` per protocol and a `ChipAuthenticationPublicKeyInfo` per static key,
+//! paired by keyId when there are several ([`SecurityInfos::chip_authentication_offers`]).
+//!
+//! Parsing is strict: a DG14 whose Chip Authentication infos cannot be paired is refused, so a
+//! verifier never runs Chip Authentication against a key it cannot tell apart.
 
+use crate::security_infos::ChipAuthenticationOffer;
 use crate::{Ef, LdsError, SecurityInfos};
 use permitkit_iso7816::tlv::{Tag, Writer, parse_single};
 
@@ -27,8 +33,13 @@ impl Dg14 {
     pub fn parse(data: &[u8]) -> Result<Self, LdsError> {
         let outer = parse_single(data, Tag::new(0x6E)).map_err(|e| LdsError::new(Ef::DG14, e))?;
         // The offsets of errors inside are relative to the SET; the wrapper is 2–4 bytes.
-        Ok(Self {
-            infos: SecurityInfos::from_der(outer.value(), Ef::DG14)?,
-        })
+        let infos = SecurityInfos::from_der(outer.value(), Ef::DG14)?;
+        infos.chip_authentication_offers(Ef::DG14)?;
+        Ok(Self { infos })
+    }
+
+    /// The Chip Authentication keys DG14 offers, each with its protocol.
+    pub fn chip_authentication(&self) -> Result<Vec<ChipAuthenticationOffer>, LdsError> {
+        self.infos.chip_authentication_offers(Ef::DG14)
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod card_access;
+pub mod card_security;
 pub mod chip_image;
 pub mod com;
 pub mod describe;
@@ -23,6 +24,7 @@ mod tagged;
 
 pub use build::{Enrolment, build};
 pub use card_access::CardAccess;
+pub use card_security::CardSecurity;
 pub use chip_image::{ChipImage, ChipImageError, ChipKeys};
 pub use com::Com;
 pub use dg1::Dg1;

@@ -52,11 +52,28 @@ pub const ID_PACE_ECDH_GM_AES_192: ObjectIdentifier =
 /// `id-PACE-ECDH-GM-AES-CBC-CMAC-256`.
 pub const ID_PACE_ECDH_GM_AES_256: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.2.4");
+/// `id-CA-ECDH-3DES-CBC-CBC`.
+pub const ID_CA_ECDH_3DES: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.2.1");
 /// `id-CA-ECDH-AES-CBC-CMAC-128`.
 pub const ID_CA_ECDH_AES_128: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.2.2");
+/// `id-CA-ECDH-AES-CBC-CMAC-192`.
+pub const ID_CA_ECDH_AES_192: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.2.3");
+/// `id-CA-ECDH-AES-CBC-CMAC-256`.
+pub const ID_CA_ECDH_AES_256: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.2.4");
+/// `id-PK-DH`.
+pub const ID_PK_DH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.1");
 /// `id-PK-ECDH`.
 pub const ID_PK_ECDH: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.1.2");
+/// `id-PACE-ECDH-IM-AES-CBC-CMAC-128`.
+pub const ID_PACE_ECDH_IM_AES_128: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.4.2");
+/// `id-PACE-ECDH-CAM-AES-CBC-CMAC-128`.
+pub const ID_PACE_ECDH_CAM_AES_128: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.4.6.2");
 /// `ecdsa-with-SHA256`, the AA signature algorithm for an ECDSA P-256 key.
 pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 /// Standardized domain parameter 12: NIST P-256 (TR-03110-3 Table 4).
@@ -201,6 +218,74 @@ impl PaceInfo {
     }
 }
 
+/// What an `id-CA-*` OID names: `id-CA.<key agreement>.<cipher>` (TR-03110-3 §A.1.1.2; 9303-11
+/// §9.2.6): the arc after `id-CA` is 1 for DH and 2 for ECDH, the last one the cipher as for PACE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CaProtocol {
+    /// True for elliptic-curve Diffie-Hellman, false for modular DH.
+    pub ecdh: bool,
+    /// The secure-messaging cipher of the restarted session.
+    pub cipher: Cipher,
+}
+
+/// The arc after `id-CA` (and after `id-PK`): the key agreement.
+const CA_AGREEMENT_ARCS: [(u32, bool); 2] = [(1, false), (2, true)];
+
+impl CaProtocol {
+    /// The protocol `oid` names; `None` when it is not an `id-CA-*` protocol in the table.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        let base = ID_CA.len();
+        if !oid.starts_with(ID_CA) || oid.len() != base + 2 {
+            return None;
+        }
+        let (agreement, cipher) = (oid.arc(base)?, oid.arc(base + 1)?);
+        let (_, ecdh) = CA_AGREEMENT_ARCS.iter().find(|(a, _)| *a == agreement)?;
+        let (_, cipher) = PACE_CIPHER_ARCS.iter().find(|(a, _)| *a == cipher)?;
+        Some(Self {
+            ecdh: *ecdh,
+            cipher: *cipher,
+        })
+    }
+
+    /// The `id-CA-*` OID of this protocol.
+    pub fn oid(&self) -> Option<ObjectIdentifier> {
+        let (agreement, _) = CA_AGREEMENT_ARCS.iter().find(|(_, e)| *e == self.ecdh)?;
+        let (cipher, _) = PACE_CIPHER_ARCS.iter().find(|(_, c)| *c == self.cipher)?;
+        ID_CA.push_arc(*agreement).ok()?.push_arc(*cipher).ok()
+    }
+
+    /// The protocol a chip runs when DG14 has a ChipAuthenticationPublicKeyInfo of `pk_protocol`
+    /// (`id-PK-DH` or `id-PK-ECDH`) but no ChipAuthenticationInfo: 3DES, Chip Authentication
+    /// version 1 (9303-11 §9.2.6).
+    pub fn implicit_for(pk_protocol: &ObjectIdentifier) -> Option<Self> {
+        let ecdh = if *pk_protocol == ID_PK_ECDH {
+            true
+        } else if *pk_protocol == ID_PK_DH {
+            false
+        } else {
+            return None;
+        };
+        Some(Self {
+            ecdh,
+            cipher: Cipher::Tdes,
+        })
+    }
+}
+
+/// One Chip Authentication key a chip offers: a ChipAuthenticationPublicKeyInfo with the
+/// protocol its ChipAuthenticationInfo names, paired by keyId (9303-11 §9.2.6–§9.2.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipAuthenticationOffer {
+    /// The `id-CA-*` OID (the implicit 3DES one when DG14 has no ChipAuthenticationInfo).
+    pub protocol: ObjectIdentifier,
+    /// What the OID names.
+    pub ca_protocol: CaProtocol,
+    /// The key id both infos carry, when the chip holds more than one key.
+    pub key_id: Option<u32>,
+    /// DER `SubjectPublicKeyInfo` of the chip's static key.
+    pub public_key: Vec<u8>,
+}
+
 /// `ChipAuthenticationInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChipAuthenticationInfo {
@@ -210,6 +295,13 @@ pub struct ChipAuthenticationInfo {
     pub version: u32,
     /// Key id, when the chip holds more than one key.
     pub key_id: Option<u32>,
+}
+
+impl ChipAuthenticationInfo {
+    /// The algorithm [`ChipAuthenticationInfo::protocol`] names, when it is one of the table's.
+    pub fn ca_protocol(&self) -> Option<CaProtocol> {
+        CaProtocol::from_oid(&self.protocol)
+    }
 }
 
 /// `ChipAuthenticationPublicKeyInfo`.
@@ -279,6 +371,101 @@ impl SecurityInfos {
             SecurityInfo::Pace(p) => Some(p),
             _ => None,
         })
+    }
+
+    /// The ChipAuthenticationInfos.
+    pub fn chip_authentication(&self) -> impl Iterator<Item = &ChipAuthenticationInfo> {
+        self.0.iter().filter_map(|i| match i {
+            SecurityInfo::ChipAuthentication(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The ChipAuthenticationPublicKeyInfos.
+    pub fn chip_authentication_public_keys(
+        &self,
+    ) -> impl Iterator<Item = &ChipAuthenticationPublicKeyInfo> {
+        self.0.iter().filter_map(|i| match i {
+            SecurityInfo::ChipAuthenticationPublicKey(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// The Chip Authentication keys offered, each public key paired with the protocol of its
+    /// ChipAuthenticationInfo (9303-11 §9.2.6): by keyId, or, when there is one key and no keyId,
+    /// the one ChipAuthenticationInfo; a public key without any ChipAuthenticationInfo runs 3DES
+    /// (Chip Authentication version 1). Refused, naming `file`: several keys not told apart by
+    /// keyId, a keyId used twice, a ChipAuthenticationInfo naming no key, an unknown `id-CA` or
+    /// `id-PK` protocol, or a key whose agreement (DH/ECDH) differs from its protocol's.
+    pub fn chip_authentication_offers(
+        &self,
+        file: Ef,
+    ) -> Result<Vec<ChipAuthenticationOffer>, LdsError> {
+        let bad = |reason: String| LdsError::field(file, "ChipAuthenticationInfo", reason);
+        let keys: Vec<&ChipAuthenticationPublicKeyInfo> =
+            self.chip_authentication_public_keys().collect();
+        let infos: Vec<&ChipAuthenticationInfo> = self.chip_authentication().collect();
+        if keys.len() > 1 && keys.iter().any(|k| k.key_id.is_none()) {
+            return Err(bad(format!(
+                "{} ChipAuthenticationPublicKeyInfos, not all with a keyId",
+                keys.len()
+            )));
+        }
+        for (i, k) in keys.iter().enumerate() {
+            if keys.iter().skip(i + 1).any(|o| o.key_id == k.key_id) {
+                return Err(bad(format!(
+                    "keyId {} names two ChipAuthenticationPublicKeyInfos",
+                    k.key_id.map_or("(none)".into(), |id| id.to_string())
+                )));
+            }
+            CaProtocol::implicit_for(&k.protocol)
+                .ok_or_else(|| bad(format!("{} is not id-PK-DH or id-PK-ECDH", k.protocol)))?;
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for info in &infos {
+            let ca_protocol = CaProtocol::from_oid(&info.protocol)
+                .ok_or_else(|| bad(format!("{} is not an id-CA protocol", info.protocol)))?;
+            if !(1..=3).contains(&info.version) {
+                return Err(bad(format!("version {} (1 to 3)", info.version)));
+            }
+            let key = match info.key_id {
+                Some(id) => keys.iter().find(|k| k.key_id == Some(id)),
+                None if keys.len() == 1 => keys.first(),
+                None => None,
+            }
+            .ok_or_else(|| {
+                bad(format!(
+                    "{} (keyId {}) names no ChipAuthenticationPublicKeyInfo",
+                    info.protocol,
+                    info.key_id.map_or("none".into(), |id| id.to_string())
+                ))
+            })?;
+            if CaProtocol::implicit_for(&key.protocol).map(|p| p.ecdh) != Some(ca_protocol.ecdh) {
+                return Err(bad(format!(
+                    "{} does not run with a {} key",
+                    info.protocol, key.protocol
+                )));
+            }
+            out.push(ChipAuthenticationOffer {
+                protocol: info.protocol,
+                ca_protocol,
+                key_id: key.key_id,
+                public_key: key.public_key.clone(),
+            });
+        }
+        if infos.is_empty() {
+            for k in keys {
+                let ca_protocol = CaProtocol::implicit_for(&k.protocol)
+                    .ok_or_else(|| bad(format!("{} is not id-PK-DH or id-PK-ECDH", k.protocol)))?;
+                out.push(ChipAuthenticationOffer {
+                    protocol: ca_protocol.oid().unwrap_or(ID_CA),
+                    ca_protocol,
+                    key_id: k.key_id,
+                    public_key: k.public_key.clone(),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The ActiveAuthenticationInfo, if present.
@@ -413,9 +600,10 @@ fn parse_info(raw: &[u8], mut r: Reader<'_>, file: Ef) -> Result<SecurityInfo, L
     let proto_tlv = r.expect(OID).map_err(|e| LdsError::new(file, e))?;
     let protocol = ObjectIdentifier::from_bytes(proto_tlv.value())
         .map_err(|e| bad(format!("protocol OID at byte {}: {e}", proto_tlv.offset())))?;
-    let under = |parent: &ObjectIdentifier| {
-        protocol.as_bytes().starts_with(parent.as_bytes())
-            && protocol.as_bytes().len() > parent.as_bytes().len()
+    // `id-PACE-*` and `id-CA-*` protocols are two arcs below their parent, `id-PK-*` one; the
+    // domain parameter infos (`id-PACE-ECDH`, `id-CA-ECDH`: one arc below) are kept as `Other`.
+    let under = |parent: &ObjectIdentifier, arcs: usize| {
+        protocol.starts_with(*parent) && protocol.len() == parent.len() + arcs
     };
     let read_int = |r: &mut Reader<'_>| -> Result<u32, LdsError> {
         let t = r.expect(INTEGER).map_err(|e| LdsError::new(file, e))?;
@@ -433,22 +621,29 @@ fn parse_info(raw: &[u8], mut r: Reader<'_>, file: Ef) -> Result<SecurityInfo, L
             Ok(None)
         }
     };
-    let info = if under(&ID_PACE) {
+    let info = if under(&ID_PACE, 2) {
         let version = read_int(&mut r)?;
         SecurityInfo::Pace(PaceInfo {
             protocol,
             version,
             parameter_id: opt_int(&mut r)?,
         })
-    } else if under(&ID_CA) {
+    } else if under(&ID_CA, 2) {
         let version = read_int(&mut r)?;
         SecurityInfo::ChipAuthentication(ChipAuthenticationInfo {
             protocol,
             version,
             key_id: opt_int(&mut r)?,
         })
-    } else if under(&ID_PK) {
+    } else if under(&ID_PK, 1) {
         let spki = r.expect(SEQUENCE).map_err(|e| LdsError::new(file, e))?;
+        // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey
+        // BIT STRING } (RFC 5280 §4.1).
+        let mut k = spki.children().map_err(|e| LdsError::new(file, e))?;
+        k.expect(SEQUENCE).map_err(|e| LdsError::new(file, e))?;
+        k.expect(Tag::new(0x03))
+            .map_err(|e| LdsError::new(file, e))?;
+        k.finish().map_err(|e| LdsError::new(file, e))?;
         SecurityInfo::ChipAuthenticationPublicKey(ChipAuthenticationPublicKeyInfo {
             protocol,
             public_key: spki.raw().to_vec(),
@@ -620,6 +815,105 @@ mod tests {
         ] {
             assert_eq!(PaceProtocol::from_oid(&oid), None, "{oid}");
         }
+    }
+
+    fn ca_infos(key_ids: &[Option<u32>], pk_ids: &[Option<u32>]) -> SecurityInfos {
+        // A P-256 SubjectPublicKeyInfo shape: SEQUENCE { SEQUENCE {}, BIT STRING }.
+        let spki = hex::decode("3006300003020004").unwrap();
+        let mut v = Vec::new();
+        for id in key_ids {
+            v.push(SecurityInfo::ChipAuthentication(ChipAuthenticationInfo {
+                protocol: ID_CA_ECDH_AES_128,
+                version: 1,
+                key_id: *id,
+            }));
+        }
+        for id in pk_ids {
+            v.push(SecurityInfo::ChipAuthenticationPublicKey(
+                ChipAuthenticationPublicKeyInfo {
+                    protocol: ID_PK_ECDH,
+                    public_key: spki.clone(),
+                    key_id: *id,
+                },
+            ));
+        }
+        SecurityInfos(v)
+    }
+
+    #[test]
+    fn ca_protocol_table_agrees_with_the_named_oids() {
+        for (oid, cipher) in [
+            (ID_CA_ECDH_3DES, Cipher::Tdes),
+            (ID_CA_ECDH_AES_128, Cipher::Aes128),
+            (ID_CA_ECDH_AES_192, Cipher::Aes192),
+            (ID_CA_ECDH_AES_256, Cipher::Aes256),
+        ] {
+            let p = CaProtocol::from_oid(&oid).unwrap();
+            assert_eq!(p, CaProtocol { ecdh: true, cipher });
+            assert_eq!(p.oid(), Some(oid));
+        }
+        // id-CA-DH-3DES-CBC-CBC (the JMRTD DG14 sample, docs/spec/lds.md §7).
+        let dh = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.1.1");
+        assert_eq!(
+            CaProtocol::from_oid(&dh),
+            Some(CaProtocol {
+                ecdh: false,
+                cipher: Cipher::Tdes
+            })
+        );
+        // id-CA-ECDH itself names domain parameters, not a protocol.
+        let domain = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.2.2.3.2");
+        assert_eq!(CaProtocol::from_oid(&domain), None);
+        assert_eq!(CaProtocol::from_oid(&ID_PACE_ECDH_GM_AES_128), None);
+        assert_eq!(
+            CaProtocol::implicit_for(&ID_PK_ECDH),
+            Some(CaProtocol {
+                ecdh: true,
+                cipher: Cipher::Tdes
+            })
+        );
+    }
+
+    #[test]
+    fn chip_authentication_keys_pair_by_key_id() {
+        // One key, no keyId: paired with the one info.
+        let one = ca_infos(&[None], &[None]).chip_authentication_offers(Ef::DG14);
+        assert_eq!(one.unwrap()[0].ca_protocol.cipher, Cipher::Aes128);
+        // Two keys told apart by keyId.
+        let two = ca_infos(&[Some(2), Some(1)], &[Some(1), Some(2)])
+            .chip_authentication_offers(Ef::DG14)
+            .unwrap();
+        assert_eq!(
+            two.iter().map(|o| o.key_id).collect::<Vec<_>>(),
+            [Some(2), Some(1)]
+        );
+        // A key without its info runs 3DES (Chip Authentication version 1).
+        let bare = ca_infos(&[], &[None])
+            .chip_authentication_offers(Ef::DG14)
+            .unwrap();
+        assert_eq!(bare[0].protocol, ID_CA_ECDH_3DES);
+        for (infos, needle) in [
+            (ca_infos(&[None], &[Some(1), Some(2)]), "names no"),
+            (
+                ca_infos(&[Some(1)], &[Some(1), None]),
+                "not all with a keyId",
+            ),
+            (ca_infos(&[Some(3)], &[Some(1)]), "names no"),
+            (ca_infos(&[Some(1)], &[Some(1), Some(1)]), "names two"),
+        ] {
+            let e = infos.chip_authentication_offers(Ef::DG14).unwrap_err();
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_public_key_info_needs_a_subject_public_key_info() {
+        // id-PK-ECDH with a SEQUENCE that is not {AlgorithmIdentifier, BIT STRING}.
+        let bad = hex::decode("3111300F060904007F0007020201023002 0500".replace(' ', "")).unwrap();
+        assert!(SecurityInfos::from_der(&bad, Ef::DG14).is_err());
+        let good = ca_infos(&[None], &[Some(13)]);
+        let der = good.to_der(Ef::DG14).unwrap();
+        assert_eq!(SecurityInfos::from_der(&der, Ef::DG14).unwrap(), good);
     }
 
     #[test]

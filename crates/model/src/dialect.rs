@@ -45,4 +45,20 @@ impl Dialect {
     pub fn generates_aa_key(self) -> bool {
         self == Dialect::PermitkitV1
     }
+    /// PUT DATA `00 6B` stores a Chip Authentication key pair (ICAO 9303-11 §6.2).
+    pub fn stores_ca_key(self) -> bool {
+        self == Dialect::PermitkitV1
+    }
+    /// GENERATE ASYMMETRIC KEY PAIR with a key template (`A4 {84 keyId, 06 curve}`) makes a
+    /// Chip Authentication key pair on the chip and answers its public key.
+    pub fn generates_ca_key(self) -> bool {
+        self == Dialect::PermitkitV1
+    }
+    /// PUT DATA `00 64` stores the chip's trust point for Terminal Authentication: a whole CVCA
+    /// certificate (`7F21`, ECDSA), checked with its own key. The JMRTD applet takes PUT DATA
+    /// `01 64` with a certificate body whose key is RSA-1024 (id-TA-RSA-v1-5-SHA-1) only, which
+    /// this toolkit's EAC PKI (ECDSA) cannot give it.
+    pub fn stores_trust_point(self) -> bool {
+        self == Dialect::PermitkitV1
+    }
 }

@@ -10,7 +10,7 @@
 //! - vocabulary: [`finger_position`] and [`finger_image`] (ISO/IEC 19794-4),
 //!   [`face_image_type`] (ISO/IEC 19794-5), [`verdict`] of a quality check, personalization
 //!   [`dialect`]s, device [`selector`]s and [`device`] identity, Linux [`input_codes`] for pen
-//!   end buttons.
+//!   end buttons, the [`pkcs11_uri`] that names a key on a hardware token (RFC 7512).
 //! - [`profiles`]: hardware, chip, document, quality and station profiles (TOML), loaded and
 //!   validated once into typed values; [`toml_field`] names the field a TOML error is about.
 //!
@@ -24,6 +24,7 @@ pub mod face_image_type;
 pub mod finger_image;
 pub mod finger_position;
 pub mod input_codes;
+pub mod pkcs11_uri;
 pub mod private_file;
 pub mod profiles;
 pub mod random;

@@ -5,17 +5,65 @@
 //!   type the `cms` builder accepts (`Keypair + Signer`), so an HSM can replace the file key.
 //! - [`test_pki`]: a self-signed test CSCA and a Document Signer with the 9303-12 extensions,
 //!   written as PEM files marked TEST ONLY.
+//! - [`ds_key`]: [`DsKey`], a Document Signer key in a file or on a PKCS #11 token
+//!   ([`pkcs11`], feature `pkcs11`), and the curve-independent ECDSA signature and public key.
+//! - [`ecdsa`]: ECDSA signature values and public keys for any curve.
+//! - `token_signer` (feature `pkcs11`): a station's token key with its certificate, behind the
+//!   signing policy.
+//! - [`policy`]: [`GuardedSigner`], the signing policy (private key usage period, document cap)
+//!   with the [`audit`] of every EF.SOD signature.
+//! - [`eac`]: the TEST ONLY EAC PKI (CVCA, DV, inspection system, CVCA rollover) whose CV
+//!   certificates Terminal Authentication presents (BSI TR-03110-3).
+//! - [`envelope`]: CMS EnvelopedData to a P-256 recipient (seal and open), how a ChipImage
+//!   travels to a separate personalization desk; [`desk`]: that desk's key pair.
 //! - [`passive_auth`]: verification of EF.SOD and the data groups with `x509-parser`, a reader
-//!   independent of the writer's ASN.1 stack.
+//!   independent of the writer's ASN.1 stack; [`card_security`]: EF.CardSecurity's signature
+//!   and SecurityInfos (PACE-CAM's key).
+//! - The 9303-12 certificate life cycle: [`profile`] (the profile tables and the shared issuer),
+//!   [`csca`] (roots, link certificates), [`ds_issue`] (Document Signers from PKCS#10
+//!   requests), [`master_list_signer`], [`crl`] (issue, read, the revocation register),
+//!   [`master_list`] and [`deviation_list`] (over [`signed_data`]), every issuer generic over
+//!   the signer so a key on a token signs the same way.
+//! - [`trust`]: the trust store of passive authentication (anchors indexed by key identifier,
+//!   link certificates, master lists, CRLs, deviation lists); [`lint`]: certificates against the
+//!   9303-12 profile.
 
+pub mod audit;
+pub use passive_auth::card_security;
+pub mod crl;
+pub mod csca;
+pub mod desk;
+pub mod deviation_list;
+pub mod ds_issue;
+pub mod ds_key;
+pub mod ds_request;
+pub mod eac;
+pub mod ecdsa;
+pub mod envelope;
+pub mod files;
+pub mod lint;
+pub mod master_list;
+pub mod master_list_signer;
 pub mod passive_auth;
 mod pem;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
+pub mod policy;
+pub mod profile;
+pub mod signed_data;
 pub mod signer;
+#[cfg(feature = "test-util")]
+pub mod softhsm;
 pub mod test_pki;
+#[cfg(feature = "pkcs11")]
+pub mod token_signer;
+pub mod trust;
 
+pub use ds_key::DsKey;
 pub use passive_auth::{
     Check, CheckStatus, PaReport, verify as passive_authentication, verify_files, verify_read,
 };
+pub use policy::{GuardedSigner, SigningPolicy, SigningRefused};
 pub use signer::DocumentSigner;
 pub use test_pki::TestPki;
 

@@ -14,9 +14,16 @@
 //!   with the reason the chip gave ([`verify_read`]); in a ChipImage folder or a read-back
 //!   ([`verify`]) a listed file that is missing fails, named. DG1 and DG2 are mandatory
 //!   (9303-10 §4.7): their absence always fails, saying so;
+//! - the trust anchor (9303-12 §6.1, Appendix D.1): found in a [`TrustStore`] by the key the
+//!   Document Signer's authorityKeyIdentifier names (a CSCA root or a link certificate), named
+//!   in `certificate-chain`; its country the document's issuing State (`csca-country`); the
+//!   CSCA's CRL current (`crl-signature`, `crl-validity`) and revoking neither the Document
+//!   Signer nor the anchor (`ds-revocation`);
 //! - the files EF.SOD does not cover, parsed strictly: EF.COM must list exactly the data groups
 //!   EF.SOD hashes (`com`), and the PACEInfos of EF.CardAccess must be those DG14 repeats under
 //!   the signature (`card-access`).
+
+pub mod card_security;
 
 use std::collections::BTreeMap;
 
@@ -26,8 +33,10 @@ use x509_parser::{
     prelude::FromDer, time::ASN1Time, x509::AlgorithmIdentifier,
 };
 
+use crate::trust::{Anchor, IssuerLookup, TrustStore};
 use permitkit_lds::{
     CardAccess, Com, Dg1, Dg14, Ef,
+    mrz::CountryCode,
     sod::{
         HashAlgorithm, ParsedSod, ScopeError, SignerId, SignerScope, parse::LEGACY_ECONTENT_TYPES,
     },
@@ -48,10 +57,13 @@ pub enum CheckStatus {
 /// One step of passive authentication.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// Stable id: `sod-structure`, `signer-certificate`, `certificate-chain`, `csca-validity`,
-    /// `ds-validity`, `ds-key-usage`, `ds-key-usage-period`, `ds-document-type`, `ds-country`,
-    /// `content-type`, `message-digest`, `signature`, `hash:DG1` …, `com`, `card-access`; the
-    /// command line adds `manifest` and `manifest:<file>` for a ChipImage folder.
+    /// Stable id: `sod-structure`, `signer-certificate`, `certificate-chain` (naming the trust
+    /// anchor used), `csca-key-usage`, `csca-validity`, `csca-country`, `crl-signature`,
+    /// `crl-validity`, `ds-revocation`, `ds-validity`, `ds-key-usage`, `ds-key-usage-period`,
+    /// `ds-document-type`, `ds-country`, `content-type`, `message-digest`, `signature`,
+    /// `hash:DG1` …, `com`, `card-access`, `card-security` ([`card_security`]); the command
+    /// line adds `chip-authentication`, `manifest` and
+    /// `manifest:<file>` for a ChipImage folder.
     pub id: String,
     /// Outcome.
     pub status: CheckStatus,
@@ -115,9 +127,18 @@ pub fn verify_files(
     cscas: &[Vec<u8>],
     now_unix: i64,
 ) -> Result<(), String> {
+    verify_files_trusted(files, &TrustStore::from_certificates(cscas), now_unix)
+}
+
+/// [`verify_files`] against a trust store.
+pub fn verify_files_trusted(
+    files: &[(Ef, Vec<u8>)],
+    trust: &TrustStore,
+    now_unix: i64,
+) -> Result<(), String> {
     let map: BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
     let sod = map.get(&Ef::Sod).ok_or("no EF.SOD")?;
-    let report = verify(sod, &map, cscas, now_unix);
+    let report = verify_trusted(sod, &map, trust, now_unix);
     if report.is_valid() {
         return Ok(());
     }
@@ -141,7 +162,25 @@ pub fn verify(
     cscas: &[Vec<u8>],
     now_unix: i64,
 ) -> PaReport {
-    verify_with(sod, files, None, cscas, now_unix)
+    verify_with(
+        sod,
+        files,
+        None,
+        &TrustStore::from_certificates(cscas),
+        now_unix,
+    )
+}
+
+/// [`verify`] against a trust store: the anchor found by the Document Signer's
+/// authorityKeyIdentifier, the CSCA's country against the document's issuing State, and the
+/// CSCA's CRL (current at `now_unix`, not revoking the Document Signer).
+pub fn verify_trusted(
+    sod: &[u8],
+    files: &BTreeMap<Ef, Vec<u8>>,
+    trust: &TrustStore,
+    now_unix: i64,
+) -> PaReport {
+    verify_with(sod, files, None, trust, now_unix)
 }
 
 /// [`verify`] for the files read from a chip: a file EF.COM or EF.SOD lists that the chip would
@@ -155,14 +194,31 @@ pub fn verify_read(
     cscas: &[Vec<u8>],
     now_unix: i64,
 ) -> PaReport {
-    verify_with(sod, files, Some(not_read), cscas, now_unix)
+    verify_with(
+        sod,
+        files,
+        Some(not_read),
+        &TrustStore::from_certificates(cscas),
+        now_unix,
+    )
+}
+
+/// [`verify_read`] against a trust store.
+pub fn verify_read_trusted(
+    sod: &[u8],
+    files: &BTreeMap<Ef, Vec<u8>>,
+    not_read: &BTreeMap<Ef, String>,
+    trust: &TrustStore,
+    now_unix: i64,
+) -> PaReport {
+    verify_with(sod, files, Some(not_read), trust, now_unix)
 }
 
 fn verify_with(
     sod: &[u8],
     files: &BTreeMap<Ef, Vec<u8>>,
     not_read: Option<&BTreeMap<Ef, String>>,
-    cscas: &[Vec<u8>],
+    trust: &TrustStore,
     now_unix: i64,
 ) -> PaReport {
     use CheckStatus::{Fail, NotChecked, Pass};
@@ -213,30 +269,20 @@ fn verify_with(
     let at = signer.signing_time.as_ref().map_or(now_unix, |t| t.unix);
     let at_time = ASN1Time::from_timestamp(at).ok();
 
-    // Chain to a trusted CSCA.
-    let csca = cscas.iter().find_map(|der| {
-        let (_, c) = X509Certificate::from_der(der).ok()?;
-        (c.subject().as_raw() == ds.issuer().as_raw()).then_some(c)
+    // Chain to a trust anchor: the CSCA key the DS's authorityKeyIdentifier names.
+    let dg1 = files.get(&Ef::DG1).map(|d| {
+        let signed =
+            parsed.lso.hash_of(Ef::DG1) == Some(parsed.lso.hash_algorithm.digest(d).as_slice());
+        (d, signed)
     });
-    match csca {
-        None => report.push(
-            "certificate-chain",
-            Fail,
-            format!("no trusted CSCA has the subject {}", ds.issuer()),
-        ),
-        Some(csca) => {
-            match ds.verify_signature(Some(csca.public_key())) {
-                Ok(()) => report.push(
-                    "certificate-chain",
-                    Pass,
-                    format!("signed by {}", csca.subject()),
-                ),
-                Err(e) => report.push(
-                    "certificate-chain",
-                    Fail,
-                    format!("DS certificate signature: {e}"),
-                ),
-            }
+    match chain(trust, &ds) {
+        Err(detail) => report.push("certificate-chain", Fail, detail),
+        Ok((anchor, csca)) => {
+            report.push(
+                "certificate-chain",
+                Pass,
+                format!("signed by {}", anchor.describe()),
+            );
             let ca_ok = csca
                 .basic_constraints()
                 .ok()
@@ -265,6 +311,8 @@ fn verify_with(
                     csca.validity().not_after
                 ),
             );
+            csca_country_check(&mut report, anchor, dg1);
+            revocation_checks(&mut report, trust, anchor, &ds, now_unix);
         }
     }
     report.push(
@@ -295,11 +343,6 @@ fn verify_with(
         },
     );
     // DG1 names the document; one that differs from the SOD names none (hash:DG1 fails).
-    let dg1 = files.get(&Ef::DG1).map(|d| {
-        let signed =
-            parsed.lso.hash_of(Ef::DG1) == Some(parsed.lso.hash_algorithm.digest(d).as_slice());
-        (d, signed)
-    });
     scope_checks(
         &mut report,
         ds_der,
@@ -416,7 +459,231 @@ fn verify_with(
         );
     }
     card_access_check(&mut report, files, not_read, &parsed);
+    card_security::check(&mut report, files, not_read, &parsed);
     report
+}
+
+/// The anchor that issued the Document Signer certificate, its signature verified
+/// (9303-12 Appendix D.1.1): the anchors holding the key the DS's authorityKeyIdentifier names
+/// (or, without one, having its issuer's name), each tried.
+fn chain<'t>(
+    trust: &'t TrustStore,
+    ds: &X509Certificate<'_>,
+) -> Result<(&'t Anchor, X509Certificate<'t>), String> {
+    let held = trust.anchors().len();
+    let candidates = match trust.issuer_of(ds) {
+        IssuerLookup::Candidates(c) => c,
+        IssuerLookup::UnknownKey { key_id, same_name } => {
+            let names = if same_name > 0 {
+                format!(
+                    "; {same_name} anchor(s) have its issuer's name {} but hold other keys",
+                    ds.issuer()
+                )
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "no CSCA in the trust store ({held} anchor(s)) holds the key {key_id} the Document \
+                 Signer's authorityKeyIdentifier names{names}"
+            ));
+        }
+        IssuerLookup::UnknownName => {
+            return Err(format!(
+                "no CSCA in the trust store ({held} anchor(s)) has the subject {}",
+                ds.issuer()
+            ));
+        }
+    };
+    let mut last = String::new();
+    for anchor in candidates {
+        let Ok((_, csca)) = X509Certificate::from_der(&anchor.der) else {
+            continue;
+        };
+        match ds.verify_signature(Some(csca.public_key())) {
+            Ok(()) => return Ok((anchor, csca)),
+            Err(e) => last = format!("DS certificate signature: {e} (with {})", anchor.describe()),
+        }
+    }
+    Err(last)
+}
+
+/// The CSCA's country is the document's issuing State (9303-12 §6.1.1: the anchor's ICAO code
+/// in its subjectAltName is "used in Passive Authentication"; else its countryName against the
+/// State's alpha-2 code).
+fn csca_country_check(report: &mut PaReport, anchor: &Anchor, dg1: Option<(&Vec<u8>, bool)>) {
+    use CheckStatus::{Fail, NotChecked, Pass};
+    let state = match dg1 {
+        None => {
+            report.push(
+                "csca-country",
+                NotChecked,
+                "DG1 (the document's MRZ) is missing",
+            );
+            return;
+        }
+        Some((_, false)) => {
+            report.push(
+                "csca-country",
+                NotChecked,
+                "DG1 differs from EF.SOD (hash:DG1): it names no document",
+            );
+            return;
+        }
+        Some((d, true)) => match Dg1::parse(d).ok().and_then(|d| d.issuing_state()) {
+            Some(s) => s,
+            None => {
+                report.push("csca-country", Fail, "DG1 names no valid issuing State");
+                return;
+            }
+        },
+    };
+    let csca = anchor.country.as_deref().unwrap_or("none");
+    if state == CountryCode::UTOPIA {
+        report.push(
+            "csca-country",
+            NotChecked,
+            format!(
+                "UTO is the code of specimen documents (9303-3 §5): no State's CSCA issues them \
+                 (the CSCA's country is {csca})"
+            ),
+        );
+        return;
+    }
+    if let Some(code) = &anchor.icao_code {
+        if code == state.trimmed() {
+            report.push(
+                "csca-country",
+                Pass,
+                format!(
+                    "the CSCA's ICAO code {code} (subjectAltName) is the issuing State {state}"
+                ),
+            );
+        } else {
+            report.push(
+                "csca-country",
+                Fail,
+                format!(
+                    "the document's issuing State {state} is not the CSCA's {code} (C={csca}): \
+                     a CSCA of another State"
+                ),
+            );
+        }
+        return;
+    }
+    match (state.alpha2(), anchor.country.as_deref()) {
+        (Some(a2), Some(c)) if a2 == c => report.push(
+            "csca-country",
+            Pass,
+            format!("the CSCA's country {c} is the issuing State {state}"),
+        ),
+        (Some(a2), _) => report.push(
+            "csca-country",
+            Fail,
+            format!(
+                "the document's issuing State {state} ({a2}) is not the CSCA's country {csca}: a \
+                 CSCA of another State"
+            ),
+        ),
+        (None, _) => report.push(
+            "csca-country",
+            NotChecked,
+            format!(
+                "the issuing State {state} has no alpha-2 code to compare with the CSCA's country \
+                 {csca}, and the CSCA names no ICAO code"
+            ),
+        ),
+    }
+}
+
+/// The CSCA's CRL (9303-12 Appendix D.1.2): current at `now` (`crl-validity`), signed by a key
+/// of that CSCA (`crl-signature`, verified when the store was loaded), and not listing the
+/// Document Signer or the anchor (`ds-revocation`).
+fn revocation_checks(
+    report: &mut PaReport,
+    trust: &TrustStore,
+    anchor: &Anchor,
+    ds: &X509Certificate<'_>,
+    now: i64,
+) {
+    use CheckStatus::{Fail, NotChecked, Pass};
+    let country = anchor.country.as_deref().unwrap_or_default();
+    let Some(stored) = trust.crl_for(country) else {
+        report.push(
+            "ds-revocation",
+            NotChecked,
+            format!(
+                "the trust store holds no CRL of the CSCA of {country}: revocation not checked"
+            ),
+        );
+        return;
+    };
+    let crl = &stored.crl;
+    report.push(
+        "crl-signature",
+        Pass,
+        format!(
+            "CRL number {} from {} signed by {}",
+            crl.number_text(),
+            stored.source,
+            stored.signed_by
+        ),
+    );
+    let current = crl.currency(now);
+    match &current {
+        Ok(()) => report.push(
+            "crl-validity",
+            Pass,
+            format!(
+                "thisUpdate {}, nextUpdate {}",
+                crate::profile::utc_text(crl.this_update),
+                crl.next_update
+                    .map_or_else(|| "none".into(), crate::profile::utc_text)
+            ),
+        ),
+        Err(e) => report.push(
+            "crl-validity",
+            Fail,
+            format!("the CSCA's CRL is not current: {e}"),
+        ),
+    }
+    let serial = ds.tbs_certificate.raw_serial();
+    if let Some(at) = crl.revoked_at(serial) {
+        report.push(
+            "ds-revocation",
+            Fail,
+            format!(
+                "the Document Signer (serial {}) was revoked on {} (CRL number {})",
+                hex::encode(crate::crl::parse::strip_zero(serial)),
+                crate::profile::utc_text(at),
+                crl.number_text()
+            ),
+        );
+    } else if let Some(at) = crl.revoked_at(&anchor.serial) {
+        report.push(
+            "ds-revocation",
+            Fail,
+            format!(
+                "the CSCA certificate that issued it was revoked on {} (CRL number {})",
+                crate::profile::utc_text(at),
+                crl.number_text()
+            ),
+        );
+    } else if current.is_ok() {
+        report.push(
+            "ds-revocation",
+            Pass,
+            format!(
+                "neither the Document Signer nor its CSCA is on CRL number {}",
+                crl.number_text()
+            ),
+        );
+    } else {
+        report.push(
+            "ds-revocation",
+            NotChecked,
+            "the CRL is not current: revocation status undetermined",
+        );
+    }
 }
 
 /// The Document Signer's right to sign the document (9303-12 §7.1).
@@ -736,6 +1003,7 @@ mod tests {
                 version: 2,
                 parameter_id: Some(PARAM_ID_BRAINPOOL_P256R1),
             })],
+            chip_authentication: Vec::new(),
             active_authentication: Some((
                 aa.public_key()
                     .to_public_key_der()
@@ -919,13 +1187,22 @@ mod tests {
         signed_anyway(&german, &mut files);
         let r = report(&files, &german);
         assert!(!r.is_valid());
+        // The German CSCA is not Ukraine's either: both the anchor and the signer are refused.
         assert_eq!(
             failed(&r),
-            vec![(
-                "ds-country".into(),
-                "the document's issuing State UKR (UA) is not the Document Signer's country DE"
-                    .into()
-            )]
+            vec![
+                (
+                    "csca-country".into(),
+                    "the document's issuing State UKR is not the CSCA's D (C=DE): a CSCA of \
+                     another State"
+                        .into()
+                ),
+                (
+                    "ds-country".into(),
+                    "the document's issuing State UKR (UA) is not the Document Signer's country DE"
+                        .into()
+                )
+            ]
         );
     }
 

@@ -9,55 +9,35 @@
 //! | privateKeyUsagePeriod | 5 years | 3 months |
 //! | cRLDistributionPoints | yes | yes |
 //! | documentTypeList (2.23.136.1.1.6.2) | — | the document codes it may sign |
+//! | subjectAltName, issuerAltName | `L=UKR` and a contact URI (§7.1.1.2) | the same |
+//!
+//! Both are made by the issuers of [`crate::csca`] and [`crate::ds_issue`], so `pki init` writes
+//! what `pki csca init` and `pki ds issue` write, and `pki lint` is clean on them.
+//!
+//! With them comes a TEST ONLY EAC PKI ([`crate::eac`]: CVCA, DV, inspection system, written to
+//! `eac/`): the CVCA certificate is the trust point the document profiles' chips get for the
+//! fingerprints (`chip.eac.trust_point = "eac/cvca.cvcert"`), the DV and IS what a station
+//! reads them back with.
 //!
 //! Validity follows 9303-12 practice: a certificate lives as long as its key's usage period plus
 //! the longest validity of a document signed with it (10 years for a permanent residence
 //! permit). Keys are ECDSA P-256. Every subject names the PKI TEST ONLY and every PEM file says
 //! so in front of its block: these files must never sign a real document.
 
-use std::{
-    path::Path,
-    str::FromStr,
-    time::{Duration, SystemTime},
-};
-
-use der::{
-    Decode, Encode,
-    asn1::{GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, PrintableString, SetOfVec},
-};
-use p256::{ecdsa::SigningKey, pkcs8::EncodePrivateKey};
-use sha1::Digest;
-use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
-use x509_cert::{
-    Certificate, TbsCertificate,
-    builder::{Builder, CertificateBuilder, profile::BuilderProfile},
-    ext::{
-        Extension,
-        pkix::{
-            AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, KeyUsage, KeyUsages,
-            PrivateKeyUsagePeriod, SubjectKeyIdentifier,
-            crl::dp::DistributionPoint,
-            name::{DistributionPointName, GeneralName},
-        },
-    },
-    name::Name,
-    serial_number::SerialNumber,
-    time::{Time, Validity},
-};
-
-use permitkit_lds::mrz::CountryCode;
+use std::{path::Path, time::SystemTime};
 
 use super::{
-    DocumentSigner, PkiError, pem,
+    DocumentSigner, PkiError,
+    csca::{self, CscaOptions},
+    ds_issue::{self, DsOptions},
+    files::{new_file_key, test_only_note, write_pem, write_private_key},
+    profile::{self, NameParts},
     signer::{FileKey, FileKeySignature, read_certificate, read_private_key},
 };
 
 /// `id-icao-mrtd-security-extensions-documentTypeList` 2.23.136.1.1.6.2, defined once in the LDS
 /// crate, which reads it.
 pub use permitkit_lds::sod::scope::ID_DOCUMENT_TYPE_LIST;
-
-const YEAR: Duration = Duration::from_secs(365 * 24 * 3600 + 6 * 3600);
-const MONTH: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// What the test PKI is issued for.
 #[derive(Debug, Clone)]
@@ -90,6 +70,8 @@ pub struct TestPki {
     pub ds_der: Vec<u8>,
     /// Document Signer private key.
     pub ds_key: FileKey,
+    /// The EAC PKI of the same State (`eac/`), when generated or present in the folder loaded.
+    pub eac: Option<crate::eac::EacPki>,
 }
 
 impl std::fmt::Debug for TestPki {
@@ -99,104 +81,52 @@ impl std::fmt::Debug for TestPki {
 }
 
 impl TestPki {
-    /// Generates fresh keys and certificates.
+    /// Generates fresh keys and certificates, with the builders of [`crate::csca`] and
+    /// [`crate::ds_issue`].
     pub fn generate(opts: &TestPkiOptions) -> Result<Self, PkiError> {
-        if CountryCode::from_alpha2(&opts.country).is_none() {
-            return Err(PkiError::Build {
-                what: "test PKI",
-                reason: format!(
-                    "country {:?} is not an ISO 3166-1 alpha-2 code of a State (9303-12 §7.1: \
-                     the C of a CSCA and its Document Signers)",
-                    opts.country
-                ),
-            });
-        }
         let start = opts
             .not_before
-            .checked_sub(Duration::from_secs(3600))
+            .checked_sub(std::time::Duration::from_secs(3600))
             .unwrap_or(opts.not_before);
-        let csca_key = new_key()?;
-        let ds_key = new_key()?;
-        let csca_subject = name(
-            &opts.country,
-            "TEST ONLY CSCA - not for production documents",
-        )?;
-        let ds_subject = name(
+        let csca_opts = CscaOptions {
+            not_before: start,
+            ..CscaOptions::test_only(&opts.country)
+        };
+        // The names first: a country that is not a State is refused before any key is made.
+        let ds_subject = NameParts::test_only(
             &opts.country,
             "TEST ONLY Document Signer - not for production documents",
-        )?;
-        let csca_spki = spki_of(&csca_key)?;
-        let ds_spki = spki_of(&ds_key)?;
-        let csca_kid = key_id(&csca_spki);
-        let ds_kid = key_id(&ds_spki);
-
-        let csca_ext = vec![
-            ext(
-                &BasicConstraints {
-                    ca: true,
-                    path_len_constraint: Some(0),
-                },
-                true,
-            )?,
-            ext(&KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign), true)?,
-            ext(&SubjectKeyIdentifier(octets(&csca_kid)?), false)?,
-            ext(&usage_period(start, 5 * YEAR)?, false)?,
-            ext(
-                &crl_dp(&format!(
-                    "http://pki.test.invalid/{}/csca.crl",
-                    opts.country
-                ))?,
-                false,
-            )?,
-        ];
-        let csca_der = issue(
+        )
+        .to_name()?;
+        profile::extensions::document_type_list(&opts.document_types)?;
+        let csca_key = new_file_key()?;
+        let ds_key = new_file_key()?;
+        let csca_der = csca::issue_root::<_, FileKeySignature>(&csca_key, &csca_opts)?;
+        let ds_der = ds_issue::issue::<_, FileKeySignature>(
+            &csca_der,
             &csca_key,
-            Profile {
-                subject: csca_subject.clone(),
-                issuer: csca_subject.clone(),
-                extensions: csca_ext,
+            &ds_subject,
+            profile::spki_of(ds_key.verifying_key())?,
+            &DsOptions {
+                not_before: start,
+                ..DsOptions::new(opts.document_types.clone())
             },
-            csca_spki,
-            start,
-            5 * YEAR + 10 * YEAR,
         )?;
-
-        let ds_ext = vec![
-            ext(&KeyUsage(KeyUsages::DigitalSignature.into()), true)?,
-            ext(
-                &AuthorityKeyIdentifier {
-                    key_identifier: Some(octets(&csca_kid)?),
-                    ..AuthorityKeyIdentifier::default()
-                },
-                false,
-            )?,
-            ext(&SubjectKeyIdentifier(octets(&ds_kid)?), false)?,
-            ext(&usage_period(start, 3 * MONTH)?, false)?,
-            ext(
-                &crl_dp(&format!(
-                    "http://pki.test.invalid/{}/csca.crl",
-                    opts.country
-                ))?,
-                false,
-            )?,
-            document_type_list(&opts.document_types)?,
-        ];
-        let ds_der = issue(
-            &csca_key,
-            Profile {
-                subject: ds_subject,
-                issuer: csca_subject,
-                extensions: ds_ext,
-            },
-            ds_spki,
-            start,
-            3 * MONTH + 10 * YEAR,
-        )?;
+        let eac_start =
+            permitkit_cvc::CvDate::from_system_time(start).ok_or_else(|| PkiError::Build {
+                what: "EAC PKI",
+                reason: "the start of validity is outside 2000-2099".into(),
+            })?;
+        let eac = crate::eac::EacPki::generate(&crate::eac::EacPkiOptions {
+            country: opts.country.clone(),
+            ..crate::eac::EacPkiOptions::new(eac_start)
+        })?;
         Ok(Self {
             csca_der,
             csca_key,
             ds_der,
             ds_key,
+            eac: Some(eac),
         })
     }
 
@@ -212,37 +142,30 @@ impl TestPki {
             path: dir.display().to_string(),
             source,
         })?;
-        let note = |what: &str| {
-            vec![
-                format!("TEST ONLY - {what} of the permitkit test PKI."),
-                "NOT FOR PRODUCTION: documents signed with this PKI must never be issued.".into(),
-            ]
-        };
-        write(
+        write_pem(
             &dir.join("csca.pem"),
-            &pem::encode("CERTIFICATE", &self.csca_der, &note("CSCA certificate"))?,
-            false,
+            "CERTIFICATE",
+            &self.csca_der,
+            &test_only_note("CSCA certificate"),
         )?;
-        write(
+        write_pem(
             &dir.join("ds.pem"),
-            &pem::encode(
-                "CERTIFICATE",
-                &self.ds_der,
-                &note("Document Signer certificate"),
-            )?,
-            false,
+            "CERTIFICATE",
+            &self.ds_der,
+            &test_only_note("Document Signer certificate"),
         )?;
-        for (file, key, what) in [
-            ("csca-key.pem", &self.csca_key, "CSCA private key"),
-            ("ds-key.pem", &self.ds_key, "Document Signer private key"),
-        ] {
-            let der = key.to_pkcs8_der().map_err(|e| PkiError::Malformed {
-                what: what.into(),
-                reason: e.to_string(),
-            })?;
-            let text =
-                zeroize::Zeroizing::new(pem::encode("PRIVATE KEY", der.as_bytes(), &note(what))?);
-            write(&dir.join(file), &text, true)?;
+        write_private_key(
+            &dir.join("csca-key.pem"),
+            &self.csca_key,
+            "CSCA private key",
+        )?;
+        write_private_key(
+            &dir.join("ds-key.pem"),
+            &self.ds_key,
+            "Document Signer private key",
+        )?;
+        if let Some(eac) = &self.eac {
+            eac.write_dir(&dir.join("eac"))?;
         }
         Ok(())
     }
@@ -254,206 +177,13 @@ impl TestPki {
             csca_key: read_private_key(&dir.join("csca-key.pem"))?,
             ds_der: read_certificate(&dir.join("ds.pem"))?,
             ds_key: read_private_key(&dir.join("ds-key.pem"))?,
+            eac: if dir.join("eac").is_dir() {
+                Some(crate::eac::EacPki::load_dir(&dir.join("eac"))?)
+            } else {
+                None
+            },
         };
         pki.document_signer()?;
         Ok(pki)
     }
-}
-
-struct Profile {
-    subject: Name,
-    issuer: Name,
-    extensions: Vec<Extension>,
-}
-
-impl BuilderProfile for Profile {
-    fn get_issuer(&self, _subject: &Name) -> Name {
-        self.issuer.clone()
-    }
-
-    fn get_subject(&self) -> Name {
-        self.subject.clone()
-    }
-
-    fn build_extensions(
-        &self,
-        _spk: SubjectPublicKeyInfoRef<'_>,
-        _issuer_spk: SubjectPublicKeyInfoRef<'_>,
-        _tbs: &TbsCertificate,
-    ) -> x509_cert::builder::Result<Vec<Extension>> {
-        Ok(self.extensions.clone())
-    }
-}
-
-fn issue(
-    issuer_key: &SigningKey,
-    profile: Profile,
-    spki: SubjectPublicKeyInfoOwned,
-    start: SystemTime,
-    lifetime: Duration,
-) -> Result<Vec<u8>, PkiError> {
-    let fail = |e: &dyn std::fmt::Display| PkiError::Build {
-        what: "certificate",
-        reason: e.to_string(),
-    };
-    let validity = Validity::new(
-        Time::try_from(start).map_err(|e| fail(&e))?,
-        Time::try_from(start + lifetime).map_err(|e| fail(&e))?,
-    );
-    let builder =
-        CertificateBuilder::new(profile, serial()?, validity, spki).map_err(|e| fail(&e))?;
-    let cert: Certificate = builder
-        .build::<_, FileKeySignature>(issuer_key)
-        .map_err(|e| fail(&e))?;
-    cert.to_der().map_err(|e| fail(&e))
-}
-
-fn new_key() -> Result<SigningKey, PkiError> {
-    use p256::elliptic_curve::Generate;
-    SigningKey::try_generate_from_rng(&mut getrandom::SysRng)
-        .map_err(|e| PkiError::Random(e.to_string()))
-}
-
-/// A positive 15-byte serial number (9303-12: positive, at most 20 octets).
-fn serial() -> Result<SerialNumber, PkiError> {
-    let mut bytes = [0u8; 15];
-    getrandom::fill(&mut bytes).map_err(|e| PkiError::Random(e.to_string()))?;
-    bytes[0] = (bytes[0] & 0x7F) | 0x01;
-    SerialNumber::new(&bytes).map_err(|e| PkiError::Build {
-        what: "serial number",
-        reason: e.to_string(),
-    })
-}
-
-fn name(country: &str, cn: &str) -> Result<Name, PkiError> {
-    Name::from_str(&format!(
-        "CN={cn},OU=permitkit test PKI,O=TEST ONLY,C={country}"
-    ))
-    .map_err(|e| PkiError::Build {
-        what: "subject name",
-        reason: e.to_string(),
-    })
-}
-
-fn spki_of(key: &SigningKey) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
-    let der = key
-        .verifying_key()
-        .to_public_key_der()
-        .map_err(|e| PkiError::Build {
-            what: "public key",
-            reason: e.to_string(),
-        })?;
-    SubjectPublicKeyInfoOwned::from_der(der.as_bytes()).map_err(|e| PkiError::Build {
-        what: "public key",
-        reason: e.to_string(),
-    })
-}
-
-/// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits.
-fn key_id(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
-    sha1::Sha1::digest(spki.subject_public_key.raw_bytes()).to_vec()
-}
-
-fn octets(bytes: &[u8]) -> Result<OctetString, PkiError> {
-    OctetString::new(bytes).map_err(|e| PkiError::Build {
-        what: "key identifier",
-        reason: e.to_string(),
-    })
-}
-
-fn ext<T: Encode + der::oid::AssociatedOid>(
-    value: &T,
-    critical: bool,
-) -> Result<Extension, PkiError> {
-    raw_ext(T::OID, value, critical)
-}
-
-fn raw_ext<T: Encode>(
-    oid: ObjectIdentifier,
-    value: &T,
-    critical: bool,
-) -> Result<Extension, PkiError> {
-    let der = value.to_der().map_err(|e| PkiError::Build {
-        what: "extension",
-        reason: e.to_string(),
-    })?;
-    Ok(Extension {
-        extn_id: oid,
-        critical,
-        extn_value: octets(&der)?,
-    })
-}
-
-fn usage_period(start: SystemTime, length: Duration) -> Result<PrivateKeyUsagePeriod, PkiError> {
-    let t = |s| {
-        GeneralizedTime::from_system_time(s).map_err(|e| PkiError::Build {
-            what: "privateKeyUsagePeriod",
-            reason: e.to_string(),
-        })
-    };
-    Ok(PrivateKeyUsagePeriod {
-        not_before: Some(t(start)?),
-        not_after: Some(t(start + length)?),
-    })
-}
-
-fn crl_dp(url: &str) -> Result<CrlDistributionPoints, PkiError> {
-    let uri = Ia5String::new(url).map_err(|e| PkiError::Build {
-        what: "cRLDistributionPoints",
-        reason: e.to_string(),
-    })?;
-    Ok(CrlDistributionPoints(vec![DistributionPoint {
-        distribution_point: Some(DistributionPointName::FullName(vec![
-            GeneralName::UniformResourceIdentifier(uri),
-        ])),
-        reasons: None,
-        crl_issuer: None,
-    }]))
-}
-
-/// `DocumentTypeListSyntax ::= SEQUENCE { version INTEGER (0), docTypeList SET OF DocumentType }`
-/// with `DocumentType ::= PrintableString (SIZE (1..2))` (9303-12 §7.1.1.3).
-fn document_type_list(types: &[String]) -> Result<Extension, PkiError> {
-    #[derive(der::Sequence)]
-    struct DocumentTypeList {
-        version: u8,
-        doc_type_list: SetOfVec<PrintableString>,
-    }
-    let fail = |e: &dyn std::fmt::Display| PkiError::Build {
-        what: "documentTypeList",
-        reason: e.to_string(),
-    };
-    let mut list = SetOfVec::new();
-    if types.is_empty() {
-        return Err(fail(&"name at least one document type the signer may sign"));
-    }
-    for t in types {
-        if t.is_empty() || t.len() > 2 || !t.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(fail(&format!(
-                "document type {t:?} must be 1 or 2 letters A-Z (the MRZ document code \
-                 without its filler)"
-            )));
-        }
-        list.insert(PrintableString::new(t).map_err(|e| fail(&e))?)
-            .map_err(|e| fail(&e))?;
-    }
-    raw_ext(
-        ID_DOCUMENT_TYPE_LIST,
-        &DocumentTypeList {
-            version: 0,
-            doc_type_list: list,
-        },
-        false,
-    )
-}
-
-fn write(path: &Path, text: &str, secret: bool) -> Result<(), PkiError> {
-    let io = |source| PkiError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    if secret {
-        return permitkit_model::private_file::write(path, text.as_bytes()).map_err(io);
-    }
-    std::fs::write(path, text).map_err(io)
 }

@@ -2,22 +2,27 @@
 //! full-frontal (§8) and token-frontal (§9) geometry, with checks named after the ISO/IEC
 //! 29794-5 quality components (spec digest `biometric-formats.md` §1–3).
 //!
-//! The gate decides in tens of milliseconds with no model download:
+//! No model is downloaded; every model is embedded:
 //! 1. [`detect`]: SeetaFace face detection (pure Rust, model embedded, see its module doc)
 //!    on a frame downscaled so that the smallest face of interest fills the detector window;
 //! 2. [`eyes`]: eye centres by the gradient method of Timm & Barth (2011), coarse in eye
-//!    windows placed from the face box, refined at full resolution;
-//! 3. [`geometry`], [`photometric`], [`sharpness`], [`background`], [`colour`],
-//!    [`compression`]: fourteen checks, each with its measured value, a threshold from the
-//!    versioned [`QualityProfile`](permitkit_model::profiles::quality::QualityProfile), a verdict and a
+//!    windows placed from the face box, refined at full resolution (for every face);
+//! 3. [`landmarks`]: the subject's 468 facial landmarks from MediaPipe's face mesh run by
+//!    tract ([`models`]), its eye centres refined by the gradient method; they give the pose
+//!    ([`pose`]), the eye and mouth measures ([`expression`]), the occlusion measures
+//!    ([`occlusion`]) and the head mask of [`background`];
+//! 4. [`geometry`], [`pose`], [`expression`], [`occlusion`], [`photometric`], [`sharpness`],
+//!    [`background`], [`colour`], [`compression`]: twenty checks, each with its measured value,
+//!    a threshold from the versioned
+//!    [`QualityProfile`](permitkit_model::profiles::quality::QualityProfile), a verdict and a
 //!    message that tells the operator what to do;
-//! 4. [`crop`] and [`encode`]: the ICAO crop (full or token frontal), re-encoded as JPEG within
+//! 5. [`crop`] and [`encode`]: the ICAO crop (full or token frontal), re-encoded as JPEG within
 //!    the document's byte budget, with the eye centres in output pixels for DG2 feature points
 //!    12.1 / 12.2. Only [`FaceAssessor::prepare`] makes a [`PreparedPortrait`], wrapped in
 //!    [`Accepted`].
 //!
-//! Not assessed (no honest model-free method here yet): eyes open, mouth closed, glasses,
-//! head coverings, expression.
+//! When the face mesh does not confirm the detected face, the landmark checks fail with a
+//! message saying so, and the geometry falls back to the gradient eye finder and head model.
 
 pub mod annotate;
 pub mod background;
@@ -26,10 +31,15 @@ pub mod compression;
 pub mod crop;
 pub mod detect;
 pub mod encode;
+pub mod expression;
 pub mod eyes;
 mod font;
 pub mod geometry;
+pub mod landmarks;
+pub mod models;
+pub mod occlusion;
 pub mod photometric;
+pub mod pose;
 pub mod raster;
 pub mod region;
 pub mod report;
@@ -42,6 +52,8 @@ use image::RgbImage;
 pub use detect::{FaceBox, FaceDetector};
 pub use eyes::{EyePair, Point};
 pub use geometry::Geometry;
+pub use landmarks::Landmarks;
+pub use models::ModelSet;
 pub use permitkit_biometrics::face_record::ColourSpace;
 pub use permitkit_biometrics::image::{DecodeError, ImageLimits};
 pub use permitkit_model::face_image_type::PortraitType;
@@ -177,6 +189,8 @@ pub struct Assessment {
     pub report: FaceReport,
     /// The subject (largest face), when there is one.
     pub subject: Option<Subject>,
+    /// The subject's facial landmarks, when the mesh model found them.
+    pub landmarks: Option<Landmarks>,
 }
 
 /// The portrait quality gate: a detector and the profile whose thresholds it applies.
@@ -184,6 +198,7 @@ pub struct Assessment {
 pub struct FaceAssessor {
     profile: QualityProfile,
     detector: FaceDetector,
+    models: &'static ModelSet,
     /// Luma of the image being assessed, kept between calls so that its buffer is reused.
     luma: Scratch,
 }
@@ -198,6 +213,29 @@ impl std::fmt::Debug for Scratch {
     }
 }
 
+/// The landmark-based checks when the face mesh found no face where the detector did: each
+/// fails, saying why.
+fn no_landmarks() -> Vec<Check> {
+    [
+        CheckId::Pitch,
+        CheckId::EyesOpen,
+        CheckId::EyesVisible,
+        CheckId::MouthClosed,
+        CheckId::Expression,
+        CheckId::HeadCovering,
+    ]
+    .into_iter()
+    .map(|id| {
+        Check::new(
+            id,
+            f64::NAN,
+            Verdict::Fail,
+            "facial features not found: ask the applicant to face the camera with nothing covering the face",
+        )
+    })
+    .collect()
+}
+
 /// Eyes are located for at most this many faces (the subject and a few bystanders).
 const MAX_FACES_WITH_EYES: usize = 8;
 
@@ -205,9 +243,11 @@ impl FaceAssessor {
     /// A gate applying `profile`.
     pub fn new(profile: QualityProfile) -> Result<Self, FaceError> {
         let detector = FaceDetector::new(profile.detection.score_threshold)?;
+        let models = ModelSet::embedded()?;
         Ok(Self {
             profile,
             detector,
+            models,
             luma: Scratch::default(),
         })
     }
@@ -255,19 +295,37 @@ impl FaceAssessor {
         };
         checks.push(Check::new(CheckId::SingleFace, count, v, msg));
 
+        let presence = raster::f32_of(p.detection.landmark_presence);
+        let landmarks = faces.first().and_then(|(face, pair)| {
+            landmarks::locate(self.models, image, luma, face, *pair, presence)
+                .ok()
+                .flatten()
+        });
         let subject = faces.first().map(|(face, pair)| Subject {
             face: *face,
-            geometry: geometry::measure(*pair, face, p),
+            geometry: match &landmarks {
+                Some(lm) => geometry::from_landmarks(lm, face, p),
+                None => geometry::measure(*pair, face, p),
+            },
         });
         if let Some(s) = &subject {
             let g = &s.geometry;
             checks.extend(geometry::checks(g, width, height, p));
+            match &landmarks {
+                Some(lm) => {
+                    checks.push(pose::pitch_check(g, p));
+                    checks.extend(expression::checks(&expression::measure(lm, g.ied), p));
+                    checks.push(occlusion::eyes_visible(image, lm, g.ied, p));
+                    checks.push(occlusion::head_covering(image, lm, g, p));
+                }
+                None => checks.extend(no_landmarks()),
+            }
             let region = region::FaceRegion::sample(image, g);
             checks.push(photometric::illumination(&region, p));
             checks.push(photometric::exposure(&region, p));
             checks.push(photometric::dynamic_range(&region, p));
             checks.push(sharpness::check(&region, p));
-            checks.push(background::check(luma, g, p));
+            checks.push(background::check(image, luma, g, landmarks.as_ref(), p));
             checks.push(colour::check(&region, p));
             checks.push(compression::check(luma, g, p));
         }
@@ -294,20 +352,34 @@ impl FaceAssessor {
             height,
             faces: faces
                 .iter()
-                .map(|(b, e)| DetectedFace {
-                    bbox: [b.x, b.y, b.w, b.h],
-                    score: report::round3(b.score),
-                    left_eye: e.left,
-                    right_eye: e.right,
+                .enumerate()
+                .map(|(i, (b, e))| {
+                    let e = match (i, &subject) {
+                        (0, Some(s)) => &s.geometry.eyes,
+                        _ => e,
+                    };
+                    DetectedFace {
+                        bbox: [b.x, b.y, b.w, b.h],
+                        score: report::round3(b.score),
+                        left_eye: e.left,
+                        right_eye: e.right,
+                    }
                 })
                 .collect(),
             inter_eye_distance: g.map(|g| report::round3(f64::from(g.ied))),
             roll_degrees: g.map(|g| report::round3(f64::from(g.roll_degrees))),
             yaw_degrees: g.map(|g| report::round3(f64::from(g.yaw_degrees))),
+            pitch_degrees: g
+                .filter(|_| landmarks.is_some())
+                .map(|g| report::round3(f64::from(g.pitch_degrees))),
             checks,
             elapsed_ms: report::round3(start.elapsed().as_secs_f64() * 1000.0),
         };
-        Assessment { report, subject }
+        Assessment {
+            report,
+            subject,
+            landmarks,
+        }
     }
 
     /// The quality gate for DG2: assesses `image` and, unless a check fails, crops it to the
@@ -322,6 +394,7 @@ impl FaceAssessor {
             Assessment {
                 report,
                 subject: Some(subject),
+                ..
             } if report.verdict != Verdict::Fail => (report, subject),
             Assessment { report, .. } => return Err(FaceError::Rejected(Box::new(report))),
         };

@@ -9,7 +9,10 @@
 //!   PAIR (`46`, ISO/IEC 7816-8 §5.1: the AA key made on the chip), `DE AD` (LOCK).
 //! - Always: SELECT by AID/FID (MF files too; the application's FCP carries its life cycle
 //!   status byte, ISO/IEC 7816-4:2005 §5.3.3.2), READ BINARY (SFI in P1, odd `B1`), GET
-//!   CHALLENGE, EXTERNAL AUTHENTICATE (BAC), MSE:Set AT and GENERAL AUTHENTICATE (PACE GM).
+//!   CHALLENGE, EXTERNAL AUTHENTICATE (BAC), MSE:Set AT and GENERAL AUTHENTICATE (PACE with the
+//!   generic, integrated and chip authentication mappings), Chip Authentication
+//!   ([`crate::eac_ca`]: MSE:Set KAT, MSE:Set AT `41 A4` + GENERAL AUTHENTICATE, secure messaging
+//!   restarted with its keys), its key pairs generated on the chip or stored (PUT DATA `6B`).
 //! - Card manager: GlobalPlatform GET DATA `80 CA 9F 7F` answers the card's own CPLC (its chip
 //!   serial) while no application is selected, as the issuer security domain selected after
 //!   reset does; once the eMRTD application is selected the command is the application's and
@@ -20,6 +23,8 @@
 //!
 //! Untrusted input never panics and never allocates beyond the profile's EF size limit.
 
+use crate::eac_ca::EacCa;
+use crate::eac_ta::EacTa;
 use crate::faults::{Action, Faults};
 use crate::filesystem::{Df, FileSystem};
 use permitkit_chip::bac::{self, BacKeys};
@@ -30,7 +35,7 @@ use permitkit_chip::random::{OsRandom, RandomSource};
 use permitkit_chip::sm::SmSession;
 use permitkit_iso7816::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
-use permitkit_lds::security_infos::{ObjectIdentifier, PaceProtocol};
+use permitkit_lds::security_infos::{ObjectIdentifier, PaceMapping, PaceProtocol};
 use permitkit_lds::{CardAccess, EMRTD_AID, Ef};
 use permitkit_model::secret::{SecretBytes, SecretString};
 
@@ -100,7 +105,12 @@ pub struct CardSecrets {
     pub can: Option<SecretString>,
     /// The Active Authentication private key (PKCS#8 DER, ECDSA P-256).
     pub aa_private_key: Option<SecretBytes>,
+    /// The Chip Authentication key pairs (ICAO 9303-11 §6.2), by key id.
+    pub ca_keys: Vec<permitkit_chip::ca::CaKeyPair>,
 }
+
+/// Most Chip Authentication key pairs the virtual chip holds.
+pub const MAX_CA_KEYS: usize = 4;
 
 enum Auth {
     None,
@@ -155,6 +165,8 @@ pub struct Card {
     auth: Auth,
     faults: Faults,
     rng: Box<dyn RandomSource>,
+    eac: EacTa,
+    ca: EacCa,
     dirty: bool,
     powered: bool,
 }
@@ -189,6 +201,8 @@ impl Card {
             auth: Auth::None,
             faults: Faults::default(),
             rng: Box::new(OsRandom),
+            eac: EacTa::default(),
+            ca: EacCa::default(),
             dirty: false,
             powered: true,
         }
@@ -229,6 +243,30 @@ impl Card {
         &self.secrets
     }
 
+    /// The secrets, to change (tests and fault drills: a chip whose key was swapped).
+    pub fn secrets_mut(&mut self) -> &mut CardSecrets {
+        &mut self.secrets
+    }
+
+    /// Terminal Authentication: the stored trust points and current date, the session.
+    pub fn eac(&self) -> &EacTa {
+        &self.eac
+    }
+
+    /// Restores the Terminal Authentication store (from a state file).
+    pub(crate) fn set_eac(&mut self, eac: EacTa) {
+        self.eac = eac;
+    }
+
+    /// Tells Terminal Authentication that Chip Authentication succeeded in this session with
+    /// the terminal's ephemeral key `pk_pcd` (uncompressed point): its x-coordinate is what the
+    /// terminal signs.
+    pub fn chip_authenticated(&mut self, pk_pcd: &[u8]) {
+        let n = pk_pcd.len().saturating_sub(1) / 2;
+        self.eac
+            .chip_authenticated(pk_pcd.get(1..=n).unwrap_or_default().to_vec());
+    }
+
     /// True after LOCK.
     pub fn is_locked(&self) -> bool {
         self.locked
@@ -253,6 +291,7 @@ impl Card {
             || s.mrz_information.is_some()
             || s.can.is_some()
             || s.aa_private_key.is_some()
+            || !s.ca_keys.is_empty()
         {
             CardLife::Started
         } else {
@@ -292,6 +331,8 @@ impl Card {
 
     fn end_session(&mut self) {
         self.auth = Auth::None;
+        self.eac.end_session();
+        self.ca.end_session();
     }
 
     /// Processes raw command bytes and returns raw response bytes (data ‖ SW1 SW2). Faults
@@ -335,7 +376,7 @@ impl Card {
                 }
             };
             let answer = self.dispatch(&plain, true);
-            return match &mut self.auth {
+            let response = match &mut self.auth {
                 Auth::Secure(session) => match session.protect_response(plain.ins(), &answer) {
                     Ok(r) => r,
                     Err(_) => {
@@ -345,6 +386,12 @@ impl Card {
                 },
                 _ => answer,
             };
+            if let Some((session, pk_pcd)) = self.ca.take_restart() {
+                // Chip Authentication: the answer went out under the old keys (crate::eac_ca).
+                self.auth = Auth::Secure(session);
+                self.chip_authenticated(&pk_pcd);
+            }
+            return response;
         }
         if protected {
             // No session keys: the protected command cannot be checked.
@@ -382,6 +429,20 @@ impl Card {
         }
         if cmd.cla() & 0x10 != 0 && cmd.ins() != 0x86 {
             return ResponseApdu::status(StatusWord::CHAINING_NOT_SUPPORTED);
+        }
+        if self.ca.handles(cmd) {
+            // Chip Authentication (crate::eac_ca).
+            return self
+                .ca
+                .process(cmd, secure, &self.secrets.ca_keys)
+                .unwrap_or_else(ResponseApdu::status);
+        }
+        if secure && self.eac.handles(cmd) {
+            // Terminal Authentication (crate::eac_ta).
+            return self
+                .eac
+                .process(cmd, &mut self.fs, self.rng.as_mut())
+                .unwrap_or_else(ResponseApdu::status);
         }
         let result = match cmd.ins() {
             0xA4 => self.select(cmd, secure),
@@ -504,6 +565,14 @@ impl Card {
         if !self.may_access_app_file(self.df, secure) {
             return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
         }
+        if self.df == Df::Mf && fid == Ef::CardSecurity.fid() && !secure {
+            // EF.CardSecurity only after PACE (9303-11 §9.2.3).
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        if !self.eac.may_read(self.df, fid, self.locked) {
+            // DG3/DG4 behind Extended Access Control (crate::eac_ta).
+            return Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+        }
         if cmd.ins() == 0xB1 {
             // The answer is `53 L data`; keep the whole object within Ne.
             let budget = ne.saturating_sub(5);
@@ -605,6 +674,10 @@ impl Card {
                     }
                 }
             }
+            (0x00, 0x64) => self.eac.put_trust_point(&mut self.fs, cmd.data())?,
+            (0x00, 0x6B) => {
+                crate::eac_ca::put_key(&mut self.secrets.ca_keys, cmd.data(), MAX_CA_KEYS)?;
+            }
             (0x00, 0x6A) => {
                 // permitkit extension: `6A L <PKCS#8 DER>` Active Authentication key (P-256).
                 let t = tlv::parse_single(cmd.data(), Tag::new(0x6A))
@@ -629,7 +702,15 @@ impl Card {
             return Err(StatusWord::INCORRECT_P1P2);
         }
         if !cmd.data().is_empty() {
-            return Err(StatusWord::WRONG_DATA);
+            // A Chip Authentication key (crate::eac_ca).
+            let r = crate::eac_ca::generate(
+                &mut self.secrets.ca_keys,
+                cmd.data(),
+                MAX_CA_KEYS,
+                self.rng.as_mut(),
+            )?;
+            self.dirty = true;
+            return Ok(r);
         }
         let (private, template) = permitkit_chip::aa::chip_generate(self.rng.as_mut())?;
         self.secrets.aa_private_key = Some(private);
@@ -684,6 +765,8 @@ impl Card {
             .map_err(|_| StatusWord::NO_PRECISE_DIAGNOSIS)?;
         let (answer, session) = bac::chip_authenticate(&keys, &rnd_ic, &k_ic, cmd.data())?;
         self.auth = Auth::Secure(session);
+        self.eac
+            .session_opened(permitkit_chip::ta::id_picc_bac(info.expose()));
         Ok(ResponseApdu::new(answer, StatusWord::SUCCESS))
     }
 
@@ -738,7 +821,14 @@ impl Card {
             ),
             _ => return Err(StatusWord::REFERENCE_DATA_NOT_FOUND),
         };
-        self.auth = Auth::Pace(Box::new(PaceChip::new(params, &password)));
+        let mut chip = PaceChip::new(params, &password);
+        if params.mapping() == PaceMapping::ChipAuthentication {
+            // PACE-CAM proves the key whose id is the parameter id (crate::eac_ca).
+            let key = crate::eac_ca::cam_key(&self.secrets.ca_keys, info.parameter_id)
+                .ok_or(StatusWord::REFERENCE_DATA_NOT_FOUND)?;
+            chip = chip.with_chip_authentication_key(key);
+        }
+        self.auth = Auth::Pace(Box::new(chip));
         Ok(ResponseApdu::status(StatusWord::SUCCESS))
     }
 
@@ -752,9 +842,14 @@ impl Card {
                 self.auth = Auth::Pace(pace);
                 Ok(ResponseApdu::new(data, StatusWord::SUCCESS))
             }
-            ChipStepResult::Established(data, session) if last => {
-                self.auth = Auth::Secure(session);
-                Ok(ResponseApdu::new(data, StatusWord::SUCCESS))
+            ChipStepResult::Established(done) if last => {
+                let done = *done;
+                self.auth = Auth::Secure(done.session);
+                // Terminal Authentication identifies the chip by Comp(PK_IC) (9303-11 §7.1).
+                let n = done.chip_public_key.len().saturating_sub(1) / 2;
+                self.eac
+                    .session_opened(done.chip_public_key.get(1..=n).unwrap_or_default().to_vec());
+                Ok(ResponseApdu::new(done.data, StatusWord::SUCCESS))
             }
             _ => Err(StatusWord::LAST_COMMAND_EXPECTED),
         }

@@ -8,6 +8,8 @@
 //! fuzzing.
 
 pub mod card;
+pub mod eac_ca;
+pub mod eac_ta;
 pub mod faults;
 pub mod filesystem;
 #[cfg(any(test, feature = "test-util"))]

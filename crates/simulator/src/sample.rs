@@ -85,6 +85,9 @@ pub fn sample_input(pace: Option<PaceInfo>, dg2_len: usize, dg3_len: usize) -> P
         can: pace.map(|_| SecretString::from(SAMPLE_CAN)),
         aa_private_key: None,
         aa_key_on_chip: false,
+        ca_keys: Vec::new(),
+        ca_keys_on_chip: false,
+        trust_point: None,
     }
 }
 

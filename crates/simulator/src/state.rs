@@ -32,6 +32,24 @@ struct StateFile {
     can: Option<String>,
     #[serde(default)]
     aa_private_key: Option<String>,
+    /// Chip Authentication key pairs: key id and PKCS#8 private key, hex (crate::eac_ca).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ca_private_keys: Vec<CaKeyEntry>,
+    /// Terminal Authentication trust points: the CVCA certificates, hex, oldest first
+    /// (crate::eac_ta).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    eac_trust_points: Vec<String>,
+    /// The chip's current date for Terminal Authentication, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    eac_current_date: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaKeyEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_id: Option<u32>,
+    pkcs8: String,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -71,6 +89,27 @@ pub fn to_json(card: &Card) -> Result<String, SimError> {
             .aa_private_key
             .as_ref()
             .map(|k| hex::encode_upper(k.expose())),
+        ca_private_keys: card
+            .secrets()
+            .ca_keys
+            .iter()
+            .map(|k| CaKeyEntry {
+                key_id: k.key_id,
+                pkcs8: hex::encode_upper(k.private_key.expose()),
+            })
+            .collect(),
+        eac_trust_points: card
+            .eac()
+            .store()
+            .map(|st| {
+                st.cvca_certificates()
+                    .iter()
+                    .filter_map(|c| c.to_bytes().ok())
+                    .map(hex::encode_upper)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        eac_current_date: card.eac().store().map(|st| st.current_date.to_string()),
     };
     serde_json::to_string_pretty(&state).map_err(|e| SimError::State(e.to_string()))
 }
@@ -136,13 +175,87 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
             }
             None => None,
         },
+        ca_keys: ca_keys(&state.ca_private_keys)?,
     };
-    Ok(Card::from_parts(config, cplc, fs, secrets, state.locked))
+    let eac = match state.eac_current_date {
+        None => None,
+        Some(date) => {
+            let current_date = date
+                .parse::<permitkit_cvc::CvDate>()
+                .map_err(|e| SimError::State(format!("eac_current_date: {e}")))?;
+            let mut cvcas = Vec::new();
+            for (i, h) in state.eac_trust_points.iter().enumerate() {
+                let bytes = hex::decode(h)
+                    .map_err(|e| SimError::State(format!("eac_trust_points[{i}]: {e}")))?;
+                cvcas.push(
+                    permitkit_cvc::CvCertificate::decode(&bytes)
+                        .map_err(|e| SimError::State(format!("eac_trust_points[{i}]: {e}")))?,
+                );
+            }
+            Some(
+                permitkit_chip::ta::TaStore::restore(cvcas, current_date)
+                    .map_err(|e| SimError::State(format!("eac_trust_points: {e}")))?,
+            )
+        }
+    };
+    let mut card = Card::from_parts(config, cplc, fs, secrets, state.locked);
+    card.set_eac(crate::eac_ta::EacTa::with_store(eac));
+    Ok(card)
+}
+
+/// The Chip Authentication key pairs of a state file, each checked to be a key on a supported
+/// curve (at most [`crate::card::MAX_CA_KEYS`]).
+fn ca_keys(entries: &[CaKeyEntry]) -> Result<Vec<permitkit_chip::ca::CaKeyPair>, SimError> {
+    if entries.len() > crate::card::MAX_CA_KEYS {
+        return Err(SimError::State(format!(
+            "ca_private_keys: {} keys, the chip holds at most {}",
+            entries.len(),
+            crate::card::MAX_CA_KEYS
+        )));
+    }
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let der = hex::decode(&e.pkcs8)
+                .map_err(|err| SimError::State(format!("ca_private_keys[{i}]: {err}")))?;
+            permitkit_chip::ca::CaKeyPair::from_pkcs8(e.key_id, SecretBytes::new(der)).ok_or_else(
+                || {
+                    SimError::State(format!(
+                        "ca_private_keys[{i}]: not a PKCS#8 P-256 or brainpoolP256r1 key"
+                    ))
+                },
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chip_authentication_keys_survive_a_save() {
+        use permitkit_chip::ca::CaKeyPair;
+        use permitkit_chip::ec::Domain;
+        let mut card = Card::new(CardConfig::default());
+        let key = CaKeyPair::generate(
+            Some(13),
+            Domain::BrainpoolP256r1,
+            &mut permitkit_chip::random::OsRandom,
+        )
+        .unwrap();
+        let public = key.public_key().unwrap();
+        card.secrets_mut().ca_keys.push(key);
+        let text = to_json(&card).unwrap();
+        let again = from_json(&text, CardConfig::default()).unwrap();
+        let keys = &again.secrets().ca_keys;
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].key_id, Some(13));
+        assert_eq!(keys[0].public_key().unwrap(), public);
+        let broken = text.replace("\"pkcs8\": \"", "\"pkcs8\": \"00");
+        assert!(from_json(&broken, CardConfig::default()).is_err());
+    }
 
     #[test]
     fn the_serial_survives_a_save_and_an_old_state_gets_a_stable_one() {

@@ -40,7 +40,7 @@ mod file;
 mod issued;
 mod validate;
 
-pub use enrolment::{Captures, ChipSecrets, FingerCapture, Portrait, enrolment};
+pub use enrolment::{Captures, ChipSecrets, FingerCapture, Portrait, ca_key_request, enrolment};
 pub use file::ApplicantFile;
 pub use issued::IssuedNumbers;
 pub use validate::{Applicant, ApplicantError, Issuance};

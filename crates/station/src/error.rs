@@ -21,6 +21,12 @@ pub enum Error {
     /// Certificate or key handling failed.
     #[error(transparent)]
     Pki(#[from] permitkit_pki::PkiError),
+    /// The station's Document Signer could not be opened.
+    #[error(transparent)]
+    Signer(#[from] crate::signer::SignerSetupError),
+    /// The EAC trust point or the station's inspection-system terminal cannot be used.
+    #[error(transparent)]
+    Eac(#[from] crate::eac::EacSetupError),
     /// A ChipImage that cannot be made, loaded or saved.
     #[error(transparent)]
     ChipImage(#[from] permitkit_lds::ChipImageError),

@@ -9,6 +9,10 @@
 //!   rest until the card is verified.
 //! - [`pipeline`]: the enrollment pipeline, from applicant to verified card, step by step, each
 //!   [`step`] with a typed result that the journal records and a resumed enrolment restores.
+//! - [`signer`]: what signs EF.SOD — the `--pki` files, or a Document Signer key on a PKCS #11
+//!   token behind its signing policy and audit (feature `pkcs11`).
+//! - [`eac`]: Extended Access Control — the trust point a document's chips get and the
+//!   inspection-system terminal the verify step reads DG3 with (from the `--pki` folder).
 //! - [`finger_selection`]: best-of-N finger capture with substitutes.
 //! - [`error`]: the station's [`Error`], folding the typed errors of the crates below.
 //!
@@ -18,10 +22,12 @@
 #![forbid(unsafe_code)]
 
 pub mod applicant;
+pub mod eac;
 pub mod error;
 pub mod finger_selection;
 pub mod journal;
 pub mod pipeline;
+pub mod signer;
 pub mod step;
 
 pub use error::{Error, Result};

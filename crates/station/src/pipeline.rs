@@ -52,7 +52,7 @@ use crate::journal::{EnrolmentState, JournalError, NewEnrolment, StepState};
 use permitkit_biometrics::FingerPosition;
 use permitkit_lds::Ef;
 use permitkit_model::secret::SecretBytes;
-use permitkit_pki::verify_files;
+use permitkit_pki::{passive_auth::verify_files_trusted, trust::TrustStore};
 
 pub use crate::step::{Step, UnknownStep};
 pub use applicant::ApplicantRecord;
@@ -279,12 +279,14 @@ pub fn enroll(
         signature_jpeg,
     };
     // The card is identified and claimed before the ChipImage is signed; a chip that makes its
-    // own Active Authentication key gives the public key DG15 carries.
-    let chip_aa_key = personalize::present(&mut run, &applicant)?;
+    // own Active Authentication and Chip Authentication keys gives the public keys DG15 and
+    // DG14 carry.
+    let keys_on_chip = personalize::present(&mut run, &applicant)?;
     let (chip_image_record, held) =
-        chip_image::run(&mut run, &applicant, &out, &captures, chip_aa_key)?;
-    let outcome = personalize::run(&mut run, &held, request.lock)
-        .and_then(|p| verify::run(&mut run, &held, &p).map(|v| (p, v)));
+        chip_image::run(&mut run, &applicant, &out, &captures, keys_on_chip)?;
+    let outcome = personalize::run(&mut run, &held, request.lock).and_then(|p| {
+        verify::run(&mut run, &held, &p, &applicant.document_profile).map(|v| (p, v))
+    });
     // The virtual chip's state is saved whatever happened, so a pulled card stays half-written.
     let saved = run.card.take().map(|card| card.reader.finish());
     let (personalize_record, verify_record) = outcome?;
@@ -462,12 +464,12 @@ fn begin(
     Ok((applicant, id, out))
 }
 
-/// Passive authentication of `files` against `cscas`, now.
-fn pa(files: &[(Ef, Vec<u8>)], cscas: &[Vec<u8>]) -> Result<(), String> {
+/// Passive authentication of `files` against the station's trust store, now.
+fn pa(files: &[(Ef, Vec<u8>)], trust: &TrustStore) -> Result<(), String> {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    verify_files(files, cscas, now)
+    verify_files_trusted(files, trust, now)
 }
 
 /// `YYYYMMDDhhmmss` (UTC).

@@ -333,10 +333,18 @@ fn a_simulated_enrolment_runs_every_step_in_order_and_ends_issued() {
     );
     assert!(fingers.iter().all(|f| f.ppi == 500 && f.quality >= 55));
     assert!(matches!(records.signature, SignatureRecord::Captured { strokes, .. } if strokes > 0));
-    assert_eq!(records.chip_image.manifest.files.len(), 11);
+    // EF.CardAccess, EF.CardSecurity (PACE-CAM), EF.COM, DG1, DG2, DG3, DG7, DG11, DG12, DG14,
+    // DG15, EF.SOD.
+    assert_eq!(records.chip_image.manifest.files.len(), 12);
     assert!(!records.personalize.resumed);
     assert!(records.verify.active_authentication);
-    assert_eq!(records.verify.files, 11);
+    assert!(records.verify.chip_authentication);
+    assert_eq!(records.verify.files, 12);
+    // DG3 is behind Extended Access Control: refused without Terminal Authentication, read
+    // and identical with the station's inspection system.
+    assert!(records.verify.locked);
+    assert_eq!(records.verify.eac_protected, ["DG3"]);
+    assert_eq!(records.verify.terminal.as_deref(), Some("UATESTIS00001"));
     assert!(summary.steps.iter().all(|s| s.millis.is_some()));
 
     // The devices were opened once each, the pad with its profile's end rule.
@@ -764,7 +772,9 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// Reads the card whose state is `card` independently, opening it with `can` (PACE).
+/// Reads the card whose state is `card` independently, opening it with `can` (PACE), as the
+/// station's inspection system (DG3 is behind Extended Access Control: Terminal
+/// Authentication with the terminal of the PKI folder's `eac/`).
 fn read_card(
     station: &mut Station,
     card: PathBuf,
@@ -774,7 +784,14 @@ fn read_card(
         SelectorFactory::new(Registry::builtin().unwrap()).with_card_state(Some(card));
     let mut reader = factory.card_reader(&station.devices.card_reader).unwrap();
     let limits = PersoLimits::from_profiles(&station.chip, reader.reader_profile());
-    let contents = reader::read(reader.channel(), &AccessKey::Can(can.clone()), limits.read)?;
+    let terminal = permitkit_station::eac::load_terminal(&station.pki.join("eac")).unwrap();
+    let contents = reader::read_with_terminal(
+        reader.channel(),
+        &AccessKey::Can(can.clone()),
+        limits.read,
+        Some(&terminal),
+    )?;
+    assert!(contents.terminal_authentication.is_granted());
     Ok(contents.files)
 }
 
@@ -875,6 +892,7 @@ fn after_issue_no_biometrics_or_keys_remain_in_clear() {
             ".permitkit-enrolment",
             "COM.bin",
             "CardAccess.bin",
+            "CardSecurity.bin",
             "DG1.bin",
             "DG11.bin",
             "DG12.bin",

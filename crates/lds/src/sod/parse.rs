@@ -1,5 +1,6 @@
 //! Reading EF.SOD tolerantly (RFC 5652 §5; ICAO Doc 9303-10 §4.6.2) with the crate's BER-TLV
-//! reader, independent of the `cms`/`der` stack that writes it.
+//! reader, independent of the `cms`/`der` stack that writes it. [`SignedData`] is the CMS part
+//! EF.CardSecurity shares (9303-11 §9.2.3, [`crate::card_security`]).
 //!
 //! ```asn1
 //! ContentInfo ::= SEQUENCE { contentType id-signedData, content [0] EXPLICIT SignedData }
@@ -116,75 +117,94 @@ pub struct ParsedSod {
     pub signers: Vec<ParsedSignerInfo>,
 }
 
-impl ParsedSod {
-    /// Parses EF.SOD (`77 L ContentInfo`).
-    pub fn parse(data: &[u8]) -> Result<Self, LdsError> {
-        let outer = parse_single(data, Tag::new(0x77)).map_err(tlv)?;
-        let mut r = outer.children().map_err(tlv)?;
-        let content_info = r.expect(SEQUENCE).map_err(tlv)?;
-        let mut ci = content_info.children().map_err(tlv)?;
-        let ct = read_oid(&mut ci, "contentType")?;
-        if ct != ID_SIGNED_DATA {
-            return Err(field("contentType", format!("{ct} is not id-signedData")));
+/// A CMS `SignedData` taken apart (RFC 5652 §5): what EF.SOD (in tag `77`) and
+/// EF.CardSecurity (9303-11 §9.2.3) are made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedData {
+    /// The eContentType.
+    pub econtent_type: ObjectIdentifier,
+    /// The eContent octets, the bytes messageDigest covers.
+    pub econtent: Vec<u8>,
+    /// The SignedData digest algorithms.
+    pub digest_algorithms: Vec<ObjectIdentifier>,
+    /// The embedded certificates, raw DER.
+    pub certificates: Vec<Vec<u8>>,
+    /// The SignerInfos.
+    pub signers: Vec<ParsedSignerInfo>,
+}
+
+impl SignedData {
+    /// Parses a `ContentInfo` of type id-signedData; `file` names the file in errors.
+    pub fn parse_content_info(content_info: Tlv<'_>, file: Ef) -> Result<Self, LdsError> {
+        if content_info.tag() != SEQUENCE {
+            return Err(field(
+                file,
+                "ContentInfo",
+                format!("tag {} is not a SEQUENCE", content_info.tag()),
+            ));
         }
-        let explicit = ci.expect(CTX0).map_err(tlv)?;
+        let mut ci = content_info.children().map_err(tlv(file))?;
+        let ct = read_oid(file, &mut ci, "contentType")?;
+        if ct != ID_SIGNED_DATA {
+            return Err(field(
+                file,
+                "contentType",
+                format!("{ct} is not id-signedData"),
+            ));
+        }
+        let explicit = ci.expect(CTX0).map_err(tlv(file))?;
         let signed_data = explicit
             .children()
-            .map_err(tlv)?
+            .map_err(tlv(file))?
             .expect(SEQUENCE)
-            .map_err(tlv)?;
-        let mut sd = signed_data.children().map_err(tlv)?;
-        sd.expect(INTEGER).map_err(tlv)?;
+            .map_err(tlv(file))?;
+        let mut sd = signed_data.children().map_err(tlv(file))?;
+        sd.expect(INTEGER).map_err(tlv(file))?;
 
         let mut digest_algorithms = Vec::new();
-        let algs = sd.expect(SET).map_err(tlv)?;
-        let mut a = algs.children().map_err(tlv)?;
+        let algs = sd.expect(SET).map_err(tlv(file))?;
+        let mut a = algs.children().map_err(tlv(file))?;
         while !a.is_empty() {
-            let alg = a.expect(SEQUENCE).map_err(tlv)?;
+            let alg = a.expect(SEQUENCE).map_err(tlv(file))?;
             digest_algorithms.push(read_oid(
-                &mut alg.children().map_err(tlv)?,
+                file,
+                &mut alg.children().map_err(tlv(file))?,
                 "digestAlgorithm",
             )?);
         }
 
-        let eci = sd.expect(SEQUENCE).map_err(tlv)?;
-        let mut e = eci.children().map_err(tlv)?;
-        let econtent_type = read_oid(&mut e, "eContentType")?;
-        if econtent_type != ID_LDS_SECURITY_OBJECT
-            && !LEGACY_ECONTENT_TYPES.contains(&econtent_type)
-        {
-            return Err(field(
-                "eContentType",
-                format!("{econtent_type} is not id-ldsSecurityObject"),
-            ));
-        }
-        let wrapper = e.expect(CTX0).map_err(tlv)?;
-        let octets = wrapper.children().map_err(tlv)?.read().map_err(tlv)?;
-        let econtent = octet_string(&octets)?;
-        let lso = LdsSecurityObject::from_der(&econtent)?;
+        let eci = sd.expect(SEQUENCE).map_err(tlv(file))?;
+        let mut e = eci.children().map_err(tlv(file))?;
+        let econtent_type = read_oid(file, &mut e, "eContentType")?;
+        let wrapper = e.expect(CTX0).map_err(tlv(file))?;
+        let octets = wrapper
+            .children()
+            .map_err(tlv(file))?
+            .read()
+            .map_err(tlv(file))?;
+        let econtent = octet_string(file, &octets)?;
 
         let mut certificates = Vec::new();
-        if let Some(certs) = sd.optional(CTX0).map_err(tlv)? {
-            let mut c = certs.children().map_err(tlv)?;
+        if let Some(certs) = sd.optional(CTX0).map_err(tlv(file))? {
+            let mut c = certs.children().map_err(tlv(file))?;
             while !c.is_empty() {
-                certificates.push(c.read().map_err(tlv)?.raw().to_vec());
+                certificates.push(c.read().map_err(tlv(file))?.raw().to_vec());
             }
         }
-        sd.optional(CTX1).map_err(tlv)?;
-        let infos = sd.expect(SET).map_err(tlv)?;
-        let mut s = infos.children().map_err(tlv)?;
+        sd.optional(CTX1).map_err(tlv(file))?;
+        let infos = sd.expect(SET).map_err(tlv(file))?;
+        let mut s = infos.children().map_err(tlv(file))?;
         let mut signers = Vec::new();
         while !s.is_empty() {
-            let si = s.expect(SEQUENCE).map_err(tlv)?;
-            signers.push(parse_signer_info(si.children().map_err(tlv)?)?);
+            let si = s.expect(SEQUENCE).map_err(tlv(file))?;
+            signers.push(parse_signer_info(file, si.children().map_err(tlv(file))?)?);
         }
         if signers.is_empty() {
-            return Err(field("signerInfos", "no SignerInfo".into()));
+            return Err(field(file, "signerInfos", "no SignerInfo".into()));
         }
         Ok(Self {
             econtent_type,
             econtent,
-            lso,
             digest_algorithms,
             certificates,
             signers,
@@ -192,23 +212,62 @@ impl ParsedSod {
     }
 }
 
-fn parse_signer_info(mut r: Reader<'_>) -> Result<ParsedSignerInfo, LdsError> {
-    let v = r.expect(INTEGER).map_err(tlv)?;
+impl ParsedSod {
+    /// Parses EF.SOD (`77 L ContentInfo`).
+    pub fn parse(data: &[u8]) -> Result<Self, LdsError> {
+        let file = Ef::Sod;
+        let outer = parse_single(data, Tag::new(0x77)).map_err(tlv(file))?;
+        let mut r = outer.children().map_err(tlv(file))?;
+        let content_info = r.read().map_err(tlv(file))?;
+        let signed = SignedData::parse_content_info(content_info, file)?;
+        let econtent_type = signed.econtent_type;
+        if econtent_type != ID_LDS_SECURITY_OBJECT
+            && !LEGACY_ECONTENT_TYPES.contains(&econtent_type)
+        {
+            return Err(field(
+                file,
+                "eContentType",
+                format!("{econtent_type} is not id-ldsSecurityObject"),
+            ));
+        }
+        let lso = LdsSecurityObject::from_der(&signed.econtent)?;
+        Ok(Self {
+            econtent_type,
+            econtent: signed.econtent,
+            lso,
+            digest_algorithms: signed.digest_algorithms,
+            certificates: signed.certificates,
+            signers: signed.signers,
+        })
+    }
+}
+
+fn parse_signer_info(file: Ef, mut r: Reader<'_>) -> Result<ParsedSignerInfo, LdsError> {
+    let v = r.expect(INTEGER).map_err(tlv(file))?;
     let version = match v.value() {
         [n] => u32::from(*n),
-        _ => return Err(field("SignerInfo version", "not a small integer".into())),
+        _ => {
+            return Err(field(
+                file,
+                "SignerInfo version",
+                "not a small integer".into(),
+            ));
+        }
     };
-    let sid = match r.peek_tag().map_err(tlv)? {
+    let sid = match r.peek_tag().map_err(tlv(file))? {
         Some(SEQUENCE) => {
-            let ias = r.read().map_err(tlv)?;
-            let mut c = ias.children().map_err(tlv)?;
-            let issuer = c.expect(SEQUENCE).map_err(tlv)?.raw().to_vec();
-            let serial = c.expect(INTEGER).map_err(tlv)?.value().to_vec();
+            let ias = r.read().map_err(tlv(file))?;
+            let mut c = ias.children().map_err(tlv(file))?;
+            let issuer = c.expect(SEQUENCE).map_err(tlv(file))?.raw().to_vec();
+            let serial = c.expect(INTEGER).map_err(tlv(file))?.value().to_vec();
             SignerId::IssuerAndSerial { issuer, serial }
         }
-        Some(CTX0_PRIMITIVE) => SignerId::SubjectKeyId(r.read().map_err(tlv)?.value().to_vec()),
+        Some(CTX0_PRIMITIVE) => {
+            SignerId::SubjectKeyId(r.read().map_err(tlv(file))?.value().to_vec())
+        }
         other => {
             return Err(field(
+                file,
                 "SignerIdentifier",
                 format!(
                     "unexpected tag {}",
@@ -217,8 +276,12 @@ fn parse_signer_info(mut r: Reader<'_>) -> Result<ParsedSignerInfo, LdsError> {
             ));
         }
     };
-    let dalg = r.expect(SEQUENCE).map_err(tlv)?;
-    let digest_algorithm = read_oid(&mut dalg.children().map_err(tlv)?, "digestAlgorithm")?;
+    let dalg = r.expect(SEQUENCE).map_err(tlv(file))?;
+    let digest_algorithm = read_oid(
+        file,
+        &mut dalg.children().map_err(tlv(file))?,
+        "digestAlgorithm",
+    )?;
     let mut info = ParsedSignerInfo {
         version,
         sid,
@@ -231,77 +294,90 @@ fn parse_signer_info(mut r: Reader<'_>) -> Result<ParsedSignerInfo, LdsError> {
         signature_algorithm_oid: digest_algorithm,
         signature: Vec::new(),
     };
-    if let Some(attrs) = r.optional(CTX0).map_err(tlv)? {
+    if let Some(attrs) = r.optional(CTX0).map_err(tlv(file))? {
         let mut as_set = attrs.raw().to_vec();
         if let Some(first) = as_set.first_mut() {
             *first = 0x31;
         }
         info.signed_attributes = Some(as_set);
-        read_attributes(attrs, &mut info)?;
+        read_attributes(file, attrs, &mut info)?;
     }
-    let salg = r.expect(SEQUENCE).map_err(tlv)?;
+    let salg = r.expect(SEQUENCE).map_err(tlv(file))?;
     info.signature_algorithm = salg.raw().to_vec();
-    info.signature_algorithm_oid =
-        read_oid(&mut salg.children().map_err(tlv)?, "signatureAlgorithm")?;
-    info.signature = r.expect(OCTET_STRING).map_err(tlv)?.value().to_vec();
+    info.signature_algorithm_oid = read_oid(
+        file,
+        &mut salg.children().map_err(tlv(file))?,
+        "signatureAlgorithm",
+    )?;
+    info.signature = r.expect(OCTET_STRING).map_err(tlv(file))?.value().to_vec();
     Ok(info)
 }
 
-fn read_attributes(attrs: Tlv<'_>, info: &mut ParsedSignerInfo) -> Result<(), LdsError> {
-    let mut a = attrs.children().map_err(tlv)?;
+fn read_attributes(file: Ef, attrs: Tlv<'_>, info: &mut ParsedSignerInfo) -> Result<(), LdsError> {
+    let mut a = attrs.children().map_err(tlv(file))?;
     while !a.is_empty() {
-        let attr = a.expect(SEQUENCE).map_err(tlv)?;
-        let mut c = attr.children().map_err(tlv)?;
-        let oid = read_oid(&mut c, "attribute type")?;
-        let values = c.expect(SET).map_err(tlv)?;
-        let first = values.children().map_err(tlv)?.read().map_err(tlv)?;
+        let attr = a.expect(SEQUENCE).map_err(tlv(file))?;
+        let mut c = attr.children().map_err(tlv(file))?;
+        let oid = read_oid(file, &mut c, "attribute type")?;
+        let values = c.expect(SET).map_err(tlv(file))?;
+        let first = values
+            .children()
+            .map_err(tlv(file))?
+            .read()
+            .map_err(tlv(file))?;
         if oid == ID_CONTENT_TYPE {
-            info.content_type = Some(oid_of(&first, "contentType attribute")?);
+            info.content_type = Some(oid_of(file, &first, "contentType attribute")?);
         } else if oid == ID_MESSAGE_DIGEST {
-            info.message_digest = Some(octet_string(&first)?);
+            info.message_digest = Some(octet_string(file, &first)?);
         } else if oid == ID_SIGNING_TIME {
-            info.signing_time = Some(signing_time(&first)?);
+            info.signing_time = Some(signing_time(file, &first)?);
         }
     }
     Ok(())
 }
 
-fn read_oid(r: &mut Reader<'_>, what: &'static str) -> Result<ObjectIdentifier, LdsError> {
-    let t = r.expect(OID).map_err(tlv)?;
-    oid_of(&t, what)
+fn read_oid(
+    file: Ef,
+    r: &mut Reader<'_>,
+    what: &'static str,
+) -> Result<ObjectIdentifier, LdsError> {
+    let t = r.expect(OID).map_err(tlv(file))?;
+    oid_of(file, &t, what)
 }
 
-fn oid_of(t: &Tlv<'_>, what: &'static str) -> Result<ObjectIdentifier, LdsError> {
+fn oid_of(file: Ef, t: &Tlv<'_>, what: &'static str) -> Result<ObjectIdentifier, LdsError> {
     if t.tag() != OID {
         return Err(field(
+            file,
             what,
             format!("tag {} at byte {} is not an OID", t.tag(), t.offset()),
         ));
     }
     ObjectIdentifier::from_bytes(t.value())
-        .map_err(|e| field(what, format!("at byte {}: {e}", t.offset())))
+        .map_err(|e| field(file, what, format!("at byte {}: {e}", t.offset())))
 }
 
 /// The content of a primitive OCTET STRING, or the concatenated segments of a constructed one.
-fn octet_string(t: &Tlv<'_>) -> Result<Vec<u8>, LdsError> {
+fn octet_string(file: Ef, t: &Tlv<'_>) -> Result<Vec<u8>, LdsError> {
     match t.tag() {
         OCTET_STRING => Ok(t.value().to_vec()),
         OCTET_STRING_BER => {
             let mut out = Vec::new();
-            let mut r = t.children().map_err(tlv)?;
+            let mut r = t.children().map_err(tlv(file))?;
             while !r.is_empty() {
-                out.extend_from_slice(&octet_string(&r.read().map_err(tlv)?)?);
+                out.extend_from_slice(&octet_string(file, &r.read().map_err(tlv(file))?)?);
             }
             Ok(out)
         }
         other => Err(field(
+            file,
             "OCTET STRING",
             format!("tag {other} at byte {} is not an octet string", t.offset()),
         )),
     }
 }
 
-fn signing_time(t: &Tlv<'_>) -> Result<SigningTime, LdsError> {
+fn signing_time(file: Ef, t: &Tlv<'_>) -> Result<SigningTime, LdsError> {
     let text = String::from_utf8_lossy(t.value()).into_owned();
     let unix = match t.tag() {
         UTC_TIME => asn1_time(false, t.value()),
@@ -311,6 +387,7 @@ fn signing_time(t: &Tlv<'_>) -> Result<SigningTime, LdsError> {
     match unix {
         Some(unix) => Ok(SigningTime { unix, text }),
         None => Err(field(
+            file,
             "signingTime",
             format!("{text:?} is not a UTCTime or GeneralizedTime"),
         )),
@@ -375,12 +452,12 @@ pub(crate) fn unix_time(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Opt
     Some(days * 86_400 + h * 3600 + mi * 60 + s)
 }
 
-fn tlv(e: TlvError) -> LdsError {
-    LdsError::new(Ef::Sod, e)
+fn tlv(file: Ef) -> impl Fn(TlvError) -> LdsError {
+    move |e| LdsError::new(file, e)
 }
 
-fn field(name: &'static str, reason: String) -> LdsError {
-    LdsError::field(Ef::Sod, name, reason)
+fn field(file: Ef, name: &'static str, reason: String) -> LdsError {
+    LdsError::field(file, name, reason)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Writing EF.SOD: CMS `SignedData` over the LDSSecurityObject (RFC 5652 §5; ICAO Doc 9303-10
-//! §4.6.2 and 9303-12 §4.4).
+//! §4.6.2 and 9303-12 §4.4). The same `SignedData` carries EF.CardSecurity's SecurityInfos
+//! (9303-11 §9.2.3, [`crate::card_security`]).
 //!
 //! - `encapContentInfo`: `eContentType` id-ldsSecurityObject, `eContent` the DER
 //!   LDSSecurityObject;
@@ -58,8 +59,37 @@ where
     S::VerifyingKey: EncodePublicKey,
     Sig: SignatureBitStringEncoding,
 {
+    let content_der = signed_data::<S, Sig>(
+        Ef::Sod,
+        ID_LDS_SECURITY_OBJECT,
+        lso.to_der()?,
+        ds_certificate_der,
+        signer,
+        signing_time,
+    )?;
+    let mut w = Writer::new();
+    w.primitive(Tag::new(0x77), &content_der);
+    w.finish().map_err(|e| LdsError::new(Ef::Sod, e))
+}
+
+/// The DER `ContentInfo` of a CMS `SignedData` by the Document Signer over `econtent` of type
+/// `econtent_type`, as described in the module documentation: what EF.SOD wraps in tag `77`
+/// and what EF.CardSecurity is (9303-11 §9.2.3). `file` names the file in errors.
+pub(crate) fn signed_data<S, Sig>(
+    file: Ef,
+    econtent_type: ObjectIdentifier,
+    econtent: Vec<u8>,
+    ds_certificate_der: &[u8],
+    signer: &S,
+    signing_time: SystemTime,
+) -> Result<Vec<u8>, LdsError>
+where
+    S: Keypair + DynSignatureAlgorithmIdentifier + Signer<Sig>,
+    S::VerifyingKey: EncodePublicKey,
+    Sig: SignatureBitStringEncoding,
+{
     let fail = |what: &str, e: &dyn std::fmt::Display| {
-        LdsError::new(Ef::Sod, LdsErrorKind::Signing(format!("{what}: {e}")))
+        LdsError::new(file, LdsErrorKind::Signing(format!("{what}: {e}")))
     };
     let cert = Certificate::from_der(ds_certificate_der)
         .map_err(|e| fail("Document Signer certificate", &e))?;
@@ -89,7 +119,7 @@ where
     }
     SignerScope::from_certificate(ds_certificate_der)?
         .check_time(unix_seconds(signing_time))
-        .map_err(|e| LdsError::new(Ef::Sod, e))?;
+        .map_err(|e| LdsError::new(file, e))?;
     let issuer_raw = raw_issuer(ds_certificate_der).ok_or_else(|| {
         fail(
             "Document Signer certificate",
@@ -108,10 +138,9 @@ where
         serial_number: cert.tbs_certificate().serial_number().clone(),
     });
 
-    let lso_der = lso.to_der()?;
-    let econtent = Any::new(der::Tag::OctetString, lso_der).map_err(|e| fail("eContent", &e))?;
+    let econtent = Any::new(der::Tag::OctetString, econtent).map_err(|e| fail("eContent", &e))?;
     let eci = EncapsulatedContentInfo {
-        econtent_type: ID_LDS_SECURITY_OBJECT,
+        econtent_type,
         econtent: Some(econtent),
     };
     let digest = AlgorithmIdentifierOwned {
@@ -120,7 +149,7 @@ where
     };
     let mut sib = SignerInfoBuilder::new(sid, digest.clone(), &eci, None)
         .map_err(|e| fail("SignerInfo", &e))?;
-    sib.add_signed_attribute(signing_time_attribute(signing_time)?)
+    sib.add_signed_attribute(signing_time_attribute(file, signing_time)?)
         .map_err(|e| fail("signingTime", &e))?;
     let content = SignedDataBuilder::new(&eci)
         .add_digest_algorithm(digest)
@@ -131,10 +160,7 @@ where
         .map_err(|e| fail("SignerInfo", &e))?
         .build()
         .map_err(|e| fail("SignedData", &e))?;
-    let content_der = content.to_der().map_err(|e| fail("ContentInfo", &e))?;
-    let mut w = Writer::new();
-    w.primitive(Tag::new(0x77), &content_der);
-    w.finish().map_err(|e| LdsError::new(Ef::Sod, e))
+    content.to_der().map_err(|e| fail("ContentInfo", &e))
 }
 
 /// Seconds since the epoch (negative before 1970).
@@ -146,9 +172,9 @@ pub(crate) fn unix_seconds(t: SystemTime) -> i64 {
 }
 
 /// signingTime as UTCTime for 1950–2049 and GeneralizedTime otherwise (RFC 5652 §11.3).
-fn signing_time_attribute(t: SystemTime) -> Result<Attribute, LdsError> {
+fn signing_time_attribute(file: Ef, t: SystemTime) -> Result<Attribute, LdsError> {
     let fail =
-        |e: der::Error| LdsError::new(Ef::Sod, LdsErrorKind::Signing(format!("signingTime: {e}")));
+        |e: der::Error| LdsError::new(file, LdsErrorKind::Signing(format!("signingTime: {e}")));
     let value = match UtcTime::from_system_time(t) {
         Ok(utc) => Any::encode_from(&utc).map_err(fail)?,
         Err(_) => {

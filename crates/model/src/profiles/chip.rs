@@ -19,6 +19,13 @@ pub enum AccessProtocolName {
     Bac,
     /// PACE generic mapping over ECDH.
     PaceGm,
+    /// PACE integrated mapping over ECDH (ICAO Doc 9303-11 §4.4.3.3.2).
+    PaceIm,
+    /// PACE chip authentication mapping over ECDH (9303-11 §4.4.3.3.3): needs Chip
+    /// Authentication keys and EF.CardSecurity.
+    PaceCam,
+    /// Chip Authentication over ECDH (9303-11 §6.2).
+    Ca,
 }
 
 /// How the writer reads a chip's serial number, the identity that tells one card from another
@@ -71,6 +78,11 @@ pub struct ChipProfile {
     /// stores a key generated outside.
     #[serde(default)]
     pub aa_key_generation: bool,
+    /// True when the chip generates its Chip Authentication key pairs itself (GENERATE
+    /// ASYMMETRIC KEY PAIR with a key template) so the private keys never leave it; false when
+    /// the writer stores keys generated outside (and forgets them once written).
+    #[serde(default)]
+    pub ca_key_generation: bool,
 }
 
 impl ChipProfile {
@@ -143,10 +155,34 @@ impl Profile for ChipProfile {
                 "this dialect has no GENERATE ASYMMETRIC KEY PAIR for the Active Authentication key",
             ));
         }
-        if self.protocols.contains(&AccessProtocolName::PaceGm) && !self.dialect.has_master_file() {
+        let pace = [
+            AccessProtocolName::PaceGm,
+            AccessProtocolName::PaceIm,
+            AccessProtocolName::PaceCam,
+        ];
+        if pace.iter().any(|p| self.protocols.contains(p)) && !self.dialect.has_master_file() {
             v.push(FieldProblem::new(
                 "protocols",
                 "PACE needs EF.CardAccess in the master file, which this dialect cannot write",
+            ));
+        }
+        let ca = self.protocols.contains(&AccessProtocolName::Ca);
+        if ca && !self.dialect.stores_ca_key() && !self.dialect.generates_ca_key() {
+            v.push(FieldProblem::new(
+                "protocols",
+                "Chip Authentication needs a key pair on the chip, which this dialect cannot store or make",
+            ));
+        }
+        if self.protocols.contains(&AccessProtocolName::PaceCam) && !ca {
+            v.push(FieldProblem::new(
+                "protocols",
+                "pace-cam proves a Chip Authentication key: list \"ca\" too",
+            ));
+        }
+        if self.ca_key_generation && (!ca || !self.dialect.generates_ca_key()) {
+            v.push(FieldProblem::new(
+                "ca_key_generation",
+                "needs \"ca\" in protocols and a dialect with GENERATE ASYMMETRIC KEY PAIR for Chip Authentication keys",
             ));
         }
         v

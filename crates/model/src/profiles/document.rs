@@ -189,8 +189,42 @@ pub struct Chip {
     pub bac: bool,
     /// Active Authentication key type, if any.
     pub active_authentication: Option<AaKeyType>,
+    /// Chip Authentication (ICAO 9303-11 §6.2), if the chip proves itself with a static key
+    /// pair in DG14: the protocol and the curve. A PACE-CAM offer needs it, on the same curve.
+    #[serde(default)]
+    pub chip_authentication: Option<CaOffer>,
+    /// Extended Access Control (ICAO 9303-11 §7, BSI TR-03110-1 §3): the data groups only an
+    /// authorized inspection system reads, and the trust point the chip is personalized with.
+    #[serde(default)]
+    pub eac: Option<Eac>,
     /// Digits of the card access number printed on the card.
     pub can_digits: u8,
+}
+
+/// Extended Access Control of a document type: which data groups the chip gives only after
+/// Terminal Authentication (ICAO 9303-11 §7.1) with a certificate chain whose effective CHAT
+/// grants reading them, and which trust point (the issuing State's CVCA certificate, BSI
+/// TR-03110-3 §2.3) the chip is personalized with.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eac {
+    /// Data groups behind Terminal Authentication: 3 (fingerprints) and/or 4 (iris).
+    pub data_groups: Vec<u8>,
+    /// The CVCA certificate the chip trusts, as a path relative to the PKI folder the station
+    /// or `lds build` is given (`--pki`): `permitkit pki init` writes a TEST ONLY one as
+    /// `eac/cvca.cvcert` (with the DV and the inspection system the station verifies with);
+    /// its holder must be a CVCA of the issuing State (`issuing_state_alpha2`).
+    pub trust_point: String,
+}
+
+impl Eac {
+    /// The default trust point path inside a PKI folder.
+    pub const DEFAULT_TRUST_POINT: &'static str = "eac/cvca.cvcert";
+
+    /// True when Terminal Authentication protects DG`n`.
+    pub fn protects(&self, n: u8) -> bool {
+        self.data_groups.contains(&n)
+    }
 }
 
 /// One PACE protocol and domain parameter set.
@@ -203,7 +237,34 @@ pub struct PaceOffer {
     pub parameter_id: u32,
 }
 
-/// PACE generic-mapping ECDH protocols.
+/// One Chip Authentication protocol and the curve of its key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaOffer {
+    /// Key agreement and secure-messaging cipher.
+    pub protocol: CaProtocolName,
+    /// Standardized domain parameter id of the key (12 P-256, 13 brainpoolP256r1).
+    pub parameter_id: u32,
+}
+
+/// Chip Authentication ECDH protocols (`id-CA-ECDH-*`, 9303-11 §9.2.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum CaProtocolName {
+    /// id-CA-ECDH-3DES-CBC-CBC (Chip Authentication version 1, MSE:Set KAT).
+    #[serde(rename = "ECDH-3DES")]
+    Ecdh3Des,
+    /// id-CA-ECDH-AES-CBC-CMAC-128.
+    #[serde(rename = "ECDH-AES-128")]
+    EcdhAes128,
+    /// id-CA-ECDH-AES-CBC-CMAC-192.
+    #[serde(rename = "ECDH-AES-192")]
+    EcdhAes192,
+    /// id-CA-ECDH-AES-CBC-CMAC-256.
+    #[serde(rename = "ECDH-AES-256")]
+    EcdhAes256,
+}
+
+/// PACE ECDH protocols: generic, integrated and chip authentication mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum PaceProtocolName {
     /// id-PACE-ECDH-GM-AES-CBC-CMAC-128.
@@ -215,6 +276,24 @@ pub enum PaceProtocolName {
     /// id-PACE-ECDH-GM-AES-CBC-CMAC-256.
     #[serde(rename = "ECDH-GM-AES-256")]
     EcdhGmAes256,
+    /// id-PACE-ECDH-IM-AES-CBC-CMAC-128 (integrated mapping).
+    #[serde(rename = "ECDH-IM-AES-128")]
+    EcdhImAes128,
+    /// id-PACE-ECDH-IM-AES-CBC-CMAC-192.
+    #[serde(rename = "ECDH-IM-AES-192")]
+    EcdhImAes192,
+    /// id-PACE-ECDH-IM-AES-CBC-CMAC-256.
+    #[serde(rename = "ECDH-IM-AES-256")]
+    EcdhImAes256,
+    /// id-PACE-ECDH-CAM-AES-CBC-CMAC-128 (chip authentication mapping).
+    #[serde(rename = "ECDH-CAM-AES-128")]
+    EcdhCamAes128,
+    /// id-PACE-ECDH-CAM-AES-CBC-CMAC-192.
+    #[serde(rename = "ECDH-CAM-AES-192")]
+    EcdhCamAes192,
+    /// id-PACE-ECDH-CAM-AES-CBC-CMAC-256.
+    #[serde(rename = "ECDH-CAM-AES-256")]
+    EcdhCamAes256,
 }
 
 /// Active Authentication key type.
@@ -291,6 +370,73 @@ impl Profile for DocumentProfile {
                 "data_groups",
                 "PACE requires DG14 (it repeats the PACEInfos)",
             ));
+        }
+        if self.chip.chip_authentication.is_some() && !self.data_groups.contains(&14) {
+            p.push(FieldProblem::new(
+                "data_groups",
+                "Chip Authentication requires DG14 (it carries the chip's public key)",
+            ));
+        }
+        if let Some(ca) = &self.chip.chip_authentication
+            && !matches!(ca.parameter_id, 12 | 13)
+        {
+            p.push(FieldProblem::new(
+                "chip.chip_authentication.parameter_id",
+                "supported: 12 (NIST P-256) and 13 (brainpoolP256r1)",
+            ));
+        }
+        for (i, o) in self.chip.pace.iter().enumerate() {
+            let cam = matches!(
+                o.protocol,
+                PaceProtocolName::EcdhCamAes128
+                    | PaceProtocolName::EcdhCamAes192
+                    | PaceProtocolName::EcdhCamAes256
+            );
+            let same_curve = self
+                .chip
+                .chip_authentication
+                .as_ref()
+                .is_some_and(|ca| ca.parameter_id == o.parameter_id);
+            if cam && !same_curve {
+                p.push(FieldProblem::new(
+                    format!("chip.pace[{i}]"),
+                    "PACE-CAM proves the Chip Authentication key: chip.chip_authentication must name the same parameter_id",
+                ));
+            }
+        }
+        if let Some(eac) = &self.chip.eac {
+            for (i, dg) in eac.data_groups.iter().enumerate() {
+                if !matches!(dg, 3 | 4) {
+                    p.push(FieldProblem::new(
+                        format!("chip.eac.data_groups[{i}]"),
+                        format!("DG{dg}: Terminal Authentication protects DG3 and DG4 only (9303-11 §7.1)"),
+                    ));
+                } else if !self.data_groups.contains(dg) {
+                    p.push(FieldProblem::new(
+                        format!("chip.eac.data_groups[{i}]"),
+                        format!("DG{dg} is not among the data groups written"),
+                    ));
+                }
+            }
+            if self.chip.chip_authentication.is_none() {
+                p.push(FieldProblem::new(
+                    "chip.eac",
+                    "Terminal Authentication follows Chip Authentication (9303-11 §7.1): chip.chip_authentication is needed",
+                ));
+            }
+            let path = std::path::Path::new(&eac.trust_point);
+            if eac.trust_point.trim().is_empty()
+                || path.is_absolute()
+                || eac.trust_point.chars().any(char::is_control)
+                || path
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                p.push(FieldProblem::new(
+                    "chip.eac.trust_point",
+                    "must be a path inside the PKI folder (relative, without `..`), e.g. eac/cvca.cvcert",
+                ));
+            }
         }
         if self.chip.active_authentication.is_some() && !self.data_groups.contains(&15) {
             p.push(FieldProblem::new(

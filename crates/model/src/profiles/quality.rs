@@ -51,6 +51,9 @@ pub struct Detection {
     pub min_face_px: u32,
     /// SeetaFace classifier score a detection needs.
     pub score_threshold: f64,
+    /// Face-presence probability the landmark (face mesh) model must give the subject's face
+    /// for the landmark-based checks to run.
+    pub landmark_presence: f64,
     /// Where these values come from.
     pub source: String,
 }
@@ -157,6 +160,8 @@ pub struct Checks {
     pub roll: Limit,
     /// Absolute yaw estimate in degrees.
     pub yaw: Limit,
+    /// Absolute pitch estimate in degrees (from the face mesh).
+    pub pitch: Limit,
     /// Horizontal offset of the eye midpoint from the image centre, fraction of the width.
     pub centring: Limit,
     /// Estimated chin-to-crown height as a fraction of the image height.
@@ -175,6 +180,17 @@ pub struct Checks {
     pub colour: Colour,
     /// JPEG blockiness ratio.
     pub compression: Limit,
+    /// Eyelid opening of the less open eye, fraction of the inter-eye distance.
+    pub eyes_open: Limit,
+    /// Gap between the inner lips, fraction of the inter-eye distance.
+    pub mouth_closed: Limit,
+    /// Smile: mouth width and corner lift (see `quality::face::expression`), fraction of the
+    /// inter-eye distance.
+    pub expression: Limit,
+    /// Eye occlusion (dark lenses, frames, hair, reflections), 0 (clear) to 1.
+    pub eyes_visible: Limit,
+    /// Head covering: share of the forehead and hair band that is neither skin nor hair, 0–1.
+    pub head_covering: Limit,
     /// Shorter image side in pixels.
     pub resolution: Limit,
 }
@@ -201,10 +217,13 @@ pub struct Exposure {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Background {
-    /// Mean local texture (absolute gradient) of the background, 8-bit levels per pixel.
+    /// Local texture of the background: upper quartile of the luma steps between neighbouring
+    /// samples, 8-bit levels.
     pub texture: Limit,
     /// Mean background luminance, 0–1 (ICAO: plain and light).
     pub luminance: Limit,
+    /// Colour spread of the background (median CIELAB distance from its median colour).
+    pub colour: Limit,
 }
 
 /// Natural-colour limits (CIELAB, D65).
@@ -315,11 +334,18 @@ impl Profile for QualityProfile {
             }
         }
         let c = &self.checks;
-        let limits: [(&str, &Limit); 20] = [
+        if !(d.landmark_presence > 0.0 && d.landmark_presence < 1.0) {
+            out.push(FieldProblem::new(
+                "detection.landmark_presence",
+                "must be in (0, 1)",
+            ));
+        }
+        let limits: [(&str, &Limit); 27] = [
             ("checks.single-face", &c.single_face),
             ("checks.inter-eye-distance", &c.inter_eye_distance),
             ("checks.roll", &c.roll),
             ("checks.yaw", &c.yaw),
+            ("checks.pitch", &c.pitch),
             ("checks.centring", &c.centring),
             ("checks.head-size", &c.head_size),
             ("checks.illumination", &c.illumination),
@@ -331,10 +357,16 @@ impl Profile for QualityProfile {
             ("checks.sharpness", &c.sharpness),
             ("checks.background.texture", &c.background.texture),
             ("checks.background.luminance", &c.background.luminance),
+            ("checks.background.colour", &c.background.colour),
             ("checks.colour.a", &c.colour.a),
             ("checks.colour.b", &c.colour.b),
             ("checks.colour.chroma", &c.colour.chroma),
             ("checks.compression", &c.compression),
+            ("checks.eyes-open", &c.eyes_open),
+            ("checks.mouth-closed", &c.mouth_closed),
+            ("checks.expression", &c.expression),
+            ("checks.eyes-visible", &c.eyes_visible),
+            ("checks.head-covering", &c.head_covering),
             ("checks.resolution", &c.resolution),
         ];
         for (field, limit) in limits {

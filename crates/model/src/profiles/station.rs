@@ -44,6 +44,10 @@ pub struct StationProfile {
     pub card_reader: DeviceSlot,
     /// The chip the station writes.
     pub chip: ChipSlot,
+    /// The Document Signer key on a hardware token that signs EF.SOD; without this section the
+    /// station signs with the files of its `--pki` folder.
+    #[serde(default)]
+    pub document_signer: Option<DocumentSignerSlot>,
     /// Where the values come from.
     #[serde(default)]
     pub sources: Vec<String>,
@@ -71,6 +75,137 @@ pub struct DeviceSlot {
 pub struct ChipSlot {
     /// Chip profile id (kind `chips`).
     pub profile: String,
+}
+
+/// The station's Document Signer on a PKCS #11 token (ICAO Doc 9303-12 §4.1: the key stays in
+/// the token; RFC 7512 names it), with its certificate, the PIN source, the signing policy and
+/// the audit of every signature.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSignerSlot {
+    /// The PKCS #11 module (shared library); default: the URI's `module-path`.
+    #[serde(default)]
+    pub module: Option<String>,
+    /// The private key, as an RFC 7512 URI (`pkcs11:token=…;object=…`).
+    pub key_uri: String,
+    /// A file holding the token's user PIN (its first line), mode 0600 or stricter.
+    #[serde(default)]
+    pub pin_file: Option<String>,
+    /// An environment variable holding the token's user PIN.
+    #[serde(default)]
+    pub pin_env: Option<String>,
+    /// The Document Signer certificate (PEM) the CSCA issued for the key.
+    pub certificate: String,
+    /// How many documents the key may sign in all (ICAO 9303-12 leaves the number to the
+    /// issuer; 100 000 when not given).
+    #[serde(default)]
+    pub max_documents: Option<u64>,
+    /// The append-only audit of every EF.SOD signature (JSON lines).
+    pub audit_log: String,
+    /// The station's audit key (32 bytes, created mode 0600 when missing) under which the
+    /// audit keys document numbers with HMAC-SHA256.
+    pub audit_key: String,
+}
+
+impl DocumentSignerSlot {
+    /// The document cap when the profile gives none.
+    pub const DEFAULT_MAX_DOCUMENTS: u64 = 100_000;
+
+    /// Checks what the section can check by itself; problems name `document_signer.<field>`.
+    pub fn validate(&self) -> Vec<FieldProblem> {
+        let mut out = Vec::new();
+        let field = |f: &str| format!("document_signer.{f}");
+        let path_ok = |p: &str| !p.trim().is_empty() && !p.chars().any(char::is_control);
+        let uri = match crate::pkcs11_uri::Pkcs11Uri::parse(&self.key_uri) {
+            Ok(uri) => Some(uri),
+            Err(e) => {
+                out.push(FieldProblem::new(field("key_uri"), e.to_string()));
+                None
+            }
+        };
+        if let Some(uri) = &uri {
+            if uri.pin_value.is_some() {
+                out.push(FieldProblem::new(
+                    field("key_uri"),
+                    "carries pin-value: a PIN never goes into a URI; use pin_file or pin_env",
+                ));
+            }
+            if uri.object.is_none() && uri.id.is_none() {
+                out.push(FieldProblem::new(
+                    field("key_uri"),
+                    "names no key: give object=LABEL or id=%XX",
+                ));
+            }
+            if let Some(name) = uri.unrecognized() {
+                out.push(FieldProblem::new(
+                    field("key_uri"),
+                    format!(
+                        "path attribute {name:?} is not one of RFC 7512 and would match no key"
+                    ),
+                ));
+            }
+        }
+        match &self.module {
+            Some(m) if !m.starts_with('/') || !path_ok(m) => out.push(FieldProblem::new(
+                field("module"),
+                "must be the absolute path of the PKCS #11 module",
+            )),
+            None if uri.as_ref().is_some_and(|u| u.module_path.is_none()) => {
+                out.push(FieldProblem::new(
+                    field("module"),
+                    "name the PKCS #11 module (or put module-path into key_uri)",
+                ));
+            }
+            _ => {}
+        }
+        match (&self.pin_file, &self.pin_env) {
+            (Some(_), Some(_)) => out.push(FieldProblem::new(
+                field("pin_file"),
+                "give pin_file or pin_env, not both",
+            )),
+            (None, None) => out.push(FieldProblem::new(
+                field("pin_file"),
+                "give pin_file or pin_env: the station cannot prompt for the PIN",
+            )),
+            (Some(p), None) if !path_ok(p) => out.push(FieldProblem::new(
+                field("pin_file"),
+                "must be a path without control characters",
+            )),
+            (None, Some(v))
+                if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+            {
+                out.push(FieldProblem::new(
+                    field("pin_env"),
+                    "must be an environment variable name (letters, digits, '_')",
+                ));
+            }
+            _ => {}
+        }
+        for (name, value) in [
+            ("certificate", &self.certificate),
+            ("audit_log", &self.audit_log),
+            ("audit_key", &self.audit_key),
+        ] {
+            if !path_ok(value) {
+                out.push(FieldProblem::new(
+                    field(name),
+                    "must be a path without control characters",
+                ));
+            }
+        }
+        if self.max_documents == Some(0) {
+            out.push(FieldProblem::new(
+                field("max_documents"),
+                "must be at least 1",
+            ));
+        }
+        out
+    }
+
+    /// The document cap.
+    pub fn max_documents(&self) -> u64 {
+        self.max_documents.unwrap_or(Self::DEFAULT_MAX_DOCUMENTS)
+    }
 }
 
 /// Which device a slot holds, for selector checks and messages.
@@ -235,6 +370,9 @@ impl Profile for StationProfile {
                 "not a profile id (kebab-case)",
             ));
         }
+        if let Some(ds) = &self.document_signer {
+            out.extend(ds.validate());
+        }
         out
     }
 }
@@ -303,5 +441,87 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.field, "documents");
+    }
+
+    #[test]
+    fn a_document_signer_section_is_checked_field_by_field() {
+        let section = "\n[document_signer]\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\n\
+            key_uri = \"pkcs11:token=DS;object=ds-2026\"\npin_file = \"/etc/permitkit/pin\"\n\
+            certificate = \"/etc/permitkit/ds.pem\"\naudit_log = \"sod-audit.jsonl\"\n\
+            audit_key = \"sod-audit.key\"\n";
+        let good =
+            parse::<StationProfile>("simulated.toml", &format!("{SIMULATED}{section}")).unwrap();
+        let ds = good.document_signer.unwrap();
+        assert_eq!(
+            ds.max_documents(),
+            DocumentSignerSlot::DEFAULT_MAX_DOCUMENTS
+        );
+        assert!(
+            builtin::load::<StationProfile>("simulated")
+                .unwrap()
+                .document_signer
+                .is_none()
+        );
+        for (from, to, field) in [
+            (
+                "object=ds-2026",
+                "object=ds 2026",
+                "document_signer.key_uri",
+            ),
+            (
+                "pkcs11:token=DS;object=ds-2026",
+                "pkcs11:token=DS",
+                "document_signer.key_uri",
+            ),
+            (
+                "object=ds-2026",
+                "object=ds;x-vendor=1",
+                "document_signer.key_uri",
+            ),
+            (
+                "object=ds-2026",
+                "object=ds?pin-value=1234",
+                "document_signer.key_uri",
+            ),
+            (
+                "module = \"/usr",
+                "module = \"usr",
+                "document_signer.module",
+            ),
+            (
+                "pin_file = \"/etc/permitkit/pin\"",
+                "pin_env = \"A-B\"",
+                "document_signer.pin_env",
+            ),
+            (
+                "pin_file = \"/etc/permitkit/pin\"\n",
+                "",
+                "document_signer.pin_file",
+            ),
+            (
+                "audit_log = \"sod-audit.jsonl\"",
+                "audit_log = \"\"",
+                "document_signer.audit_log",
+            ),
+            (
+                "audit_key = \"sod-audit.key\"",
+                "audit_key = \"k\"\nmax_documents = 0",
+                "document_signer.max_documents",
+            ),
+        ] {
+            let text = format!("{SIMULATED}{}", section.replacen(from, to, 1));
+            let e = parse::<StationProfile>("simulated.toml", &text).unwrap_err();
+            assert_eq!(e.field, field, "{from} -> {to}: {e}");
+            assert_eq!(e.file, "simulated.toml");
+        }
+        let e = parse::<StationProfile>(
+            "s.toml",
+            &format!(
+                "{SIMULATED}{}",
+                section.replacen("audit_key", "audit_ky", 1)
+            ),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("audit_ky"), "{e}");
     }
 }

@@ -35,6 +35,19 @@ pub const MODEL_SHA256: &str = "c4619d066ed35e84d9a8e842860b0dff567aba0cbb139881
 /// The detector's fixed window (rustface `FuStDetector`, `K_WND_SIZE`).
 const WINDOW: f32 = 40.0;
 
+/// Scale between the levels of the detector's image pyramid (rustface's default).
+const PYRAMID_SCALE: f32 = 0.8;
+
+/// Step in pixels between the windows the first cascade stage classifies, on every pyramid
+/// level (rustface's default is 4, 10 % of the window). 6 px (15 %) classifies 44 % fewer
+/// windows, which made detection about 40 % faster with the same faces found on the labelled
+/// set (`crates/quality/examples/face_calibration.rs`); the face mesh then places the face
+/// precisely, so the detector only needs a rough box.
+const WINDOW_STEP: u32 = 6;
+
+/// The first search looks for faces this many times the smallest face of interest.
+pub const COARSE_FACTOR: f32 = 1.4;
+
 /// Smallest side the detector is given: below the window size its scan loop underflows.
 const MIN_DETECT_SIDE: usize = 48;
 
@@ -97,8 +110,8 @@ impl FaceDetector {
         }
         let mut inner = rustface::create_detector_with_model(model()?.clone());
         inner.set_score_thresh(score_threshold);
-        inner.set_pyramid_scale_factor(0.8);
-        inner.set_slide_window_step(4, 4);
+        inner.set_pyramid_scale_factor(PYRAMID_SCALE);
+        inner.set_slide_window_step(WINDOW_STEP, WINDOW_STEP);
         inner.set_min_face_size(20);
         Ok(Self {
             inner,
@@ -107,7 +120,23 @@ impl FaceDetector {
     }
 
     /// Faces in `luma` no smaller than `min_face` pixels, largest first, in `luma`'s pixels.
+    ///
+    /// The search runs first for faces of at least [`COARSE_FACTOR`] × `min_face` (on a frame
+    /// half the area, about half the cost); only when that finds none does it search down to
+    /// `min_face`. A subject close enough to be photographed is found in the first pass; a far
+    /// subject still gets "move closer" rather than "no face". The cost: while the first pass
+    /// finds a face, a second face smaller than [`COARSE_FACTOR`] × `min_face` is not counted.
     pub fn detect(&mut self, luma: &Plane, min_face: f32) -> Vec<FaceBox> {
+        let coarse = self.detect_once(luma, min_face * COARSE_FACTOR);
+        if coarse.is_empty() {
+            self.detect_once(luma, min_face)
+        } else {
+            coarse
+        }
+    }
+
+    /// One search for faces no smaller than `min_face` pixels.
+    fn detect_once(&mut self, luma: &Plane, min_face: f32) -> Vec<FaceBox> {
         let min_face = min_face.max(WINDOW / 2.0);
         let scale = (WINDOW / min_face).min(1.0);
         let small = luma.downscale(scale);

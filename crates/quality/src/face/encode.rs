@@ -1,6 +1,9 @@
 //! JPEG for DG2 within a byte budget: the largest JPEG quality whose encoding fits is found by
-//! bisection; if even the profile's lowest acceptable quality does not fit, the portrait is
-//! scaled down (never below the inter-eye distance the profile requires) and searched again.
+//! bisection; if even the profile's lowest acceptable quality does not fit, or the quality that
+//! fits leaves block artefacts the profile's own compression check fails (ISO/IEC 29794-5
+//! component 4A, [`super::compression`]), the portrait is scaled down (never below the
+//! inter-eye distance the profile requires) and searched again: fewer pixels at a higher
+//! quality. When no size avoids the artefacts, the encoding with the fewest is kept.
 
 use std::io::Cursor;
 
@@ -9,8 +12,11 @@ use image::codecs::jpeg::JpegEncoder;
 
 use super::crop::{Cropped, crop};
 use super::geometry::Geometry;
+use super::raster::{Plane, decode};
 use super::report::FaceReport;
 use super::{ColourSpace, FaceError, PortraitType, PreparedPortrait};
+use crate::Verdict;
+use permitkit_biometrics::image::ImageLimits;
 use permitkit_model::profiles::quality::QualityProfile;
 use permitkit_model::secret::SecretBytes;
 
@@ -87,6 +93,9 @@ pub fn to_budget(
     let floor_ied = super::raster::f32_of(floor_ied).min(g.ied);
     let mut out_ied = super::raster::f32_of(profile.output.target_ied).min(g.ied);
     let mut smallest = usize::MAX;
+    // The fitting encoding with the fewest block artefacts seen so far, kept in case every
+    // size the floor allows shows some.
+    let mut fallback: Option<(f64, PreparedPortrait)> = None;
     loop {
         let Cropped {
             image: out,
@@ -95,7 +104,8 @@ pub fn to_budget(
         } = crop(image, g, image_type, out_ied, profile.crop.token_min_width);
         match fit(&out, max_bytes, profile.output.min_jpeg_quality)? {
             Ok((quality, bytes)) => {
-                return Ok(PreparedPortrait {
+                let blockiness = blockiness_of(&bytes, g, out_ied, left_eye, right_eye)?;
+                let portrait = PreparedPortrait {
                     jpeg: SecretBytes::new(bytes),
                     width: out.width(),
                     height: out.height(),
@@ -104,17 +114,53 @@ pub fn to_budget(
                     left_eye,
                     right_eye,
                     jpeg_quality: quality,
-                    quality_report,
-                });
+                    quality_report: quality_report.clone(),
+                };
+                if profile.checks.compression.verdict(blockiness) != Verdict::Fail {
+                    return Ok(portrait);
+                }
+                if fallback.as_ref().is_none_or(|(b, _)| blockiness < *b) {
+                    fallback = Some((blockiness, portrait));
+                }
             }
             Err(size) => smallest = smallest.min(size),
         }
         if out_ied <= floor_ied {
-            return Err(FaceError::Budget {
-                max_bytes,
-                smallest,
-            });
+            return match fallback {
+                Some((_, portrait)) => Ok(portrait),
+                None => Err(FaceError::Budget {
+                    max_bytes,
+                    smallest,
+                }),
+            };
         }
         out_ied = (out_ied * 0.85).max(floor_ied);
     }
+}
+
+/// The block-artefact ratio of an encoded crop, measured over the head as the compression
+/// check measures it: `g` scaled to the crop's inter-eye distance and placed on its eyes.
+fn blockiness_of(
+    jpeg: &[u8],
+    g: &Geometry,
+    out_ied: f32,
+    left_eye: super::eyes::Point,
+    right_eye: super::eyes::Point,
+) -> Result<f64, FaceError> {
+    let decoded = decode(jpeg, ImageLimits::default())?;
+    let scale = if g.ied > 0.0 { out_ied / g.ied } else { 1.0 };
+    let mid = super::eyes::Point {
+        x: (left_eye.x + right_eye.x) / 2.0,
+        y: (left_eye.y + right_eye.y) / 2.0,
+    };
+    let head = Geometry {
+        mid,
+        ied: out_ied,
+        head_width: g.head_width * scale,
+        head_height: g.head_height * scale,
+        crown_y: mid.y - (g.mid.y - g.crown_y) * scale,
+        chin_y: mid.y + (g.chin_y - g.mid.y) * scale,
+        ..*g
+    };
+    Ok(super::compression::measure(&Plane::luma(&decoded), &head))
 }

@@ -73,6 +73,19 @@ pub fn locate(luma: &Plane, face: &FaceBox) -> EyePair {
     EyePair { left, right }
 }
 
+/// Refines an eye centre known to lie near `centre` (e.g. the middle of the eye contour that
+/// the face mesh gives) with the same gradient method, in a window `eye_width` wide and
+/// 0.7 × `eye_width` high; `ied` sets the iris scale.
+pub fn refine(luma: &Plane, centre: Point, eye_width: f32, ied: f32) -> Point {
+    let w = eye_width.max(4.0);
+    let h = 0.7 * w;
+    locate_in(
+        luma,
+        (centre.x - w / 2.0, centre.y - h / 2.0, w, h),
+        2.2 * ied,
+    )
+}
+
 /// Finds one eye centre inside the window `(x, y, w, h)`.
 fn locate_in(luma: &Plane, (x, y, w, h): (f32, f32, f32, f32), face_w: f32) -> Point {
     // Coarse: the whole window at a fixed resolution.

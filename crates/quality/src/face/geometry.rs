@@ -55,6 +55,8 @@ pub struct Geometry {
     pub roll_degrees: f32,
     /// Yaw estimate in degrees, positive when the subject turns towards the image's right.
     pub yaw_degrees: f32,
+    /// Pitch in degrees, positive when the chin is raised (0 without landmarks).
+    pub pitch_degrees: f32,
     /// Midpoint of the eyes.
     pub mid: Point,
     /// Estimated chin-to-crown height in pixels.
@@ -102,6 +104,7 @@ pub fn measure(eyes: EyePair, face: &FaceBox, profile: &QualityProfile) -> Geome
         ied,
         roll_degrees: roll,
         yaw_degrees: yaw,
+        pitch_degrees: 0.0,
         mid,
         head_height,
         head_width,
@@ -111,7 +114,53 @@ pub fn measure(eyes: EyePair, face: &FaceBox, profile: &QualityProfile) -> Geome
     }
 }
 
-/// The geometric checks: inter-eye distance, roll, yaw, centring and head size / crop margins.
+/// Measures the geometry of a face from its landmarks: eyes from the iris centres, yaw and
+/// pitch from the mesh ([`super::pose`]), the chin from the mesh, the crown from the head model
+/// (the mean of its IED estimate and its eye-to-chin proportion applied to the measured chin),
+/// the head width from the face oval at the cheekbones.
+pub fn from_landmarks(
+    lm: &super::landmarks::Landmarks,
+    face: &FaceBox,
+    profile: &QualityProfile,
+) -> Geometry {
+    use super::landmarks::index;
+    let hm = &profile.head_model;
+    let f = |v: f64| super::raster::f32_of(v);
+    let mut g = measure(lm.eyes(), face, profile);
+    let pose = super::pose::estimate(lm);
+    g.yaw_degrees = pose.yaw;
+    g.pitch_degrees = pose.pitch;
+    let ied_true = g.ied / pose.yaw.to_radians().cos().max(0.2);
+    let (sin, cos) = g.roll_degrees.to_radians().sin_cos();
+    let chin = lm.at(index::CHIN);
+    // Distance from the eye line to the chin along the face's vertical axis.
+    let down = -(chin.x - g.mid.x) * sin + (chin.y - g.mid.y) * cos;
+    let down = down.max(0.5 * g.ied);
+    let by_ied = f(hm.crown_above_eyes) * ied_true;
+    let by_chin = down * f(hm.crown_above_eyes / hm.chin_below_eyes);
+    let up = 0.5 * (by_ied + by_chin);
+    g.chin_y = g.mid.y + down * cos;
+    g.crown_y = g.mid.y - up * cos;
+    g.head_height = up + down;
+    let [r, l] = index::CHEEKBONES.map(|i| lm.at(i));
+    g.head_width = (r.distance(l) * 1.1).max(g.ied * 1.5);
+    let c = &profile.crop;
+    let crop_h = g.head_height / f(c.full_frontal_head_height);
+    let crop_w = crop_h / f(c.full_frontal_aspect);
+    g.full_frontal = Rect {
+        x: g.mid.x - crop_w / 2.0,
+        y: g.mid.y - f(c.full_frontal_eye_line) * crop_h,
+        w: crop_w,
+        h: crop_h,
+    };
+    g
+}
+
+/// The geometric checks: inter-eye distance, roll, yaw, and centring and head size in the frame
+/// that goes on the chip ([`chip_frame`]): the eye midpoint's horizontal offset from that
+/// frame's centre (19794-5 §8.3.2), the chin-to-crown height as a share of its height (§8.3.5,
+/// ICAO 70–80 %), and whether the frame keeps the §8.3.1 proportions (otherwise there is not
+/// enough room around the head for the crop).
 pub fn checks(g: &Geometry, width: u32, height: u32, profile: &QualityProfile) -> Vec<Check> {
     let c = &profile.checks;
     let (w, h) = (width as f32, height as f32);
@@ -168,12 +217,15 @@ pub fn checks(g: &Geometry, width: u32, height: u32, profile: &QualityProfile) -
     };
     out.push(Check::new(CheckId::Yaw, yaw, v, msg));
 
-    let offset = f64::from((g.mid.x - w / 2.0) / w);
-    let v = c.centring.verdict(offset.abs());
-    let msg = match v {
-        Verdict::Pass => "face centred".to_owned(),
+    let frame = chip_frame(g, w, h);
+    let (aspect_lo, aspect_hi) = ASPECT;
+    let offset = f64::from((g.mid.x - (frame.x + frame.w / 2.0)) / frame.w.max(1.0));
+    let aspect = f64::from(frame.h / frame.w.max(1.0));
+    let mut v = c.centring.verdict(offset.abs());
+    let mut msg = match v {
+        Verdict::Pass => "face centred in the portrait".to_owned(),
         _ => format!(
-            "face {:.0} % of the width {} of centre: {}",
+            "face {:.0} % of the portrait's width {} of centre: {}",
             offset.abs() * 100.0,
             if offset > 0.0 { "right" } else { "left" },
             if offset > 0.0 {
@@ -183,35 +235,39 @@ pub fn checks(g: &Geometry, width: u32, height: u32, profile: &QualityProfile) -
             }
         ),
     };
+    if aspect > aspect_hi {
+        v = Verdict::Fail;
+        let side = if frame.x > g.full_frontal.x {
+            "left"
+        } else {
+            "right"
+        };
+        msg = format!(
+            "not enough room on the image's {side} for the ICAO crop: centre the face in the camera"
+        );
+    }
     out.push(Check::new(CheckId::Centring, offset, v, msg));
 
-    let size = f64::from(g.head_height / h);
+    let size = f64::from(g.head_height / frame.h.max(1.0));
     let mut v = c.head_size.verdict(size);
     let mut msg = match v {
-        Verdict::Pass => format!("head about {:.0} % of the image height", size * 100.0),
+        Verdict::Pass => format!("head {:.0} % of the portrait's height", size * 100.0),
         _ if size > c.head_size.warn_above.unwrap_or(f64::MAX) => format!(
-            "head fills {:.0} % of the image height: move the camera back",
+            "head fills {:.0} % of the portrait's height: move the camera back",
             size * 100.0
         ),
         _ => format!(
-            "head only {:.0} % of the image height: move the camera closer",
+            "head only {:.0} % of the portrait's height: move the camera closer",
             size * 100.0
         ),
     };
-    let r = &g.full_frontal;
     let tol = 1.0;
     let mut missing = Vec::new();
-    if r.y < -tol {
+    if g.crown_y < -tol || (aspect < aspect_lo && frame.y > g.full_frontal.y) {
         missing.push("above the head (raise the camera or lower the seat)");
     }
-    if r.bottom() > h + tol {
+    if g.chin_y > h + tol || (aspect < aspect_lo && frame.bottom() < g.full_frontal.bottom()) {
         missing.push("below the chin (lower the camera or raise the seat)");
-    }
-    if r.x < -tol {
-        missing.push("on the image's left (centre the face)");
-    }
-    if r.right() > w + tol {
-        missing.push("on the image's right (centre the face)");
     }
     if !missing.is_empty() {
         v = Verdict::Fail;
@@ -222,6 +278,25 @@ pub fn checks(g: &Geometry, width: u32, height: u32, profile: &QualityProfile) -
     }
     out.push(Check::new(CheckId::HeadSize, size, v, msg));
     out
+}
+
+/// Height / width of the portrait that ISO/IEC 19794-5:2005 §8.3.1 allows (1.25–1.34).
+const ASPECT: (f64, f64) = (1.25, 1.34);
+
+/// The frame that goes on the chip: the full-frontal crop clipped to the image, as
+/// [`super::crop`] cuts it. Centring and head size are judged in it.
+pub fn chip_frame(g: &Geometry, width: f32, height: f32) -> Rect {
+    let r = &g.full_frontal;
+    let x0 = r.x.clamp(0.0, width);
+    let y0 = r.y.clamp(0.0, height);
+    let x1 = r.right().clamp(x0, width);
+    let y1 = r.bottom().clamp(y0, height);
+    Rect {
+        x: x0,
+        y: y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    }
 }
 
 #[cfg(test)]
@@ -266,18 +341,60 @@ mod tests {
     }
 
     #[test]
-    fn crop_margins_fail_near_the_edge() {
+    fn centring_and_head_size_are_judged_in_the_chip_frame() {
         let p = profile();
+        let find = |all: &[Check], id| all.iter().find(|c| c.id == id).unwrap().clone();
+        // Off-centre in the image, but the crop fits: centred on the chip.
+        let eyes = EyePair {
+            right: Point { x: 400.0, y: 400.0 },
+            left: Point { x: 520.0, y: 400.0 },
+        };
+        let all = checks(
+            &measure(eyes, &face_at(460.0, 420.0, 300.0), &p),
+            1920,
+            1080,
+            &p,
+        );
+        assert_eq!(find(&all, CheckId::Centring).verdict, Verdict::Pass);
+        let head = find(&all, CheckId::HeadSize);
+        assert_eq!(head.verdict, Verdict::Pass, "{}", head.message);
+        assert!((head.value - 0.75).abs() < 0.01, "{}", head.value);
+        // At the left edge: the crop is cut on the left.
         let eyes = EyePair {
             right: Point { x: 20.0, y: 300.0 },
             left: Point { x: 140.0, y: 300.0 },
         };
-        let g = measure(eyes, &face_at(80.0, 320.0, 300.0), &p);
-        let all = checks(&g, 1920, 1080, &p);
-        let head = all.iter().find(|c| c.id == CheckId::HeadSize).unwrap();
-        assert_eq!(head.verdict, Verdict::Fail);
-        assert!(head.message.contains("image's left"), "{}", head.message);
-        let centring = all.iter().find(|c| c.id == CheckId::Centring).unwrap();
+        let all = checks(
+            &measure(eyes, &face_at(80.0, 320.0, 300.0), &p),
+            1920,
+            1080,
+            &p,
+        );
+        let centring = find(&all, CheckId::Centring);
         assert_eq!(centring.verdict, Verdict::Fail);
+        assert!(
+            centring.message.contains("image's left"),
+            "{}",
+            centring.message
+        );
+        assert!(centring.value < -0.05, "{}", centring.value);
+        // Near the top: no room above the head, the head fills the frame.
+        let eyes = EyePair {
+            right: Point { x: 900.0, y: 150.0 },
+            left: Point {
+                x: 1020.0,
+                y: 150.0,
+            },
+        };
+        let all = checks(
+            &measure(eyes, &face_at(960.0, 170.0, 300.0), &p),
+            1920,
+            1080,
+            &p,
+        );
+        let head = find(&all, CheckId::HeadSize);
+        assert_eq!(head.verdict, Verdict::Fail);
+        assert!(head.message.contains("above the head"), "{}", head.message);
+        assert!(head.value > 0.8, "{}", head.value);
     }
 }

@@ -45,17 +45,18 @@ pub fn illumination(region: &FaceRegion, profile: &QualityProfile) -> Check {
     Check::new(CheckId::Illumination, value, verdict, message)
 }
 
-/// Exposure: mean and spread of face luminance, and the fractions crushed to black or
-/// clipped to white. The reported value is the mean luminance (0–1).
+/// Exposure: mean and spread of the face's luminance, and the fractions crushed to black or
+/// clipped to white, on the face without the band of the eyes (dark lenses or a frame there
+/// are the eyes-visible check's). The reported value is the mean luminance (0–1).
 pub fn exposure(region: &FaceRegion, profile: &QualityProfile) -> Check {
     let e = &profile.checks.exposure;
-    let (mean, std) = mean_std(region.masked_luma());
+    let (mean, std) = mean_std(region.skin_luma());
     let (mean, std) = (f64::from(mean) / 255.0, f64::from(std) / 255.0);
-    let n = region.mask.len().max(1) as f64;
+    let n = region.skin.len().max(1) as f64;
     let dark = f32::from(e.dark_level);
     let bright = f32::from(e.bright_level);
-    let under = region.masked_luma().filter(|v| *v <= dark).count() as f64 / n;
-    let over = region.masked_luma().filter(|v| *v >= bright).count() as f64 / n;
+    let under = region.skin_luma().filter(|v| *v <= dark).count() as f64 / n;
+    let over = region.skin_luma().filter(|v| *v >= bright).count() as f64 / n;
     let parts = [
         (e.mean.verdict(mean), 0),
         (e.spread.verdict(std), 1),

@@ -15,6 +15,8 @@ pub const NORMALISED_IED: f32 = 96.0;
 const U_RANGE: f32 = 1.0;
 const V_TOP: f32 = -0.55;
 const V_BOTTOM: f32 = 1.55;
+/// Half-height of the band around the eye line left out of [`FaceRegion::skin`], IED.
+const EYE_BAND: f32 = 0.3;
 
 /// The face patch: colour planes, luma, and the face mask.
 #[derive(Debug, Clone)]
@@ -26,6 +28,10 @@ pub struct FaceRegion {
     /// Pixels of the elliptical face mask, `(x, y, u)` with `u` the horizontal position in IED
     /// (negative on the image's left).
     pub mask: Vec<(usize, usize, f32)>,
+    /// The mask's pixels outside the band of the eyes (0.3 IED above and below the eye line):
+    /// skin, brows and lips, without what glasses or dark lenses cover. Exposure and colour
+    /// are judged on these.
+    pub skin: Vec<(usize, usize)>,
     /// Patch pixels per IED.
     pub ied: f32,
 }
@@ -68,6 +74,7 @@ impl FaceRegion {
         }
         let mut luma = Plane::filled(w, h, 0.0);
         let mut mask = Vec::with_capacity(w * h);
+        let mut skin = Vec::with_capacity(w * h);
         let vc = 0.5 * (V_TOP + V_BOTTOM);
         let vr = 0.5 * (V_BOTTOM - V_TOP);
         for py in 0..h {
@@ -80,6 +87,9 @@ impl FaceRegion {
                 let e = (u / 0.95).powi(2) + ((v - vc) / vr).powi(2);
                 if e <= 1.0 {
                     mask.push((px, py, u));
+                    if v.abs() > EYE_BAND {
+                        skin.push((px, py));
+                    }
                 }
             }
         }
@@ -87,8 +97,16 @@ impl FaceRegion {
             rgb,
             luma,
             mask,
+            skin,
             ied: ied_n,
         }
+    }
+
+    /// Luma values of the skin pixels.
+    pub fn skin_luma(&self) -> impl Iterator<Item = f32> + '_ {
+        self.skin
+            .iter()
+            .map(|&(x, y)| self.luma.at(x as isize, y as isize))
     }
 
     /// Luma values under the mask.

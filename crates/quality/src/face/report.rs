@@ -17,12 +17,24 @@ pub enum CheckId {
     InterEyeDistance,
     /// Eye-line angle.
     Roll,
-    /// Left–right head rotation (estimate).
+    /// Left–right head rotation.
     Yaw,
+    /// Up–down head rotation.
+    Pitch,
     /// Horizontal position of the face.
     Centring,
     /// Head size and full-frontal crop margins.
     HeadSize,
+    /// Both eyes open.
+    EyesOpen,
+    /// Eyes not hidden by dark lenses, frames, hair or reflections.
+    EyesVisible,
+    /// Mouth closed.
+    MouthClosed,
+    /// Neutral expression (no smile).
+    Expression,
+    /// No head covering.
+    HeadCovering,
     /// Light balance between the face halves.
     Illumination,
     /// Luminance mean and spread, under- and over-exposure.
@@ -43,13 +55,19 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 14] = [
+    pub const ALL: [CheckId; 20] = [
         CheckId::SingleFace,
         CheckId::InterEyeDistance,
         CheckId::Roll,
         CheckId::Yaw,
+        CheckId::Pitch,
         CheckId::Centring,
         CheckId::HeadSize,
+        CheckId::EyesOpen,
+        CheckId::EyesVisible,
+        CheckId::MouthClosed,
+        CheckId::Expression,
+        CheckId::HeadCovering,
         CheckId::Illumination,
         CheckId::Exposure,
         CheckId::DynamicRange,
@@ -67,6 +85,12 @@ impl CheckId {
             CheckId::InterEyeDistance => "inter-eye-distance",
             CheckId::Roll => "roll",
             CheckId::Yaw => "yaw",
+            CheckId::Pitch => "pitch",
+            CheckId::EyesOpen => "eyes-open",
+            CheckId::EyesVisible => "eyes-visible",
+            CheckId::MouthClosed => "mouth-closed",
+            CheckId::Expression => "expression",
+            CheckId::HeadCovering => "head-covering",
             CheckId::Centring => "centring",
             CheckId::HeadSize => "head-size",
             CheckId::Illumination => "illumination",
@@ -87,6 +111,12 @@ impl CheckId {
             CheckId::InterEyeDistance => &[0x52],
             CheckId::Roll => &[0x5A],
             CheckId::Yaw => &[0x58],
+            CheckId::Pitch => &[0x59],
+            CheckId::EyesOpen => &[0x4D],
+            CheckId::EyesVisible => &[0x4F],
+            CheckId::MouthClosed => &[0x4E, 0x50],
+            CheckId::Expression => &[0x5B],
+            CheckId::HeadCovering => &[0x5C],
             CheckId::Centring => &[0x54, 0x55],
             CheckId::HeadSize => &[0x53, 0x54, 0x55, 0x56, 0x57],
             CheckId::Illumination => &[0x43],
@@ -173,6 +203,9 @@ pub struct FaceReport {
     pub roll_degrees: Option<f64>,
     /// Yaw estimate in degrees; positive when the subject turns towards the image's right.
     pub yaw_degrees: Option<f64>,
+    /// Pitch estimate in degrees; positive when the subject raises the chin (absent without
+    /// landmarks).
+    pub pitch_degrees: Option<f64>,
     /// The findings, in [`CheckId::ALL`] order (checks that need a face are absent without one).
     pub checks: Vec<Check>,
     /// Time the assessment took (not part of the decision).

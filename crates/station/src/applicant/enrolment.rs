@@ -1,6 +1,8 @@
 //! From a validated application and its accepted captures to the chip builder's input
 //! ([`permitkit_lds::Enrolment`]), applying the document profile: which data groups, the portrait
-//! byte budget, fingerprints only with written consent, PACE and Active Authentication.
+//! byte budget, fingerprints only with written consent, PACE (generic, integrated or chip
+//! authentication mapping), Chip Authentication (ICAO 9303-11 §6.2: DG14's key infos, the key
+//! made on the chip or here) and Active Authentication.
 
 use std::fmt;
 
@@ -12,14 +14,19 @@ use permitkit_biometrics::{
     face_record::{FaceImage, FaceImageType, FacialRecord},
     finger_record::{FingerCompression, FingerImageRecord},
 };
+use permitkit_chip::ca::{CaKeyPair, CaPublicKey};
+use permitkit_chip::ec::Domain;
 use permitkit_lds::{
     ChipKeys, Dg1, Enrolment, SecurityInfo,
     security_infos::{
-        ActiveAuthenticationInfo, ECDSA_WITH_SHA256, ID_PACE_ECDH_GM_AES_128,
-        ID_PACE_ECDH_GM_AES_192, ID_PACE_ECDH_GM_AES_256, PaceInfo,
+        ActiveAuthenticationInfo, CaProtocol, ChipAuthenticationInfo,
+        ChipAuthenticationPublicKeyInfo, Cipher, ECDSA_WITH_SHA256, ID_PK_ECDH, PaceInfo,
+        PaceMapping, PaceProtocol,
     },
 };
-use permitkit_model::profiles::document::{AaKeyType, PaceProtocolName, PortraitType};
+use permitkit_model::profiles::document::{
+    AaKeyType, CaProtocolName, DocumentProfile, PaceProtocolName, PortraitType,
+};
 use permitkit_model::secret::{SecretBytes, SecretString};
 
 /// The portrait for DG2: a JPEG already cropped and compressed for the chip.
@@ -101,15 +108,26 @@ pub struct ChipSecrets {
     /// generated itself (ISO/IEC 7816-8 GENERATE ASYMMETRIC KEY PAIR): DG15 carries it and
     /// there is no private key to store.
     pub aa_public_key_on_chip: Option<Vec<u8>>,
+    /// Chip Authentication key pair made here, when the chip cannot make its own: DG14 carries
+    /// its public key, chip-keys.json its private key until the chip holds it.
+    pub ca_key: Option<CaKeyPair>,
+    /// The public key of a Chip Authentication key pair the chip generated itself: DG14
+    /// carries it and there is no private key to store.
+    pub ca_public_key_on_chip: Option<CaPublicKey>,
+    /// The chip's trust point for Terminal Authentication (the CVCA certificate, TR-03110-3
+    /// encoding) when the document profile protects data groups by EAC (`chip.eac`).
+    pub trust_point: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for ChipSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "ChipSecrets {{ aa_key: {}, aa_public_key_on_chip: {} }}",
+            "ChipSecrets {{ aa_key: {}, aa_public_key_on_chip: {}, ca_key: {}, ca_public_key_on_chip: {} }}",
             self.aa_key.is_some(),
-            self.aa_public_key_on_chip.is_some()
+            self.aa_public_key_on_chip.is_some(),
+            self.ca_key.is_some(),
+            self.ca_public_key_on_chip.is_some()
         )
     }
 }
@@ -145,7 +163,41 @@ impl ChipSecrets {
             can: SecretString::new(can),
             aa_key,
             aa_public_key_on_chip: None,
+            ca_key: None,
+            ca_public_key_on_chip: None,
+            trust_point: None,
         })
+    }
+
+    /// The chip's trust point for Terminal Authentication: the CVCA certificate (its bytes, as
+    /// `pki eac init` writes `cvca.cvcert`).
+    pub fn with_trust_point(mut self, cvca: Vec<u8>) -> Self {
+        self.trust_point = Some(cvca);
+        self
+    }
+
+    /// The Chip Authentication key the document profile asks for: the one the chip generated
+    /// (`on_chip`), else a fresh key pair made here from the operating system's generator.
+    pub fn with_chip_authentication(
+        mut self,
+        profile: &DocumentProfile,
+        on_chip: Option<CaPublicKey>,
+    ) -> crate::Result<Self> {
+        let Some((key_id, domain)) = ca_key_request(profile) else {
+            return Ok(self);
+        };
+        match on_chip {
+            Some(public) => self.ca_public_key_on_chip = Some(public),
+            None => {
+                let key =
+                    CaKeyPair::generate(key_id, domain, &mut permitkit_chip::random::OsRandom)
+                        .map_err(|e| {
+                            crate::Error::Random(permitkit_model::random::RandomError::new(e))
+                        })?;
+                self.ca_key = Some(key);
+            }
+        }
+        Ok(self)
     }
 
     /// A random CAN of `digits` digits, and for Active Authentication the public key the chip
@@ -155,6 +207,54 @@ impl ChipSecrets {
         secrets.aa_public_key_on_chip = Some(spki);
         Ok(secrets)
     }
+}
+
+/// The Chip Authentication key the document profile asks for: its key id and curve. The key id
+/// is the PACE parameter id when the profile offers PACE-CAM (the terminal picks the key by it,
+/// 9303-11 §4.4.3.5.2); with a single key and no PACE-CAM there is none.
+pub fn ca_key_request(profile: &DocumentProfile) -> Option<(Option<u32>, Domain)> {
+    if !profile.data_groups.contains(&14) {
+        return None;
+    }
+    let ca = profile.chip.chip_authentication.as_ref()?;
+    let domain = Domain::from_parameter_id(ca.parameter_id)?;
+    let cam = profile
+        .chip
+        .pace
+        .iter()
+        .any(|o| pace_protocol(o.protocol).mapping == PaceMapping::ChipAuthentication);
+    Some((cam.then_some(ca.parameter_id), domain))
+}
+
+/// What a profile's PACE protocol name names.
+fn pace_protocol(name: PaceProtocolName) -> PaceProtocol {
+    let (mapping, cipher) = match name {
+        PaceProtocolName::EcdhGmAes128 => (PaceMapping::Generic, Cipher::Aes128),
+        PaceProtocolName::EcdhGmAes192 => (PaceMapping::Generic, Cipher::Aes192),
+        PaceProtocolName::EcdhGmAes256 => (PaceMapping::Generic, Cipher::Aes256),
+        PaceProtocolName::EcdhImAes128 => (PaceMapping::Integrated, Cipher::Aes128),
+        PaceProtocolName::EcdhImAes192 => (PaceMapping::Integrated, Cipher::Aes192),
+        PaceProtocolName::EcdhImAes256 => (PaceMapping::Integrated, Cipher::Aes256),
+        PaceProtocolName::EcdhCamAes128 => (PaceMapping::ChipAuthentication, Cipher::Aes128),
+        PaceProtocolName::EcdhCamAes192 => (PaceMapping::ChipAuthentication, Cipher::Aes192),
+        PaceProtocolName::EcdhCamAes256 => (PaceMapping::ChipAuthentication, Cipher::Aes256),
+    };
+    PaceProtocol {
+        mapping,
+        ecdh: true,
+        cipher,
+    }
+}
+
+/// What a profile's Chip Authentication protocol name names.
+fn ca_protocol(name: CaProtocolName) -> CaProtocol {
+    let cipher = match name {
+        CaProtocolName::Ecdh3Des => Cipher::Tdes,
+        CaProtocolName::EcdhAes128 => Cipher::Aes128,
+        CaProtocolName::EcdhAes192 => Cipher::Aes192,
+        CaProtocolName::EcdhAes256 => Cipher::Aes256,
+    };
+    CaProtocol { ecdh: true, cipher }
 }
 
 /// The chip builder's input for `applicant` with `captures` and `secrets`, following the
@@ -252,26 +352,89 @@ pub fn enrolment(
         None
     };
 
-    let pace = profile
-        .chip
-        .pace
-        .iter()
-        .map(|o| {
-            SecurityInfo::Pace(PaceInfo {
-                protocol: match o.protocol {
-                    PaceProtocolName::EcdhGmAes128 => ID_PACE_ECDH_GM_AES_128,
-                    PaceProtocolName::EcdhGmAes192 => ID_PACE_ECDH_GM_AES_192,
-                    PaceProtocolName::EcdhGmAes256 => ID_PACE_ECDH_GM_AES_256,
-                },
-                version: 2,
-                parameter_id: Some(o.parameter_id),
-            })
-        })
-        .collect();
+    let mut pace = Vec::with_capacity(profile.chip.pace.len());
+    for (i, o) in profile.chip.pace.iter().enumerate() {
+        let protocol = pace_protocol(o.protocol).oid().ok_or_else(|| {
+            err(
+                &format!("chip.pace[{i}]"),
+                "names no id-PACE protocol".into(),
+            )
+        })?;
+        pace.push(SecurityInfo::Pace(PaceInfo {
+            protocol,
+            version: 2,
+            parameter_id: Some(o.parameter_id),
+        }));
+    }
 
     let mut keys = ChipKeys {
         can: Some(secrets.can.clone()),
+        trust_point: secrets.trust_point.clone(),
         ..ChipKeys::default()
+    };
+    // Data groups behind Extended Access Control need the trust point the chip will check
+    // terminals against (9303-11 §7.1): without it they would be readable by anyone.
+    let eac_protected = |dg: u8| profile.chip.eac.as_ref().is_some_and(|e| e.protects(dg));
+    if eac_protected(3) && !fingers.is_empty() && secrets.trust_point.is_none() {
+        return Err(err(
+            "chip.eac",
+            format!(
+                "{} gives DG3 only to terminals Terminal Authentication admits, but no trust \
+                 point (CVCA certificate, `{}` in the PKI folder) was given",
+                profile.id,
+                profile
+                    .chip
+                    .eac
+                    .as_ref()
+                    .map_or("", |e| e.trust_point.as_str())
+            ),
+        ));
+    }
+    let chip_authentication = match (&profile.chip.chip_authentication, ca_key_request(profile)) {
+        (Some(offer), Some((key_id, domain))) => {
+            let public = match (&secrets.ca_key, &secrets.ca_public_key_on_chip) {
+                (_, Some(public)) => public.clone(),
+                (Some(key), None) => {
+                    keys.ca_private_key = Some(key.private_key.clone());
+                    key.public_key()
+                        .map_err(|e| err("chip_authentication", e.to_string()))?
+                }
+                (None, None) => {
+                    return Err(err(
+                        "chip_authentication",
+                        "the profile requires a Chip Authentication key".into(),
+                    ));
+                }
+            };
+            if public.domain != domain {
+                return Err(err(
+                    "chip_authentication",
+                    format!(
+                        "the key is on {}, the profile asks for {domain}",
+                        public.domain
+                    ),
+                ));
+            }
+            let spki = public
+                .to_spki()
+                .map_err(|e| err("chip_authentication", e.to_string()))?;
+            let protocol = ca_protocol(offer.protocol)
+                .oid()
+                .ok_or_else(|| err("chip_authentication", "names no id-CA protocol".into()))?;
+            vec![
+                SecurityInfo::ChipAuthentication(ChipAuthenticationInfo {
+                    protocol,
+                    version: 1,
+                    key_id,
+                }),
+                SecurityInfo::ChipAuthenticationPublicKey(ChipAuthenticationPublicKeyInfo {
+                    protocol: ID_PK_ECDH,
+                    public_key: spki,
+                    key_id,
+                }),
+            ]
+        }
+        _ => Vec::new(),
     };
     let aa_info = || {
         SecurityInfo::ActiveAuthentication(ActiveAuthenticationInfo {
@@ -326,6 +489,7 @@ pub fn enrolment(
         dg11: wants(11).then(|| applicant.dg11.clone()),
         dg12: wants(12).then_some(dg12),
         pace,
+        chip_authentication,
         active_authentication: if wants(15) {
             active_authentication
         } else {

@@ -30,13 +30,13 @@ use sha2::{Digest, Sha256};
 use super::{EnrolError, RestoreError, Run, StepError, StepOutput, timestamp};
 use crate::applicant::{self, Applicant, Captures, ChipSecrets};
 use crate::journal::{Journal, JournalError};
+use crate::signer::SignError;
 use crate::step::Step;
-use permitkit_lds::{self as lds, ChipImage, ChipKeys, Ef, chip_image::Manifest};
+use permitkit_lds::{ChipImage, ChipKeys, Ef, chip_image::Manifest};
 use permitkit_model::{
     private_file,
     secret::{SecretBytes, SecretString},
 };
-use permitkit_pki::{DocumentSigner, signer::FileKeySignature};
 
 /// The journal blob that holds the chip keys (JSON) until the card is verified.
 pub const KEYS_BLOB: &str = "chip-keys.json";
@@ -104,17 +104,17 @@ pub fn card_access_number(
 }
 
 /// Runs (or restores) the step, then restores the ChipImage and its keys from the journal
-/// (checked against EF.SOD) and makes sure it is the one the step recorded. `chip_aa_key` is the
-/// public key (SubjectPublicKeyInfo DER) of an Active Authentication key pair the chip generated
-/// (`personalize::present`): DG15 carries it instead of a key generated here.
+/// (checked against EF.SOD) and makes sure it is the one the step recorded. `on_chip` holds the
+/// public keys of key pairs the chip generated (`personalize::present`): DG15 and DG14 carry
+/// them instead of keys generated here.
 pub(super) fn run(
     run: &mut Run<'_>,
     applicant: &Applicant,
     out: &Path,
     captures: &Captures,
-    chip_aa_key: Option<Vec<u8>>,
+    on_chip: super::personalize::KeysOnChip,
 ) -> Result<(ChipImageRecord, HeldImage), EnrolError> {
-    let record = run.step(|run| build(run, applicant, out, captures, chip_aa_key))?;
+    let record = run.step(|run| build(run, applicant, out, captures, on_chip))?;
     let held = restore(run, &record)?;
     Ok((record, held))
 }
@@ -124,16 +124,24 @@ fn build(
     applicant: &Applicant,
     out: &Path,
     captures: &Captures,
-    chip_aa_key: Option<Vec<u8>>,
+    on_chip: super::personalize::KeysOnChip,
 ) -> Result<ChipImageRecord, StepError> {
     claim(out, &run.id)?;
     let profile = &applicant.document_profile;
-    // The Active Authentication key: the chip's own when it made one, else generated here.
-    let secrets = match chip_aa_key {
+    // The Active Authentication and Chip Authentication keys: the chip's own when it made
+    // them, else generated here.
+    let secrets = match on_chip.aa {
         Some(spki) => ChipSecrets::with_chip_key(profile.chip.can_digits, spki),
         None => ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication),
     }
+    .and_then(|s| s.with_chip_authentication(profile, on_chip.ca))
     .map_err(|e| StepError::Secrets(Box::new(e)))?;
+    // The trust point the chip gets when the profile protects data groups by EAC.
+    let secrets =
+        match crate::eac::trust_point_for(profile, &run.station.pki).map_err(StepError::Eac)? {
+            Some(cvca) => secrets.with_trust_point(cvca),
+            None => secrets,
+        };
     let now = SystemTime::now();
     let enrolment = applicant::enrolment(
         applicant,
@@ -142,14 +150,14 @@ fn build(
         Some((timestamp(now), run.station.profile.station_id.clone())),
     )
     .map_err(StepError::Enrolment)?;
-    let signer: &DocumentSigner = &run.station.signer;
-    let image = lds::build::<_, FileKeySignature>(
-        &enrolment,
-        signer.certificate_der(),
-        signer.signer(),
-        now,
-    )
-    .map_err(StepError::Lds)?;
+    let image = run
+        .station
+        .signer
+        .build(&enrolment, applicant.mrz.document_number(), now)
+        .map_err(|e| match e {
+            SignError::Lds(e) => StepError::Lds(e),
+            SignError::Refused(e) => StepError::SigningRefused(e),
+        })?;
     let manifest = image.manifest();
     let journal = &mut run.station.journal;
     for (ef, bytes) in image.files() {

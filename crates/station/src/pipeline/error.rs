@@ -182,6 +182,10 @@ pub enum StepError {
     /// The LDS could not be built or signed.
     #[error("building the LDS")]
     Lds(#[source] LdsError),
+    /// The Document Signer's signing policy refused to sign (usage period over, document cap
+    /// reached, audit not written).
+    #[error("signing EF.SOD")]
+    SigningRefused(#[source] permitkit_pki::SigningRefused),
     /// The ChipImage kept in the journal is not consistent with its EF.SOD.
     #[error("the ChipImage")]
     ChipImage(#[source] ChipImageError),
@@ -283,6 +287,41 @@ pub enum StepError {
     /// The chip failed Active Authentication.
     #[error("Active Authentication failed: the chip does not hold the DG15 key")]
     ActiveAuthentication,
+    /// The chip offers Chip Authentication (DG14, or PACE-CAM) and did not prove it holds the
+    /// key.
+    #[error("Chip Authentication {reason}")]
+    ChipAuthentication {
+        /// What happened.
+        reason: String,
+    },
+    /// The document profile protects data groups by Extended Access Control and its trust
+    /// point (the CVCA certificate) or the station's inspection-system terminal cannot be used.
+    #[error("Extended Access Control")]
+    Eac(#[source] crate::eac::EacSetupError),
+    /// A data group the document profile protects by Extended Access Control was given to a
+    /// session without Terminal Authentication (the chip does not enforce EAC).
+    #[error(
+        "{ef} was readable without Terminal Authentication: the chip does not protect it by Extended Access Control"
+    )]
+    EacNotEnforced {
+        /// The file.
+        ef: Ef,
+    },
+    /// A data group behind Extended Access Control was refused other than by its access rule.
+    #[error("{ef} was refused without Terminal Authentication with {sw}, not 6982")]
+    EacWrongRefusal {
+        /// The file.
+        ef: Ef,
+        /// The chip's answer.
+        sw: permitkit_iso7816::apdu::StatusWord,
+    },
+    /// The station's inspection system could not read a data group behind Extended Access
+    /// Control: Terminal Authentication failed or did not grant it.
+    #[error("Terminal Authentication {reason}")]
+    TerminalAuthentication {
+        /// What happened.
+        reason: String,
+    },
     /// The journal failed.
     #[error("the journal")]
     Journal(#[source] JournalError),

@@ -11,9 +11,12 @@
 //! enrolment's own card not yet issued; anything else is refused before a single write — and,
 //! on chips that make their own Active Authentication key pair (chip profile
 //! `aa_key_generation`), has the chip generate it, so DG15 carries the chip's public key and the
-//! private key never leaves the chip. A blank card replacing a spoilt one is claimed the same
-//! way; the spoilt card's serial is recorded, and a ChipImage whose DG15 names the spoilt
-//! chip's key is built and signed again for the new card.
+//! private key never leaves the chip; the same for the Chip Authentication key pair DG14 (and
+//! EF.CardSecurity) carries, on chips whose profile says `ca_key_generation`. A blank card
+//! replacing a spoilt one is claimed the same way; the spoilt card's serial is recorded, and a
+//! ChipImage whose DG15 or DG14 names the spoilt chip's keys is built and signed again for the
+//! new card. Keys made outside the chip (other chips) travel in the journal, encrypted, and are
+//! purged with the rest once the card is verified.
 
 use std::collections::BTreeMap;
 
@@ -123,44 +126,68 @@ impl StepOutput for PersonalizeRecord {
     }
 }
 
+/// Public keys of key pairs the chip generated when it was claimed, for the ChipImage.
+#[derive(Debug, Clone, Default)]
+pub(super) struct KeysOnChip {
+    /// The Active Authentication public key (SubjectPublicKeyInfo DER) for DG15.
+    pub(super) aa: Option<Vec<u8>>,
+    /// The Chip Authentication public key for DG14 and EF.CardSecurity.
+    pub(super) ca: Option<permitkit_chip::ca::CaPublicKey>,
+}
+
+impl KeysOnChip {
+    fn is_empty(&self) -> bool {
+        self.aa.is_none() && self.ca.is_none()
+    }
+}
+
 /// The hook before the `chip-image` step: the card on the reader identified and claimed for this
-/// enrolment before anything is written to it, its Active Authentication key pair generated on
-/// the chip where the chip profile says the chip makes it. Returns the public key
-/// (SubjectPublicKeyInfo DER) the ChipImage must carry in DG15 when a key was generated now; in
-/// that case a ChipImage recorded earlier (for another chip's key) is marked to be built again.
-/// Nothing to do once `personalize` is recorded done (`verify` checks the card's serial).
-pub(super) fn present(
-    run: &mut Run<'_>,
-    applicant: &Applicant,
-) -> Result<Option<Vec<u8>>, EnrolError> {
+/// enrolment before anything is written to it, its Active Authentication and Chip
+/// Authentication key pairs generated on the chip where the chip profile says the chip makes
+/// them. Returns the public keys the ChipImage must carry (DG15, DG14) when keys were generated
+/// now; in that case a ChipImage recorded earlier (for another chip's keys) is marked to be
+/// built again. Nothing to do once `personalize` is recorded done (`verify` checks the card's
+/// serial).
+pub(super) fn present(run: &mut Run<'_>, applicant: &Applicant) -> Result<KeysOnChip, EnrolError> {
     let journal_error = |run: &Run<'_>, e| run.error(Step::Personalize, StepError::Journal(e));
     let done = |run: &Run<'_>, step| run.station.journal.is_done(&run.id, step);
     if done(run, Step::Personalize).map_err(|e| journal_error(run, e))? {
-        return Ok(None);
+        return Ok(KeysOnChip::default());
     }
     let image_done = done(run, Step::ChipImage).map_err(|e| journal_error(run, e))?;
     let profile = &applicant.document_profile;
-    let on_chip = run.station.chip.aa_key_generation
+    let aa_on_chip = run.station.chip.aa_key_generation
         && profile.chip.active_authentication == Some(AaKeyType::EcdsaP256)
         && profile.data_groups.contains(&15);
-    let outcome = claim(run, applicant, on_chip && !image_done).and_then(|(serial, key)| {
-        if key.is_some() || !on_chip || !image_done {
-            return Ok(key);
+    let ca_on_chip =
+        run.station.chip.ca_key_generation && crate::applicant::ca_key_request(profile).is_some();
+    let on_chip = aa_on_chip || ca_on_chip;
+    let outcome = claim(
+        run,
+        applicant,
+        aa_on_chip && !image_done,
+        ca_on_chip && !image_done,
+    )
+    .and_then(|(serial, keys)| {
+        if !keys.is_empty() || !on_chip || !image_done {
+            return Ok(keys);
         }
-        // The ChipImage is signed: its DG15 must name this card's key. A blank card that
-        // replaced the one it was signed for needs its own key and a new ChipImage.
-        let key_here = chip_entry(run, applicant)?.aa_key_card == Some(serial);
+        // The ChipImage is signed: its DG15 and DG14 must name this card's keys. A blank card
+        // that replaced the one it was signed for needs its own keys and a new ChipImage.
+        let entry = chip_entry(run, applicant)?;
+        let key_here = (!aa_on_chip || entry.aa_key_card.as_ref() == Some(&serial))
+            && (!ca_on_chip || entry.ca_key_card.as_ref() == Some(&serial));
         if key_here {
-            return Ok(None);
+            return Ok(KeysOnChip::default());
         }
-        let (_, key) = claim(run, applicant, true)?;
+        let (_, key) = claim(run, applicant, aa_on_chip, ca_on_chip)?;
         run.station
             .journal
             .step_failed(
                 &run.id,
                 Step::ChipImage,
-                "the card was replaced: the ChipImage is signed again for the new chip's Active \
-                 Authentication key",
+                "the card was replaced: the ChipImage is signed again for the new chip's own \
+                 keys",
             )
             .map_err(StepError::Journal)?;
         Ok(key)
@@ -204,12 +231,14 @@ fn chip_journal_key(run: &Run<'_>, applicant: &Applicant) -> Result<String, Step
 }
 
 /// Opens the card (or takes the open one), identifies and claims it, generating the AA key when
-/// `generate`; the card's state is saved whatever happened.
+/// `generate` and the Chip Authentication key when `generate_ca`; the card's state is saved
+/// whatever happened.
 fn claim(
     run: &mut Run<'_>,
     applicant: &Applicant,
     generate: bool,
-) -> Result<(ChipSerial, Option<Vec<u8>>), StepError> {
+    generate_ca: bool,
+) -> Result<(ChipSerial, KeysOnChip), StepError> {
     let key = chip_journal_key(run, applicant)?;
     let mut card = match run.card.take() {
         Some(card) => card,
@@ -250,12 +279,36 @@ fn claim(
         &options,
         &mut journal,
         &mut progress,
-    );
+    )
+    .and_then(|claim| {
+        let ca = match (
+            generate_ca,
+            crate::applicant::ca_key_request(&applicant.document_profile),
+        ) {
+            (true, Some(request)) => perso::generate_ca_keys(
+                card.reader.channel(),
+                &claim,
+                &key,
+                &[request],
+                options.dialect,
+                &mut journal,
+            )?
+            .pop(),
+            _ => None,
+        };
+        Ok((claim, ca))
+    });
     let saved = card.reader.save();
     run.card = Some(card);
-    let claim = outcome.map_err(chip_error)?;
+    let (claim, ca) = outcome.map_err(chip_error)?;
     saved.map_err(StepError::SaveCard)?;
-    Ok((claim.identity.serial, claim.aa_public_key))
+    Ok((
+        claim.identity.serial,
+        KeysOnChip {
+            aa: claim.aa_public_key,
+            ca,
+        },
+    ))
 }
 
 /// A chip error as the step reports it: the card left the field, the card was refused before
@@ -302,16 +355,27 @@ fn personalize(
     input.aa_key_on_chip = input.aa_private_key.is_none()
         && run.station.chip.aa_key_generation
         && held.image.files().any(|(ef, _)| ef == Ef::DG15);
+    // DG14's Chip Authentication key: made here (in the chip keys) or on the chip.
+    input.ca_keys = perso::ca_keys_for(&held.image, &held.keys).map_err(StepError::PersoInput)?;
+    let dg14_offers_ca = held
+        .image
+        .file(Ef::DG14)
+        .and_then(|d| permitkit_lds::Dg14::parse(d).ok())
+        .is_some_and(|d| d.chip_authentication().is_ok_and(|o| !o.is_empty()));
+    input.ca_keys_on_chip =
+        input.ca_keys.is_empty() && run.station.chip.ca_key_generation && dg14_offers_ca;
+    // The trust point for Terminal Authentication, when the profile protects DG3 by EAC.
+    input.trust_point = perso::trust_point_of(&held.keys).map_err(StepError::PersoInput)?;
     let Run {
         station,
         observer,
         id,
         ..
     } = run;
-    let cscas = &station.cscas;
+    let trust = &station.trust;
     let verifier =
         |files: &[(Ef, Vec<u8>)]| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-            Ok(pa(files, cscas)?)
+            Ok(pa(files, trust)?)
         };
     let options = PersoOptions {
         dialect: station.chip.dialect,

@@ -8,11 +8,12 @@ use std::{
 };
 
 use crate::journal::Journal;
+use crate::signer::StationSigner;
 use permitkit_devices::factory::{DeviceFactory, DeviceSlots};
 use permitkit_model::profiles::{
     ChipProfile, Registry, quality::QualityProfile, station::StationProfile,
 };
-use permitkit_pki::{DocumentSigner, signer::read_certificate};
+use permitkit_pki::{signer::read_certificate, trust::TrustStore};
 
 /// Everything a station needs to enrol.
 pub struct Station {
@@ -30,10 +31,15 @@ pub struct Station {
     pub quality: QualityProfile,
     /// The enrollment journal.
     pub journal: Journal,
-    /// The Document Signer that signs EF.SOD.
-    pub signer: DocumentSigner,
-    /// Trusted CSCA certificates (DER) for passive authentication of the cards it issues.
-    pub cscas: Vec<Vec<u8>>,
+    /// The Document Signer that signs EF.SOD: the `--pki` files, or the profile's
+    /// `[document_signer]` on a token, behind its signing policy.
+    pub signer: StationSigner,
+    /// The trust store for passive authentication of the cards it issues: the `--pki`
+    /// folder's csca.pem, or a store given (`enroll --trust`: CSCAs, master lists, CRLs).
+    pub trust: TrustStore,
+    /// The `--pki` folder: a document profile's EAC trust point and the station's
+    /// inspection-system terminal are read from it ([`crate::eac`]).
+    pub pki: PathBuf,
 }
 
 impl fmt::Debug for Station {
@@ -58,6 +64,20 @@ impl Station {
         journal: Option<&Path>,
         factory: Box<dyn DeviceFactory>,
     ) -> crate::Result<Self> {
+        Self::open_signed(registry, id, pki, journal, factory, None)
+    }
+
+    /// [`Station::open`] with the signer `signer` when given (a token key named on the command
+    /// line), instead of the profile's `[document_signer]` or the `--pki` files; the trusted
+    /// CSCA still comes from `pki` (`csca.pem`).
+    pub fn open_signed(
+        registry: Registry,
+        id: &str,
+        pki: &Path,
+        journal: Option<&Path>,
+        factory: Box<dyn DeviceFactory>,
+        signer: Option<StationSigner>,
+    ) -> crate::Result<Self> {
         let profile = registry.station(id)?.clone();
         if let Some(p) = registry.check_station(id).into_iter().next() {
             return Err(p.into());
@@ -69,8 +89,12 @@ impl Station {
             journal.map_or_else(|| PathBuf::from(&profile.journal), Path::to_path_buf);
         Ok(Self {
             journal: Journal::open(&journal_path)?,
-            signer: DocumentSigner::load_dir(pki)?,
-            cscas: vec![read_certificate(&pki.join("csca.pem"))?],
+            signer: match signer {
+                Some(s) => s,
+                None => StationSigner::for_station(&profile, pki)?,
+            },
+            trust: TrustStore::from_certificates(&[read_certificate(&pki.join("csca.pem"))?]),
+            pki: pki.to_path_buf(),
             devices,
             factory,
             chip,
