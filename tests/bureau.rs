@@ -21,6 +21,7 @@ use permitkit_bureau::package::Package;
 use permitkit_bureau::server::block_on;
 use permitkit_bureau::throwaway::ThrowawayPostgres;
 use permitkit_bureau::{db, keys};
+use permitkit_pki::desk::DeskKeyPair;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_station::applicant::{Captures, Portrait};
 
@@ -46,6 +47,10 @@ impl Bureau {
         TestPki::generate(&TestPkiOptions::default())
             .unwrap()
             .write_dir(&dir.path().join("pki"))
+            .unwrap();
+        DeskKeyPair::generate("bureau")
+            .unwrap()
+            .write_dir(&dir.path().join("desk"))
             .unwrap();
         let listen = format!("127.0.0.1:{}", free_port());
         Self {
@@ -78,12 +83,25 @@ impl Bureau {
         key
     }
 
+    /// The bureau's key-agreement certificate (DER), which stations seal packages to.
+    fn certificate(&self) -> Vec<u8> {
+        DeskKeyPair::load(&self.path("desk/desk.pem"), &self.path("desk/desk-key.pem"))
+            .unwrap()
+            .certificate_der()
+            .to_vec()
+    }
+
     fn station(&self, name: &str) -> StationClient {
         let key = self.register("station", name);
+        self.client(name, keys::read_private(&key).unwrap())
+    }
+
+    fn client(&self, name: &str, key: p256::ecdsa::SigningKey) -> StationClient {
         StationClient::new(
             &format!("http://{}", self.listen),
             name,
-            keys::read_private(&key).unwrap(),
+            key,
+            self.certificate(),
         )
         .unwrap()
     }
@@ -100,6 +118,8 @@ impl Bureau {
             ])
             .arg("--pki")
             .arg(self.path("pki"))
+            .arg("--desk")
+            .arg(self.path("desk"))
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
@@ -337,7 +357,7 @@ fn stations_submit_lines_issue_each_card_once_and_the_status_comes_back() {
 }
 
 async fn reqwest_get(url: &str) -> String {
-    let station = StationClient::new(url, "-", keys::generate().unwrap()).unwrap();
+    let station = StationClient::new(url, "-", keys::generate().unwrap(), Vec::new()).unwrap();
     station.send_raw("GET", "", &[], b"").await.unwrap().body
 }
 
@@ -421,7 +441,7 @@ fn replayed_tampered_and_unregistered_requests_are_refused() {
     let mut bureau = Bureau::new("auth");
     bureau.serve();
     let station = bureau.station("st");
-    let body = package(7);
+    let body = station.seal(&package(7)).unwrap();
     let path = "/v1/applications";
     let headers = station.headers("POST", path, &body).unwrap();
     let first = block_on(station.send_raw("POST", path, &headers, &body))
@@ -435,7 +455,7 @@ fn replayed_tampered_and_unregistered_requests_are_refused() {
     assert_eq!(replay.status, 401);
     assert!(replay.body.contains("replayed"), "{}", replay.body);
     // A package changed after signing.
-    let other = package(8);
+    let other = station.seal(&package(8)).unwrap();
     let headers = station.headers("POST", path, &body).unwrap();
     let tampered = block_on(station.send_raw("POST", path, &headers, &other))
         .unwrap()
@@ -446,23 +466,30 @@ fn replayed_tampered_and_unregistered_requests_are_refused() {
         "{}",
         tampered.body
     );
+    // A package sealed to another key, or not sealed at all: the bureau cannot open it.
+    let foreign = DeskKeyPair::generate("another bureau").unwrap();
+    for sealed in [
+        permitkit_pki::envelope::seal(&package(9), foreign.certificate_der()).unwrap(),
+        package(9),
+    ] {
+        let headers = station.headers("POST", path, &sealed).unwrap();
+        let unreadable = block_on(station.send_raw("POST", path, &headers, &sealed))
+            .unwrap()
+            .unwrap();
+        assert_eq!(unreadable.status, 422, "{}", unreadable.body);
+        assert!(
+            unreadable.body.contains("not a package sealed"),
+            "{}",
+            unreadable.body
+        );
+    }
     // A station whose key the bureau does not know.
-    let stranger = StationClient::new(
-        &format!("http://{}", bureau.listen),
-        "stranger",
-        keys::generate().unwrap(),
-    )
-    .unwrap();
-    let refused = block_on(stranger.submit(&other)).unwrap().unwrap_err();
+    let stranger = bureau.client("stranger", keys::generate().unwrap());
+    let refused = block_on(stranger.submit(&package(8))).unwrap().unwrap_err();
     assert!(refused.to_string().contains("401"), "{refused}");
     // A registered name with another key.
-    let impostor = StationClient::new(
-        &format!("http://{}", bureau.listen),
-        "st",
-        keys::generate().unwrap(),
-    )
-    .unwrap();
-    let refused = block_on(impostor.submit(&other)).unwrap().unwrap_err();
+    let impostor = bureau.client("st", keys::generate().unwrap());
+    let refused = block_on(impostor.submit(&package(8))).unwrap().unwrap_err();
     assert!(refused.to_string().contains("401"), "{refused}");
     // Over the body limit: refused before it is read.
     let huge = vec![b' '; permitkit_bureau::package::MAX_PACKAGE_BYTES + 1];

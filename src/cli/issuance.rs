@@ -49,6 +49,10 @@ pub struct ServeArgs {
     /// Folder with the Document Signer's ds.pem and ds-key.pem (see `pki init`).
     #[arg(long)]
     pki: PathBuf,
+    /// Folder with the bureau's key-agreement certificate and key (desk.pem, desk-key.pem; see
+    /// `pki desk init`): stations seal their packages to it.
+    #[arg(long)]
+    desk: PathBuf,
     /// Extra profiles folder (overrides built-ins).
     #[arg(long)]
     profiles: Option<PathBuf>,
@@ -80,6 +84,7 @@ pub fn run(command: IssuanceCommand) -> anyhow::Result<ExitCode> {
                 database: a.database,
                 listen: a.listen,
                 pki: a.pki,
+                desk: a.desk,
                 registry,
             };
             server::block_on(server::serve(config, server::shutdown_signal()))??;

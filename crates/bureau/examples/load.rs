@@ -24,6 +24,7 @@ use permitkit_bureau::worker::{self, LineReader, WorkerConfig};
 use permitkit_bureau::{db, keys, server, status};
 use permitkit_model::profiles::Registry;
 use permitkit_pki::DocumentSigner;
+use permitkit_pki::desk::DeskKeyPair;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_station::applicant::{Captures, Portrait};
 
@@ -102,9 +103,12 @@ fn main() {
                 .await
                 .unwrap();
             let pool = db::pool(&url, 8).unwrap();
+            let desk = DeskKeyPair::generate("bureau").unwrap();
+            let certificate = desk.certificate_der().to_vec();
             let secret = db::document_key_secret(&pool).await.unwrap();
             let intake = Intake::new(
                 pool.clone(),
+                desk,
                 Registry::builtin().unwrap(),
                 DocumentSigner::load_dir(&pki).unwrap(),
                 secret,
@@ -114,7 +118,8 @@ fn main() {
                 let body =
                     serde_json::to_vec(&Package::new(applicant(&template, run, n), &captures))
                         .unwrap();
-                intake.submit("st", &body, b"bench").await.unwrap();
+                let sealed = permitkit_pki::envelope::seal(&body, &certificate).unwrap();
+                intake.submit("st", &sealed, b"bench").await.unwrap();
             }
             let intake_secs = started.elapsed().as_secs_f64();
             let mut tasks = Vec::new();

@@ -14,6 +14,7 @@ use crate::intake::Receipt;
 /// A station's connection to the bureau.
 pub struct StationClient {
     base: String,
+    bureau_certificate: Vec<u8>,
     name: String,
     key: SigningKey,
     http: reqwest::Client,
@@ -29,13 +30,20 @@ pub struct Answer {
 }
 
 impl StationClient {
-    /// Station `name` with `key`, talking to the bureau at `base` (`http://host:port`).
-    pub fn new(base: &str, name: &str, key: SigningKey) -> Result<Self, BureauError> {
+    /// Station `name` with `key`, talking to the bureau at `base` (`http://host:port`) whose
+    /// key-agreement certificate (DER) is `bureau_certificate`.
+    pub fn new(
+        base: &str,
+        name: &str,
+        key: SigningKey,
+        bureau_certificate: Vec<u8>,
+    ) -> Result<Self, BureauError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()?;
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
+            bureau_certificate,
             name: name.to_owned(),
             key,
             http,
@@ -92,15 +100,29 @@ impl StationClient {
         Ok(Answer { status, body })
     }
 
-    /// Submits a package (its JSON body) once.
-    pub async fn submit(&self, body: &[u8]) -> Result<Receipt, BureauError> {
+    /// Seals a package (its JSON) to the bureau's key.
+    pub fn seal(&self, package: &[u8]) -> Result<Vec<u8>, BureauError> {
+        Ok(permitkit_pki::envelope::seal(
+            package,
+            &self.bureau_certificate,
+        )?)
+    }
+
+    /// Submits a package (its JSON) once, sealed to the bureau's key.
+    pub async fn submit(&self, package: &[u8]) -> Result<Receipt, BureauError> {
+        let sealed = self.seal(package)?;
+        self.submit_sealed(&sealed).await
+    }
+
+    /// Submits a sealed package once.
+    pub async fn submit_sealed(&self, body: &[u8]) -> Result<Receipt, BureauError> {
         let path = "/v1/applications";
         let headers = self.headers("POST", path, body)?;
         let answer = self.send_raw("POST", path, &headers, body).await?;
         receipt(answer)
     }
 
-    /// Submits a package until the bureau answers: transport failures and 5xx answers are
+    /// Submits a package (sealed once, the same envelope each time) until the bureau answers: transport failures and 5xx answers are
     /// retried after `first_delay`, doubling up to a minute, at most `attempts` times; a 4xx
     /// refusal is returned at once.
     pub async fn submit_until_acknowledged(
@@ -109,11 +131,12 @@ impl StationClient {
         attempts: u32,
         first_delay: Duration,
     ) -> Result<Receipt, BureauError> {
+        let sealed = self.seal(body)?;
         let mut delay = first_delay;
         let mut tries = 0;
         loop {
             tries += 1;
-            match self.submit(body).await {
+            match self.submit_sealed(&sealed).await {
                 Ok(r) => return Ok(r),
                 Err(BureauError::Status { status, body }) if status < 500 => {
                     return Err(BureauError::Status { status, body });

@@ -50,6 +50,9 @@ pub enum BureauError {
     /// Profiles did not load.
     #[error("profiles: {0}")]
     Profile(#[from] permitkit_model::profiles::ProfileError),
+    /// A package could not be sealed.
+    #[error("envelope: {0}")]
+    Envelope(#[from] permitkit_pki::envelope::EnvelopeError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

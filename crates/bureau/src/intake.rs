@@ -1,4 +1,5 @@
-//! Intake: an authenticated station's package checked ([`crate::checks`]), made idempotent by
+//! Intake: an authenticated station's package — sealed to the bureau's key-agreement key as
+//! CMS EnvelopedData (RFC 5652 §6, `permitkit_pki::envelope`), opened here — checked ([`crate::checks`]), made idempotent by
 //! its application number, refused when it would make a second document, signed centrally into
 //! a ChipImage (ICAO 9303-10 LDS, EF.SOD by the bureau's Document Signer) and queued for a line.
 //!
@@ -20,6 +21,8 @@ use sha2::{Digest, Sha256};
 use permitkit_lds::{self as lds, ChipImage};
 use permitkit_model::profiles::Registry;
 use permitkit_model::secret::SecretBytes;
+use permitkit_pki::desk::DeskKeyPair;
+use permitkit_pki::envelope;
 use permitkit_pki::{DocumentSigner, signer::FileKeySignature};
 use permitkit_station::applicant::{self, Applicant, ChipSecrets, IssuedNumbers};
 use permitkit_station::pipeline::timestamp;
@@ -79,22 +82,26 @@ pub struct Receipt {
 /// The bureau's intake.
 pub struct Intake {
     pool: Pool,
+    desk: DeskKeyPair,
     registry: Registry,
     signer: Arc<DocumentSigner>,
     secret: SecretBytes,
 }
 
 impl Intake {
-    /// An intake over `pool`, checking against `registry`, signing with `signer`, filing
-    /// documents under keys made with `secret` ([`crate::db::document_key_secret`]).
+    /// An intake over `pool`, opening packages with `desk`, checking against `registry`,
+    /// signing with `signer`, filing documents under keys made with `secret`
+    /// ([`crate::db::document_key_secret`]).
     pub fn new(
         pool: Pool,
+        desk: DeskKeyPair,
         registry: Registry,
         signer: DocumentSigner,
         secret: SecretBytes,
     ) -> Self {
         Self {
             pool,
+            desk,
             registry,
             signer: Arc::new(signer),
             secret,
@@ -106,14 +113,17 @@ impl Intake {
         &self.pool
     }
 
-    /// Receives `body` (a [`Package`] as JSON) from the authenticated `station`, whose request
-    /// signature was `station_signature`.
+    /// Receives `sealed` (a [`Package`] as JSON, sealed to the bureau's key) from the
+    /// authenticated `station`, whose request signature was `station_signature`.
     pub async fn submit(
         &self,
         station: &str,
-        body: &[u8],
+        sealed: &[u8],
         station_signature: &[u8],
     ) -> Result<Receipt, BureauError> {
+        let body = envelope::open(sealed, self.desk.key(), self.desk.certificate_der())
+            .map_err(|e| Refusal::Format(format!("not a package sealed to this bureau: {e}")))?;
+        let body: &[u8] = &body;
         let package: Package = serde_json::from_slice(body)
             .map_err(|e| Refusal::Format(format!("not a package: line {}", e.line())))?;
         let digest = hex::encode(Sha256::digest(body));

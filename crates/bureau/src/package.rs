@@ -1,7 +1,9 @@
 //! The application package a station sends: the applicant file exactly as the station
 //! validated it, and the captures as the station accepted them (the portrait prepared for the
 //! chip, WSQ fingers, the signature image). The request carrying it is signed by the station's
-//! key ([`crate::auth`]); the bureau keeps only the package's SHA-256 and that signature.
+//! key ([`crate::auth`]) and the package sealed to the bureau's key-agreement key (CMS
+//! EnvelopedData, `permitkit_pki::envelope`); the bureau keeps only the package's SHA-256 and
+//! the station's signature.
 //!
 //! Binary parts travel as hex in JSON. `Debug` prints lengths, never content: the package is
 //! personal data and biometrics.
@@ -14,7 +16,7 @@ use permitkit_station::applicant::{Captures, FingerCapture, Portrait};
 
 /// Package format version.
 pub const FORMAT: u32 = 1;
-/// Largest package body the bureau reads (bytes).
+/// Largest (sealed) package body the bureau reads (bytes).
 pub const MAX_PACKAGE_BYTES: usize = 4 << 20;
 
 /// One application package.

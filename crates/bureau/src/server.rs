@@ -8,7 +8,9 @@
 //! | `GET /healthz` | anyone | `ok` |
 //!
 //! Every `/v1` request is authenticated ([`crate::auth`]) against the registered stations;
-//! bodies are limited to [`MAX_PACKAGE_BYTES`] before anything is parsed. Refusals answer 401
+//! bodies are limited to [`MAX_PACKAGE_BYTES`] before anything is parsed. A package travels
+//! sealed to the bureau's key (CMS EnvelopedData); the request signature covers the sealed
+//! bytes. Refusals answer 401
 //! (authentication), 409 (duplicates and conflicts) or 422 (checks); the log names the station,
 //! the application number and the outcome, never the package's content.
 
@@ -26,6 +28,7 @@ use deadpool_postgres::Pool;
 
 use permitkit_model::profiles::Registry;
 use permitkit_pki::DocumentSigner;
+use permitkit_pki::desk::DeskKeyPair;
 
 use crate::BureauError;
 use crate::auth::{self, AuthError, RequestHead};
@@ -41,6 +44,9 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// Folder with the Document Signer's `ds.pem` and `ds-key.pem`.
     pub pki: PathBuf,
+    /// Folder with the bureau's key-agreement certificate and key (`desk.pem`,
+    /// `desk-key.pem`, `permitkit pki desk init`) that stations seal packages to.
+    pub desk: PathBuf,
     /// Profiles.
     pub registry: Registry,
 }
@@ -58,7 +64,11 @@ pub async fn serve(
     let pool = crate::db::pool(&config.database, 16)?;
     let secret = crate::db::document_key_secret(&pool).await?;
     let signer = DocumentSigner::load_dir(&config.pki)?;
-    let intake = Intake::new(pool.clone(), config.registry.clone(), signer, secret);
+    let desk = DeskKeyPair::load(
+        &config.desk.join(permitkit_pki::desk::CERTIFICATE_FILE),
+        &config.desk.join(permitkit_pki::desk::KEY_FILE),
+    )?;
+    let intake = Intake::new(pool.clone(), desk, config.registry.clone(), signer, secret);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| BureauError::Io {
