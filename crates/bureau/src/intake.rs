@@ -337,6 +337,9 @@ fn build(checked: &Checked, signer: &DocumentSigner) -> Result<ChipImage, Bureau
     let profile = &checked.applicant.document_profile;
     let secrets =
         ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication)
+            // Chip Authentication key made here, as a station makes it for a chip that does
+            // not generate its own.
+            .and_then(|s| s.with_chip_authentication(profile, None))
             .map_err(|e| Refusal::Build(e.to_string()))?;
     let now = SystemTime::now();
     let enrolment = applicant::enrolment(

@@ -227,6 +227,9 @@ fn write_card(config: &WorkerConfig, image: queue::JobImage, mut journal: PgJour
         let mut input = PersoInput::try_from(&checked)?;
         input.can.clone_from(&image.keys.can);
         input.aa_private_key.clone_from(&image.keys.aa_private_key);
+        // DG14's Chip Authentication key and the EAC trust point, as the station sets them.
+        input.ca_keys = perso::ca_keys_for(&checked, &image.keys)?;
+        input.trust_point = perso::trust_point_of(&image.keys)?;
         match &config.reader {
             LineReader::Virtual { stock } => {
                 let chip = config.registry.chip(VIRTUAL_CHIP_PROFILE)?.clone();
