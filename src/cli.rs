@@ -68,11 +68,13 @@ mod demo;
 mod devices;
 mod enroll;
 mod finger;
+mod issuance;
 mod journal;
 mod lds;
 mod lds_build;
 mod lds_seal;
 mod mrz;
+mod perso;
 mod photo;
 mod pki;
 mod pki_audit;
@@ -137,6 +139,12 @@ enum Command {
     Photo(photo::PhotoArgs),
     /// Capture from a camera or scanner.
     Capture(capture::CaptureArgs),
+    /// The central issuance bureau: serve it, register stations and lines, status.
+    #[command(subcommand)]
+    Issuance(issuance::IssuanceCommand),
+    /// Personalization lines of the central bureau.
+    #[command(subcommand)]
+    Perso(perso::PersoCommand),
     /// Hardware, document and station profiles: list them, check a folder.
     #[command(subcommand)]
     Profiles(profiles::ProfilesCommand),
@@ -175,6 +183,8 @@ pub fn run() -> ExitCode {
         Command::Capture(args) => capture::run(args),
         Command::Profiles(c) => profiles::run(c),
         Command::Station(c) => station::run(c),
+        Command::Issuance(c) => issuance::run(c),
+        Command::Perso(c) => perso::run(c),
     };
     match outcome {
         Ok(code) => code,

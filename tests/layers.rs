@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("devices", 6),
     ("station", 7),
     ("station-web", 8),
+    ("bureau", 8),
     ("fuzzing", 9),
 ];
 

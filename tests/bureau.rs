@@ -1,0 +1,551 @@
+//! The central bureau (issue 16) against a real PostgreSQL (a throw-away cluster from Debian's
+//! `postgresql` package, `permitkit_bureau::throwaway`) and real processes: `permitkit issuance
+//! serve` and `permitkit perso worker` run as child processes of the test, stations are the
+//! library's signed HTTP client. A missing PostgreSQL fails these tests; it never skips them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: an unexpected value fails the test loudly"
+)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use permitkit_biometrics::face_record::COLOUR_SPACE_RGB24;
+use permitkit_bureau::client::StationClient;
+use permitkit_bureau::package::Package;
+use permitkit_bureau::server::block_on;
+use permitkit_bureau::throwaway::ThrowawayPostgres;
+use permitkit_bureau::{db, keys};
+use permitkit_pki::desk::DeskKeyPair;
+use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
+use permitkit_station::applicant::{Captures, Portrait};
+
+const BIN: &str = env!("CARGO_BIN_EXE_permitkit");
+const APPLICANT: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
+
+/// A bureau under test: its database, PKI, keys and processes.
+struct Bureau {
+    _pg: ThrowawayPostgres,
+    url: String,
+    dir: tempfile::TempDir,
+    listen: String,
+    server: Option<Child>,
+}
+
+impl Bureau {
+    fn new(db_name: &str) -> Self {
+        let pg = ThrowawayPostgres::start().expect(
+            "a PostgreSQL server (Debian package `postgresql`, installed by .ci/install-deps)",
+        );
+        let url = pg.create_database(db_name).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        TestPki::generate(&TestPkiOptions::default())
+            .unwrap()
+            .write_dir(&dir.path().join("pki"))
+            .unwrap();
+        DeskKeyPair::generate("bureau")
+            .unwrap()
+            .write_dir(&dir.path().join("desk"))
+            .unwrap();
+        let listen = format!("127.0.0.1:{}", free_port());
+        Self {
+            _pg: pg,
+            url,
+            dir,
+            listen,
+            server: None,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Makes a key for `name` and registers it as `kind`.
+    fn register(&self, kind: &str, name: &str) -> PathBuf {
+        let key = self.path(&format!("{name}.key"));
+        permitkit(&["issuance", "keygen", "--out", key.to_str().unwrap()]);
+        permitkit(&[
+            "issuance",
+            &format!("register-{kind}"),
+            "--database",
+            &self.url,
+            "--name",
+            name,
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        key
+    }
+
+    /// The bureau's key-agreement certificate (DER), which stations seal packages to.
+    fn certificate(&self) -> Vec<u8> {
+        DeskKeyPair::load(&self.path("desk/desk.pem"), &self.path("desk/desk-key.pem"))
+            .unwrap()
+            .certificate_der()
+            .to_vec()
+    }
+
+    fn station(&self, name: &str) -> StationClient {
+        let key = self.register("station", name);
+        self.client(name, keys::read_private(&key).unwrap())
+    }
+
+    fn client(&self, name: &str, key: p256::ecdsa::SigningKey) -> StationClient {
+        StationClient::new(
+            &format!("http://{}", self.listen),
+            name,
+            key,
+            self.certificate(),
+        )
+        .unwrap()
+    }
+
+    fn serve(&mut self) {
+        let child = Command::new(BIN)
+            .args([
+                "issuance",
+                "serve",
+                "--database",
+                &self.url,
+                "--listen",
+                &self.listen,
+            ])
+            .arg("--pki")
+            .arg(self.path("pki"))
+            .arg("--desk")
+            .arg(self.path("desk"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.server = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(&self.listen).is_err() {
+            assert!(Instant::now() < deadline, "the bureau did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill_server(&mut self) {
+        if let Some(mut child) = self.server.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts line `name` (registered first) with extra worker arguments.
+    fn line(&self, name: &str, extra: &[&str]) -> Child {
+        let key = self.register("line", name);
+        Command::new(BIN)
+            .args(["perso", "worker", "--line", name, "--database", &self.url])
+            .arg("--key")
+            .arg(&key)
+            .arg("--stock")
+            .arg(self.path(&format!("stock-{name}")))
+            .arg("--csca")
+            .arg(self.path("pki/csca.pem"))
+            .args(extra)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    fn query_i64(&self, sql: &str) -> i64 {
+        let url = self.url.clone();
+        let sql = sql.to_owned();
+        block_on(async move {
+            let pool = db::pool(&url, 1).unwrap();
+            let client = pool.get().await.unwrap();
+            client
+                .query_one(sql.as_str(), &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        })
+        .unwrap()
+    }
+
+    fn query_strings(&self, sql: &str) -> Vec<String> {
+        let url = self.url.clone();
+        let sql = sql.to_owned();
+        block_on(async move {
+            let pool = db::pool(&url, 1).unwrap();
+            let client = pool.get().await.unwrap();
+            client
+                .query(sql.as_str(), &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect()
+        })
+        .unwrap()
+    }
+}
+
+impl Drop for Bureau {
+    fn drop(&mut self) {
+        self.kill_server();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn permitkit(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "permitkit {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "a line exited with {status}");
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("a line did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The captures every test application carries: the test portrait and signature.
+fn captures() -> Captures {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let jpeg = std::fs::read(root.join("testdata/lds/face.jpg")).unwrap();
+    let sig = image::open(root.join("testdata/lds/signature.png"))
+        .unwrap()
+        .into_luma8();
+    let signature = permitkit_biometrics::signature::prepare(&sig, 400, 150, 6000).unwrap();
+    Captures {
+        portrait: Portrait {
+            jpeg,
+            width: 300,
+            height: 400,
+            colour_space: COLOUR_SPACE_RGB24,
+            left_eye: None,
+            right_eye: None,
+        },
+        fingers: Vec::new(),
+        signature_jpeg: Some(signature.jpeg),
+    }
+}
+
+/// Application `n`: its own number, document number and holder name; no fingerprints on the
+/// chip (the holder did not consent), so DG3 is not written.
+fn applicant(n: u32, surname_suffix: &str) -> String {
+    let letters: String = format!("{n:04}")
+        .bytes()
+        .map(|d| char::from(b'A' + (d - b'0')))
+        .collect();
+    APPLICANT
+        .replace("TRP-2026-004211", &format!("TRP-2026-{n:06}"))
+        .replace("FT4211207", &format!("FT{:07}", 4_000_000 + n))
+        .replace(
+            "surname = \"AKHMETOVA\"",
+            &format!("surname = \"AKHMETOVA{letters}{surname_suffix}\""),
+        )
+        .replace(
+            "fingerprints_on_chip = true",
+            "fingerprints_on_chip = false",
+        )
+}
+
+fn package(n: u32) -> Vec<u8> {
+    serde_json::to_vec(&Package::new(applicant(n, ""), &captures())).unwrap()
+}
+
+#[test]
+fn stations_submit_lines_issue_each_card_once_and_the_status_comes_back() {
+    let mut bureau = Bureau::new("e2e");
+    bureau.serve();
+    let stations: Vec<StationClient> = (0..2).map(|i| bureau.station(&format!("st{i}"))).collect();
+    let mut numbers = Vec::new();
+    for (i, station) in stations.iter().enumerate() {
+        for j in 0..3u32 {
+            let n = u32::try_from(i).unwrap() * 10 + j;
+            let receipt = block_on(station.submit(&package(n))).unwrap().unwrap();
+            assert_eq!(receipt.state, "queued");
+            assert!(!receipt.duplicate);
+            numbers.push((i, receipt.application));
+        }
+    }
+    // The same package again: the same answer, nothing new queued.
+    let again = block_on(stations[0].submit(&package(0))).unwrap().unwrap();
+    assert!(again.duplicate);
+    // Another package under a number already received: refused.
+    let changed = Package::new(applicant(0, "X"), &captures());
+    let err = block_on(stations[0].submit(&serde_json::to_vec(&changed).unwrap()))
+        .unwrap()
+        .unwrap_err();
+    assert!(err.to_string().contains("409"), "{err}");
+    // The same person again under a new application and number, no replacement declared.
+    let same_person = applicant(1, "")
+        .replace("TRP-2026-000001", "TRP-2026-900001")
+        .replace("FT4000001", "FT4900001");
+    let body = serde_json::to_vec(&Package::new(same_person, &captures())).unwrap();
+    let err = block_on(stations[0].submit(&body)).unwrap().unwrap_err();
+    assert!(err.to_string().contains("replacement"), "{err}");
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs"), 6);
+
+    let mut lines: Vec<Child> = ["line-a", "line-b"]
+        .iter()
+        .map(|l| bureau.line(l, &["--idle-exit-secs", "3"]))
+        .collect();
+    for line in &mut lines {
+        wait_exit(line, Duration::from_secs(240));
+    }
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM cards WHERE outcome = 'issued'"),
+        6
+    );
+    assert_eq!(
+        bureau.query_i64(
+            "SELECT count(*) FROM (SELECT application FROM cards WHERE outcome = 'issued' \
+             GROUP BY application HAVING count(*) = 1) t"
+        ),
+        6
+    );
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"),
+        6
+    );
+    // Retention: no ChipImage, no chip key left once the cards are verified.
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM chip_files"), 0);
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM chip_keys"), 0);
+    for (i, number) in &numbers {
+        let state = block_on(stations[*i].state(number)).unwrap().unwrap();
+        assert_eq!(state.as_deref(), Some("issued"), "{number}");
+    }
+    // A station sees only its own applications.
+    let other = block_on(stations[1].state(&numbers[0].1)).unwrap().unwrap();
+    assert_eq!(other, None);
+    let status: serde_json::Value = serde_json::from_str(&permitkit(&[
+        "issuance",
+        "status",
+        "--database",
+        &bureau.url,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(status["done"], 6);
+    assert_eq!(status["queued"], 0);
+    assert_eq!(status["issued_cards"], 6);
+    let metrics = block_on(reqwest_get(&format!("http://{}/metrics", bureau.listen))).unwrap();
+    assert!(
+        metrics.contains("permitkit_bureau_jobs{state=\"done\"} 6"),
+        "{metrics}"
+    );
+}
+
+async fn reqwest_get(url: &str) -> String {
+    let station = StationClient::new(url, "-", keys::generate().unwrap(), Vec::new()).unwrap();
+    station.send_raw("GET", "", &[], b"").await.unwrap().body
+}
+
+#[test]
+fn a_line_killed_mid_card_loses_its_job_and_one_valid_card_is_made() {
+    let mut bureau = Bureau::new("kill");
+    bureau.serve();
+    let station = bureau.station("st");
+    for n in 0..2 {
+        block_on(station.submit(&package(n))).unwrap().unwrap();
+    }
+    // A slow link, so the card is still being written when the line is killed.
+    let mut slow = bureau.line(
+        "line-slow",
+        &["--lease-secs", "2", "--apdu-turnaround-us", "40000"],
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while bureau.query_i64(
+        "SELECT count(*) FROM perso_journal WHERE entry->>'state' = 'writing' \
+         AND jsonb_array_length(coalesce(entry->'spoilt_cards', '[]'::jsonb)) = 0",
+    ) == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the slow line never started writing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL: no chance to clean up.
+    slow.kill().unwrap();
+    slow.wait().unwrap();
+    let half_written = bureau.query_strings(
+        "SELECT entry->>'card_serial' FROM perso_journal WHERE entry->>'state' = 'writing'",
+    );
+    assert_eq!(half_written.len(), 1);
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM cards"), 0);
+
+    let mut fast = bureau.line("line-fast", &["--lease-secs", "2", "--idle-exit-secs", "6"]);
+    wait_exit(&mut fast, Duration::from_secs(240));
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM cards WHERE outcome = 'issued'"),
+        2
+    );
+    assert_eq!(
+        bureau.query_i64("SELECT count(DISTINCT application) FROM cards WHERE outcome = 'issued'"),
+        2
+    );
+    assert_eq!(
+        bureau.query_strings("SELECT line FROM cards WHERE outcome = 'issued' GROUP BY line"),
+        vec!["line-fast".to_owned()]
+    );
+    // The half-written card is recorded spoilt, under the application it was started for.
+    let spoilt = bureau.query_strings("SELECT serial FROM cards WHERE outcome = 'spoilt'");
+    assert_eq!(spoilt, half_written);
+    assert_eq!(
+        bureau.query_i64("SELECT max(attempts)::bigint FROM jobs"),
+        2,
+        "the killed line's job was claimed twice"
+    );
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"),
+        2
+    );
+    let status: serde_json::Value = serde_json::from_str(&permitkit(&[
+        "issuance",
+        "status",
+        "--database",
+        &bureau.url,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(status["spoilt_cards"], 1);
+    assert_eq!(status["issued_cards"], 2);
+    assert_eq!(status["stuck"], 0);
+    let rate = status["spoilt_rate"].as_f64().unwrap();
+    assert!((rate - 1.0 / 3.0).abs() < 1e-9, "{rate}");
+}
+
+#[test]
+fn replayed_tampered_and_unregistered_requests_are_refused() {
+    let mut bureau = Bureau::new("auth");
+    bureau.serve();
+    let station = bureau.station("st");
+    let body = station.seal(&package(7)).unwrap();
+    let path = "/v1/applications";
+    let headers = station.headers("POST", path, &body).unwrap();
+    let first = block_on(station.send_raw("POST", path, &headers, &body))
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.status, 202, "{}", first.body);
+    // The same request again, byte for byte.
+    let replay = block_on(station.send_raw("POST", path, &headers, &body))
+        .unwrap()
+        .unwrap();
+    assert_eq!(replay.status, 401);
+    assert!(replay.body.contains("replayed"), "{}", replay.body);
+    // A package changed after signing.
+    let other = station.seal(&package(8)).unwrap();
+    let headers = station.headers("POST", path, &body).unwrap();
+    let tampered = block_on(station.send_raw("POST", path, &headers, &other))
+        .unwrap()
+        .unwrap();
+    assert_eq!(tampered.status, 401);
+    assert!(
+        tampered.body.contains("does not verify"),
+        "{}",
+        tampered.body
+    );
+    // A package sealed to another key, or not sealed at all: the bureau cannot open it.
+    let foreign = DeskKeyPair::generate("another bureau").unwrap();
+    for sealed in [
+        permitkit_pki::envelope::seal(&package(9), foreign.certificate_der()).unwrap(),
+        package(9),
+    ] {
+        let headers = station.headers("POST", path, &sealed).unwrap();
+        let unreadable = block_on(station.send_raw("POST", path, &headers, &sealed))
+            .unwrap()
+            .unwrap();
+        assert_eq!(unreadable.status, 422, "{}", unreadable.body);
+        assert!(
+            unreadable.body.contains("not a package sealed"),
+            "{}",
+            unreadable.body
+        );
+    }
+    // A station whose key the bureau does not know.
+    let stranger = bureau.client("stranger", keys::generate().unwrap());
+    let refused = block_on(stranger.submit(&package(8))).unwrap().unwrap_err();
+    assert!(refused.to_string().contains("401"), "{refused}");
+    // A registered name with another key.
+    let impostor = bureau.client("st", keys::generate().unwrap());
+    let refused = block_on(impostor.submit(&package(8))).unwrap().unwrap_err();
+    assert!(refused.to_string().contains("401"), "{refused}");
+    // Over the body limit: refused before it is read.
+    let huge = vec![b' '; permitkit_bureau::package::MAX_PACKAGE_BYTES + 1];
+    let headers = station.headers("POST", path, &huge).unwrap();
+    let big = block_on(station.send_raw("POST", path, &headers, &huge))
+        .unwrap()
+        .unwrap();
+    assert_eq!(big.status, 413);
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM applications"), 1);
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs"), 1);
+}
+
+#[test]
+fn a_bureau_restarted_while_stations_submit_loses_and_duplicates_nothing() {
+    let mut bureau = Bureau::new("restart");
+    bureau.serve();
+    let stations: Vec<StationClient> = (0..2).map(|i| bureau.station(&format!("st{i}"))).collect();
+    let bodies: Vec<(usize, Vec<u8>)> = (0..12u32)
+        .map(|n| (usize::try_from(n % 2).unwrap(), package(n)))
+        .collect();
+    std::thread::scope(|scope| {
+        let submitter = scope.spawn(|| {
+            block_on(async {
+                let mut receipts = Vec::new();
+                for (i, body) in &bodies {
+                    let r = stations[*i]
+                        .submit_until_acknowledged(body, 40, Duration::from_millis(100))
+                        .await
+                        .unwrap();
+                    receipts.push(r);
+                }
+                receipts
+            })
+            .unwrap()
+        });
+        // Kill the bureau while the stations are submitting, then start it again.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while bureau.query_i64("SELECT count(*) FROM applications") < 3 {
+            assert!(Instant::now() < deadline, "no submissions arrived");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        bureau.kill_server();
+        let before_restart = bureau.query_i64("SELECT count(*) FROM applications");
+        assert!(
+            before_restart < 12,
+            "every package had arrived before the bureau was killed: the drill proves nothing"
+        );
+        std::thread::sleep(Duration::from_millis(800));
+        bureau.serve();
+        let receipts = submitter.join().unwrap();
+        assert_eq!(receipts.len(), 12);
+    });
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM applications"), 12);
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs"), 12);
+    assert_eq!(
+        bureau.query_i64("SELECT count(DISTINCT application) FROM jobs"),
+        12
+    );
+}
