@@ -370,6 +370,7 @@ fn personalize_with(
         limits,
         lock: Some(LockPermission::irreversible()),
         verifier: Some(&verifier),
+        file_access: chip.file_access.unwrap_or(perso::FileAccessRules::EMRTD),
     };
     let mut progress = |p: &Progress| {
         if let Progress::Identified(card) = p {
