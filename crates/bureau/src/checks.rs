@@ -18,8 +18,8 @@ use permitkit_quality::{face, finger};
 use permitkit_station::applicant::{Applicant, Captures, Issuance, IssuedNumbers};
 use permitkit_station::pipeline::rule_for;
 
-use crate::intake::Refusal;
 use crate::package::{FORMAT, Package};
+use crate::refusal::Refusal;
 
 /// A package that passed every check.
 pub struct Checked {

@@ -2,7 +2,7 @@
 //! named by its number, a document never by its MRZ).
 
 use crate::auth::AuthError;
-use crate::intake::Refusal;
+use crate::refusal::Refusal;
 
 /// Anything that stops a bureau operation.
 #[derive(Debug, thiserror::Error)]

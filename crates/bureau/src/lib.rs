@@ -28,6 +28,7 @@ pub mod latency;
 pub mod package;
 pub mod perso_journal;
 pub mod queue;
+pub mod refusal;
 pub mod server;
 pub mod status;
 pub mod throwaway;
