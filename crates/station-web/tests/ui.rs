@@ -308,14 +308,42 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
     );
     assert!(lines[2].starts_with("AKHMETOVA<<AIGERIM<"), "{mrz}");
 
-    let r = s
-        .http
-        .post(format!("{}/applicant/start", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str()), ("applicant", APPLICANT)])
-        .send()
-        .await
-        .unwrap();
+    assert!(
+        html.contains("name=\"consent\""),
+        "the holder consented to fingerprints on the chip: the operator must confirm it"
+    );
+    let start = |form: Vec<(&'static str, &'static str)>| {
+        let mut form: Vec<(&str, &str)> = form;
+        form.push(("csrf", token.as_str()));
+        form.push(("applicant", APPLICANT));
+        s.http
+            .post(format!("{}/applicant/start", s.base))
+            .header("cookie", &session)
+            .form(&form)
+            .send()
+    };
+    let unconfirmed = start(vec![]).await.unwrap();
+    assert_eq!(
+        unconfirmed.status().as_u16(),
+        422,
+        "no consent tick, no start"
+    );
+    assert!(
+        unconfirmed
+            .text()
+            .await
+            .unwrap()
+            .contains("consent.fingerprints_on_chip")
+    );
+    assert!(
+        Journal::open(&s.journal())
+            .unwrap()
+            .list()
+            .unwrap()
+            .is_empty(),
+        "nothing was started"
+    );
+    let r = start(vec![("consent", "signed")]).await.unwrap();
     assert_eq!(r.status().as_u16(), 303);
     let progress = r.headers()["location"].to_str().unwrap().to_owned();
     // The progress page's own event stream (session-guarded) runs to the end.

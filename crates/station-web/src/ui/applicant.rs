@@ -18,6 +18,7 @@ use super::i18n::Text;
 use super::{Ui, reply, signed_in};
 use crate::applicant_json::FieldError;
 use crate::desk::{CreateError, Created};
+use permitkit_station::applicant::Applicant;
 
 /// The largest applicant file accepted from the form, bytes.
 const MAX_FILE: usize = 64 * 1024;
@@ -26,6 +27,66 @@ const MAX_FILE: usize = 64 * 1024;
 pub(super) struct ApplicantForm {
     csrf: String,
     applicant: String,
+    /// The operator's tick: the holder's signed written consent to fingerprints on the chip
+    /// is on the desk (present only when ticked).
+    #[serde(default)]
+    consent: Option<String>,
+}
+
+/// What goes on the chip besides the MRZ, as the holder will read it back (DG11, DG12), and
+/// whether DG3 is written: the holder's consent as the document profile rules it.
+fn chip_data(s: &super::Session, a: &Applicant) -> String {
+    let l = s.lang;
+    let row = |label: Text, value: &str| {
+        format!(
+            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+            l.t(label),
+            esc(value)
+        )
+    };
+    let mut out = format!("<h2>{}</h2><table class=\"data\">", l.t(Text::ChipData));
+    out.push_str(&row(Text::DocumentProfile, &a.document_profile.name));
+    out.push_str(&row(Text::DocumentNumber, a.mrz.document_number()));
+    out.push_str(&row(
+        Text::Validity,
+        &format!("{} — {}", a.date_of_issue, a.date_of_expiry),
+    ));
+    if let Some(name) = &a.dg11.full_name {
+        // Surname<<given names (9303-10 §4.7.11), shown as the holder reads it.
+        out.push_str(&row(
+            Text::NationalName,
+            &name.replacen("<<", ", ", 1).replace('<', " "),
+        ));
+    }
+    out.push_str(&row(Text::DateOfBirth, &a.date_of_birth.to_string()));
+    for (label, value) in [
+        (Text::PlaceOfBirth, &a.dg11.place_of_birth),
+        (Text::Address, &a.dg11.permanent_address),
+        (Text::IssuingAuthority, &a.dg12.issuing_authority),
+    ] {
+        if let Some(v) = value {
+            // DG11/DG12 separate the parts of a field with '<' (9303-10 §4.7.11).
+            out.push_str(&row(label, &v.replace('<', ", ")));
+        }
+    }
+    let dg3 = if a.writes_fingerprints() {
+        a.consent_reference
+            .as_deref()
+            .map_or_else(|| "✓".to_owned(), |r| format!("✓ ({r})"))
+    } else if a.document_profile.data_groups.contains(&3) {
+        l.t(Text::NoConsent).to_owned()
+    } else {
+        l.t(Text::NotOnChip).to_owned()
+    };
+    out.push_str(&row(Text::Fingerprints, &dg3));
+    out.push_str("</table>");
+    out
+}
+
+/// The consent tick the start form needs when the file says the holder consented and the
+/// document profile requires it in writing.
+fn needs_consent_tick(a: &Applicant) -> bool {
+    a.fingerprints_consent && a.document_profile.fingers.require_written_consent
 }
 
 fn refused(ui: &Ui, headers: &HeaderMap, csrf: &str) -> Result<super::Session, Box<Response>> {
@@ -95,15 +156,25 @@ pub(super) async fn check(
             } else {
                 ""
             };
+            let consent = if needs_consent_tick(&applicant) {
+                format!(
+                    "<p><label class=\"consent\"><input type=\"checkbox\" name=\"consent\" \
+                     value=\"signed\" required> {}</label></p>",
+                    l.t(Text::ConsentConfirm)
+                )
+            } else {
+                String::new()
+            };
             (
                 StatusCode::OK,
                 format!(
-                    "<h2>{mrz}</h2><div class=\"mrz\" id=\"mrz\">{lines}</div>{truncated}\
+                    "<h2>{mrz}</h2><div class=\"mrz\" id=\"mrz\">{lines}</div>{truncated}{data}\
                      <form method=\"post\" action=\"/applicant/start\">{csrf}\
-                     <input type=\"hidden\" name=\"applicant\" value=\"{text}\">\
-                     <p><button autofocus>{start}</button></p></form>{form}",
+                     <input type=\"hidden\" name=\"applicant\" value=\"{text}\">{consent}\
+                     <p><button>{start}</button></p></form>{form}",
                     mrz = l.t(Text::MrzPreview),
                     lines = esc(&lines),
+                    data = chip_data(&s, &applicant),
                     csrf = csrf_field(&s),
                     text = esc(&f.applicant),
                     start = l.t(Text::StartEnrolment),
@@ -143,8 +214,19 @@ pub(super) async fn start(
     }
     let desk = Arc::clone(&ui.desk);
     let (text, operator) = (f.applicant.clone(), s.login.clone());
-    let created =
-        tokio::task::spawn_blocking(move || desk.create_from_file(&text, &operator)).await;
+    let ticked = f.consent.as_deref() == Some("signed");
+    let created = tokio::task::spawn_blocking(move || {
+        // Fingerprints go on the chip only once the operator confirms the written consent
+        // is on the desk (issue 14 §3, the document profile's `require_written_consent`).
+        if !ticked && desk.preview(&text).is_ok_and(|a| needs_consent_tick(&a)) {
+            return Err(CreateError::Invalid(vec![FieldError {
+                field: "consent.fingerprints_on_chip".to_owned(),
+                message: l.t(Text::ConsentMissing).to_owned(),
+            }]));
+        }
+        desk.create_from_file(&text, &operator)
+    })
+    .await;
     match created {
         Ok(Ok(Created::New(e) | Created::Retry(e))) => {
             Redirect::to(&format!("/enrolments/{}", e.id)).into_response()

@@ -27,7 +27,9 @@ header a{color:#fff}header .grow{flex:1}main{max-width:1280px;margin:1rem auto;p
 table{border-collapse:collapse;width:100%;background:#fff}td,th{border:1px solid #d0d4da;padding:.35rem .5rem;text-align:left}\
 .err{color:#a4000f}.mrz{font:1.15rem/1.3 'DejaVu Sans Mono',monospace;background:#fff;padding:.6rem;border:1px solid #999;white-space:pre}\
 button{font:inherit;padding:.35rem .9rem}textarea{width:100%;font-family:monospace}\
-form.inline{display:inline}ol#events{background:#fff;padding:.5rem 2rem;max-height:55vh;overflow:auto}\
+form.inline{display:inline}table.data th{width:16rem;background:#eef1f5}\
+label.consent{display:block;background:#fff8e1;border:1px solid #f5a300;padding:.5rem .7rem}\
+label.consent input{transform:scale(1.3);margin-right:.5rem}ol#events{background:#fff;padding:.5rem 2rem;max-height:55vh;overflow:auto}\
 :focus{outline:3px solid #f5a300}";
 
 /// A whole page: `title`, the signed-in session if any, and `body` (already HTML).

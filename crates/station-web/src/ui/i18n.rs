@@ -46,6 +46,20 @@ pub enum Text {
     SupervisorOnly,
     SessionExpired,
     BadForm,
+    ChipData,
+    DocumentProfile,
+    DocumentNumber,
+    Validity,
+    NationalName,
+    DateOfBirth,
+    PlaceOfBirth,
+    Address,
+    IssuingAuthority,
+    Fingerprints,
+    ConsentConfirm,
+    ConsentMissing,
+    NoConsent,
+    NotOnChip,
 }
 
 impl Lang {
@@ -110,6 +124,38 @@ impl Lang {
             Text::BadForm => (
                 "Форма застаріла або підроблена (CSRF): відкрийте сторінку знову.",
                 "The form is stale or forged (CSRF): open the page again.",
+            ),
+            Text::ChipData => (
+                "Дані, що буде записано в чип",
+                "Data to be written to the chip",
+            ),
+            Text::DocumentProfile => ("Документ", "Document"),
+            Text::DocumentNumber => ("Номер документа", "Document number"),
+            Text::Validity => ("Дата видачі — дійсний до", "Issued — valid until"),
+            Text::NationalName => ("Ім'я (DG11)", "Full name (DG11)"),
+            Text::DateOfBirth => ("Дата народження", "Date of birth"),
+            Text::PlaceOfBirth => ("Місце народження", "Place of birth"),
+            Text::Address => ("Адреса", "Address"),
+            Text::IssuingAuthority => ("Орган видачі", "Issuing authority"),
+            Text::Fingerprints => (
+                "Відбитки пальців у чипі (DG3)",
+                "Fingerprints on the chip (DG3)",
+            ),
+            Text::ConsentConfirm => (
+                "Я маю письмову згоду власника, підписану ним, на запис відбитків пальців у чип",
+                "I hold the holder's signed written consent to fingerprints on the chip",
+            ),
+            Text::ConsentMissing => (
+                "Підтвердьте письмову згоду власника або виправте файл заявника.",
+                "Confirm the holder's written consent, or correct the applicant file.",
+            ),
+            Text::NoConsent => (
+                "не записуються: немає письмової згоди власника",
+                "not written: no written consent from the holder",
+            ),
+            Text::NotOnChip => (
+                "не записуються за профілем документа",
+                "not written under the document profile",
             ),
         };
         match self {

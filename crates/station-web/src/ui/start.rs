@@ -98,9 +98,14 @@ pub(super) async fn show(
             l.t(Text::Operator)
         ));
         for r in interrupted {
-            let step = r.steps.last().map_or_else(String::new, |st| {
-                format!("{} ({})", st.step, step_state(st.state))
-            });
+            // The list comes without steps: the record has them.
+            let steps = ui.desk.journal().record(&r.id).map(|full| full.steps);
+            let step = steps
+                .ok()
+                .and_then(|steps| steps.last().cloned())
+                .map_or_else(String::new, |st| {
+                    format!("{} ({})", st.step, step_state(st.state))
+                });
             let action = if s.role == Role::Supervisor {
                 format!(
                     "<form class=\"inline\" method=\"post\" action=\"/journal/{id}/abandon\">{csrf}\

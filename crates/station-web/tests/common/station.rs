@@ -20,15 +20,23 @@ pub struct Server {
 impl Server {
     /// The simulated station with `web` (TOML lines of the `[web]` section) on a free port.
     pub async fn start(web: &str) -> Self {
+        Self::start_with(web, &[]).await
+    }
+
+    /// As [`Server::start`], with each `(from, to)` of `edits` replaced in the station profile
+    /// (another camera or scanner selector, say).
+    pub async fn start_with(web: &str, edits: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         TestPki::generate(&TestPkiOptions::default())
             .unwrap()
             .write_dir(&dir.path().join("pki"))
             .unwrap();
-        let profile = format!(
-            "{}\n[web]\n{web}\n",
-            STATION.replace("id = \"simulated\"", "id = \"web-test\""),
-        );
+        let mut station = STATION.replace("id = \"simulated\"", "id = \"web-test\"");
+        for (from, to) in edits {
+            assert!(station.contains(from), "{from:?} is in the station profile");
+            station = station.replace(from, to);
+        }
+        let profile = format!("{station}\n[web]\n{web}\n");
         let path = dir.path().join("web-test.toml");
         std::fs::write(&path, profile).unwrap();
         let mut registry = Registry::builtin().unwrap();

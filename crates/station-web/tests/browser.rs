@@ -1,0 +1,465 @@
+//! The operator screens in a real browser: Debian's headless Chromium driven over WebDriver
+//! (`chromedriver`, through `fantoccini`) by clicking and typing, at 1366×768, against the
+//! simulated station served on loopback. A whole enrolment from sign-in (keyboard only) to the
+//! issued card, and the failure paths a front office meets: a camera that only yields bad
+//! frames (the reason is on screen, nothing is captured), an unplugged scanner, and an operator
+//! who may not abandon what only a supervisor may.
+//!
+//! Every screen visited is photographed; with `PERMITKIT_SCREENSHOTS=<folder>` the pictures are
+//! kept there (README's are made so: `PERMITKIT_SCREENSHOTS=$PWD/docs/screenshots cargo test -p
+//! permitkit-station-web --test browser`). A missing `chromedriver` or `chromium` fails these
+//! tests; `.ci/install-deps` installs both.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: an unexpected value fails the test loudly"
+)]
+
+#[path = "common/station.rs"]
+mod station;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use argon2::{Argon2, PasswordHasher};
+use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use permitkit_station::journal::{EnrolmentState, Journal};
+use serde_json::json;
+use station::Server;
+
+const APPLICANT: &str =
+    include_str!("../../../testdata/applicants/temporary-foreign-national.toml");
+
+/// The laptop screen the front office has (issue 14 §5).
+const WIDTH: u32 = 1366;
+const HEIGHT: u32 = 768;
+
+fn hash(password: &str) -> String {
+    Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), b"test-salt-0123456")
+        .unwrap()
+        .to_string()
+}
+
+fn accounts() -> String {
+    format!(
+        "session_minutes = 5\n\
+         [[web.operators]]\nlogin = \"olena\"\nrole = \"operator\"\npassword_hash = \"{}\"\n\
+         [[web.operators]]\nlogin = \"petro\"\nrole = \"supervisor\"\npassword_hash = \"{}\"\n",
+        hash("olena-pass"),
+        hash("petro-pass")
+    )
+}
+
+/// A `chromedriver` child on a free port and a headless Chromium session through it.
+struct Browser {
+    client: Client,
+    driver: Child,
+    shots: Option<PathBuf>,
+    _scratch: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn open() -> Self {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian package chromium-driver) runs");
+        let scratch = tempfile::tempdir().unwrap();
+        let caps = json!({
+            "goog:chromeOptions": {
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--hide-scrollbars",
+                    "--force-device-scale-factor=1",
+                    format!("--window-size={WIDTH},{HEIGHT}"),
+                    format!("--user-data-dir={}", scratch.path().display()),
+                ]
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        // chromedriver takes a moment to listen; a session is the proof it does.
+        let started = Instant::now();
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() < Duration::from_secs(30) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("no WebDriver session from chromedriver: {e}"),
+            }
+        };
+        // The window's frame takes part of --window-size: grow it until the page itself is
+        // 1366×768.
+        let inner = client
+            .execute("return window.innerHeight;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        let frame = u32::try_from(u64::from(HEIGHT).saturating_sub(inner)).unwrap();
+        client.set_window_size(WIDTH, HEIGHT + frame).await.unwrap();
+        Self {
+            client,
+            driver,
+            shots: std::env::var_os("PERMITKIT_SCREENSHOTS").map(PathBuf::from),
+            _scratch: scratch,
+        }
+    }
+
+    /// Photographs the page as `name`.png: a PNG of the window's size, the page no wider than
+    /// the window (nothing to scroll sideways at 1366×768).
+    async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}: a PNG");
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+        assert_eq!(
+            (width, height),
+            (WIDTH, HEIGHT),
+            "{name}: the page is seen at {WIDTH}×{HEIGHT}"
+        );
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap() <= 0,
+            "{name}: the page is {overflow} px wider than the window"
+        );
+        if let Some(dir) = &self.shots {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn body(&self) -> String {
+        self.text("body").await
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Signs in with the keyboard alone: the login field has the focus, Tab to the password,
+    /// Enter submits.
+    async fn sign_in(&self, base: &str, login: &str, password: &str, lang: &str) {
+        self.client
+            .goto(&format!("{base}/login?lang={lang}"))
+            .await
+            .unwrap();
+        let focused = self.client.active_element().await.unwrap();
+        assert_eq!(
+            focused.attr("name").await.unwrap().as_deref(),
+            Some("login"),
+            "the sign-in page opens with the login field focused"
+        );
+        focused.send_keys(login).await.unwrap();
+        focused.send_keys(&Key::Tab.to_string()).await.unwrap();
+        let password_field = self.client.active_element().await.unwrap();
+        assert_eq!(
+            password_field.attr("name").await.unwrap().as_deref(),
+            Some("password")
+        );
+        password_field
+            .send_keys(&format!("{password}{}", Key::Enter))
+            .await
+            .unwrap();
+        self.wait_path("/").await;
+    }
+
+    /// Types `applicant` into the start page's file field and has it checked.
+    async fn check_applicant(&self, base: &str, applicant: &str) {
+        self.client.goto(&format!("{base}/")).await.unwrap();
+        self.type_into("textarea[name=applicant]", applicant).await;
+        self.click("form[action='/applicant/check'] button").await;
+        self.wait_path("/applicant/check").await;
+    }
+
+    /// Waits until the browser shows the page at `path`.
+    async fn wait_path(&self, path: &str) {
+        let started = Instant::now();
+        while self.client.current_url().await.unwrap().path() != path {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the browser reached {path}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Starts the checked applicant and waits on the progress page until the enrolment is
+    /// final; returns the state shown.
+    async fn start_and_wait(&self) -> String {
+        self.click("form[action='/applicant/start'] button").await;
+        let started = Instant::now();
+        loop {
+            // The progress page reloads itself once the stream says the enrolment is final.
+            let state = match self.client.find(Locator::Css("#state")).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ["issued", "failed", "abandoned", "personalized-not-issued"]
+                .contains(&state.as_str())
+                && self.client.find(Locator::Css("script")).await.is_err()
+            {
+                return state;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(300),
+                "the enrolment came to an end"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_enrols_an_applicant_to_an_issued_card_by_clicking_and_typing() {
+    let s = Server::start(&accounts()).await;
+    let b = Browser::open().await;
+
+    b.client
+        .goto(&format!("{}/login?lang=en", s.base))
+        .await
+        .unwrap();
+    b.shot("01-sign-in").await;
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    assert!(b.body().await.contains("olena (operator)"));
+    b.shot("02-start").await;
+
+    // A mistyped sex code: the field and the problem, as the CLI words them.
+    b.check_applicant(&s.base, &APPLICANT.replace("sex = \"F\"", "sex = \"Q\""))
+        .await;
+    let page = b.body().await;
+    assert!(page.contains("holder.sex"), "{page}");
+    b.shot("03-applicant-field-errors").await;
+
+    b.check_applicant(&s.base, APPLICANT).await;
+    let mrz = b.text("#mrz").await;
+    let lines: Vec<&str> = mrz.lines().collect();
+    assert_eq!(lines.len(), 3, "TD1: {mrz}");
+    assert!(lines.iter().all(|l| l.len() == 30), "{mrz}");
+    assert!(lines[2].starts_with("AKHMETOVA<<AIGERIM<"), "{mrz}");
+    let data = b.text("table.data").await;
+    assert!(data.contains("АХМЕТОВА, АЙГЕРІМ"), "{data}");
+    assert!(data.contains("FT4211207"), "{data}");
+    b.shot("04-applicant-mrz").await;
+    // The holder's written consent, confirmed by the operator, puts DG3 on the chip.
+    b.click("input[name=consent]").await;
+
+    let state = b.start_and_wait().await;
+    assert_eq!(state, "issued", "{}", b.body().await);
+    let done = b.body().await;
+    for step in ["photo", "fingers", "signature", "personalize", "verify"] {
+        assert!(done.contains(step), "{step} on the done page: {done}");
+    }
+    b.shot("05-done").await;
+
+    b.click("header a[href='/journal']").await;
+    let journal = b.body().await;
+    assert!(journal.contains("TRP-2026-004211"), "{journal}");
+    b.shot("06-journal").await;
+
+    let record = Journal::open(&s.journal())
+        .unwrap()
+        .list()
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(record.state, EnrolmentState::Issued);
+    assert_eq!(record.operator, "olena");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_camera_that_only_yields_bad_frames_shows_what_to_fix_and_captures_nothing() {
+    let s = Server::start_with(
+        &accounts(),
+        &[(
+            "[camera]\nselector = \"sim\"",
+            "[camera]\nselector = \"sim:bad\"",
+        )],
+    )
+    .await;
+    let b = Browser::open().await;
+    b.sign_in(&s.base, "olena", "olena-pass", "uk").await;
+    b.check_applicant(&s.base, APPLICANT).await;
+    b.click("input[name=consent]").await;
+    let state = b.start_and_wait().await;
+    assert_eq!(state, "failed");
+    let alert = b.text("[role=alert]").await;
+    assert!(alert.starts_with("photo"), "the photo step failed: {alert}");
+    assert!(
+        alert.contains("add light"),
+        "what to fix, in words the operator can act on: {alert}"
+    );
+    let page = b.body().await;
+    assert!(
+        !page.contains("step-done photo"),
+        "no portrait was captured: {page}"
+    );
+    b.shot("07-photo-failed-uk").await;
+    // Nothing of the applicant's face was kept in the enrolment's folder.
+    let portraits = walk(&s.dir.path().join("enrolments"))
+        .into_iter()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "jpg" || e == "jp2" || e == "png")
+        })
+        .count();
+    assert_eq!(portraits, 0, "no portrait file");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unplugged_scanner_stops_the_enrolment_and_only_a_supervisor_abandons_it() {
+    let s = Server::start_with(
+        &accounts(),
+        &[(
+            "[scanner]\nselector = \"sim\"",
+            "[scanner]\nselector = \"sim:unplugged\"",
+        )],
+    )
+    .await;
+    let b = Browser::open().await;
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    b.check_applicant(&s.base, APPLICANT).await;
+    b.click("input[name=consent]").await;
+    let state = b.start_and_wait().await;
+    assert_eq!(state, "failed");
+    let alert = b.text("[role=alert]").await;
+    assert!(
+        alert.starts_with("fingers"),
+        "the fingers step failed: {alert}"
+    );
+    b.shot("08-scanner-unplugged").await;
+
+    // The operator sees the interrupted enrolment but no abandon form.
+    b.client.goto(&format!("{}/", s.base)).await.unwrap();
+    let start = b.body().await;
+    assert!(start.contains("TRP-2026-004211"), "{start}");
+    assert!(
+        b.client
+            .find(Locator::Css("form[action$='/abandon']"))
+            .await
+            .is_err(),
+        "no abandon form for an operator"
+    );
+    assert!(start.contains("supervisor"), "{start}");
+    assert!(
+        start.contains("fingers (failed)"),
+        "the step it stopped at: {start}"
+    );
+    b.shot("09-interrupted-operator").await;
+    b.click("header form[action='/logout'] button").await;
+    b.wait_path("/login").await;
+
+    // The supervisor abandons it with a reason.
+    b.sign_in(&s.base, "petro", "petro-pass", "en").await;
+    b.shot("10-interrupted-supervisor").await;
+    b.type_into(
+        "form[action$='/abandon'] input[name=reason]",
+        "applicant left",
+    )
+    .await;
+    b.click("form[action$='/abandon'] button").await;
+    // Back on the start page, where the enrolment is no longer interrupted.
+    let started = Instant::now();
+    while b
+        .client
+        .find(Locator::Css("form[action$='/abandon']"))
+        .await
+        .is_ok()
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "abandoned");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let record = Journal::open(&s.journal())
+        .unwrap()
+        .list()
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(record.state, EnrolmentState::Abandoned);
+    b.client
+        .goto(&format!("{}/journal?state=abandoned", s.base))
+        .await
+        .unwrap();
+    assert!(b.body().await.contains("TRP-2026-004211"));
+    b.close().await;
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
