@@ -98,7 +98,7 @@ pub struct SyncReport {
     pub status_failed: Vec<(String, String)>,
 }
 
-/// What one try to deliver a package came to.
+/// What the tries to deliver a package came to.
 enum Delivery {
     /// 2xx.
     Acknowledged(Receipt),
@@ -108,6 +108,12 @@ enum Delivery {
     NotAccepted(String),
     /// Not reached, or a transient answer, after every try.
     Unreached(String),
+}
+
+/// A delivery and the requests it took.
+struct Outcome {
+    delivery: Delivery,
+    tries: u32,
 }
 
 /// Drains the outbox of `journal` through `connect` (a station client for a bureau URL), then
@@ -142,14 +148,15 @@ pub async fn sync(
             continue;
         };
         let client = client_for(&mut clients, &url, connect)?;
-        match deliver(client, &sealed, options).await {
+        let Outcome { delivery, tries } = deliver(client, &sealed, options).await;
+        match delivery {
             Delivery::Acknowledged(receipt) => {
                 let status = BureauStatus {
                     state: receipt.state.clone(),
                     spoilt_cards: 0,
                     card: None,
                 };
-                journal.outbox_acknowledged(&entry.enrolment, &status)?;
+                journal.outbox_acknowledged(&entry.enrolment, tries, &status)?;
                 tracing::info!(
                     application = %entry.application,
                     duplicate = receipt.duplicate,
@@ -158,12 +165,12 @@ pub async fn sync(
                 report.submitted.push(entry.application.clone());
             }
             Delivery::Refused(reason) => {
-                journal.outbox_refused(&entry.enrolment, &reason)?;
+                journal.outbox_refused(&entry.enrolment, tries, &reason)?;
                 tracing::warn!(application = %entry.application, %reason, "package refused by the bureau");
                 report.refused.push((entry.application.clone(), reason));
             }
             Delivery::NotAccepted(reason) | Delivery::Unreached(reason) => {
-                journal.outbox_attempt_failed(&entry.enrolment, &reason)?;
+                journal.outbox_attempt_failed(&entry.enrolment, tries, &reason)?;
                 tracing::info!(application = %entry.application, %reason, "package still queued");
                 report
                     .still_queued
@@ -219,16 +226,16 @@ pub async fn sync(
 }
 
 /// One package, tried until the bureau answers for good or the tries run out.
-async fn deliver(client: &StationClient, sealed: &[u8], options: &SyncOptions) -> Delivery {
+async fn deliver(client: &StationClient, sealed: &[u8], options: &SyncOptions) -> Outcome {
     let mut delay = options.first_delay;
     let mut tries = 0;
-    loop {
+    let delivery = loop {
         tries += 1;
         let error = match client.submit_sealed(sealed).await {
-            Ok(receipt) => return Delivery::Acknowledged(receipt),
+            Ok(receipt) => break Delivery::Acknowledged(receipt),
             Err(BureauError::Status { status, body }) => match status {
                 401 | 403 => {
-                    return Delivery::NotAccepted(format!(
+                    break Delivery::NotAccepted(format!(
                         "the bureau does not accept this station's signature ({status}: {}); \
                          register the station's key with the bureau",
                         message(&body)
@@ -237,12 +244,12 @@ async fn deliver(client: &StationClient, sealed: &[u8], options: &SyncOptions) -
                 408 | 429 | 500..=599 => {
                     format!("the bureau answered {status}: {}", message(&body))
                 }
-                _ => return Delivery::Refused(format!("{status}: {}", message(&body))),
+                _ => break Delivery::Refused(format!("{status}: {}", message(&body))),
             },
             Err(e) => describe(&e),
         };
         if tries >= options.attempts.max(1) {
-            return Delivery::Unreached(error);
+            break Delivery::Unreached(error);
         }
         tracing::info!(
             error = %error,
@@ -251,7 +258,8 @@ async fn deliver(client: &StationClient, sealed: &[u8], options: &SyncOptions) -
         );
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(MAX_DELAY);
-    }
+    };
+    Outcome { delivery, tries }
 }
 
 fn client_for<'a>(
@@ -303,6 +311,94 @@ fn describe(e: &BureauError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+
+    /// A bureau stand-in on loopback that answers each request with the next of `answers`
+    /// (status, body), closing each connection; returns its URL.
+    fn scripted(answers: Vec<(u16, &'static str)>) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for (status, body) in answers {
+                let (mut socket, _) = listener.accept().unwrap();
+                // Read the head and the body its content-length announces.
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let n = socket.read(&mut buf).unwrap();
+                    assert!(n > 0, "request cut short");
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
+                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                socket.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        url
+    }
+
+    fn options(attempts: u32) -> SyncOptions {
+        SyncOptions {
+            attempts,
+            first_delay: Duration::from_millis(1),
+            ..SyncOptions::default()
+        }
+    }
+
+    const RECEIPT: &str = r#"{"application":"TRP-1","state":"queued","duplicate":false}"#;
+
+    #[tokio::test]
+    async fn transient_answers_are_retried_and_refusals_are_final() {
+        let key = crate::keys::generate().unwrap();
+        let client = |url: &str| StationClient::new(url, "st", key.clone(), Vec::new()).unwrap();
+
+        let url = scripted(vec![(503, "{}"), (429, "{}"), (202, RECEIPT)]);
+        let out = deliver(&client(&url), b"sealed", &options(5)).await;
+        assert_eq!(out.tries, 3);
+        assert!(matches!(out.delivery, Delivery::Acknowledged(r) if r.application == "TRP-1"));
+
+        let url = scripted(vec![(500, "{}"), (502, "{}")]);
+        let out = deliver(&client(&url), b"sealed", &options(2)).await;
+        assert_eq!(out.tries, 2);
+        assert!(matches!(out.delivery, Delivery::Unreached(e) if e.contains("502")));
+
+        let url = scripted(vec![(
+            409,
+            r#"{"error":"application TRP-1 belongs to another station"}"#,
+        )]);
+        let out = deliver(&client(&url), b"sealed", &options(5)).await;
+        assert_eq!(out.tries, 1);
+        assert!(matches!(
+            out.delivery,
+            Delivery::Refused(r) if r == "409: application TRP-1 belongs to another station"
+        ));
+
+        let url = scripted(vec![(401, r#"{"error":"st is not a registered sender"}"#)]);
+        let out = deliver(&client(&url), b"sealed", &options(5)).await;
+        assert_eq!(out.tries, 1);
+        assert!(matches!(out.delivery, Delivery::NotAccepted(r) if r.contains("register")));
+
+        // Nothing listens: every try fails to connect.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let out = deliver(&client(&url), b"sealed", &options(3)).await;
+        assert_eq!(out.tries, 3);
+        assert!(matches!(out.delivery, Delivery::Unreached(e) if e.contains("onnect")));
+    }
 
     #[test]
     fn messages_come_from_the_bureaus_error_field() {

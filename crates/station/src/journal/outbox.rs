@@ -79,7 +79,7 @@ pub struct OutboxEntry {
     pub holds_package: bool,
     /// SHA-256 (hex) of the sealed package.
     pub package_sha256: String,
-    /// Attempts to send it.
+    /// Tries to send it (each request counts).
     pub attempts: u32,
     /// Why the last attempt did not reach an answer.
     pub last_error: Option<String>,
@@ -208,33 +208,39 @@ impl Journal {
         Ok(row.flatten())
     }
 
-    /// An attempt to send the package of `id` that reached no answer (`error` names why,
-    /// never the package's content); it stays queued.
-    pub fn outbox_attempt_failed(&mut self, id: &str, error: &str) -> Result<(), JournalError> {
+    /// `tries` to send the package of `id` that reached no answer (`error` names why, never
+    /// the package's content); it stays queued.
+    pub fn outbox_attempt_failed(
+        &mut self,
+        id: &str,
+        tries: u32,
+        error: &str,
+    ) -> Result<(), JournalError> {
         let now = now();
         self.update_queued(
             id,
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, updated_at = ?3 \
+            "UPDATE outbox SET attempts = attempts + ?4, last_error = ?2, updated_at = ?3 \
              WHERE enrolment = ?1 AND state = 'queued'",
-            params![id, error, now],
+            params![id, error, now, tries],
         )?;
         self.event(id, "outbox", &format!("not delivered: {error}"))
     }
 
-    /// The bureau acknowledged the package of `id`: the entry becomes `submitted` with the
-    /// bureau's `status`, and the package is deleted.
+    /// The bureau acknowledged the package of `id` (after `tries` in this pass): the entry
+    /// becomes `submitted` with the bureau's `status`, and the package is deleted.
     pub fn outbox_acknowledged(
         &mut self,
         id: &str,
+        tries: u32,
         status: &BureauStatus,
     ) -> Result<(), JournalError> {
         let now = now();
         self.update_queued(
             id,
-            "UPDATE outbox SET state = 'submitted', package = NULL, attempts = attempts + 1, \
+            "UPDATE outbox SET state = 'submitted', package = NULL, attempts = attempts + ?4, \
              last_error = NULL, bureau_state = ?2, submitted_at = ?3, updated_at = ?3 \
              WHERE enrolment = ?1 AND state = 'queued'",
-            params![id, encode_status(status), now],
+            params![id, encode_status(status), now, tries],
         )?;
         self.event(
             id,
@@ -248,16 +254,21 @@ impl Journal {
         Ok(())
     }
 
-    /// The bureau refused the package of `id` for good (`reason`, its answer): the entry
-    /// becomes `refused`, the package is deleted and never sent again.
-    pub fn outbox_refused(&mut self, id: &str, reason: &str) -> Result<(), JournalError> {
+    /// The bureau refused the package of `id` for good (`reason`, its answer; after `tries`
+    /// in this pass): the entry becomes `refused`, the package is deleted and never sent again.
+    pub fn outbox_refused(
+        &mut self,
+        id: &str,
+        tries: u32,
+        reason: &str,
+    ) -> Result<(), JournalError> {
         let now = now();
         self.update_queued(
             id,
-            "UPDATE outbox SET state = 'refused', package = NULL, attempts = attempts + 1, \
+            "UPDATE outbox SET state = 'refused', package = NULL, attempts = attempts + ?4, \
              last_error = NULL, refusal = ?2, updated_at = ?3 \
              WHERE enrolment = ?1 AND state = 'queued'",
-            params![id, reason, now],
+            params![id, reason, now, tries],
         )?;
         self.event(
             id,
@@ -424,22 +435,24 @@ mod tests {
         assert_eq!(e.application, "TRP-1");
         assert!(e.holds_package && e.is_open());
         assert_eq!(j.outbox_package(&id).unwrap().unwrap(), sealed);
-        j.outbox_attempt_failed(&id, "connection refused").unwrap();
-        j.outbox_attempt_failed(&id, "connection refused").unwrap();
-        let e = j.outbox_entry(&id).unwrap().unwrap();
-        assert_eq!((e.attempts, e.state), (2, OutboxState::Queued));
-        assert_eq!(e.last_error.as_deref(), Some("connection refused"));
-
-        j.outbox_acknowledged(&id, &status("queued", 0, None))
+        j.outbox_attempt_failed(&id, 1, "connection refused")
+            .unwrap();
+        j.outbox_attempt_failed(&id, 3, "connection refused")
             .unwrap();
         let e = j.outbox_entry(&id).unwrap().unwrap();
-        assert_eq!((e.state, e.attempts), (OutboxState::Submitted, 3));
+        assert_eq!((e.attempts, e.state), (4, OutboxState::Queued));
+        assert_eq!(e.last_error.as_deref(), Some("connection refused"));
+
+        j.outbox_acknowledged(&id, 1, &status("queued", 0, None))
+            .unwrap();
+        let e = j.outbox_entry(&id).unwrap().unwrap();
+        assert_eq!((e.state, e.attempts), (OutboxState::Submitted, 5));
         assert_eq!(e.status(), "queued-at-bureau");
         assert!(!e.holds_package);
         assert!(j.outbox_package(&id).unwrap().is_none());
         // Acknowledged once only.
         assert!(
-            j.outbox_acknowledged(&id, &status("queued", 0, None))
+            j.outbox_acknowledged(&id, 1, &status("queued", 0, None))
                 .is_err()
         );
         j.outbox_status(&id, &status("queued", 1, None)).unwrap();
@@ -475,14 +488,14 @@ mod tests {
         let other = begin(&mut j, "TRP-3");
         j.queue_for_bureau(&id, "http://b", b"sealed").unwrap();
         j.queue_for_bureau(&other, "http://b", b"sealed 2").unwrap();
-        j.outbox_refused(&id, "409: application TRP-2 belongs to another station")
+        j.outbox_refused(&id, 1, "409: application TRP-2 belongs to another station")
             .unwrap();
         let e = j.outbox_entry(&id).unwrap().unwrap();
         assert_eq!(e.state, OutboxState::Refused);
         assert_eq!(e.status(), "refused");
         assert!(!e.is_open() && !e.holds_package);
         assert!(e.refusal.unwrap().contains("another station"));
-        assert!(j.outbox_attempt_failed(&id, "x").is_err(), "not queued");
+        assert!(j.outbox_attempt_failed(&id, 1, "x").is_err(), "not queued");
         let all = j.outbox().unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].enrolment, other);
