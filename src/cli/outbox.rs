@@ -126,7 +126,7 @@ pub fn enroll(
         only: Some(captured.id.clone()),
         ..SyncOptions::default()
     };
-    let report = server::block_on(outbox::sync(
+    server::block_on(outbox::sync(
         &mut station.journal,
         &|url| client(url, &bureau.name, &bureau.key),
         &options,
@@ -166,7 +166,6 @@ pub fn enroll(
         }
         println!("Journal:   {}", station.journal.path().display());
     }
-    let _ = report;
     Ok(if entry.refusal.is_some() {
         ExitCode::from(super::exit::ERROR)
     } else {
