@@ -74,6 +74,7 @@ mod lds;
 mod lds_build;
 mod lds_seal;
 mod mrz;
+mod outbox;
 mod perso;
 mod photo;
 mod pki;

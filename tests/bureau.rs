@@ -549,3 +549,314 @@ fn a_bureau_restarted_while_stations_submit_loses_and_duplicates_nothing() {
         12
     );
 }
+
+/// A station on the command line (`permitkit enroll --submit-to`, `station sync`, `journal
+/// list`) with its own folder, journal and TEST ONLY PKI, registered with `bureau` under the
+/// simulated station's id.
+struct CliStation {
+    dir: tempfile::TempDir,
+    key: PathBuf,
+    certificate: PathBuf,
+}
+
+/// The simulated station's id: the name the bureau knows a CLI station by.
+const SIM_STATION: &str = "SIM-STATION-01";
+
+impl CliStation {
+    fn new(bureau: &Bureau) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = dir.path().join("pki");
+        permitkit(&["pki", "init", "--out", pki.to_str().unwrap()]);
+        Self {
+            dir,
+            key: bureau.register("station", SIM_STATION),
+            certificate: bureau.path("desk/desk.pem"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn journal(&self) -> String {
+        self.path("journal.sqlite").to_str().unwrap().to_owned()
+    }
+
+    /// `enroll --submit-to URL --json` of application `n`; the last JSON line and the exit code.
+    fn enroll(&self, n: u32, url: &str) -> (serde_json::Value, Option<i32>) {
+        let file = self.path(&format!("applicant-{n}.toml"));
+        std::fs::write(&file, applicant(n, "")).unwrap();
+        let out = Command::new(BIN)
+            .arg("enroll")
+            .arg("--pki")
+            .arg(self.path("pki"))
+            .args(["--journal", &self.journal()])
+            .arg("--out")
+            .arg(self.path("enrolments"))
+            .arg("--applicant")
+            .arg(&file)
+            .args(["--submit-to", url, "--json"])
+            .arg("--station-key")
+            .arg(&self.key)
+            .arg("--bureau-certificate")
+            .arg(&self.certificate)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let last = stdout.lines().last().unwrap_or_else(|| {
+            panic!(
+                "no output from enroll: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let event: serde_json::Value = serde_json::from_str(last).unwrap();
+        assert_eq!(
+            event["event"],
+            "queued-for-bureau",
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (event, out.status.code())
+    }
+
+    /// `station sync --json`: its report and exit code.
+    fn sync(&self) -> (serde_json::Value, Option<i32>) {
+        let out = Command::new(BIN)
+            .args(["station", "sync", "--journal", &self.journal(), "--json"])
+            .arg("--station-key")
+            .arg(&self.key)
+            .args(["--attempts", "1"])
+            .output()
+            .unwrap();
+        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "station sync: {e}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (report, out.status.code())
+    }
+
+    /// `journal list --json`, by application number: (status, bureau entry).
+    fn list(&self) -> Vec<(String, String, serde_json::Value)> {
+        let list: serde_json::Value = serde_json::from_str(&permitkit(&[
+            "journal",
+            "list",
+            "--journal",
+            &self.journal(),
+            "--json",
+        ]))
+        .unwrap();
+        let mut rows: Vec<_> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["application"].as_str().unwrap().to_owned(),
+                    r["status"].as_str().unwrap().to_owned(),
+                    r["bureau"].clone(),
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    }
+}
+
+fn applications(report: &serde_json::Value, field: &str) -> Vec<String> {
+    report[field]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| match a {
+            serde_json::Value::String(s) => s.clone(),
+            other => other[0].as_str().unwrap().to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_station_offline_queues_its_packages_and_the_outbox_catches_up() {
+    let mut bureau = Bureau::new("outbox");
+    let station = CliStation::new(&bureau);
+    // The bureau's address, while nothing listens there yet.
+    let url = format!("http://{}", bureau.listen);
+    for n in 0..3 {
+        let (event, code) = station.enroll(n, &url);
+        assert_eq!(code, Some(0), "{event}");
+        assert_eq!(event["event"], "queued-for-bureau", "{event}");
+        assert_eq!(event["status"], "queued-for-submission", "{event}");
+        assert!(event["last_error"].as_str().is_some(), "{event}");
+    }
+    let rows = station.list();
+    assert_eq!(rows.len(), 3);
+    for (_, status, entry) in &rows {
+        assert_eq!(status, "queued-for-submission");
+        assert_eq!(entry["holds_package"], true);
+        assert_eq!(entry["attempts"], 1);
+    }
+    // The captures left the journal when the sealed package took their place.
+    let journal = rusqlite::Connection::open(station.journal()).unwrap();
+    let blobs: i64 = journal
+        .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(blobs, 0);
+    drop(journal);
+    // Still offline: the sync leaves everything queued and says so.
+    let (report, code) = station.sync();
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(applications(&report, "still_queued").len(), 3, "{report}");
+
+    // A copy of the journal as it is now: a station that crashes after the bureau answered
+    // and before its journal recorded the answer comes back with this.
+    let crashed = tempfile::tempdir().unwrap();
+    for file in ["journal.sqlite", "journal.sqlite-wal", "journal.sqlite.key"] {
+        if station.path(file).exists() {
+            std::fs::copy(station.path(file), crashed.path().join(file)).unwrap();
+        }
+    }
+
+    bureau.serve();
+    let (report, code) = station.sync();
+    assert_eq!(code, Some(0), "{report}");
+    let mut submitted = applications(&report, "submitted");
+    submitted.sort();
+    assert_eq!(
+        submitted,
+        ["TRP-2026-000000", "TRP-2026-000001", "TRP-2026-000002"]
+    );
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM applications"), 3);
+    for (_, status, entry) in station.list() {
+        assert_eq!(status, "queued-at-bureau", "{entry}");
+        assert_eq!(entry["holds_package"], false, "acknowledged: purged");
+    }
+    let journal = rusqlite::Connection::open(station.journal()).unwrap();
+    let held: i64 = journal
+        .query_row(
+            "SELECT count(*) FROM outbox WHERE package IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(held, 0);
+    drop(journal);
+
+    // The crashed copy sends the same packages again: the bureau answers with its first
+    // receipts and holds nothing twice.
+    let replay = Command::new(BIN)
+        .args(["station", "sync", "--journal"])
+        .arg(crashed.path().join("journal.sqlite"))
+        .arg("--station-key")
+        .arg(&station.key)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(replay.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&replay.stdout).unwrap();
+    assert_eq!(applications(&report, "submitted").len(), 3, "{report}");
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM applications"), 3);
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs"), 3);
+
+    let mut line = bureau.line("line-a", &["--idle-exit-secs", "3"]);
+    wait_exit(&mut line, Duration::from_secs(240));
+    let (report, code) = station.sync();
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(applications(&report, "status_changed").len(), 3, "{report}");
+    let serials = bureau.query_strings("SELECT serial FROM cards WHERE outcome = 'issued'");
+    assert_eq!(serials.len(), 3);
+    for (application, status, entry) in station.list() {
+        assert_eq!(status, "issued", "{application}: {entry}");
+        let card = entry["bureau_status"]["card"].as_str().unwrap().to_owned();
+        assert!(serials.contains(&card), "{card} not among {serials:?}");
+    }
+    // Nothing left to send and nothing left to ask: the next sync makes no request at all.
+    let requests = format!("SELECT count(*) FROM request_nonces WHERE principal = '{SIM_STATION}'");
+    let before = bureau.query_i64(&requests);
+    let (report, code) = station.sync();
+    assert_eq!(code, Some(0));
+    for field in [
+        "submitted",
+        "refused",
+        "still_queued",
+        "status_changed",
+        "status_failed",
+    ] {
+        assert!(applications(&report, field).is_empty(), "{field}: {report}");
+    }
+    assert_eq!(bureau.query_i64(&requests), before);
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM applications"), 3);
+}
+
+#[test]
+fn a_package_the_bureau_refuses_is_recorded_with_its_reason_and_never_sent_again() {
+    let mut bureau = Bureau::new("refused");
+    bureau.serve();
+    let url = format!("http://{}", bureau.listen);
+    // Another office sent application 5 first.
+    let other = bureau.station("other-office");
+    block_on(other.submit(&package(5))).unwrap().unwrap();
+    let station = CliStation::new(&bureau);
+    let (event, code) = station.enroll(5, &url);
+    assert_eq!(code, Some(1), "{event}");
+    assert_eq!(event["status"], "refused", "{event}");
+    let reason = event["refusal"].as_str().unwrap();
+    assert!(
+        reason.starts_with("409") && reason.contains("belongs to another station"),
+        "{reason}"
+    );
+
+    // A package damaged in the journal while it waited: the bureau cannot open it.
+    let other_url = format!("http://127.0.0.1:{}", free_port());
+    let (event, code) = station.enroll(6, &other_url);
+    assert_eq!(code, Some(0), "{event}");
+    let journal = rusqlite::Connection::open(station.journal()).unwrap();
+    let mut sealed: Vec<u8> = journal
+        .query_row(
+            "SELECT package FROM outbox WHERE application = 'TRP-2026-000006'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let end = sealed.len();
+    sealed[end - 40..].fill(0);
+    journal
+        .execute(
+            "UPDATE outbox SET bureau = ?1, package = ?2 WHERE application = 'TRP-2026-000006'",
+            rusqlite::params![url, sealed],
+        )
+        .unwrap();
+    drop(journal);
+    let (report, code) = station.sync();
+    assert_eq!(code, Some(0), "{report}");
+    let refused = &report["refused"][0];
+    assert_eq!(refused[0], "TRP-2026-000006", "{report}");
+    assert!(refused[1].as_str().unwrap().starts_with("422"), "{report}");
+
+    // Neither is sent again: the next sync makes no request.
+    let requests = format!("SELECT count(*) FROM request_nonces WHERE principal = '{SIM_STATION}'");
+    let before = bureau.query_i64(&requests);
+    let (report, code) = station.sync();
+    assert_eq!(code, Some(0), "{report}");
+    assert!(applications(&report, "refused").is_empty(), "{report}");
+    assert!(applications(&report, "submitted").is_empty(), "{report}");
+    assert_eq!(bureau.query_i64(&requests), before);
+    let rows = station.list();
+    assert_eq!(rows.len(), 2);
+    for (application, status, entry) in &rows {
+        assert_eq!(status, "refused", "{application}");
+        assert_eq!(entry["holds_package"], false, "{application}");
+        assert!(entry["refusal"].as_str().is_some(), "{application}");
+    }
+    assert!(
+        rows[0].2["refusal"]
+            .as_str()
+            .unwrap()
+            .contains("another station")
+    );
+    // The bureau holds only the other office's application.
+    assert_eq!(
+        bureau.query_strings("SELECT station FROM applications"),
+        ["other-office"]
+    );
+}

@@ -123,6 +123,20 @@ pub struct EnrollArgs {
     /// Why the enrolment is abandoned (recorded in the journal with the operator).
     #[arg(long, value_name = "TEXT", requires = "abandon")]
     reason: Option<String>,
+    /// Hand the application to the central bureau at URL (http://host:port) instead of
+    /// personalizing a card here: the captures are sealed to the bureau and queued in the
+    /// journal's outbox (`permitkit station sync` delivers what could not be sent at once).
+    /// Default: the station profile's `[bureau] url`.
+    #[arg(long, value_name = "URL")]
+    submit_to: Option<String>,
+    /// The station's P-256 key registered with the bureau (default: the profile's `[bureau]
+    /// key`).
+    #[arg(long, value_name = "FILE")]
+    station_key: Option<PathBuf>,
+    /// The bureau's key-agreement certificate packages are sealed to (default: the profile's
+    /// `[bureau] certificate`).
+    #[arg(long, value_name = "FILE")]
+    bureau_certificate: Option<PathBuf>,
     /// One JSON event per line on stdout.
     #[arg(long)]
     json: bool,
@@ -168,6 +182,12 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
         Ok(ReaderSelector::Sim)
     );
     let profile = registry.station(&station_id)?.clone();
+    let bureau = super::outbox::target(
+        &profile,
+        args.submit_to.as_deref(),
+        args.station_key.as_deref(),
+        args.bureau_certificate.as_deref(),
+    )?;
     #[cfg(feature = "pkcs11")]
     let token_signer = args
         .token
@@ -225,6 +245,9 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
         resume: args.resume.clone(),
     };
     let mut console = Console::new(args.json, args.drill_crash_after);
+    if let Some(bureau) = &bureau {
+        return super::outbox::enroll(&mut station, &request, &mut console, bureau, args.json);
+    }
     Ok(match enroll_on(&mut station, &request, &mut console) {
         Some(_) => ExitCode::SUCCESS,
         None => ExitCode::from(super::exit::ERROR),

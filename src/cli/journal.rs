@@ -14,6 +14,7 @@
 //! `list` and `show` take `--json`.
 
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
     process::ExitCode,
     time::{Duration, SystemTime},
@@ -21,6 +22,7 @@ use std::{
 
 use anyhow::bail;
 use clap::Subcommand;
+use permitkit_station::journal::outbox::OutboxEntry;
 use permitkit_station::journal::{EnrolmentRecord, EnrolmentState, Journal, StepRecord, StepState};
 use permitkit_station::pipeline::{Step, card_access_number, timestamp};
 
@@ -111,13 +113,27 @@ fn list(journal: &Journal, json: bool) -> anyhow::Result<ExitCode> {
     for r in journal.list()? {
         records.push(journal.record(&r.id)?);
     }
+    // Enrolments handed to the central bureau: their status is the outbox's.
+    let outbox: HashMap<String, OutboxEntry> = journal
+        .outbox()?
+        .into_iter()
+        .map(|e| (e.enrolment.clone(), e))
+        .collect();
+    let shown = |r: &EnrolmentRecord| {
+        outbox
+            .get(&r.id)
+            .map_or_else(|| status(r), OutboxEntry::status)
+    };
     if json {
         let mut values = Vec::new();
         for r in &records {
             let mut v = serde_json::to_value(r)?;
             if let Some(o) = v.as_object_mut() {
-                o.insert("status".into(), status(r).into());
+                o.insert("status".into(), shown(r).into());
                 o.insert("actions".into(), actions(r).into());
+                if let Some(e) = outbox.get(&r.id) {
+                    o.insert("bureau".into(), serde_json::to_value(e)?);
+                }
             }
             values.push(v);
         }
@@ -137,7 +153,7 @@ fn list(journal: &Journal, json: bool) -> anyhow::Result<ExitCode> {
         .max(8);
     let wstate = records
         .iter()
-        .map(|r| status(r).len())
+        .map(|r| shown(r).len())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -151,7 +167,7 @@ fn list(journal: &Journal, json: bool) -> anyhow::Result<ExitCode> {
             "{:wid$}  {:wdoc$}  {:wstate$}  {:22}  {:10}  {:19}  {}",
             r.id,
             r.document_profile,
-            status(r),
+            shown(r),
             at_step(r),
             r.operator,
             time(r.updated_at),
@@ -161,6 +177,18 @@ fn list(journal: &Journal, json: bool) -> anyhow::Result<ExitCode> {
                 actions.join(", ")
             }
         );
+    }
+    for e in outbox.values() {
+        if let Some(reason) = &e.refusal {
+            println!(
+                "refused by the bureau: {} ({}): {reason}",
+                e.application, e.enrolment
+            );
+        }
+    }
+    let queued = outbox.values().filter(|e| e.holds_package).count();
+    if queued > 0 {
+        println!("{queued} package(s) queued for the bureau: `permitkit station sync` sends them");
     }
     let stuck = records.iter().filter(|r| !actions(r).is_empty()).count();
     if stuck > 0 {
@@ -185,6 +213,9 @@ fn show(journal: &Journal, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         let mut v = serde_json::to_value(&record)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("events".into(), events.into());
+            if let Some(e) = journal.outbox_entry(id)? {
+                o.insert("bureau".into(), serde_json::to_value(e)?);
+            }
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
@@ -192,7 +223,42 @@ fn show(journal: &Journal, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     println!("enrolment    {}", record.id);
     println!("application  {}", record.application);
     println!("document     {}", record.document_profile);
-    println!("state        {}", status(&record));
+    let bureau = journal.outbox_entry(id)?;
+    println!(
+        "state        {}",
+        bureau
+            .as_ref()
+            .map_or_else(|| status(&record), OutboxEntry::status)
+    );
+    if let Some(e) = &bureau {
+        println!(
+            "bureau       {} ({} attempt(s){})",
+            e.bureau,
+            e.attempts,
+            if e.holds_package {
+                ", sealed package held"
+            } else {
+                ""
+            }
+        );
+        if let Some(b) = &e.bureau_status {
+            println!(
+                "             at the bureau: {}, {} card(s) spoilt{}",
+                b.state,
+                b.spoilt_cards,
+                b.card
+                    .as_deref()
+                    .map(|c| format!(", card {c}"))
+                    .unwrap_or_default()
+            );
+        }
+        if let Some(error) = &e.last_error {
+            println!("             last try: {error}");
+        }
+        if let Some(reason) = &e.refusal {
+            println!("             refused: {reason}");
+        }
+    }
     println!("station      {}", record.station);
     println!("operator     {}", record.operator);
     println!(
@@ -257,6 +323,7 @@ fn status(r: &EnrolmentRecord) -> &'static str {
         EnrolmentState::Issued => "issued",
         EnrolmentState::Abandoned => "abandoned",
         EnrolmentState::Personalized => "personalized-not-issued",
+        EnrolmentState::ForBureau => "for-bureau",
         EnrolmentState::InProgress
             if last_step(r).is_some_and(|s| s.state == StepState::Failed) =>
         {

@@ -14,6 +14,9 @@ use permitkit_station_web::{Desk, DeskConfig, server::DEFAULT_LISTEN};
 pub enum StationCommand {
     /// Serve the station: the integration API under /api/v1 (OpenAPI at /api/v1/openapi.json).
     Serve(ServeArgs),
+    /// Send the journal's outbox to the central bureau (with back-off) and pull each
+    /// application's status back (`journal list` shows it).
+    Sync(super::outbox::SyncArgs),
 }
 
 /// `permitkit station serve` options.
@@ -48,6 +51,7 @@ pub struct ServeArgs {
 pub fn run(command: StationCommand) -> anyhow::Result<ExitCode> {
     match command {
         StationCommand::Serve(args) => serve(args),
+        StationCommand::Sync(args) => super::outbox::sync(args),
     }
 }
 

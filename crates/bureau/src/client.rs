@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 
 use crate::BureauError;
 use crate::auth::{self, RequestHead};
-use crate::intake::Receipt;
+use crate::intake::{ApplicationStatus, Receipt};
 
 /// A station's connection to the bureau.
 pub struct StationClient {
@@ -151,6 +151,32 @@ impl StationClient {
         }
     }
 
+    /// The status of an application this station sent (`None`: unknown to the bureau, or
+    /// sent by another station).
+    pub async fn status(
+        &self,
+        application: &str,
+    ) -> Result<Option<ApplicationStatus>, BureauError> {
+        let path = format!("/v1/applications/{}", path_segment(application));
+        let headers = self.headers("GET", &path, b"")?;
+        let answer = self.send_raw("GET", &path, &headers, b"").await?;
+        if answer.status == StatusCode::NOT_FOUND.as_u16() {
+            return Ok(None);
+        }
+        if answer.status != 200 {
+            return Err(BureauError::Status {
+                status: answer.status,
+                body: answer.body,
+            });
+        }
+        serde_json::from_str(&answer.body)
+            .map(Some)
+            .map_err(|e| BureauError::Corrupt {
+                what: "application status".into(),
+                reason: e.to_string(),
+            })
+    }
+
     /// The state of an application this station sent (`None`: unknown to the bureau).
     pub async fn state(&self, application: &str) -> Result<Option<String>, BureauError> {
         let path = format!("/v1/applications/{application}");
@@ -175,6 +201,20 @@ impl StationClient {
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned))
     }
+}
+
+/// `segment` percent-encoded (RFC 3986 §2.1) except its unreserved characters.
+fn path_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn receipt(answer: Answer) -> Result<Receipt, BureauError> {

@@ -98,6 +98,9 @@ pub enum BureauError {
     /// The line is not registered, or registered with another key.
     #[error("line {0} is not registered with this key (permitkit issuance register-line)")]
     UnregisteredLine(String),
+    /// The station journal (the outbox) failed.
+    #[error("station journal: {0}")]
+    Journal(#[from] permitkit_station::journal::JournalError),
     /// A process-level failure of the throw-away PostgreSQL cluster.
     #[error("throw-away PostgreSQL: {0}")]
     Throwaway(String),

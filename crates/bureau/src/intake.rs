@@ -44,6 +44,23 @@ pub struct Receipt {
     pub duplicate: bool,
 }
 
+/// What the bureau tells a station about one of its applications
+/// (`GET /v1/applications/{number}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApplicationStatus {
+    /// The application number.
+    pub application: String,
+    /// `queued`, `personalizing`, `issued` or `failed`.
+    pub state: String,
+    /// Cards spoilt while personalizing it (recorded, to be destroyed; the job was queued
+    /// again).
+    #[serde(default)]
+    pub spoilt_cards: u32,
+    /// The issued card's chip serial.
+    #[serde(default)]
+    pub card: Option<String>,
+}
+
 /// The bureau's intake.
 pub struct Intake {
     pool: Pool,
@@ -214,6 +231,37 @@ impl Intake {
             )
             .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// What a station may know of `application`, when `station` sent it: its state, the
+    /// cards spoilt on the way and the issued card's serial.
+    pub async fn status(
+        &self,
+        station: &str,
+        application: &str,
+    ) -> Result<Option<ApplicationStatus>, BureauError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT a.state, \
+                   (SELECT count(*) FROM cards c WHERE c.application = a.application \
+                      AND c.outcome = 'spoilt'), \
+                   (SELECT serial FROM cards c WHERE c.application = a.application \
+                      AND c.outcome = 'issued') \
+                 FROM applications a WHERE a.application = $1 AND a.station = $2",
+                &[&application, &station],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let spoilt: i64 = row.try_get(1)?;
+        Ok(Some(ApplicationStatus {
+            application: application.to_owned(),
+            state: row.try_get(0)?,
+            spoilt_cards: u32::try_from(spoilt).unwrap_or(u32::MAX),
+            card: row.try_get(2)?,
+        }))
     }
 
     async fn existing(

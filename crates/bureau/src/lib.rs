@@ -9,7 +9,9 @@
 //! - [`auth`]: requests signed with the P-256 key registered for a station or a line (method,
 //!   path, time, nonce, body hash); stale, replayed or unregistered requests are refused.
 //! - [`package`]: what a station sends; [`intake`] checks it and queues its job.
-//! - [`server`]: the HTTP service (axum) and its Prometheus metrics; [`client`] the station side.
+//! - [`server`]: the HTTP service (axum) and its Prometheus metrics; [`client`] the station side;
+//!   [`outbox`] the station journal as an outbox: packages sealed and queued at enrolment,
+//!   delivered with back-off, the bureau's status pulled back.
 //! - [`queue`]: jobs claimed with `FOR UPDATE SKIP LOCKED` under a lease a crashed line loses;
 //!   [`perso_journal`] the chip's personalization journal in the database, fenced by the lease;
 //!   [`worker`] a personalization line, [`verify`] its independent check of each card; [`latency`] a contactless link's timing for virtual chips.
@@ -25,6 +27,7 @@ pub mod error;
 pub mod intake;
 pub mod keys;
 pub mod latency;
+pub mod outbox;
 pub mod package;
 pub mod perso_journal;
 pub mod queue;

@@ -3,7 +3,7 @@
 //! | method and path | who | what |
 //! |---|---|---|
 //! | `POST /v1/applications` | a station | submit a package ([`crate::intake`]) |
-//! | `GET /v1/applications/{number}` | the station that sent it | its state |
+//! | `GET /v1/applications/{number}` | the station that sent it | its state, cards spoilt, the issued card's serial |
 //! | `GET /metrics` | anyone (counts only) | Prometheus text ([`crate::status`]) |
 //! | `GET /healthz` | anyone | `ok` |
 //!
@@ -254,9 +254,14 @@ async fn application_state(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (station, _) = authenticate(state.intake.pool(), &method, &uri, &headers, &body).await?;
-    match state.intake.state(&station, &number).await? {
+    match state.intake.status(&station, &number).await? {
         Some(s) => {
-            let body = serde_json::json!({ "application": number, "state": s }).to_string();
+            let body = serde_json::to_string(&s).map_err(|e| {
+                ApiError(BureauError::Corrupt {
+                    what: "application status".into(),
+                    reason: e.to_string(),
+                })
+            })?;
             Ok((StatusCode::OK, [("content-type", "application/json")], body).into_response())
         }
         None => Ok((StatusCode::NOT_FOUND, "unknown application").into_response()),

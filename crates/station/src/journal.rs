@@ -29,8 +29,12 @@
 //!
 //! The journal also keeps the chip's personalization journal (`chip::journal::Journal`) in the
 //! same database, so the card's write progress and the application's steps commit together.
+//!
+//! For a station whose cards the central bureau makes, it is also the outbox ([`outbox`]): the
+//! application package, sealed to the bureau, waits there until the bureau acknowledges it.
 
 mod blobs;
+pub mod outbox;
 mod schema;
 
 use std::{
@@ -141,6 +145,9 @@ pub enum EnrolmentState {
     /// development chips): personalized, not issued. Finished like an issued enrolment.
     #[serde(rename = "personalized-not-issued")]
     Personalized,
+    /// The station's part is done: the application package is in the outbox for the central
+    /// bureau, which personalizes the card ([`outbox`]). Finished like an issued enrolment.
+    ForBureau,
 }
 
 impl fmt::Display for EnrolmentState {
@@ -157,6 +164,7 @@ impl EnrolmentState {
             Self::Issued => "issued",
             Self::Abandoned => "abandoned",
             Self::Personalized => "personalized-not-issued",
+            Self::ForBureau => "for-bureau",
         }
     }
 
@@ -166,6 +174,7 @@ impl EnrolmentState {
             "issued" => Self::Issued,
             "abandoned" => Self::Abandoned,
             "personalized-not-issued" => Self::Personalized,
+            "for-bureau" => Self::ForBureau,
             _ => return None,
         })
     }
@@ -1162,7 +1171,7 @@ mod tests {
                 e,
                 JournalError::Schema {
                     found: 1,
-                    expected: 2,
+                    expected: 3,
                     ..
                 }
             ),

@@ -255,7 +255,7 @@ pub fn enroll(
     observer: &mut dyn Observer,
 ) -> Result<Summary, EnrolError> {
     let started = Instant::now();
-    let (applicant, id, out) = begin(station, request)?;
+    let (applicant, _, id, out) = begin(station, request)?;
     observer.event(&Event::Begin {
         id: id.clone(),
         application: applicant.application.clone(),
@@ -269,15 +269,8 @@ pub fn enroll(
         card: None,
     };
 
-    let applicant_record = applicant::run(&mut run, &applicant)?;
-    let (photo_record, portrait) = photo::run(&mut run, &applicant)?;
-    let (fingers_record, fingers) = fingers::run(&mut run, &applicant, &request.missing_fingers)?;
-    let (signature_record, signature_jpeg) = signature::run(&mut run, &applicant)?;
-    let captures = Captures {
-        portrait,
-        fingers,
-        signature_jpeg,
-    };
+    let (applicant_record, photo_record, fingers_record, signature_record, captures) =
+        capture_steps(&mut run, &applicant, request)?;
     // The card is identified and claimed before the ChipImage is signed; a chip that makes its
     // own Active Authentication and Chip Authentication keys gives the public keys DG15 and
     // DG14 carry.
@@ -342,6 +335,98 @@ pub fn enroll(
     })
 }
 
+/// The first four steps' results and the captures they accepted.
+type CaptureSteps = (
+    ApplicantRecord,
+    PhotoRecord,
+    FingersRecord,
+    SignatureRecord,
+    Captures,
+);
+
+/// Steps 1 to 4: the applicant file, portrait, fingers and signature.
+fn capture_steps(
+    run: &mut Run<'_>,
+    applicant: &Applicant,
+    request: &EnrolRequest,
+) -> Result<CaptureSteps, EnrolError> {
+    let applicant_record = applicant::run(run, applicant)?;
+    let (photo_record, portrait) = photo::run(run, applicant)?;
+    let (fingers_record, fingers) = fingers::run(run, applicant, &request.missing_fingers)?;
+    let (signature_record, signature_jpeg) = signature::run(run, applicant)?;
+    Ok((
+        applicant_record,
+        photo_record,
+        fingers_record,
+        signature_record,
+        Captures {
+            portrait,
+            fingers,
+            signature_jpeg,
+        },
+    ))
+}
+
+/// What a station that hands its applications to the central bureau has once the captures
+/// are done: the applicant file exactly as validated and the accepted captures, for the
+/// application package (the bureau crate seals it and queues it in the journal's outbox,
+/// [`crate::journal::outbox`]). `Debug` shows lengths only.
+pub struct Captured {
+    /// Journal id.
+    pub id: String,
+    /// Application number.
+    pub application: String,
+    /// The applicant file's text, as validated (personal data: zeroized on drop).
+    pub applicant_file: zeroize::Zeroizing<String>,
+    /// The accepted captures.
+    pub captures: Captures,
+}
+
+impl std::fmt::Debug for Captured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Captured({}, {}, applicant file <{} bytes>, {} finger(s))",
+            self.id,
+            self.application,
+            self.applicant_file.len(),
+            self.captures.fingers.len()
+        )
+    }
+}
+
+/// Runs (or resumes) the station's part of an enrolment whose card the central bureau
+/// personalizes: the applicant, photo, fingers and signature steps, journaled as in
+/// [`enroll`]; no ChipImage is built and no card is touched here. The caller hands the result
+/// to the bureau with [`Journal::queue_for_bureau`](crate::journal::Journal::queue_for_bureau),
+/// which finishes the enrolment.
+pub fn capture(
+    station: &mut Station,
+    request: &EnrolRequest,
+    observer: &mut dyn Observer,
+) -> Result<Captured, EnrolError> {
+    let (applicant, text, id, _) = begin(station, request)?;
+    observer.event(&Event::Begin {
+        id: id.clone(),
+        application: applicant.application.clone(),
+        resumed: request.resume.is_some(),
+    });
+    let mut run = Run {
+        station,
+        id,
+        observer,
+        timings: BTreeMap::new(),
+        card: None,
+    };
+    let (_, _, _, _, captures) = capture_steps(&mut run, &applicant, request)?;
+    Ok(Captured {
+        id: run.id,
+        application: applicant.application.clone(),
+        applicant_file: zeroize::Zeroizing::new(text),
+        captures,
+    })
+}
+
 impl StepRecords {
     /// The operator's line for `step`.
     pub fn summary(&self, step: Step) -> String {
@@ -358,11 +443,11 @@ impl StepRecords {
 }
 
 /// Reads and validates the applicant file and records a new enrolment, or checks the one to
-/// resume; returns the applicant, the journal id and the enrolment's folder.
+/// resume; returns the applicant, the file's text, the journal id and the enrolment's folder.
 fn begin(
     station: &mut Station,
     request: &EnrolRequest,
-) -> Result<(Applicant, String, PathBuf), EnrolError> {
+) -> Result<(Applicant, String, String, PathBuf), EnrolError> {
     let fail =
         |id: Option<&str>, source| EnrolError::new(id.map(str::to_owned), Step::Applicant, source);
     let resumed = match &request.resume {
@@ -379,6 +464,7 @@ fn begin(
                 EnrolmentState::Personalized => {
                     return Err(fail(Some(id), StepError::PersonalizedNotIssued));
                 }
+                EnrolmentState::ForBureau => return Err(fail(Some(id), StepError::ForBureau)),
             }
             Some(record)
         }
@@ -440,7 +526,7 @@ fn begin(
         if record.applicant_sha256 != sha {
             return Err(fail(Some(&record.id), StepError::ApplicantChanged { path }));
         }
-        return Ok((applicant, record.id, record.out_dir.into()));
+        return Ok((applicant, text, record.id, record.out_dir.into()));
     }
     let out_root = std::path::absolute(&request.out).unwrap_or_else(|_| request.out.clone());
     let id = station
@@ -461,7 +547,7 @@ fn begin(
         .map_err(|e| fail(Some(&id), StepError::Journal(e)))?
         .out_dir
         .into();
-    Ok((applicant, id, out))
+    Ok((applicant, text, id, out))
 }
 
 /// Passive authentication of `files` against the station's trust store, now.

@@ -54,6 +54,11 @@ pub struct StationProfile {
     /// The web server's API tokens and operator accounts (`permitkit station serve`).
     #[serde(default)]
     pub web: WebSection,
+    /// The central bureau this station hands its applications to (`enroll` then seals each
+    /// package to it instead of personalizing a card here); without it the station
+    /// personalizes its own cards.
+    #[serde(default)]
+    pub bureau: Option<BureauSlot>,
     /// Where the values come from.
     #[serde(default)]
     pub sources: Vec<String>,
@@ -212,6 +217,70 @@ impl DocumentSignerSlot {
     pub fn max_documents(&self) -> u64 {
         self.max_documents.unwrap_or(Self::DEFAULT_MAX_DOCUMENTS)
     }
+}
+
+/// `[bureau]`: the central issuance bureau (issue 16) the station submits application
+/// packages to, with signed requests.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BureauSlot {
+    /// The bureau's base URL (`http://host:port`; requests are signed and packages sealed,
+    /// so the transport carries no readable personal data).
+    pub url: String,
+    /// The name the bureau registered this station under (default: `station_id`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The station's P-256 private key file (PEM, mode 0600; `permitkit issuance keygen`).
+    pub key: String,
+    /// The bureau's key-agreement certificate (PEM or DER) that packages are sealed to.
+    pub certificate: String,
+}
+
+impl BureauSlot {
+    /// Checks what the section can check by itself; problems name `bureau.<field>`.
+    pub fn validate(&self) -> Vec<FieldProblem> {
+        let mut out = Vec::new();
+        if let Err(reason) = check_bureau_url(&self.url) {
+            out.push(FieldProblem::new("bureau.url", reason));
+        }
+        if let Some(name) = &self.name
+            && (name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            out.push(FieldProblem::new(
+                "bureau.name",
+                "must be 1 to 64 printable ASCII characters without spaces",
+            ));
+        }
+        for (field, value) in [
+            ("bureau.key", &self.key),
+            ("bureau.certificate", &self.certificate),
+        ] {
+            if value.trim().is_empty() || value.chars().any(char::is_control) {
+                out.push(FieldProblem::new(
+                    field,
+                    "must be a path without control characters",
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// A bureau base URL: `http://host[:port]` with nothing after an optional `/` (the client
+/// speaks plain HTTP: requests are signed, packages sealed end to end).
+pub fn check_bureau_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("must start with http:// (e.g. http://bureau.example:8443)")?;
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+    {
+        return Err("must be http://host[:port] with no path".into());
+    }
+    Ok(())
 }
 
 /// Which device a slot holds, for selector checks and messages.
@@ -380,6 +449,9 @@ impl Profile for StationProfile {
             out.extend(ds.validate());
         }
         out.extend(self.web.validate());
+        if let Some(bureau) = &self.bureau {
+            out.extend(bureau.validate());
+        }
         out
     }
 }
@@ -429,6 +501,40 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.field, "camera.selector", "{e}");
+    }
+
+    #[test]
+    fn a_bureau_section_is_checked_field_by_field() {
+        let section = "\n[bureau]\nurl = \"http://127.0.0.1:8443\"\nkey = \"station.key\"\n\
+            certificate = \"bureau.pem\"\n";
+        let good =
+            parse::<StationProfile>("simulated.toml", &format!("{SIMULATED}{section}")).unwrap();
+        let bureau = good.bureau.unwrap();
+        assert_eq!(bureau.url, "http://127.0.0.1:8443");
+        assert_eq!(bureau.name, None);
+        for (from, to, field) in [
+            ("http://127.0.0.1:8443", "https://b:8443", "bureau.url"),
+            ("http://127.0.0.1:8443", "http://b/v1/x", "bureau.url"),
+            ("key = \"station.key\"", "key = \" \"", "bureau.key"),
+            (
+                "certificate = \"bureau.pem\"",
+                "certificate = \"a\\tb\"",
+                "bureau.certificate",
+            ),
+            (
+                "key = \"station.key\"",
+                "key = \"k\"\nname = \"a b\"",
+                "bureau.name",
+            ),
+        ] {
+            let e = parse::<StationProfile>(
+                "simulated.toml",
+                &format!("{SIMULATED}{}", section.replace(from, to)),
+            )
+            .unwrap_err();
+            assert_eq!(e.field, field, "{from} -> {to}: {e}");
+        }
+        assert!(check_bureau_url("http://bureau.example/").is_ok());
     }
 
     #[test]

@@ -60,11 +60,15 @@ impl IssuedNumbers {
     }
 
     /// The numbers of every card the station's journal records as issued (locked after a
-    /// verified read-back), read from the applicant files as they were.
+    /// verified read-back) or handed to the central bureau, read from the applicant files as
+    /// they were.
     pub fn from_journal(journal: &Journal) -> Result<Self, JournalError> {
         let mut out = Self::new();
         for record in journal.list()? {
-            if record.state != EnrolmentState::Issued {
+            if !matches!(
+                record.state,
+                EnrolmentState::Issued | EnrolmentState::ForBureau
+            ) {
                 continue;
             }
             match number_in(Path::new(&record.applicant_file), &record.applicant_sha256) {

@@ -1,13 +1,15 @@
-//! The journal's SQLite schema (version 2) and connection settings.
+//! The journal's SQLite schema (version 3) and connection settings.
 //!
 //! Version 2 records each step's typed result (the JSON of the step's result type, written only
 //! when the step is done) apart from its error (written only when it failed). Version 1 kept
-//! both in one untyped `detail` column; its files are refused, not migrated.
+//! both in one untyped `detail` column; its files are refused, not migrated. Version 3 adds the
+//! `outbox` of application packages for the central bureau (`super::outbox`); a version 2 file
+//! is migrated by adding that table, in one transaction.
 
 use rusqlite::Connection;
 
 /// Schema version stored in `PRAGMA user_version`.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// What [`init`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,10 +33,14 @@ pub fn init(conn: &Connection) -> rusqlite::Result<Found> {
     if version == VERSION {
         return Ok(Found::Ready);
     }
+    if version == 2 {
+        conn.execute_batch(&format!("BEGIN; {OUTBOX} PRAGMA user_version = 3; COMMIT;"))?;
+        return Ok(Found::Ready);
+    }
     if version != 0 {
         return Ok(Found::Other(version));
     }
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "BEGIN;
          CREATE TABLE IF NOT EXISTS enrolments (
              id TEXT PRIMARY KEY,
@@ -79,8 +85,28 @@ pub fn init(conn: &Connection) -> rusqlite::Result<Found> {
              entry TEXT NOT NULL,
              updated_at INTEGER NOT NULL
          );
-         PRAGMA user_version = 2;
-         COMMIT;",
-    )?;
+         {OUTBOX}
+         PRAGMA user_version = 3;
+         COMMIT;"
+    ))?;
     Ok(Found::Ready)
 }
+
+/// The outbox (version 3): one row per enrolment handed to the central bureau. `package` holds
+/// the application package exactly as sealed to the bureau's key (CMS EnvelopedData) until the
+/// bureau acknowledges or refuses it, then NULL.
+const OUTBOX: &str = "CREATE TABLE IF NOT EXISTS outbox (
+             enrolment TEXT PRIMARY KEY REFERENCES enrolments(id),
+             application TEXT NOT NULL,
+             bureau TEXT NOT NULL,
+             state TEXT NOT NULL,
+             bureau_state TEXT,
+             package BLOB,
+             package_sha256 TEXT NOT NULL,
+             attempts INTEGER NOT NULL DEFAULT 0,
+             last_error TEXT,
+             refusal TEXT,
+             queued_at INTEGER NOT NULL,
+             submitted_at INTEGER,
+             updated_at INTEGER NOT NULL
+         );";

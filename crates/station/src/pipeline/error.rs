@@ -118,6 +118,13 @@ pub enum StepError {
          nothing to resume (a card to issue is a new enrolment)"
     )]
     PersonalizedNotIssued,
+    /// The enrolment to resume was handed to the central bureau: there is nothing to resume
+    /// here.
+    #[error(
+        "handed to the central bureau: its package is in the outbox (`permitkit journal list` \
+         shows its bureau status), there is nothing to resume here"
+    )]
+    ForBureau,
     /// The applicant file changed since the enrolment began.
     #[error("{} changed since this enrolment began; start a new enrolment", path.display())]
     ApplicantChanged {
@@ -338,6 +345,7 @@ impl StepError {
             Self::AlreadyIssued
                 | Self::Abandoned
                 | Self::PersonalizedNotIssued
+                | Self::ForBureau
                 | Self::Journal(JournalError::Finished { .. })
         )
     }
