@@ -216,6 +216,37 @@ fn the_writer_and_a_chip_of_another_dialect_do_not_understand_each_other() {
     assert!(card.filesystem().files().next().is_none());
 }
 
+#[test]
+fn fingerprints_without_a_trust_point_are_refused_before_the_first_command() {
+    // DG3 on an ISO/IEC 7816-9 card opens only to Terminal Authentication: without the CVCA
+    // trust point no inspection system could ever read it, so the writer sends nothing.
+    let chip = profile(ISO_PROFILE);
+    let (_pki, img) = image_and_pki();
+    let mut input = PersoInput::try_from(&img).unwrap();
+    assert!(input.files.iter().any(|(ef, _)| *ef == Ef::DG3));
+    input.trust_point = None;
+    let mut rec = Recorder {
+        card: Card::new(CardConfig::from_profile(&chip)),
+        commands: Vec::new(),
+    };
+    let e = perso::personalize(
+        &mut rec,
+        &input,
+        &options(&chip),
+        &mut MemoryJournal::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ChipError::MissingKey(permitkit_chip::MissingKey::TrustPoint { ef: Ef::DG3 })
+        ),
+        "{e}"
+    );
+    assert!(rec.commands.is_empty(), "no APDU was sent");
+}
+
 /// A blank chip of the iso7816-9 profile with the eMRTD application selected.
 fn blank_iso_card(max_files: usize) -> Card {
     let mut config = CardConfig::from_profile(&profile(ISO_PROFILE));

@@ -330,6 +330,16 @@ pub enum MissingKey {
         "the image offers PACE but holds no CAN (chip-keys.json missing or incomplete?): the card would have no card access number"
     )]
     Can,
+    /// The image holds fingerprints or irises (DG3, DG4) but no EAC trust point, on a chip
+    /// whose access to them rests on Terminal Authentication (BSI TR-03110-1 §2.3): no
+    /// inspection system could ever be authorised to read them, and a card made so is spoilt.
+    #[error(
+        "the image holds {ef} but no EAC trust point (the CVCA certificate, cvca.cvcert): on this chip only Terminal Authentication opens {ef}, so no inspection system could ever read it"
+    )]
+    TrustPoint {
+        /// The data group.
+        ef: permitkit_lds::Ef,
+    },
 }
 
 /// Something this crate does not implement, or the chosen dialect cannot write.
