@@ -17,68 +17,29 @@
 use std::{
     os::unix::fs::PermissionsExt as _,
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
 
 use permitkit_lds::{ChipImage, ChipImageError, Ef, chip_image::PackageError};
 use permitkit_pki::{desk::DeskKeyPair, envelope};
 use sha2::Digest as _;
 
-fn permitkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn data(p: &str) -> String {
-    format!("{}/testdata/{p}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// The command failed with exit code 1; its standard error.
-fn error(o: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "stdout: {}\nstderr: {stderr}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    stderr
-}
-
-fn openssl() -> Command {
-    let probe = Command::new("openssl").arg("version").output();
-    assert!(
-        probe.is_ok_and(|o| o.status.success()),
-        "OpenSSL is needed as the independent CMS implementation: run .ci/install-deps"
-    );
-    Command::new("openssl")
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{data, error, ok, openssl, permitkit, s};
 
 fn openssl_ok(dir: &Path, args: &[&str]) {
-    let out = openssl().current_dir(dir).args(args).output().unwrap();
+    let out = openssl("the independent CMS implementation")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "openssl {}: {}",
         args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A test PKI, a desk key pair, two synthetic fingers and the foreign-national applicant.

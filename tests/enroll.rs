@@ -23,6 +23,10 @@ use permitkit_lds::ChipImage;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use serde_json::Value;
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::text;
+
 const APPLICANT: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
 const STATION: &str = include_str!("../hardware-profiles/stations/simulated.toml");
 
@@ -257,10 +261,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn step<'a>(record: &'a Value, name: &str) -> &'a Value {

@@ -14,8 +14,12 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "face_quality/support.rs"]
 mod support;
+
+use cli::permitkit;
 
 use std::collections::BTreeSet;
 
@@ -659,13 +663,6 @@ fn real_portraits_get_their_labelled_verdicts() {
 }
 
 // ---- CLI: `photo check`, `photo prepare`, `capture photo` ----
-
-fn permitkit(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn photo_check_exit_codes_json_and_annotation() {

@@ -11,34 +11,13 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+use std::path::{Path, PathBuf};
 
 use permitkit_lds::{ChipImage, ChipImageError, Ef};
 
-fn permitkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn data(p: &str) -> String {
-    format!("{}/testdata/{p}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{data, ok, permitkit};
 
 /// The foreign-national applicant (its file leaves the dates to the builder: issued today for
 /// the profile's default term), copied into `dir`.

@@ -25,6 +25,10 @@ use std::{
 use permitkit_pki::softhsm::SoftHsm;
 use serde_json::Value;
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::text;
+
 const APPLICANT: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
 const STATION: &str = include_str!("../hardware-profiles/stations/simulated.toml");
 const PIN: &str = "246813";
@@ -198,10 +202,6 @@ impl Desk {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Runs `openssl` with `args` then `paths`; its stderr on failure.

@@ -9,24 +9,13 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use std::{
-    fs,
-    path::Path,
-    process::{Command, Output},
-};
+use std::{fs, path::Path};
 
 use permitkit_model::profiles::builtin::BUILTIN;
 
-fn permitkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{permitkit, stdout};
 
 fn builtin_text(kind: &str, file: &str) -> &'static str {
     BUILTIN

@@ -11,7 +11,7 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use std::{io::Cursor, path::Path, process::Command, time::Duration};
+use std::{io::Cursor, path::Path, time::Duration};
 
 use image::{DynamicImage, GrayImage, ImageFormat, Luma};
 use permitkit_biometrics::signature::{MIN_INK_FRACTION, SignatureError, prepare};
@@ -22,6 +22,10 @@ use permitkit_devices::{
     signature_sim::{SimPad, SimPadEvent},
 };
 use permitkit_model::profiles::Registry;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::permitkit;
 
 const T: Duration = Duration::from_secs(60);
 
@@ -318,13 +322,6 @@ fn evdev_selectors_need_the_feature_or_a_device() {
             "{e}"
         );
     }
-}
-
-fn permitkit(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]
