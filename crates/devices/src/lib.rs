@@ -30,6 +30,6 @@ pub mod sim_state;
 pub mod still;
 pub mod vpcd;
 
-pub use info::{CaptureError, DeviceInfo};
+pub use info::{CaptureError, DeviceInfo, ImageError};
 #[cfg(feature = "pcsc")]
 pub mod reader_pcsc;
