@@ -20,6 +20,7 @@ use std::{
     process::Output,
 };
 
+use permitkit_devices::chip_image_dir;
 use permitkit_lds::{ChipImage, ChipImageError, Ef, chip_image::PackageError};
 use permitkit_pki::{desk::DeskKeyPair, envelope};
 use sha2::Digest as _;
@@ -226,7 +227,7 @@ fn sealed_build_personalizes_and_reads_back_with_the_can_from_the_package() {
     ];
     args.extend_from_slice(&desk);
     ok(&permitkit(&args));
-    let unsealed = ChipImage::load_dir(&st.path("unsealed")).unwrap();
+    let unsealed = chip_image_dir::load(&st.path("unsealed")).unwrap();
     let refused: Vec<&str> = read["refused"]
         .as_array()
         .unwrap()
@@ -484,7 +485,7 @@ fn package_round_trips_and_refuses_every_alteration() {
     let st = Station::new();
     let folder = st.path("chip-image");
     ok(&st.build(&["--out", s(&folder)]));
-    let image = ChipImage::load_dir(&folder).unwrap();
+    let image = chip_image_dir::load(&folder).unwrap();
     let package = image.to_package();
     let again = ChipImage::from_package(&package).unwrap();
     assert_eq!(again, image);
@@ -604,7 +605,7 @@ fn a_sealed_image_never_opens_into_a_different_one() {
     let st = Station::new();
     let folder = st.path("chip-image");
     ok(&st.build(&["--out", s(&folder)]));
-    let image = ChipImage::load_dir(&folder).unwrap();
+    let image = chip_image_dir::load(&folder).unwrap();
     let desk = DeskKeyPair::load(&st.path("desk/desk.pem"), &st.path("desk/desk-key.pem")).unwrap();
     let sealed = envelope::seal(&image.to_package(), desk.certificate_der()).unwrap();
     let mut refused = 0;

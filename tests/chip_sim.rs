@@ -22,6 +22,7 @@ use permitkit_chip::perso::{
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
 use permitkit_chip::sm::SmError;
 use permitkit_chip::{ChipError, Unsupported, bac};
+use permitkit_devices::chip_image_dir;
 use permitkit_devices::file_journal::FileJournal;
 use permitkit_devices::sim_state;
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
@@ -546,7 +547,7 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     let (image, pki) = signed_image(Some(sample::pace_info(Cipher::Aes128, 12)));
     let dir = tempfile::tempdir().unwrap();
     let image_dir = dir.path().join("image");
-    image.save_dir(&image_dir).unwrap();
+    chip_image_dir::save(&image, &image_dir).unwrap();
     pki.write_dir(&dir.path().join("pki")).unwrap();
     let csca = dir.path().join("pki/csca.pem");
     let state = dir.path().join("card.json");
@@ -638,7 +639,7 @@ fn command_line_personalizes_and_reads_the_virtual_chip() {
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["passive_authentication"]["valid"], true, "{json}");
-    let back = permitkit_lds::ChipImage::load_dir(&dir.path().join("read")).unwrap();
+    let back = chip_image_dir::load(&dir.path().join("read")).unwrap();
     assert_eq!(back.file(Ef::DG2), image.file(Ef::DG2));
 
     // A second personalization of the same document is refused by the journal… and the card.

@@ -38,6 +38,7 @@ use permitkit_cvc::{
     CertificateBody, Chat, CvCertificate, CvDate, CvSigner, FileKey, PublicKey, Reference, Role,
     SignError,
 };
+use permitkit_devices::chip_image_dir;
 use permitkit_iso7816::apdu::StatusWord;
 use permitkit_lds::{ChipImage, Ef};
 use permitkit_model::secret::SecretString;
@@ -650,8 +651,8 @@ fn the_trust_point_travels_with_the_image_in_a_folder_and_in_a_package() {
     let from_package = ChipImage::from_package(&img.to_package()).unwrap();
     assert_eq!(from_package.keys().trust_point.as_deref(), Some(&want[..]));
     let dir = tempfile::tempdir().unwrap();
-    img.save_dir(&dir.path().join("image")).unwrap();
-    let loaded = ChipImage::load_dir(&dir.path().join("image")).unwrap();
+    chip_image_dir::save(&img, &dir.path().join("image")).unwrap();
+    let loaded = chip_image_dir::load(&dir.path().join("image")).unwrap();
     assert_eq!(loaded.keys().trust_point.as_deref(), Some(&want[..]));
     let input = PersoInput::try_from(&loaded).unwrap();
     assert_eq!(input.trust_point.as_ref(), Some(&eac.cvca.certificate));
@@ -671,7 +672,7 @@ fn card_read_reports_dg3_behind_eac_and_reads_it_with_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let d = |f: &str| dir.path().join(f).display().to_string();
     pki.write_dir(&dir.path().join("pki")).unwrap();
-    img.save_dir(&dir.path().join("chip-image")).unwrap();
+    chip_image_dir::save(&img, &dir.path().join("chip-image")).unwrap();
     let permitkit = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_permitkit"))
             .args(args)

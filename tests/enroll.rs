@@ -19,7 +19,7 @@ use std::{
     process::{Command, Output},
 };
 
-use permitkit_lds::ChipImage;
+use permitkit_devices::chip_image_dir;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use serde_json::Value;
 
@@ -202,7 +202,7 @@ impl Desk {
         let (ok, report) = self.read_card("card.json", id, read_back.path());
         assert!(ok, "{report}");
         assert!(report.contains("passive authentication: VALID"), "{report}");
-        let read = ChipImage::load_dir(read_back.path()).unwrap();
+        let read = chip_image_dir::load(read_back.path()).unwrap();
         let folder = PathBuf::from(record["out_dir"].as_str().unwrap());
         assert_eq!(folder, self.path("enrolments").join(id));
         let manifest: Value =
@@ -332,7 +332,7 @@ fn simulated_enrolment_issues_a_card_that_reads_back_independently() {
     let id = record["id"].as_str().unwrap();
     let read_back = tempfile::tempdir().unwrap();
     assert!(desk.read_card("card.json", id, read_back.path()).0);
-    let image = ChipImage::load_dir(read_back.path()).unwrap();
+    let image = chip_image_dir::load(read_back.path()).unwrap();
     let efs: Vec<String> = image.files().map(|(ef, _)| ef.to_string()).collect();
     for dg in ["DG1", "DG2", "DG3", "DG7", "DG11", "DG12", "DG14", "DG15"] {
         assert!(

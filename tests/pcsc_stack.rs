@@ -29,6 +29,7 @@ use permitkit_chip::identity::{CardLife, ChipSerial};
 use permitkit_chip::perso::{self, FileAccessRules, LockPermission, PersoLimits, PersoOptions};
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
 use permitkit_devices::card_feeder::{CardDrill, FeederRequest, Present};
+use permitkit_devices::chip_image_dir;
 use permitkit_devices::file_journal::FileJournal;
 use permitkit_devices::reader_pcsc::{PcscCard, list_readers};
 use permitkit_lds::Ef;
@@ -152,7 +153,7 @@ fn enroll_inside_the_stack() {
     )
     .unwrap();
     let listed = manifest["files"].as_array().unwrap();
-    let read = permitkit_lds::ChipImage::load_dir(&dir.path().join("read-back")).unwrap();
+    let read = chip_image_dir::load(&dir.path().join("read-back")).unwrap();
     assert_eq!(read.files().count(), listed.len());
     for (ef, bytes) in read.files() {
         use sha2::Digest;

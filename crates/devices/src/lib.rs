@@ -12,6 +12,7 @@ pub mod camera_nokhwa;
 pub mod camera_sim;
 pub mod card_feeder;
 pub mod card_reader;
+pub mod chip_image_dir;
 pub mod factory;
 pub mod file_journal;
 pub mod info;
