@@ -2,11 +2,10 @@
 //! `postgresql` package, `permitkit_bureau::throwaway`) and real processes: `permitkit issuance
 //! serve` and `permitkit perso worker` run as child processes of the test, stations are the
 //! library's signed HTTP client. A missing PostgreSQL fails these tests; it never skips them.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -9,9 +9,8 @@
 //! point is an error status, never a panic; PACE-IM and PACE-CAM open the card and read it;
 //! PACE-CAM with a chip whose key is not EF.CardSecurity's, or with a forged EF.CardSecurity, is
 //! refused; a DG14 that is not the signed one is not used.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"

@@ -6,11 +6,9 @@
 //! seal (byte for byte our package) and seals what we open. A wrong desk key, a flipped byte, a
 //! truncated file, a certificate that is not P-256: each a clear error, nothing written to the
 //! card. OpenSSL is installed by `.ci/install-deps`; these tests fail without it.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -2,9 +2,8 @@
 //! lock → read as an inspection system, over BAC and over PACE (P-256 and brainpoolP256r1, MRZ
 //! and CAN); and the ways it goes wrong: wrong MRZ or CAN, a tampered MAC, plain reads, writes
 //! after LOCK, a card pulled mid-write and resumed, a corrupted write caught by read-back.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"

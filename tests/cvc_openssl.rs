@@ -10,10 +10,9 @@
 //!
 //! Values: OpenPACE `src/eactest.c` (the worked example reproduced, commit 40a5181), arrays named
 //! at each use; certificate files in testdata/cvc (SOURCES).
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]

@@ -10,7 +10,7 @@
 //! CVCA (another State's, and the same name with another key), a replayed terminal signature;
 //! and a chip personalized with a CVCA made by OpenPACE's `cvc-create` accepts the DV and IS
 //! `cvc-create` made (Debian package `openpace`).
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -113,7 +113,7 @@ fn copy_key(key: &FileKey) -> FileKey {
 }
 
 /// Issues a certificate for `holder_key` under `issuer`.
-#[allow(clippy::too_many_arguments, reason = "one certificate's fields")]
+#[expect(clippy::too_many_arguments, reason = "one certificate's fields")]
 fn certificate(
     issuer: &FileKey,
     car: &Reference,

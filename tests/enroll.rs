@@ -6,7 +6,7 @@
 //! trust: each enrolment in its own folder, no biometrics or keys on disk in clear once the
 //! card is issued, `--abandon`, `journal list`'s actions, a resume of a finished enrolment, a
 //! lost journal key, and `lds build`'s owner-only folder.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

@@ -1,16 +1,14 @@
 //! L0/L1 tests of the portrait quality gate on public-domain / CC0 portraits shipped inside
 //! packages (testdata/images/SOURCES) and labelled variants derived from them: each variant must
 //! get the expected verdict on the expected check, and the untouched portrait no false failure.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
-#![allow(
+#![expect(
     clippy::cast_possible_truncation,
-    missing_docs,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -13,7 +13,7 @@
 //!   never overwritten by the next enrolment (1), LOCK is the default and `--no-lock` is
 //!   "personalized, not issued" (2), partial dates of birth (3), a blank replacement card after
 //!   a card pull (4). Defect 5 (a ChipImage without keys) is in `tests/chip_sim.rs`.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

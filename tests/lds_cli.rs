@@ -3,11 +3,10 @@
 //! writes, loaded back with every hash re-checked. Verification must be complete (every file
 //! listed is there, or the check fails naming it), must refuse a Document Signer that may not
 //! sign the document, and must give one verdict in text and JSON.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -11,7 +11,7 @@
 //! afterwards. It needs root and the packages `.ci/install-deps` installs (pcscd,
 //! vsmartcard-vpcd, iproute2); without them it fails and says so.
 #![cfg(feature = "pcsc")]
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

@@ -9,11 +9,9 @@
 //! and a CRL that OpenSSL verifies. Each test has its own token store (`SOFTHSM2_CONF`); without SoftHSM2 or
 //! OpenSSL the tests fail, they never skip.
 #![cfg(feature = "pkcs11")]
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

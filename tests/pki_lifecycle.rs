@@ -5,11 +5,8 @@
 //! `enroll --trust`. OpenSSL reads the extensions (`x509 -text`), verifies the chain and the CRL
 //! (`verify -crl_check`, `crl -verify`), verifies the master list against the CSCA
 //! (`cms -verify`) and shows its eContentType (`cms -cmsout -print`, `asn1parse`).
-#![allow(
-    clippy::unwrap_used,
+#![expect(
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

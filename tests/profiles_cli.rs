@@ -1,11 +1,9 @@
 //! `permitkit profiles list` and `permitkit profiles check` as an operator runs them on a
 //! profiles folder: every problem as `file: field: reason`, exit 0 clean, 2 with problems,
 //! 1 when the folder cannot be read.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -1,11 +1,9 @@
 //! EF.SOD against an independent implementation: OpenSSL verifies our CMS SignedData with the
 //! test CSCA as its only trust anchor and extracts the LDSSecurityObject, which must equal ours
 //! byte for byte. Passive authentication (x509-parser) must agree, and must name what breaks.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -2,11 +2,9 @@
 //! image import (including a decompression bomb), strokes → image → DG7 preparation within the
 //! document's budget, the `capture signature` command, and the evdev backend against a real
 //! kernel input device created through uinput.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     clippy::cast_possible_truncation,
     reason = "test code: an unexpected value fails the test loudly"
 )]

@@ -3,11 +3,9 @@
 //! Dutch test passport chain shipped with JMRTD (testdata/cvc/SOURCES). Their curves
 //! (brainpoolP512r1, brainpoolP224r1) are not ones this crate verifies on; OpenSSL checks their
 //! signatures in `tests/cvc_openssl.rs` of the workspace root.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -6,11 +6,8 @@
 //!   up to a CVCA, and checks signatures and (for all but CVCA certificates) today's validity;
 //! - certificates `cvc-create` makes (CVCA, DV, IS, keys from `openssl genpkey`) decode and
 //!   verify with `permitkit-cvc`, and its PKCS#8 keys load as our file keys.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

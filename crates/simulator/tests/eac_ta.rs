@@ -4,11 +4,9 @@
 //! Every session runs the real Chip Authentication first (`permitkit_chip::ca::authenticate`
 //! against the chip's key stored by PUT DATA `6B`): the chip restarts secure messaging with its
 //! keys and takes the terminal's ephemeral key for Terminal Authentication from it.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
