@@ -6,11 +6,11 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_cvc::{
     CertificateBody, ChainError, Chat, Curve, CvCertificate, CvDate, PublicKey, Reference, Role,
     VerifyError,
 };
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 use signature::Signer;
 
 /// A signing key on one of the curves (fixed scalars: the tests are reproducible).

@@ -9,11 +9,11 @@
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
-use permitkit_cvc::public_key::KeyMaterial;
+use permitkit_cvc::KeyMaterial;
 use permitkit_cvc::{
     ChainError, CvCertificate, CvDate, HashAlgorithm, Role, TaAlgorithm, TerminalType, VerifyError,
 };
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 
 fn load(name: &str) -> Vec<u8> {
     let path = format!("{}/../../testdata/cvc/{name}", env!("CARGO_MANIFEST_DIR"));

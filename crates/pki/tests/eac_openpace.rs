@@ -14,8 +14,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_cvc::{Curve, CvCertificate, CvDate, CvSigner, Role};
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_pki::eac::{EacPki, EacPkiOptions, read_certificate, read_key};
 
 fn tool(name: &str) -> Command {

@@ -19,7 +19,7 @@ use permitkit_chip::files;
 use permitkit_chip::random::OsRandom;
 use permitkit_chip::ta::{self, TaError, TaRefusal, Terminal};
 use permitkit_chip::{ChipError, bac};
-use permitkit_cvc::chain::ChainError;
+use permitkit_cvc::ChainError;
 use permitkit_cvc::{CvDate, CvSigner, FileKey, SignError};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_lds::security_infos::{CaProtocol, Cipher};
