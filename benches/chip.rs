@@ -13,17 +13,16 @@
 //! Authentication (ICAO 9303-11 §4.4.3.3.3, §6.2): PACE-CAM with the CAN, EF.CardSecurity, every
 //! file, the chip proved with the EF.CardSecurity key; through pcscd it needs the stack's card
 //! feeder for a blank card (`.ci/pcsc-stack` provides one).
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    missing_docs,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-#[allow(
+#[expect(
     dead_code,
     reason = "the benchmark uses part of the shared test support"
 )]

@@ -12,12 +12,8 @@
 //! ```
 //! The APDU count, the bytes each way and the ISO/IEC 14443 transfer estimate of one read
 //! (`permitkit_chip::perso::estimate_contactless`) are printed once per channel.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs,
     reason = "benchmark code: an unexpected value fails loudly"
 )]
 

@@ -4,11 +4,9 @@
 //! independent read-back over PACE with passive and Active Authentication — with the time of
 //! every step. A plain timing harness (`cargo bench --bench enroll`): one run takes about a
 //! second, too long for criterion's sampling to add anything.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::indexing_slicing,
-    missing_docs,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

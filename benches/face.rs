@@ -2,10 +2,8 @@
 //! preview assessment of 640×480 frames (goal ≥ 30 fps, i.e. ≤ 33 ms), crop + JPEG to a
 //! 20 000-byte budget (goal ≤ 30 ms). The frames are the public-domain astronaut portrait from
 //! testdata/images placed on a plain background at webcam framing.
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

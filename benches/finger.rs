@@ -1,7 +1,6 @@
 //! Fingerprint benchmarks: synthetic print generation (400 × 500 and 800 × 750) and quality
 //! scoring of a 500 × 500 print. `cargo bench --bench finger`
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
     reason = "test code: an unexpected value fails the test loudly"
 )]

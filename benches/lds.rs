@@ -2,10 +2,8 @@
 //!
 //! The card: DG1 (TD1), DG2 with a ≈20 KB portrait, DG3 with two ≈12 KB fingers, DG7, DG11,
 //! DG12, DG14 (PACE + AA infos), DG15, EF.CardAccess, EF.COM and EF.SOD signed with ECDSA P-256.
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

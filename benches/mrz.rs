@@ -1,7 +1,7 @@
 //! MRZ generation, parsing and name transliteration (ICAO Doc 9303-3/-4/-5).
 //!
 //! `cargo bench --bench mrz`
-#![allow(
+#![expect(
     clippy::unwrap_used,
     reason = "test code: an unexpected value fails the test loudly"
 )]

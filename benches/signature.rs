@@ -1,8 +1,7 @@
 //! Signature benchmarks: the simulator's signature, pen events to strokes, strokes to an
 //! 800 × 400 image, a scanned PNG imported, and the DG7 preparation (crop, binarise, scale,
 //! JPEG budget search to 400 × 150 / 6000 bytes). `cargo bench --bench signature`
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
     clippy::cast_possible_truncation,
     reason = "test code: an unexpected value fails the test loudly"

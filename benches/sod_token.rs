@@ -8,10 +8,8 @@
 //! Needs SoftHSM2 (`.ci/install-deps`): the bench makes a token store of its own and runs
 //! itself again with `SOFTHSM2_CONF` pointing at it. Run with
 //! `cargo bench --features pkcs11 --bench sod_token`.
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "bench code: an unexpected value fails the bench loudly"
 )]
 

@@ -8,10 +8,8 @@
 //! - `trust/linear-scan/N`: for comparison, what the single-CSCA code did per CSCA — decode
 //!   each certificate and compare its subject with the DS's issuer — over the whole store,
 //!   the card's CSCA last.
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::indexing_slicing,
     reason = "benchmark code: an unexpected value fails loudly"
 )]

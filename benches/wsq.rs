@@ -10,10 +10,9 @@
 //! The NBIS timings run only under `cargo bench` (not in `cargo test --all-targets`) and are
 //! skipped with a notice when the package is missing (`.ci/install-deps` installs it).
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -11,7 +11,7 @@
 //! Operations: `still` (assess a 1920×1080 still), `preview` (assess a 640×480 frame),
 //! `budget` (crop + JPEG to 20 000 bytes). The frames are built exactly as the benchmark
 //! builds them.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

@@ -1,10 +1,7 @@
 //! The applicant file: the testdata applicants validate into the MRZ, DG11 and DG12 they should,
 //! and every kind of bad input is refused with the field named and the reason.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

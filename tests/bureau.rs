@@ -2,11 +2,10 @@
 //! `postgresql` package, `permitkit_bureau::throwaway`) and real processes: `permitkit issuance
 //! serve` and `permitkit perso worker` run as child processes of the test, stations are the
 //! library's signed HTTP client. A missing PostgreSQL fails these tests; it never skips them.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
@@ -24,6 +23,10 @@ use permitkit_bureau::{db, keys};
 use permitkit_pki::desk::DeskKeyPair;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_station::applicant::{Captures, Portrait};
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::permitkit_ok;
 
 const BIN: &str = env!("CARGO_BIN_EXE_permitkit");
 const APPLICANT: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
@@ -69,8 +72,8 @@ impl Bureau {
     /// Makes a key for `name` and registers it as `kind`.
     fn register(&self, kind: &str, name: &str) -> PathBuf {
         let key = self.path(&format!("{name}.key"));
-        permitkit(&["issuance", "keygen", "--out", key.to_str().unwrap()]);
-        permitkit(&[
+        permitkit_ok(&["issuance", "keygen", "--out", key.to_str().unwrap()]);
+        permitkit_ok(&[
             "issuance",
             &format!("register-{kind}"),
             "--database",
@@ -202,16 +205,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn permitkit(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "permitkit {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn wait_exit(child: &mut Child, limit: Duration) {
     let deadline = Instant::now() + limit;
     loop {
@@ -338,7 +331,7 @@ fn stations_submit_lines_issue_each_card_once_and_the_status_comes_back() {
     // A station sees only its own applications.
     let other = block_on(stations[1].state(&numbers[0].1)).unwrap().unwrap();
     assert_eq!(other, None);
-    let status: serde_json::Value = serde_json::from_str(&permitkit(&[
+    let status: serde_json::Value = serde_json::from_str(&permitkit_ok(&[
         "issuance",
         "status",
         "--database",
@@ -421,7 +414,7 @@ fn a_line_killed_mid_card_loses_its_job_and_one_valid_card_is_made() {
         bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"),
         2
     );
-    let status: serde_json::Value = serde_json::from_str(&permitkit(&[
+    let status: serde_json::Value = serde_json::from_str(&permitkit_ok(&[
         "issuance",
         "status",
         "--database",

@@ -9,9 +9,8 @@
 //! point is an error status, never a panic; PACE-IM and PACE-CAM open the card and read it;
 //! PACE-CAM with a chip whose key is not EF.CardSecurity's, or with a forged EF.CardSecurity, is
 //! refused; a DG14 that is not the signed one is not used.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
@@ -38,7 +37,7 @@ use permitkit_chip::{ChipError, Denial};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
 use permitkit_lds::security_infos::PaceMapping;
-use permitkit_lds::{CardSecurity, Ef};
+use permitkit_lds::{CardSecurity, ChipImage, Ef};
 use permitkit_model::secret::SecretString;
 use permitkit_pki::signer::FileKeySignature;
 use permitkit_simulator::{Card, CardConfig};
@@ -56,6 +55,13 @@ fn personalize(card: &mut Card, input: &PersoInput) {
         &mut |_| {},
     )
     .unwrap();
+}
+
+/// A virtual chip with `image` personalized onto it.
+fn personalized(image: &ChipImage) -> Card {
+    let mut card = Card::new(CardConfig::default());
+    personalize(&mut card, &eac::input(image));
+    card
 }
 
 fn can() -> AccessKey {
@@ -87,8 +93,7 @@ fn chip_authentication_with_every_cipher_on_both_curves_restarts_secure_messagin
     for domain in [Domain::P256, Domain::BrainpoolP256r1] {
         for cipher in [Cipher::Tdes, Cipher::Aes128, Cipher::Aes192, Cipher::Aes256] {
             let image = eac::image(&pki, &EacCard::ca(cipher, domain), None);
-            let mut card = Card::new(CardConfig::default());
-            personalize(&mut card, &eac::input(&image));
+            let mut card = personalized(&image);
             let contents = read(&mut card);
             let CaOutcome::Authenticated(a) = &contents.chip_authentication else {
                 panic!("{domain} {cipher}: {}", contents.chip_authentication);
@@ -141,8 +146,7 @@ fn chip_authentication_apdus_are_those_of_9303_11() {
         ),
     ] {
         let image = eac::image(&pki, &EacCard::ca(cipher, Domain::P256), None);
-        let mut card = Card::new(CardConfig::default());
-        personalize(&mut card, &eac::input(&image));
+        let mut card = personalized(&image);
         let mut log = Log(&mut card, Vec::new());
         let contents = reader::read(&mut log, &can(), ReadLimits::SHORT).unwrap();
         assert!(contents.chip_authentication.is_authenticated());
@@ -155,29 +159,32 @@ fn chip_authentication_apdus_are_those_of_9303_11() {
     }
 }
 
+/// `image` personalized onto a virtual chip whose Chip Authentication key is then swapped for
+/// a new one (key id `key_id`, on `domain`), read with the CAN.
+fn read_with_another_key(image: &ChipImage, key_id: Option<u32>, domain: Domain) -> CardContents {
+    let mut card = personalized(image);
+    card.secrets_mut().ca_keys = vec![CaKeyPair::generate(key_id, domain, &mut OsRandom).unwrap()];
+    read(&mut card)
+}
+
+/// Why the terminal refused the chip in Chip Authentication (the test fails if it did not).
+fn ca_denial(contents: &CardContents) -> Denial {
+    let CaOutcome::Failed(e) = &contents.chip_authentication else {
+        panic!("{}", contents.chip_authentication);
+    };
+    match **e {
+        ChipError::AccessDenied { reason, .. } => reason,
+        _ => panic!("not an access denial: {e}"),
+    }
+}
+
 #[test]
 fn a_chip_without_the_dg14_key_is_refused_and_still_read() {
     let pki = eac::pki();
     let image = eac::image(&pki, &EacCard::ca(Cipher::Aes128, Domain::P256), None);
-    let mut card = Card::new(CardConfig::default());
-    personalize(&mut card, &eac::input(&image));
     // The chip's key swapped for another on the same curve: a clone that copied the files.
-    card.secrets_mut().ca_keys =
-        vec![CaKeyPair::generate(None, Domain::P256, &mut OsRandom).unwrap()];
-    let contents = read(&mut card);
-    let CaOutcome::Failed(e) = &contents.chip_authentication else {
-        panic!("{}", contents.chip_authentication);
-    };
-    assert!(
-        matches!(
-            **e,
-            ChipError::AccessDenied {
-                reason: Denial::ChipAuthenticationFailed,
-                ..
-            }
-        ),
-        "{e}"
-    );
+    let contents = read_with_another_key(&image, None, Domain::P256);
+    assert_eq!(ca_denial(&contents), Denial::ChipAuthenticationFailed);
     // The card was opened again and read all the same; the data is still genuine.
     assert_eq!(contents.files.len(), image.files().count());
     assert!(passive_authentication(&contents, &pki));
@@ -191,8 +198,7 @@ fn a_point_off_the_curve_is_an_error_status_not_a_panic() {
         &EacCard::ca(Cipher::Tdes, Domain::BrainpoolP256r1),
         None,
     );
-    let mut card = Card::new(CardConfig::default());
-    personalize(&mut card, &eac::input(&image));
+    let mut card = personalized(&image);
     let mut session = reader::open(&mut card, &can(), ReadLimits::SHORT).unwrap();
     let good = card_public_point(&image);
     for bad in [
@@ -231,7 +237,7 @@ fn a_point_off_the_curve_is_an_error_status_not_a_panic() {
     );
 }
 
-fn card_public_point(image: &permitkit_lds::ChipImage) -> Vec<u8> {
+fn card_public_point(image: &ChipImage) -> Vec<u8> {
     let dg14 = permitkit_lds::Dg14::parse(image.file(Ef::DG14).unwrap()).unwrap();
     let offer = &dg14.chip_authentication().unwrap()[0];
     ca::CaPublicKey::from_spki(&offer.public_key).unwrap().point
@@ -325,8 +331,7 @@ fn the_chip_makes_its_own_key_and_the_card_authenticates() {
 fn pace_integrated_mapping_opens_and_reads_the_card() {
     let pki = eac::pki();
     let image = eac::image(&pki, &EacCard::pace(PaceMapping::Integrated), None);
-    let mut card = Card::new(CardConfig::default());
-    personalize(&mut card, &eac::input(&image));
+    let mut card = personalized(&image);
     assert!(card.is_locked());
     let contents = read(&mut card);
     assert_eq!(
@@ -348,8 +353,7 @@ fn pace_integrated_mapping_opens_and_reads_the_card() {
 fn pace_chip_authentication_mapping_authenticates_the_chip_with_card_security() {
     let pki = eac::pki();
     let image = eac::image(&pki, &EacCard::pace(PaceMapping::ChipAuthentication), None);
-    let mut card = Card::new(CardConfig::default());
-    personalize(&mut card, &eac::input(&image));
+    let mut card = personalized(&image);
     let contents = read(&mut card);
     assert_eq!(
         contents.protocol.to_string(),
@@ -391,23 +395,10 @@ fn pace_chip_authentication_mapping_authenticates_the_chip_with_card_security() 
 fn pace_cam_refuses_a_chip_whose_key_is_not_card_security_s() {
     let pki = eac::pki();
     let image = eac::image(&pki, &EacCard::pace(PaceMapping::ChipAuthentication), None);
-    let mut card = Card::new(CardConfig::default());
-    personalize(&mut card, &eac::input(&image));
-    card.secrets_mut().ca_keys =
-        vec![CaKeyPair::generate(Some(13), Domain::BrainpoolP256r1, &mut OsRandom).unwrap()];
-    let contents = read(&mut card);
-    let CaOutcome::Failed(e) = &contents.chip_authentication else {
-        panic!("{}", contents.chip_authentication);
-    };
-    assert!(
-        matches!(
-            **e,
-            ChipError::AccessDenied {
-                reason: Denial::ChipAuthenticationMappingMismatch,
-                ..
-            }
-        ),
-        "{e}"
+    let contents = read_with_another_key(&image, Some(13), Domain::BrainpoolP256r1);
+    assert_eq!(
+        ca_denial(&contents),
+        Denial::ChipAuthenticationMappingMismatch
     );
 }
 

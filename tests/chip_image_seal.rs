@@ -6,79 +6,39 @@
 //! seal (byte for byte our package) and seals what we open. A wrong desk key, a flipped byte, a
 //! truncated file, a certificate that is not P-256: each a clear error, nothing written to the
 //! card. OpenSSL is installed by `.ci/install-deps`; these tests fail without it.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use std::{
     os::unix::fs::PermissionsExt as _,
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
 
+use permitkit_devices::chip_image_dir;
 use permitkit_lds::{ChipImage, ChipImageError, Ef, chip_image::PackageError};
 use permitkit_pki::{desk::DeskKeyPair, envelope};
 use sha2::Digest as _;
 
-fn permitkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn data(p: &str) -> String {
-    format!("{}/testdata/{p}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// The command failed with exit code 1; its standard error.
-fn error(o: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "stdout: {}\nstderr: {stderr}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    stderr
-}
-
-fn openssl() -> Command {
-    let probe = Command::new("openssl").arg("version").output();
-    assert!(
-        probe.is_ok_and(|o| o.status.success()),
-        "OpenSSL is needed as the independent CMS implementation: run .ci/install-deps"
-    );
-    Command::new("openssl")
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{data, error, ok, openssl, permitkit, s};
 
 fn openssl_ok(dir: &Path, args: &[&str]) {
-    let out = openssl().current_dir(dir).args(args).output().unwrap();
+    let out = openssl("the independent CMS implementation")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "openssl {}: {}",
         args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A test PKI, a desk key pair, two synthetic fingers and the foreign-national applicant.
@@ -265,7 +225,7 @@ fn sealed_build_personalizes_and_reads_back_with_the_can_from_the_package() {
     ];
     args.extend_from_slice(&desk);
     ok(&permitkit(&args));
-    let unsealed = ChipImage::load_dir(&st.path("unsealed")).unwrap();
+    let unsealed = chip_image_dir::load(&st.path("unsealed")).unwrap();
     let refused: Vec<&str> = read["refused"]
         .as_array()
         .unwrap()
@@ -523,7 +483,7 @@ fn package_round_trips_and_refuses_every_alteration() {
     let st = Station::new();
     let folder = st.path("chip-image");
     ok(&st.build(&["--out", s(&folder)]));
-    let image = ChipImage::load_dir(&folder).unwrap();
+    let image = chip_image_dir::load(&folder).unwrap();
     let package = image.to_package();
     let again = ChipImage::from_package(&package).unwrap();
     assert_eq!(again, image);
@@ -643,7 +603,7 @@ fn a_sealed_image_never_opens_into_a_different_one() {
     let st = Station::new();
     let folder = st.path("chip-image");
     ok(&st.build(&["--out", s(&folder)]));
-    let image = ChipImage::load_dir(&folder).unwrap();
+    let image = chip_image_dir::load(&folder).unwrap();
     let desk = DeskKeyPair::load(&st.path("desk/desk.pem"), &st.path("desk/desk-key.pem")).unwrap();
     let sealed = envelope::seal(&image.to_package(), desk.certificate_der()).unwrap();
     let mut refused = 0;

@@ -4,10 +4,9 @@
 //! APDUs), Appendix G.1 (PACE generic mapping on brainpoolP256r1: every command APDU and the
 //! tokens), and the AES-256 secure-messaging vector, all as digested in
 //! docs/spec/security-protocols.md with their sources.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]

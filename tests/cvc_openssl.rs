@@ -10,28 +10,21 @@
 //!
 //! Values: OpenPACE `src/eactest.c` (the worked example reproduced, commit 40a5181), arrays named
 //! at each use; certificate files in testdata/cvc (SOURCES).
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use std::path::Path;
-use std::process::Command;
 
 use permitkit_chip::ta::signature_input;
 use permitkit_cvc::CvCertificate;
 
-fn openssl() -> Command {
-    let probe = Command::new("openssl").arg("version").output();
-    assert!(
-        probe.is_ok_and(|o| o.status.success()),
-        "OpenSSL is needed as the independent ECDSA verifier: run .ci/install-deps"
-    );
-    Command::new("openssl")
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::openssl;
 
 fn load(name: &str) -> CvCertificate {
     let bytes = std::fs::read(
@@ -99,7 +92,7 @@ fn openssl_verifies(
     std::fs::write(&key, spki(curve_oid_der, point)).unwrap();
     std::fs::write(&sig, der_signature(signature)).unwrap();
     std::fs::write(&msg, message).unwrap();
-    let out = openssl()
+    let out = openssl("the independent ECDSA verifier")
         .args(["dgst", &format!("-{digest}"), "-keyform", "DER", "-verify"])
         .arg(&key)
         .arg("-signature")

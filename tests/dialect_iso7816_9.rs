@@ -5,11 +5,8 @@
 //! dialect only. A full personalization with DG3 behind Terminal Authentication is read back,
 //! LOCKED and read with PACE; the FCP of DG3's CREATE FILE is checked byte for byte; malformed
 //! or unsupported FCPs are refused with the ISO/IEC 7816-4 status words.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -10,7 +10,7 @@
 //! CVCA (another State's, and the same name with another key), a replayed terminal signature;
 //! and a chip personalized with a CVCA made by OpenPACE's `cvc-create` accepts the DV and IS
 //! `cvc-create` made (Debian package `openpace`).
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -38,6 +38,7 @@ use permitkit_cvc::{
     CertificateBody, Chat, CvCertificate, CvDate, CvSigner, FileKey, PublicKey, Reference, Role,
     SignError,
 };
+use permitkit_devices::chip_image_dir;
 use permitkit_iso7816::apdu::StatusWord;
 use permitkit_lds::{ChipImage, Ef};
 use permitkit_model::secret::SecretString;
@@ -49,6 +50,9 @@ use permitkit_simulator::{Card, CardConfig};
 
 #[path = "support/eac_ta.rs"]
 mod eac_image;
+#[cfg(feature = "pcsc")]
+#[path = "support/pcsc_stack.rs"]
+mod pcsc_stack;
 use eac_image::{CAN, image};
 
 fn today() -> CvDate {
@@ -109,7 +113,7 @@ fn copy_key(key: &FileKey) -> FileKey {
 }
 
 /// Issues a certificate for `holder_key` under `issuer`.
-#[allow(clippy::too_many_arguments, reason = "one certificate's fields")]
+#[expect(clippy::too_many_arguments, reason = "one certificate's fields")]
 fn certificate(
     issuer: &FileKey,
     car: &Reference,
@@ -454,81 +458,62 @@ fn cvc_create_chain(dir: &Path) {
         );
         Command::new(name)
     };
-    let p = |f: &str| dir.join(f).display().to_string();
-    for k in ["cvca", "dv", "is"] {
-        let out = tool("openssl")
-            .args(["genpkey", "-algorithm", "EC", "-pkeyopt"])
-            .arg("ec_paramgen_curve:brainpoolP256r1")
-            .args(["-outform", "DER", "-out", &p(&format!("{k}.sec1"))])
-            .output()
-            .unwrap();
+    let succeeds = |cmd: &mut Command| {
+        let out = cmd.output().unwrap();
         assert!(
             out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = tool("openssl")
-            .args([
-                "pkcs8", "-topk8", "-nocrypt", "-inform", "DER", "-outform", "DER",
-            ])
-            .args([
-                "-in",
-                &p(&format!("{k}.sec1")),
-                "-out",
-                &p(&format!("{k}.pkcs8")),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let yymmdd =
-        |d: CvDate| -> String { d.to_bcd().iter().map(|b| char::from(b'0' + b)).collect() };
-    let create = |args: Vec<String>| {
-        let out = tool("cvc-create").args(&args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "cvc-create {args:?}: {}{}",
+            "{cmd:?}: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
     };
+    let p = |f: &str| dir.join(f).display().to_string();
+    for k in ["cvca", "dv", "is"] {
+        succeeds(
+            tool("openssl")
+                .args(["genpkey", "-algorithm", "EC", "-pkeyopt"])
+                .arg("ec_paramgen_curve:brainpoolP256r1")
+                .args(["-outform", "DER", "-out", &p(&format!("{k}.sec1"))]),
+        );
+        succeeds(
+            tool("openssl")
+                .args([
+                    "pkcs8", "-topk8", "-nocrypt", "-inform", "DER", "-outform", "DER",
+                ])
+                .args([
+                    "-in",
+                    &p(&format!("{k}.sec1")),
+                    "-out",
+                    &p(&format!("{k}.pkcs8")),
+                ]),
+        );
+    }
+    let yymmdd =
+        |d: CvDate| -> String { d.to_bcd().iter().map(|b| char::from(b'0' + b)).collect() };
     let expires = |days| format!("--expires={}", yymmdd(today().add_days(days).unwrap()));
-    create(vec![
-        "--role=cvca".into(),
-        "--type=is".into(),
-        "--chr=UAOPCVCA00001".into(),
-        expires(365),
-        format!("--sign-with={}", p("cvca.pkcs8")),
-        "--scheme=ECDSA_SHA_256".into(),
-        "--read-finger".into(),
-        format!("--out-cert={}", p("cvca.cvcert")),
-    ]);
-    create(vec![
-        "--role=dv_domestic".into(),
-        "--chr=UAOPDV00001".into(),
-        expires(90),
-        format!("--sign-with={}", p("cvca.pkcs8")),
-        format!("--sign-as={}", p("cvca.cvcert")),
-        format!("--key={}", p("dv.pkcs8")),
-        "--scheme=ECDSA_SHA_256".into(),
-        "--read-finger".into(),
-        format!("--out-cert={}", p("dv.cvcert")),
-    ]);
-    create(vec![
-        "--role=terminal".into(),
-        "--chr=UAOPIS00001".into(),
-        expires(30),
-        format!("--sign-with={}", p("dv.pkcs8")),
-        format!("--sign-as={}", p("dv.cvcert")),
-        format!("--key={}", p("is.pkcs8")),
-        "--scheme=ECDSA_SHA_256".into(),
-        "--read-finger".into(),
-        format!("--out-cert={}", p("is.cvcert")),
-    ]);
+    // (role, holder, days valid, signing key, new key): the CVCA signs itself.
+    for (role, chr, days, signer, key) in [
+        ("cvca", "UAOPCVCA00001", 365, "cvca", "cvca"),
+        ("dv_domestic", "UAOPDV00001", 90, "cvca", "dv"),
+        ("terminal", "UAOPIS00001", 30, "dv", "is"),
+    ] {
+        let mut args = vec![
+            format!("--role={role}"),
+            format!("--chr={chr}"),
+            expires(days),
+            format!("--sign-with={}", p(&format!("{signer}.pkcs8"))),
+            "--scheme=ECDSA_SHA_256".into(),
+            "--read-finger".into(),
+            format!("--out-cert={}", p(&format!("{key}.cvcert"))),
+        ];
+        if role == "cvca" {
+            args.push("--type=is".into());
+        } else {
+            args.push(format!("--sign-as={}", p(&format!("{signer}.cvcert"))));
+            args.push(format!("--key={}", p(&format!("{key}.pkcs8"))));
+        }
+        succeeds(tool("cvc-create").args(&args));
+    }
 }
 
 /// The chip personalized with `cvc-create`'s CVCA accepts `cvc-create`'s DV and IS: DG3 read.
@@ -618,78 +603,8 @@ fn a_trust_point_that_is_not_a_cvca_is_refused_before_anything_is_written() {
 #[cfg(feature = "pcsc")]
 mod through_pcscd {
     use super::*;
-    use permitkit_chip::identity;
-    use permitkit_devices::card_feeder::{CardFeeder, FeederRequest, Present};
-    use permitkit_devices::reader_pcsc::PcscCard;
+    use crate::pcsc_stack::{blank_card, feeder, in_the_stack};
     use permitkit_model::profiles::Registry;
-    use std::time::Duration;
-
-    /// Runs `inner` inside `.ci/pcsc-stack` (as `tests/pcsc_stack.rs` does).
-    fn in_the_stack(inner: &str, body: fn()) {
-        if std::env::var("PERMITKIT_PCSC_STACK").as_deref() == Ok("1") {
-            body();
-            return;
-        }
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new("bash")
-            .arg(root.join(".ci/pcsc-stack"))
-            .arg(std::env::current_exe().unwrap())
-            .args(["--exact", inner, "--nocapture", "--test-threads=1"])
-            .env("PERMITKIT_BIN", env!("CARGO_BIN_EXE_permitkit"))
-            .current_dir(root)
-            .output()
-            .expect("bash is needed to run .ci/pcsc-stack");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        print!("{stdout}");
-        eprint!("{stderr}");
-        assert!(
-            out.status.success(),
-            "the PC/SC stack test failed (needs root and `.ci/install-deps`: pcscd, vsmartcard-vpcd, iproute2, openpace): {stderr}"
-        );
-        assert!(stdout.contains("1 passed"), "the inner test did not run");
-    }
-
-    /// Puts a fresh blank card on the stack's reader and opens it through pcscd.
-    fn blank_card(feeder: &CardFeeder, glob: &str) -> PcscCard {
-        // The card the bridge has (or last had) on the reader: it names one once it starts.
-        let mut before = None;
-        for _ in 0..100 {
-            before = feeder.in_reader().unwrap();
-            if before.is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        feeder
-            .request(&FeederRequest::Present(Present::Blank))
-            .unwrap();
-        for _ in 0..200 {
-            if !feeder.request_pending() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let mut now = None;
-        for _ in 0..100 {
-            now = feeder.in_reader().unwrap();
-            if now.is_some() && now != before {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let serial = now.expect("the feeder put a blank card on the reader");
-        for _ in 0..100 {
-            if let Ok(mut card) = PcscCard::open(glob, Duration::from_secs(1)) {
-                let seen = identity::read_serial(&mut card, ChipSerialSource::GpCplc);
-                if seen.is_ok_and(|s| s == serial) {
-                    return card;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("pcscd never showed card {serial}");
-    }
 
     #[test]
     fn eac_protects_dg3_through_pcscd_and_vpcd() {
@@ -700,9 +615,7 @@ mod through_pcscd {
     }
 
     fn inside() {
-        let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
-        let feeder =
-            CardFeeder::open(Path::new(&std::env::var("PERMITKIT_CARD_FEEDER").unwrap())).unwrap();
+        let feeder = feeder();
         let registry = Registry::builtin().unwrap();
         let chip = registry.chip("permitkit-virtual").unwrap().clone();
         let reader = registry.reader("vsmartcard-vpcd").unwrap().clone();
@@ -711,7 +624,7 @@ mod through_pcscd {
         let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
         let eac = pki.eac.as_ref().unwrap();
         let img = image(&pki, &eac.cvca.certificate);
-        let mut card = blank_card(&feeder, &glob);
+        let mut card = blank_card(&feeder);
         personalize(&mut card, &img, limits);
         let t = terminals(eac);
         let (apdus, wall) = checks(&mut card, "pcscd+vpcd", &pki, &img, &t, limits.read);
@@ -723,7 +636,7 @@ mod through_pcscd {
 
         let dir = tempfile::tempdir().unwrap();
         let img = cvc_create_image(&pki, dir.path());
-        let mut card = blank_card(&feeder, &glob);
+        let mut card = blank_card(&feeder);
         personalize(&mut card, &img, limits);
         cvc_create_accepted(&mut card, "pcscd+vpcd", &img, dir.path());
     }
@@ -738,8 +651,8 @@ fn the_trust_point_travels_with_the_image_in_a_folder_and_in_a_package() {
     let from_package = ChipImage::from_package(&img.to_package()).unwrap();
     assert_eq!(from_package.keys().trust_point.as_deref(), Some(&want[..]));
     let dir = tempfile::tempdir().unwrap();
-    img.save_dir(&dir.path().join("image")).unwrap();
-    let loaded = ChipImage::load_dir(&dir.path().join("image")).unwrap();
+    chip_image_dir::save(&img, &dir.path().join("image")).unwrap();
+    let loaded = chip_image_dir::load(&dir.path().join("image")).unwrap();
     assert_eq!(loaded.keys().trust_point.as_deref(), Some(&want[..]));
     let input = PersoInput::try_from(&loaded).unwrap();
     assert_eq!(input.trust_point.as_ref(), Some(&eac.cvca.certificate));
@@ -759,7 +672,7 @@ fn card_read_reports_dg3_behind_eac_and_reads_it_with_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let d = |f: &str| dir.path().join(f).display().to_string();
     pki.write_dir(&dir.path().join("pki")).unwrap();
-    img.save_dir(&dir.path().join("chip-image")).unwrap();
+    chip_image_dir::save(&img, &dir.path().join("chip-image")).unwrap();
     let permitkit = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_permitkit"))
             .args(args)

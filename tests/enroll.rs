@@ -6,7 +6,7 @@
 //! trust: each enrolment in its own folder, no biometrics or keys on disk in clear once the
 //! card is issued, `--abandon`, `journal list`'s actions, a resume of a finished enrolment, a
 //! lost journal key, and `lds build`'s owner-only folder.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -19,9 +19,13 @@ use std::{
     process::{Command, Output},
 };
 
-use permitkit_lds::ChipImage;
+use permitkit_devices::chip_image_dir;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use serde_json::Value;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::text;
 
 const APPLICANT: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
 const STATION: &str = include_str!("../hardware-profiles/stations/simulated.toml");
@@ -198,7 +202,7 @@ impl Desk {
         let (ok, report) = self.read_card("card.json", id, read_back.path());
         assert!(ok, "{report}");
         assert!(report.contains("passive authentication: VALID"), "{report}");
-        let read = ChipImage::load_dir(read_back.path()).unwrap();
+        let read = chip_image_dir::load(read_back.path()).unwrap();
         let folder = PathBuf::from(record["out_dir"].as_str().unwrap());
         assert_eq!(folder, self.path("enrolments").join(id));
         let manifest: Value =
@@ -257,10 +261,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn step<'a>(record: &'a Value, name: &str) -> &'a Value {
@@ -332,7 +332,7 @@ fn simulated_enrolment_issues_a_card_that_reads_back_independently() {
     let id = record["id"].as_str().unwrap();
     let read_back = tempfile::tempdir().unwrap();
     assert!(desk.read_card("card.json", id, read_back.path()).0);
-    let image = ChipImage::load_dir(read_back.path()).unwrap();
+    let image = chip_image_dir::load(read_back.path()).unwrap();
     let efs: Vec<String> = image.files().map(|(ef, _)| ef.to_string()).collect();
     for dg in ["DG1", "DG2", "DG3", "DG7", "DG11", "DG12", "DG14", "DG15"] {
         assert!(

@@ -1,21 +1,23 @@
 //! L0/L1 tests of the portrait quality gate on public-domain / CC0 portraits shipped inside
 //! packages (testdata/images/SOURCES) and labelled variants derived from them: each variant must
 //! get the expected verdict on the expected check, and the untouched portrait no false failure.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
-#![allow(
+#![expect(
     clippy::cast_possible_truncation,
-    missing_docs,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "face_quality/support.rs"]
 mod support;
+
+use cli::permitkit;
 
 use std::collections::BTreeSet;
 
@@ -659,13 +661,6 @@ fn real_portraits_get_their_labelled_verdicts() {
 }
 
 // ---- CLI: `photo check`, `photo prepare`, `capture photo` ----
-
-fn permitkit(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn photo_check_exit_codes_json_and_annotation() {

@@ -1,15 +1,6 @@
 //! L0/L1: fingerprint quality. The score must rank every degraded capture of a finger below the
 //! clean capture of the same finger, for many fingers, and the flags must name the degradation;
 //! the enrolment gate and the finger-selection rule must act on it.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::cast_possible_truncation,
-    reason = "test code: an unexpected value fails the test loudly"
-)]
-
 use permitkit_biometrics::FingerPosition;
 use permitkit_devices::{
     CaptureError,

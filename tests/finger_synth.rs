@@ -2,11 +2,8 @@
 //! change on another machine or in a dependency shows up), and realism measured independently
 //! of the quality module: ridge period by zero crossings across the ridges, and orientation
 //! coherence of the gradient structure tensor.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
+#![expect(
     clippy::indexing_slicing,
-    clippy::panic,
     clippy::cast_possible_truncation,
     reason = "test code: an unexpected value fails the test loudly"
 )]

@@ -13,7 +13,7 @@
 //!   never overwritten by the next enrolment (1), LOCK is the default and `--no-lock` is
 //!   "personalized, not issued" (2), partial dates of birth (3), a blank replacement card after
 //!   a card pull (4). Defect 5 (a ChipImage without keys) is in `tests/chip_sim.rs`.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use permitkit_chip::ChipError;
 use permitkit_chip::files::ReadLimits;
@@ -49,6 +49,10 @@ use permitkit_station::journal::EnrolmentState;
 use permitkit_station::pipeline::{
     self, EnrolError, EnrolRequest, Event, Station, Step, StepError, Summary, card_access_number,
 };
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{permitkit_in as permitkit, text};
 
 /// The testdata applicants: (file, MRZ date of birth).
 const APPLICANTS: [(&str, &str); 4] = [
@@ -521,18 +525,6 @@ fn fault_matrix_of_the_personalize_step() {
 }
 
 // ---- the command line ----
-
-fn permitkit(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// `enroll --json` with the desk's PKI and journal; returns the output and the events.
 fn enroll_json(desk: &Desk, extra: &[&str]) -> (Output, Vec<serde_json::Value>) {

@@ -4,9 +4,8 @@
 //! is not a dependency. These tests add the two rules Cargo cannot know: a crate depends only
 //! on crates of a lower layer (an upward edge that happens to close no cycle is still a back
 //! edge), and the modules inside each crate form no cycle either.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"

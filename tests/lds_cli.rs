@@ -3,42 +3,21 @@
 //! writes, loaded back with every hash re-checked. Verification must be complete (every file
 //! listed is there, or the check fails naming it), must refuse a Document Signer that may not
 //! sign the document, and must give one verdict in text and JSON.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+use std::path::{Path, PathBuf};
 
+use permitkit_devices::chip_image_dir::{self, ChipImageDirError};
 use permitkit_lds::{ChipImage, ChipImageError, Ef};
 
-fn permitkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn data(p: &str) -> String {
-    format!("{}/testdata/{p}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{data, ok, permitkit};
 
 /// The foreign-national applicant (its file leaves the dates to the builder: issued today for
 /// the profile's default term), copied into `dir`.
@@ -189,7 +168,7 @@ fn build_verify_show_and_exit_codes() {
 fn a_chip_image_folder_loads_only_when_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let (_, card) = card(dir.path());
-    let image = ChipImage::load_dir(&card).unwrap();
+    let image = chip_image_dir::load(&card).unwrap();
     assert!(
         image
             .keys()
@@ -213,36 +192,42 @@ fn a_chip_image_folder_loads_only_when_consistent() {
 
     // Saved again and reloaded: identical.
     let again = dir.path().join("again");
-    image.save_dir(&again).unwrap();
-    assert_eq!(ChipImage::load_dir(&again).unwrap(), image);
+    chip_image_dir::save(&image, &again).unwrap();
+    assert_eq!(chip_image_dir::load(&again).unwrap(), image);
 
     // A changed data group is refused on load, naming it.
     let mut dg2 = std::fs::read(again.join("DG2.bin")).unwrap();
     let last = dg2.len() - 3;
     dg2[last] ^= 0x10;
     std::fs::write(again.join("DG2.bin"), &dg2).unwrap();
-    match ChipImage::load_dir(&again) {
-        Err(ChipImageError::HashMismatch(Ef::DG2)) => {}
+    match chip_image_dir::load(&again) {
+        Err(ChipImageDirError::Image(ChipImageError::HashMismatch(Ef::DG2))) => {}
         other => panic!("expected a DG2 hash mismatch, got {other:?}"),
     }
 
     // A missing data group that the SOD lists.
-    image.save_dir(&again).unwrap();
+    chip_image_dir::save(&image, &again).unwrap();
     std::fs::remove_file(again.join("DG7.bin")).unwrap();
-    let e = ChipImage::load_dir(&again).unwrap_err();
+    let e = chip_image_dir::load(&again).unwrap_err();
     assert!(
-        e.to_string().contains("DG7: listed in EF.SOD but missing"),
+        matches!(
+            e,
+            ChipImageDirError::Image(ChipImageError::Inconsistent(Ef::DG7, _))
+        ),
         "{e}"
     );
 
     // EF.COM is not covered by the SOD, but the manifest records its hash.
-    image.save_dir(&again).unwrap();
+    chip_image_dir::save(&image, &again).unwrap();
     let mut com = std::fs::read(again.join("COM.bin")).unwrap();
     com[5] = b'9'; // LDS version "0107" becomes "9107": still a valid EF.COM
     std::fs::write(again.join("COM.bin"), &com).unwrap();
-    let e = ChipImage::load_dir(&again).unwrap_err();
+    let e = chip_image_dir::load(&again).unwrap_err();
     assert!(
-        e.to_string().contains("COM: size or SHA-256 differs"),
+        matches!(
+            &e,
+            ChipImageDirError::Image(ChipImageError::Manifest { name, .. }) if name == "COM"
+        ),
         "{e}"
     );
 }
@@ -553,7 +538,7 @@ fn a_signer_that_may_not_sign_the_permit_signs_nothing_and_verifies_nothing() {
         ..Default::default()
     })
     .unwrap();
-    let image = ChipImage::load_dir(&dir.path().join("good-card")).unwrap();
+    let image = chip_image_dir::load(&dir.path().join("good-card")).unwrap();
     let mut files = image.file_map().clone();
     let lso = permitkit_lds::sod::LdsSecurityObject::new(
         permitkit_lds::sod::HashAlgorithm::Sha256,
@@ -568,10 +553,7 @@ fn a_signer_that_may_not_sign_the_permit_signs_nothing_and_verifies_nothing() {
     .unwrap();
     files.insert(Ef::Sod, sod);
     let resigned = dir.path().join("resigned");
-    ChipImage::from_card_files(files)
-        .unwrap()
-        .save_dir(&resigned)
-        .unwrap();
+    chip_image_dir::save(&ChipImage::from_card_files(files).unwrap(), &resigned).unwrap();
     let other = dir.path().join("passport-pki");
     passports.write_dir(&other).unwrap();
     let (code, text, report) = verify(&resigned, &other.join("csca.pem"));
@@ -748,10 +730,10 @@ fn card_read_keeps_what_it_read_when_only_active_authentication_fails() {
     );
     // What was read and verified is kept.
     for out in ["read-json", "read-text"] {
-        let image = ChipImage::load_dir(&dir.path().join(out)).unwrap();
+        let image = chip_image_dir::load(&dir.path().join(out)).unwrap();
         assert_eq!(
             image.file(Ef::DG1),
-            ChipImage::load_dir(&card).unwrap().file(Ef::DG1)
+            chip_image_dir::load(&card).unwrap().file(Ef::DG1)
         );
     }
 }

@@ -8,11 +8,8 @@
 //! Needs Debian's `libfprint-2-2` with the virtual_image driver (bookworm's 1.94.5 has it);
 //! `.ci/install-deps` installs `libfprint-2-dev`. Run with `--features libfprint`.
 #![cfg(feature = "libfprint")]
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -1,11 +1,9 @@
 //! L0: the MRZ module against the worked examples of ICAO Doc 9303 (as collected and recomputed
 //! in docs/spec/lds.md §4 and docs/spec/mrz-names.md), generation ↔ parsing round trips over
 //! random valid fields, and labelled negative cases.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -11,7 +11,7 @@
 //! afterwards. It needs root and the packages `.ci/install-deps` installs (pcscd,
 //! vsmartcard-vpcd, iproute2); without them it fails and says so.
 #![cfg(feature = "pcsc")]
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -25,10 +25,11 @@ use std::time::Duration;
 
 use permitkit_chip::CardChannel;
 use permitkit_chip::crypto::Cipher;
-use permitkit_chip::identity::{self, CardLife, ChipSerial};
+use permitkit_chip::identity::{CardLife, ChipSerial};
 use permitkit_chip::perso::{self, FileAccessRules, LockPermission, PersoLimits, PersoOptions};
 use permitkit_chip::reader::{self, AccessKey, AccessProtocol};
-use permitkit_devices::card_feeder::{CardDrill, CardFeeder, FeederRequest, Present};
+use permitkit_devices::card_feeder::{CardDrill, FeederRequest, Present};
+use permitkit_devices::chip_image_dir;
 use permitkit_devices::file_journal::FileJournal;
 use permitkit_devices::reader_pcsc::{PcscCard, list_readers};
 use permitkit_lds::Ef;
@@ -37,32 +38,9 @@ use permitkit_model::secret::SecretString;
 use permitkit_simulator::card::VIRTUAL_UID;
 use permitkit_simulator::sample::{self, SAMPLE_CAN};
 
-/// Runs test `inner` of this file inside `.ci/pcsc-stack` (a private pcscd + vpcd + the
-/// virtual chip served by `permitkit sim serve --vpcd`), unless already inside.
-fn in_the_stack(inner: &str, body: fn()) {
-    if std::env::var("PERMITKIT_PCSC_STACK").as_deref() == Ok("1") {
-        body();
-        return;
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("bash")
-        .arg(root.join(".ci/pcsc-stack"))
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", inner, "--nocapture", "--test-threads=1"])
-        .env("PERMITKIT_BIN", env!("CARGO_BIN_EXE_permitkit"))
-        .current_dir(root)
-        .output()
-        .expect("bash is needed to run .ci/pcsc-stack");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{stdout}");
-    eprint!("{stderr}");
-    assert!(
-        out.status.success(),
-        "the PC/SC stack test failed (needs root and `.ci/install-deps`: pcscd, vsmartcard-vpcd, iproute2): {stderr}"
-    );
-    assert!(stdout.contains("1 passed"), "the inner test did not run");
-}
+#[path = "support/pcsc_stack.rs"]
+mod pcsc_stack;
+use pcsc_stack::{ask, feeder, in_the_stack, pcsc_station_toml, present, reader_glob};
 
 #[test]
 fn personalize_read_and_verify_through_pcscd_and_vpcd() {
@@ -81,7 +59,7 @@ fn enroll_through_pcscd_and_vpcd() {
 
 fn enroll_inside_the_stack() {
     use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
-    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let glob = reader_glob();
     let dir = tempfile::tempdir().unwrap();
     TestPki::generate(&TestPkiOptions::default())
         .unwrap()
@@ -92,18 +70,7 @@ fn enroll_inside_the_stack() {
         include_str!("../testdata/applicants/temporary-foreign-national.toml"),
     )
     .unwrap();
-    let station = include_str!("../hardware-profiles/stations/simulated.toml")
-        .replace("id = \"simulated\"", "id = \"pcsc-station\"")
-        .replace(
-            "[card_reader]\n",
-            "[card_reader]\nprofile = \"vsmartcard-vpcd\"\n",
-        )
-        .replace(
-            "selector = \"sim\"\ntimeout_seconds = 30.0\n\n[chip]",
-            &format!("selector = \"pcsc:{glob}\"\ntimeout_seconds = 10.0\n\n[chip]"),
-        );
-    assert!(station.contains("pcsc:"), "{station}");
-    std::fs::write(dir.path().join("pcsc-station.toml"), station).unwrap();
+    std::fs::write(dir.path().join("pcsc-station.toml"), pcsc_station_toml()).unwrap();
     let permitkit = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_permitkit"))
             .args(args)
@@ -186,7 +153,7 @@ fn enroll_inside_the_stack() {
     )
     .unwrap();
     let listed = manifest["files"].as_array().unwrap();
-    let read = permitkit_lds::ChipImage::load_dir(&dir.path().join("read-back")).unwrap();
+    let read = chip_image_dir::load(&dir.path().join("read-back")).unwrap();
     assert_eq!(read.files().count(), listed.len());
     for (ef, bytes) in read.files() {
         use sha2::Digest;
@@ -200,7 +167,7 @@ fn enroll_inside_the_stack() {
 }
 
 fn inside_the_stack() {
-    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let glob = reader_glob();
     let readers = list_readers().unwrap();
     assert!(
         readers.iter().any(|r| r.name.starts_with("Virtual PCD")),
@@ -297,66 +264,6 @@ fn inside_the_stack() {
     }
 }
 
-/// The stack's card feeder (`.ci/pcsc-stack` serves `sim serve --feeder`).
-fn feeder() -> CardFeeder {
-    CardFeeder::open(Path::new(&std::env::var("PERMITKIT_CARD_FEEDER").unwrap())).unwrap()
-}
-
-/// Asks the feeder's reader for `what` and waits until the bridge has taken the request.
-fn ask(feeder: &CardFeeder, what: FeederRequest) {
-    feeder.request(&what).unwrap();
-    for _ in 0..200 {
-        if !feeder.request_pending() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the vpcd bridge did not take the request {what}");
-}
-
-/// Presents `what` and waits until pcscd shows the card the feeder put on the reader.
-fn present(feeder: &CardFeeder, what: Present) -> ChipSerial {
-    let wanted = match &what {
-        Present::Card(serial) => Some(serial.clone()),
-        _ => None,
-    };
-    // The card the bridge has (or last had) on the reader: it names one as soon as it starts.
-    let mut before = None;
-    for _ in 0..100 {
-        before = feeder.in_reader().unwrap();
-        if before.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    ask(feeder, FeederRequest::Present(what));
-    // The bridge names the new card once the old one has been out of the field a while
-    // (`vpcd::OUT_OF_FIELD`).
-    let mut expected = None;
-    for _ in 0..100 {
-        let now = feeder.in_reader().unwrap();
-        if now.is_some() && (now != before || wanted.is_some()) {
-            expected = now;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let expected = wanted
-        .or(expected)
-        .expect("the bridge put a card on the reader");
-    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
-    for _ in 0..100 {
-        if let Ok(mut card) = PcscCard::open(&glob, Duration::from_secs(1)) {
-            let seen = identity::read_serial(&mut card, identity::ChipSerialSource::GpCplc);
-            if seen.is_ok_and(|s| s == expected) {
-                return expected;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("pcscd never showed card {expected}");
-}
-
 /// A folder with the TEST ONLY PKI, the testdata applicants and a station whose card reader is
 /// the stack's PC/SC reader.
 struct PcscDesk {
@@ -367,7 +274,7 @@ struct PcscDesk {
 impl PcscDesk {
     fn new() -> Self {
         use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
-        let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+        let glob = reader_glob();
         let dir = tempfile::tempdir().unwrap();
         TestPki::generate(&TestPkiOptions::default())
             .unwrap()
@@ -377,18 +284,7 @@ impl PcscDesk {
         for (name, _) in APPLICANTS {
             std::fs::copy(root.join(name), dir.path().join(name)).unwrap();
         }
-        let station = include_str!("../hardware-profiles/stations/simulated.toml")
-            .replace("id = \"simulated\"", "id = \"pcsc-station\"")
-            .replace(
-                "[card_reader]\n",
-                "[card_reader]\nprofile = \"vsmartcard-vpcd\"\n",
-            )
-            .replace(
-                "selector = \"sim\"\ntimeout_seconds = 30.0\n\n[chip]",
-                &format!("selector = \"pcsc:{glob}\"\ntimeout_seconds = 10.0\n\n[chip]"),
-            );
-        assert!(station.contains("pcsc:"), "{station}");
-        std::fs::write(dir.path().join("pcsc-station.toml"), station).unwrap();
+        std::fs::write(dir.path().join("pcsc-station.toml"), pcsc_station_toml()).unwrap();
         Self { dir, glob }
     }
 
@@ -622,7 +518,7 @@ fn personalize_through_the_stack(
 ) {
     let feeder = feeder();
     let serial = present(&feeder, Present::Blank);
-    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let glob = reader_glob();
     let registry = Registry::builtin().unwrap();
     let chip = registry.chip("permitkit-virtual").unwrap().clone();
     let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
@@ -642,7 +538,7 @@ fn personalize_through_the_stack(
 
 /// Reads the card on the stack's reader with the CAN.
 fn read_through_the_stack() -> reader::CardContents {
-    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let glob = reader_glob();
     let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
     reader::read(
         &mut card,
@@ -654,7 +550,7 @@ fn read_through_the_stack() -> reader::CardContents {
 
 /// `permitkit card read --json` of the card on the stack's reader, with the CSCA of `pki`.
 fn cli_read_through_the_stack(pki: &permitkit_pki::TestPki) -> (bool, serde_json::Value) {
-    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let glob = reader_glob();
     let dir = tempfile::tempdir().unwrap();
     pki.write_dir(dir.path()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_permitkit"))
@@ -712,7 +608,7 @@ fn chip_authentication_inside_the_stack() {
     let image = eac::image(&pki, &eac::EacCard::ca(Cipher::Aes128, Domain::P256), None);
     let (_, outcome) = personalize_through_the_stack(&eac::input(&image), false);
     assert!(!outcome.unwrap().locked);
-    let glob = std::env::var("PERMITKIT_PCSC_READER").unwrap();
+    let glob = reader_glob();
     {
         let mut card = PcscCard::open(&glob, Duration::from_secs(10)).unwrap();
         let other = permitkit_chip::ca::CaKeyPair::generate(

@@ -9,11 +9,9 @@
 //! and a CRL that OpenSSL verifies. Each test has its own token store (`SOFTHSM2_CONF`); without SoftHSM2 or
 //! OpenSSL the tests fail, they never skip.
 #![cfg(feature = "pkcs11")]
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
@@ -24,6 +22,10 @@ use std::{
 
 use permitkit_pki::softhsm::SoftHsm;
 use serde_json::Value;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::text;
 
 const APPLICANT: &str = include_str!("../testdata/applicants/temporary-foreign-national.toml");
 const STATION: &str = include_str!("../hardware-profiles/stations/simulated.toml");
@@ -198,10 +200,6 @@ impl Desk {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Runs `openssl` with `args` then `paths`; its stderr on failure.

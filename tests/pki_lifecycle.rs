@@ -5,17 +5,14 @@
 //! `enroll --trust`. OpenSSL reads the extensions (`x509 -text`), verifies the chain and the CRL
 //! (`verify -crl_check`, `crl -verify`), verifies the master list against the CSCA
 //! (`cms -verify`) and shows its eContentType (`cms -cmsout -print`, `asn1parse`).
-#![allow(
-    clippy::unwrap_used,
+#![expect(
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Command,
 };
 
 use permitkit_pki::{
@@ -24,58 +21,37 @@ use permitkit_pki::{
     master_list::MasterList,
 };
 
-fn permitkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{all_output, data, ok, openssl, permitkit, run, s};
+
+/// `pki csca init --country <country> --out <out>`; its output.
+fn csca_init(country: &str, out: &Path) -> String {
+    ok(&permitkit(&[
+        "pki",
+        "csca",
+        "init",
+        "--country",
+        country,
+        "--out",
+        s(out),
+    ]))
 }
 
-fn openssl() -> Command {
-    let probe = Command::new("openssl").arg("version").output();
-    assert!(
-        probe.is_ok_and(|o| o.status.success()),
-        "OpenSSL is needed as the independent verifier: run .ci/install-deps"
-    );
-    Command::new("openssl")
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn data(p: &str) -> String {
-    format!("{}/testdata/{p}", env!("CARGO_MANIFEST_DIR"))
+/// `pki crl issue --csca <csca> [--revoke <cert>] --out <out>`; its output.
+fn crl_issue(csca: &Path, revoke: Option<&Path>, out: &Path) -> String {
+    let mut args = vec!["pki", "crl", "issue", "--csca", s(csca), "--out", s(out)];
+    if let Some(cert) = revoke {
+        args.extend(["--revoke", s(cert)]);
+    }
+    ok(&permitkit(&args))
 }
 
 /// A P-256 key and a PKCS#10 request made by OpenSSL, for `subject`.
 fn openssl_request(dir: &Path, name: &str, subject: &str) -> (PathBuf, PathBuf) {
     let key = dir.join(format!("{name}-key.pem"));
     let csr = dir.join(format!("{name}.csr"));
-    ok(&run(openssl().args([
+    ok(&run(openssl("the independent verifier").args([
         "req",
         "-new",
         "-newkey",
@@ -101,15 +77,7 @@ struct Pki {
 
 fn pki(dir: &Path) -> Pki {
     let ca = dir.join("ca");
-    let out = ok(&permitkit(&[
-        "pki",
-        "csca",
-        "init",
-        "--country",
-        "UA",
-        "--out",
-        s(&ca),
-    ]));
+    let out = csca_init("UA", &ca);
     assert!(out.contains("lint: clean"), "{out}");
     let (ds_key, csr) = openssl_request(dir, "ds", "/C=UA/O=TEST ONLY/CN=Document Signer 7");
     let ds = dir.join("ds.pem");
@@ -136,7 +104,7 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
     let p = pki(dir.path());
     let csca = p.ca.join("csca.pem");
 
-    let ca_text = ok(&run(openssl().args([
+    let ca_text = ok(&run(openssl("the independent verifier").args([
         "x509",
         "-noout",
         "-text",
@@ -155,7 +123,7 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
     ] {
         assert!(ca_text.contains(want), "CSCA: {want} missing:\n{ca_text}");
     }
-    let ds_text = ok(&run(openssl().args([
+    let ds_text = ok(&run(openssl("the independent verifier").args([
         "x509",
         "-noout",
         "-text",
@@ -176,7 +144,7 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
         assert!(ds_text.contains(want), "DS: {want} missing:\n{ds_text}");
     }
     assert!(!ds_text.contains("CA:TRUE"), "{ds_text}");
-    ok(&run(openssl().args([
+    ok(&run(openssl("the independent verifier").args([
         "verify",
         "-CAfile",
         s(&csca),
@@ -186,30 +154,12 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
     // A CRL revoking nothing, then one revoking the DS: OpenSSL verifies both CRLs' signatures
     // and sees the revocation.
     let empty = dir.path().join("empty.crl");
-    ok(&permitkit(&[
-        "pki",
-        "crl",
-        "issue",
-        "--csca",
-        s(&p.ca),
-        "--out",
-        s(&empty),
-    ]));
+    crl_issue(&p.ca, None, &empty);
     let revoked = dir.path().join("revoked.crl");
-    let out = ok(&permitkit(&[
-        "pki",
-        "crl",
-        "issue",
-        "--csca",
-        s(&p.ca),
-        "--revoke",
-        s(&p.ds),
-        "--out",
-        s(&revoked),
-    ]));
+    let out = crl_issue(&p.ca, Some(&p.ds), &revoked);
     assert!(out.contains("CRL number 2"), "{out}");
     for (crl, pem) in [(&empty, "empty-crl.pem"), (&revoked, "revoked-crl.pem")] {
-        let o = run(openssl().args([
+        let o = run(openssl("the independent verifier").args([
             "crl",
             "-inform",
             "DER",
@@ -220,11 +170,11 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
             "-noout",
         ]));
         assert!(
-            o.status.success() && text(&o).contains("verify OK"),
+            o.status.success() && all_output(&o).contains("verify OK"),
             "{}",
-            text(&o)
+            all_output(&o)
         );
-        ok(&run(openssl().args([
+        ok(&run(openssl("the independent verifier").args([
             "crl",
             "-inform",
             "DER",
@@ -234,7 +184,7 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
             s(&dir.path().join(pem)),
         ])));
     }
-    let crl_text = ok(&run(openssl().args([
+    let crl_text = ok(&run(openssl("the independent verifier").args([
         "crl",
         "-inform",
         "DER",
@@ -255,7 +205,7 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
         !crl_text.contains("CRL Reason Code"),
         "entry extensions are 'x' in Table 10"
     );
-    ok(&run(openssl().args([
+    ok(&run(openssl("the independent verifier").args([
         "verify",
         "-crl_check",
         "-CAfile",
@@ -264,7 +214,7 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
         s(&dir.path().join("empty-crl.pem")),
         s(&p.ds),
     ])));
-    let o = run(openssl().args([
+    let o = run(openssl("the independent verifier").args([
         "verify",
         "-crl_check",
         "-CAfile",
@@ -274,9 +224,9 @@ fn openssl_reads_the_profile_and_verifies_the_chain_and_the_crl() {
         s(&p.ds),
     ]));
     assert!(
-        !o.status.success() && text(&o).contains("certificate revoked"),
+        !o.status.success() && all_output(&o).contains("certificate revoked"),
         "{}",
-        text(&o)
+        all_output(&o)
     );
 
     // The linter is clean on all of it.
@@ -298,24 +248,8 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
     let dir = tempfile::tempdir().unwrap();
     let ua = dir.path().join("ua");
     let de = dir.path().join("de");
-    ok(&permitkit(&[
-        "pki",
-        "csca",
-        "init",
-        "--country",
-        "UA",
-        "--out",
-        s(&ua),
-    ]));
-    ok(&permitkit(&[
-        "pki",
-        "csca",
-        "init",
-        "--country",
-        "DE",
-        "--out",
-        s(&de),
-    ]));
+    csca_init("UA", &ua);
+    csca_init("DE", &de);
     let mls = dir.path().join("mls");
     let out = ok(&permitkit(&[
         "pki",
@@ -343,7 +277,7 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
     ]));
 
     let content = dir.path().join("content.der");
-    let o = run(openssl().args([
+    let o = run(openssl("the independent verifier").args([
         "cms",
         "-verify",
         "-inform",
@@ -358,7 +292,11 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
         "-out",
         s(&content),
     ]));
-    assert!(o.status.success(), "openssl cms -verify: {}", text(&o));
+    assert!(
+        o.status.success(),
+        "openssl cms -verify: {}",
+        all_output(&o)
+    );
     let parsed = MasterList::parse(&std::fs::read(&ml).unwrap()).unwrap();
     assert_eq!(std::fs::read(&content).unwrap(), parsed.signed.econtent);
     let mut listed = parsed.certificates.clone();
@@ -373,7 +311,7 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
         "the master list holds exactly the certificates given"
     );
     // OpenSSL's own view of the content: CscaMasterList { version 0, certList of 2 }.
-    let asn1 = ok(&run(openssl().args([
+    let asn1 = ok(&run(openssl("the independent verifier").args([
         "asn1parse",
         "-inform",
         "DER",
@@ -386,7 +324,7 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
         .count();
     assert_eq!(zeros, 1, "version 0 and no other zero INTEGER:\n{asn1}");
 
-    let printed = ok(&run(openssl().args([
+    let printed = ok(&run(openssl("the independent verifier").args([
         "cms",
         "-cmsout",
         "-print",
@@ -403,7 +341,7 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
         econtent_type.contains("(2.23.136.1.1.2)"),
         "{econtent_type}"
     );
-    let asn1 = ok(&run(openssl().args([
+    let asn1 = ok(&run(openssl("the independent verifier").args([
         "asn1parse",
         "-inform",
         "DER",
@@ -413,7 +351,7 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
     assert!(asn1.contains(":2.23.136.1.1.2"), "{asn1}");
 
     // Against the other State's CSCA OpenSSL refuses it.
-    let o = run(openssl().args([
+    let o = run(openssl("the independent verifier").args([
         "cms",
         "-verify",
         "-inform",
@@ -428,7 +366,7 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
         "-out",
         s(&content),
     ]));
-    assert!(!o.status.success(), "{}", text(&o));
+    assert!(!o.status.success(), "{}", all_output(&o));
 
     // `master-list show`: verified against a trust store, or flagged; a tampered list exits 2.
     let out = ok(&permitkit(&[
@@ -460,16 +398,20 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
         "--trust",
         s(&ua.join("csca.pem")),
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
     assert!(
-        text(&o).contains("signature: NOT VALID: signature:"),
+        all_output(&o).contains("signature: NOT VALID: signature:"),
         "{}",
-        text(&o)
+        all_output(&o)
     );
     // As a trust store, the tampered list is refused, naming it and the check: exit 1.
     let o = permitkit(&["pki", "trust", "show", s(&ua.join("csca.pem")), s(&bad_ml)]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("bad.der: signature:"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
+    assert!(
+        all_output(&o).contains("bad.der: signature:"),
+        "{}",
+        all_output(&o)
+    );
     let o = permitkit(&["pki", "trust", "show", s(&ua.join("csca.pem")), s(&ml)]);
     let out = ok(&o);
     assert!(
@@ -486,7 +428,7 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
     .unwrap();
     assert!(report.is_clean(), "{report:#?}");
     let plain = dir.path().join("plain.pem");
-    ok(&run(openssl().args([
+    ok(&run(openssl("the independent verifier").args([
         "req",
         "-x509",
         "-newkey",
@@ -504,8 +446,8 @@ fn openssl_verifies_the_master_list_against_the_csca_and_finds_the_certificates_
         s(&plain),
     ])));
     let o = permitkit(&["pki", "lint", s(&plain)]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
+    let out = all_output(&o);
     for id in [
         "key-usage",
         "private-key-usage-period",
@@ -575,15 +517,7 @@ fn lds_verify_with_a_trust_store_fails_a_revoked_document_signer_naming_the_chec
     let trust = dir.path().join("trust");
     std::fs::create_dir_all(&trust).unwrap();
     std::fs::copy(p.ca.join("csca.pem"), trust.join("ua-csca.pem")).unwrap();
-    ok(&permitkit(&[
-        "pki",
-        "crl",
-        "issue",
-        "--csca",
-        s(&p.ca),
-        "--out",
-        s(&trust.join("ua.crl")),
-    ]));
+    crl_issue(&p.ca, None, &trust.join("ua.crl"));
     let out = ok(&permitkit(&[
         "lds",
         "verify",
@@ -654,20 +588,10 @@ fn lds_verify_with_a_trust_store_fails_a_revoked_document_signer_naming_the_chec
     );
 
     // Revoked: the new CRL replaces the old one in the store (number 2).
-    ok(&permitkit(&[
-        "pki",
-        "crl",
-        "issue",
-        "--csca",
-        s(&p.ca),
-        "--revoke",
-        s(&p.ds),
-        "--out",
-        s(&trust.join("ua.crl")),
-    ]));
+    crl_issue(&p.ca, Some(&p.ds), &trust.join("ua.crl"));
     let o = permitkit(&["lds", "verify", s(&card), "--trust", s(&trust)]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
+    let out = all_output(&o);
     assert!(
         out.contains("FAIL ds-revocation") && out.contains("NOT VALID"),
         "{out}"
@@ -677,8 +601,12 @@ fn lds_verify_with_a_trust_store_fails_a_revoked_document_signer_naming_the_chec
     assert_eq!(report["valid"], false);
     assert_eq!(status(&report, "ds-revocation").0, "fail");
     let o = read(&trust);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("FAIL ds-revocation"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
+    assert!(
+        all_output(&o).contains("FAIL ds-revocation"),
+        "{}",
+        all_output(&o)
+    );
 
     // The old option still works: no CRL, revocation not checked.
     let out = ok(&permitkit(&[
@@ -694,15 +622,7 @@ fn lds_verify_with_a_trust_store_fails_a_revoked_document_signer_naming_the_chec
     );
     // A store without this CSCA: the chain fails, naming it.
     let other = dir.path().join("other");
-    ok(&permitkit(&[
-        "pki",
-        "csca",
-        "init",
-        "--country",
-        "UA",
-        "--out",
-        s(&other),
-    ]));
+    csca_init("UA", &other);
     let o = permitkit(&[
         "lds",
         "verify",
@@ -711,7 +631,11 @@ fn lds_verify_with_a_trust_store_fails_a_revoked_document_signer_naming_the_chec
         s(&other.join("csca.pem")),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("FAIL certificate-chain"), "{}", text(&o));
+    assert!(
+        all_output(&o).contains("FAIL certificate-chain"),
+        "{}",
+        all_output(&o)
+    );
 }
 
 /// The station: `enroll --trust` verifies the card it issues against the store given; a CRL
@@ -722,17 +646,7 @@ fn enroll_with_a_trust_store_refuses_a_card_whose_document_signer_is_revoked() {
     let pki = dir.path().join("pki");
     ok(&permitkit(&["pki", "init", "--out", s(&pki)]));
     let crl = dir.path().join("pki.crl");
-    ok(&permitkit(&[
-        "pki",
-        "crl",
-        "issue",
-        "--csca",
-        s(&pki),
-        "--revoke",
-        s(&pki.join("ds.pem")),
-        "--out",
-        s(&crl),
-    ]));
+    crl_issue(&pki, Some(&pki.join("ds.pem")), &crl);
     let o = Command::new(env!("CARGO_BIN_EXE_permitkit"))
         .args([
             "enroll",
@@ -752,8 +666,8 @@ fn enroll_with_a_trust_store_refuses_a_card_whose_document_signer_is_revoked() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
+    let out = all_output(&o);
     assert!(
         out.contains("passive authentication failed: ds-revocation: the Document Signer"),
         "{out}"

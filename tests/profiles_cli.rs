@@ -1,32 +1,19 @@
 //! `permitkit profiles list` and `permitkit profiles check` as an operator runs them on a
 //! profiles folder: every problem as `file: field: reason`, exit 0 clean, 2 with problems,
 //! 1 when the folder cannot be read.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use std::{
-    fs,
-    path::Path,
-    process::{Command, Output},
-};
+use std::{fs, path::Path};
 
 use permitkit_model::profiles::builtin::BUILTIN;
 
-fn permitkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permitkit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{permitkit, stdout};
 
 fn builtin_text(kind: &str, file: &str) -> &'static str {
     BUILTIN

@@ -5,11 +5,8 @@
 //! ones a new user has in a checkout), with the built `permitkit` first on `PATH`. A line must
 //! exit 0, or the code its trailing comment announces (`# exit 2: …`). Lines build on each
 //! other (the PKI made by one is used by the next), as they would for a reader trying them.
-#![allow(
-    clippy::unwrap_used,
+#![expect(
     clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -1,15 +1,13 @@
 //! EF.SOD against an independent implementation: OpenSSL verifies our CMS SignedData with the
 //! test CSCA as its only trust anchor and extracts the LDSSecurityObject, which must equal ours
 //! byte for byte. Passive authentication (x509-parser) must agree, and must name what breaks.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use std::{collections::BTreeMap, process::Command, time::SystemTime};
+use std::{collections::BTreeMap, time::SystemTime};
 
 use permitkit_lds::{
     Ef,
@@ -20,6 +18,10 @@ use permitkit_pki::{
     signer::FileKeySignature,
     test_pki::{TestPki, TestPkiOptions},
 };
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::openssl;
 
 fn files() -> BTreeMap<Ef, Vec<u8>> {
     let mut f = BTreeMap::new();
@@ -72,15 +74,6 @@ fn now() -> i64 {
         .unwrap()
 }
 
-fn openssl() -> Command {
-    let probe = Command::new("openssl").arg("version").output();
-    assert!(
-        probe.is_ok_and(|o| o.status.success()),
-        "OpenSSL is needed as the independent CMS verifier: run .ci/install-deps"
-    );
-    Command::new("openssl")
-}
-
 #[test]
 fn openssl_verifies_our_sod_and_extracts_the_same_lds_security_object() {
     let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
@@ -92,7 +85,7 @@ fn openssl_verifies_our_sod_and_extracts_the_same_lds_security_object() {
     let parsed =
         permitkit_iso7816::tlv::parse_single(&sod, permitkit_iso7816::tlv::Tag::new(0x77)).unwrap();
     std::fs::write(dir.path().join("sod.der"), parsed.value()).unwrap();
-    let out = openssl()
+    let out = openssl("the independent CMS verifier")
         .args(["cms", "-verify", "-inform", "DER", "-binary", "-in"])
         .arg(dir.path().join("sod.der"))
         .arg("-CAfile")
@@ -119,7 +112,7 @@ fn openssl_verifies_our_sod_and_extracts_the_same_lds_security_object() {
     let other = TestPki::generate(&TestPkiOptions::default()).unwrap();
     let other_dir = tempfile::tempdir().unwrap();
     other.write_dir(other_dir.path()).unwrap();
-    let out = openssl()
+    let out = openssl("the independent CMS verifier")
         .args(["cms", "-verify", "-inform", "DER", "-binary", "-in"])
         .arg(dir.path().join("sod.der"))
         .arg("-CAfile")
@@ -245,7 +238,7 @@ fn openssl_reads_the_signer_scope_we_read() {
     let pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     pki.write_dir(dir.path()).unwrap();
-    let out = openssl()
+    let out = openssl("the independent CMS verifier")
         .args(["x509", "-noout", "-text", "-in"])
         .arg(dir.path().join("ds.pem"))
         .output()

@@ -12,7 +12,7 @@
 //!
 //! Figures are printed; run with `--nocapture` to see them.
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

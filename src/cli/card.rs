@@ -17,6 +17,7 @@ use permitkit_chip::perso::{
 };
 use permitkit_chip::reader::{self, AaOutcome, AccessKey};
 use permitkit_devices::card_reader::CardReader;
+use permitkit_devices::chip_image_dir;
 use permitkit_devices::file_journal::FileJournal;
 use permitkit_lds::{ChipImage, Ef};
 use permitkit_model::profiles::{ChipProfile, Registry};
@@ -455,7 +456,7 @@ fn read(
     if let Some(dir) = out {
         match ChipImage::from_card_files(map.clone()) {
             Ok(image) => {
-                image.save_dir(dir)?;
+                chip_image_dir::save(&image, dir)?;
             }
             Err(e) => {
                 tracing::warn!(

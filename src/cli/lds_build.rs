@@ -19,6 +19,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use image::ImageDecoder;
 use permitkit_biometrics::{FingerPosition, face_record, signature, wsq};
+use permitkit_devices::chip_image_dir;
 use permitkit_model::profiles::{Registry, quality::QualityProfile};
 use permitkit_quality::{face, finger};
 use permitkit_station::applicant::{
@@ -160,8 +161,7 @@ pub fn run(a: BuildArgs) -> anyhow::Result<ExitCode> {
         super::lds_seal::report_sealed(&a.out, size, &recipient.1);
         return Ok(ExitCode::SUCCESS);
     }
-    let manifest = image
-        .save_dir(&a.out)
+    let manifest = chip_image_dir::save(&image, &a.out)
         .with_context(|| format!("writing {}", a.out.display()))?;
     println!(
         "ChipImage for {} written to {}",

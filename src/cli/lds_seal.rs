@@ -17,6 +17,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use clap::Args;
+use permitkit_devices::chip_image_dir;
 use permitkit_lds::{ChipImage, ChipKeys};
 use permitkit_model::private_file;
 use permitkit_pki::{
@@ -67,7 +68,7 @@ pub struct DeskKeyArgs {
 pub fn seal(a: &SealArgs) -> anyhow::Result<ExitCode> {
     let recipient = read_recipient(&a.to)?;
     refuse_existing(&a.out)?;
-    let image = ChipImage::load_dir(&a.image)
+    let image = chip_image_dir::load(&a.image)
         .with_context(|| format!("loading the ChipImage {}", a.image.display()))?;
     let size = write_sealed(&image, &recipient, &a.out)?;
     report_sealed(&a.out, size, &recipient.1);
@@ -84,8 +85,7 @@ pub fn seal(a: &SealArgs) -> anyhow::Result<ExitCode> {
 pub fn unseal(a: &UnsealArgs) -> anyhow::Result<ExitCode> {
     let image = open_sealed(&a.image, &a.desk)?;
     super::lds_build::refuse_used_folder(&a.out)?;
-    let manifest = image
-        .save_dir(&a.out)
+    let manifest = chip_image_dir::save(&image, &a.out)
         .with_context(|| format!("writing {}", a.out.display()))?;
     println!(
         "ChipImage opened from {} into {} ({} files{}), every file mode 0600: the folder holds \
@@ -168,7 +168,7 @@ pub fn load_image(path: &Path, desk: &DeskKeyArgs) -> anyhow::Result<ChipImage> 
                 path.display()
             );
         }
-        return ChipImage::load_dir(path)
+        return chip_image_dir::load(path)
             .with_context(|| format!("loading the ChipImage {}", path.display()));
     }
     open_sealed(path, desk)

@@ -5,9 +5,9 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
-use permitkit_cvc::public_key::KeyMaterial;
+use permitkit_cvc::KeyMaterial;
 use permitkit_cvc::{Curve, CvCertificate, CvDate, CvSigner};
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_pki::eac::{EacPki, EacPkiOptions, read_certificate};
 
 use super::exit;

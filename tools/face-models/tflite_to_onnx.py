@@ -153,39 +153,21 @@ class Converter:
         self.consts[outs[0]] = arr.astype(np.float32)
 
     def op_conv_2d(self, op, ins, outs):
-        o = self.options(op, tflite.Conv2DOptions)
-        x, wt, b = ins
-        weights = self.const(wt).astype(np.float32)  # O, KH, KW, I
-        bias = self.const(b).astype(np.float32)
-        _, ih, iw, _ = self.shape(x)
-        oc, kh, kw, _ = weights.shape
-        strides = [o.StrideH(), o.StrideW()]
-        dil = [o.DilationHFactor(), o.DilationWFactor()]
-        pads = (
-            self.same_pads((ih, iw), (kh, kw), strides, dil)
-            if o.Padding() == tflite.Padding.SAME
-            else [0, 0, 0, 0]
-        )
-        raw = self.fresh(self.name(outs[0]) + "_conv")
-        self.node(
-            "Conv",
-            [self.name(x), self.init(weights.transpose(0, 3, 1, 2), "w"), self.init(bias, "b")],
-            [raw],
-            kernel_shape=[kh, kw],
-            strides=strides,
-            dilations=dil,
-            pads=pads,
-        )
-        self.names[outs[0]] = self.activation(outs[0], raw, o.FusedActivationFunction())
-        self.nchw.add(outs[0])
+        # TFLite weights O, KH, KW, I -> ONNX O, I, KH, KW.
+        self.conv(op, ins, outs, tflite.Conv2DOptions, (0, 3, 1, 2), "_conv", depthwise=False)
 
     def op_depthwise_conv_2d(self, op, ins, outs):
-        o = self.options(op, tflite.DepthwiseConv2DOptions)
+        # TFLite weights 1, KH, KW, C*M -> ONNX C*M, 1, KH, KW, one group per input channel.
+        self.conv(op, ins, outs, tflite.DepthwiseConv2DOptions, (3, 0, 1, 2), "_dw", depthwise=True)
+
+    def conv(self, op, ins, outs, options, perm, suffix, depthwise):
+        """CONV_2D and DEPTHWISE_CONV_2D as one ONNX Conv (NHWC weights transposed by perm)."""
+        o = self.options(op, options)
         x, wt, b = ins
-        weights = self.const(wt).astype(np.float32)  # 1, KH, KW, C*M
+        weights = self.const(wt).astype(np.float32)
         bias = self.const(b).astype(np.float32)
         _, ih, iw, ic = self.shape(x)
-        _, kh, kw, oc = weights.shape
+        _, kh, kw, _ = weights.shape
         strides = [o.StrideH(), o.StrideW()]
         dil = [o.DilationHFactor(), o.DilationWFactor()]
         pads = (
@@ -193,16 +175,17 @@ class Converter:
             if o.Padding() == tflite.Padding.SAME
             else [0, 0, 0, 0]
         )
-        raw = self.fresh(self.name(outs[0]) + "_dw")
+        extra = {"group": ic} if depthwise else {}
+        raw = self.fresh(self.name(outs[0]) + suffix)
         self.node(
             "Conv",
-            [self.name(x), self.init(weights.transpose(3, 0, 1, 2), "w"), self.init(bias, "b")],
+            [self.name(x), self.init(weights.transpose(*perm), "w"), self.init(bias, "b")],
             [raw],
             kernel_shape=[kh, kw],
             strides=strides,
             dilations=dil,
             pads=pads,
-            group=ic,
+            **extra,
         )
         self.names[outs[0]] = self.activation(outs[0], raw, o.FusedActivationFunction())
         self.nchw.add(outs[0])

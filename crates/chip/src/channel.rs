@@ -10,7 +10,7 @@
 //! 7816-3 §12.2 and 7816-4 §5.3.4 (`61xx`: GET RESPONSE for the rest; `6Cxx`: send again with
 //! the exact Le) for readers that leave them to the application.
 
-use permitkit_iso7816::apdu::{ApduError, CommandApdu, ResponseApdu};
+use permitkit_iso7816::apdu::{ApduError, CommandApdu, ResponseApdu, StatusWord};
 
 /// Most GET RESPONSE rounds [`transmit_following`] sends for one command (256 × 256 bytes is
 /// more than the largest response, 65 536 bytes).
@@ -85,12 +85,41 @@ impl<C: CardChannel + ?Sized> CardChannel for Box<C> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransportError {
-    /// No reader matches, or the PC/SC service has no reader at all.
-    #[error("no card reader: {0}")]
-    NoReader(String),
-    /// The reader holds no card.
-    #[error("no card in reader {0}")]
-    NoCard(String),
+    /// The reader service (pcscd) is not running.
+    #[error("{context}: the card reader service is not running")]
+    NoService {
+        /// What was being done.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: DriverError,
+    },
+    /// No reader of that name, or the service has no reader at all.
+    #[error("no card reader {reader}")]
+    NoReader {
+        /// The reader name (or the name pattern that matched none).
+        reader: String,
+        /// The driver's error, when the driver reported it.
+        #[source]
+        source: Option<DriverError>,
+    },
+    /// The reader holds no card, or the card does not answer.
+    #[error("no card in reader {reader}")]
+    NoCard {
+        /// The reader name.
+        reader: String,
+        /// The driver's error.
+        #[source]
+        source: DriverError,
+    },
+    /// No card was presented within the time allowed.
+    #[error("no card presented to reader {reader} within {seconds} s")]
+    NoCardWithin {
+        /// The reader name.
+        reader: String,
+        /// The time waited, in seconds.
+        seconds: u64,
+    },
     /// The card left the field during the session.
     #[error("card removed during the session")]
     CardRemoved,
@@ -116,15 +145,28 @@ pub enum TransportError {
     /// Secure messaging failed (wrong MAC, missing data objects, session ended by the chip).
     #[error(transparent)]
     SecureMessaging(#[from] crate::sm::SmError),
-    /// Any other reader or driver failure, with what was being done.
-    #[error("{context}: {message}")]
-    Reader {
+    /// A reader pseudo-APDU (e.g. the PC/SC GET DATA for the UID) was answered with an error.
+    #[error("{context}: the reader answered {sw}")]
+    ReaderStatus {
         /// What was being done.
+        context: &'static str,
+        /// The status word.
+        sw: StatusWord,
+    },
+    /// Any other reader or driver failure, with what was being done.
+    #[error("{context}: reader failure")]
+    Reader {
+        /// What was being done (and on which reader).
         context: String,
-        /// The driver's message.
-        message: String,
+        /// The driver's error.
+        #[source]
+        source: DriverError,
     },
 }
+
+/// A card reader driver's own error (e.g. `pcsc::Error`), kept as the source of a
+/// [`TransportError`].
+pub type DriverError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A channel that counts APDUs and bytes, for personalization reports and benchmarks.
 #[derive(Debug)]

@@ -45,7 +45,7 @@ pub mod secured;
 pub mod sm;
 pub mod ta;
 
-pub use channel::{CardChannel, TransportError};
+pub use channel::{CardChannel, DriverError, TransportError};
 
 use permitkit_iso7816::apdu::{ApduError, StatusWord};
 use permitkit_lds::Ef;

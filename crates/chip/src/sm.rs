@@ -15,8 +15,9 @@
 
 use crate::crypto::{self, Cipher, CryptoError};
 use permitkit_iso7816::apdu::{ApduError, CommandApdu, ResponseApdu, StatusWord};
-use permitkit_iso7816::tlv::{self, Tag};
+use permitkit_iso7816::tlv::{self, Tag, TlvError};
 use permitkit_model::secret::{SecretBytes, ct_eq};
+use std::fmt;
 
 const DO85: Tag = Tag::new(0x85);
 const DO87: Tag = Tag::new(0x87);
@@ -34,9 +35,52 @@ pub enum SmError {
     /// The MAC does not verify.
     #[error("secure messaging MAC does not verify")]
     WrongMac,
-    /// The protected data is not well-formed BER-TLV or holds unexpected objects.
-    #[error("malformed secure messaging data: {0}")]
-    Malformed(String),
+    /// The data field of a protected command or response is not well-formed BER-TLV.
+    #[error("secure messaging data of the {part} is not BER-TLV")]
+    Tlv {
+        /// Command or response.
+        part: SmPart,
+        /// What is wrong and at which offset of the data field.
+        #[source]
+        source: TlvError,
+    },
+    /// A protected data object could not be encoded (its value is too long for BER-TLV).
+    #[error("secure messaging data object {tag} cannot be encoded")]
+    Encode {
+        /// `85` or `87`.
+        tag: Tag,
+        /// Why.
+        #[source]
+        source: TlvError,
+    },
+    /// A data object that has no place there (or a second one) in a protected command or
+    /// response (9303-11 §9.8.6).
+    #[error("unexpected secure messaging data object {tag} in the {part}")]
+    UnexpectedDataObject {
+        /// Command or response.
+        part: SmPart,
+        /// Its tag.
+        tag: Tag,
+    },
+    /// A data object of the wrong length: `99` (status, two bytes) or `97` (Le, one or two).
+    #[error("secure messaging data object {tag} of {len} bytes")]
+    DataObjectLength {
+        /// `97` or `99`.
+        tag: Tag,
+        /// Its length.
+        len: usize,
+    },
+    /// `87` whose value does not start with the padding-content indicator `01`.
+    #[error("secure messaging data object 87 without padding-content indicator 01")]
+    PaddingIndicator,
+    /// A send sequence counter longer than the cipher's block.
+    #[error("send sequence counter of {len} bytes for a {block}-byte block")]
+    SscLength {
+        /// Its length.
+        len: usize,
+        /// The cipher's block length.
+        block: usize,
+    },
     /// A primitive failed (wrong key length, bad padding after decryption).
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -52,6 +96,25 @@ pub enum SmError {
     /// The protected command cannot be encoded.
     #[error(transparent)]
     Apdu(#[from] ApduError),
+}
+
+/// Which half of a protected exchange an error is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SmPart {
+    /// The protected command APDU (chip side).
+    Command,
+    /// The protected response APDU (reader side).
+    Response,
+}
+
+impl fmt::Display for SmPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Command => "command",
+            Self::Response => "response",
+        })
+    }
 }
 
 impl SmError {
@@ -74,8 +137,8 @@ pub struct SmSession {
     ssc: Vec<u8>,
 }
 
-impl std::fmt::Debug for SmSession {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for SmSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SmSession {{ cipher: {} }}", self.cipher)
     }
 }
@@ -101,10 +164,10 @@ impl SmSession {
         }
         let n = cipher.block_len();
         if ssc.len() > n {
-            return Err(SmError::Malformed(format!(
-                "SSC of {} bytes for a {n}-byte block",
-                ssc.len()
-            )));
+            return Err(SmError::SscLength {
+                len: ssc.len(),
+                block: n,
+            });
         }
         let mut full = vec![0u8; n - ssc.len()];
         full.extend_from_slice(ssc);
@@ -169,24 +232,21 @@ impl SmSession {
 
     fn data_object(&self, odd_ins: bool, data: &[u8]) -> Result<Vec<u8>, SmError> {
         let enc = self.encrypt(data)?;
-        let encoded = if odd_ins {
-            tlv::encode(DO85, &enc)
+        if odd_ins {
+            tlv::encode(DO85, &enc).map_err(|source| SmError::Encode { tag: DO85, source })
         } else {
             let mut v = Vec::with_capacity(enc.len() + 1);
             v.push(0x01);
             v.extend_from_slice(&enc);
-            tlv::encode(DO87, &v)
-        };
-        encoded.map_err(|e| SmError::Malformed(e.to_string()))
+            tlv::encode(DO87, &v).map_err(|source| SmError::Encode { tag: DO87, source })
+        }
     }
 
     fn open_data_object(&self, tag: Tag, value: &[u8]) -> Result<Vec<u8>, SmError> {
         if tag == DO87 {
             match value.split_first() {
                 Some((0x01, ct)) => self.decrypt(ct),
-                _ => Err(SmError::Malformed(
-                    "DO87 without padding-content indicator 01".into(),
-                )),
+                _ => Err(SmError::PaddingIndicator),
             }
         } else {
             self.decrypt(value)
@@ -251,9 +311,10 @@ impl SmSession {
         let mut covered_end = 0;
         let mut mac: Option<&[u8]> = None;
         while !reader.is_empty() {
-            let t = reader
-                .read()
-                .map_err(|e| SmError::Malformed(e.to_string()))?;
+            let t = reader.read().map_err(|source| SmError::Tlv {
+                part: SmPart::Response,
+                source,
+            })?;
             match t.tag() {
                 DO87 | DO85 if data_do.is_none() && do99.is_none() => {
                     data_do = Some((t.tag(), t.value()));
@@ -262,15 +323,17 @@ impl SmSession {
                 DO8E => {
                     mac = Some(t.value());
                     covered_end = t.offset();
-                    reader
-                        .finish()
-                        .map_err(|e| SmError::Malformed(e.to_string()))?;
+                    reader.finish().map_err(|source| SmError::Tlv {
+                        part: SmPart::Response,
+                        source,
+                    })?;
                     break;
                 }
                 other => {
-                    return Err(SmError::Malformed(format!(
-                        "unexpected data object {other}"
-                    )));
+                    return Err(SmError::UnexpectedDataObject {
+                        part: SmPart::Response,
+                        tag: other,
+                    });
                 }
             }
         }
@@ -282,7 +345,12 @@ impl SmSession {
         }
         let sw = match do99 {
             Some(&[a, b]) => StatusWord::from_bytes([a, b]),
-            Some(_) => return Err(SmError::Malformed("DO99 is not two bytes".into())),
+            Some(v) => {
+                return Err(SmError::DataObjectLength {
+                    tag: DO99,
+                    len: v.len(),
+                });
+            }
             None => return Err(SmError::MissingDataObject("99")),
         };
         let data = match data_do {
@@ -305,9 +373,10 @@ impl SmSession {
         let mut mac: Option<&[u8]> = None;
         let mut covered_end = 0;
         while !reader.is_empty() {
-            let t = reader
-                .read()
-                .map_err(|e| SmError::Malformed(e.to_string()))?;
+            let t = reader.read().map_err(|source| SmError::Tlv {
+                part: SmPart::Command,
+                source,
+            })?;
             match t.tag() {
                 DO87 | DO85 if data_do.is_none() && le.is_none() => {
                     data_do = Some((t.tag(), t.value()));
@@ -318,21 +387,28 @@ impl SmSession {
                         [n] => usize::from(*n),
                         [0, 0] => 65_536,
                         [a, b] => usize::from(u16::from_be_bytes([*a, *b])),
-                        _ => return Err(SmError::Malformed("DO97 longer than 2 bytes".into())),
+                        v => {
+                            return Err(SmError::DataObjectLength {
+                                tag: DO97,
+                                len: v.len(),
+                            });
+                        }
                     });
                 }
                 DO8E => {
                     mac = Some(t.value());
                     covered_end = t.offset();
-                    reader
-                        .finish()
-                        .map_err(|e| SmError::Malformed(e.to_string()))?;
+                    reader.finish().map_err(|source| SmError::Tlv {
+                        part: SmPart::Command,
+                        source,
+                    })?;
                     break;
                 }
                 other => {
-                    return Err(SmError::Malformed(format!(
-                        "unexpected data object {other}"
-                    )));
+                    return Err(SmError::UnexpectedDataObject {
+                        part: SmPart::Command,
+                        tag: other,
+                    });
                 }
             }
         }

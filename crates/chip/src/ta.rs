@@ -22,7 +22,7 @@
 //! grants the effective CHAT of the chain only once the signature over a fresh challenge
 //! verifies. A challenge is used once: a replayed signature fails.
 
-use permitkit_cvc::chain::{ChainError, DatePolicy, TrustPoint, VerifiedCertificate};
+use permitkit_cvc::{ChainError, DatePolicy, TrustPoint, VerifiedCertificate};
 use permitkit_cvc::{Chat, CvCertificate, CvDate, CvSigner, DecodeError, Reference, Role};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_iso7816::tlv::{self, Tag};
@@ -431,7 +431,7 @@ impl TaChip {
             change.trust_point_added = true;
         }
         self.verified.push(verified);
-        if self.verified.len() > permitkit_cvc::chain::MAX_CHAIN {
+        if self.verified.len() > permitkit_cvc::MAX_CHAIN {
             self.verified.remove(0);
         }
         Ok(change)

@@ -8,7 +8,7 @@
 //! - Appendix I.1 (PACE-CAM, ECDH, brainpoolP256r1, AES-128, MRZ password `C11T002JM4`,
 //!   `9608122`, `2310314`): every APDU as printed. The appendix gives the chip's static public
 //!   key but not its private key; `SK_IC = SKmap,IC · CA_IC⁻¹ mod n` from its values.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

@@ -45,12 +45,25 @@ pub enum SignError {
     /// A key on a curve other than P-256, P-384, brainpoolP256r1, brainpoolP384r1.
     #[error("the key's curve {0} is not one of P-256, P-384, brainpoolP256r1, brainpoolP384r1")]
     UnsupportedCurve(String),
-    /// A PKCS#8 key that does not decode.
-    #[error("PKCS#8 private key: {0}")]
-    Pkcs8(String),
+    /// A PKCS#8 key that does not decode (or encode): `what` says which part.
+    #[error("PKCS#8 private key: {what}")]
+    Pkcs8 {
+        /// The structure, or the step, that failed.
+        what: &'static str,
+        /// The `pkcs8`/`spki` crate's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The operating system's random generator failed.
-    #[error("random number generator failed: {0}")]
-    Random(String),
+    #[error("random number generator failed")]
+    Random(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn pkcs8_error(what: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> SignError {
+    SignError::Pkcs8 {
+        what,
+        source: Box::new(e),
+    }
 }
 
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -190,34 +203,34 @@ impl FileKey {
     pub fn generate(curve: Curve) -> Result<Self, SignError> {
         use elliptic_curve::Generate;
         let rng = &mut getrandom::SysRng;
-        let fail = |e: &dyn std::fmt::Display| SignError::Random(e.to_string());
+        let fail = |e| SignError::Random(Box::new(e));
         Ok(match curve {
-            Curve::P256 => FileKey::P256(
-                p256::ecdsa::SigningKey::try_generate_from_rng(rng).map_err(|e| fail(&e))?,
-            ),
+            Curve::P256 => {
+                FileKey::P256(p256::ecdsa::SigningKey::try_generate_from_rng(rng).map_err(fail)?)
+            }
             Curve::BrainpoolP256r1 => FileKey::BrainpoolP256r1(
-                ecdsa::SigningKey::try_generate_from_rng(rng).map_err(|e| fail(&e))?,
+                ecdsa::SigningKey::try_generate_from_rng(rng).map_err(fail)?,
             ),
-            Curve::P384 => FileKey::P384(
-                p384::ecdsa::SigningKey::try_generate_from_rng(rng).map_err(|e| fail(&e))?,
-            ),
+            Curve::P384 => {
+                FileKey::P384(p384::ecdsa::SigningKey::try_generate_from_rng(rng).map_err(fail)?)
+            }
             Curve::BrainpoolP384r1 => FileKey::BrainpoolP384r1(
-                ecdsa::SigningKey::try_generate_from_rng(rng).map_err(|e| fail(&e))?,
+                ecdsa::SigningKey::try_generate_from_rng(rng).map_err(fail)?,
             ),
         })
     }
 
     /// Decodes a PKCS#8 (RFC 5208) ECDSA key with a named curve.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, SignError> {
-        let info =
-            pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|e| SignError::Pkcs8(e.to_string()))?;
+        let info = pkcs8::PrivateKeyInfoRef::try_from(der)
+            .map_err(|e| pkcs8_error("PrivateKeyInfo", e))?;
         let oid = info
             .algorithm
             .parameters_oid()
-            .map_err(|e| SignError::Pkcs8(format!("no named curve: {e}")))?;
+            .map_err(|e| pkcs8_error("named curve parameters", e))?;
         let curve = Curve::from_named_curve(&oid)
             .ok_or_else(|| SignError::UnsupportedCurve(oid.to_string()))?;
-        let fail = |e: pkcs8::Error| SignError::Pkcs8(e.to_string());
+        let fail = |e: pkcs8::Error| pkcs8_error("private key", e);
         Ok(match curve {
             Curve::P256 => FileKey::P256(DecodePrivateKey::from_pkcs8_der(der).map_err(fail)?),
             Curve::BrainpoolP256r1 => {
@@ -232,8 +245,7 @@ impl FileKey {
 
     /// The PKCS#8 DER encoding (zeroized when dropped).
     pub fn to_pkcs8_der(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, SignError> {
-        let doc =
-            with_key!(self, k => k.to_pkcs8_der()).map_err(|e| SignError::Pkcs8(e.to_string()))?;
+        let doc = with_key!(self, k => k.to_pkcs8_der()).map_err(|e| pkcs8_error("encoding", e))?;
         Ok(zeroize::Zeroizing::new(doc.as_bytes().to_vec()))
     }
 }

@@ -1,18 +1,16 @@
 //! Chains signed here with RustCrypto keys on every supported curve verify; every rule of
 //! `chain` refuses what it must (wrong issuer, signature, dates, role order, rights).
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_cvc::{
     CertificateBody, ChainError, Chat, Curve, CvCertificate, CvDate, PublicKey, Reference, Role,
     VerifyError,
 };
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 use signature::Signer;
 
 /// A signing key on one of the curves (fixed scalars: the tests are reproducible).
@@ -81,7 +79,7 @@ struct Pki {
     is: CvCertificate,
 }
 
-#[allow(
+#[expect(
     clippy::too_many_arguments,
     reason = "a test helper naming every field it sets"
 )]

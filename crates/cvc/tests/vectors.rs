@@ -3,19 +3,17 @@
 //! Dutch test passport chain shipped with JMRTD (testdata/cvc/SOURCES). Their curves
 //! (brainpoolP512r1, brainpoolP224r1) are not ones this crate verifies on; OpenSSL checks their
 //! signatures in `tests/cvc_openssl.rs` of the workspace root.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
-use permitkit_cvc::public_key::KeyMaterial;
+use permitkit_cvc::KeyMaterial;
 use permitkit_cvc::{
     ChainError, CvCertificate, CvDate, HashAlgorithm, Role, TaAlgorithm, TerminalType, VerifyError,
 };
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 
 fn load(name: &str) -> Vec<u8> {
     let path = format!("{}/../../testdata/cvc/{name}", env!("CARGO_MANIFEST_DIR"));

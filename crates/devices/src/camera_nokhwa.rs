@@ -26,7 +26,7 @@ use nokhwa::utils::{
 };
 
 use super::camera::{Camera, Frame};
-use super::{CaptureError, DeviceInfo};
+use super::{CaptureError, DeviceInfo, ImageError};
 use permitkit_model::profiles::camera::{CameraProfile, PixelFormat};
 use permitkit_quality::face::{ImageLimits, decode};
 
@@ -296,27 +296,35 @@ fn lock_controls(cam: &mut nokhwa::Camera, p: &CameraProfile, device: &str) {
 
 /// Decodes one buffer to RGB under the default image limits.
 fn to_rgb(buf: &nokhwa::Buffer, device: &str) -> Result<image::RgbImage, CaptureError> {
-    let bad = |message: String| CaptureError::Image {
+    let bad = |source: ImageError| CaptureError::Image {
         device: device.to_owned(),
-        message,
+        source,
     };
     let res = buf.resolution();
     let (w, h) = (res.width(), res.height());
     let limits = ImageLimits::default();
     if w == 0 || h == 0 || w > limits.max_side || h > limits.max_side {
-        return Err(bad(format!("frame size {w}×{h} outside the limits")));
+        return Err(bad(ImageError::Size {
+            width: w,
+            height: h,
+            max: limits.max_side,
+        }));
     }
+    let short = |format| {
+        bad(ImageError::Buffer {
+            len: buf.buffer().len(),
+            width: w,
+            height: h,
+            format,
+        })
+    };
     match buf.source_frame_format() {
-        FrameFormat::MJPEG => decode(buf.buffer(), limits).map_err(|e| bad(e.to_string())),
-        FrameFormat::YUYV => yuyv_to_rgb(buf.buffer(), w, h).ok_or_else(|| {
-            bad(format!(
-                "YUYV frame of {} bytes is not {w}×{h}",
-                buf.buffer().len()
-            ))
-        }),
-        FrameFormat::RAWRGB => image::RgbImage::from_raw(w, h, buf.buffer().to_vec())
-            .ok_or_else(|| bad("short RGB frame".into())),
-        other => Err(bad(format!("pixel format {other} is not supported"))),
+        FrameFormat::MJPEG => decode(buf.buffer(), limits).map_err(|e| bad(e.into())),
+        FrameFormat::YUYV => yuyv_to_rgb(buf.buffer(), w, h).ok_or_else(|| short("YUYV")),
+        FrameFormat::RAWRGB => {
+            image::RgbImage::from_raw(w, h, buf.buffer().to_vec()).ok_or_else(|| short("RGB"))
+        }
+        other => Err(bad(ImageError::PixelFormat(other.to_string()))),
     }
 }
 

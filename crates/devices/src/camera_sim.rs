@@ -60,7 +60,7 @@ impl SimCamera {
         };
         let head = decode(PORTRAIT, ImageLimits::default()).map_err(|e| CaptureError::Image {
             device: selector.to_owned(),
-            message: format!("the embedded portrait: {e}"),
+            source: e.into(),
         })?;
         Ok(Self {
             info: DeviceInfo {

@@ -154,7 +154,7 @@ impl CardFeeder {
     /// The feeder keeping its cards in `dir` (created owner-only when missing: the cards hold
     /// access secrets).
     pub fn open(dir: &Path) -> Result<Self, SimError> {
-        let io = |e: std::io::Error| SimError::Io(format!("{}: {e}", dir.display()));
+        let io = |e: std::io::Error| SimError::io(format!("card feeder {}", dir.display()), e);
         std::fs::create_dir_all(dir).map_err(io)?;
         #[cfg(unix)]
         {
@@ -181,8 +181,13 @@ impl CardFeeder {
     pub fn in_reader(&self) -> Result<Option<ChipSerial>, SimError> {
         self.note("in-reader")?
             .map(|s| {
-                s.parse()
-                    .map_err(|e| SimError::State(format!("{}: {e}", self.dir.display())))
+                s.parse().map_err(|e| {
+                    SimError::state_from(
+                        self.dir.join("in-reader").display().to_string(),
+                        "does not name a chip serial",
+                        e,
+                    )
+                })
             })
             .transpose()
     }
@@ -230,10 +235,10 @@ impl CardFeeder {
         };
         let path = self.dir.join("request");
         std::fs::remove_file(&path)
-            .map_err(|e| SimError::Io(format!("{}: {e}", path.display())))?;
-        text.parse()
-            .map(Some)
-            .map_err(|e| SimError::State(format!("{}: {e}", path.display())))
+            .map_err(|e| SimError::io(format!("removing {}", path.display()), e))?;
+        text.parse().map(Some).map_err(|e| {
+            SimError::state_from(path.display().to_string(), "is not a feeder request", e)
+        })
     }
 
     fn load(&self, serial: &ChipSerial, config: CardConfig) -> Result<Card, SimError> {
@@ -245,18 +250,18 @@ impl CardFeeder {
         match atomic_file::read(&path, MAX_NOTE) {
             Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).trim().to_owned())),
             Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(ReadError::Io(e)) => Err(SimError::Io(format!("{}: {e}", path.display()))),
-            Err(ReadError::TooLarge(n)) => Err(SimError::State(format!(
-                "{}: {n} bytes is not a note",
-                path.display()
-            ))),
+            Err(ReadError::Io(e)) => Err(SimError::io(format!("reading {}", path.display()), e)),
+            Err(ReadError::TooLarge(_)) => Err(SimError::state(
+                path.display().to_string(),
+                "is too large for a feeder note",
+            )),
         }
     }
 
     fn write_note(&self, name: &str, text: &str) -> Result<(), SimError> {
         let path = self.dir.join(name);
         atomic_file::write(&path, text.as_bytes(), false)
-            .map_err(|e| SimError::Io(format!("{}: {e}", path.display())))
+            .map_err(|e| SimError::io(format!("writing {}", path.display()), e))
     }
 }
 
@@ -282,14 +287,14 @@ fn foreign_card(config: CardConfig, locked: bool) -> Result<Card, SimError> {
         commands.push(Ok(CommandApdu::new(0x00, 0xDA, 0xDE, 0xAD)));
     }
     for command in commands {
-        let command = command.map_err(|e| SimError::State(format!("drill card: {e}")))?;
+        let command = command
+            .map_err(|e| SimError::state_from("drill card", "a command does not encode", e))?;
         let r = card.process_command(&command);
         if !r.is_success() {
-            return Err(SimError::State(format!(
-                "drill card: {:02X?} answered {}",
-                command.header(),
-                r.sw()
-            )));
+            return Err(SimError::state(
+                format!("drill card {:02X?} (status {})", command.header(), r.sw()),
+                "the chip refused a personalization command",
+            ));
         }
     }
     card.power_on();

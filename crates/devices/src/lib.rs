@@ -12,6 +12,7 @@ pub mod camera_nokhwa;
 pub mod camera_sim;
 pub mod card_feeder;
 pub mod card_reader;
+pub mod chip_image_dir;
 pub mod factory;
 pub mod file_journal;
 pub mod info;
@@ -30,6 +31,6 @@ pub mod sim_state;
 pub mod still;
 pub mod vpcd;
 
-pub use info::{CaptureError, DeviceInfo};
+pub use info::{CaptureError, DeviceInfo, ImageError};
 #[cfg(feature = "pcsc")]
 pub mod reader_pcsc;

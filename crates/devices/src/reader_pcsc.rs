@@ -30,19 +30,26 @@ pub struct ReaderInfo {
 
 fn reader_error(context: &str, e: pcsc::Error) -> TransportError {
     match e {
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped => TransportError::NoReader(format!(
-            "{context}: the PC/SC service (pcscd) is not running"
-        )),
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped => TransportError::NoService {
+            context: context.to_owned(),
+            source: Box::new(e),
+        },
         pcsc::Error::NoReadersAvailable
         | pcsc::Error::UnknownReader
-        | pcsc::Error::ReaderUnavailable => TransportError::NoReader(format!("{context}: {e}")),
+        | pcsc::Error::ReaderUnavailable => TransportError::NoReader {
+            reader: context.to_owned(),
+            source: Some(Box::new(e)),
+        },
         pcsc::Error::NoSmartcard | pcsc::Error::UnresponsiveCard | pcsc::Error::UnpoweredCard => {
-            TransportError::NoCard(format!("{context}: {e}"))
+            TransportError::NoCard {
+                reader: context.to_owned(),
+                source: Box::new(e),
+            }
         }
         pcsc::Error::RemovedCard | pcsc::Error::ResetCard => TransportError::CardRemoved,
         other => TransportError::Reader {
             context: context.to_owned(),
-            message: other.to_string(),
+            source: Box::new(other),
         },
     }
 }
@@ -113,7 +120,10 @@ impl PcscCard {
         let name: CString = names
             .into_iter()
             .find(|n| glob_match(glob, &n.to_string_lossy()))
-            .ok_or_else(|| TransportError::NoReader(format!("no reader name matches {glob:?}")))?;
+            .ok_or_else(|| TransportError::NoReader {
+                reader: format!("matching {glob:?}"),
+                source: None,
+            })?;
         let shown = name.to_string_lossy().into_owned();
         wait_for_card(&ctx, &name, wait)?;
         let card = ctx
@@ -144,9 +154,9 @@ impl PcscCard {
         if r.is_success() {
             Ok(r.data().to_vec())
         } else {
-            Err(TransportError::Reader {
-                context: "GET DATA (UID)".into(),
-                message: r.sw().to_string(),
+            Err(TransportError::ReaderStatus {
+                context: "GET DATA (UID)",
+                sw: r.sw(),
             })
         }
     }
@@ -187,10 +197,10 @@ fn wait_for_card(ctx: &Context, name: &CStr, wait: Duration) -> Result<(), Trans
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(TransportError::NoCard(format!(
-                "{shown}: no card presented within {} s",
-                wait.as_secs()
-            )));
+            return Err(TransportError::NoCardWithin {
+                reader: shown.into_owned(),
+                seconds: wait.as_secs(),
+            });
         }
         for s in &mut states {
             s.sync_current_state();

@@ -19,7 +19,7 @@ use gio::prelude::CancellableExt;
 use image::GrayImage;
 
 use super::{
-    CaptureError, DeviceInfo,
+    CaptureError, DeviceInfo, ImageError,
     scanner::{FingerImage, FingerprintScanner, ImpressionType},
 };
 use permitkit_biometrics::FingerPosition;
@@ -137,27 +137,29 @@ impl FingerprintScanner for LibfprintScanner {
             device: device.clone(),
             message,
         })?;
-        let image_err = |message: String| CaptureError::Image {
+        let image_err = |source: ImageError| CaptureError::Image {
             device: device.clone(),
-            message,
+            source,
         };
         if raw.width == 0 || raw.height == 0 || raw.width > MAX_SIDE || raw.height > MAX_SIDE {
-            return Err(image_err(format!(
-                "{}×{} outside 1..={MAX_SIDE} pixels per side",
-                raw.width, raw.height
-            )));
+            return Err(image_err(ImageError::Size {
+                width: raw.width,
+                height: raw.height,
+                max: MAX_SIDE,
+            }));
         }
+        let buffer = ImageError::Buffer {
+            len: raw.data.len(),
+            width: raw.width,
+            height: raw.height,
+            format: "gray",
+        };
         let expected = u64::from(raw.width) * u64::from(raw.height);
         if raw.data.len() as u64 != expected {
-            return Err(image_err(format!(
-                "{} bytes for a {}×{} image",
-                raw.data.len(),
-                raw.width,
-                raw.height
-            )));
+            return Err(image_err(buffer));
         }
         let image = GrayImage::from_raw(raw.width, raw.height, raw.data)
-            .ok_or_else(|| image_err("pixel buffer does not match the size".into()))?;
+            .ok_or_else(|| image_err(buffer))?;
         // libfprint reports pixels per millimetre; most drivers assume 500 ppi (19.685 px/mm).
         let ppi = (raw.ppmm * 25.4).round();
         let ppi = if (1.0..=f64::from(u16::MAX)).contains(&ppi) {

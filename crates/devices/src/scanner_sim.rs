@@ -147,7 +147,7 @@ impl FingerprintScanner for SimScanner {
                 let m = MasterFinger::new(self.finger_seed(finger), None, self.size.0, self.size.1)
                     .map_err(|e| CaptureError::Image {
                         device: device.clone(),
-                        message: e.to_string(),
+                        source: e.into(),
                     })?;
                 self.fingers.push((finger, m));
                 self.fingers.last().map(|(_, m)| m)

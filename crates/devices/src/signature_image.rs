@@ -9,7 +9,7 @@ use std::{path::Path, time::Duration};
 use image::GrayImage;
 
 use super::{
-    CaptureError, DeviceInfo,
+    CaptureError, DeviceInfo, ImageError,
     signature_pad::{SignatureCapture, SignaturePad},
 };
 use permitkit_biometrics::image::{DecodeError, ImageLimits};
@@ -56,10 +56,10 @@ impl ImagePad {
         if meta.len() > MAX_FILE_BYTES {
             return Err(CaptureError::Image {
                 device: selector,
-                message: format!(
-                    "file of {} bytes exceeds the {MAX_FILE_BYTES}-byte limit",
-                    meta.len()
-                ),
+                source: ImageError::FileTooLarge {
+                    len: meta.len(),
+                    max: MAX_FILE_BYTES,
+                },
             });
         }
         let bytes = std::fs::read(path).map_err(|e| CaptureError::Device {
@@ -82,7 +82,7 @@ impl ImagePad {
     ) -> Result<Self, CaptureError> {
         let image = decode_gray(bytes, limits).map_err(|e| CaptureError::Image {
             device: selector.to_owned(),
-            message: e.to_string(),
+            source: e.into(),
         })?;
         Ok(Self {
             info: DeviceInfo {

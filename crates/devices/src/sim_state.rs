@@ -14,20 +14,20 @@ use permitkit_simulator::{Card, CardConfig, SimError};
 pub fn save(card: &Card, path: &Path) -> Result<(), SimError> {
     let json = state::to_json(card)?;
     atomic_file::write(path, json.as_bytes(), true)
-        .map_err(|e| SimError::Io(format!("{}: {e}", path.display())))
+        .map_err(|e| SimError::io(format!("writing {}", path.display()), e))
 }
 
 /// Loads a card saved by [`save`], under `config`'s limits.
 pub fn load(path: &Path, config: CardConfig) -> Result<Card, SimError> {
     let bytes = atomic_file::read(path, MAX_STATE_FILE).map_err(|e| match e {
-        ReadError::Io(e) => SimError::Io(format!("{}: {e}", path.display())),
-        ReadError::TooLarge(len) => SimError::State(format!(
-            "{}: {len} bytes exceeds {MAX_STATE_FILE}",
-            path.display()
-        )),
+        ReadError::Io(e) => SimError::io(format!("reading {}", path.display()), e),
+        ReadError::TooLarge(_) => SimError::state(
+            path.display().to_string(),
+            "exceeds the state file size limit (MAX_STATE_FILE)",
+        ),
     })?;
-    let text =
-        String::from_utf8(bytes).map_err(|e| SimError::Io(format!("{}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| SimError::state_from(path.display().to_string(), "is not UTF-8", e))?;
     state::from_json(&text, config)
 }
 
@@ -44,9 +44,15 @@ mod tests {
         let again = load(&path, CardConfig::default()).unwrap();
         assert_eq!(again.is_locked(), card.is_locked());
         let e = load(&dir.path().join("absent.json"), CardConfig::default()).unwrap_err();
-        assert!(matches!(e, SimError::Io(_)), "{e}");
+        assert!(
+            matches!(&e, SimError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+            "{e}"
+        );
         std::fs::write(&path, b"{").unwrap();
         let e = load(&path, CardConfig::default()).unwrap_err();
-        assert!(matches!(e, SimError::State(_)), "{e}");
+        assert!(
+            matches!(&e, SimError::State { at, source: Some(_), .. } if at == "JSON"),
+            "{e}"
+        );
     }
 }

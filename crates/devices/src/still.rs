@@ -51,8 +51,8 @@ impl StillCamera {
                 message: format!("{}: {e}", file.display()),
             })?;
             let image = decode(&bytes, limits).map_err(|e| CaptureError::Image {
-                device: device.clone(),
-                message: format!("{}: {e}", file.display()),
+                device: format!("{device} ({})", file.display()),
+                source: e.into(),
             })?;
             frames.push(image);
         }
@@ -141,6 +141,7 @@ fn image_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ImageError;
 
     #[test]
     fn cycles_through_images_with_repeat() {
@@ -164,7 +165,10 @@ mod tests {
         std::fs::write(dir.path().join("bad.png"), b"garbage").unwrap();
         assert!(matches!(
             StillCamera::open(dir.path(), ImageLimits::default()),
-            Err(CaptureError::Image { .. })
+            Err(CaptureError::Image {
+                source: ImageError::Face(_),
+                ..
+            })
         ));
     }
 }

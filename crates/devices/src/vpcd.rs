@@ -40,12 +40,12 @@ pub enum Mode {
 pub fn loopback_addr(text: &str) -> Result<SocketAddr, SimError> {
     let addrs: Vec<SocketAddr> = text
         .to_socket_addrs()
-        .map_err(|e| SimError::Io(format!("{text}: {e}")))?
+        .map_err(|e| SimError::io(format!("resolving {text}"), e))?
         .collect();
     let first = addrs
         .first()
         .copied()
-        .ok_or_else(|| SimError::Io(format!("{text}: no address")))?;
+        .ok_or_else(|| SimError::NoAddress(text.to_owned()))?;
     if !addrs.iter().all(|a| a.ip().is_loopback()) {
         return Err(SimError::NotLoopback(text.to_owned()));
     }
@@ -71,7 +71,7 @@ pub fn serve(
 ) -> Result<(), SimError> {
     let listener = match mode {
         Mode::Listen(addr) => {
-            Some(TcpListener::bind(addr).map_err(|e| SimError::Io(format!("bind {addr}: {e}")))?)
+            Some(TcpListener::bind(addr).map_err(|e| SimError::io(format!("binding {addr}"), e))?)
         }
         Mode::Connect(_) => None,
     };
@@ -84,7 +84,7 @@ pub fn serve(
             (Some(l), _) => l
                 .accept()
                 .map(|(s, _)| s)
-                .map_err(|e| SimError::Io(e.to_string()))?,
+                .map_err(|e| SimError::io("accepting a vpcd connection", e))?,
             (None, Mode::Connect(addr)) | (None, Mode::Listen(addr)) => connect_retrying(addr),
         };
         let _ = stream.set_nodelay(true);
@@ -126,7 +126,7 @@ pub fn serve_feeder(
     let mut on_reader = Some(feeder.present(&Present::Same, config.clone())?);
     let listener = match mode {
         Mode::Listen(addr) => {
-            Some(TcpListener::bind(addr).map_err(|e| SimError::Io(format!("bind {addr}: {e}")))?)
+            Some(TcpListener::bind(addr).map_err(|e| SimError::io(format!("binding {addr}"), e))?)
         }
         Mode::Connect(_) => None,
     };
@@ -151,7 +151,7 @@ pub fn serve_feeder(
             (Some(l), _) => l
                 .accept()
                 .map(|(s, _)| s)
-                .map_err(|e| SimError::Io(e.to_string()))?,
+                .map_err(|e| SimError::io("accepting a vpcd connection", e))?,
             (None, Mode::Connect(addr)) | (None, Mode::Listen(addr)) => connect_retrying(addr),
         };
         let _ = stream.set_nodelay(true);
@@ -262,22 +262,19 @@ fn read_frame(stream: &mut impl Read) -> Result<Option<Vec<u8>>, SimError> {
     match stream.read_exact(&mut len) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(SimError::Io(e.to_string())),
+        Err(e) => return Err(SimError::io("reading a vpcd frame length", e)),
     }
     let n = usize::from(u16::from_be_bytes(len));
     let mut buf = vec![0u8; n];
     stream
         .read_exact(&mut buf)
-        .map_err(|e| SimError::Io(e.to_string()))?;
+        .map_err(|e| SimError::io("reading a vpcd frame", e))?;
     Ok(Some(buf))
 }
 
 fn write_frame(stream: &mut impl Write, payload: &[u8]) -> Result<(), SimError> {
     if payload.len() > MAX_FRAME {
-        return Err(SimError::Protocol(format!(
-            "response of {} bytes exceeds the 16-bit frame length",
-            payload.len()
-        )));
+        return Err(SimError::FrameTooLong(payload.len()));
     }
     let len = u16::try_from(payload.len())
         .unwrap_or(u16::MAX)
@@ -287,7 +284,7 @@ fn write_frame(stream: &mut impl Write, payload: &[u8]) -> Result<(), SimError> 
     frame.extend_from_slice(payload);
     stream
         .write_all(&frame)
-        .map_err(|e| SimError::Io(e.to_string()))
+        .map_err(|e| SimError::io("writing a vpcd frame", e))
 }
 
 /// Handles one vpcd connection until it closes.
@@ -328,9 +325,7 @@ fn serve_until(
                 write_frame(&mut stream, &atr)?;
             }
             [other] => {
-                return Err(SimError::Protocol(format!(
-                    "unknown control code {other:02X}"
-                )));
+                return Err(SimError::UnknownControl(*other));
             }
             apdu => {
                 stats.apdus += 1;

@@ -555,7 +555,7 @@ pub fn applicant(data: &[u8]) {
 /// a chip's trust point: what decodes must encode back to the same bytes, and chain checks on
 /// it return instead of panicking.
 pub fn cv_certificate(data: &[u8]) {
-    use permitkit_cvc::chain::{DatePolicy, TrustPoint};
+    use permitkit_cvc::{DatePolicy, TrustPoint};
     if let Ok(cert) = permitkit_cvc::CvCertificate::decode(data) {
         assert_eq!(
             cert.to_bytes().ok().as_deref(),

@@ -20,7 +20,7 @@ use spki::{DynSignatureAlgorithmIdentifier, EncodePublicKey, SignatureBitStringE
 use crate::security_infos::PaceMapping;
 use crate::{
     CardAccess, CardSecurity, ChipImage, ChipKeys, Com, Dg1, Dg2, Dg3, Dg7, Dg11, Dg12, Dg14, Dg15,
-    Ef, LdsError, LdsErrorKind, SecurityInfo, SecurityInfos,
+    Ef, LdsError, LdsErrorKind, SecurityInfo, SecurityInfos, SourceError,
     chip_image::ChipImageError,
     sod::{self, HashAlgorithm, LdsSecurityObject, SignerScope},
 };
@@ -181,9 +181,6 @@ where
     );
     ChipImage::checked(files, enrolment.keys.clone()).map_err(|e| match e {
         ChipImageError::Lds(e) => e,
-        other => LdsError::new(
-            Ef::Sod,
-            LdsErrorKind::Signing(format!("the signed image does not check: {other}")),
-        ),
+        other => LdsError::new(Ef::Sod, LdsErrorKind::SignedImage(SourceError::new(other))),
     })
 }

@@ -1,12 +1,14 @@
 //! The ChipImage: every elementary file of one permit card, signed, plus the chip secrets the
 //! personalization needs — the hand-off from an enrollment station to a personalization desk.
 //!
-//! A ChipImage is made only by `lds::build` (which signs it) or by [`ChipImage::load_dir`] /
+//! A ChipImage is made only by `lds::build` (which signs it) or by [`ChipImage::from_folder`] /
 //! [`ChipImage::from_card_files`], which re-check every data group's hash against EF.SOD: a
 //! ChipImage in hand is internally consistent. (Whether the SOD's signature chains to a trusted
 //! CSCA is passive authentication's question, answered by `pki::passive_auth`.)
 //!
-//! On disk (ICAO file names, raw EF contents with their full TLV):
+//! As a folder (ICAO file names, raw EF contents with their full TLV), made in memory by
+//! [`ChipImage::to_folder`] and read back by [`ChipImage::from_folder`]; the I/O is not here
+//! (`permitkit_devices::chip_image_dir` keeps it on disk):
 //!
 //! ```text
 //! COM.bin  DG1.bin  DG2.bin … DG15.bin  SOD.bin  CardAccess.bin
@@ -19,11 +21,9 @@
 //! As one file: [`ChipImage::to_package`] / [`ChipImage::from_package`] (`package`, a
 //! versioned DER format), what `permitkit lds seal` encrypts for a personalization desk.
 
-use std::{
-    collections::BTreeMap,
-    fmt,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeMap, fmt};
+
+use zeroize::Zeroizing;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,10 +33,7 @@ pub use package::{MAX_FILES, MAX_PACKAGE_SIZE, PACKAGE_FORMAT, PACKAGE_VERSION, 
 use sha2::{Digest, Sha256};
 
 use crate::{Com, Dg1, Ef, LdsError, sod::ParsedSod};
-use permitkit_model::{
-    private_file,
-    secret::{SecretBytes, SecretString},
-};
+use permitkit_model::secret::{SecretBytes, SecretString};
 
 /// Largest file accepted when loading a folder: far above any real EF (DG2/DG3 are tens of KB;
 /// the extended READ BINARY offset limit is 64 KB) but small enough to bound memory.
@@ -51,26 +48,9 @@ pub const MANIFEST_FORMAT: &str = "permitkit-chip-image/1";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChipImageError {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
     /// A required file is missing.
     #[error("{0} is missing")]
     Missing(Ef),
-    /// A file larger than [`MAX_FILE_SIZE`].
-    #[error("{path}: {size} bytes is larger than any elementary file ({MAX_FILE_SIZE} max)")]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// Its size.
-        size: u64,
-    },
     /// A file whose content does not parse.
     #[error(transparent)]
     Lds(#[from] LdsError),
@@ -80,9 +60,23 @@ pub enum ChipImageError {
     /// A data group present but not listed in EF.SOD, or listed but absent.
     #[error("{0}: {1}")]
     Inconsistent(Ef, &'static str),
+    /// `manifest.json` or `chip-keys.json` is not the JSON it should be (or does not encode).
+    #[error("{file}: not the expected JSON")]
+    Json {
+        /// `manifest.json` or `chip-keys.json`.
+        file: &'static str,
+        /// The JSON error (line and column).
+        #[source]
+        source: serde_json::Error,
+    },
     /// The manifest disagrees with the files.
-    #[error("manifest.json: {0}")]
-    Manifest(String),
+    #[error("manifest.json: {name}: {reason}")]
+    Manifest {
+        /// The file the manifest lists.
+        name: String,
+        /// How it disagrees.
+        reason: &'static str,
+    },
     /// Bytes that are not a ChipImage package ([`ChipImage::from_package`]).
     #[error(transparent)]
     Package(#[from] PackageError),
@@ -314,104 +308,126 @@ impl ChipImage {
         }
     }
 
-    /// Writes the folder (created if missing). Every file — the data groups hold biometrics,
-    /// chip-keys.json the chip's private keys — is written by [`private_file::write`]: mode 0600,
-    /// whole or not at all.
-    pub fn save_dir(&self, dir: &Path) -> Result<Manifest, ChipImageError> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| ChipImageError::Io { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let manifest = self.manifest();
-        for (ef, bytes) in self.files() {
-            let path = dir.join(format!("{}.bin", ef.name()));
-            private_file::write(&path, bytes).map_err(io(&path))?;
-        }
-        let path = dir.join("manifest.json");
-        let json = serde_json::to_string_pretty(&manifest)
-            .map_err(|e| ChipImageError::Manifest(e.to_string()))?;
-        private_file::write(&path, (json + "\n").as_bytes()).map_err(io(&path))?;
-        let keys_path = dir.join("chip-keys.json");
-        if manifest.chip_keys {
-            let json = zeroize::Zeroizing::new(
-                serde_json::to_string_pretty(&self.keys)
-                    .map_err(|e| ChipImageError::Manifest(e.to_string()))?,
-            );
-            private_file::write(&keys_path, json.as_bytes()).map_err(io(&keys_path))?;
-        } else if keys_path.exists() {
-            std::fs::remove_file(&keys_path).map_err(io(&keys_path))?;
-        }
-        Ok(manifest)
+    /// The names of the files a folder may hold, in the order [`ChipImage::from_folder`] asks
+    /// for them: every elementary file as `<name>.bin`, then `chip-keys.json` and
+    /// `manifest.json`.
+    pub fn folder_names() -> impl Iterator<Item = String> {
+        [Ef::CardAccess, Ef::CardSecurity, Ef::Com, Ef::Sod]
+            .into_iter()
+            .chain((1..=16).filter_map(Ef::dg))
+            .map(|ef| format!("{}.bin", ef.name()))
+            .chain([CHIP_KEYS_FILE.to_owned(), MANIFEST_FILE.to_owned()])
     }
 
-    /// Loads a folder written by [`ChipImage::save_dir`] (or by hand: manifest.json is checked
-    /// when present), re-checking every data group hash against EF.SOD.
-    pub fn load_dir(dir: &Path) -> Result<Self, ChipImageError> {
+    /// The folder form in memory: every elementary file as `<name>.bin`, `manifest.json`, and
+    /// `chip-keys.json` when the image holds chip keys (the data groups hold biometrics and
+    /// chip-keys.json private keys: whoever stores them writes them owner-only). Returns the
+    /// manifest with the files.
+    pub fn to_folder(&self) -> Result<(Manifest, Vec<FolderFile>), ChipImageError> {
+        let manifest = self.manifest();
+        let mut out: Vec<FolderFile> = self
+            .files()
+            .map(|(ef, bytes)| FolderFile {
+                name: format!("{}.bin", ef.name()),
+                bytes: Zeroizing::new(bytes.to_vec()),
+            })
+            .collect();
+        let json =
+            serde_json::to_string_pretty(&manifest).map_err(|source| ChipImageError::Json {
+                file: MANIFEST_FILE,
+                source,
+            })?;
+        out.push(FolderFile {
+            name: MANIFEST_FILE.into(),
+            bytes: Zeroizing::new((json + "\n").into_bytes()),
+        });
+        if manifest.chip_keys {
+            let json = serde_json::to_string_pretty(&self.keys).map_err(|source| {
+                ChipImageError::Json {
+                    file: CHIP_KEYS_FILE,
+                    source,
+                }
+            })?;
+            out.push(FolderFile {
+                name: CHIP_KEYS_FILE.into(),
+                bytes: Zeroizing::new(json.into_bytes()),
+            });
+        }
+        Ok((manifest, out))
+    }
+
+    /// Rebuilds an image from its folder form: `read` gives the bytes of each name of
+    /// [`ChipImage::folder_names`] (`None` when the folder has no such file). Every data group
+    /// hash is re-checked against EF.SOD, and manifest.json, when present, against the files.
+    pub fn from_folder<E: From<ChipImageError>>(
+        mut read: impl FnMut(&str) -> Result<Option<Zeroizing<Vec<u8>>>, E>,
+    ) -> Result<Self, E> {
         let mut files = BTreeMap::new();
         let all = [Ef::CardAccess, Ef::CardSecurity, Ef::Com, Ef::Sod]
             .into_iter()
             .chain((1..=16).filter_map(Ef::dg));
         for ef in all {
-            let path = dir.join(format!("{}.bin", ef.name()));
-            match std::fs::metadata(&path) {
-                Ok(m) if m.len() > MAX_FILE_SIZE => {
-                    return Err(ChipImageError::TooLarge {
-                        path,
-                        size: m.len(),
-                    });
-                }
-                Ok(_) => {
-                    let bytes = std::fs::read(&path).map_err(|source| ChipImageError::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    files.insert(ef, bytes);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => return Err(ChipImageError::Io { path, source }),
+            if let Some(bytes) = read(&format!("{}.bin", ef.name()))? {
+                files.insert(ef, bytes.to_vec());
             }
         }
-        let keys_path = dir.join("chip-keys.json");
-        let keys = match std::fs::read(&keys_path) {
-            Ok(bytes) => {
-                let bytes = zeroize::Zeroizing::new(bytes);
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| ChipImageError::Manifest(format!("chip-keys.json: {e}")))?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ChipKeys::default(),
-            Err(source) => {
-                return Err(ChipImageError::Io {
-                    path: keys_path,
+        let keys = match read(CHIP_KEYS_FILE)? {
+            Some(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| ChipImageError::Json {
+                    file: CHIP_KEYS_FILE,
                     source,
-                });
+                })?
             }
+            None => ChipKeys::default(),
         };
         let image = Self::checked(files, keys)?;
-        let manifest_path = dir.join("manifest.json");
-        if let Ok(text) = std::fs::read_to_string(&manifest_path) {
-            let stated: Manifest =
-                serde_json::from_str(&text).map_err(|e| ChipImageError::Manifest(e.to_string()))?;
-            let actual = image.manifest();
-            for entry in &stated.files {
-                match actual.files.iter().find(|a| a.name == entry.name) {
-                    None => {
-                        return Err(ChipImageError::Manifest(format!(
-                            "lists {} but {} is missing",
-                            entry.name, entry.file
-                        )));
-                    }
-                    Some(a) if a.sha256 != entry.sha256 || a.size != entry.size => {
-                        return Err(ChipImageError::Manifest(format!(
-                            "{}: size or SHA-256 differs from the file",
-                            entry.name
-                        )));
-                    }
-                    Some(_) => {}
-                }
-            }
+        if let Some(text) = read(MANIFEST_FILE)? {
+            image.check_manifest(&text)?;
         }
         Ok(image)
+    }
+
+    /// Checks a stated manifest against the image's files.
+    fn check_manifest(&self, text: &[u8]) -> Result<(), ChipImageError> {
+        let stated: Manifest =
+            serde_json::from_slice(text).map_err(|source| ChipImageError::Json {
+                file: MANIFEST_FILE,
+                source,
+            })?;
+        let actual = self.manifest();
+        for entry in &stated.files {
+            let reason = match actual.files.iter().find(|a| a.name == entry.name) {
+                None => "listed, but its file is missing",
+                Some(a) if a.sha256 != entry.sha256 || a.size != entry.size => {
+                    "size or SHA-256 differs from the file"
+                }
+                Some(_) => continue,
+            };
+            return Err(ChipImageError::Manifest {
+                name: entry.name.clone(),
+                reason,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The manifest's name in a ChipImage folder.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The chip keys' name in a ChipImage folder.
+pub const CHIP_KEYS_FILE: &str = "chip-keys.json";
+
+/// One file of a ChipImage's folder form ([`ChipImage::to_folder`]).
+pub struct FolderFile {
+    /// Its name in the folder (`DG1.bin`, `manifest.json`, …).
+    pub name: String,
+    /// Its content (zeroized on drop: biometrics, chip keys).
+    pub bytes: Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for FolderFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FolderFile({}, {} bytes)", self.name, self.bytes.len())
     }
 }
 

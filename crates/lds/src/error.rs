@@ -5,6 +5,8 @@ use permitkit_biometrics::{
     cbeff::CbeffError, face_record::FaceRecordError, finger_record::FingerRecordError,
 };
 use permitkit_iso7816::tlv::TlvError;
+use std::fmt;
+use std::sync::Arc;
 
 /// An error in one elementary file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +39,39 @@ impl LdsError {
     }
 }
 
+/// A lower layer's error (a signer's, an encoder's), kept shared so that [`LdsError`] stays
+/// `Clone`, as the source of [`LdsErrorKind::Signing`] and [`LdsErrorKind::SignedImage`].
+/// Two are equal when they say the same.
+#[derive(Debug, Clone)]
+pub struct SourceError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl SourceError {
+    /// Wraps `e`.
+    pub fn new(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(Arc::from(e.into()))
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for SourceError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for SourceError {}
+
 /// What is wrong inside a file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -57,9 +92,24 @@ pub enum LdsErrorKind {
     /// crate's error, with the byte position where decoding stopped.
     #[error(transparent)]
     Der(#[from] der::Error),
-    /// Signing the Document Security Object failed.
-    #[error("signing: {0}")]
-    Signing(String),
+    /// Signing failed, or encoding the signed structure (`what`) failed.
+    #[error("signing: {what}")]
+    Signing {
+        /// What was being signed or encoded (`SignerInfo`, `signingTime`, …).
+        what: &'static str,
+        /// The signer's or the encoder's error.
+        #[source]
+        source: SourceError,
+    },
+    /// The Document Signer certificate cannot be embedded as it is (9303-10 §4.6.2.2).
+    #[error("Document Signer certificate: {0}")]
+    DsCertificate(&'static str),
+    /// The signer's public key is not the Document Signer certificate's.
+    #[error("the signer's public key is not the Document Signer certificate's")]
+    SignerKeyMismatch,
+    /// The signed image does not check against its own EF.SOD.
+    #[error("the signed image does not check")]
+    SignedImage(#[source] SourceError),
     /// The Document Signer may not sign this document, or not at this time (9303-12 §7.1).
     #[error("Document Signer: {0}")]
     Scope(#[from] ScopeError),

@@ -36,5 +36,5 @@ pub use dg12::Dg12;
 pub use dg14::Dg14;
 pub use dg15::Dg15;
 pub use ef::{DgNumber, EMRTD_AID, Ef};
-pub use error::{LdsError, LdsErrorKind};
+pub use error::{LdsError, LdsErrorKind, SourceError};
 pub use security_infos::{SecurityInfo, SecurityInfos};

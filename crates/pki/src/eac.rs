@@ -24,11 +24,11 @@
 
 use std::path::Path;
 
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_cvc::{
     CertificateBody, Chat, Curve, CvCertificate, CvDate, CvSigner, FileKey, PublicKey, Reference,
     Role, VerifiedCertificate,
 };
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 
 use super::PkiError;
 
@@ -405,9 +405,9 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, PkiError> {
     };
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    let limit = u64::try_from(permitkit_cvc::certificate::MAX_CERTIFICATE_LEN).unwrap_or(8192);
+    let limit = u64::try_from(permitkit_cvc::MAX_CERTIFICATE_LEN).unwrap_or(8192);
     file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() > permitkit_cvc::certificate::MAX_CERTIFICATE_LEN {
+    if bytes.len() > permitkit_cvc::MAX_CERTIFICATE_LEN {
         return Err(PkiError::Malformed {
             what: shown,
             reason: format!("larger than {limit} bytes"),

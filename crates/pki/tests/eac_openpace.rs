@@ -6,19 +6,16 @@
 //!   up to a CVCA, and checks signatures and (for all but CVCA certificates) today's validity;
 //! - certificates `cvc-create` makes (CVCA, DV, IS, keys from `openssl genpkey`) decode and
 //!   verify with `permitkit-cvc`, and its PKCS#8 keys load as our file keys.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
 use std::path::Path;
 use std::process::Command;
 
-use permitkit_cvc::chain::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_cvc::{Curve, CvCertificate, CvDate, CvSigner, Role};
+use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 use permitkit_pki::eac::{EacPki, EacPkiOptions, read_certificate, read_key};
 
 fn tool(name: &str) -> Command {

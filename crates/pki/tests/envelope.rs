@@ -5,11 +5,8 @@
 //!
 //! OpenSSL is the independent implementation (installed by `.ci/install-deps`); these tests fail
 //! when it is missing.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

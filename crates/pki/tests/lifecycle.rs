@@ -2,11 +2,8 @@
 //! request, a Master List Signer, a link certificate at rollover, CRLs and master lists — each
 //! certificate linted clean against the profile, each list read back and verified, and every
 //! refusal naming its check.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

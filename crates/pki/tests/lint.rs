@@ -1,11 +1,9 @@
 //! `pki lint` flags what the ICAO 9303-12 profile forbids: certificates broken on purpose, one
 //! fault each, each flagged with the finding that names it; and the issuers' own certificates
 //! pass.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

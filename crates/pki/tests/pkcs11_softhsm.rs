@@ -5,11 +5,9 @@
 //! token by our code; OpenSSL (`openssl cms -verify`) and our passive authentication verify the
 //! EF.SOD it signs. Without SoftHSM2 or OpenSSL these tests fail; they never skip.
 #![cfg(all(feature = "pkcs11", feature = "test-util"))]
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

@@ -3,10 +3,8 @@
 //! certificates as anchors, master lists accepted only when their signature verifies, CRLs
 //! (signature, currency, revocation) and the CSCA's country against the document — and each
 //! refusal failing the check that names it.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
     clippy::panic,
     reason = "test code: an unexpected value fails the test loudly"
 )]

@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run --release -p permitkit-quality --example face_measures -- astronaut.png obama.jpg
 //! ```
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     reason = "example: an unexpected value stops it loudly"

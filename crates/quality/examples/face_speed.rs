@@ -10,9 +10,8 @@
 //!
 //! It prints the median and best time of `n` assessments, the model load time and the peak
 //! resident memory before and after the load.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "example: an unexpected value stops it loudly"
 )]
 

@@ -94,8 +94,8 @@ pub enum FaceError {
         smallest: usize,
     },
     /// JPEG or PNG encoding failed.
-    #[error("image encoding: {0}")]
-    Encode(String),
+    #[error("image encoding")]
+    Encode(#[source] image::ImageError),
 }
 
 impl From<DecodeError> for FaceError {

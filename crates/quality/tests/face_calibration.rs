@@ -7,13 +7,12 @@
 //! ```sh
 //! cargo test -p permitkit-quality --test face_calibration -- --nocapture
 //! ```
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
     clippy::cast_possible_truncation,
-    missing_docs,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 

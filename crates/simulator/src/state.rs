@@ -111,35 +111,37 @@ pub fn to_json(card: &Card) -> Result<String, SimError> {
             .unwrap_or_default(),
         eac_current_date: card.eac().store().map(|st| st.current_date.to_string()),
     };
-    serde_json::to_string_pretty(&state).map_err(|e| SimError::State(e.to_string()))
+    serde_json::to_string_pretty(&state)
+        .map_err(|e| SimError::state_from("JSON", "does not serialize", e))
 }
 
 /// Rebuilds a card from [`to_json`] output, under `config`'s limits.
 pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
     if u64::try_from(text.len()).unwrap_or(u64::MAX) > MAX_STATE_FILE {
-        return Err(SimError::State(format!(
-            "{} bytes exceeds {MAX_STATE_FILE}",
-            text.len()
-        )));
+        return Err(SimError::state(
+            "file",
+            "exceeds the state file size limit (MAX_STATE_FILE)",
+        ));
     }
-    let state: StateFile =
-        serde_json::from_str(text).map_err(|e| SimError::State(e.to_string()))?;
+    let state: StateFile = serde_json::from_str(text)
+        .map_err(|e| SimError::state_from("JSON", "is not a state file", e))?;
     if state.format != FORMAT && state.format != FORMAT_1 {
-        return Err(SimError::State(format!(
-            "unknown format {:?} (expected {FORMAT:?})",
-            state.format
-        )));
+        return Err(SimError::state(
+            format!("format {:?}", state.format),
+            "is not a known format",
+        ));
     }
     let cplc = match &state.cplc {
         Some(h) => {
-            let bytes = hex::decode(h).map_err(|e| SimError::State(format!("cplc: {e}")))?;
-            Cplc::parse(&bytes).map_err(|e| SimError::State(format!("cplc: {e}")))?
+            let bytes =
+                hex::decode(h).map_err(|e| SimError::state_from("cplc", "is not hex", e))?;
+            Cplc::parse(&bytes).map_err(|e| SimError::state_from("cplc", "is not a CPLC", e))?
         }
         None => {
             use sha2::Digest;
             let d = sha2::Sha256::digest(text.as_bytes());
             let [a, b, c, e, f, g, ..] = d.as_slice() else {
-                return Err(SimError::State("cplc: digest too short".into()));
+                return Err(SimError::state("cplc", "digest too short"));
             };
             virtual_cplc(
                 u32::from_be_bytes([*a, *b, *c, *e]),
@@ -150,17 +152,21 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
     let mut fs = FileSystem::new(config.max_ef_size, config.max_files);
     for (i, f) in state.files.into_iter().enumerate() {
         let fid = u16::from_str_radix(&f.fid, 16)
-            .map_err(|_| SimError::State(format!("files[{i}].fid {:?} is not hex", f.fid)))?;
+            .map_err(|e| SimError::state_from(format!("files[{i}].fid"), "is not hex", e))?;
         if f.data.len() / 2 > config.max_ef_size {
-            return Err(SimError::State(format!(
-                "files[{i}] exceeds the EF size limit of {}",
-                config.max_ef_size
-            )));
+            return Err(SimError::state(
+                format!("files[{i}]"),
+                "exceeds the EF size limit of the card configuration",
+            ));
         }
-        let data =
-            hex::decode(&f.data).map_err(|e| SimError::State(format!("files[{i}].data: {e}")))?;
-        fs.restore(f.df, fid, data)
-            .map_err(|sw| SimError::State(format!("files[{i}]: {sw}")))?;
+        let data = hex::decode(&f.data)
+            .map_err(|e| SimError::state_from(format!("files[{i}].data"), "is not hex", e))?;
+        fs.restore(f.df, fid, data).map_err(|sw| {
+            SimError::state(
+                format!("files[{i}] (status {sw})"),
+                "the file system refuses it",
+            )
+        })?;
     }
     let secrets = CardSecrets {
         mrz_information: state
@@ -170,7 +176,7 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
         aa_private_key: match state.aa_private_key {
             Some(h) => {
                 Some(SecretBytes::new(hex::decode(h).map_err(|e| {
-                    SimError::State(format!("aa_private_key: {e}"))
+                    SimError::state_from("aa_private_key", "is not hex", e)
                 })?))
             }
             None => None,
@@ -182,19 +188,24 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
         Some(date) => {
             let current_date = date
                 .parse::<permitkit_cvc::CvDate>()
-                .map_err(|e| SimError::State(format!("eac_current_date: {e}")))?;
+                .map_err(|e| SimError::state_from("eac_current_date", "is not a date", e))?;
             let mut cvcas = Vec::new();
             for (i, h) in state.eac_trust_points.iter().enumerate() {
-                let bytes = hex::decode(h)
-                    .map_err(|e| SimError::State(format!("eac_trust_points[{i}]: {e}")))?;
-                cvcas.push(
-                    permitkit_cvc::CvCertificate::decode(&bytes)
-                        .map_err(|e| SimError::State(format!("eac_trust_points[{i}]: {e}")))?,
-                );
+                let bytes = hex::decode(h).map_err(|e| {
+                    SimError::state_from(format!("eac_trust_points[{i}]"), "is not hex", e)
+                })?;
+                cvcas.push(permitkit_cvc::CvCertificate::decode(&bytes).map_err(|e| {
+                    SimError::state_from(
+                        format!("eac_trust_points[{i}]"),
+                        "is not a CV certificate",
+                        e,
+                    )
+                })?);
             }
             Some(
-                permitkit_chip::ta::TaStore::restore(cvcas, current_date)
-                    .map_err(|e| SimError::State(format!("eac_trust_points: {e}")))?,
+                permitkit_chip::ta::TaStore::restore(cvcas, current_date).map_err(|e| {
+                    SimError::state_from("eac_trust_points", "is not a trust point", e)
+                })?,
             )
         }
     };
@@ -207,23 +218,24 @@ pub fn from_json(text: &str, config: CardConfig) -> Result<Card, SimError> {
 /// curve (at most [`crate::card::MAX_CA_KEYS`]).
 fn ca_keys(entries: &[CaKeyEntry]) -> Result<Vec<permitkit_chip::ca::CaKeyPair>, SimError> {
     if entries.len() > crate::card::MAX_CA_KEYS {
-        return Err(SimError::State(format!(
-            "ca_private_keys: {} keys, the chip holds at most {}",
-            entries.len(),
-            crate::card::MAX_CA_KEYS
-        )));
+        return Err(SimError::state(
+            "ca_private_keys",
+            "holds more keys than the chip (MAX_CA_KEYS)",
+        ));
     }
     entries
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let der = hex::decode(&e.pkcs8)
-                .map_err(|err| SimError::State(format!("ca_private_keys[{i}]: {err}")))?;
+            let der = hex::decode(&e.pkcs8).map_err(|err| {
+                SimError::state_from(format!("ca_private_keys[{i}]"), "is not hex", err)
+            })?;
             permitkit_chip::ca::CaKeyPair::from_pkcs8(e.key_id, SecretBytes::new(der)).ok_or_else(
                 || {
-                    SimError::State(format!(
-                        "ca_private_keys[{i}]: not a PKCS#8 P-256 or brainpoolP256r1 key"
-                    ))
+                    SimError::state(
+                        format!("ca_private_keys[{i}]"),
+                        "is not a PKCS#8 P-256 or brainpoolP256r1 key",
+                    )
                 },
             )
         })

@@ -4,11 +4,9 @@
 //! Every session runs the real Chip Authentication first (`permitkit_chip::ca::authenticate`
 //! against the chip's key stored by PUT DATA `6B`): the chip restarts secure messaging with its
 //! keys and takes the terminal's ephemeral key for Terminal Authentication from it.
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
@@ -21,7 +19,7 @@ use permitkit_chip::files;
 use permitkit_chip::random::OsRandom;
 use permitkit_chip::ta::{self, TaError, TaRefusal, Terminal};
 use permitkit_chip::{ChipError, bac};
-use permitkit_cvc::chain::ChainError;
+use permitkit_cvc::ChainError;
 use permitkit_cvc::{CvDate, CvSigner, FileKey, SignError};
 use permitkit_iso7816::apdu::{CommandApdu, StatusWord};
 use permitkit_lds::security_infos::{CaProtocol, Cipher};

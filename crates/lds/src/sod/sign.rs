@@ -32,7 +32,7 @@ use spki::{
 use x509_cert::{Certificate, attr::Attribute, name::Name};
 
 use crate::{
-    Ef, LdsError, LdsErrorKind,
+    Ef, LdsError, LdsErrorKind, SourceError,
     sod::{HashAlgorithm, LdsSecurityObject, SignerScope},
 };
 use permitkit_iso7816::tlv::{Reader, Tag, Writer};
@@ -88,49 +88,56 @@ where
     S::VerifyingKey: EncodePublicKey,
     Sig: SignatureBitStringEncoding,
 {
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        LdsError::new(file, LdsErrorKind::Signing(format!("{what}: {e}")))
+    let fail = |what: &'static str, e: Box<dyn std::error::Error + Send + Sync>| {
+        LdsError::new(
+            file,
+            LdsErrorKind::Signing {
+                what,
+                source: SourceError::new(e),
+            },
+        )
     };
     let cert = Certificate::from_der(ds_certificate_der)
-        .map_err(|e| fail("Document Signer certificate", &e))?;
+        .map_err(|e| fail("Document Signer certificate", Box::new(e)))?;
     let reencoded = cert
         .to_der()
-        .map_err(|e| fail("Document Signer certificate", &e))?;
+        .map_err(|e| fail("Document Signer certificate", Box::new(e)))?;
     if reencoded != ds_certificate_der {
-        return Err(fail(
-            "Document Signer certificate",
-            &"not canonical DER: embedding it would change its bytes",
+        return Err(LdsError::new(
+            file,
+            LdsErrorKind::DsCertificate("not canonical DER: embedding it would change its bytes"),
         ));
     }
     let signer_key = signer
         .verifying_key()
         .to_public_key_der()
-        .map_err(|e| fail("signer public key", &e))?;
+        .map_err(|e| fail("signer public key", Box::new(e)))?;
     let cert_key = cert
         .tbs_certificate()
         .subject_public_key_info()
         .to_der()
-        .map_err(|e| fail("certificate public key", &e))?;
+        .map_err(|e| fail("certificate public key", Box::new(e)))?;
     if signer_key.as_bytes() != cert_key.as_slice() {
-        return Err(fail(
-            "signer",
-            &"its public key is not the Document Signer certificate's",
-        ));
+        return Err(LdsError::new(file, LdsErrorKind::SignerKeyMismatch));
     }
     SignerScope::from_certificate(ds_certificate_der)?
         .check_time(unix_seconds(signing_time))
         .map_err(|e| LdsError::new(file, e))?;
     let issuer_raw = raw_issuer(ds_certificate_der).ok_or_else(|| {
-        fail(
-            "Document Signer certificate",
-            &"cannot locate the issuer Name",
+        LdsError::new(
+            file,
+            LdsErrorKind::DsCertificate("cannot locate the issuer Name"),
         )
     })?;
-    let issuer = Name::from_der(issuer_raw).map_err(|e| fail("issuer Name", &e))?;
-    if issuer.to_der().map_err(|e| fail("issuer Name", &e))? != issuer_raw {
-        return Err(fail(
-            "issuer Name",
-            &"does not re-encode to the certificate's bytes",
+    let issuer = Name::from_der(issuer_raw).map_err(|e| fail("issuer Name", Box::new(e)))?;
+    if issuer
+        .to_der()
+        .map_err(|e| fail("issuer Name", Box::new(e)))?
+        != issuer_raw
+    {
+        return Err(LdsError::new(
+            file,
+            LdsErrorKind::DsCertificate("its issuer Name does not re-encode to the same bytes"),
         ));
     }
     let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -138,7 +145,8 @@ where
         serial_number: cert.tbs_certificate().serial_number().clone(),
     });
 
-    let econtent = Any::new(der::Tag::OctetString, econtent).map_err(|e| fail("eContent", &e))?;
+    let econtent =
+        Any::new(der::Tag::OctetString, econtent).map_err(|e| fail("eContent", Box::new(e)))?;
     let eci = EncapsulatedContentInfo {
         econtent_type,
         econtent: Some(econtent),
@@ -148,19 +156,21 @@ where
         parameters: None,
     };
     let mut sib = SignerInfoBuilder::new(sid, digest.clone(), &eci, None)
-        .map_err(|e| fail("SignerInfo", &e))?;
+        .map_err(|e| fail("SignerInfo", Box::new(e)))?;
     sib.add_signed_attribute(signing_time_attribute(file, signing_time)?)
-        .map_err(|e| fail("signingTime", &e))?;
+        .map_err(|e| fail("signingTime", Box::new(e)))?;
     let content = SignedDataBuilder::new(&eci)
         .add_digest_algorithm(digest)
-        .map_err(|e| fail("digestAlgorithms", &e))?
+        .map_err(|e| fail("digestAlgorithms", Box::new(e)))?
         .add_certificate(CertificateChoices::Certificate(cert))
-        .map_err(|e| fail("certificates", &e))?
+        .map_err(|e| fail("certificates", Box::new(e)))?
         .add_signer_info::<S, Sig>(sib, signer)
-        .map_err(|e| fail("SignerInfo", &e))?
+        .map_err(|e| fail("SignerInfo", Box::new(e)))?
         .build()
-        .map_err(|e| fail("SignedData", &e))?;
-    content.to_der().map_err(|e| fail("ContentInfo", &e))
+        .map_err(|e| fail("SignedData", Box::new(e)))?;
+    content
+        .to_der()
+        .map_err(|e| fail("ContentInfo", Box::new(e)))
 }
 
 /// Seconds since the epoch (negative before 1970).
@@ -173,8 +183,15 @@ pub(crate) fn unix_seconds(t: SystemTime) -> i64 {
 
 /// signingTime as UTCTime for 1950–2049 and GeneralizedTime otherwise (RFC 5652 §11.3).
 fn signing_time_attribute(file: Ef, t: SystemTime) -> Result<Attribute, LdsError> {
-    let fail =
-        |e: der::Error| LdsError::new(file, LdsErrorKind::Signing(format!("signingTime: {e}")));
+    let fail = |e: der::Error| {
+        LdsError::new(
+            file,
+            LdsErrorKind::Signing {
+                what: "signingTime",
+                source: SourceError::new(e),
+            },
+        )
+    };
     let value = match UtcTime::from_system_time(t) {
         Ok(utc) => Any::encode_from(&utc).map_err(fail)?,
         Err(_) => {

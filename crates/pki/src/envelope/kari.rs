@@ -168,7 +168,6 @@ impl RecipientInfoBuilder for EcdhRecipient {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "test code")]
 
     use super::*;
 

@@ -132,7 +132,6 @@ fn build(reason: &dyn std::fmt::Display) -> PkiError {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "test code")]
 
     use super::*;
 

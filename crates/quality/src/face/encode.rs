@@ -28,7 +28,7 @@ pub fn jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, FaceError> {
     let mut buf = Vec::new();
     JpegEncoder::new_with_quality(&mut Cursor::new(&mut buf), quality.clamp(1, 100))
         .encode_image(image)
-        .map_err(|e| FaceError::Encode(e.to_string()))?;
+        .map_err(FaceError::Encode)?;
     Ok(buf)
 }
 
