@@ -6,6 +6,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "test code: an unexpected value fails the test loudly"
 )]
 
@@ -559,7 +560,7 @@ impl CliStation {
     fn new(bureau: &Bureau) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pki = dir.path().join("pki");
-        permitkit(&["pki", "init", "--out", pki.to_str().unwrap()]);
+        permitkit_ok(&["pki", "init", "--out", pki.to_str().unwrap()]);
         Self {
             dir,
             key: bureau.register("station", SIM_STATION),
@@ -632,7 +633,7 @@ impl CliStation {
 
     /// `journal list --json`, by application number: (status, bureau entry).
     fn list(&self) -> Vec<(String, String, serde_json::Value)> {
-        let list: serde_json::Value = serde_json::from_str(&permitkit(&[
+        let list: serde_json::Value = serde_json::from_str(&permitkit_ok(&[
             "journal",
             "list",
             "--journal",

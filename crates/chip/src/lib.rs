@@ -338,7 +338,7 @@ pub enum MissingKey {
     )]
     TrustPoint {
         /// The data group.
-        ef: permitkit_lds::Ef,
+        ef: Ef,
     },
 }
 

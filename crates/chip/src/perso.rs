@@ -627,14 +627,14 @@ fn check_input(input: &PersoInput, options: &PersoOptions<'_>) -> Result<(), Chi
     }
     // ISO/IEC 7816-9 cards guard DG3/DG4 with the security attributes that name Terminal
     // Authentication (docs/spec/security-protocols.md §6): without a trust point nobody ever passes it.
-    if options.dialect == Dialect::Iso7816_9 && input.trust_point.is_none() {
-        if let Some((ef, _)) = input
+    if options.dialect == Dialect::Iso7816_9
+        && input.trust_point.is_none()
+        && let Some((ef, _)) = input
             .files
             .iter()
             .find(|(e, _)| matches!(*e, Ef::Dg(n) if matches!(n.get(), 3 | 4)))
-        {
-            return Err(ChipError::MissingKey(MissingKey::TrustPoint { ef: *ef }));
-        }
+    {
+        return Err(ChipError::MissingKey(MissingKey::TrustPoint { ef: *ef }));
     }
     let has_dg15 = input.files.iter().any(|(e, _)| *e == Ef::DG15);
     if has_dg15 && input.aa_private_key.is_none() && !input.aa_key_on_chip {
