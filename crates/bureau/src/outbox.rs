@@ -68,6 +68,13 @@ pub struct SyncOptions {
     pub only: Option<String>,
 }
 
+impl SyncOptions {
+    /// Where a package queued for `queued_for` goes: the override, else its own bureau.
+    fn bureau_for(&self, queued_for: &str) -> String {
+        self.bureau.clone().unwrap_or_else(|| queued_for.to_owned())
+    }
+}
+
 /// The longest wait between two tries.
 pub const MAX_DELAY: Duration = Duration::from_secs(60);
 
@@ -134,10 +141,7 @@ pub async fn sync(
         .iter()
         .filter(|e| e.state == OutboxState::Queued && wanted(&e.enrolment))
     {
-        let url = options
-            .bureau
-            .clone()
-            .unwrap_or_else(|| entry.bureau.clone());
+        let url = options.bureau_for(&entry.bureau);
         if let Some(reason) = down.get(&url) {
             report
                 .still_queued
@@ -186,10 +190,7 @@ pub async fn sync(
         if entry.state != OutboxState::Submitted || !entry.is_open() || !wanted(&entry.enrolment) {
             continue;
         }
-        let url = options
-            .bureau
-            .clone()
-            .unwrap_or_else(|| entry.bureau.clone());
+        let url = options.bureau_for(&entry.bureau);
         if let Some(reason) = down.get(&url) {
             report
                 .status_failed

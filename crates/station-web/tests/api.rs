@@ -214,14 +214,7 @@ async fn invalid_applicant_data_is_a_422_list_of_field_errors() {
     assert_eq!(r.status().as_u16(), 422);
     let errors: Value = r.json().await.unwrap();
     assert_eq!(errors[0]["field"], "(body)");
-    assert!(
-        Journal::open(&s.journal())
-            .unwrap()
-            .list()
-            .unwrap()
-            .is_empty(),
-        "nothing journaled"
-    );
+    assert!(s.journaled().is_empty(), "nothing journaled");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,13 +274,7 @@ async fn a_missing_or_wrong_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
-    assert!(
-        Journal::open(&s.journal())
-            .unwrap()
-            .list()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(s.journaled().is_empty());
     // The document needs no token.
     let r = s
         .http
@@ -359,10 +346,7 @@ async fn a_queued_enrolment_is_abandoned_and_never_runs() {
         Value::Null,
         "it never reached the journal"
     );
-    assert_eq!(
-        Journal::open(&s.journal()).unwrap().list().unwrap().len(),
-        1
-    );
+    assert_eq!(s.journaled().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

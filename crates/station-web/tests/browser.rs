@@ -24,35 +24,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use argon2::{Argon2, PasswordHasher};
 use fantoccini::{Client, ClientBuilder, Locator, key::Key};
-use permitkit_station::journal::{EnrolmentState, Journal};
+use permitkit_station::journal::EnrolmentState;
 use serde_json::json;
 use station::Server;
 
-const APPLICANT: &str =
-    include_str!("../../../testdata/applicants/temporary-foreign-national.toml");
+const APPLICANT: &str = station::APPLICANT_TOML;
 
 /// The laptop screen the front office has (issue 14 §5).
 const WIDTH: u32 = 1366;
 const HEIGHT: u32 = 768;
-
-fn hash(password: &str) -> String {
-    Argon2::default()
-        .hash_password_with_salt(password.as_bytes(), b"test-salt-0123456")
-        .unwrap()
-        .to_string()
-}
-
-fn accounts() -> String {
-    format!(
-        "session_minutes = 5\n\
-         [[web.operators]]\nlogin = \"olena\"\nrole = \"operator\"\npassword_hash = \"{}\"\n\
-         [[web.operators]]\nlogin = \"petro\"\nrole = \"supervisor\"\npassword_hash = \"{}\"\n",
-        hash("olena-pass"),
-        hash("petro-pass")
-    )
-}
 
 /// A `chromedriver` child on a free port and a headless Chromium session through it.
 struct Browser {
@@ -273,7 +254,7 @@ impl Browser {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_enrols_an_applicant_to_an_issued_card_by_clicking_and_typing() {
-    let s = Server::start(&accounts()).await;
+    let s = Server::start(&station::two_operators()).await;
     let b = Browser::open().await;
 
     b.client
@@ -318,12 +299,7 @@ async fn an_operator_enrols_an_applicant_to_an_issued_card_by_clicking_and_typin
     assert!(journal.contains("TRP-2026-004211"), "{journal}");
     b.shot("06-journal").await;
 
-    let record = Journal::open(&s.journal())
-        .unwrap()
-        .list()
-        .unwrap()
-        .pop()
-        .unwrap();
+    let record = s.journaled().pop().unwrap();
     assert_eq!(record.state, EnrolmentState::Issued);
     assert_eq!(record.operator, "olena");
     b.close().await;
@@ -331,21 +307,14 @@ async fn an_operator_enrols_an_applicant_to_an_issued_card_by_clicking_and_typin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_camera_that_only_yields_bad_frames_shows_what_to_fix_and_captures_nothing() {
-    let s = Server::start_with(
-        &accounts(),
-        &[(
+    let (s, b, alert) = failed_enrolment(
+        (
             "[camera]\nselector = \"sim\"",
             "[camera]\nselector = \"sim:bad\"",
-        )],
+        ),
+        "uk",
     )
     .await;
-    let b = Browser::open().await;
-    b.sign_in(&s.base, "olena", "olena-pass", "uk").await;
-    b.check_applicant(&s.base, APPLICANT).await;
-    b.click("input[name=consent]").await;
-    let state = b.start_and_wait().await;
-    assert_eq!(state, "failed");
-    let alert = b.text("[role=alert]").await;
     assert!(alert.starts_with("photo"), "the photo step failed: {alert}");
     assert!(
         alert.contains("add light"),
@@ -371,21 +340,14 @@ async fn a_camera_that_only_yields_bad_frames_shows_what_to_fix_and_captures_not
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unplugged_scanner_stops_the_enrolment_and_only_a_supervisor_abandons_it() {
-    let s = Server::start_with(
-        &accounts(),
-        &[(
+    let (s, b, alert) = failed_enrolment(
+        (
             "[scanner]\nselector = \"sim\"",
             "[scanner]\nselector = \"sim:unplugged\"",
-        )],
+        ),
+        "en",
     )
     .await;
-    let b = Browser::open().await;
-    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
-    b.check_applicant(&s.base, APPLICANT).await;
-    b.click("input[name=consent]").await;
-    let state = b.start_and_wait().await;
-    assert_eq!(state, "failed");
-    let alert = b.text("[role=alert]").await;
     assert!(
         alert.starts_with("fingers"),
         "the fingers step failed: {alert}"
@@ -432,12 +394,7 @@ async fn an_unplugged_scanner_stops_the_enrolment_and_only_a_supervisor_abandons
         assert!(started.elapsed() < Duration::from_secs(30), "abandoned");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let record = Journal::open(&s.journal())
-        .unwrap()
-        .list()
-        .unwrap()
-        .pop()
-        .unwrap();
+    let record = s.journaled().pop().unwrap();
     assert_eq!(record.state, EnrolmentState::Abandoned);
     b.client
         .goto(&format!("{}/journal?state=abandoned", s.base))
@@ -445,6 +402,20 @@ async fn an_unplugged_scanner_stops_the_enrolment_and_only_a_supervisor_abandons
         .unwrap();
     assert!(b.body().await.contains("TRP-2026-004211"));
     b.close().await;
+}
+
+/// The simulated station with `device` edited in its profile, an operator's enrolment run
+/// there in `lang` until it fails; the server, the browser and the failure shown.
+async fn failed_enrolment(device: (&str, &str), lang: &str) -> (Server, Browser, String) {
+    let s = Server::start_with(&station::two_operators(), &[device]).await;
+    let b = Browser::open().await;
+    b.sign_in(&s.base, "olena", "olena-pass", lang).await;
+    b.check_applicant(&s.base, APPLICANT).await;
+    b.click("input[name=consent]").await;
+    let state = b.start_and_wait().await;
+    assert_eq!(state, "failed");
+    let alert = b.text("[role=alert]").await;
+    (s, b, alert)
 }
 
 /// Every file under `dir`.

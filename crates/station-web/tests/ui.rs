@@ -12,29 +12,13 @@
 #[path = "common/station.rs"]
 mod station;
 
-use argon2::{Argon2, PasswordHasher};
 use permitkit_station::journal::{EnrolmentState, Journal, NewEnrolment};
 use station::Server;
 
-const APPLICANT: &str =
-    include_str!("../../../testdata/applicants/temporary-foreign-national.toml");
-
-fn hash(password: &str) -> String {
-    Argon2::default()
-        .hash_password_with_salt(password.as_bytes(), b"test-salt-0123456")
-        .unwrap()
-        .to_string()
-}
+const APPLICANT: &str = station::APPLICANT_TOML;
 
 async fn start() -> Server {
-    Server::start(&format!(
-        "session_minutes = 5\n\
-         [[web.operators]]\nlogin = \"olena\"\nrole = \"operator\"\npassword_hash = \"{}\"\n\
-         [[web.operators]]\nlogin = \"petro\"\nrole = \"supervisor\"\npassword_hash = \"{}\"\n",
-        hash("olena-pass"),
-        hash("petro-pass")
-    ))
-    .await
+    Server::start(&station::two_operators()).await
 }
 
 /// The value of `name="csrf"` in a page.
@@ -335,14 +319,7 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
             .unwrap()
             .contains("consent.fingerprints_on_chip")
     );
-    assert!(
-        Journal::open(&s.journal())
-            .unwrap()
-            .list()
-            .unwrap()
-            .is_empty(),
-        "nothing was started"
-    );
+    assert!(s.journaled().is_empty(), "nothing was started");
     let r = start(vec![("consent", "signed")]).await.unwrap();
     assert_eq!(r.status().as_u16(), 303);
     let progress = r.headers()["location"].to_str().unwrap().to_owned();
@@ -373,12 +350,7 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
         !done.contains("EventSource"),
         "the done page needs no stream"
     );
-    let record = Journal::open(&s.journal())
-        .unwrap()
-        .list()
-        .unwrap()
-        .pop()
-        .unwrap();
+    let record = s.journaled().pop().unwrap();
     assert_eq!(record.operator, "olena", "the operator is journaled");
     // Without a session the stream is not served.
     let r = s

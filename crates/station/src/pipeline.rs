@@ -255,19 +255,7 @@ pub fn enroll(
     observer: &mut dyn Observer,
 ) -> Result<Summary, EnrolError> {
     let started = Instant::now();
-    let (applicant, _, id, out) = begin(station, request)?;
-    observer.event(&Event::Begin {
-        id: id.clone(),
-        application: applicant.application.clone(),
-        resumed: request.resume.is_some(),
-    });
-    let mut run = Run {
-        station,
-        id,
-        observer,
-        timings: BTreeMap::new(),
-        card: None,
-    };
+    let (mut run, applicant, _, out) = start_run(station, request, observer)?;
 
     let (applicant_record, photo_record, fingers_record, signature_record, captures) =
         capture_steps(&mut run, &applicant, request)?;
@@ -405,19 +393,7 @@ pub fn capture(
     request: &EnrolRequest,
     observer: &mut dyn Observer,
 ) -> Result<Captured, EnrolError> {
-    let (applicant, text, id, _) = begin(station, request)?;
-    observer.event(&Event::Begin {
-        id: id.clone(),
-        application: applicant.application.clone(),
-        resumed: request.resume.is_some(),
-    });
-    let mut run = Run {
-        station,
-        id,
-        observer,
-        timings: BTreeMap::new(),
-        card: None,
-    };
+    let (mut run, applicant, text, _) = start_run(station, request, observer)?;
     let (_, _, _, _, captures) = capture_steps(&mut run, &applicant, request)?;
     Ok(Captured {
         id: run.id,
@@ -444,6 +420,28 @@ impl StepRecords {
 
 /// Reads and validates the applicant file and records a new enrolment, or checks the one to
 /// resume; returns the applicant, the file's text, the journal id and the enrolment's folder.
+/// [`begin`], the `Begin` event, and the run that the steps then share.
+fn start_run<'a>(
+    station: &'a mut Station,
+    request: &EnrolRequest,
+    observer: &'a mut dyn Observer,
+) -> Result<(Run<'a>, Applicant, String, PathBuf), EnrolError> {
+    let (applicant, text, id, out) = begin(station, request)?;
+    observer.event(&Event::Begin {
+        id: id.clone(),
+        application: applicant.application.clone(),
+        resumed: request.resume.is_some(),
+    });
+    let run = Run {
+        station,
+        id,
+        observer,
+        timings: BTreeMap::new(),
+        card: None,
+    };
+    Ok((run, applicant, text, out))
+}
+
 fn begin(
     station: &mut Station,
     request: &EnrolRequest,

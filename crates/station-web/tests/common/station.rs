@@ -3,10 +3,34 @@
 
 use std::path::PathBuf;
 
+use argon2::{Argon2, PasswordHasher};
 use permitkit_model::profiles::Registry;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
+use permitkit_station::journal::{EnrolmentRecord, Journal};
 use permitkit_station_web::{Desk, DeskConfig};
 use serde_json::{Value, json};
+
+/// testdata/applicants/temporary-foreign-national.toml as the operator's file.
+pub const APPLICANT_TOML: &str =
+    include_str!("../../../../testdata/applicants/temporary-foreign-national.toml");
+
+/// The `[web]` lines of two accounts: `olena` (operator, `olena-pass`) and `petro`
+/// (supervisor, `petro-pass`), sessions of five minutes.
+pub fn two_operators() -> String {
+    let hash = |password: &str| {
+        Argon2::default()
+            .hash_password_with_salt(password.as_bytes(), b"test-salt-0123456")
+            .unwrap()
+            .to_string()
+    };
+    format!(
+        "session_minutes = 5\n\
+         [[web.operators]]\nlogin = \"olena\"\nrole = \"operator\"\npassword_hash = \"{}\"\n\
+         [[web.operators]]\nlogin = \"petro\"\nrole = \"supervisor\"\npassword_hash = \"{}\"\n",
+        hash("olena-pass"),
+        hash("petro-pass")
+    )
+}
 
 const STATION: &str = include_str!("../../../../hardware-profiles/stations/simulated.toml");
 
@@ -69,6 +93,11 @@ impl Server {
 
     pub fn journal(&self) -> PathBuf {
         self.dir.path().join("journal.sqlite")
+    }
+
+    /// Every enrolment in the station's journal, newest first.
+    pub fn journaled(&self) -> Vec<EnrolmentRecord> {
+        Journal::open(&self.journal()).unwrap().list().unwrap()
     }
 }
 
