@@ -15,7 +15,7 @@ pub const MIN_INK_FRACTION: f64 = 0.002;
 const MARGIN: f64 = 0.05;
 
 /// Why a signature image cannot be prepared.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignatureError {
     /// Not enough ink to be a signature.
@@ -28,8 +28,8 @@ pub enum SignatureError {
     #[error("target size {0}x{1} is empty")]
     EmptyTarget(u32, u32),
     /// JPEG encoding failed.
-    #[error("JPEG encoding: {0}")]
-    Encode(String),
+    #[error("JPEG encoding of the signature")]
+    Encode(#[source] image::ImageError),
 }
 
 /// A prepared signature image.
@@ -133,7 +133,7 @@ fn encode_jpeg(img: &GrayImage, quality: u8) -> Result<Vec<u8>, SignatureError> 
             img.height(),
             image::ExtendedColorType::L8,
         )
-        .map_err(|e| SignatureError::Encode(e.to_string()))?;
+        .map_err(SignatureError::Encode)?;
     Ok(out)
 }
 

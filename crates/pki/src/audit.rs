@@ -106,6 +106,17 @@ pub enum AuditError {
         /// What is wrong.
         reason: String,
     },
+    /// A record that does not encode to, or a line that does not decode from, JSON.
+    #[error("audit log {}, line {line}: not an audit record in JSON", path.display())]
+    Json {
+        /// The file (`<bytes>` when parsing bytes).
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The log is larger than [`MAX_LOG_BYTES`].
     #[error("audit log {}: {len} bytes, more than the {MAX_LOG_BYTES} read", path.display())]
     TooLarge {
@@ -123,8 +134,8 @@ pub enum AuditError {
         len: usize,
     },
     /// The system random number generator failed.
-    #[error("random number generator failed: {0}")]
-    Random(String),
+    #[error(transparent)]
+    Random(#[from] permitkit_model::random::RandomError),
 }
 
 /// Where the signing policy writes its audit.
@@ -184,7 +195,7 @@ impl AuditKey {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut fresh = zeroize::Zeroizing::new([0u8; AUDIT_KEY_LEN]);
-                getrandom::fill(fresh.as_mut()).map_err(|e| AuditError::Random(e.to_string()))?;
+                permitkit_model::random::fill_random(fresh.as_mut())?;
                 let key = SecretBytes::from_slice(fresh.as_ref());
                 match permitkit_model::private_file::write_new(path, key.expose()) {
                     Ok(()) => Ok(Self(key)),
@@ -307,7 +318,11 @@ impl AuditLog for FileAuditLog {
                 record.seq, self.len
             )));
         }
-        let line = serde_json::to_string(record).map_err(|e| corrupt(e.to_string()))?;
+        let line = serde_json::to_string(record).map_err(|source| AuditError::Json {
+            path: self.path.clone(),
+            line: usize::try_from(record.seq).unwrap_or(usize::MAX),
+            source,
+        })?;
         let io = |source| AuditError::Io {
             path: self.path.clone(),
             source,
@@ -357,7 +372,11 @@ pub fn parse_records(bytes: &[u8]) -> Result<Vec<AuditRecord>, AuditError> {
             ));
         }
         let record: AuditRecord =
-            serde_json::from_slice(line).map_err(|e| corrupt(n, e.to_string()))?;
+            serde_json::from_slice(line).map_err(|source| AuditError::Json {
+                path: PathBuf::from("<bytes>"),
+                line: n,
+                source,
+            })?;
         let expected = u64::try_from(n).unwrap_or(u64::MAX);
         if record.seq != expected {
             return Err(corrupt(
@@ -394,6 +413,11 @@ fn with_path(e: AuditError, path: &Path) -> AuditError {
             path: path.to_path_buf(),
             line,
             reason,
+        },
+        AuditError::Json { line, source, .. } => AuditError::Json {
+            path: path.to_path_buf(),
+            line,
+            source,
         },
         other => other,
     }
@@ -544,6 +568,11 @@ mod tests {
             Err(AuditError::Corrupt { .. })
         ));
         assert!(parse_records(b"\n").is_err());
+        let not_json = format!("{}\n{{\"seq\": 2\n", lines[0]);
+        assert!(matches!(
+            parse_records(not_json.as_bytes()),
+            Err(AuditError::Json { line: 2, .. })
+        ));
         assert!(parse_records(b"").unwrap().is_empty());
         // A cut log is not extended.
         std::fs::write(&path, cut).unwrap();

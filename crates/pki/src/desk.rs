@@ -70,7 +70,7 @@ impl DeskKeyPair {
     pub fn generate(name: &str) -> Result<Self, PkiError> {
         let subject = subject(name)?;
         let key = p256::SecretKey::try_generate_from_rng(&mut getrandom::SysRng)
-            .map_err(|e| PkiError::Random(e.to_string()))?;
+            .map_err(|e| PkiError::Random(e.into()))?;
         let signer = p256::ecdsa::SigningKey::from(&key);
         let spki = profile::spki_of(signer.verifying_key())?;
         let key_usage = KeyUsage(KeyUsages::KeyAgreement.into())

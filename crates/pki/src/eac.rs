@@ -30,6 +30,8 @@ use permitkit_cvc::{
 };
 use permitkit_cvc::{DatePolicy, TrustPoint, verify_chain};
 
+use permitkit_model::random::RandomError;
+
 use super::PkiError;
 
 /// Days of validity (TR-03110 leaves them to the certificate policy; these suit a test PKI).
@@ -94,13 +96,9 @@ pub struct EacPki {
 
 /// Signs `body` with `signer`, checking that the body's key is the signer's when self-signed.
 pub fn issue(signer: &dyn CvSigner, body: CertificateBody) -> Result<CvCertificate, PkiError> {
-    let fail = |reason: String| PkiError::Build {
-        what: "CV certificate",
-        reason,
-    };
-    let bytes = body.encode().map_err(|e| fail(e.to_string()))?;
-    let signature = signer.sign(&bytes).map_err(|e| fail(e.to_string()))?;
-    CvCertificate::from_parts(body, signature).map_err(|e| fail(e.to_string()))
+    let bytes = body.encode().map_err(PkiError::CvEncoding)?;
+    let signature = signer.sign(&bytes).map_err(PkiError::CvSigning)?;
+    CvCertificate::from_parts(body, signature).map_err(PkiError::CvEncoding)
 }
 
 fn reference(country: &str, mnemonic: &str, sequence: u32) -> Result<Reference, PkiError> {
@@ -362,7 +360,7 @@ impl EacPki {
 }
 
 fn new_key(curve: Curve) -> Result<FileKey, PkiError> {
-    FileKey::generate(curve).map_err(|e| PkiError::Random(e.to_string()))
+    FileKey::generate(curve).map_err(|e| PkiError::Random(RandomError::new(e)))
 }
 
 fn write_certificate(path: &Path, cert: &CvCertificate) -> Result<(), PkiError> {

@@ -125,9 +125,18 @@ pub enum EnvelopeError {
         "the decrypted content has bad padding: wrong content key, or the envelope was altered"
     )]
     BadPadding,
-    /// The recipient certificate does not decode.
-    #[error("recipient certificate: {0}")]
-    Certificate(String),
+    /// The recipient certificate, or a part of it, does not decode.
+    #[error("recipient certificate: the {part} does not decode")]
+    Certificate {
+        /// The part (`certificate`, `keyUsage extension`).
+        part: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: der::Error,
+    },
+    /// The recipient certificate's key claims P-256 but is not a point of the curve.
+    #[error("recipient certificate: the public key is not a P-256 point")]
+    CertificateKey(#[source] elliptic_curve::Error),
     /// The recipient certificate's key is not an EC P-256 key.
     #[error("recipient certificate: the key is {0}, not EC P-256")]
     NotP256(String),
@@ -138,11 +147,20 @@ pub enum EnvelopeError {
     #[error("the private key does not belong to the certificate given with it")]
     KeyMismatch,
     /// The system random number generator failed.
-    #[error("random number generator failed: {0}")]
-    Random(String),
-    /// Building the envelope failed.
-    #[error("building the envelope: {0}")]
-    Build(String),
+    #[error(transparent)]
+    Random(#[from] permitkit_model::random::RandomError),
+    /// The CMS builder refused to build the envelope.
+    #[error("building the envelope")]
+    Build(#[source] cms::builder::Error),
+    /// The envelope built does not encode as DER.
+    #[error("encoding the envelope")]
+    Encode(#[source] der::Error),
+    /// Wrapping the content key (RFC 3394) failed.
+    #[error("wrapping the content key")]
+    KeyWrap(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A key-agreement recipient was asked to build twice: its ephemeral key is used once.
+    #[error("the ephemeral key of a key-agreement recipient was already used")]
+    EphemeralKeyReused,
 }
 
 /// Encrypts `content` to the holder of the key of `recipient_certificate` (DER): a ContentInfo
@@ -158,9 +176,9 @@ pub fn seal(content: &[u8], recipient_certificate: &[u8]) -> Result<Vec<u8>, Env
     }
     let recipient = Recipient::from_certificate(recipient_certificate)?;
     let ephemeral = p256::ecdh::EphemeralSecret::try_generate_from_rng(&mut getrandom::SysRng)
-        .map_err(|e| EnvelopeError::Random(e.to_string()))?;
+        .map_err(|e| EnvelopeError::Random(e.into()))?;
     let kari = kari::EcdhRecipient::new(&recipient, ephemeral);
-    let build = |e: cms::builder::Error| EnvelopeError::Build(e.to_string());
+    let build = EnvelopeError::Build;
     let mut builder = EnvelopedDataBuilder::<rng::SealRng>::new(
         None,
         content,
@@ -177,10 +195,9 @@ pub fn seal(content: &[u8], recipient_certificate: &[u8]) -> Result<Vec<u8>, Env
     rng.check()?;
     let info = ContentInfo {
         content_type: ID_ENVELOPED_DATA,
-        content: Any::encode_from(&enveloped).map_err(|e| EnvelopeError::Build(e.to_string()))?,
+        content: Any::encode_from(&enveloped).map_err(EnvelopeError::Encode)?,
     };
-    info.to_der()
-        .map_err(|e| EnvelopeError::Build(e.to_string()))
+    info.to_der().map_err(EnvelopeError::Encode)
 }
 
 /// The DER of a CMS file: DER as it is, or the block of a PEM file labelled `CMS` or `PKCS7`

@@ -104,6 +104,5 @@ pub fn write_private_key(path: &Path, key: &FileKey, what: &str) -> Result<(), P
 /// A new P-256 key from the system's generator (a TEST ONLY file key).
 pub fn new_file_key() -> Result<FileKey, PkiError> {
     use p256::elliptic_curve::Generate;
-    FileKey::try_generate_from_rng(&mut getrandom::SysRng)
-        .map_err(|e| PkiError::Random(e.to_string()))
+    FileKey::try_generate_from_rng(&mut getrandom::SysRng).map_err(|e| PkiError::Random(e.into()))
 }

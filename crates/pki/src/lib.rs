@@ -104,10 +104,16 @@ pub enum PkiError {
         /// Why.
         reason: String,
     },
+    /// A CV certificate (BSI TR-03110-3 §C) does not encode.
+    #[error("encoding the CV certificate")]
+    CvEncoding(#[source] permitkit_iso7816::tlv::TlvError),
+    /// The CV certificate's signer did not sign.
+    #[error("signing the CV certificate")]
+    CvSigning(#[source] permitkit_cvc::SignError),
     /// The key does not belong to the certificate.
     #[error("{0}: the private key does not match the certificate's public key")]
     KeyMismatch(String),
     /// The system random number generator failed.
-    #[error("random number generator failed: {0}")]
-    Random(String),
+    #[error(transparent)]
+    Random(#[from] permitkit_model::random::RandomError),
 }

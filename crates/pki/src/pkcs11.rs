@@ -132,6 +132,15 @@ pub enum Pkcs11Error {
         /// Why.
         reason: String,
     },
+    /// The PIN file could not be read.
+    #[error("reading the PIN from {}", path.display())]
+    PinFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A curve this toolkit does not sign with.
     #[error(
         "the key's curve is not supported (CKA_EC_PARAMS {params}); supported: P-256, P-384, \
@@ -152,9 +161,34 @@ pub enum Pkcs11Error {
         /// Which attribute.
         reason: &'static str,
     },
-    /// The token's public key is malformed.
-    #[error("the token's public key: {0}")]
-    PublicKey(String),
+    /// The public key object has no `CKA_EC_POINT`.
+    #[error("the token's public key has no CKA_EC_POINT")]
+    NoEcPoint,
+    /// `CKA_EC_POINT` is neither a bare point nor the DER of an OCTET STRING holding one.
+    #[error("the token's CKA_EC_POINT is not a DER OCTET STRING")]
+    EcPointEncoding(#[source] der::Error),
+    /// `CKA_EC_POINT` holds something else than an uncompressed point of the key's curve.
+    #[error("the token's CKA_EC_POINT is not an uncompressed {curve} point ({len} bytes)")]
+    EcPointForm {
+        /// The curve of the key.
+        curve: &'static str,
+        /// The length of what it holds.
+        len: usize,
+    },
+    /// `CKA_EC_POINT` is not a point of P-256.
+    #[error("the token's CKA_EC_POINT is not a point of P-256")]
+    EcPointNotOnCurve(#[source] elliptic_curve::Error),
+    /// The point does not make a SubjectPublicKeyInfo, or its key identifier.
+    #[error("the token's public key does not encode as a SubjectPublicKeyInfo")]
+    PublicKeyInfo(#[source] der::Error),
+    /// Not exactly one public key object matches the private key.
+    #[error("{found} public key objects match the private key of {uri} (by CKA_ID): expected one")]
+    PublicKeyCount {
+        /// How many matched.
+        found: usize,
+        /// The private key's URI.
+        uri: String,
+    },
     /// A PKCS #11 call failed.
     #[error("PKCS #11 {operation}")]
     Token {
@@ -175,8 +209,8 @@ pub enum Pkcs11Error {
         curve: Curve,
     },
     /// The token's `r || s` does not make an `Ecdsa-Sig-Value`.
-    #[error("the token's signature does not encode: {0}")]
-    BadSignature(String),
+    #[error("the token's signature does not encode")]
+    BadSignature(#[source] der::Error),
     /// A P-256 signature was asked of a key on another curve.
     #[error("a P-256 signature was asked of a {0} key")]
     WrongCurve(Curve),

@@ -72,9 +72,12 @@ pub enum SigningRefused {
     /// The audit could not be written: no signature is handed out.
     #[error("the signature could not be audited, so it was not used")]
     Audit(#[source] AuditError),
-    /// The key did not sign.
-    #[error("the Document Signer key did not sign: {0}")]
-    Signer(String),
+    /// The key did not sign; the source is the signer's (the token's, the file key's) error.
+    #[error("the Document Signer key did not sign")]
+    Signer(#[source] signature::Error),
+    /// The signature made does not encode as a BIT STRING.
+    #[error("the Document Signer's signature does not encode")]
+    SignatureEncoding(#[source] der::Error),
     /// A [`DocumentSignature`] signs one EF.SOD.
     #[error("this document's EF.SOD was already signed")]
     AlreadySigned,
@@ -368,16 +371,14 @@ where
             Ok(sig) => sig,
             Err(e) => {
                 release(None)?;
-                let why = std::error::Error::source(&e)
-                    .map_or_else(|| e.to_string(), ToString::to_string);
-                return Err(SigningRefused::Signer(why));
+                return Err(SigningRefused::Signer(e));
             }
         };
         let bits = match sig.to_bitstring() {
             Ok(bits) => bits,
             Err(e) => {
                 release(None)?;
-                return Err(SigningRefused::Signer(e.to_string()));
+                return Err(SigningRefused::SignatureEncoding(e));
             }
         };
         release(Some(bits.raw_bytes()))?;

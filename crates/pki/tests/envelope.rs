@@ -427,7 +427,7 @@ fn certificates_that_cannot_receive_are_refused_before_sealing() {
     assert!(err.to_string().contains("DigitalSignature"), "{err}");
     assert!(matches!(
         envelope::seal(b"x", b"not a certificate"),
-        Err(EnvelopeError::Certificate(_))
+        Err(EnvelopeError::Certificate { .. })
     ));
 }
 

@@ -123,22 +123,24 @@ impl KeyWrap {
     pub(crate) fn wrap(self, kek: &[u8], key: &[u8], out: &mut [u8]) -> Result<(), EnvelopeError> {
         use aes_kw::{KwAes128, KwAes192, KwAes256};
         use cipher::KeyInit;
-        let fail = |e: &dyn std::fmt::Display| EnvelopeError::Build(format!("key wrap: {e}"));
+        fn fail(e: impl std::error::Error + Send + Sync + 'static) -> EnvelopeError {
+            EnvelopeError::KeyWrap(Box::new(e))
+        }
         match self {
             Self::Aes128 => KwAes128::new_from_slice(kek)
-                .map_err(|e| fail(&e))?
+                .map_err(fail)?
                 .wrap_key(key, out)
                 .map(drop),
             Self::Aes192 => KwAes192::new_from_slice(kek)
-                .map_err(|e| fail(&e))?
+                .map_err(fail)?
                 .wrap_key(key, out)
                 .map(drop),
             Self::Aes256 => KwAes256::new_from_slice(kek)
-                .map_err(|e| fail(&e))?
+                .map_err(fail)?
                 .wrap_key(key, out)
                 .map(drop),
         }
-        .map_err(|e| fail(&e))
+        .map_err(fail)
     }
 
     /// Unwraps `wrapped` under `kek` into `out` (`wrapped.len() - 8` bytes); a failed integrity

@@ -104,7 +104,7 @@ impl EcdhRecipient {
         let ephemeral = self
             .ephemeral
             .take()
-            .ok_or_else(|| EnvelopeError::Build("the ephemeral key was already used".into()))?;
+            .ok_or(EnvelopeError::EphemeralKeyReused)?;
         let originator_point = ephemeral.public_key().to_sec1_point(false);
         let shared = ephemeral.diffie_hellman(&self.recipient_key);
         drop(ephemeral);

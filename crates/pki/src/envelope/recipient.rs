@@ -35,8 +35,10 @@ impl std::fmt::Debug for Recipient {
 impl Recipient {
     /// Reads `der` and checks that its key can receive an envelope.
     pub fn from_certificate(der: &[u8]) -> Result<Self, EnvelopeError> {
-        let cert =
-            Certificate::from_der(der).map_err(|e| EnvelopeError::Certificate(e.to_string()))?;
+        let cert = Certificate::from_der(der).map_err(|source| EnvelopeError::Certificate {
+            part: "certificate",
+            source,
+        })?;
         let tbs = cert.tbs_certificate();
         let spki = tbs.subject_public_key_info();
         if spki.algorithm.oid != ID_EC_PUBLIC_KEY {
@@ -57,16 +59,18 @@ impl Recipient {
             }));
         }
         let public_key = p256::PublicKey::from_sec1_bytes(spki.subject_public_key.raw_bytes())
-            .map_err(|_| {
-                EnvelopeError::Certificate("the public key is not a P-256 point".into())
-            })?;
+            .map_err(EnvelopeError::CertificateKey)?;
         let extension = |oid: ObjectIdentifier| {
             tbs.extensions()
                 .and_then(|exts| exts.iter().find(|e| e.extn_id == oid))
         };
         if let Some(ext) = extension(KeyUsage::OID) {
-            let usage = KeyUsage::from_der(ext.extn_value.as_bytes())
-                .map_err(|e| EnvelopeError::Certificate(format!("keyUsage: {e}")))?;
+            let usage = KeyUsage::from_der(ext.extn_value.as_bytes()).map_err(|source| {
+                EnvelopeError::Certificate {
+                    part: "keyUsage extension",
+                    source,
+                }
+            })?;
             if !usage.key_agreement() {
                 let names: Vec<String> = usage.0.into_iter().map(|u| format!("{u:?}")).collect();
                 return Err(EnvelopeError::NoKeyAgreement(names.join(", ")));

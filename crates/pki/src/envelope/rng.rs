@@ -19,7 +19,7 @@ impl SealRng {
     /// `Err` when any draw failed.
     pub(crate) fn check(&self) -> Result<(), EnvelopeError> {
         match self.failure {
-            Some(e) => Err(EnvelopeError::Random(e.to_string())),
+            Some(e) => Err(EnvelopeError::Random(e.into())),
             None => Ok(()),
         }
     }

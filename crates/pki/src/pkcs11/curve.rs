@@ -88,23 +88,20 @@ impl Curve {
             ec_point.to_vec()
         } else {
             <&OctetStringRef>::from_der(ec_point)
-                .map_err(|e| Pkcs11Error::PublicKey(format!("CKA_EC_POINT: {e}")))?
+                .map_err(Pkcs11Error::EcPointEncoding)?
                 .as_bytes()
                 .to_vec()
         };
         if point.len() != bare_len || point.first() != Some(&0x04) {
-            return Err(Pkcs11Error::PublicKey(format!(
-                "CKA_EC_POINT is not an uncompressed {} point ({} bytes)",
-                self.name(),
-                point.len()
-            )));
+            return Err(Pkcs11Error::EcPointForm {
+                curve: self.name(),
+                len: point.len(),
+            });
         }
         if self == Self::P256 {
-            p256::PublicKey::from_sec1_bytes(&point).map_err(|_| {
-                Pkcs11Error::PublicKey("CKA_EC_POINT is not a point of P-256".into())
-            })?;
+            p256::PublicKey::from_sec1_bytes(&point).map_err(Pkcs11Error::EcPointNotOnCurve)?;
         }
-        let bad = |e: der::Error| Pkcs11Error::PublicKey(e.to_string());
+        let bad = Pkcs11Error::PublicKeyInfo;
         let info = SubjectPublicKeyInfoOwned {
             algorithm: AlgorithmIdentifierOwned {
                 oid: ID_EC_PUBLIC_KEY,

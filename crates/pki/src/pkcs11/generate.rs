@@ -92,11 +92,11 @@ pub fn generate(
                 Attribute::EcPoint(p) => Some(p),
                 _ => None,
             })
-            .ok_or_else(|| Pkcs11Error::PublicKey("no CKA_EC_POINT".into()))?;
+            .ok_or(Pkcs11Error::NoEcPoint)?;
         let id = curve
             .public_key_info(&point)?
             .key_identifier()
-            .map_err(|e| Pkcs11Error::PublicKey(e.to_string()))?;
+            .map_err(Pkcs11Error::PublicKeyInfo)?;
         for handle in [public_handle, private_handle] {
             session
                 .update_attributes(handle, &[Attribute::Id(id.clone())])

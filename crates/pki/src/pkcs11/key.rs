@@ -191,7 +191,7 @@ impl Pkcs11Key {
     pub fn sign_der(&self, msg: &[u8]) -> Result<EcdsaSignature, Pkcs11Error> {
         let digest: [u8; 32] = Sha256::digest(msg).into();
         let raw = self.sign_digest(&digest)?;
-        EcdsaSignature::from_raw(&raw).map_err(|e| Pkcs11Error::BadSignature(e.to_string()))
+        EcdsaSignature::from_raw(&raw).map_err(Pkcs11Error::BadSignature)
     }
 
     fn session(&self) -> Result<Session, Pkcs11Error> {
@@ -341,10 +341,10 @@ fn public_key(
         .find_objects(&template)
         .map_err(Pkcs11Error::token("C_FindObjects"))?;
     let [handle] = found.as_slice() else {
-        return Err(Pkcs11Error::PublicKey(format!(
-            "{} public key objects match the private key of {uri} (by CKA_ID): expected one",
-            found.len()
-        )));
+        return Err(Pkcs11Error::PublicKeyCount {
+            found: found.len(),
+            uri: uri.to_string(),
+        });
     };
     let attrs = session
         .get_attributes(*handle, &[AttributeType::EcPoint])
@@ -355,6 +355,6 @@ fn public_key(
             Attribute::EcPoint(p) => Some(p),
             _ => None,
         })
-        .ok_or_else(|| Pkcs11Error::PublicKey("no CKA_EC_POINT".into()))?;
+        .ok_or(Pkcs11Error::NoEcPoint)?;
     curve.public_key_info(&point)
 }

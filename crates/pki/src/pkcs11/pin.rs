@@ -83,7 +83,11 @@ fn read_file(path: &Path) -> Result<Pin, Pkcs11Error> {
         source_name: path.display().to_string(),
         reason,
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    let io = |source| Pkcs11Error::PinFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -98,7 +102,7 @@ fn read_file(path: &Path) -> Result<Pin, Pkcs11Error> {
     if meta.len() > MAX_PIN_FILE {
         return Err(fail(format!("{} bytes: not a PIN file", meta.len())));
     }
-    let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| fail(e.to_string()))?);
+    let bytes = Zeroizing::new(std::fs::read(path).map_err(io)?);
     let text = std::str::from_utf8(&bytes).map_err(|_| fail("not UTF-8 text".into()))?;
     let line = text.lines().next().unwrap_or_default();
     if line.is_empty() {

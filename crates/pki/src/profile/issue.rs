@@ -88,7 +88,7 @@ where
 /// encoding is minimal and positive (Table 5).
 pub fn random_serial() -> Result<SerialNumber, PkiError> {
     let mut bytes = [0u8; 15];
-    getrandom::fill(&mut bytes).map_err(|e| PkiError::Random(e.to_string()))?;
+    permitkit_model::random::fill_random(&mut bytes)?;
     if let Some(first) = bytes.first_mut() {
         *first = (*first & 0x7F) | 0x01;
     }
