@@ -67,17 +67,17 @@ where
     S::VerifyingKey: EncodePublicKey,
     Sig: SignatureBitStringEncoding,
 {
-    let fail = |e: &dyn std::fmt::Display| PkiError::Build {
-        what: "CRL",
-        reason: e.to_string(),
-    };
     let cert = decode(csca, "CSCA certificate")?;
     Issuer::of::<S>(&cert, signer, opts.this_update)?;
     if opts.next_update <= opts.this_update {
-        return Err(fail(&"nextUpdate must come after thisUpdate"));
+        return Err(PkiError::build(
+            "CRL",
+            "nextUpdate must come after thisUpdate",
+        ));
     }
-    let number = Uint::new(&opts.number.to_be_bytes()).map_err(|e| fail(&e))?;
-    let key_id = der::asn1::OctetString::new(key_id_of(&cert)).map_err(|e| fail(&e))?;
+    let number = Uint::new(&opts.number.to_be_bytes()).map_err(|e| PkiError::encode("CRL", e))?;
+    let key_id =
+        der::asn1::OctetString::new(key_id_of(&cert)).map_err(|e| PkiError::encode("CRL", e))?;
     let extensions = vec![
         extension(
             AuthorityKeyIdentifier::OID,
@@ -91,8 +91,8 @@ where
     let mut revoked = Vec::with_capacity(opts.revoked.len());
     for r in &opts.revoked {
         revoked.push(RevokedCert {
-            serial_number: SerialNumber::new(&r.serial).map_err(|e| fail(&e))?,
-            revocation_date: Time::try_from(r.date).map_err(|e| fail(&e))?,
+            serial_number: SerialNumber::new(&r.serial).map_err(|e| PkiError::encode("CRL", e))?,
+            revocation_date: Time::try_from(r.date).map_err(|e| PkiError::encode("CRL", e))?,
             crl_entry_extensions: None,
         });
     }
@@ -103,30 +103,31 @@ where
             parameters: None,
         },
         issuer: cert.tbs_certificate().subject().clone(),
-        this_update: Time::try_from(opts.this_update).map_err(|e| fail(&e))?,
-        next_update: Some(Time::try_from(opts.next_update).map_err(|e| fail(&e))?),
+        this_update: Time::try_from(opts.this_update).map_err(|e| PkiError::encode("CRL", e))?,
+        next_update: Some(
+            Time::try_from(opts.next_update).map_err(|e| PkiError::encode("CRL", e))?,
+        ),
         revoked_certificates: (!revoked.is_empty()).then_some(revoked),
         crl_extensions: Some(extensions),
     };
-    let list = CrlTbs(tbs).build::<S, Sig>(signer).map_err(|e| fail(&e))?;
-    list.to_der().map_err(|e| fail(&e))
+    let list = CrlTbs(tbs)
+        .build::<S, Sig>(signer)
+        .map_err(|e| PkiError::encode("CRL", e))?;
+    list.to_der().map_err(|e| PkiError::encode("CRL", e))
 }
 
 fn extension<T: Encode>(
     oid: der::asn1::ObjectIdentifier,
     value: &T,
 ) -> Result<Extension, PkiError> {
-    let der = value.to_der().map_err(|e| PkiError::Build {
-        what: "CRL extension",
-        reason: e.to_string(),
-    })?;
+    let der = value
+        .to_der()
+        .map_err(|e| PkiError::encode("CRL extension", e))?;
     Ok(Extension {
         extn_id: oid,
         critical: false,
-        extn_value: der::asn1::OctetString::new(der).map_err(|e| PkiError::Build {
-            what: "CRL extension",
-            reason: e.to_string(),
-        })?,
+        extn_value: der::asn1::OctetString::new(der)
+            .map_err(|e| PkiError::encode("CRL extension", e))?,
     })
 }
 

@@ -76,7 +76,7 @@ impl DeskKeyPair {
         let key_usage = KeyUsage(KeyUsages::KeyAgreement.into())
             .to_der()
             .and_then(OctetString::new)
-            .map_err(|e| build(&e))?;
+            .map_err(|e| PkiError::encode("desk certificate", e))?;
         let extensions = vec![
             Extension {
                 extn_id: KeyUsage::OID,
@@ -89,7 +89,7 @@ impl DeskKeyPair {
         let not_before = now.checked_sub(Duration::from_secs(3600)).unwrap_or(now);
         let not_after = now
             .checked_add(VALIDITY)
-            .ok_or_else(|| build(&"validity ends too far away"))?;
+            .ok_or_else(|| PkiError::build("desk certificate", "validity ends too far away"))?;
         let certificate_der = profile::issue_certificate::<_, FileKeySignature>(
             &signer,
             CertificateParts {
@@ -112,11 +112,8 @@ impl DeskKeyPair {
     /// Pairs a certificate (DER) with its private key, checking that the certificate can
     /// receive an envelope (P-256, keyAgreement) and that the key is its key.
     pub fn new(certificate_der: Vec<u8>, key: p256::SecretKey) -> Result<Self, PkiError> {
-        let recipient =
-            Recipient::from_certificate(&certificate_der).map_err(|e| PkiError::Malformed {
-                what: "desk certificate".into(),
-                reason: e.to_string(),
-            })?;
+        let recipient = Recipient::from_certificate(&certificate_der)
+            .map_err(|e| PkiError::decode("desk certificate", e))?;
         if key.public_key() != *recipient.public_key() {
             return Err(PkiError::KeyMismatch("desk certificate".into()));
         }
@@ -137,6 +134,10 @@ impl DeskKeyPair {
             PkiError::Malformed { reason, .. } => PkiError::Malformed {
                 what: certificate.display().to_string(),
                 reason,
+            },
+            PkiError::Decode { source, .. } => PkiError::Decode {
+                what: certificate.display().to_string(),
+                source,
             },
             other => other,
         })
@@ -174,7 +175,10 @@ impl DeskKeyPair {
                 });
             }
         }
-        let key_der = self.key.to_pkcs8_der().map_err(|e| build(&e))?;
+        let key_der = self
+            .key
+            .to_pkcs8_der()
+            .map_err(|e| PkiError::encode("desk certificate", e))?;
         let key_pem = Zeroizing::new(pem::encode(
             "PRIVATE KEY",
             key_der.as_bytes(),
@@ -238,7 +242,7 @@ pub fn key_from_bytes(bytes: &[u8], name: &str) -> Result<p256::SecretKey, PkiEr
     if bytes.first() == Some(&0x30) {
         return p256::SecretKey::from_pkcs8_der(bytes)
             .or_else(|_| p256::SecretKey::from_sec1_der(bytes))
-            .map_err(|e| malformed(format!("not a P-256 PKCS#8 or SEC 1 key: {e}")));
+            .map_err(|e| PkiError::decode(format!("{name} (a P-256 PKCS#8 or SEC 1 key)"), e));
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| malformed("neither DER nor a PEM private key".into()))?;
@@ -250,11 +254,11 @@ pub fn key_from_bytes(bytes: &[u8], name: &str) -> Result<p256::SecretKey, PkiEr
     if text.contains("-----BEGIN EC PRIVATE KEY-----") {
         let der = Zeroizing::new(pem::decode(text, "EC PRIVATE KEY", name)?);
         return p256::SecretKey::from_sec1_der(&der)
-            .map_err(|e| malformed(format!("not a P-256 SEC 1 key: {e}")));
+            .map_err(|e| PkiError::decode(format!("{name} (a P-256 SEC 1 key)"), e));
     }
     let der = Zeroizing::new(pem::decode(text, "PRIVATE KEY", name)?);
     p256::SecretKey::from_pkcs8_der(&der)
-        .map_err(|e| malformed(format!("not a P-256 PKCS#8 key: {e}")))
+        .map_err(|e| PkiError::decode(format!("{name} (a P-256 PKCS#8 key)"), e))
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, PkiError> {
@@ -286,19 +290,13 @@ fn subject(name: &str) -> Result<Name, PkiError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'));
     if !ok {
-        return Err(build(&format!(
-            "desk name {name:?}: use 1 to 48 letters, digits, spaces, '.', '_' or '-'"
-        )));
+        return Err(PkiError::build(
+            "desk certificate",
+            format!("desk name {name:?}: use 1 to 48 letters, digits, spaces, '.', '_' or '-'"),
+        ));
     }
     Name::from_str(&format!(
         "CN=TEST ONLY personalization desk {name},OU=permitkit test PKI,O=TEST ONLY"
     ))
-    .map_err(|e| build(&e))
-}
-
-fn build(e: &dyn std::fmt::Display) -> PkiError {
-    PkiError::Build {
-        what: "desk certificate",
-        reason: e.to_string(),
-    }
+    .map_err(|e| PkiError::encode("desk certificate", e))
 }

@@ -50,8 +50,8 @@ impl CertificationRequest {
             what: "certification request".into(),
             reason,
         };
-        let (rest, csr) =
-            X509CertificationRequest::from_der(der).map_err(|e| bad(e.to_string()))?;
+        let (rest, csr) = X509CertificationRequest::from_der(der)
+            .map_err(|e| PkiError::decode("certification request", e))?;
         if !rest.is_empty() {
             return Err(bad(format!("{} bytes after the request", rest.len())));
         }
@@ -62,10 +62,10 @@ impl CertificationRequest {
             ))
         })?;
         let info = &csr.certification_request_info;
-        let subject =
-            Name::from_der(info.subject.as_raw()).map_err(|e| bad(format!("subject: {e}")))?;
+        let subject = Name::from_der(info.subject.as_raw())
+            .map_err(|e| PkiError::decode("certification request subject", e))?;
         let spki = SubjectPublicKeyInfoOwned::from_der(info.subject_pki.raw)
-            .map_err(|e| bad(format!("public key: {e}")))?;
+            .map_err(|e| PkiError::decode("certification request public key", e))?;
         Ok(Self { subject, spki })
     }
 }

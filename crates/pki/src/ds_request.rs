@@ -53,7 +53,7 @@ impl DsSubject {
             text.push_str(&format!(",O={}", escape(o)));
         }
         text.push_str(&format!(",C={}", self.country));
-        Name::from_str(&text).map_err(|e| fail(e.to_string()))
+        Name::from_str(&text).map_err(|e| PkiError::encode("Document Signer subject", e))
     }
 }
 
@@ -64,13 +64,14 @@ where
     S::VerifyingKey: EncodePublicKey,
     Sig: SignatureBitStringEncoding,
 {
-    let fail = |e: &dyn std::fmt::Display| PkiError::Build {
-        what: "certification request",
-        reason: e.to_string(),
-    };
-    let builder = RequestBuilder::new(subject.name()?).map_err(|e| fail(&e))?;
-    let request = builder.build::<S, Sig>(signer).map_err(|e| fail(&e))?;
-    request.to_der().map_err(|e| fail(&e))
+    let builder = RequestBuilder::new(subject.name()?)
+        .map_err(|e| PkiError::encode("certification request", e))?;
+    let request = builder
+        .build::<S, Sig>(signer)
+        .map_err(|e| PkiError::encode("certification request", e))?;
+    request
+        .to_der()
+        .map_err(|e| PkiError::encode("certification request", e))
 }
 
 /// The request as PEM (`CERTIFICATE REQUEST`, RFC 7468 §7).

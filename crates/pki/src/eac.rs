@@ -102,10 +102,8 @@ pub fn issue(signer: &dyn CvSigner, body: CertificateBody) -> Result<CvCertifica
 }
 
 fn reference(country: &str, mnemonic: &str, sequence: u32) -> Result<Reference, PkiError> {
-    Reference::new(country, mnemonic, &format!("{sequence:05}")).map_err(|e| PkiError::Build {
-        what: "certificate reference",
-        reason: e.to_string(),
-    })
+    Reference::new(country, mnemonic, &format!("{sequence:05}"))
+        .map_err(|e| PkiError::encode("certificate reference", e))
 }
 
 fn until(start: CvDate, days: i64) -> Result<CvDate, PkiError> {
@@ -279,10 +277,7 @@ impl EacPki {
         previous: Option<&CvCertificate>,
         date: CvDate,
     ) -> Result<VerifiedCertificate, PkiError> {
-        let fail = |e: permitkit_cvc::ChainError| PkiError::Malformed {
-            what: "EAC chain".into(),
-            reason: e.to_string(),
-        };
+        let fail = |e: permitkit_cvc::ChainError| PkiError::decode("EAC chain", e);
         let anchor = match (previous, &self.link) {
             (Some(prev), Some(_)) => prev,
             _ => &self.cvca.certificate,
@@ -300,10 +295,10 @@ impl EacPki {
         })?;
         for (name, issued) in [("cvca", &self.cvca), ("dv", &self.dv), ("is", &self.is)] {
             write_certificate(&dir.join(format!("{name}.cvcert")), &issued.certificate)?;
-            let der = issued.key.to_pkcs8_der().map_err(|e| PkiError::Malformed {
-                what: format!("{name} key"),
-                reason: e.to_string(),
-            })?;
+            let der = issued
+                .key
+                .to_pkcs8_der()
+                .map_err(|e| PkiError::decode(format!("{name} key"), e))?;
             let path = dir.join(format!("{name}.pkcs8"));
             permitkit_model::private_file::write(&path, &der).map_err(|source| PkiError::Io {
                 path: path.display().to_string(),
@@ -364,10 +359,9 @@ fn new_key(curve: Curve) -> Result<FileKey, PkiError> {
 }
 
 fn write_certificate(path: &Path, cert: &CvCertificate) -> Result<(), PkiError> {
-    let bytes = cert.to_bytes().map_err(|e| PkiError::Build {
-        what: "CV certificate",
-        reason: e.to_string(),
-    })?;
+    let bytes = cert
+        .to_bytes()
+        .map_err(|e| PkiError::encode("CV certificate", e))?;
     std::fs::write(path, bytes).map_err(|source| PkiError::Io {
         path: path.display().to_string(),
         source,
@@ -378,20 +372,14 @@ fn write_certificate(path: &Path, cert: &CvCertificate) -> Result<(), PkiError> 
 pub fn read_certificate(path: &Path) -> Result<CvCertificate, PkiError> {
     let shown = path.display().to_string();
     let bytes = read_bounded(path)?;
-    CvCertificate::decode(&bytes).map_err(|e| PkiError::Malformed {
-        what: shown,
-        reason: e.to_string(),
-    })
+    CvCertificate::decode(&bytes).map_err(|e| PkiError::decode(shown, e))
 }
 
 /// Reads a PKCS#8 DER EAC key (as `pki eac init` and OpenPACE's `cvc-create` write them).
 pub fn read_key(path: &Path) -> Result<FileKey, PkiError> {
     let shown = path.display().to_string();
     let der = zeroize::Zeroizing::new(read_bounded(path)?);
-    FileKey::from_pkcs8_der(&der).map_err(|e| PkiError::Malformed {
-        what: shown,
-        reason: e.to_string(),
-    })
+    FileKey::from_pkcs8_der(&der).map_err(|e| PkiError::decode(shown, e))
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, PkiError> {

@@ -86,10 +86,7 @@ pub fn write_public(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
 
 /// Writes a TEST ONLY private key, PKCS#8 PEM, mode 0600.
 pub fn write_private_key(path: &Path, key: &FileKey, what: &str) -> Result<(), PkiError> {
-    let der = key.to_pkcs8_der().map_err(|e| PkiError::Malformed {
-        what: what.into(),
-        reason: e.to_string(),
-    })?;
+    let der = key.to_pkcs8_der().map_err(|e| PkiError::encode(what, e))?;
     let text = zeroize::Zeroizing::new(pem::encode(
         "PRIVATE KEY",
         der.as_bytes(),

@@ -67,6 +67,38 @@ pub use policy::{GuardedSigner, SigningPolicy, SigningRefused};
 pub use signer::DocumentSigner;
 pub use test_pki::TestPki;
 
+impl PkiError {
+    /// `what` does not decode.
+    pub fn decode(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Decode {
+            what: what.into(),
+            source: Box::new(source),
+        }
+    }
+
+    /// `what` does not encode.
+    pub fn encode(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Encode {
+            what: what.into(),
+            source: Box::new(source),
+        }
+    }
+
+    /// `what` may not be built: `reason` says which rule it breaks.
+    pub fn build(what: &'static str, reason: impl Into<String>) -> Self {
+        Self::Build {
+            what,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Errors of certificate and key handling.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -96,7 +128,25 @@ pub enum PkiError {
         /// Why it failed.
         reason: String,
     },
-    /// Building a certificate failed.
+    /// A certificate, key or file that does not decode; the decoder's error is the source.
+    #[error("{what} does not decode")]
+    Decode {
+        /// What was being decoded (a file name, `CSCA certificate`).
+        what: String,
+        /// The decoder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A certificate, list or key that does not encode; the encoder's error is the source.
+    #[error("encoding {what}")]
+    Encode {
+        /// What was being encoded.
+        what: String,
+        /// The encoder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A certificate that may not be built as asked (a rule of the profile).
     #[error("building {what}: {reason}")]
     Build {
         /// Which certificate.

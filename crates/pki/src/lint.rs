@@ -108,10 +108,8 @@ pub struct LintOptions {
 
 /// The findings on one certificate (DER).
 pub fn lint(der: &[u8], opts: &LintOptions) -> Result<LintReport, PkiError> {
-    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| PkiError::Malformed {
-        what: "certificate".into(),
-        reason: e.to_string(),
-    })?;
+    let (rest, cert) =
+        X509Certificate::from_der(der).map_err(|e| PkiError::decode("certificate", e))?;
     let mut out = Findings::default();
     if !rest.is_empty() {
         out.push(

@@ -124,7 +124,7 @@ where
         reason,
     };
     let (_, parsed) = X509Certificate::from_der(signer_cert)
-        .map_err(|e| fail(format!("Master List Signer certificate: {e}")))?;
+        .map_err(|e| PkiError::decode("Master List Signer certificate", e))?;
     let purpose = ID_ICAO_CSCA_MASTER_LIST_SIGNING_KEY.to_string();
     let has_purpose = parsed
         .extended_key_usage()
@@ -138,7 +138,8 @@ where
             parsed.subject()
         )));
     }
-    let cert = Certificate::from_der(signer_cert).map_err(|e| fail(e.to_string()))?;
+    let cert = Certificate::from_der(signer_cert)
+        .map_err(|e| PkiError::decode("Master List Signer certificate", e))?;
     if profile::spki_of(&signer.verifying_key())?
         != *cert.tbs_certificate().subject_public_key_info()
     {
@@ -149,7 +150,7 @@ where
     }
     for der in cscas {
         let (_, c) = X509Certificate::from_der(der)
-            .map_err(|e| fail(format!("a listed certificate does not decode: {e}")))?;
+            .map_err(|e| PkiError::decode("a listed CSCA certificate", e))?;
         if !c.is_ca() {
             return Err(fail(format!(
                 "{} is not a CSCA certificate (no cA): a master list lists CSCAs",
@@ -157,7 +158,7 @@ where
             )));
         }
     }
-    let content = encode_cert_list(cscas).map_err(|e| fail(e.to_string()))?;
+    let content = encode_cert_list(cscas).map_err(|e| PkiError::encode("master list", e))?;
     sign_list::<S, Sig>(
         ID_ICAO_CSCA_MASTER_LIST,
         &content,

@@ -23,10 +23,8 @@ pub(crate) fn decode(text: &str, label: &'static str, path: &str) -> Result<Vec<
             label,
         })?;
     let block = text.get(start..stop).unwrap_or_default();
-    let (found, der) = pem::decode_vec(block.as_bytes()).map_err(|e| PkiError::Malformed {
-        what: path.to_owned(),
-        reason: e.to_string(),
-    })?;
+    let (found, der) =
+        pem::decode_vec(block.as_bytes()).map_err(|e| PkiError::decode(path.to_owned(), e))?;
     if found != label {
         return Err(PkiError::NoPem {
             path: path.to_owned(),
@@ -43,10 +41,7 @@ pub(crate) fn encode(
     preamble: &[String],
 ) -> Result<String, PkiError> {
     let block =
-        pem::encode_string(label, LineEnding::LF, der).map_err(|e| PkiError::Malformed {
-            what: label.to_owned(),
-            reason: e.to_string(),
-        })?;
+        pem::encode_string(label, LineEnding::LF, der).map_err(|e| PkiError::encode(label, e))?;
     let mut out = String::new();
     for line in preamble {
         out.push_str(line);

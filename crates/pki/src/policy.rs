@@ -130,12 +130,8 @@ where
         audit_key: AuditKey,
         log: Box<dyn AuditLog>,
     ) -> Result<Self, PkiError> {
-        let scope = SignerScope::from_certificate(signer.certificate_der()).map_err(|e| {
-            PkiError::Malformed {
-                what: "Document Signer certificate".into(),
-                reason: e.to_string(),
-            }
-        })?;
+        let scope = SignerScope::from_certificate(signer.certificate_der())
+            .map_err(|e| PkiError::decode("Document Signer certificate", e))?;
         let ds_key_id = hex::encode(key_identifier(signer.certificate_der())?);
         Ok(Self {
             signer,
@@ -407,19 +403,13 @@ const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.
 /// The subjectKeyIdentifier of a certificate, or (without one) the SHA-1 of its
 /// subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1).
 pub fn key_identifier(certificate_der: &[u8]) -> Result<Vec<u8>, PkiError> {
-    let cert = Certificate::from_der(certificate_der).map_err(|e| PkiError::Malformed {
-        what: "Document Signer certificate".into(),
-        reason: e.to_string(),
-    })?;
+    let cert = Certificate::from_der(certificate_der)
+        .map_err(|e| PkiError::decode("Document Signer certificate", e))?;
     let tbs = cert.tbs_certificate();
     for ext in tbs.extensions().into_iter().flatten() {
         if ext.extn_id == SubjectKeyIdentifier::OID {
-            let ski = SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes()).map_err(|e| {
-                PkiError::Malformed {
-                    what: "subjectKeyIdentifier".into(),
-                    reason: e.to_string(),
-                }
-            })?;
+            let ski = SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes())
+                .map_err(|e| PkiError::decode("subjectKeyIdentifier", e))?;
             return Ok(ski.0.as_bytes().to_vec());
         }
     }

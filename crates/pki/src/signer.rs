@@ -43,26 +43,17 @@ where
 {
     /// Pairs a DER certificate with its signer, checking that the keys match.
     pub fn new(certificate_der: Vec<u8>, signer: S) -> Result<Self, PkiError> {
-        let cert = Certificate::from_der(&certificate_der).map_err(|e| PkiError::Malformed {
-            what: "Document Signer certificate".into(),
-            reason: e.to_string(),
-        })?;
+        let cert = Certificate::from_der(&certificate_der)
+            .map_err(|e| PkiError::decode("Document Signer certificate", e))?;
         let cert_key = cert
             .tbs_certificate()
             .subject_public_key_info()
             .to_der()
-            .map_err(|e| PkiError::Malformed {
-                what: "Document Signer public key".into(),
-                reason: e.to_string(),
-            })?;
-        let signer_key =
-            signer
-                .verifying_key()
-                .to_public_key_der()
-                .map_err(|e| PkiError::Malformed {
-                    what: "signer public key".into(),
-                    reason: e.to_string(),
-                })?;
+            .map_err(|e| PkiError::encode("Document Signer public key", e))?;
+        let signer_key = signer
+            .verifying_key()
+            .to_public_key_der()
+            .map_err(|e| PkiError::encode("signer public key", e))?;
         if cert_key != signer_key.as_bytes() {
             return Err(PkiError::KeyMismatch("Document Signer".into()));
         }
@@ -113,8 +104,5 @@ pub fn read_private_key(path: &Path) -> Result<FileKey, PkiError> {
             })?,
         );
     let der = zeroize::Zeroizing::new(pem::decode(&text, "PRIVATE KEY", &shown)?);
-    FileKey::from_pkcs8_der(&der).map_err(|e| PkiError::Malformed {
-        what: shown,
-        reason: e.to_string(),
-    })
+    FileKey::from_pkcs8_der(&der).map_err(|e| PkiError::decode(shown, e))
 }

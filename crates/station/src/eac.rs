@@ -118,13 +118,8 @@ pub fn load_trust_point(profile: &DocumentProfile, path: &Path) -> Result<Vec<u8
             document: profile.id.clone(),
         });
     }
-    cert.to_bytes().map_err(|e| {
-        PkiError::Malformed {
-            what: path.display().to_string(),
-            reason: e.to_string(),
-        }
-        .into()
-    })
+    cert.to_bytes()
+        .map_err(|e| PkiError::encode(path.display().to_string(), e).into())
 }
 
 /// The terminal of `profile`'s EAC PKI: the folder of its trust point inside `pki`.

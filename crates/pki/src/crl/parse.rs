@@ -44,7 +44,7 @@ impl Crl {
             reason,
         };
         let (rest, crl) =
-            CertificateRevocationList::from_der(der).map_err(|e| bad(e.to_string()))?;
+            CertificateRevocationList::from_der(der).map_err(|e| PkiError::decode("CRL", e))?;
         if !rest.is_empty() {
             return Err(bad(format!("{} bytes after the CRL", rest.len())));
         }

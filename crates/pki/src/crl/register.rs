@@ -52,19 +52,14 @@ impl Register {
                 });
             }
         };
-        serde_json::from_str(&text).map_err(|e| PkiError::Malformed {
-            what: path.display().to_string(),
-            reason: e.to_string(),
-        })
+        serde_json::from_str(&text).map_err(|e| PkiError::decode(path.display().to_string(), e))
     }
 
     /// Writes the register into `dir`.
     pub fn save(&self, dir: &Path) -> Result<(), PkiError> {
         let path = dir.join(FILE);
-        let text = serde_json::to_string_pretty(self).map_err(|e| PkiError::Malformed {
-            what: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| PkiError::encode(path.display().to_string(), e))?;
         crate::files::write_public(&path, text.as_bytes())
     }
 
@@ -90,9 +85,8 @@ impl Register {
         self.revoked
             .iter()
             .map(|e| {
-                let serial = hex::decode(&e.serial).map_err(|err| PkiError::Malformed {
-                    what: FILE.into(),
-                    reason: format!("serial {:?}: {err}", e.serial),
+                let serial = hex::decode(&e.serial).map_err(|err| {
+                    PkiError::decode(format!("{FILE}: serial {:?}", e.serial), err)
                 })?;
                 Ok(Revocation {
                     serial,

@@ -38,8 +38,9 @@ use crate::PkiError;
 pub fn spki_of<K: EncodePublicKey>(key: &K) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
     let der = key
         .to_public_key_der()
-        .map_err(|e| build("public key", &e))?;
-    SubjectPublicKeyInfoOwned::from_der(der.as_bytes()).map_err(|e| build("public key", &e))
+        .map_err(|e| PkiError::encode("public key", e))?;
+    SubjectPublicKeyInfoOwned::from_der(der.as_bytes())
+        .map_err(|e| PkiError::encode("public key", e))
 }
 
 /// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits.
@@ -93,9 +94,11 @@ pub fn extended_key_usage(purpose: ObjectIdentifier) -> Result<Extension, PkiErr
 pub fn usage_period(start: SystemTime, length: Duration) -> Result<Extension, PkiError> {
     let end = start
         .checked_add(length)
-        .ok_or_else(|| build("privateKeyUsagePeriod", &"the period ends too far away"))?;
-    let t =
-        |s| GeneralizedTime::from_system_time(s).map_err(|e| build("privateKeyUsagePeriod", &e));
+        .ok_or_else(|| PkiError::build("privateKeyUsagePeriod", "the period ends too far away"))?;
+    let t = |s| {
+        GeneralizedTime::from_system_time(s)
+            .map_err(|e| PkiError::encode("privateKeyUsagePeriod", e))
+    };
     encode(
         &PrivateKeyUsagePeriod {
             not_before: Some(t(start)?),
@@ -111,12 +114,12 @@ pub fn crl_distribution_point(url: &str) -> Result<Extension, PkiError> {
         .iter()
         .any(|s| url.starts_with(s))
     {
-        return Err(build(
+        return Err(PkiError::build(
             "cRLDistributionPoints",
-            &format!("{url:?}: a distribution point is an ldap, http or https URL (§7.1.1.4)"),
+            format!("{url:?}: a distribution point is an ldap, http or https URL (§7.1.1.4)"),
         ));
     }
-    let uri = Ia5String::new(url).map_err(|e| build("cRLDistributionPoints", &e))?;
+    let uri = Ia5String::new(url).map_err(|e| PkiError::encode("cRLDistributionPoints", e))?;
     encode(
         &CrlDistributionPoints(vec![DistributionPoint {
             distribution_point: Some(DistributionPointName::FullName(vec![
@@ -132,7 +135,7 @@ pub fn crl_distribution_point(url: &str) -> Result<Extension, PkiError> {
 /// The alternative names of §7.1.1.2: a directoryName `L=<ICAO code>` and, as contact
 /// information, a URI.
 pub fn alt_names(icao_code: &str, contact_uri: &str) -> Result<GeneralNames, PkiError> {
-    let uri = Ia5String::new(contact_uri).map_err(|e| build("alternative name", &e))?;
+    let uri = Ia5String::new(contact_uri).map_err(|e| PkiError::encode("alternative name", e))?;
     Ok(vec![
         GeneralName::DirectoryName(locality_name(icao_code)?),
         GeneralName::UniformResourceIdentifier(uri),
@@ -161,21 +164,27 @@ pub fn document_type_list(types: &[String]) -> Result<Extension, PkiError> {
         version: u8,
         doc_type_list: SetOfVec<PrintableString>,
     }
-    let fail = |e: &dyn std::fmt::Display| build("documentTypeList", e);
     if types.is_empty() {
-        return Err(fail(&"name at least one document type the signer may sign"));
+        return Err(PkiError::build(
+            "documentTypeList",
+            "name at least one document type the signer may sign",
+        ));
     }
     let mut list = SetOfVec::new();
     for t in types {
         if t.is_empty() || t.len() > 2 || !t.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(fail(&format!(
-                "document type {t:?} must be 1 or 2 letters A-Z (the MRZ document code without \
+            return Err(PkiError::build(
+                "documentTypeList",
+                format!(
+                    "document type {t:?} must be 1 or 2 letters A-Z (the MRZ document code without \
                  its filler)"
-            )));
+                ),
+            ));
         }
-        let code = PrintableString::new(t).map_err(|e| fail(&e))?;
+        let code = PrintableString::new(t).map_err(|e| PkiError::encode("documentTypeList", e))?;
         if !list.iter().any(|c| *c == code) {
-            list.insert(code).map_err(|e| fail(&e))?;
+            list.insert(code)
+                .map_err(|e| PkiError::encode("documentTypeList", e))?;
         }
     }
     raw(
@@ -197,7 +206,9 @@ fn encode<T: Encode + der::oid::AssociatedOid>(
 }
 
 fn raw<T: Encode>(oid: ObjectIdentifier, value: &T, critical: bool) -> Result<Extension, PkiError> {
-    let der = value.to_der().map_err(|e| build("extension", &e))?;
+    let der = value
+        .to_der()
+        .map_err(|e| PkiError::encode("extension", e))?;
     Ok(Extension {
         extn_id: oid,
         critical,
@@ -206,12 +217,5 @@ fn raw<T: Encode>(oid: ObjectIdentifier, value: &T, critical: bool) -> Result<Ex
 }
 
 fn octets(bytes: &[u8]) -> Result<OctetString, PkiError> {
-    OctetString::new(bytes).map_err(|e| build("octet string", &e))
-}
-
-fn build(what: &'static str, reason: &dyn std::fmt::Display) -> PkiError {
-    PkiError::Build {
-        what,
-        reason: reason.to_string(),
-    }
+    OctetString::new(bytes).map_err(|e| PkiError::encode("octet string", e))
 }

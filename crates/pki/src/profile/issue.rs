@@ -60,16 +60,16 @@ where
     S::VerifyingKey: EncodePublicKey,
     Sig: SignatureBitStringEncoding,
 {
-    let fail = |e: &dyn std::fmt::Display| PkiError::Build {
-        what: "certificate",
-        reason: e.to_string(),
-    };
     if parts.lifetime.not_after <= parts.lifetime.not_before {
-        return Err(fail(&"notAfter must come after notBefore"));
+        return Err(PkiError::build(
+            "certificate",
+            "notAfter must come after notBefore",
+        ));
     }
     let validity = Validity::new(
-        Time::try_from(parts.lifetime.not_before).map_err(|e| fail(&e))?,
-        Time::try_from(parts.lifetime.not_after).map_err(|e| fail(&e))?,
+        Time::try_from(parts.lifetime.not_before)
+            .map_err(|e| PkiError::encode("certificate", e))?,
+        Time::try_from(parts.lifetime.not_after).map_err(|e| PkiError::encode("certificate", e))?,
     );
     let profile = Fixed {
         subject: parts.subject,
@@ -77,11 +77,12 @@ where
         extensions: parts.extensions,
     };
     let builder = CertificateBuilder::new(profile, random_serial()?, validity, parts.spki)
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| PkiError::encode("certificate", e))?;
     let cert: Certificate = builder
         .build::<S, Sig>(issuer_signer)
-        .map_err(|e| fail(&e))?;
-    cert.to_der().map_err(|e| fail(&e))
+        .map_err(|e| PkiError::encode("certificate", e))?;
+    cert.to_der()
+        .map_err(|e| PkiError::encode("certificate", e))
 }
 
 /// A positive serial number of 15 random octets, its first octet in 01..7F so that the
@@ -92,10 +93,7 @@ pub fn random_serial() -> Result<SerialNumber, PkiError> {
     if let Some(first) = bytes.first_mut() {
         *first = (*first & 0x7F) | 0x01;
     }
-    SerialNumber::new(&bytes).map_err(|e| PkiError::Build {
-        what: "serial number",
-        reason: e.to_string(),
-    })
+    SerialNumber::new(&bytes).map_err(|e| PkiError::encode("serial number", e))
 }
 
 /// The builder profile that returns exactly the names and extensions given.
@@ -127,10 +125,7 @@ impl BuilderProfile for Fixed {
 /// A certificate, decoded with `x509-cert` (the writer's stack, for issuing only).
 pub(crate) fn decode(der: &[u8], what: &'static str) -> Result<Certificate, PkiError> {
     use der::Decode;
-    Certificate::from_der(der).map_err(|e| PkiError::Malformed {
-        what: what.into(),
-        reason: e.to_string(),
-    })
+    Certificate::from_der(der).map_err(|e| PkiError::decode(what, e))
 }
 
 /// The extension `oid` of `cert`, as encoded.

@@ -41,11 +41,8 @@ where
     S::VerifyingKey: EncodePublicKey,
     Sig: SignatureBitStringEncoding,
 {
-    let fail = |e: &dyn std::fmt::Display| PkiError::Build {
-        what: "signed list",
-        reason: e.to_string(),
-    };
-    let cert = Certificate::from_der(signer_cert).map_err(|e| fail(&e))?;
+    let cert =
+        Certificate::from_der(signer_cert).map_err(|e| PkiError::encode("signed list", e))?;
     if profile::spki_of(&signer.verifying_key())?
         != *cert.tbs_certificate().subject_public_key_info()
     {
@@ -53,48 +50,60 @@ where
     }
     let eci = EncapsulatedContentInfo {
         econtent_type,
-        econtent: Some(Any::new(der::Tag::OctetString, content).map_err(|e| fail(&e))?),
+        econtent: Some(
+            Any::new(der::Tag::OctetString, content)
+                .map_err(|e| PkiError::encode("signed list", e))?,
+        ),
     };
     let sid = SignerIdentifier::SubjectKeyIdentifier(SubjectKeyIdentifier(
-        OctetString::new(profile::issue::key_id_of(&cert)).map_err(|e| fail(&e))?,
+        OctetString::new(profile::issue::key_id_of(&cert))
+            .map_err(|e| PkiError::encode("signed list", e))?,
     ));
     let digest = AlgorithmIdentifierOwned {
         oid: HashAlgorithm::Sha256.oid(),
         parameters: None,
     };
-    let mut sib = SignerInfoBuilder::new(sid, digest.clone(), &eci, None).map_err(|e| fail(&e))?;
+    let mut sib = SignerInfoBuilder::new(sid, digest.clone(), &eci, None)
+        .map_err(|e| PkiError::encode("signed list", e))?;
     sib.add_signed_attribute(signing_time_attribute(signing_time)?)
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| PkiError::encode("signed list", e))?;
     let mut builder = SignedDataBuilder::new(&eci);
     builder
         .add_digest_algorithm(digest)
-        .map_err(|e| fail(&e))?
+        .map_err(|e| PkiError::encode("signed list", e))?
         .add_certificate(CertificateChoices::Certificate(cert))
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| PkiError::encode("signed list", e))?;
     if let Some(issuer) = issuer {
-        let issuer = Certificate::from_der(issuer).map_err(|e| fail(&e))?;
+        let issuer = Certificate::from_der(issuer)
+            .map_err(|e| PkiError::decode("list signer issuer certificate", e))?;
         builder
             .add_certificate(CertificateChoices::Certificate(issuer))
-            .map_err(|e| fail(&e))?;
+            .map_err(|e| PkiError::encode("signed list", e))?;
     }
     let content_info = builder
         .add_signer_info::<S, Sig>(sib, signer)
-        .map_err(|e| fail(&e))?
+        .map_err(|e| PkiError::encode("signed list", e))?
         .build()
-        .map_err(|e| fail(&e))?;
-    content_info.to_der().map_err(|e| fail(&e))
+        .map_err(|e| PkiError::encode("signed list", e))?;
+    content_info
+        .to_der()
+        .map_err(|e| PkiError::encode("signed list", e))
 }
 
 /// signingTime as UTCTime for 1950–2049 and GeneralizedTime otherwise (RFC 5652 §11.3).
 fn signing_time_attribute(t: SystemTime) -> Result<x509_cert::attr::Attribute, PkiError> {
-    let fail = |e: &dyn std::fmt::Display| PkiError::Build {
-        what: "signingTime",
-        reason: e.to_string(),
-    };
-    let time = x509_cert::time::Time::try_from(t).map_err(|e| fail(&e))?;
-    let value = Any::from_der(&time.to_der().map_err(|e| fail(&e))?).map_err(|e| fail(&e))?;
+    let time =
+        x509_cert::time::Time::try_from(t).map_err(|e| PkiError::encode("signingTime", e))?;
+    let value = Any::from_der(
+        &time
+            .to_der()
+            .map_err(|e| PkiError::encode("signingTime", e))?,
+    )
+    .map_err(|e| PkiError::encode("signingTime", e))?;
     let mut values = der::asn1::SetOfVec::new();
-    values.insert(value).map_err(|e| fail(&e))?;
+    values
+        .insert(value)
+        .map_err(|e| PkiError::encode("signingTime", e))?;
     Ok(x509_cert::attr::Attribute {
         oid: ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5"),
         values,
