@@ -51,7 +51,7 @@ fn main() {
                 g.roll_degrees,
                 lm.presence
             );
-            println!("  {:?}", expression::measure(lm, g.ied));
+            println!("  {:?}", expression::measure(lm, &Plane::luma(&img), g.ied));
             println!("  {:?}", background::measure(&img, &Plane::luma(&img), g));
         }
         for c in &a.report.checks {
