@@ -180,7 +180,8 @@ pub struct Checks {
     pub colour: Colour,
     /// JPEG blockiness ratio.
     pub compression: Limit,
-    /// Eyelid opening of the less open eye, fraction of the inter-eye distance.
+    /// Opening of the less open eye (per eye the smaller of the eyelid distance and the height
+    /// of the dark iris band between the lids), fraction of the inter-eye distance.
     pub eyes_open: Limit,
     /// Gap between the inner lips, fraction of the inter-eye distance.
     pub mouth_closed: Limit,
