@@ -14,8 +14,8 @@
 
 use permitkit_model::profiles::quality::QualityProfile;
 use permitkit_quality::face::{
-    FaceAssessor, ImageLimits, ModelSet, background, decode, expression, models::MESH_SIDE,
-    raster::Plane,
+    FaceAssessor, ImageLimits, ModelSet, background, decode, expression, glasses,
+    models::MESH_SIDE, occlusion, raster::Plane,
 };
 
 fn main() {
@@ -51,8 +51,31 @@ fn main() {
                 g.roll_degrees,
                 lm.presence
             );
-            println!("  {:?}", expression::measure(lm, g.ied));
-            println!("  {:?}", background::measure(&img, &Plane::luma(&img), g));
+            let luma = Plane::luma(&img);
+            println!("  {:?}", expression::measure(lm, &luma, g.ied));
+            println!("  {:?}", glasses::measure(&luma, lm, g.ied));
+            println!("  {:?}", occlusion::covering(&img, &luma, lm, g));
+            println!("  {:?}", background::measure(&img, &luma, g));
+            // The eye, glasses and covering measures' own cost (mean of 50 runs each).
+            let time = |f: &dyn Fn()| {
+                let t = std::time::Instant::now();
+                for _ in 0..50 {
+                    f();
+                }
+                t.elapsed().as_secs_f64() * 1000.0 / 50.0
+            };
+            println!(
+                "  eye and mouth measures {:.3} ms, glasses {:.3} ms, head covering {:.3} ms",
+                time(&|| {
+                    std::hint::black_box(expression::measure(lm, &luma, g.ied));
+                }),
+                time(&|| {
+                    std::hint::black_box(glasses::measure(&luma, lm, g.ied));
+                }),
+                time(&|| {
+                    std::hint::black_box(occlusion::covering(&img, &luma, lm, g));
+                })
+            );
         }
         for c in &a.report.checks {
             println!("    {} {} {:.3} {}", c.id, c.verdict, c.value, c.message);

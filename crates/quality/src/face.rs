@@ -9,10 +9,11 @@
 //!    windows placed from the face box, refined at full resolution (for every face);
 //! 3. [`landmarks`]: the subject's 468 facial landmarks from MediaPipe's face mesh run by
 //!    tract ([`models`]), its eye centres refined by the gradient method; they give the pose
-//!    ([`pose`]), the eye and mouth measures ([`expression`]), the occlusion measures
-//!    ([`occlusion`]) and the head mask of [`background`];
-//! 4. [`geometry`], [`pose`], [`expression`], [`occlusion`], [`photometric`], [`sharpness`],
-//!    [`background`], [`colour`], [`compression`]: twenty checks, each with its measured value,
+//!    ([`pose`]), the eye and mouth measures ([`expression`], with the eyelids' appearance of
+//!    [`eyelids`]), the occlusion measures ([`occlusion`]), the glasses measures ([`glasses`])
+//!    and the head mask of [`background`];
+//! 4. [`geometry`], [`pose`], [`expression`], [`occlusion`], [`glasses`], [`photometric`],
+//!    [`sharpness`], [`background`], [`colour`], [`compression`]: twenty-one checks, each with its measured value,
 //!    a threshold from the versioned
 //!    [`QualityProfile`](permitkit_model::profiles::quality::QualityProfile), a verdict and a
 //!    message that tells the operator what to do;
@@ -32,9 +33,11 @@ pub mod crop;
 pub mod detect;
 pub mod encode;
 pub mod expression;
+pub mod eyelids;
 pub mod eyes;
 mod font;
 pub mod geometry;
+pub mod glasses;
 pub mod landmarks;
 pub mod models;
 pub mod occlusion;
@@ -220,6 +223,7 @@ fn no_landmarks() -> Vec<Check> {
         CheckId::Pitch,
         CheckId::EyesOpen,
         CheckId::EyesVisible,
+        CheckId::Glasses,
         CheckId::MouthClosed,
         CheckId::Expression,
         CheckId::HeadCovering,
@@ -314,9 +318,10 @@ impl FaceAssessor {
             match &landmarks {
                 Some(lm) => {
                     checks.push(pose::pitch_check(g, p));
-                    checks.extend(expression::checks(&expression::measure(lm, g.ied), p));
+                    checks.extend(expression::checks(&expression::measure(lm, luma, g.ied), p));
                     checks.push(occlusion::eyes_visible(image, lm, g.ied, p));
-                    checks.push(occlusion::head_covering(image, lm, g, p));
+                    checks.push(glasses::check(&glasses::measure(luma, lm, g.ied), p));
+                    checks.push(occlusion::head_covering(image, luma, lm, g, p));
                 }
                 None => checks.extend(no_landmarks()),
             }

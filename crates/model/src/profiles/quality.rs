@@ -180,7 +180,8 @@ pub struct Checks {
     pub colour: Colour,
     /// JPEG blockiness ratio.
     pub compression: Limit,
-    /// Eyelid opening of the less open eye, fraction of the inter-eye distance.
+    /// Opening of the less open eye (per eye the smaller of the eyelid distance and the height
+    /// of the dark iris band between the lids), fraction of the inter-eye distance.
     pub eyes_open: Limit,
     /// Gap between the inner lips, fraction of the inter-eye distance.
     pub mouth_closed: Limit,
@@ -189,8 +190,11 @@ pub struct Checks {
     pub expression: Limit,
     /// Eye occlusion (dark lenses, frames, hair, reflections), 0 (clear) to 1.
     pub eyes_visible: Limit,
-    /// Head covering: share of the forehead and hair band that is neither skin nor hair, 0–1.
+    /// Head covering: share of the band above the forehead that is covered (a colour that is
+    /// neither skin, background nor hair, or hair-coloured but smooth like cloth), 0–1.
     pub head_covering: Limit,
+    /// Glasses: frames, reflections on the lenses, tinted lenses.
+    pub glasses: Glasses,
     /// Shorter image side in pixels.
     pub resolution: Limit,
 }
@@ -211,6 +215,26 @@ pub struct Exposure {
     pub dark_level: u8,
     /// 8-bit luminance counted as clipped white.
     pub bright_level: u8,
+}
+
+/// Glasses limits (ICAO Doc 9303-3 photograph guidance: eyes clearly visible through clear
+/// lenses, no reflection on the lenses, no tinted lenses, frames not covering the eyes; many
+/// issuers forbid glasses altogether).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Glasses {
+    /// Whether clear glasses may be worn. When `false`, frames found fail the check; when
+    /// `true`, they only warn (ICAO recommends taking glasses off).
+    pub clear_allowed: bool,
+    /// Frame evidence: mean strength of the three strongest thin dark lines at the nose bridge
+    /// and around the eyes, as a share of the skin's luma.
+    pub frames: Limit,
+    /// Share of the lens areas (outside the pupils) that is clipped white, beyond the share on
+    /// the cheeks.
+    pub reflection: Limit,
+    /// Darkening of the skin seen through the lenses (below the eyes) against the cheeks,
+    /// 1 − ratio of their luma.
+    pub tint: Limit,
 }
 
 /// Background limits.
@@ -340,7 +364,7 @@ impl Profile for QualityProfile {
                 "must be in (0, 1)",
             ));
         }
-        let limits: [(&str, &Limit); 27] = [
+        let limits: [(&str, &Limit); 30] = [
             ("checks.single-face", &c.single_face),
             ("checks.inter-eye-distance", &c.inter_eye_distance),
             ("checks.roll", &c.roll),
@@ -367,6 +391,9 @@ impl Profile for QualityProfile {
             ("checks.expression", &c.expression),
             ("checks.eyes-visible", &c.eyes_visible),
             ("checks.head-covering", &c.head_covering),
+            ("checks.glasses.frames", &c.glasses.frames),
+            ("checks.glasses.reflection", &c.glasses.reflection),
+            ("checks.glasses.tint", &c.glasses.tint),
             ("checks.resolution", &c.resolution),
         ];
         for (field, limit) in limits {

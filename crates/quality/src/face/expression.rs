@@ -5,15 +5,18 @@
 //! Every measure is a distance between landmarks divided by the inter-eye distance (IED), as
 //! OFIQ normalises its eye-openness measure, and is taken in the frame of the eye line so that
 //! roll does not change it:
-//! - eye opening: mean distance between facing points of the upper and lower lid, of the less
-//!   open eye;
+//! - eye opening: per eye, the smaller of the mean distance between facing points of the upper
+//!   and lower lid and the height of the dark iris band between the lids ([`super::eyelids`]:
+//!   the mesh does not follow a shut lid, the band does); the check takes the less open eye;
 //! - mouth opening: largest gap between facing points of the inner lip contours;
 //! - smile: mouth corners raised above the midline of the lips (corner lift) plus mouth width
 //!   beyond its neutral share of the IED ([`NEUTRAL_MOUTH_WIDTH`]); a neutral face gives about
 //!   0, a broad smile widens the mouth and lifts the corners.
 
+use super::eyelids;
 use super::eyes::Point;
 use super::landmarks::{Landmarks, index};
+use super::raster::Plane;
 use super::report::{Check, CheckId};
 use crate::Verdict;
 use permitkit_model::profiles::quality::QualityProfile;
@@ -25,8 +28,10 @@ pub const NEUTRAL_MOUTH_WIDTH: f32 = 0.85;
 /// The raw measures, in IED.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Measures {
-    /// Eyelid opening of the subject's right and left eye.
+    /// Eyelid opening of the subject's right and left eye (the mesh's lid distance).
     pub eye_opening: [f32; 2],
+    /// Height of the dark iris band between the lids of the subject's right and left eye.
+    pub iris_band: [f32; 2],
     /// Largest gap between the inner lips.
     pub mouth_opening: f32,
     /// Corner-to-corner mouth width.
@@ -40,10 +45,23 @@ impl Measures {
     pub fn smile(&self) -> f32 {
         self.corner_lift.max(0.0) + (self.mouth_width - NEUTRAL_MOUTH_WIDTH).max(0.0)
     }
+
+    /// The opening of each eye the eyes-open check judges: the smaller of the lid distance and
+    /// the iris band.
+    pub fn openness(&self) -> [f32; 2] {
+        [0, 1].map(|i| {
+            let lid = self.eye_opening.get(i).copied().unwrap_or(0.0);
+            let band = self.iris_band.get(i).copied().unwrap_or(0.0);
+            lid.min(band)
+        })
+    }
 }
 
-/// Measures `lm` in units of `ied`.
-pub fn measure(lm: &Landmarks, ied: f32) -> Measures {
+/// Mesh points on the cheeks below the subject's right and left eye (the skin reference).
+const CHEEKS: [usize; 2] = [50, 280];
+
+/// Measures `lm` (and the eyes' appearance on `luma`) in units of `ied`.
+pub fn measure(lm: &Landmarks, luma: &Plane, ied: f32) -> Measures {
     let ied = ied.max(1.0);
     let (sin, cos) = lm.eye_line_angle().sin_cos();
     // Coordinates in the eye-line frame (u along the eye line, v down the face).
@@ -80,8 +98,14 @@ pub fn measure(lm: &Landmarks, ied: f32) -> Measures {
         .sum::<f32>()
         / 2.0;
     let corner_lift = (mid_v - (rc.1 + lc.1) / 2.0) / ied;
+    let angle = lm.eye_line_angle();
+    let iris_band = [(lm.right_eye, CHEEKS[0]), (lm.left_eye, CHEEKS[1])].map(|(eye, cheek)| {
+        let skin = eyelids::disc_luma(luma, lm.at(cheek), 0.12 * ied);
+        eyelids::band(luma, eye, angle, ied, skin).height
+    });
     Measures {
         eye_opening,
+        iris_band,
         mouth_opening,
         mouth_width,
         corner_lift,
@@ -91,19 +115,26 @@ pub fn measure(lm: &Landmarks, ied: f32) -> Measures {
 /// The eyes-open, mouth-closed and expression checks.
 pub fn checks(m: &Measures, profile: &QualityProfile) -> [Check; 3] {
     let c = &profile.checks;
-    let least = m.eye_opening[0].min(m.eye_opening[1]);
+    let [right, left] = m.openness();
+    let least = right.min(left);
     let v = c.eyes_open.verdict(f64::from(least));
+    let detail = format!(
+        "lids {:.2} / {:.2}, iris band {:.2} / {:.2} IED",
+        m.eye_opening[0], m.eye_opening[1], m.iris_band[0], m.iris_band[1]
+    );
     let msg = match v {
-        Verdict::Pass => "both eyes open".to_owned(),
+        Verdict::Pass => format!("both eyes open ({detail})"),
         _ => {
-            let which = if (m.eye_opening[0] - m.eye_opening[1]).abs() < 0.02 {
+            let which = if (right - left).abs() < 0.02 {
                 "the eyes look closed or half closed"
-            } else if m.eye_opening[0] < m.eye_opening[1] {
+            } else if right < left {
                 "the subject's right eye (image left) looks closed or half closed"
             } else {
                 "the subject's left eye (image right) looks closed or half closed"
             };
-            format!("{which}: ask the applicant to open both eyes and look into the camera")
+            format!(
+                "{which}: ask the applicant to open both eyes and look into the camera ({detail})"
+            )
         }
     };
     let eyes = Check::new(CheckId::EyesOpen, f64::from(least), v, msg);

@@ -12,10 +12,14 @@
 //! - **head covering**: the band between the top of the forehead (mesh point 10's row) and the
 //!   crown, across the forehead's width, should show hair, skin or the background. Pixels that
 //!   are none of these (a colour far from the cheek skin, from the background beside the head,
-//!   and from any natural hair colour in CIELAB) are counted; the value is their share.
+//!   and from any natural hair colour in CIELAB) are counted, and so are hair-coloured pixels
+//!   without the texture of hair: strands make the luma step between neighbours a few
+//!   hundredths of the local luma, cloth (a black or white cap, a scarf) is smooth apart from
+//!   its seams; the value is the share of the band counted.
 //!
-//! Known limits (README, calibration table): frames that do not cross the eye opening are not
-//! seen, and a cap in a natural hair colour (black, brown) is taken for hair.
+//! Known limits (README, calibration table): frames that do not cross the eye opening are
+//! [`super::glasses`]' concern; a blurred image has no hair texture left (the sharpness check
+//! rejects it).
 
 use image::RgbImage;
 
@@ -23,7 +27,7 @@ use super::colour::srgb_to_lab;
 use super::eyes::Point;
 use super::geometry::Geometry;
 use super::landmarks::{Landmarks, index};
-use super::raster::rgb_bilinear;
+use super::raster::{Plane, rgb_bilinear};
 use super::report::{Check, CheckId};
 use crate::Verdict;
 use permitkit_model::profiles::quality::QualityProfile;
@@ -246,14 +250,68 @@ fn delta_e(x: [f32; 3], y: [f32; 3]) -> f32 {
     ((x[0] - y[0]).powi(2) + (x[1] - y[1]).powi(2) + (x[2] - y[2]).powi(2)).sqrt()
 }
 
-/// The head-covering check; its value is the share of the band above the forehead whose colour
-/// is neither skin, background nor hair.
-pub fn head_covering(
-    image: &RgbImage,
-    lm: &Landmarks,
-    g: &Geometry,
-    profile: &QualityProfile,
-) -> Check {
+/// Texture at `(x, y)`: the mean absolute luma step to the four neighbours `d` pixels away,
+/// relative to the local luma (+ 20, so that noise in black does not read as texture).
+fn texture(luma: &Plane, x: f32, y: f32, d: f32) -> f32 {
+    let c = luma.bilinear(x, y);
+    let steps = [(d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d)]
+        .iter()
+        .map(|(dx, dy)| (luma.bilinear(x + dx, y + dy) - c).abs())
+        .sum::<f32>();
+    steps / 4.0 / (c + 20.0)
+}
+
+/// Points on a grid of `step` pixels inside `poly`.
+fn grid_in(poly: &[Point], step: f32) -> Vec<Point> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for p in poly {
+        x0 = x0.min(p.x);
+        y0 = y0.min(p.y);
+        x1 = x1.max(p.x);
+        y1 = y1.max(p.y);
+    }
+    let step = step.max(0.5);
+    let mut out = Vec::new();
+    if !(x1 > x0 && y1 > y0) || (x1 - x0) / step > 400.0 || (y1 - y0) / step > 400.0 {
+        return out;
+    }
+    let mut y = y0 + step / 2.0;
+    while y < y1 {
+        let mut x = x0 + step / 2.0;
+        while x < x1 {
+            if inside(poly, x, y) {
+                out.push(Point { x, y });
+            }
+            x += step;
+        }
+        y += step;
+    }
+    out
+}
+
+/// The head-covering measures of the band above the forehead.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Covering {
+    /// Share of the band in a colour that is neither skin, background nor hair.
+    pub foreign: f32,
+    /// Share of the band that is hair-coloured but smooth (cloth, not strands).
+    pub smooth: f32,
+    /// Median texture of the band's samples that are not skin.
+    pub texture: f32,
+}
+
+impl Covering {
+    /// The check's value: the covered share of the band.
+    pub fn value(&self) -> f32 {
+        self.foreign + self.smooth
+    }
+}
+
+/// Texture below which a hair-coloured sample counts as cloth (calibrated on the labelled set).
+const SMOOTH: f32 = 0.02;
+
+/// Measures the band above the forehead.
+pub fn covering(image: &RgbImage, luma: &Plane, lm: &Landmarks, g: &Geometry) -> Covering {
     let ied = g.ied.max(1.0);
     let skin = lab(cheek_colour(image, lm, ied));
     // Background beside the head at eye height, beyond the face oval.
@@ -289,27 +347,58 @@ pub fn head_covering(
         corner(half, 0.05 * ied + 0.6 * rise),
         corner(-half, 0.05 * ied + 0.6 * rise),
     ];
-    let px: Vec<[f32; 3]> = sample_polygon(image, &band, ied / 30.0)
-        .into_iter()
-        .map(lab)
-        .collect();
-    let value = if px.is_empty() {
-        0.0
-    } else {
-        let foreign = px
-            .iter()
-            .filter(|c| {
-                delta_e(**c, skin) > 20.0
-                    && bg.iter().all(|b| delta_e(**c, *b) > 15.0)
-                    && !hair_like(c[0], c[1], c[2])
-            })
-            .count();
-        foreign as f32 / px.len() as f32
-    };
+    let points = grid_in(&band, ied / 30.0);
+    if points.is_empty() {
+        return Covering::default();
+    }
+    let d = (ied / 25.0).max(1.0);
+    let (mut foreign, mut smooth) = (0usize, 0usize);
+    let mut textures = Vec::with_capacity(points.len());
+    for p in &points {
+        let c = lab(rgb_bilinear(image, p.x, p.y));
+        if delta_e(c, skin) <= 20.0 {
+            continue;
+        }
+        // The background beside the head may be a scarf or hair falling to the shoulders: it
+        // excuses a colour, not a smooth surface.
+        let t = texture(luma, p.x, p.y, d);
+        textures.push(t);
+        if !hair_like(c[0], c[1], c[2]) && bg.iter().all(|b| delta_e(c, *b) > 15.0) {
+            foreign += 1;
+        } else if t < SMOOTH {
+            smooth += 1;
+        }
+    }
+    let n = points.len() as f32;
+    Covering {
+        foreign: foreign as f32 / n,
+        smooth: smooth as f32 / n,
+        texture: percentile(&mut textures, 0.5),
+    }
+}
+
+/// The head-covering check; its value is the covered share of the band above the forehead.
+pub fn head_covering(
+    image: &RgbImage,
+    luma: &Plane,
+    lm: &Landmarks,
+    g: &Geometry,
+    profile: &QualityProfile,
+) -> Check {
+    let m = covering(image, luma, lm, g);
+    let value = m.value();
     let v = profile.checks.head_covering.verdict(f64::from(value));
+    let summary = format!(
+        "{:.0} % of the band above the forehead in a colour not hair's, {:.0} % smooth like cloth; texture {:.3}",
+        100.0 * m.foreign,
+        100.0 * m.smooth,
+        m.texture
+    );
     let msg = match v {
-        Verdict::Pass => "no head covering".to_owned(),
-        _ => "head covering: ask the applicant to remove hat or cap (religious coverings must leave the face from chin to forehead visible)".to_owned(),
+        Verdict::Pass => format!("no head covering ({summary})"),
+        _ => format!(
+            "head covering: ask the applicant to remove hat or cap (religious coverings must leave the face from chin to forehead visible) ({summary})"
+        ),
     };
     Check::new(CheckId::HeadCovering, f64::from(value), v, msg)
 }

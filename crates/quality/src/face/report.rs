@@ -29,6 +29,8 @@ pub enum CheckId {
     EyesOpen,
     /// Eyes not hidden by dark lenses, frames, hair or reflections.
     EyesVisible,
+    /// No reflections on glasses, no tinted lenses, no glasses where the profile forbids them.
+    Glasses,
     /// Mouth closed.
     MouthClosed,
     /// Neutral expression (no smile).
@@ -55,7 +57,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 20] = [
+    pub const ALL: [CheckId; 21] = [
         CheckId::SingleFace,
         CheckId::InterEyeDistance,
         CheckId::Roll,
@@ -65,6 +67,7 @@ impl CheckId {
         CheckId::HeadSize,
         CheckId::EyesOpen,
         CheckId::EyesVisible,
+        CheckId::Glasses,
         CheckId::MouthClosed,
         CheckId::Expression,
         CheckId::HeadCovering,
@@ -88,6 +91,7 @@ impl CheckId {
             CheckId::Pitch => "pitch",
             CheckId::EyesOpen => "eyes-open",
             CheckId::EyesVisible => "eyes-visible",
+            CheckId::Glasses => "glasses",
             CheckId::MouthClosed => "mouth-closed",
             CheckId::Expression => "expression",
             CheckId::HeadCovering => "head-covering",
@@ -114,6 +118,8 @@ impl CheckId {
             CheckId::Pitch => &[0x59],
             CheckId::EyesOpen => &[0x4D],
             CheckId::EyesVisible => &[0x4F],
+            // No component of its own: ICAO Doc 9303-3's rules on glasses.
+            CheckId::Glasses => &[],
             CheckId::MouthClosed => &[0x4E, 0x50],
             CheckId::Expression => &[0x5B],
             CheckId::HeadCovering => &[0x5C],

@@ -72,6 +72,131 @@ fn hash(i: u32, j: u32) -> f32 {
     (v % 1000) as f32 / 1000.0
 }
 
+/// Upper and lower lid contours, outer corner to inner corner (MediaPipe face mesh topology).
+const RIGHT_UPPER: [usize; 9] = [33, 246, 161, 160, 159, 158, 157, 173, 133];
+const RIGHT_LOWER: [usize; 9] = [33, 7, 163, 144, 145, 153, 154, 155, 133];
+const LEFT_UPPER: [usize; 9] = [263, 466, 388, 387, 386, 385, 384, 398, 362];
+const LEFT_LOWER: [usize; 9] = [263, 249, 390, 373, 374, 380, 381, 382, 362];
+
+fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
+    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// An upper eyelid drawn down over an eye, in the frame of the eye line (u along it, v down):
+/// lid skin taken from below the eye (so it keeps the skin's colour, texture and grain), a
+/// convex lid's shading, a crease above, and the lash line at the lid's edge.
+struct Lid {
+    /// Eye-line frame: origin, unit u, unit v.
+    origin: Point,
+    cos: f32,
+    sin: f32,
+    /// Lid contours as (u, v), sorted by u.
+    upper: Vec<(f32, f32)>,
+    lower: Vec<(f32, f32)>,
+    cover: f32,
+    ied: f32,
+}
+
+impl Lid {
+    fn new(
+        lm: &permitkit_quality::face::Landmarks,
+        upper: &[usize],
+        lower: &[usize],
+        ied: f32,
+        cover: f32,
+    ) -> Self {
+        let origin = lm.mean(upper);
+        let (sin, cos) = lm.eye_line_angle().sin_cos();
+        let frame = |i: &usize| {
+            let p = lm.at(*i);
+            let (dx, dy) = (p.x - origin.x, p.y - origin.y);
+            (dx * cos + dy * sin, -dx * sin + dy * cos)
+        };
+        let sorted = |idx: &[usize]| {
+            let mut v: Vec<(f32, f32)> = idx.iter().map(frame).collect();
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            v
+        };
+        Self {
+            origin,
+            cos,
+            sin,
+            upper: sorted(upper),
+            lower: sorted(lower),
+            cover,
+            ied,
+        }
+    }
+
+    fn interp(curve: &[(f32, f32)], u: f32) -> Option<f32> {
+        let first = curve.first()?;
+        let last = curve.last()?;
+        if u <= first.0 {
+            return Some(first.1);
+        }
+        if u >= last.0 {
+            return Some(last.1);
+        }
+        curve.windows(2).find_map(|w| {
+            let (a, b) = (w[0], w[1]);
+            (u >= a.0 && u <= b.0).then(|| a.1 + (b.1 - a.1) * (u - a.0) / (b.0 - a.0).max(1e-3))
+        })
+    }
+
+    fn paint(&self, img: &RgbImage, x: f32, y: f32, c: [f32; 3]) -> [f32; 3] {
+        let (dx, dy) = (x - self.origin.x, y - self.origin.y);
+        let (u, v) = (
+            dx * self.cos + dy * self.sin,
+            -dx * self.sin + dy * self.cos,
+        );
+        let (Some(first), Some(last)) = (self.upper.first(), self.upper.last()) else {
+            return c;
+        };
+        let ied = self.ied;
+        let margin = 0.06 * ied;
+        if u < first.0 - margin || u > last.0 + margin {
+            return c;
+        }
+        let (Some(top), Some(bottom)) =
+            (Self::interp(&self.upper, u), Self::interp(&self.lower, u))
+        else {
+            return c;
+        };
+        // The lid's edge: the upper lid lowered by `cover` of the opening, closing in at the
+        // corners.
+        let edge = top + self.cover * (bottom - top);
+        let above = top - 0.07 * ied;
+        if v < above - 0.03 * ied || v > edge + 0.03 * ied {
+            return c;
+        }
+        // Soft weight: 1 inside the lid, falling off over 0.03 IED at the crease side and the
+        // corners.
+        let w_top = smoothstep(above - 0.03 * ied, above, v);
+        let w_side = smoothstep(first.0 - margin, first.0, u)
+            * (1.0 - smoothstep(last.0, last.0 + margin, u));
+        // Lid skin from 0.3 IED below, a little brighter in the lid's middle (it is convex).
+        let src = (x - 0.3 * ied * self.sin, y + 0.3 * ied * self.cos);
+        let span = (edge - above).max(1e-3);
+        let t = ((v - above) / span).clamp(0.0, 1.0);
+        let shade = 1.0 + 0.06 * (1.0 - (2.0 * t - 1.0).powi(2)) - 0.1 * t.powi(4);
+        let mut skin = sample(img, src.0, src.1).map(|s| s * shade);
+        // The crease: a soft darker line 0.05 IED above the lid's top.
+        let crease = top - 0.045 * ied;
+        let dc = ((v - crease) / (0.012 * ied)).powi(2);
+        let k_crease = 1.0 - 0.22 * (-dc).exp();
+        skin = skin.map(|s| s * k_crease);
+        // The lash line at the edge, dark brown, with a soft profile 0.02 IED thick.
+        let dl = ((v - edge) / (0.011 * ied)).powi(2);
+        let lash = 0.85 * (-dl).exp();
+        let lash_colour = [55.0, 40.0, 36.0];
+        let lid = [0, 1, 2].map(|i| skin[i] * (1.0 - lash) + lash_colour[i] * lash);
+        // Below the edge only the lash line's lower half is drawn.
+        let w = if v > edge { lash } else { w_top } * w_side;
+        [0, 1, 2].map(|i| c[i] * (1.0 - w) + lid[i] * w)
+    }
+}
+
 /// Applies `change` with `amount` to `img`, whose assessment (landmarks, geometry) is `a`.
 pub fn apply(img: &RgbImage, a: &Assessment, change: &str, amount: &[f64]) -> RgbImage {
     let k = |i: usize| amount.get(i).copied().unwrap_or(0.0) as f32;
@@ -196,37 +321,16 @@ pub fn apply(img: &RgbImage, a: &Assessment, change: &str, amount: &[f64]) -> Rg
             })
         }
         "closed-eyes" => {
-            let polys: Vec<(Vec<Point>, Point)> =
-                [&index::RIGHT_EYE_CONTOUR[..], &index::LEFT_EYE_CONTOUR[..]]
-                    .iter()
-                    .map(|idx| {
-                        let c = lm.mean(idx);
-                        let poly = idx
-                            .iter()
-                            .map(|&i| {
-                                let p = lm.at(i);
-                                Point {
-                                    x: c.x + (p.x - c.x) * 1.15,
-                                    y: c.y + (p.y - c.y) * 1.6,
-                                }
-                            })
-                            .collect();
-                        (poly, c)
-                    })
-                    .collect();
+            // amount: [share of the opening the upper lid covers (1 shut, 0.5 half closed),
+            // which eyes (0 both, 1 the subject's right only)].
+            let cover = k(0);
+            let mut lids = vec![Lid::new(lm, &RIGHT_UPPER, &RIGHT_LOWER, ied, cover)];
+            if k(1) < 1.0 {
+                lids.push(Lid::new(lm, &LEFT_UPPER, &LEFT_LOWER, ied, cover));
+            }
             map(img, |x, y, c| {
                 let (xf, yf) = (x as f32, y as f32);
-                for (poly, centre) in &polys {
-                    if inside(poly, xf, yf) {
-                        // Skin from just below the eye, and a lash line across the middle.
-                        let skin = sample(img, xf, yf + 0.28 * ied);
-                        if (yf - centre.y - 0.03 * ied).abs() < 0.02 * ied {
-                            return [70.0, 50.0, 45.0];
-                        }
-                        return skin;
-                    }
-                }
-                c
+                lids.iter().fold(c, |c, lid| lid.paint(img, xf, yf, c))
             })
         }
         "open-mouth" => {
@@ -253,18 +357,137 @@ pub fn apply(img: &RgbImage, a: &Assessment, change: &str, amount: &[f64]) -> Rg
             })
         }
         "cap" => {
+            // amount: [r, g, b, style]: 0 a dome cap with a band round its rim, 1 a peaked cap
+            // (a brim over the forehead), 2 a headscarf (crown and sides, the face left open).
+            let colour = [k(0), k(1), k(2)];
+            let style = k(3) as u32;
             let top = lm.at(index::FOREHEAD);
             let rx = 0.62 * g.head_width;
             let ry = (top.y - g.crown_y).max(0.3 * ied) + 0.35 * ied;
             let base = top.y + 0.1 * ied;
+            let oval: Vec<Point> = index::FACE_OVAL
+                .iter()
+                .map(|&i| {
+                    // The oval, its top lowered to just above the brows' line.
+                    let p = lm.at(i);
+                    let c = lm.at(index::NOSE_TIP);
+                    Point {
+                        x: c.x + (p.x - c.x) * 0.97,
+                        y: if p.y < top.y + 0.35 * ied {
+                            p.y.max(top.y + 0.12 * ied)
+                        } else {
+                            p.y
+                        },
+                    }
+                })
+                .collect();
             map(img, |x, y, c| {
-                let (x, y) = (x as f32, y as f32);
-                let e = ((x - top.x) / rx).powi(2) + ((y - base) / ry).powi(2);
-                if y <= base && e <= 1.0 {
-                    [k(0), k(1), k(2)]
-                } else {
-                    c
+                let (xf, yf) = (x as f32, y as f32);
+                let (u, v) = ((xf - top.x) / ied, (yf - base) / ied);
+                let (cover, shade) = match style {
+                    2 => {
+                        // Headscarf: a wide hood down to the jaw, the face oval open.
+                        let e = ((xf - top.x) / (0.78 * g.head_width)).powi(2)
+                            + ((yf - base) / (ry + 0.1 * ied)).powi(2);
+                        let hood = (yf <= base && e <= 1.0)
+                            || (yf > base
+                                && yf < g.chin_y
+                                && ((xf - top.x) / (0.78 * g.head_width)).abs() <= 1.0);
+                        let on = hood && !inside(&oval, xf, yf);
+                        // Folds.
+                        (on, 1.0 + 0.07 * (u * 9.0 + v * 4.0).sin())
+                    }
+                    _ => {
+                        let e = ((xf - top.x) / rx).powi(2) + ((yf - base) / ry).powi(2);
+                        let dome = yf <= base && e <= 1.0;
+                        let brim = style == 1
+                            && yf > base - 0.05 * ied
+                            && yf <= base + 0.16 * ied
+                            && ((xf - top.x) / (1.05 * rx)).powi(2)
+                                + ((yf - base + 0.05 * ied) / (0.21 * ied)).powi(2)
+                                <= 1.0;
+                        // Light from above: the dome darkens towards its rim; a band round the
+                        // rim with a seam; the brim's underside in shadow.
+                        let t = ((base - yf) / ry).clamp(0.0, 1.0);
+                        let mut shade = 0.86 + 0.14 * t;
+                        if dome && base - yf < 0.14 * ied {
+                            shade *= 0.9;
+                            if ((base - yf) - 0.14 * ied).abs() < 0.008 * ied {
+                                shade *= 0.8;
+                            }
+                        }
+                        if brim && yf > base {
+                            shade *= 0.75;
+                        }
+                        (dome || brim, shade)
+                    }
+                };
+                if !cover {
+                    return c;
                 }
+                // Fabric grain: smooth noise of a few levels in 2 px cells.
+                let grain = 3.0 * (hash(x / 2, y / 2) - 0.5) + 2.0 * (hash(x / 5 + 7, y / 5) - 0.5);
+                colour.map(|v| (v * shade + grain).clamp(0.0, 255.0))
+            })
+        }
+        "glasses" => {
+            // amount: [rim thickness (IED; 0 rimless), lens transmission (1 clear), reflection
+            // (0 none, 1 a bright streak on each lens)].
+            let rim = k(0) * ied;
+            let trans = k(1);
+            let glare = k(2);
+            let angle = lm.eye_line_angle();
+            let (sin, cos) = angle.sin_cos();
+            let lenses = [lm.right_eye, lm.left_eye];
+            let (a, b) = (0.37 * ied, 0.26 * ied);
+            let frame_colour = [32.0, 28.0, 28.0];
+            map(img, |x, y, c| {
+                let (xf, yf) = (x as f32, y as f32);
+                let mut out = c;
+                let mut rim_w = 0.0f32;
+                for (n, e) in lenses.iter().enumerate() {
+                    let (dx, dy) = (xf - e.x, yf - e.y - 0.03 * ied * cos);
+                    let (u, v) = (dx * cos + dy * sin, -dx * sin + dy * cos);
+                    // Rounded-rectangle lens (superellipse of exponent 3).
+                    let r = ((u / a).abs().powi(3) + (v / b).abs().powi(3)).cbrt();
+                    let dist = (r - 1.0) * b;
+                    if r < 1.0 {
+                        // Through the lens: tinted glass, a reflection.
+                        out = [0, 1, 2].map(|i| out[i] * trans * [1.0, 0.95, 0.85][i]);
+                        if glare > 0.0 {
+                            let side = if n == 0 { -1.0 } else { 1.0 };
+                            let (gu, gv) = (u - side * 0.14 * ied, v + 0.09 * ied);
+                            let (s30, c30) = (0.5f32, 0.866f32);
+                            let (ru, rv) = (gu * c30 + gv * s30, -gu * s30 + gv * c30);
+                            let q = (ru / (0.15 * ied)).powi(2) + (rv / (0.055 * ied)).powi(2);
+                            let w = glare * (1.0 - smoothstep(0.7, 1.1, q));
+                            out = out.map(|o| o * (1.0 - w) + 253.0 * w);
+                        }
+                    }
+                    if rim > 0.0 {
+                        rim_w = rim_w.max((rim / 2.0 - dist.abs() + 0.5).clamp(0.0, 1.0));
+                        // Temple arm: outwards from the lens's outer side, a little above
+                        // the eye line.
+                        let side = if n == 0 { -1.0 } else { 1.0 };
+                        let along = u * side;
+                        if along > a - 1.0 && along < a + 0.45 * ied {
+                            rim_w = rim_w
+                                .max((rim / 2.0 - (v + 0.06 * ied).abs() + 0.5).clamp(0.0, 1.0));
+                        }
+                    }
+                }
+                if rim > 0.0 {
+                    // The bridge between the lenses' inner sides, arched a little.
+                    let m = lenses[0].midpoint(lenses[1]);
+                    let (dx, dy) = (xf - m.x, yf - m.y);
+                    let (u, v) = (dx * cos + dy * sin, -dx * sin + dy * cos);
+                    let half = 0.5 * lenses[0].distance(lenses[1]) - a + 1.0;
+                    if u.abs() < half {
+                        let arch = -0.07 * ied - 0.03 * ied * (1.0 - (u / half).powi(2));
+                        rim_w = rim_w.max((rim / 2.0 - (v - arch).abs() + 0.5).clamp(0.0, 1.0));
+                    }
+                }
+                [0, 1, 2].map(|i| out[i] * (1.0 - rim_w) + frame_colour[i] * rim_w)
             })
         }
         "blur" => imageops::blur(img, k(0)),
