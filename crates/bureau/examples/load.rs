@@ -32,8 +32,8 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    clippy::print_stdout,
-    reason = "a benchmark program: a failure stops it loudly"
+    clippy::cast_possible_truncation,
+    reason = "a benchmark program: a failure stops it loudly; ranks of a few thousand values"
 )]
 
 use std::net::SocketAddr;
