@@ -578,12 +578,17 @@ impl CliStation {
 
     /// `enroll --submit-to URL --json` of application `n`; the last JSON line and the exit code.
     fn enroll(&self, n: u32, url: &str) -> (serde_json::Value, Option<i32>) {
+        self.enroll_with_pki(n, url, &self.path("pki"))
+    }
+
+    /// [`CliStation::enroll`] with `--pki pki`.
+    fn enroll_with_pki(&self, n: u32, url: &str, pki: &Path) -> (serde_json::Value, Option<i32>) {
         let file = self.path(&format!("applicant-{n}.toml"));
         std::fs::write(&file, applicant(n, "")).unwrap();
         let out = Command::new(BIN)
             .arg("enroll")
             .arg("--pki")
-            .arg(self.path("pki"))
+            .arg(pki)
             .args(["--journal", &self.journal()])
             .arg("--out")
             .arg(self.path("enrolments"))
@@ -853,4 +858,157 @@ fn a_package_the_bureau_refuses_is_recorded_with_its_reason_and_never_sent_again
         bureau.query_strings("SELECT station FROM applications"),
         ["other-office"]
     );
+}
+
+#[test]
+fn a_station_that_submits_to_the_bureau_needs_no_document_signer() {
+    let mut bureau = Bureau::new("nosigner");
+    bureau.serve();
+    let url = format!("http://{}", bureau.listen);
+    let station = CliStation::new(&bureau);
+    // No PKI folder at all, then an empty one: the bureau signs, the station needs neither the
+    // Document Signer's files nor the CSCA.
+    let missing = station.path("no-such-pki");
+    let empty = station.path("empty-pki");
+    std::fs::create_dir(&empty).unwrap();
+    for (n, pki) in [(21, &missing), (22, &empty)] {
+        let (event, code) = station.enroll_with_pki(n, &url, pki);
+        assert_eq!(code, Some(0), "{event}");
+        assert_eq!(event["status"], "queued-at-bureau", "{event}");
+    }
+    assert!(!missing.exists());
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    assert_eq!(
+        bureau.query_strings("SELECT application FROM applications ORDER BY application"),
+        ["TRP-2026-000021", "TRP-2026-000022"]
+    );
+    // Without the bureau, the same station still needs its Document Signer.
+    let file = station.path("applicant-23.toml");
+    std::fs::write(&file, applicant(23, "")).unwrap();
+    let out = Command::new(BIN)
+        .arg("enroll")
+        .arg("--pki")
+        .arg(&empty)
+        .args(["--journal", &station.journal()])
+        .arg("--out")
+        .arg(station.path("enrolments"))
+        .arg("--applicant")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("has no ds.pem"), "{stderr}");
+}
+
+/// Sends SIGTERM to `child` (through the shell's `kill`, present on every Debian system).
+fn terminate(child: &Child) {
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -TERM {}", child.id()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_running_sync_delivers_once_the_bureau_comes_up_and_stops_on_sigterm() {
+    use std::io::BufRead as _;
+    let mut bureau = Bureau::new("every");
+    let station = CliStation::new(&bureau);
+    let url = format!("http://{}", bureau.listen);
+    for n in 0..2 {
+        let (event, code) = station.enroll(n, &url);
+        assert_eq!(code, Some(0), "{event}");
+        assert_eq!(event["status"], "queued-for-submission", "{event}");
+    }
+    let mut sync = Command::new(BIN)
+        .args(["station", "sync", "--journal", &station.journal()])
+        .arg("--station-key")
+        .arg(&station.key)
+        .args(["--every", "1", "--attempts", "2", "--retry-delay-ms", "100"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = sync.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let _ = lines_tx.send(line.clone());
+        }
+    });
+    let mut seen = Vec::new();
+    let next_line = |seen: &mut Vec<String>| {
+        let line = lines
+            .recv_timeout(Duration::from_secs(120))
+            .expect("a line per pass");
+        seen.push(line.clone());
+        line
+    };
+    // The bureau is down: the first pass leaves both packages queued.
+    let first = next_line(&mut seen);
+    assert!(first.starts_with("pass 1: 0 submitted"), "{first}");
+    assert!(first.contains("2 still queued"), "{first}");
+
+    bureau.serve();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while bureau.query_i64("SELECT count(*) FROM applications") < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the running sync did not deliver: {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The pass that delivered has been logged, then the process is stopped between passes.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !seen
+        .iter()
+        .any(|l| l.contains("0 still queued") && !l.contains(" 0 submitted"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no pass reported the delivery: {seen:?}"
+        );
+        next_line(&mut seen);
+    }
+    terminate(&sync);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = sync.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "station sync did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{status}");
+    reader.join().unwrap();
+    seen.extend(lines.try_iter());
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some(&*format!("stopped after {} pass(es)", seen.len() - 1))
+    );
+    let submitted: usize = seen
+        .iter()
+        .filter_map(|l| {
+            l.split_once(": ")?
+                .1
+                .split_once(" submitted")?
+                .0
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(submitted, 2, "{seen:?}");
+    // No personal data, not even an application number, in the log.
+    for line in &seen {
+        assert!(!line.contains("TRP-"), "{line}");
+    }
+    for (_, status, _) in station.list() {
+        assert_eq!(status, "queued-at-bureau");
+    }
+    assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs"), 2);
 }

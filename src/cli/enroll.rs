@@ -67,7 +67,8 @@ pub struct EnrollArgs {
     /// the card's files that hold no biometrics and manifest.json (never the chip's keys).
     #[arg(long, value_name = "DIR", default_value = "enrolments")]
     out: PathBuf,
-    /// PKI folder: ds.pem, ds-key.pem (the Document Signer) and csca.pem (`pki init`).
+    /// PKI folder: ds.pem, ds-key.pem (the Document Signer) and csca.pem (`pki init`); not
+    /// read when the application goes to the bureau (--submit-to, or a `[bureau]` section).
     #[arg(long, value_name = "DIR", default_value = "pki")]
     pki: PathBuf,
     /// Sign EF.SOD with a Document Signer key on a PKCS #11 token (instead of the station
@@ -188,18 +189,24 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
         args.station_key.as_deref(),
         args.bureau_certificate.as_deref(),
     )?;
+    // An enrolment for the bureau signs nothing here: no Document Signer, no CSCA needed.
     #[cfg(feature = "pkcs11")]
-    let token_signer = args
-        .token
-        .open(
-            &profile.station_id,
-            journal.parent().unwrap_or_else(|| Path::new("")),
-        )?
-        .map(permitkit_station::signer::StationSigner::Guarded);
+    let token_signer = match &bureau {
+        Some(_) => None,
+        None => args
+            .token
+            .open(
+                &profile.station_id,
+                journal.parent().unwrap_or_else(|| Path::new("")),
+            )?
+            .map(permitkit_station::signer::StationSigner::Guarded),
+    };
     #[cfg(not(feature = "pkcs11"))]
     let token_signer = None;
     let ds_files = token_signer.is_none() && profile.document_signer.is_none();
-    check_pki(&args.pki, ds_files)?;
+    if bureau.is_none() {
+        check_pki(&args.pki, ds_files)?;
+    }
     let factory =
         SelectorFactory::new(registry.clone()).with_card_pull_after(args.drill_card_pull_after);
     let factory = match (&args.card_state, virtual_chip) {
@@ -225,14 +232,23 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
         ),
         (None, false) => factory,
     };
-    let mut station = Station::open_signed(
-        registry,
-        &station_id,
-        &args.pki,
-        Some(&journal),
-        Box::new(factory),
-        token_signer,
-    )?;
+    let mut station = match &bureau {
+        Some(_) => Station::open_for_bureau(
+            registry,
+            &station_id,
+            &args.pki,
+            Some(&journal),
+            Box::new(factory),
+        )?,
+        None => Station::open_signed(
+            registry,
+            &station_id,
+            &args.pki,
+            Some(&journal),
+            Box::new(factory),
+            token_signer,
+        )?,
+    };
     if let Some(store) = super::pki_trust::load(&args.trust, &[])? {
         station.trust = store;
     }

@@ -3,7 +3,8 @@
 //! card here, seals the application package to the bureau and queues it in the journal's
 //! outbox (`permitkit_bureau::outbox`); one delivery is tried at once, and a bureau that cannot
 //! be reached loses nothing. `permitkit station sync` drains the outbox with back-off and pulls
-//! each application's status back; `journal list` shows it.
+//! each application's status back (`--every SECONDS`: pass after pass until SIGINT or
+//! SIGTERM); `journal list` shows it.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -200,13 +201,18 @@ pub struct SyncArgs {
     /// The wait after the first failed try, milliseconds.
     #[arg(long, default_value_t = 500, value_name = "MS")]
     retry_delay_ms: u64,
-    /// One JSON object on stdout.
+    /// One JSON object on stdout (with --every: one per pass, counts only).
     #[arg(long)]
     json: bool,
+    /// Keep running: a pass every SECONDS (each with its own back-off) until SIGINT or SIGTERM,
+    /// which stop it between passes (exit 0). One line per pass, counts only.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    every: Option<u64>,
 }
 
 /// `permitkit station sync`: drains the outbox, pulls statuses back. Exit 0 when nothing is
-/// left queued, 1 otherwise (the bureau not reached, or not accepting the station yet).
+/// left queued, 1 otherwise (the bureau not reached, or not accepting the station yet); with
+/// `--every`, passes until SIGINT or SIGTERM, then exit 0.
 pub fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let mut registry = Registry::builtin()?;
     if let Some(dir) = &args.profiles {
@@ -242,6 +248,15 @@ pub fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
         pull_status: true,
         only: None,
     };
+    if let Some(every) = args.every {
+        return server::block_on(every_pass(
+            &mut journal,
+            &|url| client(url, &name, &key_path),
+            &options,
+            Duration::from_secs(every),
+            args.json,
+        ))?;
+    }
     let report = server::block_on(outbox::sync(
         &mut journal,
         &|url| client(url, &name, &key_path),
@@ -257,6 +272,68 @@ pub fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(super::exit::ERROR)
     })
+}
+
+/// `station sync --every`: a pass, then a pause of `every`, until SIGINT or SIGTERM. A
+/// signal that comes during a pass stops the loop once that pass is done (the handlers are
+/// installed before the first pass, so none is lost); a pass that fails (the journal, the
+/// station's key) is logged and the next one tried.
+async fn every_pass(
+    journal: &mut Journal,
+    connect: &dyn Fn(&str) -> Result<StationClient, permitkit_bureau::BureauError>,
+    options: &SyncOptions,
+    every: Duration,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut pass: u64 = 0;
+    loop {
+        pass += 1;
+        let outcome = outbox::sync(journal, connect, options).await;
+        log_pass(pass, &outcome, json);
+        tokio::select! {
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+    if !json {
+        println!("stopped after {pass} pass(es)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line for a pass: counts and the error's kind, never an application number or a name.
+fn log_pass(pass: u64, outcome: &Result<SyncReport, permitkit_bureau::BureauError>, json: bool) {
+    use std::io::Write as _;
+    let line = match (outcome, json) {
+        (Ok(r), false) => format!(
+            "pass {pass}: {} submitted, {} refused, {} still queued, {} status change(s), {} \
+             status failure(s)",
+            r.submitted.len(),
+            r.refused.len(),
+            r.still_queued.len(),
+            r.status_changed.len(),
+            r.status_failed.len()
+        ),
+        (Ok(r), true) => serde_json::json!({
+            "pass": pass,
+            "submitted": r.submitted.len(),
+            "refused": r.refused.len(),
+            "still_queued": r.still_queued.len(),
+            "status_changed": r.status_changed.len(),
+            "status_failed": r.status_failed.len(),
+        })
+        .to_string(),
+        (Err(e), false) => format!("pass {pass}: failed: {e}"),
+        (Err(e), true) => serde_json::json!({ "pass": pass, "error": e.to_string() }).to_string(),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 fn print_report(r: &SyncReport) {

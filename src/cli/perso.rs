@@ -1,5 +1,6 @@
 //! `permitkit perso worker`: one personalization line of the central bureau — claims jobs from
-//! the bureau's database, writes, reads back, locks and verifies each card, reports it.
+//! the bureau's database, writes, reads back, locks and verifies each card, reports it. SIGINT or
+//! SIGTERM stops it once the card in hand is reported.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,7 +90,8 @@ pub fn run(command: PersoCommand) -> anyhow::Result<ExitCode> {
         idle_exit: a.idle_exit_secs.map(Duration::from_secs),
         registry: Registry::builtin()?,
     };
-    let summary = server::block_on(worker::run(config))??;
+    // SIGINT or SIGTERM: the card in hand is finished and reported, then the line stops.
+    let summary = server::block_on(worker::run_until(config, server::shutdown_signal()))??;
     println!(
         "{} cards issued, {} attempts failed, {} claims lost",
         summary.issued, summary.failed, summary.lost

@@ -130,9 +130,42 @@ impl Intake {
                 permitkit_chip::perso::mrz_information(&checked.applicant.mrz.to_dg1_string())?;
             permitkit_chip::journal::keyed_document_key(&self.secret, &info)
         };
+        crate::db_clock::timed(self.record(
+            station,
+            station_signature,
+            &Filing {
+                number,
+                digest,
+                document_number,
+                person,
+                document_key,
+            },
+            &checked,
+            &image,
+        ))
+        .await
+    }
+
+    /// Records the application, its signed files, chip keys and job in one transaction, under
+    /// advisory locks on its number, document number and person.
+    async fn record(
+        &self,
+        station: &str,
+        station_signature: &[u8],
+        filing: &Filing,
+        checked: &Checked,
+        image: &ChipImage,
+    ) -> Result<Receipt, BureauError> {
+        let Filing {
+            number,
+            digest,
+            document_number,
+            person,
+            document_key,
+        } = filing;
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        for lock in [&number, &document_number, &person] {
+        for lock in [number, document_number, person] {
             tx.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 16))",
                 &[lock],
@@ -147,7 +180,7 @@ impl Intake {
             )
             .await?
         {
-            return receipt_of(station, &number, &digest, &row);
+            return receipt_of(station, number, digest, &row);
         }
         let replaces = checked.applicant.replaces.clone();
         if let Some(row) = tx
@@ -211,7 +244,7 @@ impl Intake {
         tx.commit().await?;
         tracing::info!(application = %number, station, "application queued");
         Ok(Receipt {
-            application: number,
+            application: number.clone(),
             state: "queued".into(),
             duplicate: false,
         })
@@ -270,13 +303,17 @@ impl Intake {
         number: &str,
         digest: &str,
     ) -> Result<Option<Receipt>, BureauError> {
-        let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                "SELECT station, package_sha256, state FROM applications WHERE application = $1",
-                &[&number],
-            )
-            .await?;
+        let row = crate::db_clock::timed(async {
+            let client = self.pool.get().await?;
+            client
+                .query_opt(
+                    "SELECT station, package_sha256, state FROM applications WHERE application = $1",
+                    &[&number],
+                )
+                .await
+                .map_err(BureauError::from)
+        })
+        .await?;
         row.map(|row| receipt_of(station, number, digest, &row))
             .transpose()
     }
@@ -288,13 +325,17 @@ impl Intake {
         document_number: &str,
         application: &str,
     ) -> Result<IssuedNumbers, BureauError> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                "SELECT application FROM applications WHERE document_number = $1 AND application <> $2",
-                &[&document_number, &application],
-            )
-            .await?;
+        let rows = crate::db_clock::timed(async {
+            let client = self.pool.get().await?;
+            client
+                .query(
+                    "SELECT application FROM applications WHERE document_number = $1 AND application <> $2",
+                    &[&document_number, &application],
+                )
+                .await
+                .map_err(BureauError::from)
+        })
+        .await?;
         let mut issued = IssuedNumbers::new();
         for row in rows {
             let by: String = row.try_get(0)?;
@@ -320,6 +361,15 @@ impl Intake {
         mac.update(third.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
+}
+
+/// What an application is filed under.
+struct Filing {
+    number: String,
+    digest: String,
+    document_number: String,
+    person: String,
+    document_key: String,
 }
 
 /// The answer for a package whose number is already known.

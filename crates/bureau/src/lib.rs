@@ -16,13 +16,15 @@
 //!   [`perso_journal`] the chip's personalization journal in the database, fenced by the lease;
 //!   [`worker`] a personalization line, [`verify`] its independent check of each card; [`latency`] a contactless link's timing for virtual chips.
 //! - [`status`]: queue depth, throughput per line, stuck jobs and the spoilt-card rate.
-//! - [`throwaway`]: a throw-away PostgreSQL cluster for tests and demos.
+//! - [`throwaway`]: a throw-away PostgreSQL cluster for tests and demos; [`db_clock`] the time
+//!   spent awaiting the database, for the load figures.
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod checks;
 pub mod client;
 pub mod db;
+pub mod db_clock;
 pub mod error;
 pub mod intake;
 pub mod keys;

@@ -6,7 +6,8 @@
 //! Every store is fenced by the claim it is made under: it succeeds only while the job is still
 //! claimed by this line with this claim's token and an unexpired lease. A line that lost its job
 //! therefore cannot move a card to LOCK: `perso` stores the `Locking` state before it sends LOCK.
-//! The trait is synchronous; the calls run on a blocking thread of the tokio runtime.
+//! The trait is synchronous; the calls run on a blocking thread of the tokio runtime, timed by
+//! [`crate::db_clock`].
 
 use deadpool_postgres::Pool;
 use permitkit_chip::ChipError;
@@ -52,7 +53,7 @@ impl Journal for PgJournal {
     fn load(&mut self, key: &str) -> Result<Option<JournalEntry>, ChipError> {
         let pool = self.pool.clone();
         let key = key.to_owned();
-        let text: Option<String> = self.handle.block_on(async move {
+        let text: Option<String> = self.handle.block_on(crate::db_clock::timed(async move {
             let client = pool.get().await.map_err(ChipError::journal)?;
             let row = client
                 .query_opt(
@@ -64,7 +65,7 @@ impl Journal for PgJournal {
             row.map(|r| r.try_get(0))
                 .transpose()
                 .map_err(ChipError::journal)
-        })?;
+        }))?;
         text.map(|t| {
             serde_json::from_str(&t)
                 .map_err(|e| ChipError::journal(format!("personalization entry: {e}")))
@@ -78,7 +79,7 @@ impl Journal for PgJournal {
         let key = key.to_owned();
         let claim = self.claim.clone();
         let line = self.line.clone();
-        let stored = self.handle.block_on(async move {
+        let stored = self.handle.block_on(crate::db_clock::timed(async move {
             let client = pool.get().await.map_err(ChipError::journal)?;
             client
                 .execute(
@@ -92,7 +93,7 @@ impl Journal for PgJournal {
                 )
                 .await
                 .map_err(ChipError::journal)
-        })?;
+        }))?;
         if stored == 0 {
             return Err(ChipError::journal(
                 "the job's lease was lost to another line: nothing more is written",

@@ -53,6 +53,14 @@ pub async fn claim(
     line: &str,
     lease: Duration,
 ) -> Result<Option<Claimed>, BureauError> {
+    crate::db_clock::timed(claim_untimed(pool, line, lease)).await
+}
+
+async fn claim_untimed(
+    pool: &Pool,
+    line: &str,
+    lease: Duration,
+) -> Result<Option<Claimed>, BureauError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let row = tx
@@ -106,6 +114,10 @@ pub async fn heartbeat(
 
 /// The claimed job's signed files and chip keys.
 pub async fn image(pool: &Pool, claim: &Claimed) -> Result<JobImage, BureauError> {
+    crate::db_clock::timed(image_untimed(pool, claim)).await
+}
+
+async fn image_untimed(pool: &Pool, claim: &Claimed) -> Result<JobImage, BureauError> {
     let client = pool.get().await?;
     let corrupt = |reason: String| BureauError::Corrupt {
         what: format!("application {}", claim.application),
@@ -156,6 +168,17 @@ pub async fn complete(
     serial: &str,
     spoilt: &[String],
 ) -> Result<bool, BureauError> {
+    crate::db_clock::timed(complete_untimed(pool, claim, line, key, serial, spoilt)).await
+}
+
+async fn complete_untimed(
+    pool: &Pool,
+    claim: &Claimed,
+    line: &str,
+    key: &SigningKey,
+    serial: &str,
+    spoilt: &[String],
+) -> Result<bool, BureauError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let fenced = tx
@@ -168,7 +191,7 @@ pub async fn complete(
         .await?;
     if fenced != 1 {
         drop(tx);
-        record_spoilt(
+        record_spoilt_untimed(
             pool,
             claim,
             line,
@@ -225,6 +248,20 @@ pub async fn record_spoilt(
     serial: &str,
     reason: &str,
 ) -> Result<(), BureauError> {
+    crate::db_clock::timed(record_spoilt_untimed(
+        pool, claim, line, key, serial, reason,
+    ))
+    .await
+}
+
+async fn record_spoilt_untimed(
+    pool: &Pool,
+    claim: &Claimed,
+    line: &str,
+    key: &SigningKey,
+    serial: &str,
+    reason: &str,
+) -> Result<(), BureauError> {
     let client = pool.get().await?;
     let signature = sign_card(key, &claim.application, serial, "spoilt");
     client
@@ -240,6 +277,17 @@ pub async fn record_spoilt(
 /// A failed attempt: the card (when one was identified) recorded as spoilt and the job queued
 /// again, or failed after [`MAX_ATTEMPTS`], in one transaction.
 pub async fn fail(
+    pool: &Pool,
+    claim: &Claimed,
+    line: &str,
+    key: &SigningKey,
+    card: Option<&str>,
+    reason: &str,
+) -> Result<(), BureauError> {
+    crate::db_clock::timed(fail_untimed(pool, claim, line, key, card, reason)).await
+}
+
+async fn fail_untimed(
     pool: &Pool,
     claim: &Claimed,
     line: &str,

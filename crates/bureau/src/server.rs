@@ -176,14 +176,18 @@ async fn authenticate(
     }
     let signature = header(headers, auth::HEADER_SIGNATURE)?;
     auth::check_time(time, auth::unix_now())?;
-    let client = pool.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT public_key FROM principals WHERE name = $1 AND kind = 'station'",
-            &[&principal],
-        )
-        .await?
-        .ok_or_else(|| AuthError::Unregistered(principal.to_owned()))?;
+    let (client, row) = crate::db_clock::timed(async {
+        let client = pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT public_key FROM principals WHERE name = $1 AND kind = 'station'",
+                &[&principal],
+            )
+            .await?;
+        Ok::<_, BureauError>((client, row))
+    })
+    .await?;
+    let row = row.ok_or_else(|| AuthError::Unregistered(principal.to_owned()))?;
     let key: Vec<u8> = row.try_get(0)?;
     let head = RequestHead {
         method: method.as_str(),
@@ -192,12 +196,11 @@ async fn authenticate(
         nonce,
     };
     auth::verify(&key, &head, body, signature)?;
-    let fresh = client
-        .execute(
-            "INSERT INTO request_nonces (principal, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&principal, &nonce],
-        )
-        .await?;
+    let fresh = crate::db_clock::timed(client.execute(
+        "INSERT INTO request_nonces (principal, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[&principal, &nonce],
+    ))
+    .await?;
     if fresh != 1 {
         return Err(AuthError::Replayed.into());
     }

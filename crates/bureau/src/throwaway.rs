@@ -19,6 +19,7 @@ pub struct ThrowawayPostgres {
     bin: PathBuf,
     port: u16,
     as_postgres: bool,
+    settings: Vec<String>,
 }
 
 fn fail(what: impl Into<String>) -> BureauError {
@@ -59,6 +60,20 @@ fn is_root() -> bool {
 impl ThrowawayPostgres {
     /// Creates and starts a cluster; returns once it accepts connections.
     pub fn start() -> Result<Self, BureauError> {
+        Self::start_with(&[])
+    }
+
+    /// [`ThrowawayPostgres::start`] with extra server settings (`name=value`, e.g.
+    /// `shared_preload_libraries=pg_stat_statements`; letters, digits and `_=.,` only).
+    pub fn start_with(settings: &[&str]) -> Result<Self, BureauError> {
+        if let Some(bad) = settings.iter().find(|s| {
+            !s.contains('=')
+                || !s
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_=.,".contains(&b))
+        }) {
+            return Err(fail(format!("bad server setting {bad:?}")));
+        }
         let bin = server_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("permitkit-pg-")
@@ -79,6 +94,7 @@ impl ThrowawayPostgres {
             bin,
             port,
             as_postgres,
+            settings: settings.iter().map(|s| (*s).to_owned()).collect(),
         };
         let data = cluster.data();
         run(cluster.command("initdb").arg("-D").arg(&data).args([
@@ -92,8 +108,9 @@ impl ThrowawayPostgres {
         ]))?;
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            cluster.dir.path().display()
+             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200{}",
+            cluster.dir.path().display(),
+            cluster.extra_options()
         );
         run(cluster
             .command("pg_ctl")
@@ -152,9 +169,10 @@ impl ThrowawayPostgres {
     pub fn restart(&self) -> Result<(), BureauError> {
         self.stop()?;
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200{}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            self.extra_options()
         );
         run(self
             .command("pg_ctl")
@@ -171,6 +189,11 @@ impl ThrowawayPostgres {
             .arg("-D")
             .arg(self.data())
             .args(["-m", "fast", "-w", "stop"]))
+    }
+
+    /// The extra settings as `pg_ctl -o` options.
+    fn extra_options(&self) -> String {
+        self.settings.iter().map(|s| format!(" -c {s}")).collect()
     }
 
     fn data(&self) -> PathBuf {

@@ -82,6 +82,32 @@ pub struct WorkerSummary {
 
 /// Runs a line until the queue stays empty for `idle_exit` (or forever).
 pub async fn run(config: WorkerConfig) -> Result<WorkerSummary, BureauError> {
+    run_until(config, std::future::pending()).await
+}
+
+/// [`run`], also stopping once `stop` completes: the card in hand is finished and reported
+/// first, no new job is claimed after.
+pub async fn run_until(
+    config: WorkerConfig,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<WorkerSummary, BureauError> {
+    let stopping = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stopping = Arc::clone(&stopping);
+        tokio::spawn(async move {
+            stop.await;
+            stopping.store(true, Ordering::SeqCst);
+        })
+    };
+    let outcome = line_loop(config, &stopping).await;
+    watcher.abort();
+    outcome
+}
+
+async fn line_loop(
+    config: WorkerConfig,
+    stopping: &AtomicBool,
+) -> Result<WorkerSummary, BureauError> {
     let pool = crate::db::pool(&config.database, 4)?;
     check_registered(&pool, &config).await?;
     let secret = crate::db::document_key_secret(&pool).await?;
@@ -89,6 +115,9 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerSummary, BureauError> {
     let mut summary = WorkerSummary::default();
     let mut idle_since = Instant::now();
     loop {
+        if stopping.load(Ordering::SeqCst) {
+            return Ok(summary);
+        }
         let Some(claim) = queue::claim(&pool, &config.line, config.lease).await? else {
             if config.idle_exit.is_some_and(|d| idle_since.elapsed() >= d) {
                 return Ok(summary);

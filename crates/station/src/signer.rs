@@ -23,6 +23,9 @@ pub enum StationSigner {
     Files(DocumentSigner),
     /// A Document Signer behind the signing policy, every signature audited.
     Guarded(GuardedSigner<DsKey>),
+    /// None at this station: the central bureau signs (its enrolments end with the captures
+    /// handed to the bureau, [`crate::pipeline::capture`]); building a ChipImage is refused.
+    AtBureau,
 }
 
 /// Why EF.SOD was not signed.
@@ -35,6 +38,9 @@ pub enum SignError {
     /// The signing policy refused the signature.
     #[error(transparent)]
     Refused(#[from] SigningRefused),
+    /// The station has no Document Signer: the central bureau signs.
+    #[error("this station has no Document Signer: the central bureau signs its applications")]
+    AtBureau,
 }
 
 /// Why the station's Document Signer could not be opened.
@@ -85,11 +91,12 @@ impl StationSigner {
         }
     }
 
-    /// The Document Signer certificate, DER.
+    /// The Document Signer certificate, DER (empty when the bureau signs).
     pub fn certificate_der(&self) -> &[u8] {
         match self {
             Self::Files(s) => s.certificate_der(),
             Self::Guarded(g) => g.certificate_der(),
+            Self::AtBureau => &[],
         }
     }
 
@@ -97,7 +104,7 @@ impl StationSigner {
     /// policy beyond the certificate's own checks in `lds::build`).
     pub fn check(&self, now: SystemTime) -> Result<(), SigningRefused> {
         match self {
-            Self::Files(_) => Ok(()),
+            Self::Files(_) | Self::AtBureau => Ok(()),
             Self::Guarded(g) => g.check(now),
         }
     }
@@ -126,6 +133,7 @@ impl StationSigner {
                             .map_or(SignError::Lds(e), SignError::Refused)
                     })
             }
+            Self::AtBureau => Err(SignError::AtBureau),
         }
     }
 }

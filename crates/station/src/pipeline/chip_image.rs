@@ -157,6 +157,7 @@ fn build(
         .map_err(|e| match e {
             SignError::Lds(e) => StepError::Lds(e),
             SignError::Refused(e) => StepError::SigningRefused(e),
+            SignError::AtBureau => StepError::NoDocumentSigner,
         })?;
     let manifest = image.manifest();
     let journal = &mut run.station.journal;

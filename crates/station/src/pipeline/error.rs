@@ -193,6 +193,15 @@ pub enum StepError {
     /// reached, audit not written).
     #[error("signing EF.SOD")]
     SigningRefused(#[source] permitkit_pki::SigningRefused),
+    /// The station was opened without a Document Signer ([`Station::open_for_bureau`]): the
+    /// central bureau signs its applications.
+    ///
+    /// [`Station::open_for_bureau`]: crate::pipeline::Station::open_for_bureau
+    #[error(
+        "this station has no Document Signer: the central bureau signs its applications \
+         (enrol with --submit-to URL, or without it with --pki pointing at a Document Signer)"
+    )]
+    NoDocumentSigner,
     /// The ChipImage kept in the journal is not consistent with its EF.SOD.
     #[error("the ChipImage")]
     ChipImage(#[source] ChipImageError),

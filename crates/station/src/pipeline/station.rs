@@ -53,6 +53,15 @@ impl fmt::Debug for Station {
     }
 }
 
+/// Where a station's ChipImages are signed.
+enum Signing {
+    /// Here: by the signer given, else the profile's `[document_signer]` or the `pki` files;
+    /// the cards are checked against `pki`'s csca.pem.
+    Here(Option<StationSigner>),
+    /// At the central bureau: no signer, no trusted CSCA at the station.
+    AtBureau,
+}
+
 impl Station {
     /// Opens station `id` of `registry` with the PKI folder `pki` (`ds.pem`, `ds-key.pem`,
     /// `csca.pem`), the journal at `journal` (default: the profile's path), opening devices
@@ -78,6 +87,33 @@ impl Station {
         factory: Box<dyn DeviceFactory>,
         signer: Option<StationSigner>,
     ) -> crate::Result<Self> {
+        Self::assemble(registry, id, pki, journal, factory, Signing::Here(signer))
+    }
+
+    /// Opens station `id` for enrolments whose card the central bureau signs and makes
+    /// ([`crate::pipeline::capture`]): no Document Signer ([`StationSigner::AtBureau`]) and no
+    /// trusted CSCA, so nothing is read from `pki` (it may be empty or missing). Building a
+    /// ChipImage at such a station fails with
+    /// [`StepError::NoDocumentSigner`](crate::pipeline::StepError::NoDocumentSigner).
+    pub fn open_for_bureau(
+        registry: Registry,
+        id: &str,
+        pki: &Path,
+        journal: Option<&Path>,
+        factory: Box<dyn DeviceFactory>,
+    ) -> crate::Result<Self> {
+        Self::assemble(registry, id, pki, journal, factory, Signing::AtBureau)
+    }
+
+    /// The station, signing here or at the bureau.
+    fn assemble(
+        registry: Registry,
+        id: &str,
+        pki: &Path,
+        journal: Option<&Path>,
+        factory: Box<dyn DeviceFactory>,
+        signing: Signing,
+    ) -> crate::Result<Self> {
         let profile = registry.station(id)?.clone();
         if let Some(p) = registry.check_station(id).into_iter().next() {
             return Err(p.into());
@@ -87,13 +123,21 @@ impl Station {
         let quality = registry.quality(&profile.quality_profile)?.clone();
         let journal_path =
             journal.map_or_else(|| PathBuf::from(&profile.journal), Path::to_path_buf);
+        let journal = Journal::open(&journal_path)?;
+        let (signer, trust) = match signing {
+            Signing::Here(signer) => (
+                match signer {
+                    Some(s) => s,
+                    None => StationSigner::for_station(&profile, pki)?,
+                },
+                TrustStore::from_certificates(&[read_certificate(&pki.join("csca.pem"))?]),
+            ),
+            Signing::AtBureau => (StationSigner::AtBureau, TrustStore::default()),
+        };
         Ok(Self {
-            journal: Journal::open(&journal_path)?,
-            signer: match signer {
-                Some(s) => s,
-                None => StationSigner::for_station(&profile, pki)?,
-            },
-            trust: TrustStore::from_certificates(&[read_certificate(&pki.join("csca.pem"))?]),
+            journal,
+            signer,
+            trust,
             pki: pki.to_path_buf(),
             devices,
             factory,
