@@ -2,12 +2,20 @@
 //! API of `permitkit-station-web` over the same pipeline, journal and devices as `enroll`.
 //! Loopback by default; the enrolments run one at a time on the station's own thread. Ends on
 //! Ctrl-C (SIGINT), after the requests in flight.
+//!
+//! A station profile with a `[bureau]` section hands its applications to the central bureau,
+//! as `enroll` does: each enrolment stops after the signature, its package is sealed to the
+//! bureau's certificate and queued in the journal's outbox (`for-bureau`); `station sync`
+//! delivers it.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{net::SocketAddr, path::Path, path::PathBuf, process::ExitCode, sync::Arc};
 
 use clap::{Args, Subcommand};
 use permitkit_model::profiles::Registry;
-use permitkit_station_web::{Desk, DeskConfig, server::DEFAULT_LISTEN};
+use permitkit_station::journal::Journal;
+use permitkit_station::pipeline::Captured;
+use permitkit_station_web::desk::HandoffError;
+use permitkit_station_web::{BureauHandoff, Desk, DeskConfig, server::DEFAULT_LISTEN};
 
 /// `permitkit station …`.
 #[derive(Debug, Subcommand)]
@@ -75,6 +83,22 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.listen
         );
     }
+    // The profile's [bureau], checked as `enroll` checks it (URL, station key, certificate).
+    let bureau: Option<Arc<dyn BureauHandoff>> = match (
+        super::outbox::target(&profile, None, None, None)?,
+        &profile.bureau,
+    ) {
+        (Some(_), Some(slot)) => Some(Arc::new(ProfileBureau {
+            url: slot.url.trim_end_matches('/').to_owned(),
+            certificate: permitkit_pki::desk::read_certificate(Path::new(&slot.certificate))?,
+        })),
+        _ => None,
+    };
+    if let Some(b) = &bureau {
+        eprintln!(
+            "Station {station} hands its applications to the bureau ({b:?}):              `permitkit station sync` delivers them"
+        );
+    }
     let desk = Desk::open(DeskConfig {
         registry,
         station,
@@ -82,6 +106,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         journal: args.journal.clone(),
         out: args.out.clone(),
         card_feeder: args.card_feeder.clone(),
+        bureau,
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -100,4 +125,23 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The station profile's `[bureau]`: packages sealed to its certificate, queued for its URL.
+struct ProfileBureau {
+    url: String,
+    certificate: Vec<u8>,
+}
+
+impl std::fmt::Debug for ProfileBureau {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+impl BureauHandoff for ProfileBureau {
+    fn queue(&self, journal: &mut Journal, captured: &Captured) -> Result<String, HandoffError> {
+        permitkit_bureau::outbox::queue(journal, captured, &self.url, &self.certificate)?;
+        Ok(self.url.clone())
+    }
 }

@@ -38,6 +38,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("finger_quality", finger_quality),
     ("face_image", face_image),
     ("signature_image", signature_image),
+    ("signature_upload", signature_upload),
     ("pen_events", pen_events),
     ("station_profile", station_profile),
     ("profile_file", profile_file),
@@ -418,6 +419,28 @@ pub fn signature_image(data: &[u8]) {
     if let Ok(p) = prepare(&image, 400, 150, 6000) {
         assert!(p.jpeg.len() <= 6000, "DG7 JPEG over budget");
         assert_eq!(p.image.dimensions(), (400, 150), "DG7 box");
+    }
+}
+
+/// A signature drawn on the operator's screen, as uploaded: bytes → the station's checks
+/// (size, PNG, bounded decode, ink) → DG7 preparation. What passes has ink and fits the limits.
+pub fn signature_upload(data: &[u8]) {
+    use permitkit_biometrics::signature::prepare;
+    use permitkit_station_web::signature_upload::{LIMITS, MIN_SIDE, check};
+    let Ok(image) = check(data) else {
+        return;
+    };
+    let (w, h) = image.dimensions();
+    assert!(
+        w <= LIMITS.max_side && h <= LIMITS.max_side && w >= MIN_SIDE && h >= MIN_SIDE,
+        "accepted past the limits: {w}x{h}"
+    );
+    assert!(
+        image.pixels().any(|p| p.0[0] <= 128),
+        "accepted without ink"
+    );
+    if let Ok(p) = prepare(&image, 400, 150, 6000) {
+        assert!(p.jpeg.len() <= 6000, "DG7 JPEG over budget");
     }
 }
 

@@ -40,7 +40,8 @@ pub struct ApplicantJson {
     /// The document number, trimmed and upper-cased (the idempotency key with the
     /// application).
     pub document_number: String,
-    /// SHA-256 of the body as canonical JSON (keys sorted, no spaces).
+    /// SHA-256 of the applicant file's text made from the body as canonical JSON (keys
+    /// sorted): the digest the journal records, so the idempotency key outlives a restart.
     pub sha256: [u8; 32],
 }
 
@@ -74,16 +75,14 @@ impl ApplicantJson {
         let document_number = text(map.get("document").and_then(|d| d.get("number")))
             .trim()
             .to_uppercase();
-        // serde_json's map is ordered by key: this is the canonical form.
-        let canonical = serde_json::to_vec(&value)
-            .map_err(|e| vec![FieldError::new("(body)", e.to_string())])?;
+        // serde_json's map is ordered by key: the TOML text is made from the canonical form.
         let toml = toml::to_string(&value)
             .map_err(|e| vec![FieldError::new("(body)", format!("not a TOML value: {e}"))])?;
         Ok(Self {
+            sha256: Sha256::digest(toml.as_bytes()).into(),
             toml,
             application,
             document_number,
-            sha256: Sha256::digest(&canonical).into(),
         })
     }
 }
@@ -159,7 +158,13 @@ mod tests {
     fn key_order_does_not_change_the_digest() {
         let a = ApplicantJson::parse(br#"{"application":"A","document":{"number":"1"}}"#);
         let b = ApplicantJson::parse(br#"{ "document":{"number":"1"}, "application":"A" }"#);
-        assert_eq!(a.unwrap().sha256, b.unwrap().sha256);
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.sha256, b.sha256);
+        assert_eq!(
+            a.sha256,
+            <[u8; 32]>::from(Sha256::digest(a.toml.as_bytes())),
+            "the digest is the applicant file's, as the journal records it"
+        );
     }
 
     #[test]

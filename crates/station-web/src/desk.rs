@@ -10,9 +10,25 @@
 //! issued, the journal view) and abandons while the station thread writes.
 //!
 //! On the simulated station every new enrolment takes a fresh blank virtual card from the card
-//! feeder, as `enroll` does.
+//! feeder, as `enroll` does, and a resumed one the same card again.
+//!
+//! The journal is the truth: when the server starts, the index is rebuilt from it
+//! ([`restore`]) — each enrolment the server made, found by its applicant file in the spool
+//! folder, with the state the journal gives it; an interrupted one is `failed` at the step it
+//! stopped at and can be resumed ([`Desk::resume`], as `enroll --resume` does) — and the
+//! applications accepted but not yet begun are queued again.
+//!
+//! A station profile with a `[bureau]` section hands its applications to the central bureau:
+//! with a [`BureauHandoff`] the desk runs the capture steps only, and the handoff seals the
+//! package into the journal's outbox (the enrolment ends `for-bureau`).
 
+mod handoff;
+mod restore;
+mod screen_pad;
 mod worker;
+
+pub use handoff::{BureauHandoff, HandoffError};
+pub use screen_pad::SCREEN_TIMEOUT;
 
 use std::{
     collections::HashMap,
@@ -24,6 +40,7 @@ use permitkit_devices::card_reader::ReaderSelector;
 use permitkit_model::profiles::{Registry, station::StationProfile};
 use permitkit_station::applicant::{Applicant, Issuance, IssuedNumbers};
 use permitkit_station::journal::{EnrolmentState, Journal, JournalError};
+use permitkit_station::pipeline::Step;
 
 use crate::applicant_json::{ApplicantJson, FieldError};
 use crate::enrolment::{Enrolment, State};
@@ -46,6 +63,9 @@ pub struct DeskConfig {
     /// The virtual card feeder's folder (simulated card reader; default `virtual-cards`
     /// beside the journal).
     pub card_feeder: Option<PathBuf>,
+    /// The central bureau the station hands its applications to (the station profile's
+    /// `[bureau]`), or `None` to personalize the cards here.
+    pub bureau: Option<Arc<dyn BureauHandoff>>,
 }
 
 /// The outcome of a creation request.
@@ -78,6 +98,29 @@ pub enum CreateError {
     Stopped,
 }
 
+/// Why a resume was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// The enrolment is running, queued or finished: there is nothing to resume.
+    #[error("enrolment {id} is {state}: it cannot be resumed")]
+    State {
+        /// Journal id.
+        id: String,
+        /// Its state.
+        state: String,
+    },
+    /// The journal refused (no such enrolment, say).
+    #[error("journal: {0}")]
+    Journal(#[from] JournalError),
+    /// The station thread is gone.
+    #[error("the station has stopped")]
+    Stopped,
+    /// The new id could not be drawn.
+    #[error("{0}")]
+    Random(#[source] std::io::Error),
+}
+
 /// Why an abandon was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -102,6 +145,7 @@ pub struct Desk {
     registry: Registry,
     tokens: ApiTokens,
     spool: PathBuf,
+    hands_to_bureau: bool,
     journal: Mutex<Journal>,
     index: Mutex<Index>,
     jobs: mpsc::Sender<worker::Job>,
@@ -121,6 +165,19 @@ struct Index {
     by_id: HashMap<String, Arc<Enrolment>>,
     by_application: HashMap<String, Arc<Enrolment>>,
     by_document: HashMap<String, Arc<Enrolment>>,
+}
+
+impl Index {
+    fn insert(&mut self, e: &Arc<Enrolment>) {
+        self.order.push(e.id.clone());
+        self.by_id.insert(e.id.clone(), Arc::clone(e));
+        self.by_application
+            .insert(e.application.clone(), Arc::clone(e));
+        if !e.document_number.is_empty() {
+            self.by_document
+                .insert(e.document_number.clone(), Arc::clone(e));
+        }
+    }
 }
 
 impl Desk {
@@ -158,17 +215,28 @@ impl Desk {
             journal: journal_path.clone(),
             out: config.out.clone(),
             feeder,
+            bureau: config.bureau.clone(),
         })?;
         let journal = Journal::open(&journal_path)?;
-        Ok(Arc::new(Self {
+        let spool = beside.join("api-applications");
+        let spool = std::path::absolute(&spool).unwrap_or(spool);
+        let desk = Arc::new(Self {
             tokens: ApiTokens::from_profile(&profile.web),
-            spool: beside.join("api-applications"),
+            spool,
             registry: config.registry,
+            hands_to_bureau: config.bureau.is_some(),
             profile,
             journal: Mutex::new(journal),
             index: Mutex::new(Index::default()),
             jobs,
-        }))
+        });
+        desk.restore()?;
+        Ok(desk)
+    }
+
+    /// Whether the station hands its applications to the central bureau.
+    pub fn hands_to_bureau(&self) -> bool {
+        self.hands_to_bureau
     }
 
     /// The station profile.
@@ -199,13 +267,19 @@ impl Desk {
     /// request made before. `operator` is journaled as who asked.
     pub fn create(&self, body: &[u8], operator: &str) -> Result<Created, CreateError> {
         let request = ApplicantJson::parse(body).map_err(CreateError::Invalid)?;
-        self.enqueue(request, operator)
+        self.enqueue(request, operator, false)
     }
 
-    /// [`Desk::create`] from an applicant file's text (the operator's "new from a file").
-    pub fn create_from_file(&self, text: &str, operator: &str) -> Result<Created, CreateError> {
+    /// [`Desk::create`] from an applicant file's text (the operator's "new from a file");
+    /// `sign_on_screen`: the applicant signs on the screen rather than on the pad.
+    pub fn create_from_file(
+        &self,
+        text: &str,
+        operator: &str,
+        sign_on_screen: bool,
+    ) -> Result<Created, CreateError> {
         let request = ApplicantJson::from_toml(text).map_err(CreateError::Invalid)?;
-        self.enqueue(request, operator)
+        self.enqueue(request, operator, sign_on_screen)
     }
 
     /// Validates an applicant file's text without queueing it: the applicant as it will be
@@ -225,7 +299,12 @@ impl Desk {
             .collect()
     }
 
-    fn enqueue(&self, request: ApplicantJson, operator: &str) -> Result<Created, CreateError> {
+    fn enqueue(
+        &self,
+        request: ApplicantJson,
+        operator: &str,
+        sign_on_screen: bool,
+    ) -> Result<Created, CreateError> {
         // The index is held from the look-up to the insertion, so two concurrent identical
         // requests make one enrolment.
         let mut index = self.index();
@@ -265,31 +344,121 @@ impl Desk {
         }
         permitkit_model::private_file::write_new(&path, request.toml.as_bytes())
             .map_err(CreateError::Spool)?;
-        let enrolment = Arc::new(Enrolment::new(
-            id.clone(),
-            request.application.clone(),
-            request.document_number.clone(),
-            request.sha256,
-        ));
+        // Who asked, for the journal, should the server stop before the station begins it.
+        permitkit_model::private_file::write_new(
+            &restore::operator_file(&path),
+            operator.as_bytes(),
+        )
+        .map_err(CreateError::Spool)?;
+        let enrolment = Arc::new(
+            Enrolment::new(
+                id.clone(),
+                request.application.clone(),
+                request.document_number.clone(),
+                request.sha256,
+            )
+            .signed_on_screen(sign_on_screen),
+        );
         self.jobs
             .send(worker::Job {
                 enrolment: Arc::clone(&enrolment),
                 applicant: path,
+                spooled: true,
                 operator: operator.to_owned(),
+                resume: None,
+                same_card: false,
             })
             .map_err(|_| CreateError::Stopped)?;
-        index.order.push(id.clone());
-        index.by_id.insert(id, Arc::clone(&enrolment));
-        index
-            .by_application
-            .insert(request.application, Arc::clone(&enrolment));
-        if !request.document_number.is_empty() {
-            index
-                .by_document
-                .insert(request.document_number, Arc::clone(&enrolment));
-        }
+        index.insert(&enrolment);
         tracing::info!(enrolment = %enrolment.id, "enrolment queued");
         Ok(Created::New(enrolment))
+    }
+
+    /// Resumes the journal's interrupted enrolment `journal_id` where it stopped, with the same
+    /// applicant file, as `enroll --resume` does: one the server knows (failed, or left
+    /// interrupted by a restart) goes back to the queue under its own id; one that `enroll`
+    /// left gets an id here. `operator` is journaled as who resumed it.
+    pub fn resume(&self, journal_id: &str, operator: &str) -> Result<Arc<Enrolment>, ResumeError> {
+        let record = self.journal().record(journal_id)?;
+        if record.state != EnrolmentState::InProgress {
+            return Err(ResumeError::State {
+                id: journal_id.to_owned(),
+                state: record.state.as_str().to_owned(),
+            });
+        }
+        let mut index = self.index();
+        let known = index
+            .by_id
+            .values()
+            .find(|e| e.journal_id().as_deref() == Some(journal_id))
+            .cloned();
+        let enrolment = match known {
+            Some(e) => {
+                e.transition(|s| matches!(s, State::Failed { .. }).then_some(State::Queued))
+                    .map_err(|found| ResumeError::State {
+                        id: journal_id.to_owned(),
+                        state: state_name(&found).to_owned(),
+                    })?;
+                e
+            }
+            None => {
+                let id = new_id().map_err(ResumeError::Random)?;
+                let e = Arc::new(Enrolment::restored(
+                    id,
+                    record.application.clone(),
+                    String::new(),
+                    restore::sha256_of(&record.applicant_sha256),
+                    Some(record.id.clone()),
+                    State::Queued,
+                ));
+                index.insert(&e);
+                e
+            }
+        };
+        let applicant = PathBuf::from(&record.applicant_file);
+        let spooled = applicant.parent() == Some(self.spool.as_path());
+        // Past the signature the card was claimed: it is presented again; before, a blank one
+        // (the card in the reader may be another enrolment's).
+        let same_card = record
+            .steps
+            .iter()
+            .any(|s| matches!(s.step, Step::ChipImage | Step::Personalize | Step::Verify));
+        if let Err(e) = self
+            .journal()
+            .event(journal_id, "resume", &format!("by {operator}"))
+        {
+            enrolment.set_state(State::Failed {
+                step: Step::Applicant,
+                error: format!("the resume was not journaled: {e}"),
+            });
+            return Err(e.into());
+        }
+        let job = worker::Job {
+            enrolment: Arc::clone(&enrolment),
+            applicant,
+            spooled,
+            operator: operator.to_owned(),
+            resume: Some(journal_id.to_owned()),
+            same_card,
+        };
+        if self.jobs.send(job).is_err() {
+            enrolment.set_state(State::Failed {
+                step: Step::Applicant,
+                error: ResumeError::Stopped.to_string(),
+            });
+            return Err(ResumeError::Stopped);
+        }
+        tracing::info!(enrolment = %enrolment.id, journal = %journal_id, "enrolment resumed");
+        Ok(enrolment)
+    }
+
+    /// The enrolment the server runs or ran under journal id `journal_id`, if any.
+    pub fn by_journal_id(&self, journal_id: &str) -> Option<Arc<Enrolment>> {
+        self.index()
+            .by_id
+            .values()
+            .find(|e| e.journal_id().as_deref() == Some(journal_id))
+            .cloned()
     }
 
     /// The same checks as the pipeline's first step: the applicant file against today and the
@@ -399,12 +568,7 @@ impl Desk {
     }
 
     fn unspool(&self, id: &str) {
-        let path = self.spool.join(format!("{id}.toml"));
-        if let Err(e) = std::fs::remove_file(&path)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(enrolment = %id, "the applicant file was not removed: {e}");
-        }
+        worker::unspool(id, &self.spool.join(format!("{id}.toml")));
     }
 }
 
@@ -415,6 +579,7 @@ pub fn state_name(state: &State) -> &'static str {
         State::Running { .. } => "running",
         State::Issued => "issued",
         State::PersonalizedNotIssued => "personalized-not-issued",
+        State::ForBureau => "for-bureau",
         State::Failed { .. } => "failed",
         State::Abandoned { .. } => "abandoned",
     }

@@ -5,8 +5,16 @@
 //!
 //! Events carry no personal data (`permitkit_station::pipeline::event`): steps, figures,
 //! guidance, the application number and the journal id.
+//!
+//! An enrolment signed on screen also carries the hand-over of that signature
+//! ([`Enrolment::await_signature`], [`Enrolment::deliver_signature`]): the station thread waits
+//! in the signature step while the operator's browser shows the canvas, and the upload, once
+//! checked, wakes it.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use image::GrayImage;
 
 use serde::Serialize;
 use tokio::sync::watch;
@@ -33,6 +41,9 @@ pub enum State {
     Issued,
     /// Written, read back and verified, not locked (development chips).
     PersonalizedNotIssued,
+    /// Captured, sealed to the central bureau and queued in the journal's outbox: the bureau
+    /// personalizes the card (the station profile's `[bureau]`).
+    ForBureau,
     /// Stopped at a step; the journal keeps it for a resume or an abandon.
     Failed {
         /// The step that failed.
@@ -81,16 +92,48 @@ pub struct Enrolment {
     pub document_number: String,
     /// SHA-256 of the request body as canonical JSON: a retry is recognized by it.
     pub body_sha256: [u8; 32],
+    /// The operator asked for the signature to be drawn on screen instead of on the pad.
+    pub sign_on_screen: bool,
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
+    signed: Condvar,
 }
 
-#[derive(Debug)]
 struct Inner {
     state: State,
     journal_id: Option<String>,
     events: Vec<Event>,
+    /// While the signature step waits for the screen: why the screen (the pad's absence, or
+    /// the operator's choice).
+    wants_signature: Option<String>,
+    /// The checked image uploaded from the screen, until the station thread takes it.
+    signature: Option<GrayImage>,
 }
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("state", &self.state)
+            .field("journal_id", &self.journal_id)
+            .field("events", &self.events.len())
+            .field("wants_signature", &self.wants_signature.is_some())
+            .field(
+                "signature",
+                &self.signature.as_ref().map(GrayImage::dimensions),
+            )
+            .finish()
+    }
+}
+
+/// The signature was not drawn on screen in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no signature was drawn on screen within {} s", .0.as_secs())]
+pub struct SignatureTimeout(pub Duration);
+
+/// The enrolment is not waiting for a signature from the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the enrolment is not waiting for a signature")]
+pub struct NotWaiting;
 
 impl Enrolment {
     /// A queued enrolment.
@@ -100,18 +143,48 @@ impl Enrolment {
         document_number: String,
         body_sha256: [u8; 32],
     ) -> Self {
+        Self::restored(
+            id,
+            application,
+            document_number,
+            body_sha256,
+            None,
+            State::Queued,
+        )
+    }
+
+    /// An enrolment as the journal left it (the server restarted): its journal id and state.
+    pub fn restored(
+        id: String,
+        application: String,
+        document_number: String,
+        body_sha256: [u8; 32],
+        journal_id: Option<String>,
+        state: State,
+    ) -> Self {
         Self {
             id,
             application,
             document_number,
             body_sha256,
+            sign_on_screen: false,
             inner: Mutex::new(Inner {
-                state: State::Queued,
-                journal_id: None,
+                state,
+                journal_id,
                 events: Vec::new(),
+                wants_signature: None,
+                signature: None,
             }),
             changed: watch::Sender::new(0),
+            signed: Condvar::new(),
         }
+    }
+
+    /// This enrolment with the signature to be drawn on screen.
+    #[must_use]
+    pub fn signed_on_screen(mut self, on_screen: bool) -> Self {
+        self.sign_on_screen = on_screen;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -196,6 +269,60 @@ impl Enrolment {
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
     }
+
+    /// Why the signature step is waiting for a signature drawn on screen, while it is.
+    pub fn wants_signature(&self) -> Option<String> {
+        self.lock().wants_signature.clone()
+    }
+
+    /// The station thread's side: says (with `why`) that a signature is wanted from the screen
+    /// and waits at most `timeout` for [`Enrolment::deliver_signature`].
+    pub fn await_signature(
+        &self,
+        why: &str,
+        timeout: Duration,
+    ) -> Result<GrayImage, SignatureTimeout> {
+        let deadline = Instant::now() + timeout;
+        let mut inner = self.lock();
+        inner.signature = None;
+        inner.wants_signature = Some(why.to_owned());
+        drop(inner);
+        self.bump();
+        let mut inner = self.lock();
+        let outcome = loop {
+            if let Some(image) = inner.signature.take() {
+                break Ok(image);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break Err(SignatureTimeout(timeout));
+            }
+            inner = self
+                .signed
+                .wait_timeout(inner, left)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        };
+        inner.wants_signature = None;
+        drop(inner);
+        self.bump();
+        outcome
+    }
+
+    /// The browser's side: hands the checked `image` to the waiting signature step.
+    pub fn deliver_signature(&self, image: GrayImage) -> Result<(), NotWaiting> {
+        let mut inner = self.lock();
+        if inner.wants_signature.is_none() || inner.signature.is_some() {
+            return Err(NotWaiting);
+        }
+        // No longer wanted from the moment it is given: a page shown next has no canvas.
+        inner.wants_signature = None;
+        inner.signature = Some(image);
+        drop(inner);
+        self.signed.notify_all();
+        self.bump();
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -220,6 +347,34 @@ mod tests {
                 step: Some(Step::Photo)
             }
         );
+    }
+
+    #[test]
+    fn a_signature_is_handed_over_only_while_one_is_awaited() {
+        let e = std::sync::Arc::new(Enrolment::new("x".into(), "A".into(), "N".into(), [0; 32]));
+        assert_eq!(e.deliver_signature(GrayImage::new(2, 2)), Err(NotWaiting));
+        assert_eq!(
+            e.await_signature("no pad", Duration::from_millis(1)),
+            Err(SignatureTimeout(Duration::from_millis(1)))
+        );
+        assert!(e.wants_signature().is_none(), "no longer waiting");
+        let waiter = {
+            let e = std::sync::Arc::clone(&e);
+            std::thread::spawn(move || e.await_signature("no pad", Duration::from_secs(60)))
+        };
+        while e.wants_signature().is_none() {
+            std::thread::yield_now();
+        }
+        assert_eq!(e.wants_signature().as_deref(), Some("no pad"));
+        e.deliver_signature(GrayImage::new(3, 1)).unwrap();
+        assert_eq!(
+            e.deliver_signature(GrayImage::new(3, 1)),
+            Err(NotWaiting),
+            "one signature per wait"
+        );
+        let image = waiter.join().unwrap().unwrap();
+        assert_eq!(image.dimensions(), (3, 1));
+        assert!(e.wants_signature().is_none());
     }
 
     #[test]

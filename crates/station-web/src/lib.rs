@@ -5,12 +5,15 @@
 //! `permitkit enroll`.
 //!
 //! - [`desk`]: the station's one desk — its [`Station`](permitkit_station::pipeline::Station)
-//!   owned by one thread that runs one enrolment at a time, the enrolments the server knows,
-//!   idempotent creation.
+//!   owned by one thread that runs one enrolment at a time, the enrolments the server knows
+//!   (rebuilt from the journal when it starts), idempotent creation, resume, the hand-over to
+//!   the central bureau, the signature drawn on screen as the signature step's pad.
 //! - [`enrolment`]: one enrolment as the server tracks it — its state and its event log, whose
 //!   [`Event`](permitkit_station::pipeline::Event)s fan out to every subscriber.
 //! - [`applicant_json`]: the applicant file's schema as JSON, validated exactly as the TOML
 //!   file is, every problem a `{field, message}`.
+//! - [`signature_upload`]: the signature drawn on screen as it arrives — a bounded PNG with
+//!   enough ink to be a signature, every refusal typed.
 //! - [`tokens`]: bearer tokens of the integration API (RFC 6750), kept as SHA-256 digests and
 //!   compared in constant time.
 //! - [`api`]: the integration API under `/api/v1`, described by `openapi.json` (OpenAPI 3.0).
@@ -29,9 +32,10 @@ pub mod desk;
 pub mod enrolment;
 pub mod error;
 pub mod server;
+pub mod signature_upload;
 pub mod tokens;
 pub mod ui;
 
-pub use desk::{Desk, DeskConfig};
+pub use desk::{BureauHandoff, Desk, DeskConfig};
 pub use error::ServeError;
 pub use server::{router, serve};

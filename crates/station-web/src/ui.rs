@@ -4,7 +4,9 @@
 //! expire, a CSRF token on every form, the start page (new application from a file, the queue
 //! fed by the integration API and files, interrupted enrolments, abandon for supervisors), the
 //! applicant data with every field error and the MRZ exactly as it will be printed, the card's
-//! progress fed by the pipeline's events, the done page (no biometrics), the journal.
+//! progress fed by the pipeline's events, the signature drawn on screen when the station has no
+//! pad or the operator chose it, the done page (no biometrics), resume of an interrupted
+//! enrolment, the journal.
 //! Ukrainian or English, the operator's choice.
 
 mod accounts;
@@ -15,6 +17,7 @@ mod journal;
 mod login;
 mod progress;
 mod session;
+mod signature;
 mod start;
 
 use std::sync::Arc;
@@ -31,6 +34,7 @@ use crate::desk::Desk;
 pub use accounts::Accounts;
 pub use i18n::Lang;
 pub use session::{COOKIE, Session, Sessions};
+pub use signature::CSRF_HEADER;
 
 /// What the screens share.
 #[derive(Debug)]
@@ -67,8 +71,16 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/enrolments/{id}/events", get(progress::events))
         .route("/journal", get(journal::show))
         .route("/journal/{id}/abandon", post(journal::abandon))
+        .route("/journal/{id}/resume", post(journal::resume))
         // An applicant file travels twice in the start form (escaped): room for both.
         .layer(DefaultBodyLimit::max(4 * crate::api::MAX_BODY))
+        // A drawn signature: one past the checked limit, so that the check says why.
+        .route(
+            "/enrolments/{id}/signature",
+            post(signature::upload).layer(DefaultBodyLimit::max(
+                crate::signature_upload::MAX_UPLOAD + 1,
+            )),
+        )
         .with_state(ui)
 }
 

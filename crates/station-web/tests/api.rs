@@ -403,3 +403,100 @@ async fn every_route_is_in_the_openapi_document_and_served() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404, "no undocumented route");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_the_api_knows_its_enrolments_and_a_resumed_one_is_issued() {
+    let web = format!(
+        "{}\n[[web.api_tokens]]\nname = \"national-system\"\nsha256 = \"{}\"",
+        station::two_operators(),
+        ApiTokens::digest_hex(TOKEN)
+    );
+    let s = Server::start_with(&web, &[station::UNPLUGGED_SCANNER]).await;
+    let (status, created) = s.post("/api/v1/enrolments", &applicant()).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, body) = s.get(&format!("/api/v1/enrolments/{id}/events")).await;
+    assert_eq!(sse(&body).1["state"], "failed");
+    let (_, before) = s.get(&format!("/api/v1/enrolments/{id}")).await;
+    let before: Value = serde_json::from_str(&before).unwrap();
+
+    let s = s.restart(&[]).await;
+    let (status, after) = s.get(&format!("/api/v1/enrolments/{id}")).await;
+    assert_eq!(
+        status, 200,
+        "the enrolment is known after the restart: {after}"
+    );
+    let after: Value = serde_json::from_str(&after).unwrap();
+    for key in ["id", "application", "journal_id", "state", "step"] {
+        assert_eq!(after[key], before[key], "{key}: {before} then {after}");
+    }
+    assert_eq!(after["step"], "fingers");
+    let journal_id = after["journal_id"].as_str().unwrap().to_owned();
+    // Creation is still idempotent: the same request is the same enrolment, other data under
+    // the same application number a conflict.
+    let (status, again) = s.post("/api/v1/enrolments", &applicant()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], id.as_str());
+    let mut other = applicant();
+    other["holder"]["given_names"] = json!("AIDA");
+    assert_eq!(s.post("/api/v1/enrolments", &other).await.0, 409);
+
+    // The operator resumes it at the desk; the API follows it to the issued card.
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let r = s
+        .http
+        .post(format!("{}/journal/{journal_id}/resume", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, body) = s.get(&format!("/api/v1/enrolments/{id}/events")).await;
+    let (kinds, state) = sse(&body);
+    assert_eq!(state["state"], "issued", "{kinds:?}");
+    let (_, read) = s.get(&format!("/api/v1/enrolments/{id}")).await;
+    let read: Value = serde_json::from_str(&read).unwrap();
+    assert_eq!(read["state"], "issued");
+    assert_eq!(read["journal_id"], journal_id.as_str());
+    let record = Journal::open(&s.journal())
+        .unwrap()
+        .record(&journal_id)
+        .unwrap();
+    assert_eq!(record.state, EnrolmentState::Issued);
+    assert_eq!(record.operator, "api:national-system");
+    assert!(
+        !s.dir
+            .path()
+            .join("api-applications")
+            .join(format!("{id}.toml"))
+            .exists(),
+        "the applicant file is removed once the card is issued"
+    );
+
+    // Once more: an issued enrolment stays issued in the API's view.
+    let s = s.restart(&[]).await;
+    let (status, read) = s.get(&format!("/api/v1/enrolments/{id}")).await;
+    assert_eq!(status, 200);
+    let read: Value = serde_json::from_str(&read).unwrap();
+    assert_eq!(read["state"], "issued");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_accepted_but_not_begun_before_a_stop_is_run_after_the_restart() {
+    let s = start().await;
+    // What a server stopped between the 201 and the station's first step leaves: the
+    // spooled applicant file and who asked, nothing in the journal.
+    let id = format!("e-{}", "5a".repeat(16));
+    let spool = s.dir.path().join("api-applications");
+    std::fs::create_dir_all(&spool).unwrap();
+    std::fs::write(spool.join(format!("{id}.toml")), station::APPLICANT_TOML).unwrap();
+    std::fs::write(spool.join(format!("{id}.operator")), "api:national-system").unwrap();
+    let s = s.restart(&[]).await;
+    let (status, body) = s.get(&format!("/api/v1/enrolments/{id}/events")).await;
+    assert_eq!(status, 200);
+    assert_eq!(sse(&body).1["state"], "issued", "{body}");
+    let record = s.journaled().pop().unwrap();
+    assert_eq!(record.operator, "api:national-system");
+    assert!(!spool.join(format!("{id}.operator")).exists());
+}

@@ -1,9 +1,10 @@
 //! The operator screens in a real browser: Debian's headless Chromium driven over WebDriver
 //! (`chromedriver`, through `fantoccini`) by clicking and typing, at 1366×768, against the
 //! simulated station served on loopback. A whole enrolment from sign-in (keyboard only) to the
-//! issued card, and the failure paths a front office meets: a camera that only yields bad
-//! frames (the reason is on screen, nothing is captured), an unplugged scanner, and an operator
-//! who may not abandon what only a supervisor may.
+//! issued card, the signature drawn on screen with the mouse (WebDriver pointer actions) and
+//! found on the card's DG7, and the failure paths a front office meets: a camera that only
+//! yields bad frames (the reason is on screen, nothing is captured), an unplugged scanner, an
+//! empty signature box, and an operator who may not abandon what only a supervisor may.
 //!
 //! Every screen visited is photographed; with `PERMITKIT_SCREENSHOTS=<folder>` the pictures are
 //! kept there (README's are made so: `PERMITKIT_SCREENSHOTS=$PWD/docs/screenshots cargo test -p
@@ -24,7 +25,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use fantoccini::actions::{MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::{Client, ClientBuilder, Locator, actions::InputSource, key::Key};
 use permitkit_station::journal::EnrolmentState;
 use serde_json::json;
 use station::Server;
@@ -224,6 +226,11 @@ impl Browser {
     /// final; returns the state shown.
     async fn start_and_wait(&self) -> String {
         self.click("form[action='/applicant/start'] button").await;
+        self.wait_final().await
+    }
+
+    /// Waits on the progress page until the enrolment is final; returns the state shown.
+    async fn wait_final(&self) -> String {
         let started = Instant::now();
         loop {
             // The progress page reloads itself once the stream says the enrolment is final.
@@ -231,8 +238,14 @@ impl Browser {
                 Ok(el) => el.text().await.unwrap_or_default(),
                 Err(_) => String::new(),
             };
-            if ["issued", "failed", "abandoned", "personalized-not-issued"]
-                .contains(&state.as_str())
+            if [
+                "issued",
+                "failed",
+                "abandoned",
+                "personalized-not-issued",
+                "for-bureau",
+            ]
+            .contains(&state.as_str())
                 && self.client.find(Locator::Css("script")).await.is_err()
             {
                 return state;
@@ -243,6 +256,63 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// Waits until an element matches `css`.
+    async fn wait_for(&self, css: &str) {
+        let started = Instant::now();
+        while self.client.find(Locator::Css(css)).await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{css} appeared: {}",
+                self.body().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element `css` shows some text; the text.
+    async fn wait_text(&self, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.text(css).await;
+            if !text.trim().is_empty() {
+                return text;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{css} says something"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Draws a zig-zag across the signature canvas with the mouse: pointer down 300 px left of
+    /// its centre, twelve moves of 50 px right and 40 px up or down, pointer up.
+    async fn draw_zigzag(&self) {
+        let canvas = self.client.find(Locator::Css("canvas#pad")).await.unwrap();
+        let mut stroke = MouseActions::new("mouse".to_owned())
+            .then(PointerAction::MoveToElement {
+                element: canvas,
+                duration: None,
+                x: -300.0,
+                y: -20.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        for i in 0..12 {
+            stroke = stroke.then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(30)),
+                x: 50.0,
+                y: if i % 2 == 0 { 40.0 } else { -40.0 },
+            });
+        }
+        let stroke = stroke.then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+        self.client.perform_actions(stroke).await.unwrap();
+        self.client.release_actions().await.unwrap();
     }
 
     async fn close(mut self) {
@@ -401,6 +471,72 @@ async fn an_unplugged_scanner_stops_the_enrolment_and_only_a_supervisor_abandons
         .await
         .unwrap();
     assert!(b.body().await.contains("TRP-2026-004211"));
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_signs_on_screen_and_the_card_carries_the_drawn_signature() {
+    let s = Server::start(&station::two_operators()).await;
+    let b = Browser::open().await;
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    b.check_applicant(&s.base, APPLICANT).await;
+    b.click("input[name=consent]").await;
+    b.click("input[name=sign_on_screen]").await;
+    b.click("form[action='/applicant/start'] button").await;
+    // The signature step waits for the screen: the progress page becomes the canvas.
+    b.wait_for("canvas#pad").await;
+    assert!(b.body().await.contains("chose to sign on screen"));
+
+    // An empty box is refused, with words the operator can act on.
+    b.click("#sign-submit").await;
+    let refused = b.wait_text("#sign-error").await;
+    assert!(refused.contains("The box is empty"), "{refused}");
+    // A first try, cleared, and the signature drawn again.
+    b.draw_zigzag().await;
+    b.click("#sign-clear").await;
+    assert_eq!(
+        b.text("#sign-error").await,
+        "",
+        "clearing clears the message"
+    );
+    b.draw_zigzag().await;
+    b.shot("11-signature-on-screen").await;
+    // Submitted from the keyboard: the submit button focused, Enter.
+    b.client
+        .execute("document.getElementById('sign-submit').focus();", vec![])
+        .await
+        .unwrap();
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("sign-submit")
+    );
+    focused.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let state = b.wait_final().await;
+    assert_eq!(state, "issued", "{}", b.body().await);
+
+    // The card's DG7 is the zig-zag drawn: ink, in a wide flat box as drawn (600 × 40 px and
+    // the line's width), not the simulated pad's signature.
+    let jpeg = station::dg7_jpeg_of_card_in_reader(s.dir.path());
+    let (ink, w, h) = station::ink_of_jpeg(&jpeg);
+    assert!(ink > 0.01, "DG7 is not blank: {ink}");
+    let aspect = f64::from(w) / f64::from(h);
+    let drawn = 604.0 / 44.0;
+    assert!(
+        (aspect - drawn).abs() / drawn < 0.35,
+        "DG7's ink is the drawn shape: {w}x{h} against {drawn:.1}"
+    );
+    let record = s.journaled().pop().unwrap();
+    let signature = permitkit_station::journal::Journal::open(&s.journal())
+        .unwrap()
+        .step(&record.id, permitkit_station::pipeline::Step::Signature)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        signature.result.unwrap()["strokes"],
+        0,
+        "an image, not pad strokes"
+    );
     b.close().await;
 }
 

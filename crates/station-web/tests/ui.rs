@@ -13,66 +13,13 @@
 mod station;
 
 use permitkit_station::journal::{EnrolmentState, Journal, NewEnrolment};
-use station::Server;
+use serde_json::Value;
+use station::{Server, csrf, set_cookie};
 
 const APPLICANT: &str = station::APPLICANT_TOML;
 
 async fn start() -> Server {
     Server::start(&station::two_operators()).await
-}
-
-/// The value of `name="csrf"` in a page.
-fn csrf(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    html[at..at + 64].to_owned()
-}
-
-/// The `name=value` of a `Set-Cookie` header named `name`.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-}
-
-/// Signs in; returns the session cookie and the start page's CSRF token.
-async fn sign_in(s: &Server, login: &str, password: &str) -> (String, String) {
-    let r = s
-        .http
-        .get(format!("{}/login?lang=en", s.base))
-        .send()
-        .await
-        .unwrap();
-    let login_cookie = set_cookie(&r, "pk_login").unwrap();
-    let token = csrf(&r.text().await.unwrap());
-    let r = s
-        .http
-        .post(format!("{}/login", s.base))
-        .header("cookie", &login_cookie)
-        .form(&[
-            ("login", login),
-            ("password", password),
-            ("csrf", &token),
-            ("lang", "en"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303, "signed in as {login}");
-    let session = set_cookie(&r, "pk_session").unwrap();
-    let start = s
-        .http
-        .get(format!("{}/", s.base))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(start.status().as_u16(), 200);
-    let html = start.text().await.unwrap();
-    assert!(html.contains(login), "{html}");
-    (session, csrf(&html))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,13 +84,13 @@ async fn sign_in_needs_the_right_password_and_the_forms_token() {
         403,
         "no double-submit cookie: login CSRF refused"
     );
-    sign_in(&s, "olena", "olena-pass").await;
+    s.sign_in("olena", "olena-pass").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_without_the_sessions_csrf_token_is_refused() {
     let s = start().await;
-    let (session, token) = sign_in(&s, "olena", "olena-pass").await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
     for bad in ["", "00", &"0".repeat(64)] {
         let r = s
             .http
@@ -193,7 +140,7 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
         })
         .unwrap()
     };
-    let (session, token) = sign_in(&s, "olena", "olena-pass").await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
     let start_page = s
         .http
         .get(format!("{}/", s.base))
@@ -230,7 +177,7 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
     };
     assert_eq!(state(&s), EnrolmentState::InProgress);
 
-    let (session, token) = sign_in(&s, "petro", "petro-pass").await;
+    let (session, token) = s.sign_in("petro", "petro-pass").await;
     let r = s
         .http
         .post(format!("{}/journal/{id}/abandon", s.base))
@@ -257,7 +204,7 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_issued() {
     let s = start().await;
-    let (session, token) = sign_in(&s, "olena", "olena-pass").await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
     let check = |text: String| {
         s.http
             .post(format!("{}/applicant/check", s.base))
@@ -360,4 +307,300 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
+}
+
+/// Starts `APPLICANT` from the applicant screen, consent ticked (and `extra` fields); the
+/// progress page's path.
+async fn start_enrolment(
+    s: &Server,
+    session: &str,
+    token: &str,
+    extra: &[(&'static str, &'static str)],
+) -> String {
+    let mut form: Vec<(&str, &str)> = vec![
+        ("csrf", token),
+        ("applicant", APPLICANT),
+        ("consent", "signed"),
+    ];
+    form.extend_from_slice(extra);
+    let r = s
+        .http
+        .post(format!("{}/applicant/start", s.base))
+        .header("cookie", session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The progress page's event stream, read to its end (the enrolment's final state).
+async fn stream_to_end(s: &Server, session: &str, progress: &str) -> Vec<(String, Value)> {
+    let body = s
+        .http
+        .get(format!("{}{progress}/events", s.base))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    station::sse_blocks(&body)
+}
+
+fn final_state(events: &[(String, Value)]) -> String {
+    let (kind, data) = events.last().unwrap();
+    assert_eq!(kind, "state", "{events:?}");
+    data["state"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_enrolment_survives_a_restart_and_is_resumed_to_an_issued_card() {
+    let s = Server::start_with(&station::two_operators(), &[station::UNPLUGGED_SCANNER]).await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let progress = start_enrolment(&s, &session, &token, &[]).await;
+    let first = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&first), "failed");
+    let record = s.journaled().pop().unwrap();
+    let journal_id = record.id.clone();
+    assert_eq!(record.state, EnrolmentState::InProgress);
+
+    // The scanner is plugged in and the server started again: the desk knows what the
+    // journal knows.
+    let s = s.restart(&[]).await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let page = s.page(&session, &progress).await;
+    assert!(page.contains("id=\"state\">failed<"), "{page}");
+    assert!(page.contains("fingers"), "the step it stopped at: {page}");
+    let start = s.page(&session, "/").await;
+    assert!(start.contains("fingers (failed)"), "{start}");
+    let resume = format!("/journal/{journal_id}/resume");
+    assert!(start.contains(&resume), "a Resume button: {start}");
+
+    let forged = s
+        .http
+        .post(format!("{}{resume}", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", "0".repeat(64))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403, "the form's token is needed");
+    let r = s
+        .http
+        .post(format!("{}{resume}", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        progress,
+        "the same enrolment, under the same id"
+    );
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let skipped: Vec<&str> = events
+        .iter()
+        .filter(|(k, _)| k == "step-skipped")
+        .map(|(_, d)| d["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        skipped,
+        ["applicant", "photo"],
+        "continued where it stopped"
+    );
+    let begin = events.iter().find(|(k, _)| k == "begin").unwrap();
+    assert_eq!(begin.1["resumed"], true);
+    assert_eq!(begin.1["id"], journal_id.as_str());
+
+    let journal = Journal::open(&s.journal()).unwrap();
+    let record = journal.record(&journal_id).unwrap();
+    assert_eq!(record.state, EnrolmentState::Issued);
+    let attempts = |step: &str| {
+        record
+            .steps
+            .iter()
+            .find(|st| st.step.name() == step)
+            .unwrap()
+            .attempts
+    };
+    assert_eq!(attempts("photo"), 1, "the portrait was not taken again");
+    assert_eq!(attempts("fingers"), 2);
+    assert!(
+        journal
+            .events(&journal_id)
+            .unwrap()
+            .iter()
+            .any(|(_, kind, message)| kind == "resume" && message == "by olena"),
+        "who resumed it is journaled"
+    );
+    assert_eq!(s.journaled().len(), 1, "no second enrolment");
+    // Issued: nothing left to resume.
+    let r = s
+        .http
+        .post(format!("{}{resume}", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_with_a_bureau_seals_and_queues_the_application_after_the_signature() {
+    let bureau = station::TestBureau::new();
+    let s = Server::start_for_bureau(&station::two_operators(), bureau.clone()).await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let progress = start_enrolment(&s, &session, &token, &[]).await;
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "for-bureau", "{events:?}");
+    let started: Vec<&str> = events
+        .iter()
+        .filter(|(k, _)| k == "step-started")
+        .map(|(_, d)| d["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(started, ["applicant", "photo", "fingers", "signature"]);
+    assert!(!events.iter().any(|(k, _)| k == "issued"));
+
+    let done = s.page(&session, &progress).await;
+    assert!(done.contains("id=\"state\">for-bureau<"), "{done}");
+    assert!(
+        done.contains("queued for the central bureau"),
+        "the done page says where the application went: {done}"
+    );
+
+    let record = s.journaled().pop().unwrap();
+    assert_eq!(record.state, EnrolmentState::ForBureau);
+    let journal = Journal::open(&s.journal()).unwrap();
+    let record = journal.record(&record.id).unwrap();
+    assert!(record.blobs.is_empty(), "the captures left the station");
+    let entry = journal.outbox_entry(&record.id).unwrap().unwrap();
+    assert_eq!(entry.status(), "queued-for-submission");
+    assert_eq!(entry.application, "TRP-2026-004211");
+    // The package opens with the bureau's key only, and holds the applicant and captures.
+    let sealed = journal.outbox_package(&record.id).unwrap().unwrap();
+    let package =
+        permitkit_pki::envelope::open(&sealed, bureau.keys.key(), bureau.keys.certificate_der())
+            .unwrap();
+    let package: Value = serde_json::from_slice(&package).unwrap();
+    assert!(
+        package["applicant"]
+            .as_str()
+            .unwrap()
+            .contains("TRP-2026-004211")
+    );
+    assert!(!package["portrait"]["jpeg"].as_str().unwrap().is_empty());
+}
+
+/// A PNG of `width`×`height` white paper with a dark zig-zag drawn `ink` pixels thick across
+/// `span_percent` of its width (none when 0).
+fn drawn_png(width: u32, height: u32, span_percent: u32, ink: u32) -> Vec<u8> {
+    let mut img = image::GrayImage::from_pixel(width, height, image::Luma([255]));
+    let len = width * span_percent / 100;
+    for i in 0..len {
+        let x = width / 10 + i;
+        let y = height / 3 + (i % 60).min(60 - i % 60);
+        for dy in 0..ink {
+            for dx in 0..ink {
+                img.put_pixel(x + dx, y + dy, image::Luma([20]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_signature_pad_the_signature_is_drawn_on_screen_and_checked() {
+    let s = Server::start_with(&station::two_operators(), &[station::NO_SIGNATURE_PAD]).await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let progress = start_enrolment(&s, &session, &token, &[]).await;
+    // The signature step waits; the progress page becomes the canvas.
+    let waited = std::time::Instant::now();
+    let page = loop {
+        let page = s.page(&session, &progress).await;
+        if page.contains("<canvas id=\"pad\"") {
+            break page;
+        }
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(120),
+            "the signature step asks for the screen: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(page.contains("no signature pad"), "why on screen: {page}");
+    let upload = |png: Vec<u8>, token: Option<&str>| {
+        let mut r = s
+            .http
+            .post(format!("{}{progress}/signature", s.base))
+            .header("cookie", &session)
+            .header("content-type", "image/png")
+            .body(png);
+        if let Some(t) = token {
+            r = r.header(permitkit_station_web::ui::CSRF_HEADER, t);
+        }
+        r.send()
+    };
+    let good = drawn_png(900, 300, 60, 4);
+    let r = upload(good.clone(), None).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403, "no CSRF token, no upload");
+    let refusals: [(Vec<u8>, &str); 4] = [
+        (drawn_png(900, 300, 0, 4), "The box is empty"),
+        (drawn_png(900, 300, 2, 2), "Too little for a signature"),
+        (b"GIF89a not a PNG".to_vec(), "could not be read"),
+        (good[..good.len() / 2].to_vec(), "could not be read"),
+    ];
+    for (png, words) in refusals {
+        let r = upload(png, Some(&token)).await.unwrap();
+        assert_eq!(r.status().as_u16(), 422);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains(words),
+            "{words}: {body}"
+        );
+    }
+    let too_big = vec![0u8; permitkit_station_web::signature_upload::MAX_UPLOAD + 1];
+    let r = upload(too_big, Some(&token)).await.unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        422,
+        "over the limit: refused with words"
+    );
+    let r = upload(good.clone(), Some(&token)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let r = upload(good, Some(&token)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 409, "one signature per wait");
+
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let record = s.journaled().pop().unwrap();
+    let journal = Journal::open(&s.journal()).unwrap();
+    let signature = journal
+        .step(&record.id, permitkit_station::pipeline::Step::Signature)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        signature.result.as_ref().unwrap()["strokes"],
+        0,
+        "an image, as a scanned pad gives: {signature:?}"
+    );
+    // The card's DG7 holds the drawn zig-zag: wide and flat, as drawn.
+    let jpeg = station::dg7_jpeg_of_card_in_reader(s.dir.path());
+    let (ink, w, h) = station::ink_of_jpeg(&jpeg);
+    assert!(ink > 0.01, "DG7 is not blank: {ink}");
+    let aspect = f64::from(w) / f64::from(h);
+    let drawn = (0.6 * 900.0) / (30.0 + 4.0);
+    assert!(
+        (aspect - drawn).abs() / drawn < 0.35,
+        "DG7's ink is the drawn shape: {w}x{h} against {drawn:.1}"
+    );
 }

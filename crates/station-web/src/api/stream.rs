@@ -2,7 +2,9 @@
 //! HTML §9.2): every event from the first (a late subscriber replays them), each as
 //! `event: <kind>` and `data: <JSON>` (the pipeline's `Event` as `enroll --json` prints it),
 //! then, once the enrolment reaches a final state, one `event: state` with the state, and the
-//! stream ends. Comments keep the connection alive while a step runs.
+//! stream ends. While the signature step waits for a signature drawn on the operator's screen,
+//! one `event: signature-wanted` says so (with why: no pad, or the operator's choice).
+//! Comments keep the connection alive while a step runs.
 
 use std::{convert::Infallible, sync::Arc};
 
@@ -41,6 +43,8 @@ struct Cursor {
     next: usize,
     pending: std::collections::VecDeque<SseEvent>,
     ended: bool,
+    /// A `signature-wanted` was sent for the wait going on.
+    asked: bool,
 }
 
 fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
@@ -50,6 +54,7 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
         next: 0,
         pending: std::collections::VecDeque::new(),
         ended: false,
+        asked: false,
     };
     stream::unfold(cursor, |mut c| async move {
         loop {
@@ -66,6 +71,18 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
             for e in &events {
                 c.pending.push_back(to_sse(e));
             }
+            let wanted = c.enrolment.wants_signature();
+            if let Some(why) = &wanted
+                && !c.asked
+            {
+                let data = serde_json::json!({ "event": "signature-wanted", "reason": why });
+                c.pending.push_back(
+                    SseEvent::default()
+                        .event("signature-wanted")
+                        .data(data.to_string()),
+                );
+            }
+            c.asked = wanted.is_some();
             if state.is_final() {
                 let data = serde_json::to_string(&state).unwrap_or_default();
                 c.pending

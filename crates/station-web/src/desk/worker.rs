@@ -1,6 +1,8 @@
 //! The station thread: opens the [`Station`] (its device factory is not `Send`, so the station
 //! lives and dies on this one thread) and runs the queued enrolments one at a time through
-//! [`pipeline::enroll`], publishing each event to the enrolment.
+//! [`pipeline::enroll`] — or, for a station that hands its applications to the central bureau,
+//! [`pipeline::capture`] and the [`BureauHandoff`] — publishing each event to the enrolment.
+//! A resumed enrolment continues where the journal says it stopped, on the same card.
 
 use std::{
     path::PathBuf,
@@ -12,6 +14,9 @@ use permitkit_devices::factory::{DeviceFactory, SelectorFactory};
 use permitkit_model::profiles::Registry;
 use permitkit_station::pipeline::{self, EnrolRequest, Event, Station};
 
+use super::handoff::BureauHandoff;
+use super::restore::operator_file;
+use super::screen_pad::DeskFactory;
 use crate::enrolment::{Enrolment, State};
 use crate::error::ServeError;
 
@@ -23,13 +28,33 @@ pub(super) struct Setup {
     pub journal: PathBuf,
     pub out: PathBuf,
     pub feeder: Option<PathBuf>,
+    pub bureau: Option<Arc<dyn BureauHandoff>>,
 }
 
 /// One enrolment to run.
 pub(super) struct Job {
     pub enrolment: Arc<Enrolment>,
+    /// The applicant file.
     pub applicant: PathBuf,
+    /// The file is the server's own copy (in the spool folder), removed once the enrolment is
+    /// finished; `false` for an enrolment `enroll` began on the operator's file.
+    pub spooled: bool,
     pub operator: String,
+    /// The journal id of the enrolment to continue.
+    pub resume: Option<String>,
+    /// The enrolment had reached the card: present the same card again.
+    pub same_card: bool,
+}
+
+/// Removes a spooled applicant file and the operator file beside it.
+pub(super) fn unspool(id: &str, applicant: &std::path::Path) {
+    for path in [applicant.to_path_buf(), operator_file(applicant)] {
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(enrolment = %id, "the applicant file was not removed: {e}");
+        }
+    }
 }
 
 /// Starts the station thread; returns once the station opened (or why it did not).
@@ -92,9 +117,20 @@ fn run(mut station: Station, setup: &Setup, queue: &mpsc::Receiver<Job>) {
         if started.is_err() {
             continue; // abandoned while queued
         }
-        // A fresh blank card for every new enrolment, as `enroll` takes one.
-        match factory(setup, Present::Blank) {
-            Ok(f) => station.factory = f,
+        // A fresh blank card for every new enrolment, as `enroll` takes one; the same card
+        // again for one resumed after it reached the card, as `enroll --resume` presents it.
+        let present = if job.same_card {
+            Present::Same
+        } else {
+            Present::Blank
+        };
+        match factory(setup, present) {
+            Ok(f) => {
+                station.factory = Box::new(DeskFactory {
+                    inner: f,
+                    enrolment: Arc::clone(&job.enrolment),
+                });
+            }
             Err(e) => {
                 tracing::error!(enrolment = %job.enrolment.id, "card feeder: {e}");
                 job.enrolment.set_state(State::Failed {
@@ -104,38 +140,62 @@ fn run(mut station: Station, setup: &Setup, queue: &mpsc::Receiver<Job>) {
                 continue;
             }
         }
-        let request = EnrolRequest {
-            applicant: job.applicant.clone(),
-            out: setup.out.clone(),
-            operator: job.operator.clone(),
-            missing_fingers: Vec::new(),
-            lock: true,
-            resume: None,
+        let state = run_one(&mut station, setup, &job);
+        // The applicant file goes before the state is published as final.
+        let finished = !matches!(state, State::Failed { .. });
+        if finished && job.spooled {
+            unspool(&job.enrolment.id, &job.applicant);
+        }
+        job.enrolment.set_state(state);
+    }
+}
+
+/// Runs one enrolment to its end state.
+fn run_one(station: &mut Station, setup: &Setup, job: &Job) -> State {
+    let request = EnrolRequest {
+        applicant: job.applicant.clone(),
+        out: setup.out.clone(),
+        operator: job.operator.clone(),
+        missing_fingers: Vec::new(),
+        lock: true,
+        resume: job.resume.clone(),
+    };
+    let enrolment = Arc::clone(&job.enrolment);
+    let mut observer = |event: &Event| {
+        if let Event::StepStarted { step } = event {
+            tracing::info!(enrolment = %enrolment.id, %step, "step started");
+        }
+        enrolment.push(event);
+    };
+    let stopped = |e: pipeline::EnrolError| {
+        tracing::warn!(enrolment = %job.enrolment.id, step = %e.step, "enrolment stopped");
+        State::Failed {
+            step: e.step,
+            error: e.report(),
+        }
+    };
+    if let Some(bureau) = &setup.bureau {
+        let captured = match pipeline::capture(station, &request, &mut observer) {
+            Ok(c) => c,
+            Err(e) => return stopped(e),
         };
-        let enrolment = Arc::clone(&job.enrolment);
-        let mut observer = |event: &Event| {
-            if let Event::StepStarted { step } = event {
-                tracing::info!(enrolment = %enrolment.id, %step, "step started");
+        return match bureau.queue(&mut station.journal, &captured) {
+            Ok(url) => {
+                tracing::info!(enrolment = %job.enrolment.id, bureau = %url, "queued for the bureau");
+                State::ForBureau
             }
-            enrolment.push(event);
-        };
-        let outcome = pipeline::enroll(&mut station, &request, &mut observer);
-        let state = match outcome {
-            Ok(summary) if summary.issued => State::Issued,
-            Ok(_) => State::PersonalizedNotIssued,
             Err(e) => {
-                tracing::warn!(enrolment = %job.enrolment.id, step = %e.step, "enrolment stopped");
+                tracing::warn!(enrolment = %job.enrolment.id, "not queued for the bureau: {e}");
                 State::Failed {
-                    step: e.step,
-                    error: e.report(),
+                    step: pipeline::Step::Signature,
+                    error: format!("sealing the application for the bureau: {e}"),
                 }
             }
         };
-        // The applicant file goes before the state is published as final.
-        let finished = !matches!(state, State::Failed { .. });
-        if finished && let Err(e) = std::fs::remove_file(&job.applicant) {
-            tracing::warn!(enrolment = %job.enrolment.id, "the applicant file was not removed: {e}");
-        }
-        job.enrolment.set_state(state);
+    }
+    match pipeline::enroll(station, &request, &mut observer) {
+        Ok(summary) if summary.issued => State::Issued,
+        Ok(_) => State::PersonalizedNotIssued,
+        Err(e) => stopped(e),
     }
 }

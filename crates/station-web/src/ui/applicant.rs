@@ -31,6 +31,10 @@ pub(super) struct ApplicantForm {
     /// is on the desk (present only when ticked).
     #[serde(default)]
     consent: Option<String>,
+    /// The operator's choice: the applicant signs on the screen, not on the pad (present only
+    /// when ticked).
+    #[serde(default)]
+    sign_on_screen: Option<String>,
 }
 
 /// What goes on the chip besides the MRZ, as the holder will read it back (DG11, DG12), and
@@ -171,6 +175,7 @@ pub(super) async fn check(
                     "<h2>{mrz}</h2><div class=\"mrz\" id=\"mrz\">{lines}</div>{truncated}{data}\
                      <form method=\"post\" action=\"/applicant/start\">{csrf}\
                      <input type=\"hidden\" name=\"applicant\" value=\"{text}\">{consent}\
+                     <p><label><input type=\"checkbox\" name=\"sign_on_screen\" value=\"yes\"> {screen}</label></p>\
                      <p><button>{start}</button></p></form>{form}",
                     mrz = l.t(Text::MrzPreview),
                     lines = esc(&lines),
@@ -178,6 +183,7 @@ pub(super) async fn check(
                     csrf = csrf_field(&s),
                     text = esc(&f.applicant),
                     start = l.t(Text::StartEnrolment),
+                    screen = l.t(Text::SignOnScreen),
                     form = form(&s, &f.applicant),
                 ),
             )
@@ -215,6 +221,7 @@ pub(super) async fn start(
     let desk = Arc::clone(&ui.desk);
     let (text, operator) = (f.applicant.clone(), s.login.clone());
     let ticked = f.consent.as_deref() == Some("signed");
+    let on_screen = f.sign_on_screen.as_deref() == Some("yes");
     let created = tokio::task::spawn_blocking(move || {
         // Fingerprints go on the chip only once the operator confirms the written consent
         // is on the desk (issue 14 §3, the document profile's `require_written_consent`).
@@ -224,7 +231,7 @@ pub(super) async fn start(
                 message: l.t(Text::ConsentMissing).to_owned(),
             }]));
         }
-        desk.create_from_file(&text, &operator)
+        desk.create_from_file(&text, &operator, on_screen)
     })
     .await;
     match created {

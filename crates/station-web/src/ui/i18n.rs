@@ -60,6 +60,19 @@ pub enum Text {
     ConsentMissing,
     NoConsent,
     NotOnChip,
+    Resume,
+    Running,
+    SignOnScreen,
+    SignatureTitle,
+    SignatureHint,
+    SignatureClear,
+    SignatureSubmit,
+    SignatureEmpty,
+    SignatureTooLittle,
+    SignatureUnreadable,
+    SignatureNotWaiting,
+    QueuedForBureau,
+    NotResumable,
 }
 
 impl Lang {
@@ -156,6 +169,43 @@ impl Lang {
             Text::NotOnChip => (
                 "не записуються за профілем документа",
                 "not written under the document profile",
+            ),
+            Text::Resume => ("Продовжити", "Resume"),
+            Text::Running => ("виконується", "running"),
+            Text::SignOnScreen => (
+                "Підпис на екрані (без планшета для підпису)",
+                "Signature on screen (no signature pad)",
+            ),
+            Text::SignatureTitle => ("Підпис заявника", "The applicant's signature"),
+            Text::SignatureHint => (
+                "Поверніть екран до заявника: підпис мишею, пером або пальцем у полі нижче.",
+                "Turn the screen to the applicant: sign with the mouse, a pen or a finger in the box below.",
+            ),
+            Text::SignatureClear => ("Стерти й підписати знову", "Clear and sign again"),
+            Text::SignatureSubmit => ("Прийняти підпис", "Accept the signature"),
+            Text::SignatureEmpty => (
+                "Поле порожнє: заявник має підписатися.",
+                "The box is empty: the applicant must sign.",
+            ),
+            Text::SignatureTooLittle => (
+                "Замало для підпису: підпишіться на всю ширину поля.",
+                "Too little for a signature: sign across the box.",
+            ),
+            Text::SignatureUnreadable => (
+                "Зображення підпису не прочитано: спробуйте ще раз.",
+                "The signature image could not be read: try again.",
+            ),
+            Text::SignatureNotWaiting => (
+                "Оформлення зараз не очікує підпису.",
+                "The enrolment is not waiting for a signature now.",
+            ),
+            Text::QueuedForBureau => (
+                "Заяву запечатано й поставлено в чергу до центрального бюро, яке виготовить картку.",
+                "The application was sealed and queued for the central bureau, which makes the card.",
+            ),
+            Text::NotResumable => (
+                "Це оформлення не можна продовжити",
+                "This enrolment cannot be resumed",
             ),
         };
         match self {

@@ -1,7 +1,7 @@
 //! The journal view (every enrolment the station's journal holds, filtered by state, with no
-//! personal data beyond the application number) and the supervisor's abandon of a stuck
-//! enrolment, as `enroll --abandon` does it: an operator without the supervisor role is
-//! refused (403).
+//! personal data beyond the application number), the resume of an interrupted enrolment, as
+//! `enroll --resume` does it, and the supervisor's abandon of a stuck enrolment, as
+//! `enroll --abandon` does it: an operator without the supervisor role is refused (403).
 
 use std::sync::Arc;
 
@@ -45,7 +45,13 @@ pub(super) async fn show(
         }
     };
     let mut body = String::from("<p>");
-    for st in ["in-progress", "issued", "personalized", "abandoned"] {
+    for st in [
+        "in-progress",
+        "issued",
+        "personalized-not-issued",
+        "for-bureau",
+        "abandoned",
+    ] {
         body.push_str(&format!("<a href=\"/journal?state={st}\">{st}</a> · "));
     }
     body.push_str(&format!(
@@ -130,6 +136,51 @@ pub(super) async fn abandon(
                 &format!("<p class=\"err\">{}</p>", esc(&e.to_string())),
             ),
         ),
+        Err(_) => reply(StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct CsrfForm {
+    csrf: String,
+}
+
+/// Resumes an interrupted enrolment where it stopped (any operator may: the steps done are
+/// kept, the rest run again with the same applicant) and shows its progress.
+pub(super) async fn resume(
+    State(ui): State<Arc<Ui>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let s = match signed_in(&ui, &headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let l = s.lang;
+    if !s.csrf_ok(&f.csrf) {
+        return reply(
+            StatusCode::FORBIDDEN,
+            page(l, l.t(Text::BadForm), Some(&s), ""),
+        );
+    }
+    let desk = Arc::clone(&ui.desk);
+    let login = s.login.clone();
+    let resumed = tokio::task::spawn_blocking(move || desk.resume(&id, &login)).await;
+    match resumed {
+        Ok(Ok(e)) => Redirect::to(&format!("/enrolments/{}", e.id)).into_response(),
+        Ok(Err(e)) => {
+            tracing::info!("resume refused: {e}");
+            reply(
+                StatusCode::CONFLICT,
+                page(
+                    l,
+                    l.t(Text::NotResumable),
+                    Some(&s),
+                    &format!("<p class=\"err\">{}</p>", esc(&e.to_string())),
+                ),
+            )
+        }
         Err(_) => reply(StatusCode::INTERNAL_SERVER_ERROR, String::new()),
     }
 }

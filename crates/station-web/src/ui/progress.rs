@@ -1,7 +1,9 @@
 //! The card progress page and the done page: while the enrolment runs, each pipeline event is
 //! added to the page as it happens (the browser's `EventSource` on the session-guarded event
-//! stream, the same stream the API serves); once it is final, the page shows the outcome and
-//! each step's one-line summary — never a biometric.
+//! stream, the same stream the API serves); while the signature step waits for a signature
+//! drawn on screen, the page is the signing canvas; once it is final, the page shows the
+//! outcome — issued, or queued for the central bureau — and each step's one-line summary,
+//! never a biometric.
 
 use std::sync::Arc;
 
@@ -25,7 +27,8 @@ s.onmessage=function(){};['begin','step-started','step-done','step-failed','step
 s.addEventListener(k,function(e){n++;if(n<=l.children.length)return;var d=JSON.parse(e.data);\
 var li=document.createElement('li');li.textContent=k+(d.step?' '+d.step:'')+(d.summary?': '+d.summary:'')\
 +(d.message?': '+d.message:'')+(d.error?': '+d.error:'');l.appendChild(li);l.scrollTop=l.scrollHeight;});});\
-s.addEventListener('state',function(){s.close();location.reload();});})();</script>";
+s.addEventListener('state',function(){s.close();location.reload();});\
+s.addEventListener('signature-wanted',function(){s.close();location.reload();});})();</script>";
 
 fn line(event: &Event) -> String {
     let v = serde_json::to_value(event).unwrap_or_default();
@@ -79,7 +82,20 @@ pub(super) async fn show(
             esc(error)
         ));
     }
+    if let EnrolmentState::ForBureau = &state {
+        body.push_str(&format!(
+            "<p id=\"bureau\" role=\"status\"><strong>{}</strong></p>",
+            l.t(Text::QueuedForBureau)
+        ));
+    }
     let final_ = state.is_final();
+    if !final_ && let Some(why) = e.wants_signature() {
+        body.push_str(&super::signature::section(&s, &why));
+        return reply(
+            StatusCode::OK,
+            super::html::page(l, l.t(Text::SignatureTitle), Some(&s), &body),
+        );
+    }
     let shown: Vec<&Event> = events
         .iter()
         .filter(|ev| {

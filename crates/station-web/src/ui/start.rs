@@ -1,6 +1,7 @@
 //! The start page: a new application from a file, the queue (enrolments created through the
-//! API or from files, with their state), and the journal's interrupted enrolments — to resume
-//! from the journal, or, for a supervisor, to abandon.
+//! API or from files, with their state), and the journal's interrupted enrolments — each with
+//! the step it stopped at, to resume from there (as `enroll --resume` does), or, for a
+//! supervisor, to abandon.
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use super::html::{csrf_field, esc, page};
 use super::i18n::{Lang, Text};
 use super::{Ui, reply, signed_in};
 use crate::desk::state_name;
+use crate::enrolment::State as Now;
 use permitkit_model::profiles::station::Role;
 use permitkit_station::journal::{EnrolmentState, StepState};
 
@@ -106,7 +108,19 @@ pub(super) async fn show(
                 .map_or_else(String::new, |st| {
                     format!("{} ({})", st.step, step_state(st.state))
                 });
-            let action = if s.role == Role::Supervisor {
+            // One the desk is running (or has queued) is not interrupted: no buttons.
+            let busy = ui
+                .desk
+                .by_journal_id(&r.id)
+                .is_some_and(|e| matches!(e.state(), Now::Queued | Now::Running { .. }));
+            let resume = format!(
+                "<form class=\"inline\" method=\"post\" action=\"/journal/{id}/resume\">{csrf}\
+                 <button>{label}</button></form> ",
+                id = esc(&r.id),
+                csrf = csrf_field(&s),
+                label = l.t(Text::Resume),
+            );
+            let abandon = if s.role == Role::Supervisor {
                 format!(
                     "<form class=\"inline\" method=\"post\" action=\"/journal/{id}/abandon\">{csrf}\
                      <label>{reason} <input name=\"reason\" required maxlength=\"500\"></label> \
@@ -118,6 +132,11 @@ pub(super) async fn show(
                 )
             } else {
                 format!("<small>{}</small>", l.t(Text::SupervisorOnly))
+            };
+            let action = if busy {
+                format!("<em>{}</em>", l.t(Text::Running))
+            } else {
+                format!("{resume}{abandon}")
             };
             body.push_str(&format!(
                 "<tr><td>{app}<br><small>{id}</small></td><td>{step}</td><td>{op}</td><td>{action}</td></tr>",
