@@ -57,7 +57,7 @@ impl fmt::Debug for Station {
 enum Signing {
     /// Here: by the signer given, else the profile's `[document_signer]` or the `pki` files;
     /// the cards are checked against `pki`'s csca.pem.
-    Here(Option<StationSigner>),
+    Here(Option<Box<StationSigner>>),
     /// At the central bureau: no signer, no trusted CSCA at the station.
     AtBureau,
 }
@@ -87,7 +87,7 @@ impl Station {
         factory: Box<dyn DeviceFactory>,
         signer: Option<StationSigner>,
     ) -> crate::Result<Self> {
-        Self::assemble(registry, id, pki, journal, factory, Signing::Here(signer))
+        Self::assemble(registry, id, pki, journal, factory, Signing::Here(signer.map(Box::new)))
     }
 
     /// Opens station `id` for enrolments whose card the central bureau signs and makes
@@ -127,7 +127,7 @@ impl Station {
         let (signer, trust) = match signing {
             Signing::Here(signer) => (
                 match signer {
-                    Some(s) => s,
+                    Some(s) => *s,
                     None => StationSigner::for_station(&profile, pki)?,
                 },
                 TrustStore::from_certificates(&[read_certificate(&pki.join("csca.pem"))?]),
