@@ -104,7 +104,7 @@ pub fn check_time(time: i64, now: i64) -> Result<(), AuthError> {
 /// A fresh nonce (128 bits, hex).
 pub fn nonce() -> Result<String, crate::BureauError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| crate::BureauError::Random(e.to_string()))?;
+    getrandom::fill(&mut bytes).map_err(permitkit_model::random::RandomError::from)?;
     Ok(hex::encode(bytes))
 }
 

@@ -30,7 +30,7 @@ pub fn pool(url: &str, size: usize) -> Result<Pool, BureauError> {
         .max_size(size)
         .runtime(deadpool_postgres::Runtime::Tokio1)
         .build()
-        .map_err(|e| BureauError::Throwaway(format!("pool: {e}")))
+        .map_err(BureauError::from)
 }
 
 /// Applies the migrations not yet applied to the database at `url`.
@@ -50,7 +50,7 @@ pub async fn migrate(url: &str) -> Result<(), BureauError> {
 /// in the database, so every line files a document under the same key.
 pub async fn document_key_secret(pool: &Pool) -> Result<SecretBytes, BureauError> {
     let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(fresh.as_mut_slice()).map_err(|e| BureauError::Random(e.to_string()))?;
+    getrandom::fill(fresh.as_mut_slice()).map_err(permitkit_model::random::RandomError::from)?;
     let client = pool.get().await?;
     client
         .execute(

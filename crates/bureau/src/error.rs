@@ -91,7 +91,7 @@ pub enum BureauError {
     },
     /// The operating system's random number generator failed.
     #[error("random: {0}")]
-    Random(String),
+    Random(#[from] permitkit_model::random::RandomError),
     /// A blocking task panicked or was cancelled.
     #[error("task: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -101,7 +101,19 @@ pub enum BureauError {
     /// The station journal (the outbox) failed.
     #[error("station journal: {0}")]
     Journal(#[from] permitkit_station::journal::JournalError),
+    /// The connection pool could not be built.
+    #[error("database pool: {0}")]
+    PoolBuild(#[from] deadpool_postgres::BuildError),
     /// A process-level failure of the throw-away PostgreSQL cluster.
     #[error("throw-away PostgreSQL: {0}")]
     Throwaway(String),
+    /// The throw-away PostgreSQL cluster's folder, port or program failed.
+    #[error("throw-away PostgreSQL: {what}: {source}")]
+    ThrowawayIo {
+        /// What was being done.
+        what: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
 }

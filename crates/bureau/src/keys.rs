@@ -20,7 +20,7 @@ fn key_error(path: &Path, reason: impl std::fmt::Display) -> BureauError {
 pub fn generate() -> Result<SigningKey, BureauError> {
     use p256::elliptic_curve::Generate;
     SigningKey::try_generate_from_rng(&mut getrandom::SysRng)
-        .map_err(|e| BureauError::Random(e.to_string()))
+        .map_err(|e| permitkit_model::random::RandomError::new(e).into())
 }
 
 /// Writes `key` to `path` as PKCS#8 PEM, mode 0600 (refusing to replace an existing file).

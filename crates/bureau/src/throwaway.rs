@@ -26,6 +26,11 @@ fn fail(what: impl Into<String>) -> BureauError {
     BureauError::Throwaway(what.into())
 }
 
+fn io_fail(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BureauError {
+    let what = what.into();
+    move |source| BureauError::ThrowawayIo { what, source }
+}
+
 /// The newest installed server's `bin` folder.
 fn server_bin() -> Result<PathBuf, BureauError> {
     let root = Path::new("/usr/lib/postgresql");
@@ -78,7 +83,7 @@ impl ThrowawayPostgres {
         let dir = tempfile::Builder::new()
             .prefix("permitkit-pg-")
             .tempdir()
-            .map_err(|e| fail(format!("temporary folder: {e}")))?;
+            .map_err(io_fail("temporary folder"))?;
         let as_postgres = is_root();
         if as_postgres {
             run(Command::new("chown")
@@ -87,7 +92,7 @@ impl ThrowawayPostgres {
         }
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
-            .map_err(|e| fail(format!("no free port: {e}")))?
+            .map_err(io_fail("a free loopback port"))?
             .port();
         let cluster = Self {
             dir,
@@ -227,9 +232,7 @@ impl Drop for ThrowawayPostgres {
 
 fn run(command: &mut Command) -> Result<(), BureauError> {
     let shown = format!("{command:?}");
-    let output = command
-        .output()
-        .map_err(|e| fail(format!("{shown}: {e}")))?;
+    let output = command.output().map_err(io_fail(shown.clone()))?;
     if !output.status.success() {
         return Err(fail(format!(
             "{shown}: {}\n{}",

@@ -80,9 +80,9 @@ pub enum FaceError {
     /// [`DecodeError::TooLarge`].
     #[error(transparent)]
     TooLarge(DecodeError),
-    /// The embedded detection model did not load.
-    #[error("face detection model: {0}")]
-    Model(String),
+    /// A face model (the detector or the landmark mesh) did not load or run.
+    #[error(transparent)]
+    Model(#[from] ModelError),
     /// The portrait failed its quality checks.
     #[error("portrait rejected: {}", first_failure(.0))]
     Rejected(Box<FaceReport>),
@@ -99,6 +99,34 @@ pub enum FaceError {
     /// JPEG or PNG encoding failed.
     #[error("image encoding")]
     Encode(#[source] image::ImageError),
+}
+
+/// A face model that did not load or run: which model, at which stage, and the runtime's error
+/// when there is one. Cloned when the process-wide model cell hands out its load failure again.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{model}: {stage}")]
+pub struct ModelError {
+    /// The model: "face detection model" or "face mesh model".
+    pub model: &'static str,
+    /// What failed (loading, the input tensor, the run, an output).
+    pub stage: String,
+    #[source]
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ModelError {
+    /// The failure of `model` at `stage`, caused by `source` when given.
+    pub(crate) fn new(
+        model: &'static str,
+        stage: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            model,
+            stage: stage.into(),
+            source: source.map(std::sync::Arc::from),
+        }
+    }
 }
 
 impl From<DecodeError> for FaceError {

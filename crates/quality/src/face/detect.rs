@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 use rustface::{Detector, ImageData, Model};
 
-use super::FaceError;
+use super::{FaceError, ModelError};
 use super::raster::{Plane, round_u, u32_of};
 
 /// The SeetaFace frontal detection model, byte-identical to rustface 0.1.7's
@@ -52,9 +52,13 @@ pub const COARSE_FACTOR: f32 = 1.4;
 const MIN_DETECT_SIDE: usize = 48;
 
 fn model() -> Result<&'static Model, FaceError> {
-    static MODEL_CELL: OnceLock<Result<Model, String>> = OnceLock::new();
+    static MODEL_CELL: OnceLock<Result<Model, ModelError>> = OnceLock::new();
     MODEL_CELL
-        .get_or_init(|| rustface::read_model(MODEL).map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            rustface::read_model(MODEL).map_err(|e| {
+                ModelError::new("face detection model", "load", Some(Box::new(e)))
+            })
+        })
         .as_ref()
         .map_err(|e| FaceError::Model(e.clone()))
 }
@@ -104,9 +108,12 @@ impl FaceDetector {
     /// A detector with the given classifier score threshold (must be positive).
     pub fn new(score_threshold: f64) -> Result<Self, FaceError> {
         if !(score_threshold > 0.0 && score_threshold.is_finite()) {
-            return Err(FaceError::Model(format!(
-                "score threshold {score_threshold} must be positive"
-            )));
+            return Err(ModelError::new(
+                "face detection model",
+                format!("score threshold {score_threshold} must be positive"),
+                None,
+            )
+            .into());
         }
         let mut inner = rustface::create_detector_with_model(model()?.clone());
         inner.set_score_thresh(score_threshold);

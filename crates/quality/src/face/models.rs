@@ -28,7 +28,14 @@ use tract_onnx::prelude::{
     TypedRunnableModel, tvec,
 };
 
-use super::FaceError;
+use super::{FaceError, ModelError};
+
+/// The name the mesh model's errors carry.
+const MESH: &str = "face mesh model";
+
+fn mesh_error(stage: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> FaceError {
+    ModelError::new(MESH, stage, Some(e.into())).into()
+}
 
 /// The face mesh model (input 1×3×192×192 RGB in [0, 1]; outputs 468 × (x, y, z) in input
 /// pixels and a face-presence logit).
@@ -92,16 +99,16 @@ fn points(values: &[f32]) -> Vec<[f32; 3]> {
 
 fn run(plan: &Plan, input: Vec<f32>, side: usize) -> Result<Vec<Vec<f32>>, FaceError> {
     let tensor = Tensor::from_shape(&[1, 3, side, side], &input)
-        .map_err(|e| FaceError::Model(format!("landmark input: {e}")))?;
+        .map_err(|e| mesh_error("input tensor", e))?;
     let outputs = plan
         .run(tvec!(tensor.into()))
-        .map_err(|e| FaceError::Model(format!("landmark model: {e}")))?;
+        .map_err(|e| mesh_error("run", e))?;
     outputs
         .iter()
         .map(|t| {
             t.as_slice::<f32>()
                 .map(<[f32]>::to_vec)
-                .map_err(|e| FaceError::Model(format!("landmark output: {e}")))
+                .map_err(|e| mesh_error("output tensor", e))
         })
         .collect()
 }
@@ -110,8 +117,7 @@ impl ModelSet {
     /// Loads and optimises a face mesh model from ONNX bytes (e.g. read from a path).
     pub fn from_onnx(mesh: &[u8]) -> Result<Self, FaceError> {
         let start = std::time::Instant::now();
-        let mesh =
-            plan(mesh, MESH_SIDE).map_err(|e| FaceError::Model(format!("face mesh model: {e}")))?;
+        let mesh = plan(mesh, MESH_SIDE).map_err(|e| mesh_error("load", e))?;
         Ok(Self {
             mesh,
             load_ms: start.elapsed().as_secs_f64() * 1000.0,
@@ -120,10 +126,15 @@ impl ModelSet {
 
     /// The embedded models, loaded once per process.
     pub fn embedded() -> Result<&'static ModelSet, FaceError> {
-        static CELL: OnceLock<Result<ModelSet, String>> = OnceLock::new();
-        CELL.get_or_init(|| ModelSet::from_onnx(MESH_MODEL).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| FaceError::Model(e.clone()))
+        static CELL: OnceLock<Result<ModelSet, ModelError>> = OnceLock::new();
+        CELL.get_or_init(|| {
+            ModelSet::from_onnx(MESH_MODEL).map_err(|e| match e {
+                FaceError::Model(m) => m,
+                other => ModelError::new(MESH, "load", Some(Box::new(other))),
+            })
+        })
+        .as_ref()
+        .map_err(|e| FaceError::Model(e.clone()))
     }
 
     /// Time the parse and optimisation took, milliseconds.
@@ -136,14 +147,16 @@ impl ModelSet {
         let out = run(&self.mesh, input, MESH_SIDE)?;
         let (coords, logit) = match out.as_slice() {
             [c, l, ..] => (c, l.first().copied().unwrap_or(f32::NEG_INFINITY)),
-            _ => return Err(FaceError::Model("face mesh model: missing outputs".into())),
+            _ => return Err(ModelError::new(MESH, "missing outputs", None).into()),
         };
         let pts = points(coords);
         if pts.len() != MESH_POINTS {
-            return Err(FaceError::Model(format!(
-                "face mesh model: {} points, expected {MESH_POINTS}",
-                pts.len()
-            )));
+            return Err(ModelError::new(
+                MESH,
+                format!("{} points, expected {MESH_POINTS}", pts.len()),
+                None,
+            )
+            .into());
         }
         Ok(MeshOutput {
             points: pts,
@@ -169,10 +182,11 @@ mod tests {
 
     #[test]
     fn wrong_bytes_are_a_model_error() {
-        assert!(matches!(
-            ModelSet::from_onnx(b"not onnx"),
-            Err(FaceError::Model(_))
-        ));
+        let Err(FaceError::Model(e)) = ModelSet::from_onnx(b"not onnx") else {
+            panic!("not onnx loaded");
+        };
+        assert_eq!((e.model, e.stage.as_str()), (MESH, "load"));
+        assert!(std::error::Error::source(&e).is_some(), "the runtime's error is kept");
         assert!(matches!(ModelSet::from_onnx(&[]), Err(FaceError::Model(_))));
     }
 }
