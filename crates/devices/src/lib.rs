@@ -15,7 +15,7 @@ pub mod card_reader;
 pub mod chip_image_dir;
 pub mod factory;
 pub mod file_journal;
-pub mod info;
+mod info;
 pub mod pen_events;
 pub mod scanner;
 #[cfg(feature = "libfprint")]

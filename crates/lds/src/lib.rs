@@ -2,20 +2,20 @@
 //! files, their encoders and tolerant parsers, and the signed [`ChipImage`] hand-off.
 
 pub mod build;
-pub mod card_access;
+mod card_access;
 pub mod card_security;
 pub mod chip_image;
-pub mod com;
+mod com;
 pub mod describe;
-pub mod dg1;
-pub mod dg11;
-pub mod dg12;
-pub mod dg14;
-pub mod dg15;
-pub mod dg2;
-pub mod dg3;
+mod dg1;
+mod dg11;
+mod dg12;
+mod dg14;
+mod dg15;
+mod dg2;
+mod dg3;
 pub mod dg7;
-pub mod ef;
+mod ef;
 mod error;
 pub mod mrz;
 pub mod security_infos;

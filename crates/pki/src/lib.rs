@@ -38,7 +38,7 @@ pub mod ds_issue;
 pub mod ds_key;
 pub mod ds_request;
 pub mod eac;
-pub mod ecdsa;
+mod ecdsa;
 pub mod envelope;
 pub mod files;
 pub mod lint;

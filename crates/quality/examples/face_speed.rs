@@ -90,7 +90,9 @@ fn main() {
         })
         .collect();
     let wall_ms = wall.elapsed().as_secs_f64() * 1000.0;
-    let cpu_ms = process_cpu_ms().zip(cpu_start).map(|(end, start)| end - start);
+    let cpu_ms = process_cpu_ms()
+        .zip(cpu_start)
+        .map(|(end, start)| end - start);
     times.sort_by(f64::total_cmp);
     let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
     let best = times.first().copied().unwrap_or(f64::NAN);

@@ -9,10 +9,10 @@
 
 pub mod card;
 pub mod eac_ca;
-pub mod eac_ta;
+mod eac_ta;
 pub mod faults;
-pub mod fcp_create;
-pub mod filesystem;
+mod fcp_create;
+mod filesystem;
 #[cfg(any(test, feature = "test-util"))]
 pub mod sample;
 pub mod state;

@@ -22,8 +22,8 @@ use std::sync::OnceLock;
 
 use rustface::{Detector, ImageData, Model};
 
-use super::{FaceError, ModelError};
 use super::raster::{Plane, round_u, u32_of};
+use super::{FaceError, ModelError};
 
 /// The SeetaFace frontal detection model, byte-identical to rustface 0.1.7's
 /// `model/seeta_fd_frontal_v1.0.bin`.
@@ -55,9 +55,8 @@ fn model() -> Result<&'static Model, FaceError> {
     static MODEL_CELL: OnceLock<Result<Model, ModelError>> = OnceLock::new();
     MODEL_CELL
         .get_or_init(|| {
-            rustface::read_model(MODEL).map_err(|e| {
-                ModelError::new("face detection model", "load", Some(Box::new(e)))
-            })
+            rustface::read_model(MODEL)
+                .map_err(|e| ModelError::new("face detection model", "load", Some(Box::new(e))))
         })
         .as_ref()
         .map_err(|e| FaceError::Model(e.clone()))

@@ -186,7 +186,10 @@ mod tests {
             panic!("not onnx loaded");
         };
         assert_eq!((e.model, e.stage.as_str()), (MESH, "load"));
-        assert!(std::error::Error::source(&e).is_some(), "the runtime's error is kept");
+        assert!(
+            std::error::Error::source(&e).is_some(),
+            "the runtime's error is kept"
+        );
         assert!(matches!(ModelSet::from_onnx(&[]), Err(FaceError::Model(_))));
     }
 }
