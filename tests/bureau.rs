@@ -111,7 +111,14 @@ impl Bureau {
     }
 
     fn serve(&mut self) {
-        let child = Command::new(BIN)
+        self.serve_with(&[], |c| c);
+    }
+
+    /// Starts the bureau with `extra` arguments, its command adjusted by `env` (e.g. a token
+    /// store's environment).
+    fn serve_with(&mut self, extra: &[&str], env: impl FnOnce(&mut Command) -> &mut Command) {
+        let mut command = Command::new(BIN);
+        let child = env(command
             .args([
                 "issuance",
                 "serve",
@@ -124,9 +131,11 @@ impl Bureau {
             .arg(self.path("pki"))
             .arg("--desk")
             .arg(self.path("desk"))
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+            .args(extra)
+            .current_dir(self.dir.path())
+            .stdout(Stdio::null()))
+        .spawn()
+        .unwrap();
         self.server = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(&self.listen).is_err() {
@@ -1011,4 +1020,106 @@ fn a_running_sync_delivers_once_the_bureau_comes_up_and_stops_on_sigterm() {
         assert_eq!(status, "queued-at-bureau");
     }
     assert_eq!(bureau.query_i64("SELECT count(*) FROM jobs"), 2);
+}
+
+/// The bureau's Document Signer key on a PKCS #11 token (SoftHSM2, installed by
+/// `.ci/install-deps`): the key made on the token by `pki ds request`, certified by the CSCA,
+/// `issuance serve --token-uri …` signs every EF.SOD through the token under the signing
+/// policy, and the audit log holds one EF.SOD record per issued card, each for the bureau.
+#[cfg(feature = "pkcs11")]
+#[test]
+fn a_bureau_whose_document_signer_is_a_token_key_issues_cards_and_audits_each_signature() {
+    use permitkit_pki::softhsm::SoftHsm;
+    const PIN: &str = "246813";
+    let mut bureau = Bureau::new("token");
+    let hsm = SoftHsm::new(bureau.dir.path());
+    hsm.init_token("bureau-ds", "13572468", PIN);
+    permitkit_model::private_file::write(&bureau.path("token.pin"), PIN.as_bytes()).unwrap();
+    let module = hsm.module().display().to_string();
+    let uri = "pkcs11:token=bureau-ds;object=ds-2026";
+    let dir = bureau.dir.path().to_owned();
+    let run = |args: &[&str]| {
+        let mut command = Command::new(BIN);
+        command.args(args).current_dir(&dir);
+        let out = hsm.env(&mut command).output().unwrap();
+        assert!(
+            out.status.success(),
+            "permitkit {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&[
+        "pki",
+        "ds",
+        "request",
+        "--token-uri",
+        uri,
+        "--module",
+        &module,
+        "--pin-file",
+        "token.pin",
+        "--subject-country",
+        "UA",
+        "--out",
+        "ds-token.csr",
+    ]);
+    run(&[
+        "pki",
+        "ds",
+        "issue",
+        "--csca",
+        "pki",
+        "--csr",
+        "ds-token.csr",
+        "--document-types",
+        "IR,IP",
+        "--out",
+        "ds-token.pem",
+    ]);
+    bureau.serve_with(
+        &[
+            "--token-uri",
+            uri,
+            "--module",
+            &module,
+            "--pin-file",
+            "token.pin",
+            "--ds-cert",
+            "ds-token.pem",
+            "--audit-log",
+            "bureau-audit.jsonl",
+        ],
+        |c| hsm.env(c),
+    );
+    let station = bureau.station("st-token");
+    for n in 0..2 {
+        let receipt = block_on(station.submit(&package(n))).unwrap().unwrap();
+        assert_eq!(receipt.state, "queued");
+    }
+    let mut line = bureau.line("line-token", &["--idle-exit-secs", "3"]);
+    wait_exit(&mut line, Duration::from_secs(240));
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM cards WHERE outcome = 'issued'"),
+        2
+    );
+    let records: Vec<serde_json::Value> = run(&[
+        "pki",
+        "audit",
+        "export",
+        "--log",
+        "bureau-audit.jsonl",
+        "--json",
+    ])
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let sods: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r["content_type"] == "2.23.136.1.1.1")
+        .collect();
+    assert_eq!(sods.len(), 2, "{records:?}");
+    assert!(sods.iter().all(|r| r["station"] == "bureau"), "{records:?}");
+    assert_ne!(sods[0]["document_hmac"], sods[1]["document_hmac"]);
 }

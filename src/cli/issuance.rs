@@ -9,12 +9,14 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use permitkit_bureau::{keys, server, status};
 use permitkit_model::profiles::Registry;
+#[cfg(feature = "pkcs11")]
+use permitkit_station::signer::StationSigner;
 
 /// `permitkit issuance` commands.
 #[derive(Debug, Subcommand)]
 pub enum IssuanceCommand {
     /// Serve the bureau: stations submit packages, lines take the jobs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Register (or re-key) a station by name with its public key.
     RegisterStation(RegisterArgs),
     /// Register (or re-key) a personalization line by name with its public key.
@@ -46,9 +48,16 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
-    /// Folder with the Document Signer's ds.pem and ds-key.pem (see `pki init`).
-    #[arg(long)]
+    /// Folder with the Document Signer's ds.pem and ds-key.pem (see `pki init`); not read when
+    /// the Document Signer is a token key (`--token-uri`).
+    #[arg(long, default_value = "pki")]
     pki: PathBuf,
+    /// Sign EF.SOD with a Document Signer key on a PKCS #11 token (an HSM) instead of the `--pki`
+    /// files: under the signing policy, every signature in the audit log (default
+    /// `sod-audit.jsonl` in the working folder).
+    #[cfg(feature = "pkcs11")]
+    #[command(flatten)]
+    token: super::pki_token::TokenSignerArgs,
     /// Folder with the bureau's key-agreement certificate and key (desk.pem, desk-key.pem; see
     /// `pki desk init`): stations seal their packages to it.
     #[arg(long)]
@@ -80,10 +89,18 @@ pub fn run(command: IssuanceCommand) -> anyhow::Result<ExitCode> {
             if let Some(dir) = &a.profiles {
                 registry = registry.with_dir(dir)?;
             }
+            #[cfg(feature = "pkcs11")]
+            let signer = a
+                .token
+                .open("bureau", std::path::Path::new(""))?
+                .map(|g| std::sync::Arc::new(StationSigner::Guarded(g)));
+            #[cfg(not(feature = "pkcs11"))]
+            let signer = None;
             let config = server::ServeConfig {
                 database: a.database,
                 listen: a.listen,
                 pki: a.pki,
+                signer,
                 desk: a.desk,
                 registry,
             };

@@ -353,6 +353,7 @@ fn main() {
                 database: intake_url.clone(),
                 listen,
                 pki: pki.clone(),
+                signer: None,
                 desk: desk_dir.clone(),
                 registry: Registry::builtin().unwrap(),
             },

@@ -38,6 +38,13 @@ pub enum BureauError {
     /// Personalization failed.
     #[error("chip: {0}")]
     Chip(#[from] permitkit_chip::ChipError),
+    /// The Document Signer refused or failed to sign (its policy: validity period, document
+    /// cap; the token).
+    #[error("signing: {0}")]
+    Signing(#[from] permitkit_station::signer::SignError),
+    /// The Document Signer's policy refuses to sign now.
+    #[error("signing: {0}")]
+    SigningRefused(#[from] permitkit_pki::SigningRefused),
     /// A written card failed its independent verification.
     #[error("verification: {0}")]
     Verify(String),

@@ -18,14 +18,14 @@ use deadpool_postgres::Pool;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-use permitkit_lds::{self as lds, ChipImage};
+use permitkit_lds::ChipImage;
 use permitkit_model::profiles::Registry;
 use permitkit_model::secret::SecretBytes;
 use permitkit_pki::desk::DeskKeyPair;
 use permitkit_pki::envelope;
-use permitkit_pki::{DocumentSigner, signer::FileKeySignature};
 use permitkit_station::applicant::{self, Applicant, ChipSecrets, IssuedNumbers};
 use permitkit_station::pipeline::timestamp;
+use permitkit_station::signer::StationSigner;
 
 use crate::BureauError;
 use crate::checks::{self, Checked};
@@ -66,7 +66,7 @@ pub struct Intake {
     pool: Pool,
     desk: DeskKeyPair,
     registry: Registry,
-    signer: Arc<DocumentSigner>,
+    signer: Arc<StationSigner>,
     secret: SecretBytes,
 }
 
@@ -78,14 +78,14 @@ impl Intake {
         pool: Pool,
         desk: DeskKeyPair,
         registry: Registry,
-        signer: DocumentSigner,
+        signer: Arc<StationSigner>,
         secret: SecretBytes,
     ) -> Self {
         Self {
             pool,
             desk,
             registry,
-            signer: Arc::new(signer),
+            signer,
             secret,
         }
     }
@@ -119,9 +119,10 @@ impl Intake {
         let issued = self.issued_numbers(&document_number, &number).await?;
         let registry = self.registry.clone();
         let signer = Arc::clone(&self.signer);
+        let signed_number = document_number.clone();
         let (checked, image) = tokio::task::spawn_blocking(move || {
             let checked = checks::check(&package, &registry, &issued)?;
-            let image = build(&checked, &signer)?;
+            let image = build(&checked, &signer, &signed_number)?;
             Ok::<_, BureauError>((checked, image))
         })
         .await??;
@@ -395,8 +396,13 @@ fn receipt_of(
     })
 }
 
-/// The ChipImage, signed by the bureau's Document Signer, with fresh chip keys.
-fn build(checked: &Checked, signer: &DocumentSigner) -> Result<ChipImage, BureauError> {
+/// The ChipImage of document `document_number`, signed by the bureau's Document Signer (its
+/// policy and audit log when it is a token key), with fresh chip keys.
+fn build(
+    checked: &Checked,
+    signer: &StationSigner,
+    document_number: &str,
+) -> Result<ChipImage, BureauError> {
     let profile = &checked.applicant.document_profile;
     let secrets =
         ChipSecrets::generate(profile.chip.can_digits, profile.chip.active_authentication)
@@ -412,10 +418,6 @@ fn build(checked: &Checked, signer: &DocumentSigner) -> Result<ChipImage, Bureau
         Some((timestamp(now), "permitkit-bureau".to_owned())),
     )
     .map_err(|e| Refusal::Build(e.to_string()))?;
-    Ok(lds::build::<_, FileKeySignature>(
-        &enrolment,
-        signer.certificate_der(),
-        signer.signer(),
-        now,
-    )?)
+    signer.check(now)?;
+    Ok(signer.build(&enrolment, document_number, now)?)
 }

@@ -29,6 +29,7 @@ use deadpool_postgres::Pool;
 use permitkit_model::profiles::Registry;
 use permitkit_pki::DocumentSigner;
 use permitkit_pki::desk::DeskKeyPair;
+use permitkit_station::signer::StationSigner;
 
 use crate::BureauError;
 use crate::auth::{self, AuthError, RequestHead};
@@ -42,8 +43,13 @@ pub struct ServeConfig {
     pub database: String,
     /// Where to listen.
     pub listen: SocketAddr,
-    /// Folder with the Document Signer's `ds.pem` and `ds-key.pem`.
+    /// Folder with the Document Signer's `ds.pem` and `ds-key.pem`, read when `signer` is
+    /// `None`.
     pub pki: PathBuf,
+    /// The Document Signer opened by the caller — a key on a PKCS #11 token behind the signing
+    /// policy, every signature audited ([`StationSigner::Guarded`]); `None` for the `pki`
+    /// folder's files.
+    pub signer: Option<Arc<StationSigner>>,
     /// Folder with the bureau's key-agreement certificate and key (`desk.pem`,
     /// `desk-key.pem`, `permitkit pki desk init`) that stations seal packages to.
     pub desk: PathBuf,
@@ -63,7 +69,10 @@ pub async fn serve(
     crate::db::migrate(&config.database).await?;
     let pool = crate::db::pool(&config.database, 16)?;
     let secret = crate::db::document_key_secret(&pool).await?;
-    let signer = DocumentSigner::load_dir(&config.pki)?;
+    let signer = match &config.signer {
+        Some(signer) => Arc::clone(signer),
+        None => Arc::new(StationSigner::Files(DocumentSigner::load_dir(&config.pki)?)),
+    };
     let desk = DeskKeyPair::load(
         &config.desk.join(permitkit_pki::desk::CERTIFICATE_FILE),
         &config.desk.join(permitkit_pki::desk::KEY_FILE),
