@@ -193,7 +193,8 @@ pub enum StepState {
 }
 
 impl StepState {
-    fn as_str(self) -> &'static str {
+    /// The state as the journal stores it: `started`, `done` or `failed`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Started => "started",
             Self::Done => "done",
@@ -758,6 +759,41 @@ impl Journal {
         Ok(out)
     }
 
+    /// The step each enrolment reached last (the one most recently started) and its state, by
+    /// journal id, in one query: what a journal view shows beside [`Journal::list`]'s rows.
+    pub fn latest_steps(
+        &self,
+    ) -> Result<std::collections::HashMap<String, (Step, StepState)>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.enrolment, s.step, s.state FROM steps s \
+                 WHERE s.rowid = (SELECT max(t.rowid) FROM steps t WHERE t.enrolment = s.enrolment)",
+            )
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.db(e))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (id, step, state) = row.map_err(|e| self.db(e))?;
+            let step: Step = step.parse().map_err(|e: crate::step::UnknownStep| {
+                JournalError::Corrupt(id.clone(), e.to_string())
+            })?;
+            let state = StepState::parse(&state).ok_or_else(|| {
+                JournalError::Corrupt(id.clone(), format!("step state {state:?}"))
+            })?;
+            out.insert(id, (step, state));
+        }
+        Ok(out)
+    }
+
     /// The events of enrolment `id`: (time, kind, message).
     pub fn events(&self, id: &str) -> Result<Vec<(i64, String, String)>, JournalError> {
         let mut stmt = self
@@ -954,6 +990,33 @@ mod tests {
         j.set_state(&id, EnrolmentState::Issued).unwrap();
         assert_eq!(j.record(&id).unwrap().state, EnrolmentState::Issued);
         assert!(j.events(&id).unwrap().len() >= 8);
+    }
+
+    #[test]
+    fn latest_steps_name_the_step_each_enrolment_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+        let a = new(&mut j);
+        let b = new(&mut j);
+        let c = new(&mut j);
+        j.step_started(&a, Step::Photo).unwrap();
+        j.step_done(&a, Step::Photo, &serde_json::json!({}))
+            .unwrap();
+        j.step_started(&a, Step::Fingers).unwrap();
+        j.step_started(&b, Step::Photo).unwrap();
+        j.step_failed(&b, Step::Photo, "no face").unwrap();
+        let latest = j.latest_steps().unwrap();
+        assert_eq!(latest.get(&a), Some(&(Step::Fingers, StepState::Started)));
+        assert_eq!(latest.get(&b), Some(&(Step::Photo, StepState::Failed)));
+        assert_eq!(latest.get(&c), None, "no step started");
+        // A step name the journal does not know is corruption, said with the enrolment.
+        j.conn
+            .execute(
+                "UPDATE steps SET step = 'teleport' WHERE enrolment = ?1",
+                params![b],
+            )
+            .unwrap();
+        assert!(matches!(j.latest_steps(), Err(JournalError::Corrupt(id, _)) if id == b));
     }
 
     #[test]

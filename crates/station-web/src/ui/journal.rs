@@ -61,6 +61,11 @@ pub(super) async fn show(
         l.t(Text::Step),
         l.t(Text::Operator)
     ));
+    // The step each enrolment reached; a journal that cannot say shows the rows without it.
+    let latest = ui.desk.journal().latest_steps().unwrap_or_else(|e| {
+        tracing::error!("journal steps: {e}");
+        std::collections::HashMap::new()
+    });
     for r in list.iter().filter(|r| {
         filter
             .state
@@ -72,9 +77,12 @@ pub(super) async fn show(
             esc(&r.id),
             esc(&r.application),
             r.state.as_str(),
-            r.steps
-                .last()
-                .map_or_else(String::new, |st| st.step.to_string()),
+            latest
+                .get(&r.id)
+                .map_or_else(String::new, |(step, state)| format!(
+                    "{step} ({})",
+                    state.as_str()
+                )),
             esc(&r.operator),
         ));
     }
