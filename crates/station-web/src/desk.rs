@@ -296,9 +296,25 @@ impl Desk {
 
     /// Validates `body` as the applicant file and queues it, or finds the enrolment the same
     /// request made before. `operator` is journaled as who asked.
+    ///
+    /// The body may declare fingers missing or unusable (`missing_fingers`, beside the
+    /// applicant file's keys): the enrolment then waits for a supervisor's approval at the
+    /// station ([`State::AwaitingApproval`]).
     pub fn create(&self, body: &[u8], operator: &str) -> Result<Created, CreateError> {
-        let request = ApplicantJson::parse(body).map_err(CreateError::Invalid)?;
-        self.enqueue(request, operator, false, Vec::new())
+        let mut exceptions = Vec::new();
+        let mut rest = None;
+        if let Ok(serde_json::Value::Object(mut map)) = serde_json::from_slice(body)
+            && let Some(declared) = map.remove("missing_fingers")
+        {
+            exceptions =
+                crate::exceptions::from_json(declared, operator).map_err(CreateError::Invalid)?;
+            rest = Some(serde_json::to_vec(&map).map_err(|e| {
+                CreateError::Invalid(vec![FieldError::new("(body)", e.to_string())])
+            })?);
+        }
+        let request =
+            ApplicantJson::parse(rest.as_deref().unwrap_or(body)).map_err(CreateError::Invalid)?;
+        self.enqueue(request, operator, false, exceptions)
     }
 
     /// [`Desk::create`] from an applicant file's text (the operator's "new from a file");
@@ -413,7 +429,16 @@ impl Desk {
             .get(&request.application)
             .filter(|e| live(e))
         {
-            if known.body_sha256 == request.sha256 {
+            // The same request declares the same exceptions (approvals aside).
+            let same_exceptions = {
+                let key = |l: &[FingerException]| {
+                    l.iter()
+                        .map(|e| (e.finger, e.cause.clone()))
+                        .collect::<Vec<_>>()
+                };
+                key(&known.exceptions.list()) == key(&exceptions)
+            };
+            if known.body_sha256 == request.sha256 && same_exceptions {
                 return Ok(Created::Retry(Arc::clone(known)));
             }
             return Err(CreateError::Conflict(format!(

@@ -85,6 +85,9 @@ pub struct Snapshot {
     pub state: State,
     /// Events so far.
     pub events: usize,
+    /// Fingers declared missing or unusable, and who approved each (none: left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<crate::exceptions::FingerException>,
 }
 
 /// One enrolment: identity, idempotency key, state and events.
@@ -224,6 +227,7 @@ impl Enrolment {
             journal_id: inner.journal_id.clone(),
             state: inner.state.clone(),
             events: inner.events.len(),
+            exceptions: self.exceptions.list(),
         }
     }
 

@@ -170,6 +170,61 @@ impl Exceptions {
     }
 }
 
+/// One exception as the integration API's create request declares it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Declared {
+    finger: FingerPosition,
+    cause: MissingCause,
+}
+
+/// The exceptions of a create request's `missing_fingers` (`[{"finger": "right-index",
+/// "cause": "amputated"}, {"finger": …, "cause": {"other": "words"}}]`), declared by
+/// `declared_by`; every problem with its field.
+pub fn from_json(
+    value: serde_json::Value,
+    declared_by: &str,
+) -> Result<Vec<FingerException>, Vec<crate::applicant_json::FieldError>> {
+    use crate::applicant_json::FieldError;
+    let list: Vec<Declared> = serde_json::from_value(value)
+        .map_err(|e| vec![FieldError::new("missing_fingers", e.to_string())])?;
+    if list.len() > MAX_EXCEPTIONS {
+        return Err(vec![FieldError::new(
+            "missing_fingers",
+            DeclareError::TooMany.to_string(),
+        )]);
+    }
+    let mut out = Vec::with_capacity(list.len());
+    let mut errors = Vec::new();
+    for (i, d) in list.into_iter().enumerate() {
+        // An `other` cause needs words, and not too many.
+        let text = match &d.cause {
+            MissingCause::Other(t) => t.as_str(),
+            _ => "",
+        };
+        match MissingCause::parse(d.cause.name(), text) {
+            Some(cause) => out.push(FingerException {
+                finger: d.finger,
+                cause,
+                declared_by: declared_by.to_owned(),
+                approved_by: None,
+            }),
+            None => errors.push(FieldError::new(
+                format!("missing_fingers[{i}].cause"),
+                format!(
+                    "say what the other cause is, in 1 to {} characters",
+                    MissingCause::MAX_TEXT
+                ),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
 /// The file beside a spooled applicant file that keeps its exceptions.
 pub fn file_beside(applicant: &Path) -> PathBuf {
     applicant.with_extension("exceptions.json")
@@ -261,6 +316,35 @@ mod tests {
         assert_eq!(missing.len(), 2);
         assert_eq!(missing[0].approved_by.as_deref(), Some("petro"));
         assert_eq!(missing[0].cause, Some(MissingCause::Amputated));
+    }
+
+    #[test]
+    fn the_api_declares_exceptions_with_their_causes() {
+        let got = from_json(
+            serde_json::json!([
+                { "finger": "right-index", "cause": "amputated" },
+                { "finger": "left-index", "cause": { "other": "burn scar" } }
+            ]),
+            "api:national-system",
+        )
+        .unwrap();
+        assert_eq!(got[1].cause, MissingCause::Other("burn scar".into()));
+        assert_eq!(got[0].declared_by, "api:national-system");
+        let errors = from_json(
+            serde_json::json!([{ "finger": "right-index", "cause": { "other": " " } }]),
+            "api:x",
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].field, "missing_fingers[0].cause");
+        for bad in [
+            serde_json::json!({ "finger": "right-index" }),
+            serde_json::json!([{ "finger": "right-index", "cause": "lost" }]),
+            serde_json::json!([{ "finger": "right-index", "cause": "amputated", "by": "x" }]),
+            serde_json::json!([{ "finger": "eleventh", "cause": "amputated" }]),
+        ] {
+            let errors = from_json(bad.clone(), "api:x").unwrap_err();
+            assert_eq!(errors[0].field, "missing_fingers", "{bad}");
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! issued card, the signature drawn on screen with the mouse (WebDriver pointer actions) and
 //! found on the card's DG7, and the failure paths a front office meets: a camera that only
 //! yields bad frames (the reason is on screen, nothing is captured), an unplugged scanner, an
-//! empty signature box, and an operator who may not abandon what only a supervisor may.
+//! empty signature box, and an operator who may not abandon what only a supervisor may; a
+//! finger declared missing, approved by a supervisor on the operator's screen, its substitute
+//! on the card, and an operator refused that approval.
 //!
 //! Every screen visited is photographed; with `PERMITKIT_SCREENSHOTS=<folder>` the pictures are
 //! kept there (README's are made so: `PERMITKIT_SCREENSHOTS=$PWD/docs/screenshots cargo test -p
@@ -643,11 +645,11 @@ async fn a_missing_finger_approved_by_a_supervisor_is_replaced_by_its_substitute
         .await;
     let started = Instant::now();
     loop {
-        // The first moment the left hand is being captured, if the page sees it; else the
-        // table as it stands when the step is done.
+        // The moment the left index is asked for, the right hand's substitute captured, if
+        // the page sees it; else the table as it stands when the step is done.
         let now = b
             .client
-            .find(Locator::Css("#fingers-live tr.now"))
+            .find(Locator::Css("#fingers-live tr[data-finger=left-index].now"))
             .await
             .is_ok();
         let left_done = b

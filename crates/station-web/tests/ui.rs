@@ -1,6 +1,8 @@
 //! The operator screens over real HTTP on loopback: sign-in with Argon2id accounts, the CSRF
 //! token every form needs, the supervisor's role for abandon, the applicant data with its
-//! field errors and the MRZ as printed, a whole enrolment started from a file to its done page.
+//! field errors and the MRZ as printed, a whole enrolment started from a file to its done page;
+//! finger exceptions waiting for a supervisor's approval, refused to an operator and to the one
+//! who declared them, journaled with their approver.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -569,7 +569,7 @@ fn approval_page(s: &Session, e: &Enrolment, status: StatusCode, error: Option<&
              <label>{login}<br><input name=\"login\" autocomplete=\"off\" required maxlength=\"64\"></label> \
              <label>{password}<br><input name=\"password\" type=\"password\" autocomplete=\"off\" required maxlength=\"256\"></label>\
              </fieldset><p><button id=\"approve\">{approve}</button></p></form>",
-            legend = l.t(Text::ApprovalTitle),
+            legend = l.t(Text::ApprovalBySupervisor),
             login = l.t(Text::SupervisorLogin),
             password = l.t(Text::SupervisorPassword),
             approve = l.t(Text::Approve),

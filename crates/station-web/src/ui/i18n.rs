@@ -110,6 +110,7 @@ pub enum Text {
     ApproveOwn,
     ApproveTick,
     ExceptionsApproved,
+    ApprovalBySupervisor,
 }
 
 impl Lang {
@@ -303,6 +304,7 @@ impl Lang {
                 "Позначте винятки, які затверджуєте.",
                 "Tick the exceptions you approve.",
             ),
+            Text::ApprovalBySupervisor => ("Затвердження супервізора", "The supervisor's approval"),
             Text::ExceptionsApproved => (
                 "Затверджені винятки щодо пальців",
                 "Finger exceptions approved",
