@@ -572,7 +572,7 @@ async fn missing_fingers_declared_through_the_api_wait_for_a_supervisor_at_the_s
     let read: Value = serde_json::from_str(&read).unwrap();
     assert_eq!(read["exceptions"][0]["approved_by"], "petro");
     let record = s.journaled().pop().unwrap();
-    let fingers = permitkit_station::journal::Journal::open(&s.journal())
+    let fingers = Journal::open(&s.journal())
         .unwrap()
         .step(&record.id, permitkit_station::pipeline::Step::Fingers)
         .unwrap()
