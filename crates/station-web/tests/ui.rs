@@ -823,3 +823,63 @@ async fn a_supervisor_approves_from_their_own_session_but_not_their_own_declarat
     assert_eq!(skipped.1["cause"], "unable-to-present");
     assert_eq!(skipped.1["approved_by"], "petro");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finger_exceptions_outlive_a_restart_and_a_resume_keeps_them() {
+    let s = Server::start_with(&station::two_operators(), &[station::UNPLUGGED_SCANNER]).await;
+    let (olena, olena_token) = s.sign_in("olena", "olena-pass").await;
+    let approval = start_enrolment(
+        &s,
+        &olena,
+        &olena_token,
+        &[("cause.right-index", "amputated")],
+    )
+    .await;
+    let progress = approval.trim_end_matches("/approval").to_owned();
+
+    // Restarted while it waits: it still waits, for the same exception.
+    let s = s.restart(&[station::UNPLUGGED_SCANNER]).await;
+    let (petro, petro_token) = s.sign_in("petro", "petro-pass").await;
+    let page = s.page(&petro, &approval).await;
+    assert!(page.contains("awaiting-approval"), "{page}");
+    assert!(
+        page.contains("amputated") && page.contains("olena"),
+        "{page}"
+    );
+    let r = s
+        .http
+        .post(format!("{}{approval}", s.base))
+        .header("cookie", &petro)
+        .form(&[("csrf", petro_token.as_str()), ("finger", "right-index")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let first = stream_to_end(&s, &petro, &progress).await;
+    assert_eq!(final_state(&first), "failed", "the scanner is unplugged");
+    let journal_id = s.journaled().pop().unwrap().id;
+
+    // Plugged in and restarted; the resumed fingers step skips the approved finger again.
+    let s = s.restart(&[]).await;
+    let (olena, olena_token) = s.sign_in("olena", "olena-pass").await;
+    let r = s
+        .http
+        .post(format!("{}/journal/{journal_id}/resume", s.base))
+        .header("cookie", &olena)
+        .form(&[("csrf", olena_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let events = stream_to_end(&s, &olena, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let fingers = Journal::open(&s.journal())
+        .unwrap()
+        .step(&journal_id, permitkit_station::pipeline::Step::Fingers)
+        .unwrap()
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(fingers["fingers"][0]["captured"], "right-middle");
+    assert_eq!(fingers["declared"][0]["approved_by"], "petro");
+}
