@@ -405,6 +405,9 @@ fn json_events_narrate_the_enrolment() {
         "step-started",
         "frame-good",
         "present-finger",
+        "fingers-planned",
+        "finger-attempt",
+        "finger-accepted",
         "chip-progress",
         "issued",
     ] {

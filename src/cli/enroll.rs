@@ -256,7 +256,7 @@ pub fn run(mut args: EnrollArgs) -> anyhow::Result<ExitCode> {
         applicant: args.applicant.clone().unwrap_or_default(),
         out: args.out.clone(),
         operator: operator(args.operator.as_deref()),
-        missing_fingers: args.missing_fingers.clone(),
+        missing_fingers: args.missing_fingers.iter().map(|&f| f.into()).collect(),
         lock: args.lock || !args.no_lock,
         resume: args.resume.clone(),
     };
@@ -538,6 +538,43 @@ impl Console {
                 needed,
             } => self.message(format!("frame {frame}: hold still ({streak}/{needed})")),
             Event::PresentFinger { finger } => self.message(format!("present the {finger}")),
+            Event::FingerAttempt {
+                finger,
+                attempt,
+                quality,
+                passed,
+                problem,
+                ..
+            } => {
+                let verdict = match (quality, passed) {
+                    (Some(q), true) => format!("quality {q}"),
+                    (Some(q), false) => format!("quality {q}, below the threshold"),
+                    (None, _) => "not captured".to_owned(),
+                };
+                let why = problem
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!(" ({p})"));
+                self.message(format!("{finger} attempt {attempt}: {verdict}{why}"));
+            }
+            Event::FingerAccepted {
+                wanted,
+                finger,
+                quality,
+                attempts,
+                ..
+            } => {
+                let instead = if finger == wanted {
+                    String::new()
+                } else {
+                    format!(" instead of the {wanted}")
+                };
+                self.message(format!(
+                    "{finger} accepted{instead}: quality {quality} in {attempts} attempt(s)"
+                ));
+            }
+            Event::FingerSkipped { finger, reason, .. } => {
+                self.message(format!("{finger} skipped: {reason}"));
+            }
             Event::ChipProgress {
                 message,
                 done,

@@ -55,6 +55,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("pkcs11_uri", pkcs11_uri),
     ("audit_log", audit_log),
     ("create_file_fcp", create_file_fcp),
+    ("finger_exceptions", finger_exceptions),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -442,6 +443,32 @@ pub fn signature_upload(data: &[u8]) {
     if let Ok(p) = prepare(&image, 400, 150, 6000) {
         assert!(p.jpeg.len() <= 6000, "DG7 JPEG over budget");
     }
+}
+
+/// The `missing_fingers` of an integration API create request (JSON) → finger exceptions →
+/// the check against the EU default selection rule. What is accepted is bounded: at most ten,
+/// an `other` cause in 1 to 200 characters.
+pub fn finger_exceptions(data: &[u8]) {
+    use permitkit_station::finger_selection::{MissingCause, SelectionRule};
+    use permitkit_station_web::exceptions::{MAX_EXCEPTIONS, check, from_json};
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let Ok(list) = from_json(value, "api:fuzz") else {
+        return;
+    };
+    assert!(list.len() <= MAX_EXCEPTIONS, "too many accepted");
+    for e in &list {
+        if let MissingCause::Other(text) = &e.cause {
+            let n = text.chars().count();
+            assert!(
+                (1..=MissingCause::MAX_TEXT).contains(&n),
+                "other cause of {n} chars"
+            );
+        }
+        assert!(e.approved_by.is_none(), "approved by the request itself");
+    }
+    let _ = check(&SelectionRule::eu_default(), &list);
 }
 
 /// Linux input events from a pen → strokes → rendered image. Bytes 0..8 describe the pen

@@ -45,7 +45,11 @@ use permitkit_station::pipeline::Step;
 use crate::applicant_json::{ApplicantJson, FieldError};
 use crate::enrolment::{Enrolment, State};
 use crate::error::ServeError;
+use crate::exceptions::{ApproveError, FingerException};
 use crate::tokens::ApiTokens;
+use permitkit_biometrics::FingerPosition;
+use permitkit_model::profiles::DocumentProfile;
+use permitkit_station::finger_selection::SelectionRule;
 
 /// What the desk opens.
 #[derive(Debug, Clone)]
@@ -119,6 +123,9 @@ pub enum ResumeError {
     /// The new id could not be drawn.
     #[error("{0}")]
     Random(#[source] std::io::Error),
+    /// The finger exceptions kept for it do not read.
+    #[error("the finger exceptions kept for it do not read: {0}")]
+    Exceptions(#[source] std::io::Error),
 }
 
 /// Why an abandon was refused.
@@ -139,6 +146,27 @@ pub enum AbandonError {
     Journal(#[from] JournalError),
 }
 
+/// Why an approval of finger exceptions was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApprovalError {
+    /// No enrolment by that id.
+    #[error("no enrolment {0}")]
+    NotFound(String),
+    /// The enrolment is not waiting for an approval.
+    #[error("the enrolment is {0}: it is not waiting for an approval")]
+    State(String),
+    /// The exceptions refused it.
+    #[error(transparent)]
+    Exception(#[from] ApproveError),
+    /// The approval could not be kept.
+    #[error("keeping the approval: {0}")]
+    Spool(#[source] std::io::Error),
+    /// The station thread is gone.
+    #[error("the station has stopped")]
+    Stopped,
+}
+
 /// The desk: shared by every request.
 pub struct Desk {
     profile: StationProfile,
@@ -149,6 +177,8 @@ pub struct Desk {
     journal: Mutex<Journal>,
     index: Mutex<Index>,
     jobs: mpsc::Sender<worker::Job>,
+    /// Enrolments whose finger exceptions wait for approval: their jobs, held back.
+    pending: Mutex<HashMap<String, worker::Job>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -229,6 +259,7 @@ impl Desk {
             journal: Mutex::new(journal),
             index: Mutex::new(Index::default()),
             jobs,
+            pending: Mutex::new(HashMap::new()),
         });
         desk.restore()?;
         Ok(desk)
@@ -265,9 +296,25 @@ impl Desk {
 
     /// Validates `body` as the applicant file and queues it, or finds the enrolment the same
     /// request made before. `operator` is journaled as who asked.
+    ///
+    /// The body may declare fingers missing or unusable (`missing_fingers`, beside the
+    /// applicant file's keys): the enrolment then waits for a supervisor's approval at the
+    /// station ([`State::AwaitingApproval`]).
     pub fn create(&self, body: &[u8], operator: &str) -> Result<Created, CreateError> {
-        let request = ApplicantJson::parse(body).map_err(CreateError::Invalid)?;
-        self.enqueue(request, operator, false)
+        let mut exceptions = Vec::new();
+        let mut rest = None;
+        if let Ok(serde_json::Value::Object(mut map)) = serde_json::from_slice(body)
+            && let Some(declared) = map.remove("missing_fingers")
+        {
+            exceptions =
+                crate::exceptions::from_json(declared, operator).map_err(CreateError::Invalid)?;
+            rest = Some(serde_json::to_vec(&map).map_err(|e| {
+                CreateError::Invalid(vec![FieldError::new("(body)", e.to_string())])
+            })?);
+        }
+        let request =
+            ApplicantJson::parse(rest.as_deref().unwrap_or(body)).map_err(CreateError::Invalid)?;
+        self.enqueue(request, operator, false, exceptions)
     }
 
     /// [`Desk::create`] from an applicant file's text (the operator's "new from a file");
@@ -278,8 +325,75 @@ impl Desk {
         operator: &str,
         sign_on_screen: bool,
     ) -> Result<Created, CreateError> {
+        self.create_with_exceptions(text, operator, sign_on_screen, Vec::new())
+    }
+
+    /// [`Desk::create_from_file`] with fingers declared missing or unusable: the enrolment
+    /// waits ([`State::AwaitingApproval`]) until a supervisor approves every exception
+    /// ([`Desk::approve`]). The exceptions are checked against the document's selection rule.
+    pub fn create_with_exceptions(
+        &self,
+        text: &str,
+        operator: &str,
+        sign_on_screen: bool,
+        exceptions: Vec<FingerException>,
+    ) -> Result<Created, CreateError> {
         let request = ApplicantJson::from_toml(text).map_err(CreateError::Invalid)?;
-        self.enqueue(request, operator, sign_on_screen)
+        self.enqueue(request, operator, sign_on_screen, exceptions)
+    }
+
+    /// The finger selection rule the station applies to `document` (its scanner's profile
+    /// included), as the pipeline's fingers step computes it.
+    pub fn finger_rule(&self, document: &DocumentProfile) -> SelectionRule {
+        let scanner = self
+            .profile
+            .scanner
+            .profile
+            .as_deref()
+            .and_then(|id| self.registry.scanner(id).ok());
+        permitkit_station::pipeline::rule_for(document, scanner)
+    }
+
+    /// Records `supervisor`'s approval of the exceptions of `fingers` on enrolment `id`; once
+    /// every exception is approved, the enrolment goes to the station's queue. Returns whether
+    /// it did. The caller has checked that `supervisor` holds the supervisor role.
+    pub fn approve(
+        &self,
+        id: &str,
+        fingers: &[FingerPosition],
+        supervisor: &str,
+    ) -> Result<bool, ApprovalError> {
+        let enrolment = self
+            .enrolment(id)
+            .ok_or_else(|| ApprovalError::NotFound(id.to_owned()))?;
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = enrolment.state();
+        if state != State::AwaitingApproval || !pending.contains_key(id) {
+            return Err(ApprovalError::State(state_name(&state).to_owned()));
+        }
+        let list = enrolment.exceptions.approve(fingers, supervisor)?;
+        let file = crate::exceptions::file_beside(&self.spool.join(format!("{id}.toml")));
+        crate::exceptions::save(&file, &list).map_err(ApprovalError::Spool)?;
+        for f in fingers {
+            tracing::info!(enrolment = %id, finger = %f, %supervisor, "finger exception approved");
+        }
+        if !enrolment.exceptions.all_approved() {
+            return Ok(false);
+        }
+        let Some(mut job) = pending.remove(id) else {
+            return Err(ApprovalError::State("queued".to_owned()));
+        };
+        job.missing = enrolment.exceptions.missing();
+        enrolment.set_state(State::Queued);
+        if self.jobs.send(job).is_err() {
+            enrolment.set_state(State::Failed {
+                step: Step::Applicant,
+                error: ApprovalError::Stopped.to_string(),
+            });
+            return Err(ApprovalError::Stopped);
+        }
+        tracing::info!(enrolment = %id, "every finger exception approved: queued");
+        Ok(true)
     }
 
     /// Validates an applicant file's text without queueing it: the applicant as it will be
@@ -304,6 +418,7 @@ impl Desk {
         request: ApplicantJson,
         operator: &str,
         sign_on_screen: bool,
+        exceptions: Vec<FingerException>,
     ) -> Result<Created, CreateError> {
         // The index is held from the look-up to the insertion, so two concurrent identical
         // requests make one enrolment.
@@ -314,7 +429,16 @@ impl Desk {
             .get(&request.application)
             .filter(|e| live(e))
         {
-            if known.body_sha256 == request.sha256 {
+            // The same request declares the same exceptions (approvals aside).
+            let same_exceptions = {
+                let key = |l: &[FingerException]| {
+                    l.iter()
+                        .map(|e| (e.finger, e.cause.clone()))
+                        .collect::<Vec<_>>()
+                };
+                key(&known.exceptions.list()) == key(&exceptions)
+            };
+            if known.body_sha256 == request.sha256 && same_exceptions {
                 return Ok(Created::Retry(Arc::clone(known)));
             }
             return Err(CreateError::Conflict(format!(
@@ -333,7 +457,13 @@ impl Desk {
                 known.id, known.application
             )));
         }
-        self.validate(&request)?;
+        let applicant = self.validate(&request)?;
+        if !exceptions.is_empty() {
+            crate::exceptions::check(&self.finger_rule(&applicant.document_profile), &exceptions)
+                .map_err(|e| {
+                CreateError::Invalid(vec![FieldError::new("missing_fingers", e.to_string())])
+            })?;
+        }
         let id = new_id().map_err(CreateError::Spool)?;
         let path = self.spool.join(format!("{id}.toml"));
         match permitkit_model::private_file::create_dir(&self.spool) {
@@ -350,27 +480,40 @@ impl Desk {
             operator.as_bytes(),
         )
         .map_err(CreateError::Spool)?;
-        let enrolment = Arc::new(
-            Enrolment::new(
-                id.clone(),
-                request.application.clone(),
-                request.document_number.clone(),
-                request.sha256,
-            )
-            .signed_on_screen(sign_on_screen),
-        );
-        self.jobs
-            .send(worker::Job {
-                enrolment: Arc::clone(&enrolment),
-                applicant: path,
-                spooled: true,
-                operator: operator.to_owned(),
-                resume: None,
-                same_card: false,
-            })
-            .map_err(|_| CreateError::Stopped)?;
+        let awaiting = !exceptions.is_empty();
+        if awaiting {
+            crate::exceptions::save(&crate::exceptions::file_beside(&path), &exceptions)
+                .map_err(CreateError::Spool)?;
+        }
+        let mut enrolment = Enrolment::new(
+            id.clone(),
+            request.application.clone(),
+            request.document_number.clone(),
+            request.sha256,
+        )
+        .signed_on_screen(sign_on_screen);
+        enrolment.exceptions = crate::exceptions::Exceptions::new(exceptions);
+        if awaiting {
+            enrolment.set_state(State::AwaitingApproval);
+        }
+        let enrolment = Arc::new(enrolment);
+        let job = worker::Job {
+            enrolment: Arc::clone(&enrolment),
+            applicant: path,
+            spooled: true,
+            operator: operator.to_owned(),
+            resume: None,
+            same_card: false,
+            missing: Vec::new(),
+        };
+        if awaiting {
+            self.hold(job);
+            tracing::info!(enrolment = %enrolment.id, "enrolment awaits the approval of its finger exceptions");
+        } else {
+            self.jobs.send(job).map_err(|_| CreateError::Stopped)?;
+            tracing::info!(enrolment = %enrolment.id, "enrolment queued");
+        }
         index.insert(&enrolment);
-        tracing::info!(enrolment = %enrolment.id, "enrolment queued");
         Ok(Created::New(enrolment))
     }
 
@@ -417,6 +560,17 @@ impl Desk {
         };
         let applicant = PathBuf::from(&record.applicant_file);
         let spooled = applicant.parent() == Some(self.spool.as_path());
+        // The approved finger exceptions it began with, kept beside its applicant file.
+        let missing = if spooled {
+            crate::exceptions::load(&crate::exceptions::file_beside(&applicant))
+                .map_err(ResumeError::Exceptions)?
+                .iter()
+                .filter(|e| e.approved_by.is_some())
+                .map(FingerException::to_missing)
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Past the signature the card was claimed: it is presented again; before, a blank one
         // (the card in the reader may be another enrolment's).
         let same_card = record
@@ -440,6 +594,7 @@ impl Desk {
             operator: operator.to_owned(),
             resume: Some(journal_id.to_owned()),
             same_card,
+            missing,
         };
         if self.jobs.send(job).is_err() {
             enrolment.set_state(State::Failed {
@@ -516,9 +671,15 @@ impl Desk {
         let abandoned = State::Abandoned {
             reason: reason.to_owned(),
         };
-        let queued = enrolment.transition(|s| (*s == State::Queued).then(|| abandoned.clone()));
+        let queued = enrolment.transition(|s| {
+            matches!(s, State::Queued | State::AwaitingApproval).then(|| abandoned.clone())
+        });
         let found = match queued {
             Ok(()) => {
+                self.pending
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&enrolment.id);
                 self.unspool(&enrolment.id);
                 tracing::info!(enrolment = %enrolment.id, "queued enrolment abandoned");
                 return Ok(abandoned);
@@ -567,6 +728,14 @@ impl Desk {
         Ok(())
     }
 
+    /// Holds `job` back until its finger exceptions are approved.
+    fn hold(&self, job: worker::Job) {
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(job.enrolment.id.clone(), job);
+    }
+
     fn unspool(&self, id: &str) {
         worker::unspool(id, &self.spool.join(format!("{id}.toml")));
     }
@@ -576,6 +745,7 @@ impl Desk {
 pub fn state_name(state: &State) -> &'static str {
     match state {
         State::Queued => "queued",
+        State::AwaitingApproval => "awaiting-approval",
         State::Running { .. } => "running",
         State::Issued => "issued",
         State::PersonalizedNotIssued => "personalized-not-issued",

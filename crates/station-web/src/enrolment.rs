@@ -32,6 +32,9 @@ pub const MAX_EVENTS: usize = 4096;
 pub enum State {
     /// Accepted and waiting for the station.
     Queued,
+    /// Declared finger exceptions wait for a supervisor's approval: the station does not
+    /// start it before.
+    AwaitingApproval,
     /// The station is running it.
     Running {
         /// The step running, once one started.
@@ -61,7 +64,10 @@ pub enum State {
 impl State {
     /// No further change will come from the station.
     pub fn is_final(&self) -> bool {
-        !matches!(self, State::Queued | State::Running { .. })
+        !matches!(
+            self,
+            State::Queued | State::AwaitingApproval | State::Running { .. }
+        )
     }
 }
 
@@ -79,6 +85,9 @@ pub struct Snapshot {
     pub state: State,
     /// Events so far.
     pub events: usize,
+    /// Fingers declared missing or unusable, and who approved each (none: left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<crate::exceptions::FingerException>,
 }
 
 /// One enrolment: identity, idempotency key, state and events.
@@ -94,6 +103,8 @@ pub struct Enrolment {
     pub body_sha256: [u8; 32],
     /// The operator asked for the signature to be drawn on screen instead of on the pad.
     pub sign_on_screen: bool,
+    /// Fingers declared missing or unusable, and their approvals.
+    pub exceptions: crate::exceptions::Exceptions,
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
     signed: Condvar,
@@ -168,6 +179,7 @@ impl Enrolment {
             document_number,
             body_sha256,
             sign_on_screen: false,
+            exceptions: crate::exceptions::Exceptions::default(),
             inner: Mutex::new(Inner {
                 state,
                 journal_id,
@@ -215,6 +227,7 @@ impl Enrolment {
             journal_id: inner.journal_id.clone(),
             state: inner.state.clone(),
             events: inner.events.len(),
+            exceptions: self.exceptions.list(),
         }
     }
 

@@ -12,6 +12,8 @@
 //!   [`Event`](permitkit_station::pipeline::Event)s fan out to every subscriber.
 //! - [`applicant_json`]: the applicant file's schema as JSON, validated exactly as the TOML
 //!   file is, every problem a `{field, message}`.
+//! - [`exceptions`]: fingers declared missing or unusable before the start, each waiting for
+//!   a supervisor's approval; approved, they are the pipeline's declared missing fingers.
 //! - [`signature_upload`]: the signature drawn on screen as it arrives — a bounded PNG with
 //!   enough ink to be a signature, every refusal typed.
 //! - [`tokens`]: bearer tokens of the integration API (RFC 6750), kept as SHA-256 digests and
@@ -31,6 +33,7 @@ pub mod applicant_json;
 pub mod desk;
 pub mod enrolment;
 pub mod error;
+pub mod exceptions;
 pub mod server;
 pub mod signature_upload;
 pub mod tokens;

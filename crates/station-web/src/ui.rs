@@ -6,11 +6,13 @@
 //! applicant data with every field error and the MRZ exactly as it will be printed, the card's
 //! progress fed by the pipeline's events, the signature drawn on screen when the station has no
 //! pad or the operator chose it, the done page (no biometrics), resume of an interrupted
-//! enrolment, the journal.
+//! enrolment, the journal; the fingers screen (each position's status live) and the finger
+//! exceptions a supervisor approves before the start.
 //! Ukrainian or English, the operator's choice.
 
 mod accounts;
 mod applicant;
+mod fingers;
 mod html;
 mod i18n;
 mod journal;
@@ -69,6 +71,11 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/applicant/start", post(applicant::start))
         .route("/enrolments/{id}", get(progress::show))
         .route("/enrolments/{id}/events", get(progress::events))
+        .route("/enrolments/{id}/fingers", get(fingers::fragment))
+        .route(
+            "/enrolments/{id}/approval",
+            get(fingers::approval).post(fingers::approve),
+        )
         .route("/journal", get(journal::show))
         .route("/journal/{id}/abandon", post(journal::abandon))
         .route("/journal/{id}/resume", post(journal::resume))

@@ -500,3 +500,86 @@ async fn an_application_accepted_but_not_begun_before_a_stop_is_run_after_the_re
     assert_eq!(record.operator, "api:national-system");
     assert!(!spool.join(format!("{id}.operator")).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_fingers_declared_through_the_api_wait_for_a_supervisor_at_the_station() {
+    let web = format!(
+        "{}\n[[web.api_tokens]]\nname = \"national-system\"\nsha256 = \"{}\"",
+        station::two_operators(),
+        ApiTokens::digest_hex(TOKEN)
+    );
+    let s = Server::start(&web).await;
+    let mut body = applicant();
+    body["missing_fingers"] = json!([{ "finger": "left-index", "cause": { "other": "" } }]);
+    let (status, errors) = s.post("/api/v1/enrolments", &body).await;
+    assert_eq!(status, 422, "{errors}");
+    assert_eq!(errors[0]["field"], "missing_fingers[0].cause");
+    // A whole hand declared: no finger would remain for the slot.
+    body["missing_fingers"] = json!(
+        ["left-index", "left-middle", "left-ring", "left-thumb"]
+            .iter()
+            .map(|f| json!({ "finger": f, "cause": "amputated" }))
+            .collect::<Vec<_>>()
+    );
+    let (status, errors) = s.post("/api/v1/enrolments", &body).await;
+    assert_eq!(status, 422, "{errors}");
+    assert_eq!(errors[0]["field"], "missing_fingers");
+
+    body["missing_fingers"] = json!([{ "finger": "left-index", "cause": "injured" }]);
+    let (status, created) = s.post("/api/v1/enrolments", &body).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["state"], "awaiting-approval");
+    assert_eq!(created["exceptions"][0]["finger"], "left-index");
+    assert_eq!(
+        created["exceptions"][0]["declared_by"],
+        "api:national-system"
+    );
+    assert!(created["exceptions"][0]["approved_by"].is_null());
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, again) = s.post("/api/v1/enrolments", &body).await;
+    assert_eq!((status, &again["id"]), (200, &created["id"]), "a retry");
+    body["missing_fingers"] = json!([{ "finger": "left-index", "cause": "amputated" }]);
+    let (status, _) = s.post("/api/v1/enrolments", &body).await;
+    assert_eq!(status, 409, "the same application with other exceptions");
+    assert!(
+        s.journaled().is_empty(),
+        "nothing begins before the approval"
+    );
+
+    // The supervisor approves at the station, from his session.
+    let (session, token) = s.sign_in("petro", "petro-pass").await;
+    let r = s
+        .http
+        .post(format!("{}/enrolments/{id}/approval", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str()), ("finger", "left-index")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, events) = s.get(&format!("/api/v1/enrolments/{id}/events")).await;
+    let (kinds, state) = sse(&events);
+    assert_eq!(state["state"], "issued", "{kinds:?}");
+    for k in [
+        "fingers-planned",
+        "finger-attempt",
+        "finger-skipped",
+        "finger-accepted",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
+    }
+    let (_, read) = s.get(&format!("/api/v1/enrolments/{id}")).await;
+    let read: Value = serde_json::from_str(&read).unwrap();
+    assert_eq!(read["exceptions"][0]["approved_by"], "petro");
+    let record = s.journaled().pop().unwrap();
+    let fingers = Journal::open(&s.journal())
+        .unwrap()
+        .step(&record.id, permitkit_station::pipeline::Step::Fingers)
+        .unwrap()
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(fingers["fingers"][1]["captured"], "left-middle");
+    assert_eq!(fingers["declared"][0]["cause"], "injured");
+    assert_eq!(fingers["declared"][0]["approved_by"], "petro");
+}

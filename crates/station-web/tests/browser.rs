@@ -4,7 +4,9 @@
 //! issued card, the signature drawn on screen with the mouse (WebDriver pointer actions) and
 //! found on the card's DG7, and the failure paths a front office meets: a camera that only
 //! yields bad frames (the reason is on screen, nothing is captured), an unplugged scanner, an
-//! empty signature box, and an operator who may not abandon what only a supervisor may.
+//! empty signature box, and an operator who may not abandon what only a supervisor may; a
+//! finger declared missing, approved by a supervisor on the operator's screen, its substitute
+//! on the card, and an operator refused that approval.
 //!
 //! Every screen visited is photographed; with `PERMITKIT_SCREENSHOTS=<folder>` the pictures are
 //! kept there (README's are made so: `PERMITKIT_SCREENSHOTS=$PWD/docs/screenshots cargo test -p
@@ -569,4 +571,155 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Signs in as the operator, checks the applicant, ticks the consent and declares the right
+/// index amputated from the keyboard (the exceptions' summary opened with Enter, the cause
+/// chosen by typing in its list), then starts: the approval page.
+async fn declare_right_index_missing(s: &Server, b: &Browser) {
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    b.check_applicant(&s.base, APPLICANT).await;
+    b.click("input[name=consent]").await;
+    b.client
+        .execute(
+            "document.querySelector('#exceptions summary').focus();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let summary = b.client.active_element().await.unwrap();
+    summary.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let cause = b
+        .client
+        .find(Locator::Css("select#cause-right-index"))
+        .await
+        .unwrap();
+    assert!(
+        cause.is_displayed().await.unwrap(),
+        "Enter opens the exceptions"
+    );
+    cause.send_keys("amputated").await.unwrap();
+    assert_eq!(
+        cause.prop("value").await.unwrap().as_deref(),
+        Some("amputated")
+    );
+    b.click("form[action='/applicant/start'] button").await;
+    b.wait_for("form#approval").await;
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/approval")
+    );
+    let page = b.body().await;
+    assert!(page.contains("awaiting-approval"), "{page}");
+    assert!(
+        page.contains("right index") && page.contains("amputated"),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_finger_approved_by_a_supervisor_is_replaced_by_its_substitute() {
+    let s = Server::start(&station::two_operators()).await;
+    let b = Browser::open().await;
+    declare_right_index_missing(&s, &b).await;
+    assert!(
+        s.journaled().is_empty(),
+        "nothing begins before the approval"
+    );
+
+    // The supervisor comes to the operator's screen, ticks the exception, enters his login
+    // and password.
+    b.click("input[name=finger][value=right-index]").await;
+    b.type_into("input[name=login]", "petro").await;
+    b.type_into("input[name=password]", "petro-pass").await;
+    b.shot("15-finger-exception").await;
+    b.click("#approve").await;
+
+    // The fingers screen while the step runs: the right index skipped with its cause and
+    // approver, the substitute asked for or captured.
+    b.wait_for("#fingers-live tr[data-finger=right-index] td.skipped li")
+        .await;
+    let started = Instant::now();
+    loop {
+        // The moment the left index is asked for, the right hand's substitute captured, if
+        // the page sees it; else the table as it stands when the step is done.
+        let now = b
+            .client
+            .find(Locator::Css("#fingers-live tr[data-finger=left-index].now"))
+            .await
+            .is_ok();
+        let left_done = b
+            .client
+            .find(Locator::Css("#fingers-live tr[data-finger=left-index].ok"))
+            .await
+            .is_ok();
+        if now || left_done || started.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let live = b.text("#fingers-live").await;
+    assert!(
+        live.contains("declared missing (amputated), approved by: petro"),
+        "{live}"
+    );
+    b.shot("14-fingers").await;
+
+    let state = b.wait_final().await;
+    assert_eq!(state, "issued", "{}", b.body().await);
+    let done = b.text("table#fingers").await;
+    assert!(done.contains("substituted by right middle"), "{done}");
+    let approved = b.text("table#exceptions-approved").await;
+    assert!(
+        approved.contains("right index") && approved.contains("petro"),
+        "{approved}"
+    );
+
+    // The journal names the approver, and the card carries the substitute.
+    let record = s.journaled().pop().unwrap();
+    assert_eq!(record.state, EnrolmentState::Issued);
+    let fingers = permitkit_station::journal::Journal::open(&s.journal())
+        .unwrap()
+        .step(&record.id, permitkit_station::pipeline::Step::Fingers)
+        .unwrap()
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(fingers["declared"][0]["approved_by"], "petro");
+    assert_eq!(fingers["declared"][0]["cause"], "amputated");
+    assert_eq!(fingers["fingers"][0]["captured"], "right-middle");
+    let dg3 = station::dg3_positions_of_card_in_reader(s.dir.path());
+    assert_eq!(
+        dg3,
+        vec![
+            permitkit_biometrics::FingerPosition::RightMiddle,
+            permitkit_biometrics::FingerPosition::LeftIndex
+        ],
+        "DG3 holds the substitute"
+    );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_without_the_supervisor_role_may_not_approve_a_finger_exception() {
+    let s = Server::start(&station::two_operators()).await;
+    let b = Browser::open().await;
+    declare_right_index_missing(&s, &b).await;
+    b.click("input[name=finger][value=right-index]").await;
+    b.type_into("input[name=login]", "olena").await;
+    b.type_into("input[name=password]", "olena-pass").await;
+    b.click("#approve").await;
+    let refused = b.wait_text("#approval-error").await;
+    assert!(
+        refused.contains("Only a supervisor may approve"),
+        "{refused}"
+    );
+    let page = b.body().await;
+    assert!(page.contains("awaiting-approval"), "still waiting: {page}");
+    assert!(s.journaled().is_empty(), "nothing began");
+    b.close().await;
 }

@@ -1,6 +1,8 @@
 //! The operator screens over real HTTP on loopback: sign-in with Argon2id accounts, the CSRF
 //! token every form needs, the supervisor's role for abandon, the applicant data with its
-//! field errors and the MRZ as printed, a whole enrolment started from a file to its done page.
+//! field errors and the MRZ as printed, a whole enrolment started from a file to its done page;
+//! finger exceptions waiting for a supervisor's approval, refused to an operator and to the one
+//! who declared them, journaled with their approver.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -603,4 +605,281 @@ async fn without_a_signature_pad_the_signature_is_drawn_on_screen_and_checked() 
         (aspect - drawn).abs() / drawn < 0.35,
         "DG7's ink is the drawn shape: {w}x{h} against {drawn:.1}"
     );
+}
+
+/// The approval form posted to `approval` for the right index, with `credentials` (login,
+/// password) or none (the session's own role).
+async fn approve(
+    s: &Server,
+    session: &str,
+    token: &str,
+    approval: &str,
+    credentials: Option<(&str, &str)>,
+) -> (u16, String) {
+    let mut form = vec![("csrf", token), ("finger", "right-index")];
+    if let Some((login, password)) = credentials {
+        form.extend([("login", login), ("password", password)]);
+    }
+    let r = s
+        .http
+        .post(format!("{}{approval}", s.base))
+        .header("cookie", session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finger_exception_waits_for_a_supervisor_and_the_journal_names_the_approver() {
+    let s = start().await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    // `other` needs words.
+    let r = s
+        .http
+        .post(format!("{}/applicant/start", s.base))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("applicant", APPLICANT),
+            ("consent", "signed"),
+            ("cause.right-index", "other"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("missing_fingers.right-index")
+    );
+
+    let approval =
+        start_enrolment(&s, &session, &token, &[("cause.right-index", "amputated")]).await;
+    assert!(approval.ends_with("/approval"), "{approval}");
+    let progress = approval.trim_end_matches("/approval").to_owned();
+    let r = s
+        .http
+        .get(format!("{}{progress}", s.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "the progress page waits too");
+    let page = s.page(&session, &approval).await;
+    assert!(page.contains("awaiting-approval"), "{page}");
+    assert!(
+        page.contains("amputated") && page.contains("right index"),
+        "{page}"
+    );
+    assert!(
+        s.journaled().is_empty(),
+        "nothing begins before the approval"
+    );
+
+    // The operator may not approve, neither with her own credentials nor from her session.
+    let (status, page) = approve(
+        &s,
+        &session,
+        &token,
+        &approval,
+        Some(("olena", "olena-pass")),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(page.contains("Only a supervisor may approve"), "{page}");
+    let (status, _) = approve(&s, &session, &token, &approval, None).await;
+    assert_eq!(status, 403);
+    let (status, page) = approve(&s, &session, &token, &approval, Some(("petro", "wrong"))).await;
+    assert_eq!(status, 401);
+    assert!(page.contains("Wrong login or password"), "{page}");
+    assert!(s.journaled().is_empty());
+
+    // The supervisor's credentials on the operator's screen.
+    let (status, _) = approve(
+        &s,
+        &session,
+        &token,
+        &approval,
+        Some(("petro", "petro-pass")),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let plan = events.iter().find(|(k, _)| k == "fingers-planned").unwrap();
+    assert_eq!(plan.1["missing"][0]["approved_by"], "petro");
+    let skipped = events.iter().find(|(k, _)| k == "finger-skipped").unwrap();
+    assert_eq!(skipped.1["finger"], "right-index");
+    assert_eq!(skipped.1["reason"], "declared-missing");
+    assert_eq!(skipped.1["cause"], "amputated");
+    let accepted: Vec<&Value> = events
+        .iter()
+        .filter(|(k, _)| k == "finger-accepted")
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(accepted[0]["finger"], "right-middle", "the substitute");
+    assert_eq!(accepted[0]["wanted"], "right-index");
+    assert!(
+        !events
+            .iter()
+            .any(|(k, d)| k == "present-finger" && d["finger"] == "right-index"),
+        "the declared finger is never asked for"
+    );
+    let attempts = events.iter().filter(|(k, _)| k == "finger-attempt").count();
+    assert!(attempts >= 2, "each attempt is reported: {attempts}");
+
+    // The journal's fingers record: the substitute, the skip with its cause and approver.
+    let record = s.journaled().pop().unwrap();
+    let fingers = Journal::open(&s.journal())
+        .unwrap()
+        .step(&record.id, permitkit_station::pipeline::Step::Fingers)
+        .unwrap()
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(fingers["fingers"][0]["captured"], "right-middle");
+    assert_eq!(fingers["fingers"][0]["skipped"][0]["approved_by"], "petro");
+    assert_eq!(fingers["declared"][0]["finger"], "right-index");
+    assert_eq!(fingers["declared"][0]["cause"], "amputated");
+    assert_eq!(fingers["declared"][0]["approved_by"], "petro");
+    // The done page shows it, no biometrics.
+    let done = s.page(&session, &progress).await;
+    assert!(done.contains("Finger exceptions approved"), "{done}");
+    assert!(done.contains("substituted by right middle"), "{done}");
+    assert!(!done.contains("<img"), "{done}");
+    assert!(
+        !s.dir
+            .path()
+            .join("api-applications")
+            .read_dir()
+            .unwrap()
+            .any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".exceptions.json")),
+        "the exceptions file goes with the spooled applicant file"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_approves_from_their_own_session_but_not_their_own_declaration() {
+    let s = start().await;
+    let (petro, petro_token) = s.sign_in("petro", "petro-pass").await;
+    let own = start_enrolment(
+        &s,
+        &petro,
+        &petro_token,
+        &[("cause.right-index", "injured")],
+    )
+    .await;
+    let (status, page) = approve(&s, &petro, &petro_token, &own, None).await;
+    assert_eq!(status, 403, "the one who declared does not approve");
+    assert!(page.contains("another supervisor"), "{page}");
+    assert!(s.journaled().is_empty(), "still waiting");
+
+    // On another station: the operator declares, the supervisor approves from his session.
+    let s = start().await;
+    let (olena, olena_token) = s.sign_in("olena", "olena-pass").await;
+    let approval = start_enrolment(
+        &s,
+        &olena,
+        &olena_token,
+        &[("cause.left-index", "unable-to-present")],
+    )
+    .await;
+    let (petro, petro_token) = s.sign_in("petro", "petro-pass").await;
+    let queue = s.page(&petro, "/").await;
+    assert!(queue.contains("awaiting-approval"), "{queue}");
+    let page = s.page(&petro, &approval).await;
+    assert!(page.contains("Approve as petro"), "{page}");
+    let r = s
+        .http
+        .post(format!("{}{approval}", s.base))
+        .header("cookie", &petro)
+        .form(&[("csrf", petro_token.as_str()), ("finger", "left-index")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let progress = approval.trim_end_matches("/approval");
+    let events = stream_to_end(&s, &olena, progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let accepted: Vec<&Value> = events
+        .iter()
+        .filter(|(k, _)| k == "finger-accepted")
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(accepted[1]["finger"], "left-middle");
+    let skipped = events
+        .iter()
+        .find(|(k, d)| k == "finger-skipped" && d["finger"] == "left-index")
+        .unwrap();
+    assert_eq!(skipped.1["cause"], "unable-to-present");
+    assert_eq!(skipped.1["approved_by"], "petro");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finger_exceptions_outlive_a_restart_and_a_resume_keeps_them() {
+    let s = Server::start_with(&station::two_operators(), &[station::UNPLUGGED_SCANNER]).await;
+    let (olena, olena_token) = s.sign_in("olena", "olena-pass").await;
+    let approval = start_enrolment(
+        &s,
+        &olena,
+        &olena_token,
+        &[("cause.right-index", "amputated")],
+    )
+    .await;
+    let progress = approval.trim_end_matches("/approval").to_owned();
+
+    // Restarted while it waits: it still waits, for the same exception.
+    let s = s.restart(&[station::UNPLUGGED_SCANNER]).await;
+    let (petro, petro_token) = s.sign_in("petro", "petro-pass").await;
+    let page = s.page(&petro, &approval).await;
+    assert!(page.contains("awaiting-approval"), "{page}");
+    assert!(
+        page.contains("amputated") && page.contains("olena"),
+        "{page}"
+    );
+    let r = s
+        .http
+        .post(format!("{}{approval}", s.base))
+        .header("cookie", &petro)
+        .form(&[("csrf", petro_token.as_str()), ("finger", "right-index")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let first = stream_to_end(&s, &petro, &progress).await;
+    assert_eq!(final_state(&first), "failed", "the scanner is unplugged");
+    let journal_id = s.journaled().pop().unwrap().id;
+
+    // Plugged in and restarted; the resumed fingers step skips the approved finger again.
+    let s = s.restart(&[]).await;
+    let (olena, olena_token) = s.sign_in("olena", "olena-pass").await;
+    let r = s
+        .http
+        .post(format!("{}/journal/{journal_id}/resume", s.base))
+        .header("cookie", &olena)
+        .form(&[("csrf", olena_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let events = stream_to_end(&s, &olena, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let fingers = Journal::open(&s.journal())
+        .unwrap()
+        .step(&journal_id, permitkit_station::pipeline::Step::Fingers)
+        .unwrap()
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(fingers["fingers"][0]["captured"], "right-middle");
+    assert_eq!(fingers["declared"][0]["approved_by"], "petro");
 }

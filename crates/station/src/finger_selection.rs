@@ -93,13 +93,119 @@ impl SelectionRule {
     }
 }
 
+/// Why a finger is declared missing or unusable before the capture (the exception the
+/// operator declares and, at the web station, a supervisor approves).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum MissingCause {
+    /// The finger is amputated.
+    Amputated,
+    /// The finger is bandaged or injured.
+    Injured,
+    /// The applicant cannot present the finger (stiffness, paralysis, …).
+    UnableToPresent,
+    /// Another cause, in the operator's words.
+    Other(String),
+}
+
+impl MissingCause {
+    /// The longest text an `Other` cause may have, characters.
+    pub const MAX_TEXT: usize = 200;
+
+    /// The cause's name as serialized (`amputated`, `injured`, `unable-to-present`, `other`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            MissingCause::Amputated => "amputated",
+            MissingCause::Injured => "injured",
+            MissingCause::UnableToPresent => "unable-to-present",
+            MissingCause::Other(_) => "other",
+        }
+    }
+
+    /// The cause named `name` (as [`MissingCause::name`] gives it), `text` for `other`: `None`
+    /// for an unknown name, or an `other` whose text is empty or longer than
+    /// [`MissingCause::MAX_TEXT`].
+    pub fn parse(name: &str, text: &str) -> Option<Self> {
+        match name {
+            "amputated" => Some(MissingCause::Amputated),
+            "injured" => Some(MissingCause::Injured),
+            "unable-to-present" => Some(MissingCause::UnableToPresent),
+            "other" => {
+                let text = text.trim();
+                (!text.is_empty() && text.chars().count() <= Self::MAX_TEXT)
+                    .then(|| MissingCause::Other(text.to_owned()))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for MissingCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MissingCause::Amputated => f.write_str("amputated"),
+            MissingCause::Injured => f.write_str("bandaged or injured"),
+            MissingCause::UnableToPresent => f.write_str("unable to present"),
+            MissingCause::Other(text) => write!(f, "other: {text}"),
+        }
+    }
+}
+
+/// A finger declared missing or unusable before the capture: skipped by the selection, a
+/// substitute of the same hand taken instead. The CLI's `--missing-finger` declares one with
+/// neither cause nor approver; the web station's exceptions carry both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissingFinger {
+    /// The finger.
+    pub finger: FingerPosition,
+    /// Why, when the operator said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<MissingCause>,
+    /// The supervisor who approved the exception, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+}
+
+impl From<FingerPosition> for MissingFinger {
+    fn from(finger: FingerPosition) -> Self {
+        Self {
+            finger,
+            cause: None,
+            approved_by: None,
+        }
+    }
+}
+
+impl std::fmt::Display for MissingFinger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.finger)?;
+        if let Some(cause) = &self.cause {
+            write!(f, " ({cause})")?;
+        }
+        if let Some(by) = &self.approved_by {
+            write!(f, ", approved by {by}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a candidate finger was not used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SkipReason {
     /// The operator declared the finger missing (amputated, bandaged, unable to present).
-    DeclaredMissing,
+    /// Records journaled before causes and approvals were kept read back with neither.
+    DeclaredMissing {
+        /// Why, when the operator said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<MissingCause>,
+        /// The supervisor who approved the exception, when one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approved_by: Option<String>,
+    },
     /// Captured, but the best of the attempts failed the enrolment gate.
     PoorQuality {
         /// Attempts made.
@@ -119,7 +225,16 @@ pub enum SkipReason {
 impl std::fmt::Display for SkipReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SkipReason::DeclaredMissing => f.write_str("declared missing by the operator"),
+            SkipReason::DeclaredMissing { cause, approved_by } => {
+                f.write_str("declared missing by the operator")?;
+                if let Some(cause) = cause {
+                    write!(f, " ({cause})")?;
+                }
+                if let Some(by) = approved_by {
+                    write!(f, ", approved by {by}")?;
+                }
+                Ok(())
+            }
             SkipReason::PoorQuality {
                 attempts,
                 best_score,
@@ -203,6 +318,47 @@ fn describe(skipped: &[Skipped]) -> String {
         .join("; ")
 }
 
+/// What the selection reports as it goes, for the operator's screen.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// One capture of `finger`, judged.
+    Attempt {
+        /// Index of the slot.
+        slot: usize,
+        /// The finger captured.
+        finger: FingerPosition,
+        /// Its attempt number, from 1.
+        attempt: u8,
+        /// The quality score, when the capture could be judged.
+        quality: Option<u8>,
+        /// The capture passed the enrolment gate.
+        passed: bool,
+        /// What was wrong: the gate's flags, or the device's message.
+        problem: Option<String>,
+    },
+    /// `finger` fills the slot.
+    Accepted {
+        /// Index of the slot.
+        slot: usize,
+        /// The finger the slot asked for first.
+        wanted: FingerPosition,
+        /// The finger used.
+        finger: FingerPosition,
+        /// Its quality score.
+        quality: u8,
+        /// Attempts spent on it.
+        attempts: u8,
+    },
+    /// A candidate was passed over.
+    Skipped {
+        /// Index of the slot.
+        slot: usize,
+        /// The finger and why.
+        skipped: Skipped,
+    },
+}
+
 /// Runs `rule`: for each slot, captures candidates with `capture` (typically
 /// `|f| scanner.capture(f)`), skipping fingers in `missing`, until one passes the gate.
 ///
@@ -211,7 +367,19 @@ fn describe(skipped: &[Skipped]) -> String {
 pub fn select(
     rule: &SelectionRule,
     missing: &[FingerPosition],
+    capture: impl FnMut(FingerPosition) -> Result<FingerImage, CaptureError>,
+) -> Result<Vec<SelectedFinger>, SelectionError> {
+    let missing: Vec<MissingFinger> = missing.iter().map(|&f| f.into()).collect();
+    select_observed(rule, &missing, capture, |_| {})
+}
+
+/// [`select`] with the declared fingers' causes and approvers (recorded in their skip
+/// reasons), reporting every attempt, acceptance and skip to `progress` as it happens.
+pub fn select_observed(
+    rule: &SelectionRule,
+    missing: &[MissingFinger],
     mut capture: impl FnMut(FingerPosition) -> Result<FingerImage, CaptureError>,
+    mut progress: impl FnMut(Progress),
 ) -> Result<Vec<SelectedFinger>, SelectionError> {
     rule.check()?;
     let mut selected = Vec::with_capacity(rule.slots.len());
@@ -223,12 +391,26 @@ pub fn select(
             .unwrap_or(FingerPosition::Unknown);
         let mut skipped = Vec::new();
         let mut filled = None;
+        let skip = |progress: &mut dyn FnMut(Progress), skipped: &mut Vec<Skipped>, s: Skipped| {
+            progress(Progress::Skipped {
+                slot: slot_index,
+                skipped: s.clone(),
+            });
+            skipped.push(s);
+        };
         for &finger in &slot.candidates {
-            if missing.contains(&finger) {
-                skipped.push(Skipped {
-                    finger,
-                    reason: SkipReason::DeclaredMissing,
-                });
+            if let Some(declared) = missing.iter().find(|m| m.finger == finger) {
+                skip(
+                    &mut progress,
+                    &mut skipped,
+                    Skipped {
+                        finger,
+                        reason: SkipReason::DeclaredMissing {
+                            cause: declared.cause.clone(),
+                            approved_by: declared.approved_by.clone(),
+                        },
+                    },
+                );
                 continue;
             }
             let mut outcomes = Vec::new();
@@ -236,17 +418,36 @@ pub fn select(
             let mut attempts = 0u8;
             while attempts < rule.attempts {
                 attempts += 1;
+                let attempt = move |quality, passed, problem| Progress::Attempt {
+                    slot: slot_index,
+                    finger,
+                    attempt: attempts,
+                    quality,
+                    passed,
+                    problem,
+                };
                 match capture(finger) {
                     Ok(image) => {
                         let outcome = match gate(image, rule.threshold) {
                             Ok(o) => o,
                             Err(e) => {
+                                progress(attempt(None, false, Some(e.to_string())));
                                 last_error = Some(e.to_string());
                                 continue;
                             }
                         };
-                        let done =
-                            outcome.is_accepted() && outcome.report().score >= rule.good_enough;
+                        let report = outcome.report();
+                        let flags =
+                            (!outcome.is_accepted() && !report.flags.is_empty()).then(|| {
+                                report
+                                    .flags
+                                    .iter()
+                                    .map(|f| f.name())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            });
+                        progress(attempt(Some(report.score), outcome.is_accepted(), flags));
+                        let done = outcome.is_accepted() && report.score >= rule.good_enough;
                         outcomes.push(outcome);
                         if done {
                             break;
@@ -255,11 +456,21 @@ pub fn select(
                     Err(e @ CaptureError::Disconnected { .. }) => {
                         return Err(SelectionError::Device(e));
                     }
-                    Err(e) => last_error = Some(e.to_string()),
+                    Err(e) => {
+                        progress(attempt(None, false, Some(e.to_string())));
+                        last_error = Some(e.to_string());
+                    }
                 }
             }
             match best_of(outcomes) {
                 Some(GateOutcome::Accepted(capture)) => {
+                    progress(Progress::Accepted {
+                        slot: slot_index,
+                        wanted,
+                        finger,
+                        quality: capture.report().score,
+                        attempts,
+                    });
                     filled = Some(SelectedFinger {
                         slot: slot_index,
                         wanted,
@@ -269,20 +480,28 @@ pub fn select(
                     });
                     break;
                 }
-                Some(GateOutcome::Rejected { report, .. }) => skipped.push(Skipped {
-                    finger,
-                    reason: SkipReason::PoorQuality {
-                        attempts,
-                        best_score: report.score,
-                        flags: report.flags.iter().map(|f| f.name().to_owned()).collect(),
+                Some(GateOutcome::Rejected { report, .. }) => skip(
+                    &mut progress,
+                    &mut skipped,
+                    Skipped {
+                        finger,
+                        reason: SkipReason::PoorQuality {
+                            attempts,
+                            best_score: report.score,
+                            flags: report.flags.iter().map(|f| f.name().to_owned()).collect(),
+                        },
                     },
-                }),
-                None => skipped.push(Skipped {
-                    finger,
-                    reason: SkipReason::CaptureFailed {
-                        message: last_error.unwrap_or_else(|| "no capture".into()),
+                ),
+                None => skip(
+                    &mut progress,
+                    &mut skipped,
+                    Skipped {
+                        finger,
+                        reason: SkipReason::CaptureFailed {
+                            message: last_error.unwrap_or_else(|| "no capture".into()),
+                        },
                     },
-                }),
+                ),
             }
         }
         match filled {
@@ -297,4 +516,113 @@ pub fn select(
         }
     }
     Ok(selected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use permitkit_devices::{scanner::FingerprintScanner, scanner_sim::SimScanner};
+    use permitkit_synth::Condition;
+
+    #[test]
+    fn an_approved_exception_is_skipped_with_its_cause_and_every_step_is_reported() {
+        use FingerPosition::*;
+        let mut rule = SelectionRule::eu_default();
+        rule.attempts = 2;
+        // Left index always dry: two poor attempts, then its substitute.
+        let mut scanner = SimScanner::new(31).with_finger_condition(LeftIndex, Condition::Dry);
+        let declared = [MissingFinger {
+            finger: RightIndex,
+            cause: Some(MissingCause::Injured),
+            approved_by: Some("petro".into()),
+        }];
+        let mut seen = Vec::new();
+        let picked =
+            select_observed(&rule, &declared, |f| scanner.capture(f), |p| seen.push(p)).unwrap();
+        assert_eq!(picked[0].finger(), RightMiddle);
+        let declared_reason = SkipReason::DeclaredMissing {
+            cause: Some(MissingCause::Injured),
+            approved_by: Some("petro".into()),
+        };
+        assert_eq!(picked[0].skipped[0].reason, declared_reason);
+        assert_eq!(
+            picked[0].skipped[0].reason.to_string(),
+            "declared missing by the operator (bandaged or injured), approved by petro"
+        );
+        // The first report is the declared finger's skip, before any capture.
+        assert_eq!(
+            seen[0],
+            Progress::Skipped {
+                slot: 0,
+                skipped: Skipped {
+                    finger: RightIndex,
+                    reason: declared_reason
+                }
+            }
+        );
+        let attempts_of = |finger| {
+            seen.iter()
+                .filter(|p| matches!(p, Progress::Attempt { finger: f, .. } if *f == finger))
+                .count()
+        };
+        assert_eq!(
+            attempts_of(RightIndex),
+            0,
+            "a declared finger is not captured"
+        );
+        assert_eq!(attempts_of(LeftIndex), 2, "best of 2 on the dry finger");
+        assert!(seen.iter().any(|p| matches!(
+            p,
+            Progress::Attempt { finger: LeftIndex, passed: false, problem: Some(flags), .. }
+                if flags.contains("too-dry")
+        )));
+        assert!(seen.iter().any(|p| matches!(
+            p,
+            Progress::Skipped {
+                slot: 1,
+                skipped: Skipped {
+                    finger: LeftIndex,
+                    reason: SkipReason::PoorQuality { .. }
+                }
+            }
+        )));
+        let accepted: Vec<_> = seen
+            .iter()
+            .filter_map(|p| match p {
+                Progress::Accepted {
+                    slot,
+                    wanted,
+                    finger,
+                    quality,
+                    ..
+                } => Some((*slot, *wanted, *finger, *quality)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            accepted,
+            vec![
+                (0, RightIndex, RightMiddle, picked[0].capture.report().score),
+                (1, LeftIndex, LeftMiddle, picked[1].capture.report().score)
+            ]
+        );
+    }
+
+    #[test]
+    fn causes_parse_from_their_names_and_other_needs_words() {
+        for cause in [
+            MissingCause::Amputated,
+            MissingCause::Injured,
+            MissingCause::UnableToPresent,
+        ] {
+            assert_eq!(MissingCause::parse(cause.name(), ""), Some(cause));
+        }
+        assert_eq!(
+            MissingCause::parse("other", "  scar "),
+            Some(MissingCause::Other("scar".into()))
+        );
+        assert_eq!(MissingCause::parse("other", "   "), None);
+        assert_eq!(MissingCause::parse("other", &"x".repeat(201)), None);
+        assert_eq!(MissingCause::parse("lost", ""), None);
+    }
 }

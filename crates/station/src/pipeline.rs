@@ -48,8 +48,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
 use crate::applicant::{Applicant, Captures, Issuance, IssuedNumbers};
+use crate::finger_selection::MissingFinger;
 use crate::journal::{EnrolmentState, JournalError, NewEnrolment, StepState};
-use permitkit_biometrics::FingerPosition;
 use permitkit_lds::Ef;
 use permitkit_model::secret::SecretBytes;
 use permitkit_pki::{passive_auth::verify_files_trusted, trust::TrustStore};
@@ -76,8 +76,10 @@ pub struct EnrolRequest {
     pub out: PathBuf,
     /// Operator id, for the journal.
     pub operator: String,
-    /// Fingers the operator declares missing (amputation, bandage).
-    pub missing_fingers: Vec<FingerPosition>,
+    /// Fingers the operator declares missing (amputation, bandage), with the cause and the
+    /// approving supervisor when the station asks for them (`FingerPosition::into()` for a
+    /// bare declaration).
+    pub missing_fingers: Vec<MissingFinger>,
     /// LOCK the chip after a verified read-back (irreversible; only a locked card is issued).
     pub lock: bool,
     /// Continue this journal enrolment instead of starting a new one.

@@ -323,7 +323,7 @@ fn a_simulated_enrolment_runs_every_step_in_order_and_ends_issued() {
     assert!(records.applicant.fingerprints_on_chip);
     assert_eq!(records.photo.verdict, PhotoVerdict::Warn);
     assert_eq!(records.photo.colour_space, 1);
-    let FingersRecord::Captured { fingers } = &records.fingers else {
+    let FingersRecord::Captured { fingers, .. } = &records.fingers else {
         panic!("fingers were captured: {:?}", records.fingers);
     };
     let captured: Vec<_> = fingers.iter().map(|f| f.captured).collect();
@@ -572,7 +572,7 @@ fn a_crash_between_steps_loses_nothing() {
     );
     assert!(issued(&events));
     assert!(
-        matches!(summary.records.fingers, FingersRecord::Captured { ref fingers } if fingers.len() == 2)
+        matches!(summary.records.fingers, FingersRecord::Captured { ref fingers, .. } if fingers.len() == 2)
     );
 }
 
@@ -659,7 +659,7 @@ fn the_scanner_profile_sets_attempts_threshold_and_resolution_of_finger_capture(
         4,
         "best of the scanner profile's 4 attempts before a substitute"
     );
-    let FingersRecord::Captured { fingers } = &summary.records.fingers else {
+    let FingersRecord::Captured { fingers, .. } = &summary.records.fingers else {
         panic!("{:?}", summary.records.fingers);
     };
     assert_eq!(fingers[0].wanted, FingerPosition::RightIndex);

@@ -124,12 +124,23 @@ impl Desk {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "unknown".to_owned());
-            let e = Arc::new(Enrolment::new(
+            let Ok(exceptions) = crate::exceptions::load(&crate::exceptions::file_beside(&path))
+            else {
+                tracing::warn!(enrolment = %id, "its finger exceptions do not read: left alone");
+                continue;
+            };
+            let mut e = Enrolment::new(
                 id,
                 request.application,
                 request.document_number,
                 request.sha256,
-            ));
+            );
+            e.exceptions = crate::exceptions::Exceptions::new(exceptions);
+            let awaiting = !e.exceptions.all_approved();
+            if awaiting {
+                e.set_state(State::AwaitingApproval);
+            }
+            let e = Arc::new(e);
             let job = worker::Job {
                 enrolment: Arc::clone(&e),
                 applicant: path,
@@ -137,8 +148,11 @@ impl Desk {
                 operator,
                 resume: None,
                 same_card: false,
+                missing: e.exceptions.missing(),
             };
-            if self.jobs.send(job).is_err() {
+            if awaiting {
+                self.hold(job);
+            } else if self.jobs.send(job).is_err() {
                 return Err(ServeError::ThreadGone);
             }
             index.insert(&e);

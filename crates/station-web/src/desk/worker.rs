@@ -12,6 +12,7 @@ use std::{
 use permitkit_devices::card_feeder::{CardFeeder, Present};
 use permitkit_devices::factory::{DeviceFactory, SelectorFactory};
 use permitkit_model::profiles::Registry;
+use permitkit_station::finger_selection::MissingFinger;
 use permitkit_station::pipeline::{self, EnrolRequest, Event, Station};
 
 use super::handoff::BureauHandoff;
@@ -44,11 +45,17 @@ pub(super) struct Job {
     pub resume: Option<String>,
     /// The enrolment had reached the card: present the same card again.
     pub same_card: bool,
+    /// Fingers declared missing, their exceptions approved.
+    pub missing: Vec<MissingFinger>,
 }
 
 /// Removes a spooled applicant file and the operator file beside it.
 pub(super) fn unspool(id: &str, applicant: &std::path::Path) {
-    for path in [applicant.to_path_buf(), operator_file(applicant)] {
+    for path in [
+        applicant.to_path_buf(),
+        operator_file(applicant),
+        crate::exceptions::file_beside(applicant),
+    ] {
         if let Err(e) = std::fs::remove_file(&path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
@@ -156,7 +163,7 @@ fn run_one(station: &mut Station, setup: &Setup, job: &Job) -> State {
         applicant: job.applicant.clone(),
         out: setup.out.clone(),
         operator: job.operator.clone(),
-        missing_fingers: Vec::new(),
+        missing_fingers: job.missing.clone(),
         lock: true,
         resume: job.resume.clone(),
     };

@@ -160,7 +160,7 @@ pub(super) async fn check(
             } else {
                 ""
             };
-            let consent = if needs_consent_tick(&applicant) {
+            let mut consent = if needs_consent_tick(&applicant) {
                 format!(
                     "<p><label class=\"consent\"><input type=\"checkbox\" name=\"consent\" \
                      value=\"signed\" required> {}</label></p>",
@@ -169,6 +169,11 @@ pub(super) async fn check(
             } else {
                 String::new()
             };
+            // Fingers declared missing or unusable, each for a supervisor to approve.
+            if applicant.writes_fingerprints() {
+                let rule = ui.desk.finger_rule(&applicant.document_profile);
+                consent.push_str(&super::fingers::exception_fields(&s, &rule));
+            }
             (
                 StatusCode::OK,
                 format!(
@@ -208,8 +213,16 @@ pub(super) async fn check(
 pub(super) async fn start(
     State(ui): State<Arc<Ui>>,
     headers: HeaderMap,
-    Form(f): Form<ApplicantForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    // The form's fixed fields, and the finger exceptions' fields named by finger.
+    let field = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let f = ApplicantForm {
+        csrf: field("csrf").unwrap_or_default(),
+        applicant: field("applicant").unwrap_or_default(),
+        consent: field("consent"),
+        sign_on_screen: field("sign_on_screen"),
+    };
     let s = match refused(&ui, &headers, &f.csrf) {
         Ok(s) => s,
         Err(r) => return *r,
@@ -223,20 +236,35 @@ pub(super) async fn start(
     let ticked = f.consent.as_deref() == Some("signed");
     let on_screen = f.sign_on_screen.as_deref() == Some("yes");
     let created = tokio::task::spawn_blocking(move || {
+        let preview = desk.preview(&text);
         // Fingerprints go on the chip only once the operator confirms the written consent
         // is on the desk (issue 14 §3, the document profile's `require_written_consent`).
-        if !ticked && desk.preview(&text).is_ok_and(|a| needs_consent_tick(&a)) {
+        if !ticked && preview.as_ref().is_ok_and(needs_consent_tick) {
             return Err(CreateError::Invalid(vec![FieldError {
                 field: "consent.fingerprints_on_chip".to_owned(),
                 message: l.t(Text::ConsentMissing).to_owned(),
             }]));
         }
-        desk.create_from_file(&text, &operator, on_screen)
+        let exceptions = match &preview {
+            Ok(a) if a.writes_fingerprints() => {
+                let rule = desk.finger_rule(&a.document_profile);
+                super::fingers::declared(l, &pairs, &rule, &operator)
+                    .map_err(|e| CreateError::Invalid(vec![e]))?
+            }
+            _ => Vec::new(),
+        };
+        desk.create_with_exceptions(&text, &operator, on_screen, exceptions)
     })
     .await;
     match created {
         Ok(Ok(Created::New(e) | Created::Retry(e))) => {
-            Redirect::to(&format!("/enrolments/{}", e.id)).into_response()
+            // Declared finger exceptions: to the supervisor's approval first.
+            let approval = if e.state() == crate::enrolment::State::AwaitingApproval {
+                "/approval"
+            } else {
+                ""
+            };
+            Redirect::to(&format!("/enrolments/{}{approval}", e.id)).into_response()
         }
         Ok(Err(CreateError::Invalid(errors))) => reply(
             StatusCode::UNPROCESSABLE_ENTITY,

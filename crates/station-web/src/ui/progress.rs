@@ -66,6 +66,11 @@ pub(super) async fn show(
         );
     };
     let (events, state) = e.events_from(0);
+    if state == EnrolmentState::AwaitingApproval {
+        return axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            &format!("/enrolments/{}/approval", e.id),
+        ));
+    }
     let mut body = format!(
         "<p>{app}: <strong>{application}</strong> — {st}: <strong id=\"state\">{state}</strong>{journal}</p>",
         app = l.t(Text::Application),
@@ -98,6 +103,8 @@ pub(super) async fn show(
     }
     let shown: Vec<&Event> = events
         .iter()
+        // The fingers table shows the finger events.
+        .filter(|ev| !super::fingers::in_table(ev))
         .filter(|ev| {
             !final_
                 || matches!(
@@ -109,6 +116,7 @@ pub(super) async fn show(
                 )
         })
         .collect();
+    body.push_str(&super::fingers::progress_section(&ui, l, &e, &events));
     body.push_str("<ol id=\"events\" aria-live=\"polite\">");
     for ev in shown {
         body.push_str(&format!("<li>{}</li>", esc(&line(ev))));

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use argon2::{Argon2, PasswordHasher};
+use permitkit_biometrics::FingerPosition;
 use permitkit_model::profiles::Registry;
 use permitkit_pki::desk::DeskKeyPair;
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
@@ -284,6 +285,35 @@ pub fn dg7_jpeg_of_card_in_reader(dir: &std::path::Path) -> Vec<u8> {
         .expect("DG7 on the card");
     let parsed = permitkit_lds::dg7::Dg7::parse(&dg7).unwrap();
     parsed.images.into_iter().next().unwrap()
+}
+
+/// The finger positions of DG3 of the card in the virtual card feeder's reader, in order,
+/// read from the virtual chip's state.
+pub fn dg3_positions_of_card_in_reader(dir: &std::path::Path) -> Vec<FingerPosition> {
+    let dg3 = file_of_card_in_reader(dir, permitkit_lds::Ef::DG3);
+    permitkit_lds::dg3::Dg3::parse(&dg3)
+        .unwrap()
+        .fingers
+        .iter()
+        .flat_map(|f| f.record.images.iter())
+        .map(|v| FingerPosition::from_code(v.position_code).unwrap())
+        .collect()
+}
+
+/// The file `ef` of the card in the virtual card feeder's reader.
+fn file_of_card_in_reader(dir: &std::path::Path, ef: permitkit_lds::Ef) -> Vec<u8> {
+    use permitkit_devices::card_feeder::CardFeeder;
+    let feeder = CardFeeder::open(&dir.join("virtual-cards")).unwrap();
+    let serial = feeder.in_reader().unwrap().expect("a card in the reader");
+    let registry = Registry::builtin().unwrap();
+    let config =
+        permitkit_simulator::CardConfig::from_profile(registry.chip("permitkit-virtual").unwrap());
+    let card = permitkit_devices::sim_state::load(&feeder.card_path(&serial), config).unwrap();
+    card.filesystem()
+        .files()
+        .find(|(_, fid, _)| *fid == ef.fid())
+        .map(|(_, _, data)| data.to_vec())
+        .expect("the file on the card")
 }
 
 /// Ink (pixels darker than mid-grey) of a greyscale JPEG: its share of the image and its

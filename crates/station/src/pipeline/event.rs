@@ -1,9 +1,11 @@
 //! What the operator sees while an enrolment runs: [`Event`]s, in order, to an [`Observer`]
 //! (the terminal, `enroll --json`, or a test that records them). Events carry no personal
-//! data: step names, figures, guidance, and the application number and journal id.
+//! data: step names, figures, guidance, and the application number and journal id (a finger
+//! declared missing says its cause and approver, as the fingers record does; no biometrics).
 
 use serde::Serialize;
 
+use crate::finger_selection::{MissingFinger, SkipReason as FingerSkipReason};
 use crate::step::Step;
 use permitkit_biometrics::FingerPosition;
 
@@ -70,6 +72,57 @@ pub enum Event {
     PresentFinger {
         /// Which finger.
         finger: FingerPosition,
+    },
+    /// The fingers step's selection rule, before the first capture: each slot's candidates
+    /// (the wanted finger first, then its substitutes), attempts per finger, the enrolment
+    /// threshold, and the fingers declared missing.
+    FingersPlanned {
+        /// Each slot's candidates, in order.
+        slots: Vec<Vec<FingerPosition>>,
+        /// Captures per candidate (best of N).
+        attempts: u8,
+        /// The enrolment threshold (quality score 0–100).
+        threshold: u8,
+        /// The fingers declared missing, with cause and approver when given.
+        missing: Vec<MissingFinger>,
+    },
+    /// One capture of a finger, judged.
+    FingerAttempt {
+        /// Index of the slot.
+        slot: usize,
+        /// The finger captured.
+        finger: FingerPosition,
+        /// Its attempt number, from 1.
+        attempt: u8,
+        /// The quality score, when the capture could be judged.
+        quality: Option<u8>,
+        /// The capture passed the enrolment gate.
+        passed: bool,
+        /// What was wrong: the gate's flags, or the device's message.
+        problem: Option<String>,
+    },
+    /// A finger fills its slot (a substitute when it is not the wanted one).
+    FingerAccepted {
+        /// Index of the slot.
+        slot: usize,
+        /// The finger the slot asked for first.
+        wanted: FingerPosition,
+        /// The finger used.
+        finger: FingerPosition,
+        /// Its quality score.
+        quality: u8,
+        /// Attempts spent on it.
+        attempts: u8,
+    },
+    /// A candidate finger was passed over: declared missing, too poor, or not captured.
+    FingerSkipped {
+        /// Index of the slot.
+        slot: usize,
+        /// The finger.
+        finger: FingerPosition,
+        /// Why.
+        #[serde(flatten)]
+        reason: FingerSkipReason,
     },
     /// Write or read-back progress of the chip.
     ChipProgress {

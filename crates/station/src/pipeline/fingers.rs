@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{EnrolError, Event, RestoreError, Run, StepError, StepOutput};
 use crate::applicant::{Applicant, FingerCapture};
-use crate::finger_selection::{self, SelectedFinger, SelectionRule, Skipped, Slot};
+use crate::finger_selection::{
+    self, MissingFinger, Progress, SelectedFinger, SelectionRule, Skipped, Slot,
+};
 use crate::step::Step;
 use permitkit_biometrics::{FingerPosition, wsq};
 use permitkit_model::profiles::station::SlotKind;
@@ -100,6 +102,10 @@ pub enum FingersRecord {
     Captured {
         /// One per slot of the selection rule, in order.
         fingers: Vec<FingerRecord>,
+        /// The fingers declared missing before the capture, with cause and approver when
+        /// given (absent from records journaled before they were kept, and when none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        declared: Vec<MissingFinger>,
     },
     /// No fingers are written.
     NotWritten {
@@ -114,17 +120,30 @@ impl StepOutput for FingersRecord {
     fn summary(&self) -> String {
         match self {
             FingersRecord::NotWritten { reason } => reason.message().to_owned(),
-            FingersRecord::Captured { fingers } => fingers
-                .iter()
-                .map(|r| {
-                    if r.captured == r.wanted {
-                        format!("{} {}", r.captured, r.quality)
-                    } else {
-                        format!("{} {} (instead of {})", r.captured, r.quality, r.wanted)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
+            FingersRecord::Captured { fingers, declared } => {
+                let mut line = fingers
+                    .iter()
+                    .map(|r| {
+                        if r.captured == r.wanted {
+                            format!("{} {}", r.captured, r.quality)
+                        } else {
+                            format!("{} {} (instead of {})", r.captured, r.quality, r.wanted)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if !declared.is_empty() {
+                    line.push_str("; declared missing: ");
+                    line.push_str(
+                        &declared
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    );
+                }
+                line
+            }
         }
     }
 }
@@ -138,7 +157,7 @@ fn blob_name(finger: FingerPosition) -> String {
 pub(super) fn run(
     run: &mut Run<'_>,
     applicant: &Applicant,
-    missing: &[FingerPosition],
+    missing: &[MissingFinger],
 ) -> Result<(FingersRecord, Vec<FingerCapture>), EnrolError> {
     let record = run.step(|run| {
         if !applicant.writes_fingerprints() {
@@ -153,7 +172,7 @@ pub(super) fn run(
     })?;
     let captures = match &record {
         FingersRecord::NotWritten { .. } => Vec::new(),
-        FingersRecord::Captured { fingers } => fingers
+        FingersRecord::Captured { fingers, .. } => fingers
             .iter()
             .map(|f| restore(run, f))
             .collect::<Result<_, _>>()?,
@@ -164,7 +183,7 @@ pub(super) fn run(
 fn capture(
     run: &mut Run<'_>,
     document: &DocumentProfile,
-    missing: &[FingerPosition],
+    missing: &[MissingFinger],
 ) -> Result<FingersRecord, StepError> {
     let Run {
         station,
@@ -183,22 +202,44 @@ fn capture(
         })?;
     let rule = rule_for(document, slot.profile.as_ref());
     let ppi = slot.profile.as_ref().map(|p| p.ppi);
-    let selected = finger_selection::select(&rule, missing, |finger| {
-        observer.event(&Event::PresentFinger { finger });
-        let mut image = device.capture(finger)?;
-        if let Some(ppi) = ppi {
-            if image.ppi != ppi {
-                tracing::warn!(
-                    "{} reports {} ppi; its profile says {ppi} ppi, which is recorded",
-                    image.device.selector,
-                    image.ppi
-                );
-            }
-            image.ppi = ppi;
+    observer.event(&Event::FingersPlanned {
+        slots: rule.slots.iter().map(|s| s.candidates.clone()).collect(),
+        attempts: rule.attempts,
+        threshold: rule.threshold,
+        missing: missing.to_vec(),
+    });
+    // The selection reports to the observer between captures; the capture closure announces
+    // each finger. Both need the observer: the reports wait in a queue the closure empties.
+    let reports = std::cell::RefCell::new(Vec::new());
+    let flush = |observer: &mut dyn super::Observer,
+                 reports: &std::cell::RefCell<Vec<Progress>>| {
+        for p in reports.borrow_mut().drain(..) {
+            observer.event(&progress_event(p));
         }
-        Ok(image)
-    })
-    .map_err(StepError::FingerSelection)?;
+    };
+    let selected = finger_selection::select_observed(
+        &rule,
+        missing,
+        |finger| {
+            flush(&mut **observer, &reports);
+            observer.event(&Event::PresentFinger { finger });
+            let mut image = device.capture(finger)?;
+            if let Some(ppi) = ppi {
+                if image.ppi != ppi {
+                    tracing::warn!(
+                        "{} reports {} ppi; its profile says {ppi} ppi, which is recorded",
+                        image.device.selector,
+                        image.ppi
+                    );
+                }
+                image.ppi = ppi;
+            }
+            Ok(image)
+        },
+        |p| reports.borrow_mut().push(p),
+    );
+    flush(&mut **observer, &reports);
+    let selected = selected.map_err(StepError::FingerSelection)?;
     let (captures, records) =
         compress(&selected, document.fingers.wsq_bitrate).map_err(StepError::Wsq)?;
     for c in &captures {
@@ -207,7 +248,49 @@ fn capture(
             .put_blob(id, &blob_name(c.position), &c.wsq)
             .map_err(StepError::Journal)?;
     }
-    Ok(FingersRecord::Captured { fingers: records })
+    Ok(FingersRecord::Captured {
+        fingers: records,
+        declared: missing.to_vec(),
+    })
+}
+
+/// The event for the operator of a selection's report.
+fn progress_event(p: Progress) -> Event {
+    match p {
+        Progress::Attempt {
+            slot,
+            finger,
+            attempt,
+            quality,
+            passed,
+            problem,
+        } => Event::FingerAttempt {
+            slot,
+            finger,
+            attempt,
+            quality,
+            passed,
+            problem,
+        },
+        Progress::Accepted {
+            slot,
+            wanted,
+            finger,
+            quality,
+            attempts,
+        } => Event::FingerAccepted {
+            slot,
+            wanted,
+            finger,
+            quality,
+            attempts,
+        },
+        Progress::Skipped { slot, skipped } => Event::FingerSkipped {
+            slot,
+            finger: skipped.finger,
+            reason: skipped.reason,
+        },
+    }
 }
 
 /// Compresses the accepted captures to WSQ at `bitrate` for DG3.
@@ -323,12 +406,25 @@ mod tests {
                 attempts: 2,
                 skipped: vec![Skipped {
                     finger: FingerPosition::RightIndex,
-                    reason: finger_selection::SkipReason::DeclaredMissing,
+                    reason: finger_selection::SkipReason::DeclaredMissing {
+                        cause: Some(finger_selection::MissingCause::Amputated),
+                        approved_by: Some("petro".into()),
+                    },
                 }],
                 ppi: 500,
                 wsq_bytes: 9000,
             }],
+            declared: vec![MissingFinger {
+                finger: FingerPosition::RightIndex,
+                cause: Some(finger_selection::MissingCause::Amputated),
+                approved_by: Some("petro".into()),
+            }],
         };
+        assert_eq!(
+            record.summary(),
+            "right-middle 71 (instead of right-index); declared missing: right-index \
+             (amputated), approved by petro"
+        );
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["outcome"], "captured");
         assert_eq!(
@@ -341,6 +437,39 @@ mod tests {
             .unwrap()
             .remove("quality");
         assert!(serde_json::from_value::<FingersRecord>(no_quality).is_err());
+        // A record journaled before causes and approvers were kept still restores.
+        let old = serde_json::json!({
+            "outcome": "captured",
+            "fingers": [{
+                "wanted": "right-index", "captured": "right-middle", "quality": 71,
+                "attempts": 2, "ppi": 500, "wsq_bytes": 9000,
+                "skipped": [{ "finger": "right-index", "reason": "declared-missing" }]
+            }]
+        });
+        let FingersRecord::Captured { fingers, declared } =
+            serde_json::from_value::<FingersRecord>(old).unwrap()
+        else {
+            panic!("captured")
+        };
+        assert!(declared.is_empty());
+        assert_eq!(
+            fingers[0].skipped[0].reason,
+            finger_selection::SkipReason::DeclaredMissing {
+                cause: None,
+                approved_by: None
+            }
+        );
+        // An other cause keeps its words; an unknown field is still refused.
+        let other = serde_json::to_value(MissingFinger {
+            finger: FingerPosition::LeftIndex,
+            cause: Some(finger_selection::MissingCause::Other("burn scar".into())),
+            approved_by: Some("petro".into()),
+        })
+        .unwrap();
+        assert_eq!(other["cause"]["other"], "burn scar");
+        let mut unknown = other.clone();
+        unknown["approver"] = "x".into();
+        assert!(serde_json::from_value::<MissingFinger>(unknown).is_err());
         let skipped = FingersRecord::NotWritten {
             reason: NoFingers::NoConsent,
         };
