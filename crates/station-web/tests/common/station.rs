@@ -291,7 +291,7 @@ pub fn dg7_jpeg_of_card_in_reader(dir: &std::path::Path) -> Vec<u8> {
 /// read from the virtual chip's state.
 pub fn dg3_positions_of_card_in_reader(dir: &std::path::Path) -> Vec<FingerPosition> {
     let dg3 = file_of_card_in_reader(dir, permitkit_lds::Ef::DG3);
-    permitkit_lds::dg3::Dg3::parse(&dg3)
+    permitkit_lds::Dg3::parse(&dg3)
         .unwrap()
         .fingers
         .iter()
