@@ -21,7 +21,9 @@ use permitkit_bureau::package::Package;
 use permitkit_bureau::server::block_on;
 use permitkit_bureau::throwaway::ThrowawayPostgres;
 use permitkit_bureau::{db, keys};
+use permitkit_cvc::CvDate;
 use permitkit_pki::desk::DeskKeyPair;
+use permitkit_pki::eac::{EacPki, EacPkiOptions};
 use permitkit_pki::test_pki::{TestPki, TestPkiOptions};
 use permitkit_station::applicant::{Captures, Portrait};
 
@@ -51,6 +53,12 @@ impl Bureau {
         TestPki::generate(&TestPkiOptions::default())
             .unwrap()
             .write_dir(&dir.path().join("pki"))
+            .unwrap();
+        // The documents' EAC trust point, which the intake gives each chip, and the inspection
+        // system a line reads fingerprints back with (`pki eac init`'s folder).
+        EacPki::generate(&EacPkiOptions::new(CvDate::today().unwrap()))
+            .unwrap()
+            .write_dir(&dir.path().join("pki/eac"))
             .unwrap();
         DeskKeyPair::generate("bureau")
             .unwrap()
@@ -1122,4 +1130,80 @@ fn a_bureau_whose_document_signer_is_a_token_key_issues_cards_and_audits_each_si
     assert_eq!(sods.len(), 2, "{records:?}");
     assert!(sods.iter().all(|r| r["station"] == "bureau"), "{records:?}");
     assert_ne!(sods[0]["document_hmac"], sods[1]["document_hmac"]);
+}
+
+/// Two fingers of test quality for DG3: synthetic prints (`permitkit-synth`), WSQ-encoded,
+/// scored as the bureau scores them.
+fn with_fingers() -> Captures {
+    use permitkit_biometrics::{FingerPosition, wsq};
+    use permitkit_station::applicant::FingerCapture;
+    use permitkit_synth::{FingerprintSpec, generate};
+    let mut c = captures();
+    c.fingers = [
+        (FingerPosition::RightIndex, 11),
+        (FingerPosition::LeftIndex, 12),
+    ]
+    .into_iter()
+    .map(|(position, seed)| {
+        let gray = generate(&FingerprintSpec::new(seed).with_size(400, 500)).unwrap();
+        let quality = permitkit_quality::finger::assess(&gray, 500).unwrap().score;
+        FingerCapture {
+            position,
+            quality,
+            width: 400,
+            height: 500,
+            wsq: wsq::encode(&gray, &wsq::EncodeOptions::default()).unwrap(),
+        }
+    })
+    .collect();
+    c
+}
+
+/// Fingerprints go on the bureau's cards behind Extended Access Control: the intake gives each
+/// chip the documents' trust point (`pki/eac/cvca.cvcert`), a line with the inspection system
+/// (`perso worker --eac`) checks DG3 is refused without Terminal Authentication and reads it
+/// back with it before reporting the card issued; a line without one writes no card for such a
+/// job (nothing spoilt).
+#[test]
+fn fingerprints_go_on_bureau_cards_behind_eac_and_lines_read_them_back_as_an_inspection_system() {
+    let mut bureau = Bureau::new("eac");
+    bureau.serve();
+    let station = bureau.station("st-eac");
+    // The holder consented to fingerprints on the chip.
+    let package = |n: u32| {
+        let applicant = applicant(n, "").replace(
+            "fingerprints_on_chip = false",
+            "fingerprints_on_chip = true",
+        );
+        serde_json::to_vec(&Package::new(applicant, &with_fingers())).unwrap()
+    };
+    let receipt = block_on(station.submit(&package(0))).unwrap().unwrap();
+    assert_eq!(receipt.state, "queued");
+    let eac = bureau.path("pki/eac");
+    let mut line = bureau.line(
+        "line-eac",
+        &["--idle-exit-secs", "3", "--eac", eac.to_str().unwrap()],
+    );
+    wait_exit(&mut line, Duration::from_secs(240));
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM cards WHERE outcome = 'issued'"),
+        1
+    );
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM cards"),
+        1,
+        "nothing spoilt"
+    );
+
+    // A line without the inspection system takes the next such job but writes no card.
+    let receipt = block_on(station.submit(&package(1))).unwrap().unwrap();
+    assert_eq!(receipt.state, "queued");
+    let mut line = bureau.line("line-no-eac", &["--idle-exit-secs", "3"]);
+    wait_exit(&mut line, Duration::from_secs(240));
+    let cards = bureau.query_strings("SELECT outcome || ': ' || coalesce(reason, '') FROM cards");
+    assert_eq!(cards.len(), 1, "no card written: {cards:?}");
+    assert_eq!(
+        bureau.query_i64("SELECT count(*) FROM jobs WHERE state = 'done'"),
+        1
+    );
 }

@@ -41,6 +41,10 @@ pub struct WorkerArgs {
     /// CSCA certificate(s) (PEM) for passive authentication of what was read back.
     #[arg(long, required = true)]
     csca: Vec<PathBuf>,
+    /// The inspection system that reads back fingerprints (DG3) behind Extended Access Control:
+    /// the folder of `pki eac init` (the CVCA, DV and IS certificates and the IS key).
+    #[arg(long, value_name = "DIR")]
+    eac: Option<PathBuf>,
     /// Lease of a claimed job, seconds (renewed every third of it while the line works).
     #[arg(long, default_value_t = 30)]
     lease_secs: u64,
@@ -87,6 +91,12 @@ pub fn run(command: PersoCommand) -> anyhow::Result<ExitCode> {
         },
         lease: Duration::from_secs(a.lease_secs.max(1)),
         cscas,
+        terminal: a
+            .eac
+            .as_deref()
+            .map(permitkit_station::eac::load_terminal)
+            .transpose()
+            .context("--eac")?,
         idle_exit: a.idle_exit_secs.map(Duration::from_secs),
         registry: Registry::builtin()?,
     };

@@ -277,6 +277,13 @@ fn main() {
     let pki = dir.path().join("pki");
     let test_pki = TestPki::generate(&TestPkiOptions::default()).unwrap();
     test_pki.write_dir(&pki).unwrap();
+    // The documents' EAC trust point (`eac/cvca.cvcert`), which the intake gives each chip.
+    permitkit_pki::eac::EacPki::generate(&permitkit_pki::eac::EacPkiOptions::new(
+        permitkit_cvc::CvDate::today().unwrap(),
+    ))
+    .unwrap()
+    .write_dir(&pki.join("eac"))
+    .unwrap();
     let csca = permitkit_pki::signer::read_certificate(&pki.join("csca.pem")).unwrap();
     let desk_dir = dir.path().join("desk");
     DeskKeyPair::generate("bureau")
@@ -464,6 +471,7 @@ fn main() {
                     link: LinkModel::default(),
                     lease: Duration::from_secs(30),
                     cscas: vec![csca.clone()],
+                    terminal: None,
                     idle_exit: None,
                     registry: Registry::builtin().unwrap(),
                 });

@@ -45,6 +45,10 @@ pub enum BureauError {
     /// The Document Signer's policy refuses to sign now.
     #[error("signing: {0}")]
     SigningRefused(#[from] permitkit_pki::SigningRefused),
+    /// A document profile's EAC trust point (in the `pki` folder) or the line's inspection-system
+    /// terminal is missing or unusable.
+    #[error("extended access control: {0}")]
+    Eac(#[from] permitkit_station::eac::EacSetupError),
     /// A written card failed its independent verification.
     #[error("verification: {0}")]
     Verify(String),

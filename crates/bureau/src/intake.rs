@@ -11,6 +11,7 @@
 //! serialized by transaction-scoped advisory locks on the application number, the document
 //! number and the person.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -67,18 +68,21 @@ pub struct Intake {
     desk: DeskKeyPair,
     registry: Registry,
     signer: Arc<StationSigner>,
+    pki: PathBuf,
     secret: SecretBytes,
 }
 
 impl Intake {
     /// An intake over `pool`, opening packages with `desk`, checking against `registry`,
-    /// signing with `signer`, filing documents under keys made with `secret`
-    /// ([`crate::db::document_key_secret`]).
+    /// signing with `signer`, giving the chips the EAC trust points their document profiles
+    /// name inside `pki` (`eac/cvca.cvcert`, as a station reads them), filing documents under
+    /// keys made with `secret` ([`crate::db::document_key_secret`]).
     pub fn new(
         pool: Pool,
         desk: DeskKeyPair,
         registry: Registry,
         signer: Arc<StationSigner>,
+        pki: PathBuf,
         secret: SecretBytes,
     ) -> Self {
         Self {
@@ -86,6 +90,7 @@ impl Intake {
             desk,
             registry,
             signer,
+            pki,
             secret,
         }
     }
@@ -120,9 +125,10 @@ impl Intake {
         let registry = self.registry.clone();
         let signer = Arc::clone(&self.signer);
         let signed_number = document_number.clone();
+        let pki = self.pki.clone();
         let (checked, image) = tokio::task::spawn_blocking(move || {
             let checked = checks::check(&package, &registry, &issued)?;
-            let image = build(&checked, &signer, &signed_number)?;
+            let image = build(&checked, &signer, &signed_number, &pki)?;
             Ok::<_, BureauError>((checked, image))
         })
         .await??;
@@ -397,11 +403,14 @@ fn receipt_of(
 }
 
 /// The ChipImage of document `document_number`, signed by the bureau's Document Signer (its
-/// policy and audit log when it is a token key), with fresh chip keys.
+/// policy and audit log when it is a token key), with fresh chip keys and, when the document
+/// profile puts data groups behind Extended Access Control, the trust point from `pki` the chip
+/// will check terminals against (ICAO Doc 9303-11 §7.1).
 fn build(
     checked: &Checked,
     signer: &StationSigner,
     document_number: &str,
+    pki: &Path,
 ) -> Result<ChipImage, BureauError> {
     let profile = &checked.applicant.document_profile;
     let secrets =
@@ -410,6 +419,10 @@ fn build(
             // not generate its own.
             .and_then(|s| s.with_chip_authentication(profile, None))
             .map_err(|e| Refusal::Build(e.to_string()))?;
+    let secrets = match permitkit_station::eac::trust_point_for(profile, pki)? {
+        Some(cvca) => secrets.with_trust_point(cvca),
+        None => secrets,
+    };
     let now = SystemTime::now();
     let enrolment = applicant::enrolment(
         &checked.applicant,

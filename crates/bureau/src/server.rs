@@ -43,8 +43,8 @@ pub struct ServeConfig {
     pub database: String,
     /// Where to listen.
     pub listen: SocketAddr,
-    /// Folder with the Document Signer's `ds.pem` and `ds-key.pem`, read when `signer` is
-    /// `None`.
+    /// Folder with the Document Signer's `ds.pem` and `ds-key.pem` (read when `signer` is
+    /// `None`) and the EAC trust points the document profiles name (`eac/cvca.cvcert`).
     pub pki: PathBuf,
     /// The Document Signer opened by the caller — a key on a PKCS #11 token behind the signing
     /// policy, every signature audited ([`StationSigner::Guarded`]); `None` for the `pki`
@@ -77,7 +77,14 @@ pub async fn serve(
         &config.desk.join(permitkit_pki::desk::CERTIFICATE_FILE),
         &config.desk.join(permitkit_pki::desk::KEY_FILE),
     )?;
-    let intake = Intake::new(pool.clone(), desk, config.registry.clone(), signer, secret);
+    let intake = Intake::new(
+        pool.clone(),
+        desk,
+        config.registry.clone(),
+        signer,
+        config.pki.clone(),
+        secret,
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| BureauError::Io {

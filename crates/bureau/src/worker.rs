@@ -63,6 +63,9 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// CSCA certificates (DER) for passive authentication of what was read back.
     pub cscas: Vec<Vec<u8>>,
+    /// The inspection system that reads back data groups behind Extended Access Control (DG3
+    /// fingerprints); a line without one fails such jobs before writing a card.
+    pub terminal: Option<permitkit_chip::ta::Terminal>,
     /// Stop after the queue stayed empty this long (`None`: run until stopped).
     pub idle_exit: Option<Duration>,
     /// Profiles.
@@ -259,6 +262,16 @@ fn write_card(config: &WorkerConfig, image: queue::JobImage, mut journal: PgJour
         // DG14's Chip Authentication key and the EAC trust point, as the station sets them.
         input.ca_keys = perso::ca_keys_for(&checked, &image.keys)?;
         input.trust_point = perso::trust_point_of(&image.keys)?;
+        // A card this line could not verify is not started (no card is spoilt for it).
+        if config.terminal.is_none()
+            && crate::verify::needs_terminal(&checked, input.trust_point.is_some())
+        {
+            return Err(BureauError::Verify(
+                "the card would hold data groups behind Extended Access Control and this line \
+                 has no inspection-system terminal to verify them (perso worker --eac DIR)"
+                    .into(),
+            ));
+        }
         match &config.reader {
             LineReader::Virtual { stock } => {
                 let chip = config.registry.chip(VIRTUAL_CHIP_PROFILE)?.clone();
@@ -352,6 +365,8 @@ fn verify_written(
         &report.chip_serial,
         limits.read,
         &config.cscas,
+        input.trust_point.is_some(),
+        config.terminal.as_ref(),
     )
 }
 
