@@ -21,6 +21,8 @@ use tokio::sync::watch;
 
 use permitkit_station::pipeline::{Event, Step};
 
+use crate::photo_screen::PhotoScreen;
+
 /// At most this many events are kept per enrolment; past it, per-frame guidance and chip
 /// progress are dropped (the step events are kept up to twice as many).
 pub const MAX_EVENTS: usize = 4096;
@@ -81,7 +83,7 @@ pub struct Snapshot {
     pub events: usize,
 }
 
-/// One enrolment: identity, idempotency key, state and events.
+/// One enrolment: identity, idempotency key, state, events and what the photo screen shows.
 #[derive(Debug)]
 pub struct Enrolment {
     /// The server's id.
@@ -94,6 +96,8 @@ pub struct Enrolment {
     pub body_sha256: [u8; 32],
     /// The operator asked for the signature to be drawn on screen instead of on the pad.
     pub sign_on_screen: bool,
+    /// The photo step as the operator's screen shows it (in memory only).
+    pub photo: PhotoScreen,
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
     signed: Condvar,
@@ -168,6 +172,7 @@ impl Enrolment {
             document_number,
             body_sha256,
             sign_on_screen: false,
+            photo: PhotoScreen::default(),
             inner: Mutex::new(Inner {
                 state,
                 journal_id,
@@ -220,7 +225,18 @@ impl Enrolment {
 
     /// Sets the state and wakes the subscribers.
     pub fn set_state(&self, state: State) {
+        if matches!(state, State::Abandoned { .. }) {
+            self.photo.forget_portrait();
+        }
+        if state.is_final() {
+            self.photo.end_live();
+        }
         self.lock().state = state;
+        self.bump();
+    }
+
+    /// Wakes the subscribers (something they show changed outside the events).
+    pub fn touch(&self) {
         self.bump();
     }
 
@@ -244,6 +260,11 @@ impl Enrolment {
         match event {
             Event::Begin { id, .. } => inner.journal_id = Some(id.clone()),
             Event::StepStarted { step } => inner.state = State::Running { step: Some(*step) },
+            Event::StepDone { step, .. } | Event::StepFailed { step, .. }
+                if *step == Step::Photo =>
+            {
+                self.photo.end_live();
+            }
             _ => {}
         }
         let frequent = matches!(

@@ -12,6 +12,9 @@
 //!   [`Event`](permitkit_station::pipeline::Event)s fan out to every subscriber.
 //! - [`applicant_json`]: the applicant file's schema as JSON, validated exactly as the TOML
 //!   file is, every problem a `{field, message}`.
+//! - [`photo_screen`]: the photo step as the operator sees it — the live preview with the
+//!   face box, eye line and crop frame drawn over it, the portrait kept for DG2, the keep or
+//!   retake of each portrait — in memory only.
 //! - [`signature_upload`]: the signature drawn on screen as it arrives — a bounded PNG with
 //!   enough ink to be a signature, every refusal typed.
 //! - [`tokens`]: bearer tokens of the integration API (RFC 6750), kept as SHA-256 digests and
@@ -31,6 +34,7 @@ pub mod applicant_json;
 pub mod desk;
 pub mod enrolment;
 pub mod error;
+pub mod photo_screen;
 pub mod server;
 pub mod signature_upload;
 pub mod tokens;

@@ -4,7 +4,9 @@
 //! Live capture: frames from a camera are assessed on a downscaled preview (guidance for the
 //! operator), confirmed at full resolution, and the still is taken once every check passes on
 //! the quality profile's number of consecutive frames — or the capture gives up at the timeout,
-//! having captured nothing. Used by `capture photo` and by the enrollment, which keeps the
+//! having captured nothing. Each frame, with its assessment, is offered to a live view
+//! ([`LiveView::preview`], the enrolment's [`Observer::preview`](super::Observer::preview)),
+//! never to the journal. Used by `capture photo` and by the enrollment, which keeps the
 //! prepared JPEG in the journal (encrypted) and records the figures of the portrait
 //! ([`PhotoRecord`]) that the DG2 record needs.
 
@@ -12,15 +14,16 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{EnrolError, Event, Run, StepError, StepOutput};
+use super::{EnrolError, Event, PortraitReview, Run, StepError, StepOutput};
 use crate::applicant::{Applicant, Portrait};
 use crate::step::Step;
+use image::RgbImage;
 use permitkit_devices::camera::Camera;
 use permitkit_model::profiles::station::SlotKind;
 use permitkit_quality::{
     Accepted, Verdict,
     face::{
-        CheckId, FaceAssessor, FaceReport, PortraitRequest, PreparedPortrait,
+        Assessment, CheckId, FaceAssessor, FaceReport, PortraitRequest, PreparedPortrait,
         raster::{round_u, u32_of},
     },
 };
@@ -46,6 +49,54 @@ pub enum FrameOutcome {
     },
 }
 
+/// One frame of a live capture as it was assessed, for a live view: the image assessed (the
+/// downscaled preview, or the frame itself when it is no wider than the preview), its
+/// assessment (face boxes, eyes, the crop, in that image's pixels) and what the capture made of
+/// it. A biometric sample: `Debug` shows its size only.
+pub struct PreviewFrame<'a> {
+    /// Frame number.
+    pub frame: u64,
+    /// The image assessed.
+    pub image: &'a RgbImage,
+    /// Its assessment.
+    pub assessment: &'a Assessment,
+    /// The first problem to fix, as an instruction; `None` for a good frame.
+    pub problem: Option<&'a str>,
+    /// Consecutive good frames, this one included (0 when it has a problem).
+    pub streak: u32,
+    /// Good frames needed for the capture.
+    pub needed: u32,
+}
+
+impl std::fmt::Debug for PreviewFrame<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviewFrame")
+            .field("frame", &self.frame)
+            .field("image", &self.image.dimensions())
+            .field("problem", &self.problem)
+            .field("streak", &self.streak)
+            .field("needed", &self.needed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What watches a live capture: every frame's outcome, and optionally the frames themselves.
+/// A closure taking a [`FrameOutcome`] is one that ignores the frames.
+pub trait LiveView {
+    /// Called with each frame's outcome when there is something new to say: the guidance
+    /// when it changes (or comes back after good frames), every good frame.
+    fn outcome(&mut self, outcome: &FrameOutcome);
+
+    /// Called for every frame assessed, before its outcome. The default ignores it.
+    fn preview(&mut self, _frame: &PreviewFrame<'_>) {}
+}
+
+impl<F: FnMut(&FrameOutcome)> LiveView for F {
+    fn outcome(&mut self, outcome: &FrameOutcome) {
+        self(outcome);
+    }
+}
+
 /// Why a live capture ended without a portrait.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -65,6 +116,12 @@ pub enum LiveCaptureError {
     /// The camera failed.
     #[error(transparent)]
     Camera(#[from] permitkit_devices::CaptureError),
+    /// The operator neither kept nor discarded the portrait taken.
+    #[error("the portrait taken was not reviewed: {reason}; nothing was kept")]
+    NotReviewed {
+        /// Why.
+        reason: String,
+    },
     /// The accepted frame could not be prepared for DG2.
     #[error(transparent)]
     Face(#[from] permitkit_quality::face::FaceError),
@@ -163,6 +220,7 @@ pub(super) fn run(
 ) -> Result<(PhotoRecord, Portrait), EnrolError> {
     let record = run.step(|run| capture(run, applicant))?;
     let jpeg = run.blob(Step::Photo, PORTRAIT_BLOB)?;
+    run.observer.portrait(&jpeg);
     let portrait = record.portrait(jpeg.expose().to_vec());
     Ok((record, portrait))
 }
@@ -189,30 +247,28 @@ fn capture(run: &mut Run<'_>, applicant: &Applicant) -> Result<PhotoRecord, Step
         image_type: portrait.image_type,
         max_bytes: Some(portrait.max_bytes),
     };
-    let mut on_frame = |o: &FrameOutcome| match o {
-        FrameOutcome::Guidance { frame, message } => observer.event(&Event::Guidance {
-            frame: *frame,
-            message: message.clone(),
-        }),
-        FrameOutcome::Good {
-            frame,
-            streak,
-            needed,
-        } => observer.event(&Event::FrameGood {
-            frame: *frame,
-            streak: *streak,
-            needed: *needed,
-        }),
+    // Frames of the portraits the operator discarded.
+    let mut discarded = 0u64;
+    let capture = loop {
+        let capture = live_capture(
+            camera.as_mut(),
+            &mut gate,
+            &request,
+            slot.timeout,
+            slot.min_face_px(),
+            &mut StepView(&mut **observer),
+        )
+        .map_err(StepError::LiveCapture)?;
+        match observer.review_portrait(&capture.portrait.sample().jpeg) {
+            PortraitReview::Keep => break capture,
+            PortraitReview::Retake => discarded += capture.frames,
+            PortraitReview::Undecided { reason } => {
+                return Err(StepError::LiveCapture(LiveCaptureError::NotReviewed {
+                    reason,
+                }));
+            }
+        }
     };
-    let capture = live_capture(
-        camera.as_mut(),
-        &mut gate,
-        &request,
-        slot.timeout,
-        slot.min_face_px(),
-        &mut on_frame,
-    )
-    .map_err(StepError::LiveCapture)?;
     let p = capture.portrait.sample();
     let report = capture.portrait.report();
     let too_large = || StepError::PortraitSize {
@@ -231,7 +287,7 @@ fn capture(run: &mut Run<'_>, applicant: &Applicant) -> Result<PhotoRecord, Step
             .iter()
             .map(|c| c.message.clone())
             .collect(),
-        frames: capture.frames,
+        frames: discarded + capture.frames,
         width: u16::try_from(p.width).map_err(|_| too_large())?,
         height: u16::try_from(p.height).map_err(|_| too_large())?,
         colour_space: p.colour_space.code(),
@@ -247,6 +303,34 @@ fn capture(run: &mut Run<'_>, applicant: &Applicant) -> Result<PhotoRecord, Step
     Ok(record)
 }
 
+/// The enrolment's observer as the live capture's view: outcomes become events, frames go to
+/// its preview.
+struct StepView<'a>(&'a mut dyn super::Observer);
+
+impl LiveView for StepView<'_> {
+    fn outcome(&mut self, o: &FrameOutcome) {
+        self.0.event(&match o {
+            FrameOutcome::Guidance { frame, message } => Event::Guidance {
+                frame: *frame,
+                message: message.clone(),
+            },
+            FrameOutcome::Good {
+                frame,
+                streak,
+                needed,
+            } => Event::FrameGood {
+                frame: *frame,
+                streak: *streak,
+                needed: *needed,
+            },
+        });
+    }
+
+    fn preview(&mut self, frame: &PreviewFrame<'_>) {
+        self.0.preview(frame);
+    }
+}
+
 /// Checks that depend on the full-resolution frame and are not judged on the preview.
 fn resolution_bound(id: CheckId) -> bool {
     matches!(
@@ -257,20 +341,23 @@ fn resolution_bound(id: CheckId) -> bool {
 
 /// Runs the capture loop on `camera` with `gate` until a portrait is accepted or `timeout`
 /// passes. `min_face_px` (full-resolution pixels, 0 for the profile's default) comes from the
-/// camera profile. `on_frame` sees every frame's outcome.
+/// camera profile. `view` sees every frame's outcome (a closure taking a [`FrameOutcome`]
+/// will do) and, if it wants them, the frames.
 pub fn live_capture(
     camera: &mut dyn Camera,
     gate: &mut FaceAssessor,
     request: &PortraitRequest,
     timeout: Duration,
     min_face_px: f32,
-    on_frame: &mut dyn FnMut(&FrameOutcome),
+    view: &mut dyn LiveView,
 ) -> Result<LiveCapture, LiveCaptureError> {
     let rules = gate.profile().capture.clone();
     let start = Instant::now();
     let mut streak = 0u32;
     let mut frames = 0u64;
     let mut last = String::from("none seen");
+    // The guidance last said since the last good frame: said again only when it changes.
+    let mut said: Option<String> = None;
     loop {
         if start.elapsed() > timeout {
             return Err(LiveCaptureError::Timeout {
@@ -291,12 +378,14 @@ pub fn live_capture(
                 image::imageops::FilterType::Triangle,
             )
         });
-        let preview_report = match (&preview, min_face_px > 0.0) {
-            (Some(p), true) => gate.assess_with_min_face(p, min_face_px * scale).report,
-            (Some(p), false) => gate.assess(p).report,
-            (None, true) => gate.assess_with_min_face(&frame.image, min_face_px).report,
-            (None, false) => gate.assess(&frame.image).report,
+        let shown = preview.as_ref().unwrap_or(&frame.image);
+        let assessment = match (&preview, min_face_px > 0.0) {
+            (Some(p), true) => gate.assess_with_min_face(p, min_face_px * scale),
+            (Some(p), false) => gate.assess(p),
+            (None, true) => gate.assess_with_min_face(&frame.image, min_face_px),
+            (None, false) => gate.assess(&frame.image),
         };
+        let preview_report = &assessment.report;
         let blocking = preview_report
             .problems()
             .into_iter()
@@ -315,19 +404,29 @@ pub fn live_capture(
                     .flatten()
             }
         };
+        view.preview(&PreviewFrame {
+            frame: frame.sequence,
+            image: shown,
+            assessment: &assessment,
+            problem: problem.as_deref(),
+            streak: if problem.is_some() { 0 } else { streak + 1 },
+            needed: rules.stable_frames,
+        });
         if let Some(message) = problem {
             streak = 0;
-            if message != last {
-                on_frame(&FrameOutcome::Guidance {
+            if said.as_ref() != Some(&message) {
+                view.outcome(&FrameOutcome::Guidance {
                     frame: frame.sequence,
                     message: message.clone(),
                 });
-                last = message;
+                said = Some(message.clone());
             }
+            last = message;
             continue;
         }
+        said = None;
         streak += 1;
-        on_frame(&FrameOutcome::Good {
+        view.outcome(&FrameOutcome::Good {
             frame: frame.sequence,
             streak,
             needed: rules.stable_frames,

@@ -1,0 +1,160 @@
+//! The photo screen's live preview, timed: 1280×720 camera frames through the photo step's own
+//! capture loop ([`live_capture`]: downscale to the quality profile's preview width, assess,
+//! confirm a good frame at full resolution, take the portrait after the streak) and, for every
+//! frame, the preview the operator's browser receives ([`photo_screen::encode`]: the face box,
+//! eye line and crop frame drawn over it, JPEG). Per frame, the latency is the time from the
+//! camera handing the frame over to its annotated JPEG being ready; the rate is frames per
+//! second of wall time, the loop's other work (portraits prepared for DG2) included.
+//!
+//! The session alternates an applicant half out of the frame (the preview alone is assessed)
+//! with one well placed (the frame is confirmed at full resolution, and every fifth good frame
+//! a portrait is prepared). Frames: the public-domain astronaut portrait of testdata/images on
+//! a plain background. One core: `taskset -c 0 cargo run --release -p permitkit-station-web
+//! --example preview_speed [frames]` (README's Benchmarks; goal ≥ 10 frames/s, < 150 ms).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a measurement: an unexpected value stops it loudly"
+)]
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use image::{Rgb, RgbImage, imageops};
+use permitkit_devices::camera::{Camera, Frame};
+use permitkit_devices::{CaptureError, DeviceInfo};
+use permitkit_model::profiles::quality::QualityProfile;
+use permitkit_quality::face::{FaceAssessor, ImageLimits, PortraitRequest, decode};
+use permitkit_station::pipeline::photo::{FrameOutcome, LiveView, PreviewFrame, live_capture};
+use permitkit_station_web::photo_screen;
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 720;
+/// Frames of each kind in a row.
+const RUN: u64 = 12;
+
+/// A 1280×720 frame with the portrait `side` pixels square at `x`, top-aligned.
+fn frame(side: u32, x: i64) -> RgbImage {
+    let a = decode(
+        include_bytes!("../../../testdata/images/astronaut.png"),
+        ImageLimits::default(),
+    )
+    .unwrap();
+    let a = imageops::resize(&a, side, side, imageops::FilterType::Lanczos3);
+    let mut f = RgbImage::from_pixel(WIDTH, HEIGHT, Rgb([200, 200, 205]));
+    imageops::replace(&mut f, &a, x, 0);
+    f
+}
+
+/// A camera replaying `RUN` frames of the applicant stepping in, then `RUN` well placed, and
+/// so on; it notes when it handed each frame over.
+struct Replay {
+    info: DeviceInfo,
+    away: RgbImage,
+    placed: RgbImage,
+    sequence: u64,
+    handed: Rc<Cell<Instant>>,
+}
+
+impl Camera for Replay {
+    fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    fn capture(&mut self) -> Result<Frame, CaptureError> {
+        let n = self.sequence;
+        self.sequence += 1;
+        let image = if (n / RUN) % 2 == 0 {
+            self.away.clone()
+        } else {
+            self.placed.clone()
+        };
+        self.handed.set(Instant::now());
+        Ok(Frame { image, sequence: n })
+    }
+}
+
+/// Times each frame's preview.
+struct Timer {
+    handed: Rc<Cell<Instant>>,
+    latencies: Vec<Duration>,
+    good: u64,
+    bytes: usize,
+}
+
+impl LiveView for Timer {
+    fn outcome(&mut self, o: &FrameOutcome) {
+        if matches!(o, FrameOutcome::Good { .. }) {
+            self.good += 1;
+        }
+    }
+
+    fn preview(&mut self, frame: &PreviewFrame<'_>) {
+        let jpeg = photo_screen::encode(frame).unwrap();
+        self.bytes += jpeg.len();
+        self.latencies.push(self.handed.get().elapsed());
+    }
+}
+
+fn main() {
+    let frames: usize = std::env::args()
+        .nth(1)
+        .map_or(240, |a| a.parse().expect("a number of frames"));
+    let handed = Rc::new(Cell::new(Instant::now()));
+    let mut camera = Replay {
+        info: DeviceInfo {
+            selector: "replay".into(),
+            name: "1280x720 replay".into(),
+            backend: "example".into(),
+            usb_id: None,
+            serial: None,
+        },
+        away: frame(720, -360),
+        placed: frame(720, 280),
+        sequence: 0,
+        handed: Rc::clone(&handed),
+    };
+    let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
+    let mut timer = Timer {
+        handed,
+        latencies: Vec::with_capacity(frames),
+        good: 0,
+        bytes: 0,
+    };
+    // One warm-up pass of the models before the clock starts.
+    let _ = gate.assess(&camera.placed);
+    let started = Instant::now();
+    let mut portraits = 0u32;
+    while timer.latencies.len() < frames {
+        match live_capture(
+            &mut camera,
+            &mut gate,
+            &PortraitRequest::default(),
+            Duration::from_secs(600),
+            0.0,
+            &mut timer,
+        ) {
+            Ok(_) => portraits += 1,
+            Err(e) => panic!("the capture loop stopped: {e}"),
+        }
+    }
+    let wall = started.elapsed();
+    let mut l = timer.latencies.clone();
+    l.sort();
+    let at = |q: f64| l[((l.len() - 1) as f64 * q).round() as usize];
+    let n = l.len();
+    println!(
+        "{n} frames of {WIDTH}x{HEIGHT} ({} good, {portraits} portraits prepared) in {:.2} s: \
+         {:.1} frames/s; latency camera -> annotated JPEG: median {:.1} ms, p95 {:.1} ms, \
+         max {:.1} ms; preview JPEG {:.0} KB on average",
+        timer.good,
+        wall.as_secs_f64(),
+        n as f64 / wall.as_secs_f64(),
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.95).as_secs_f64() * 1e3,
+        l[n - 1].as_secs_f64() * 1e3,
+        timer.bytes as f64 / n as f64 / 1024.0,
+    );
+}
