@@ -5,9 +5,9 @@
 //! fed by the integration API and files, interrupted enrolments, abandon for supervisors), the
 //! applicant data with every field error and the MRZ exactly as it will be printed, the card's
 //! progress fed by the pipeline's events, the photo screen (the live preview with its overlay,
-//! the guidance, the good-frame streak, the chip's crop, keep or retake), the signature drawn on screen when the station has no
-//! pad or the operator chose it, the done page (no biometrics), resume of an interrupted
-//! enrolment, the journal.
+//! the guidance, the good-frame streak, the chip's crop, keep or retake), the signature drawn
+//! on screen when the station has no pad or the operator chose it, the done page (the chip's
+//! crop only while it is held), resume of an interrupted enrolment, the journal.
 //! Ukrainian or English, the operator's choice.
 
 mod accounts;

@@ -230,14 +230,26 @@ mod tests {
         let mut drawn = frame.clone();
         overlay(&mut drawn, &assessment);
         assert_eq!(drawn.dimensions(), frame.dimensions(), "no panel added");
-        // The crop frame: its top edge is blue, 2 px thick at 640 wide.
+        // The crop frame: its left edge is blue, 2 px thick at 640 wide (where no guide line
+        // crosses it).
         let r = s.geometry.full_frontal;
-        let (x, y) = (to_i(r.x + r.w / 2.0), to_i(r.y));
-        if let (Ok(x), Ok(y)) = (u32::try_from(x), u32::try_from(y))
-            && y + 1 < drawn.height()
-        {
-            assert_eq!(*drawn.get_pixel(x, y), BLUE);
-            assert_eq!(*drawn.get_pixel(x, y + 1), BLUE);
+        let (x0, y0, y1) = (to_i(r.x), to_i(r.y), to_i(r.bottom()));
+        let on_edge = |dx: i64| {
+            (y0..=y1)
+                .filter_map(|y| {
+                    let (x, y) = (u32::try_from(x0 + dx).ok()?, u32::try_from(y).ok()?);
+                    drawn.get_pixel_checked(x, y)
+                })
+                .collect::<Vec<_>>()
+        };
+        for dx in 0..2 {
+            let edge = on_edge(dx);
+            let blue = edge.iter().filter(|p| ***p == BLUE).count();
+            assert!(
+                !edge.is_empty() && blue * 10 >= edge.len() * 9,
+                "{blue} of {} pixels of the crop's left edge (+{dx}) are blue",
+                edge.len()
+            );
         }
         assert!(count(&drawn, BLUE) > 400, "the crop frame is drawn");
         assert!(count(&drawn, GREEN) > 200, "the subject's box and eye line");

@@ -437,3 +437,125 @@ pub fn live_capture(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "test code: an unexpected value fails the test loudly"
+    )]
+
+    use super::*;
+    use permitkit_devices::camera::Frame;
+    use permitkit_devices::camera_sim::SimCamera;
+    use permitkit_devices::{CaptureError, DeviceInfo};
+    use permitkit_model::profiles::quality::QualityProfile;
+
+    /// A camera that plays the given frames in order.
+    struct Script {
+        info: DeviceInfo,
+        frames: std::collections::VecDeque<RgbImage>,
+        sequence: u64,
+    }
+
+    impl Camera for Script {
+        fn info(&self) -> &DeviceInfo {
+            &self.info
+        }
+
+        fn capture(&mut self) -> Result<Frame, CaptureError> {
+            let image = self.frames.pop_front().ok_or(CaptureError::NotFound {
+                selector: "script".into(),
+            })?;
+            self.sequence += 1;
+            Ok(Frame {
+                image,
+                sequence: self.sequence,
+            })
+        }
+    }
+
+    /// What a live view saw: per frame its size, problem and streak; every outcome.
+    #[derive(Default)]
+    struct Seen {
+        previews: Vec<((u32, u32), Option<String>, u32, bool)>,
+        outcomes: Vec<FrameOutcome>,
+    }
+
+    impl LiveView for Seen {
+        fn outcome(&mut self, o: &FrameOutcome) {
+            self.outcomes.push(o.clone());
+        }
+
+        fn preview(&mut self, f: &PreviewFrame<'_>) {
+            self.previews.push((
+                f.image.dimensions(),
+                f.problem.map(str::to_owned),
+                f.streak,
+                f.assessment.subject.is_some(),
+            ));
+        }
+    }
+
+    fn sim(selector: &str, scenario: &str, nth: usize) -> RgbImage {
+        let mut cam = SimCamera::open(selector, scenario).unwrap();
+        (0..=nth).map(|_| cam.capture().unwrap().image).last().unwrap()
+    }
+
+    #[test]
+    fn every_frame_reaches_the_live_view_and_guidance_comes_back_after_good_frames() {
+        let (good, dark) = (sim("sim", "", 2), sim("sim:bad", "bad", 0));
+        let mut frames: Vec<RgbImage> = vec![dark.clone(), good.clone(), good.clone(), dark];
+        frames.extend(std::iter::repeat_n(good, 5));
+        let n = frames.len();
+        let mut camera = Script {
+            info: DeviceInfo {
+                selector: "script".into(),
+                name: "script".into(),
+                backend: "test".into(),
+                usb_id: None,
+                serial: None,
+            },
+            frames: frames.into(),
+            sequence: 0,
+        };
+        let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
+        let mut seen = Seen::default();
+        let capture = live_capture(
+            &mut camera,
+            &mut gate,
+            &PortraitRequest::default(),
+            Duration::from_secs(600),
+            0.0,
+            &mut seen,
+        )
+        .unwrap();
+        assert_eq!(capture.frames, n as u64);
+        // Every frame, as the downscaled preview (1280×960 to the profile's 640), with the
+        // subject found for the overlay.
+        assert_eq!(seen.previews.len(), n);
+        assert!(seen.previews.iter().all(|p| p.0 == (640, 480) && p.3));
+        let streaks: Vec<u32> = seen.previews.iter().map(|p| p.2).collect();
+        assert_eq!(streaks, [0, 1, 2, 0, 1, 2, 3, 4, 5]);
+        assert!(seen.previews[0].1.as_deref().unwrap().contains("add light"));
+        assert_eq!(seen.previews[0].1, seen.previews[3].1, "the same problem");
+        // The same problem is said again once good frames came between.
+        let guidance: Vec<&str> = seen
+            .outcomes
+            .iter()
+            .filter_map(|o| match o {
+                FrameOutcome::Guidance { message, .. } => Some(message.as_str()),
+                FrameOutcome::Good { .. } => None,
+            })
+            .collect();
+        assert_eq!(guidance.len(), 2, "{guidance:?}");
+        assert_eq!(guidance[0], guidance[1]);
+        let good = seen
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, FrameOutcome::Good { .. }))
+            .count();
+        assert_eq!(good, 7);
+    }
+}
