@@ -186,13 +186,19 @@ mod tests {
         let frames: Vec<RgbImage> = (0..WALK_FRAMES + 2)
             .map(|_| cam.capture().unwrap().image)
             .collect();
-        for pair in frames.windows(2).take(usize::try_from(WALK_FRAMES).unwrap()) {
+        for pair in frames
+            .windows(2)
+            .take(usize::try_from(WALK_FRAMES).unwrap())
+        {
             assert_ne!(pair[0], pair[1], "the applicant moves");
         }
         let n = frames.len();
         assert_eq!(frames[n - 1], frames[n - 2], "then stands still");
         let mut good = SimCamera::open("sim", "").unwrap();
-        let placed = (0..3).map(|_| good.capture().unwrap().image).last().unwrap();
+        let placed = (0..3)
+            .map(|_| good.capture().unwrap().image)
+            .last()
+            .unwrap();
         assert_eq!(frames[n - 1], placed, "where the good session stands");
         let v = verdicts("sim:walk-in", "walk-in", 1);
         assert_eq!(v[0].0, Verdict::Fail, "half out of the frame first");

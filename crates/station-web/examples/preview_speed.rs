@@ -18,8 +18,7 @@
     reason = "a measurement: an unexpected value stops it loudly"
 )]
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use image::{Rgb, RgbImage, imageops};
@@ -55,7 +54,7 @@ struct Replay {
     away: RgbImage,
     placed: RgbImage,
     sequence: u64,
-    handed: Rc<Cell<Instant>>,
+    handed: Arc<Mutex<Instant>>,
 }
 
 impl Camera for Replay {
@@ -66,19 +65,19 @@ impl Camera for Replay {
     fn capture(&mut self) -> Result<Frame, CaptureError> {
         let n = self.sequence;
         self.sequence += 1;
-        let image = if (n / RUN) % 2 == 0 {
+        let image = if (n / RUN).is_multiple_of(2) {
             self.away.clone()
         } else {
             self.placed.clone()
         };
-        self.handed.set(Instant::now());
+        *self.handed.lock().unwrap() = Instant::now();
         Ok(Frame { image, sequence: n })
     }
 }
 
 /// Times each frame's preview.
 struct Timer {
-    handed: Rc<Cell<Instant>>,
+    handed: Arc<Mutex<Instant>>,
     latencies: Vec<Duration>,
     good: u64,
     bytes: usize,
@@ -94,15 +93,16 @@ impl LiveView for Timer {
     fn preview(&mut self, frame: &PreviewFrame<'_>) {
         let jpeg = photo_screen::encode(frame).unwrap();
         self.bytes += jpeg.len();
-        self.latencies.push(self.handed.get().elapsed());
+        self.latencies.push(self.handed.lock().unwrap().elapsed());
     }
 }
 
 fn main() {
     let frames: usize = std::env::args()
         .nth(1)
-        .map_or(240, |a| a.parse().expect("a number of frames"));
-    let handed = Rc::new(Cell::new(Instant::now()));
+        .map_or(240, |a| a.parse().expect("a number of frames"))
+        .max(1);
+    let handed = Arc::new(Mutex::new(Instant::now()));
     let mut camera = Replay {
         info: DeviceInfo {
             selector: "replay".into(),
@@ -114,7 +114,7 @@ fn main() {
         away: frame(720, -360),
         placed: frame(720, 280),
         sequence: 0,
-        handed: Rc::clone(&handed),
+        handed: Arc::clone(&handed),
     };
     let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
     let mut timer = Timer {
@@ -128,22 +128,21 @@ fn main() {
     let started = Instant::now();
     let mut portraits = 0u32;
     while timer.latencies.len() < frames {
-        match live_capture(
+        live_capture(
             &mut camera,
             &mut gate,
             &PortraitRequest::default(),
             Duration::from_secs(600),
             0.0,
             &mut timer,
-        ) {
-            Ok(_) => portraits += 1,
-            Err(e) => panic!("the capture loop stopped: {e}"),
-        }
+        )
+        .expect("the capture loop takes a portrait");
+        portraits += 1;
     }
     let wall = started.elapsed();
     let mut l = timer.latencies.clone();
     l.sort();
-    let at = |q: f64| l[((l.len() - 1) as f64 * q).round() as usize];
+    let at = |percent: usize| l[(l.len() - 1) * percent / 100];
     let n = l.len();
     println!(
         "{n} frames of {WIDTH}x{HEIGHT} ({} good, {portraits} portraits prepared) in {:.2} s: \
@@ -152,8 +151,8 @@ fn main() {
         timer.good,
         wall.as_secs_f64(),
         n as f64 / wall.as_secs_f64(),
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.95).as_secs_f64() * 1e3,
+        at(50).as_secs_f64() * 1e3,
+        at(95).as_secs_f64() * 1e3,
         l[n - 1].as_secs_f64() * 1e3,
         timer.bytes as f64 / n as f64 / 1024.0,
     );

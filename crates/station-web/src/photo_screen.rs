@@ -306,7 +306,10 @@ mod tests {
         ));
         assert!(!p.reviewing());
         assert!(p.portrait().is_none(), "an undecided portrait is not shown");
-        for (keep, expected) in [(false, PortraitReview::Retake), (true, PortraitReview::Keep)] {
+        for (keep, expected) in [
+            (false, PortraitReview::Retake),
+            (true, PortraitReview::Keep),
+        ] {
             let waiter = {
                 let p = Arc::clone(&p);
                 let jpeg = jpeg.clone();

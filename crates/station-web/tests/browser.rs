@@ -585,7 +585,10 @@ async fn the_operator_watches_the_live_preview_then_retakes_and_keeps_the_portra
         if b.client.find(Locator::Css("#review")).await.is_ok() {
             panic!(
                 "the portrait was taken before the preview was seen changing: frames {frames:?}; {}",
-                b.client.execute("return document.documentElement.outerHTML;", vec![]).await.unwrap()
+                b.client
+                    .execute("return document.documentElement.outerHTML;", vec![])
+                    .await
+                    .unwrap()
             );
         }
         let sample = b.client.execute(PREVIEW_SAMPLE, vec![]).await.unwrap();

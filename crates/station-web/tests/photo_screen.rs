@@ -130,7 +130,10 @@ async fn the_preview_and_the_portrait_are_for_a_signed_in_operator_and_never_cac
     assert_eq!(header(&portrait, "cache-control"), "no-store");
     let jpeg = portrait.bytes().await.unwrap();
     let img = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap();
-    assert!(img.height() > img.width(), "the ICAO crop is portrait-shaped");
+    assert!(
+        img.height() > img.width(),
+        "the ICAO crop is portrait-shaped"
+    );
     // The stream, read from the start, carries the review wanted.
     let mut events = s
         .http
@@ -156,7 +159,11 @@ async fn the_preview_and_the_portrait_are_for_a_signed_in_operator_and_never_cac
     drop(events);
 
     let forged = decide("keep", "0".repeat(64)).await.unwrap();
-    assert_eq!(forged.status().as_u16(), 403, "the form needs the CSRF token");
+    assert_eq!(
+        forged.status().as_u16(),
+        403,
+        "the form needs the CSRF token"
+    );
     let odd = decide("maybe", token.clone()).await.unwrap();
     assert_eq!(odd.status().as_u16(), 400);
     let kept = decide("keep", token.clone()).await.unwrap();
@@ -175,7 +182,12 @@ async fn the_preview_and_the_portrait_are_for_a_signed_in_operator_and_never_cac
         assert!(started.elapsed() < Duration::from_secs(120), "issued");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let r = get(&s, Some(&session), &format!("{progress}/preview.jpg?after=0")).await;
+    let r = get(
+        &s,
+        Some(&session),
+        &format!("{progress}/preview.jpg?after=0"),
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 204, "no preview after the step");
     let r = get(&s, Some(&session), &format!("{progress}/portrait.jpg")).await;
     assert_eq!(r.status().as_u16(), 200);

@@ -255,7 +255,8 @@ mod tests {
         assert!(count(&drawn, GREEN) > 200, "the subject's box and eye line");
         assert!(count(&drawn, CYAN) > 200, "the guide lines");
         // Between the eyes, on the eye line.
-        let mid = s.geometry.eyes.right.x + (s.geometry.eyes.left.x - s.geometry.eyes.right.x) / 2.0;
+        let mid =
+            s.geometry.eyes.right.x + (s.geometry.eyes.left.x - s.geometry.eyes.right.x) / 2.0;
         let ey = s.geometry.eyes.right.y + (s.geometry.eyes.left.y - s.geometry.eyes.right.y) / 2.0;
         let near = (-2..=2).any(|d| {
             drawn.get_pixel_checked(u32_of(round_u(mid)), u32_of(round_u(ey + d as f32)))

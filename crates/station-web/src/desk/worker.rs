@@ -21,8 +21,8 @@ use super::handoff::BureauHandoff;
 use super::restore::operator_file;
 use super::screen_pad::{DeskFactory, SCREEN_TIMEOUT};
 use crate::enrolment::{Enrolment, State};
-use crate::photo_screen;
 use crate::error::ServeError;
+use crate::photo_screen;
 
 /// What the thread needs to open the station.
 pub(super) struct Setup {
@@ -178,7 +178,9 @@ impl Observer for DeskObserver<'_> {
     fn preview(&mut self, frame: &PreviewFrame<'_>) {
         match photo_screen::encode(frame) {
             Ok(jpeg) => self.enrolment.photo.show(jpeg, frame.needed),
-            Err(e) => tracing::warn!(enrolment = %self.enrolment.id, "preview frame not encoded: {e}"),
+            Err(e) => {
+                tracing::warn!(enrolment = %self.enrolment.id, "preview frame not encoded: {e}")
+            }
         }
     }
 

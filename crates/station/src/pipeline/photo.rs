@@ -476,10 +476,14 @@ mod tests {
         }
     }
 
-    /// What a live view saw: per frame its size, problem and streak; every outcome.
+    /// One frame as a live view saw it: its size, problem, streak, and whether the subject
+    /// was found.
+    type FrameSeen = ((u32, u32), Option<String>, u32, bool);
+
+    /// What a live view saw: every frame and every outcome.
     #[derive(Default)]
     struct Seen {
-        previews: Vec<((u32, u32), Option<String>, u32, bool)>,
+        previews: Vec<FrameSeen>,
         outcomes: Vec<FrameOutcome>,
     }
 
@@ -500,7 +504,10 @@ mod tests {
 
     fn sim(selector: &str, scenario: &str, nth: usize) -> RgbImage {
         let mut cam = SimCamera::open(selector, scenario).unwrap();
-        (0..=nth).map(|_| cam.capture().unwrap().image).last().unwrap()
+        (0..=nth)
+            .map(|_| cam.capture().unwrap().image)
+            .last()
+            .unwrap()
     }
 
     #[test]
