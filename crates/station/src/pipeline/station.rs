@@ -87,14 +87,7 @@ impl Station {
         factory: Box<dyn DeviceFactory>,
         signer: Option<StationSigner>,
     ) -> crate::Result<Self> {
-        Self::assemble(
-            registry,
-            id,
-            pki,
-            journal,
-            factory,
-            Signing::Here(signer.map(Box::new)),
-        )
+        Self::assemble(registry, id, pki, journal, factory, Signing::Here(signer.map(Box::new)))
     }
 
     /// Opens station `id` for enrolments whose card the central bureau signs and makes
