@@ -10,6 +10,9 @@
 //! - `sim:bad`: the room light is off — every frame is badly under-exposed, so the gate keeps
 //!   asking for light and a capture must time out.
 //! - `sim:nobody`: an empty background.
+//! - `sim:walk-in`: the applicant walks in from the frame's left edge over the first
+//!   [`WALK_FRAMES`] frames (every frame a little further in, so a live view changes from frame
+//!   to frame and the guidance with it), then stands where the `good` session ends.
 //!
 //! The scenario is deterministic; frames are produced at once (no sleeping), so tests measure
 //! the assessment, not a frame rate.
@@ -23,6 +26,8 @@ const PORTRAIT: &[u8] = include_bytes!("../../../testdata/sim/portrait-neutral.j
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 960;
 const BACKGROUND: Rgb<u8> = Rgb([200, 200, 200]);
+/// Frames the `walk-in` session takes to reach its place.
+pub const WALK_FRAMES: u64 = 24;
 
 /// What the simulated session shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +38,8 @@ pub enum Scenario {
     Bad,
     /// Nobody in front of the camera.
     Nobody,
+    /// Walks in from the left for [`WALK_FRAMES`] frames, then well placed.
+    WalkIn,
 }
 
 /// The simulated camera.
@@ -45,16 +52,17 @@ pub struct SimCamera {
 }
 
 impl SimCamera {
-    /// Opens scenario `name` (`good`, `bad`, `nobody`; empty means `good`).
+    /// Opens scenario `name` (`good`, `bad`, `nobody`, `walk-in`; empty means `good`).
     pub fn open(selector: &str, name: &str) -> Result<Self, CaptureError> {
         let scenario = match name {
             "" | "good" => Scenario::Good,
             "bad" => Scenario::Bad,
             "nobody" => Scenario::Nobody,
+            "walk-in" => Scenario::WalkIn,
             other => {
                 return Err(CaptureError::BadSelector {
                     selector: selector.to_owned(),
-                    reason: format!("unknown scenario {other:?} (good, bad, nobody)"),
+                    reason: format!("unknown scenario {other:?} (good, bad, nobody, walk-in)"),
                 });
             }
         };
@@ -109,8 +117,15 @@ impl Camera for SimCamera {
             (Scenario::Nobody, _) => RgbImage::from_pixel(WIDTH, HEIGHT, BACKGROUND),
             // Too far away and at the left edge: small face, no room for the crop on the left.
             (Scenario::Good, 0 | 1) => self.compose(2, -70, 280, 1.0),
-            (Scenario::Good, _) => self.compose(3, 340, 120, 1.0),
             (Scenario::Bad, _) => self.compose(3, 340, 120, 0.3),
+            // From half out of the frame on the left to the place of the `good` session.
+            (Scenario::WalkIn, n) if n < WALK_FRAMES => {
+                let from = -300i64;
+                let step = (340 - from) / i64::try_from(WALK_FRAMES).unwrap_or(1);
+                let x = from + step * i64::try_from(n).unwrap_or(0);
+                self.compose(3, x, 120, 1.0)
+            }
+            (Scenario::Good | Scenario::WalkIn, _) => self.compose(3, 340, 120, 1.0),
         };
         Ok(Frame { image, sequence: n })
     }
@@ -163,5 +178,29 @@ mod tests {
         let v = verdicts("sim:nobody", "nobody", 1);
         assert_eq!(v[0].1, vec![CheckId::SingleFace]);
         assert!(SimCamera::open("sim:xyz", "xyz").is_err());
+    }
+
+    #[test]
+    fn the_walk_in_session_moves_every_frame_then_stands_in_place() {
+        let mut cam = SimCamera::open("sim:walk-in", "walk-in").unwrap();
+        let frames: Vec<RgbImage> = (0..WALK_FRAMES + 2)
+            .map(|_| cam.capture().unwrap().image)
+            .collect();
+        for pair in frames
+            .windows(2)
+            .take(usize::try_from(WALK_FRAMES).unwrap())
+        {
+            assert_ne!(pair[0], pair[1], "the applicant moves");
+        }
+        let n = frames.len();
+        assert_eq!(frames[n - 1], frames[n - 2], "then stands still");
+        let mut good = SimCamera::open("sim", "").unwrap();
+        let placed = (0..3)
+            .map(|_| good.capture().unwrap().image)
+            .last()
+            .unwrap();
+        assert_eq!(frames[n - 1], placed, "where the good session stands");
+        let v = verdicts("sim:walk-in", "walk-in", 1);
+        assert_eq!(v[0].0, Verdict::Fail, "half out of the frame first");
     }
 }

@@ -21,6 +21,8 @@ use tokio::sync::watch;
 
 use permitkit_station::pipeline::{Event, Step};
 
+use crate::photo_screen::PhotoScreen;
+
 /// At most this many events are kept per enrolment; past it, per-frame guidance and chip
 /// progress are dropped (the step events are kept up to twice as many).
 pub const MAX_EVENTS: usize = 4096;
@@ -90,7 +92,7 @@ pub struct Snapshot {
     pub exceptions: Vec<crate::exceptions::FingerException>,
 }
 
-/// One enrolment: identity, idempotency key, state and events.
+/// One enrolment: identity, idempotency key, state, events and what the photo screen shows.
 #[derive(Debug)]
 pub struct Enrolment {
     /// The server's id.
@@ -105,6 +107,8 @@ pub struct Enrolment {
     pub sign_on_screen: bool,
     /// Fingers declared missing or unusable, and their approvals.
     pub exceptions: crate::exceptions::Exceptions,
+    /// The photo step as the operator's screen shows it (in memory only).
+    pub photo: PhotoScreen,
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
     signed: Condvar,
@@ -180,6 +184,7 @@ impl Enrolment {
             body_sha256,
             sign_on_screen: false,
             exceptions: crate::exceptions::Exceptions::default(),
+            photo: PhotoScreen::default(),
             inner: Mutex::new(Inner {
                 state,
                 journal_id,
@@ -233,7 +238,18 @@ impl Enrolment {
 
     /// Sets the state and wakes the subscribers.
     pub fn set_state(&self, state: State) {
+        if matches!(state, State::Abandoned { .. }) {
+            self.photo.forget_portrait();
+        }
+        if state.is_final() {
+            self.photo.end_live();
+        }
         self.lock().state = state;
+        self.bump();
+    }
+
+    /// Wakes the subscribers (something they show changed outside the events).
+    pub fn touch(&self) {
         self.bump();
     }
 
@@ -257,6 +273,11 @@ impl Enrolment {
         match event {
             Event::Begin { id, .. } => inner.journal_id = Some(id.clone()),
             Event::StepStarted { step } => inner.state = State::Running { step: Some(*step) },
+            Event::StepDone { step, .. } | Event::StepFailed { step, .. }
+                if *step == Step::Photo =>
+            {
+                self.photo.end_live();
+            }
             _ => {}
         }
         let frequent = matches!(

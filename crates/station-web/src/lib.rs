@@ -14,6 +14,9 @@
 //!   file is, every problem a `{field, message}`.
 //! - [`exceptions`]: fingers declared missing or unusable before the start, each waiting for
 //!   a supervisor's approval; approved, they are the pipeline's declared missing fingers.
+//! - [`photo_screen`]: the photo step as the operator sees it — the live preview with the
+//!   face box, eye line and crop frame drawn over it, the portrait kept for DG2, the keep or
+//!   retake of each portrait — in memory only.
 //! - [`signature_upload`]: the signature drawn on screen as it arrives — a bounded PNG with
 //!   enough ink to be a signature, every refusal typed.
 //! - [`tokens`]: bearer tokens of the integration API (RFC 6750), kept as SHA-256 digests and
@@ -34,6 +37,7 @@ pub mod desk;
 pub mod enrolment;
 pub mod error;
 pub mod exceptions;
+pub mod photo_screen;
 pub mod server;
 pub mod signature_upload;
 pub mod tokens;

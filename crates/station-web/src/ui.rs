@@ -4,10 +4,12 @@
 //! expire, a CSRF token on every form, the start page (new application from a file, the queue
 //! fed by the integration API and files, interrupted enrolments, abandon for supervisors), the
 //! applicant data with every field error and the MRZ exactly as it will be printed, the card's
-//! progress fed by the pipeline's events, the signature drawn on screen when the station has no
-//! pad or the operator chose it, the done page (no biometrics), resume of an interrupted
-//! enrolment, the journal; the fingers screen (each position's status live) and the finger
-//! exceptions a supervisor approves before the start.
+//! progress fed by the pipeline's events, the photo screen (the live preview with its overlay,
+//! the guidance, the good-frame streak, the chip's crop, keep or retake), the fingers screen
+//! (each position's status live) and the finger exceptions a supervisor approves before the
+//! start, the signature drawn on screen when the station has no pad or the operator chose it,
+//! the done page (the chip's crop only while it is held), resume of an interrupted enrolment,
+//! the journal.
 //! Ukrainian or English, the operator's choice.
 
 mod accounts;
@@ -17,6 +19,7 @@ mod html;
 mod i18n;
 mod journal;
 mod login;
+mod photo;
 mod progress;
 mod session;
 mod signature;
@@ -76,6 +79,9 @@ pub fn router(ui: Arc<Ui>) -> Router {
             "/enrolments/{id}/approval",
             get(fingers::approval).post(fingers::approve),
         )
+        .route("/enrolments/{id}/preview.jpg", get(photo::preview))
+        .route("/enrolments/{id}/portrait.jpg", get(photo::portrait))
+        .route("/enrolments/{id}/photo", post(photo::decide))
         .route("/journal", get(journal::show))
         .route("/journal/{id}/abandon", post(journal::abandon))
         .route("/journal/{id}/resume", post(journal::resume))

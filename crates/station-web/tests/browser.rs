@@ -6,7 +6,8 @@
 //! yields bad frames (the reason is on screen, nothing is captured), an unplugged scanner, an
 //! empty signature box, and an operator who may not abandon what only a supervisor may; a
 //! finger declared missing, approved by a supervisor on the operator's screen, its substitute
-//! on the card, and an operator refused that approval.
+//! on the card, and an operator refused that approval; the photo screen's live preview, the
+//! chip's crop, retake and keep.
 //!
 //! Every screen visited is photographed; with `PERMITKIT_SCREENSHOTS=<folder>` the pictures are
 //! kept there (README's are made so: `PERMITKIT_SCREENSHOTS=$PWD/docs/screenshots cargo test -p
@@ -540,6 +541,152 @@ async fn an_applicant_signs_on_screen_and_the_card_carries_the_drawn_signature()
         "an image, not pad strokes"
     );
     b.close().await;
+}
+
+/// What the page's preview image shows: its natural width, the frame number it shows and a
+/// digest of its pixels (drawn on a canvas).
+const PREVIEW_SAMPLE: &str = "var i=document.getElementById('preview');\
+if(!i||i.closest('[hidden]')||!i.complete||!i.naturalWidth)return [0,0,0];\
+var c=document.createElement('canvas');c.width=i.naturalWidth;c.height=i.naturalHeight;\
+var x=c.getContext('2d');x.drawImage(i,0,0);var d=x.getImageData(0,0,c.width,c.height).data;\
+var h=0;for(var k=0;k<d.length;k+=61){h=(h*31+d[k])|0;}return [i.naturalWidth,+(i.dataset.frame||0),h];";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_watches_the_live_preview_then_retakes_and_keeps_the_portrait() {
+    // The applicant walks in front of the camera; the station asks the operator to keep or
+    // retake each portrait.
+    let web = format!("photo_review = true\n{}", station::two_operators());
+    let s = Server::start_with(
+        &web,
+        &[(
+            "[camera]\nselector = \"sim\"",
+            "[camera]\nselector = \"sim:walk-in\"",
+        )],
+    )
+    .await;
+    let b = Browser::open().await;
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    b.check_applicant(&s.base, APPLICANT).await;
+    b.click("input[name=consent]").await;
+    b.click("form[action='/applicant/start'] button").await;
+
+    // The live preview: frames load and change while the applicant moves, and the guidance
+    // says what to fix.
+    let started = Instant::now();
+    let mut digests = std::collections::BTreeSet::new();
+    let mut frames = std::collections::BTreeSet::new();
+    let mut guidance = Vec::new();
+    let mut shot = false;
+    while digests.len() < 3 || guidance.len() < 2 || !shot {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the preview changed ({digests:?}, frames {frames:?}) and guidance was shown \
+             ({guidance:?}): {}",
+            b.body().await
+        );
+        if b.client.find(Locator::Css("#review")).await.is_ok() {
+            panic!(
+                "the portrait was taken before the preview was seen changing: frames {frames:?}; {}",
+                b.client
+                    .execute("return document.documentElement.outerHTML;", vec![])
+                    .await
+                    .unwrap()
+            );
+        }
+        let sample = b.client.execute(PREVIEW_SAMPLE, vec![]).await.unwrap();
+        let (width, frame, digest) = (
+            sample[0].as_u64().unwrap(),
+            sample[1].as_u64().unwrap(),
+            sample[2].as_i64().unwrap(),
+        );
+        if width > 0 {
+            assert_eq!(width, 640, "the preview is the downscaled frame");
+            digests.insert(digest);
+            frames.insert(frame);
+            if let Ok(g) = b.client.find(Locator::Css("#guidance")).await {
+                let text = g.text().await.unwrap_or_default();
+                if !text.is_empty() && !text.starts_with("Waiting") && !guidance.contains(&text) {
+                    guidance.push(text);
+                }
+            }
+            // Photographed once the applicant is in view: the overlay is on the face.
+            let in_view = guidance.last().is_some_and(|g| !g.starts_with("no face"));
+            if digests.len() >= 2 && in_view && !shot {
+                b.shot("12-photo-live-preview").await;
+                shot = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    assert!(frames.len() >= 3, "several frames shown: {frames:?}");
+    assert!(
+        b.text("#streak-n").await.contains("/ 5"),
+        "the streak of good frames is shown"
+    );
+
+    // Once the streak is complete the portrait is taken and shown for review: the chip's crop.
+    b.wait_for("#review img#crop").await;
+    let (w, h) = loaded_size(&b, "#review img#crop").await;
+    assert!(h > w, "a portrait-shaped ICAO crop: {w}x{h}");
+    b.shot("13-photo-chip-crop").await;
+
+    // Retake: the live view comes back, and a second portrait is asked about.
+    b.click("#photo-retake").await;
+    b.wait_for("#photo[data-live]").await;
+    b.wait_for("#review img#crop").await;
+    // Kept from the keyboard: the keep button has the focus, Enter.
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("photo-keep"),
+        "the review opens with the keep button focused"
+    );
+    focused.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let state = b.wait_final().await;
+    assert_eq!(state, "issued", "{}", b.body().await);
+    // The done page shows the crop kept, and says how long it is held.
+    let (w2, h2) = loaded_size(&b, "#crop-fig img#crop").await;
+    assert!(h2 > w2, "the portrait kept: {w2}x{h2}");
+    assert!(b.body().await.contains("until the next enrolment begins"));
+
+    // Two portraits were taken: the frames of both are counted.
+    let record = s.journaled().pop().unwrap();
+    let photo = permitkit_station::journal::Journal::open(&s.journal())
+        .unwrap()
+        .step(&record.id, permitkit_station::pipeline::Step::Photo)
+        .unwrap()
+        .unwrap()
+        .result
+        .unwrap();
+    assert!(
+        photo["frames"].as_u64().unwrap() >= 10,
+        "two streaks of five good frames: {photo}"
+    );
+    b.close().await;
+}
+
+/// The natural size of the image `css` once it has loaded.
+async fn loaded_size(b: &Browser, css: &str) -> (u64, u64) {
+    let started = Instant::now();
+    loop {
+        let size = b
+            .client
+            .execute(
+                &format!(
+                    "var i=document.querySelector('{css}');\
+                     return i&&i.complete?[i.naturalWidth,i.naturalHeight]:[0,0];"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (w, h) = (size[0].as_u64().unwrap(), size[1].as_u64().unwrap());
+        if w > 0 {
+            return (w, h);
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{css} loads");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The simulated station with `device` edited in its profile, an operator's enrolment run

@@ -1,6 +1,8 @@
 //! The operator's annotated preview: the input image with every face box (the subject's in
 //! green, others in red), the eye centres, the full-frontal crop (blue), guide lines for the
-//! eye line, crown and chin, and a panel listing every finding with its verdict colour.
+//! eye line, crown and chin, and a panel listing every finding with its verdict colour
+//! ([`annotate`]); or the same drawing over the frame alone, no panel, for a live view where
+//! the findings are shown beside it in words ([`overlay`]).
 
 use image::{Rgb, RgbImage};
 
@@ -48,32 +50,7 @@ pub fn annotate(image: &RgbImage, assessment: &Assessment) -> RgbImage {
     let mut out = RgbImage::from_pixel(w, h, PANEL);
     image::imageops::replace(&mut out, image, 0, 0);
     let t = i64::from(u32_of(scale));
-
-    for (i, f) in report.faces.iter().enumerate() {
-        let [x, y, bw, bh] = f.bbox;
-        let c = if i == 0 { GREEN } else { RED };
-        rect(&mut out, x, y, bw, bh, c, t);
-        cross(&mut out, f.left_eye.x, f.left_eye.y, c, 3 * t);
-        cross(&mut out, f.right_eye.x, f.right_eye.y, c, 3 * t);
-    }
-    if let Some(s) = &assessment.subject {
-        let g = &s.geometry;
-        let r = &g.full_frontal;
-        rect(&mut out, r.x, r.y, r.w, r.h, BLUE, t);
-        let (x0, x1) = (r.x, r.right());
-        hline(&mut out, x0, x1, g.eyes.right.y.min(g.eyes.left.y), CYAN, 1);
-        hline(&mut out, x0, x1, g.crown_y, CYAN, 1);
-        hline(&mut out, x0, x1, g.chin_y, CYAN, 1);
-        vline(&mut out, g.mid.x, r.y, r.bottom(), CYAN, 1);
-        line(
-            &mut out,
-            g.eyes.right.x,
-            g.eyes.right.y,
-            g.eyes.left.x,
-            g.eyes.left.y,
-            GREEN,
-        );
-    }
+    draw(&mut out, assessment, t, 1);
     let x0 = image.width() as usize + 2 * scale;
     for (i, (text, colour)) in lines.iter().enumerate() {
         text_at(
@@ -86,6 +63,41 @@ pub fn annotate(image: &RgbImage, assessment: &Assessment) -> RgbImage {
         );
     }
     out
+}
+
+/// Draws the face boxes, eye centres, full-frontal crop (the ICAO crop frame) and the eye,
+/// crown, chin and centre lines over `image` itself, its size unchanged; lines are thicker on
+/// larger images (2 px at 640 wide), so that they stay visible when the frame is shown scaled.
+pub fn overlay(image: &mut RgbImage, assessment: &Assessment) {
+    let t = i64::from(u32_of(round_u(image.width() as f32 / 320.0).clamp(1, 4)));
+    draw(image, assessment, t, t);
+}
+
+/// The drawing shared by [`annotate`] and [`overlay`]: boxes and marks `t` pixels thick, guide
+/// lines `guide` pixels thick.
+fn draw(out: &mut RgbImage, assessment: &Assessment, t: i64, guide: i64) {
+    for (i, f) in assessment.report.faces.iter().enumerate() {
+        let [x, y, bw, bh] = f.bbox;
+        let c = if i == 0 { GREEN } else { RED };
+        rect(out, x, y, bw, bh, c, t);
+        cross(out, f.left_eye.x, f.left_eye.y, c, 3 * t);
+        cross(out, f.right_eye.x, f.right_eye.y, c, 3 * t);
+    }
+    if let Some(s) = &assessment.subject {
+        let g = &s.geometry;
+        let r = &g.full_frontal;
+        rect(out, r.x, r.y, r.w, r.h, BLUE, t);
+        let (x0, x1) = (r.x, r.right());
+        hline(out, x0, x1, g.eyes.right.y.min(g.eyes.left.y), CYAN, guide);
+        hline(out, x0, x1, g.crown_y, CYAN, guide);
+        hline(out, x0, x1, g.chin_y, CYAN, guide);
+        vline(out, g.mid.x, r.y, r.bottom(), CYAN, guide);
+        let (a, b) = (g.eyes.right, g.eyes.left);
+        for d in 0..guide {
+            let d = d as f32;
+            line(out, a.x, a.y + d, b.x, b.y + d, GREEN);
+        }
+    }
 }
 
 fn short(v: f64) -> String {
@@ -173,5 +185,95 @@ fn text_at(img: &mut RgbImage, x: usize, y: usize, s: &str, c: Rgb<u8>, scale: u
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "test code: an unexpected value fails the test loudly"
+    )]
+
+    use super::*;
+    use crate::face::{FaceAssessor, ImageLimits, decode};
+    use image::imageops;
+    use permitkit_model::profiles::quality::QualityProfile;
+
+    const GREY: Rgb<u8> = Rgb([200, 200, 200]);
+
+    /// A 640×480 preview of the simulated camera's framing: the public-domain neutral portrait
+    /// of testdata/sim at 1.5×, on a plain grey background.
+    fn preview() -> RgbImage {
+        let head = decode(
+            include_bytes!("../../../../testdata/sim/portrait-neutral.jpg"),
+            ImageLimits::default(),
+        )
+        .unwrap();
+        let (w, h) = head.dimensions();
+        let head = imageops::resize(&head, w * 3 / 2, h * 3 / 2, imageops::FilterType::Triangle);
+        let mut frame = RgbImage::from_pixel(640, 480, GREY);
+        imageops::overlay(&mut frame, &head, 170, 60);
+        frame
+    }
+
+    fn count(img: &RgbImage, c: Rgb<u8>) -> usize {
+        img.pixels().filter(|p| **p == c).count()
+    }
+
+    #[test]
+    fn the_overlay_draws_the_face_box_the_eye_line_and_the_crop_on_the_frame_itself() {
+        let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
+        let frame = preview();
+        let assessment = gate.assess(&frame);
+        let s = assessment.subject.unwrap();
+        let mut drawn = frame.clone();
+        overlay(&mut drawn, &assessment);
+        assert_eq!(drawn.dimensions(), frame.dimensions(), "no panel added");
+        // The crop frame: its left edge is blue, 2 px thick at 640 wide (where no guide line
+        // crosses it).
+        let r = s.geometry.full_frontal;
+        let (x0, y0, y1) = (to_i(r.x), to_i(r.y), to_i(r.bottom()));
+        let on_edge = |dx: i64| {
+            (y0..=y1)
+                .filter_map(|y| {
+                    let (x, y) = (u32::try_from(x0 + dx).ok()?, u32::try_from(y).ok()?);
+                    drawn.get_pixel_checked(x, y)
+                })
+                .collect::<Vec<_>>()
+        };
+        for dx in 0..2 {
+            let edge = on_edge(dx);
+            let blue = edge.iter().filter(|p| ***p == BLUE).count();
+            assert!(
+                !edge.is_empty() && blue * 10 >= edge.len() * 9,
+                "{blue} of {} pixels of the crop's left edge (+{dx}) are blue",
+                edge.len()
+            );
+        }
+        assert!(count(&drawn, BLUE) > 400, "the crop frame is drawn");
+        assert!(count(&drawn, GREEN) > 200, "the subject's box and eye line");
+        assert!(count(&drawn, CYAN) > 200, "the guide lines");
+        // Between the eyes, on the eye line.
+        let mid =
+            s.geometry.eyes.right.x + (s.geometry.eyes.left.x - s.geometry.eyes.right.x) / 2.0;
+        let ey = s.geometry.eyes.right.y + (s.geometry.eyes.left.y - s.geometry.eyes.right.y) / 2.0;
+        let near = (-2..=2).any(|d| {
+            drawn.get_pixel_checked(u32_of(round_u(mid)), u32_of(round_u(ey + d as f32)))
+                == Some(&GREEN)
+        });
+        assert!(near, "the eye line joins the eyes");
+        // Away from every mark the frame is untouched.
+        assert_eq!(drawn.get_pixel(2, 470), frame.get_pixel(2, 470));
+    }
+
+    #[test]
+    fn without_a_face_the_overlay_leaves_the_frame_as_it_is() {
+        let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
+        let frame = RgbImage::from_pixel(640, 480, GREY);
+        let assessment = gate.assess(&frame);
+        let mut drawn = frame.clone();
+        overlay(&mut drawn, &assessment);
+        assert_eq!(drawn, frame);
     }
 }

@@ -3,7 +3,9 @@
 //! `event: <kind>` and `data: <JSON>` (the pipeline's `Event` as `enroll --json` prints it),
 //! then, once the enrolment reaches a final state, one `event: state` with the state, and the
 //! stream ends. While the signature step waits for a signature drawn on the operator's screen,
-//! one `event: signature-wanted` says so (with why: no pad, or the operator's choice).
+//! one `event: signature-wanted` says so (with why: no pad, or the operator's choice); while
+//! the photo step waits for the operator to keep or retake the portrait (`[web]
+//! photo_review`), one `event: photo-review-wanted`.
 //! Comments keep the connection alive while a step runs.
 
 use std::{convert::Infallible, sync::Arc};
@@ -45,6 +47,8 @@ struct Cursor {
     ended: bool,
     /// A `signature-wanted` was sent for the wait going on.
     asked: bool,
+    /// A `photo-review-wanted` was sent for the review going on.
+    review_asked: bool,
 }
 
 fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
@@ -55,6 +59,7 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
         pending: std::collections::VecDeque::new(),
         ended: false,
         asked: false,
+        review_asked: false,
     };
     stream::unfold(cursor, |mut c| async move {
         loop {
@@ -83,6 +88,16 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
                 );
             }
             c.asked = wanted.is_some();
+            let reviewing = c.enrolment.photo.reviewing();
+            if reviewing && !c.review_asked {
+                let data = serde_json::json!({ "event": "photo-review-wanted" });
+                c.pending.push_back(
+                    SseEvent::default()
+                        .event("photo-review-wanted")
+                        .data(data.to_string()),
+                );
+            }
+            c.review_asked = reviewing;
             if state.is_final() {
                 let data = serde_json::to_string(&state).unwrap_or_default();
                 c.pending

@@ -12,14 +12,18 @@ use std::{
 use permitkit_devices::card_feeder::{CardFeeder, Present};
 use permitkit_devices::factory::{DeviceFactory, SelectorFactory};
 use permitkit_model::profiles::Registry;
+use permitkit_model::secret::SecretBytes;
 use permitkit_station::finger_selection::MissingFinger;
-use permitkit_station::pipeline::{self, EnrolRequest, Event, Station};
+use permitkit_station::pipeline::{
+    self, EnrolRequest, Event, Observer, PortraitReview, PreviewFrame, Station,
+};
 
 use super::handoff::BureauHandoff;
 use super::restore::operator_file;
-use super::screen_pad::DeskFactory;
+use super::screen_pad::{DeskFactory, SCREEN_TIMEOUT};
 use crate::enrolment::{Enrolment, State};
 use crate::error::ServeError;
+use crate::photo_screen;
 
 /// What the thread needs to open the station.
 pub(super) struct Setup {
@@ -117,7 +121,12 @@ fn open(setup: &Setup) -> Result<Station, ServeError> {
 }
 
 fn run(mut station: Station, setup: &Setup, queue: &mpsc::Receiver<Job>) {
+    // The enrolment before: its portrait is shown until the next one begins.
+    let mut previous: Option<Arc<Enrolment>> = None;
     while let Ok(job) = queue.recv() {
+        if let Some(p) = previous.replace(Arc::clone(&job.enrolment)) {
+            p.photo.forget_portrait();
+        }
         let started = job
             .enrolment
             .transition(|s| (*s == State::Queued).then_some(State::Running { step: None }));
@@ -157,6 +166,49 @@ fn run(mut station: Station, setup: &Setup, queue: &mpsc::Receiver<Job>) {
     }
 }
 
+/// The pipeline's observer for one enrolment: events to its log, the photo step's frames and
+/// portrait to its photo screen (memory only), and — with the station profile's
+/// `[web] photo_review` — each portrait taken to the operator to keep or retake.
+struct DeskObserver<'a> {
+    enrolment: &'a Enrolment,
+    review: bool,
+}
+
+impl Observer for DeskObserver<'_> {
+    fn event(&mut self, event: &Event) {
+        if let Event::StepStarted { step } = event {
+            tracing::info!(enrolment = %self.enrolment.id, %step, "step started");
+        }
+        self.enrolment.push(event);
+    }
+
+    fn preview(&mut self, frame: &PreviewFrame<'_>) {
+        match photo_screen::encode(frame) {
+            Ok(jpeg) => self.enrolment.photo.show(jpeg, frame.needed),
+            Err(e) => {
+                tracing::warn!(enrolment = %self.enrolment.id, "preview frame not encoded: {e}")
+            }
+        }
+    }
+
+    fn portrait(&mut self, jpeg: &SecretBytes) {
+        self.enrolment.photo.keep_portrait(jpeg);
+        self.enrolment.touch();
+    }
+
+    fn review_portrait(&mut self, jpeg: &SecretBytes) -> PortraitReview {
+        if !self.review {
+            return PortraitReview::Keep;
+        }
+        let e = self.enrolment;
+        e.photo.end_live();
+        let decision = e.photo.await_review(jpeg, SCREEN_TIMEOUT, || e.touch());
+        tracing::info!(enrolment = %e.id, ?decision, "portrait reviewed");
+        e.touch();
+        decision
+    }
+}
+
 /// Runs one enrolment to its end state.
 fn run_one(station: &mut Station, setup: &Setup, job: &Job) -> State {
     let request = EnrolRequest {
@@ -167,12 +219,9 @@ fn run_one(station: &mut Station, setup: &Setup, job: &Job) -> State {
         lock: true,
         resume: job.resume.clone(),
     };
-    let enrolment = Arc::clone(&job.enrolment);
-    let mut observer = |event: &Event| {
-        if let Event::StepStarted { step } = event {
-            tracing::info!(enrolment = %enrolment.id, %step, "step started");
-        }
-        enrolment.push(event);
+    let mut observer = DeskObserver {
+        enrolment: &job.enrolment,
+        review: station.profile.web.photo_review,
     };
     let stopped = |e: pipeline::EnrolError| {
         tracing::warn!(enrolment = %job.enrolment.id, step = %e.step, "enrolment stopped");

@@ -111,6 +111,20 @@ pub enum Text {
     ApproveTick,
     ExceptionsApproved,
     ApprovalBySupervisor,
+    PhotoTitle,
+    PhotoLiveAlt,
+    PhotoLegend,
+    PhotoGuidance,
+    PhotoHold,
+    PhotoWaiting,
+    PhotoStreak,
+    PhotoCrop,
+    PhotoKeptUntilNext,
+    PhotoReviewTitle,
+    PhotoReviewHint,
+    PhotoKeep,
+    PhotoRetake,
+    PhotoNotReviewing,
 }
 
 impl Lang {
@@ -308,6 +322,38 @@ impl Lang {
             Text::ExceptionsApproved => (
                 "Затверджені винятки щодо пальців",
                 "Finger exceptions approved",
+            ),
+            Text::PhotoTitle => ("Фото", "Photo"),
+            Text::PhotoLiveAlt => (
+                "Камера наживо: рамка обличчя, лінія очей і рамка кадру ICAO",
+                "Live camera: the face box, the eye line and the ICAO crop frame",
+            ),
+            Text::PhotoLegend => (
+                "Зелене — обличчя й лінія очей; синє — кадр для чипа; бірюзове — лінії тімені, очей, підборіддя й середини.",
+                "Green: the face and the eye line; blue: the crop for the chip; cyan: the crown, eye, chin and centre lines.",
+            ),
+            Text::PhotoGuidance => ("Що виправити", "What to fix"),
+            Text::PhotoHold => ("Добре — не рухайтеся", "Good — hold still"),
+            Text::PhotoWaiting => ("Очікування камери…", "Waiting for the camera…"),
+            Text::PhotoStreak => (
+                "Добрі кадри поспіль (знімок — автоматично)",
+                "Good frames in a row (the picture is taken by itself)",
+            ),
+            Text::PhotoCrop => ("Фото для чипа (DG2)", "Portrait for the chip (DG2)"),
+            Text::PhotoKeptUntilNext => (
+                "Зберігається лише в пам'яті, доки не почнеться наступне оформлення",
+                "Held in memory only, until the next enrolment begins",
+            ),
+            Text::PhotoReviewTitle => ("Перевірте фото", "Check the portrait"),
+            Text::PhotoReviewHint => (
+                "Це фото буде записано в чип. Залишити його чи сфотографувати знову?",
+                "This portrait goes on the chip. Keep it, or take another?",
+            ),
+            Text::PhotoKeep => ("Залишити фото", "Keep the portrait"),
+            Text::PhotoRetake => ("Сфотографувати знову", "Retake"),
+            Text::PhotoNotReviewing => (
+                "Оформлення зараз не очікує рішення щодо фото",
+                "The enrolment is not waiting for a decision on the portrait",
             ),
         };
         match self {

@@ -2,8 +2,10 @@
 //! added to the page as it happens (the browser's `EventSource` on the session-guarded event
 //! stream, the same stream the API serves); while the signature step waits for a signature
 //! drawn on screen, the page is the signing canvas; once it is final, the page shows the
-//! outcome — issued, or queued for the central bureau — and each step's one-line summary,
-//! never a biometric.
+//! outcome — issued, or queued for the central bureau — and each step's one-line summary. The
+//! photo screen ([`super::photo`]) sits above the events: the live preview while the photo
+//! step runs, the portrait for the chip once taken (also on the done page, until the desk
+//! begins its next enrolment), the keep-or-retake question when the station asks for it.
 
 use std::sync::Arc;
 
@@ -21,7 +23,7 @@ use crate::enrolment::State as EnrolmentState;
 use permitkit_station::pipeline::Event;
 
 const SCRIPT: &str = "<script>(function(){var l=document.getElementById('events');\
-var s=new EventSource(location.pathname+'/events');var n=0;\
+var s=new EventSource(location.pathname+'/events');window.pkEvents=s;var n=0;\
 s.onmessage=function(){};['begin','step-started','step-done','step-failed','step-skipped','guidance',\
 'present-finger','chip-progress','issued','personalized-not-issued'].forEach(function(k){\
 s.addEventListener(k,function(e){n++;if(n<=l.children.length)return;var d=JSON.parse(e.data);\
@@ -101,6 +103,14 @@ pub(super) async fn show(
             super::html::page(l, l.t(Text::SignatureTitle), Some(&s), &body),
         );
     }
+    if !final_ && e.photo.reviewing() {
+        body.push_str(&super::photo::review(&s, &e));
+        return reply(
+            StatusCode::OK,
+            super::html::page(l, l.t(Text::PhotoReviewTitle), Some(&s), &body),
+        );
+    }
+    body.push_str(&super::photo::section(l, &e, &events, !final_));
     let shown: Vec<&Event> = events
         .iter()
         // The fingers table shows the finger events.
@@ -123,10 +133,13 @@ pub(super) async fn show(
     }
     body.push_str("</ol>");
     let title = if final_ {
-        body.push_str(&format!("<p><em>{}</em></p>", l.t(Text::NoBiometricsHere)));
+        if e.photo.portrait().is_none() {
+            body.push_str(&format!("<p><em>{}</em></p>", l.t(Text::NoBiometricsHere)));
+        }
         l.t(Text::Done)
     } else {
         body.push_str(SCRIPT);
+        body.push_str(super::photo::script());
         l.t(Text::Progress)
     };
     reply(StatusCode::OK, super::html::page(l, title, Some(&s), &body))

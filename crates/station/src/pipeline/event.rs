@@ -5,9 +5,11 @@
 
 use serde::Serialize;
 
+use super::photo::PreviewFrame;
 use crate::finger_selection::{MissingFinger, SkipReason as FingerSkipReason};
 use crate::step::Step;
 use permitkit_biometrics::FingerPosition;
+use permitkit_model::secret::SecretBytes;
 
 /// Something the operator should see, as it happens. Serialized as one JSON object per line
 /// by `enroll --json`.
@@ -163,10 +165,41 @@ impl std::fmt::Display for SkipReason {
     }
 }
 
-/// Receives events.
+/// Receives events, and — for a live view only — the photo step's frames and the portrait it
+/// kept. Frames and portraits are biometric samples: an observer shows them and lets them go;
+/// they are never journaled, logged or put in an [`Event`].
 pub trait Observer {
     /// Called for every event, in order.
     fn event(&mut self, event: &Event);
+
+    /// Called for every frame the photo step assesses, after its assessment and before its
+    /// [`Event::Guidance`] or [`Event::FrameGood`]. The default ignores it.
+    fn preview(&mut self, _frame: &PreviewFrame<'_>) {}
+
+    /// Called with the portrait the photo step kept for DG2 (the prepared JPEG, the chip's
+    /// crop), once captured or restored from the journal on a resume. The default ignores it.
+    fn portrait(&mut self, _jpeg: &SecretBytes) {}
+
+    /// Asked when the photo step has taken a portrait (`jpeg`, prepared for DG2), before it is
+    /// kept: whether the operator keeps it or wants another. The default keeps it.
+    fn review_portrait(&mut self, _jpeg: &SecretBytes) -> PortraitReview {
+        PortraitReview::Keep
+    }
+}
+
+/// The operator's word on a portrait just taken ([`Observer::review_portrait`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PortraitReview {
+    /// Keep it for DG2.
+    Keep,
+    /// Discard it and capture again.
+    Retake,
+    /// No word came (the operator did not answer in time, say): the step fails, nothing kept.
+    Undecided {
+        /// Why, for the operator.
+        reason: String,
+    },
 }
 
 impl<F: FnMut(&Event)> Observer for F {

@@ -4,7 +4,9 @@
 //! Live capture: frames from a camera are assessed on a downscaled preview (guidance for the
 //! operator), confirmed at full resolution, and the still is taken once every check passes on
 //! the quality profile's number of consecutive frames — or the capture gives up at the timeout,
-//! having captured nothing. Used by `capture photo` and by the enrollment, which keeps the
+//! having captured nothing. Each frame, with its assessment, is offered to a live view
+//! ([`LiveView::preview`], the enrolment's [`Observer::preview`](super::Observer::preview)),
+//! never to the journal. Used by `capture photo` and by the enrollment, which keeps the
 //! prepared JPEG in the journal (encrypted) and records the figures of the portrait
 //! ([`PhotoRecord`]) that the DG2 record needs.
 
@@ -12,15 +14,16 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{EnrolError, Event, Run, StepError, StepOutput};
+use super::{EnrolError, Event, PortraitReview, Run, StepError, StepOutput};
 use crate::applicant::{Applicant, Portrait};
 use crate::step::Step;
+use image::RgbImage;
 use permitkit_devices::camera::Camera;
 use permitkit_model::profiles::station::SlotKind;
 use permitkit_quality::{
     Accepted, Verdict,
     face::{
-        CheckId, FaceAssessor, FaceReport, PortraitRequest, PreparedPortrait,
+        Assessment, CheckId, FaceAssessor, FaceReport, PortraitRequest, PreparedPortrait,
         raster::{round_u, u32_of},
     },
 };
@@ -46,6 +49,54 @@ pub enum FrameOutcome {
     },
 }
 
+/// One frame of a live capture as it was assessed, for a live view: the image assessed (the
+/// downscaled preview, or the frame itself when it is no wider than the preview), its
+/// assessment (face boxes, eyes, the crop, in that image's pixels) and what the capture made of
+/// it. A biometric sample: `Debug` shows its size only.
+pub struct PreviewFrame<'a> {
+    /// Frame number.
+    pub frame: u64,
+    /// The image assessed.
+    pub image: &'a RgbImage,
+    /// Its assessment.
+    pub assessment: &'a Assessment,
+    /// The first problem to fix, as an instruction; `None` for a good frame.
+    pub problem: Option<&'a str>,
+    /// Consecutive good frames, this one included (0 when it has a problem).
+    pub streak: u32,
+    /// Good frames needed for the capture.
+    pub needed: u32,
+}
+
+impl std::fmt::Debug for PreviewFrame<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviewFrame")
+            .field("frame", &self.frame)
+            .field("image", &self.image.dimensions())
+            .field("problem", &self.problem)
+            .field("streak", &self.streak)
+            .field("needed", &self.needed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What watches a live capture: every frame's outcome, and optionally the frames themselves.
+/// A closure taking a [`FrameOutcome`] is one that ignores the frames.
+pub trait LiveView {
+    /// Called with each frame's outcome when there is something new to say: the guidance
+    /// when it changes (or comes back after good frames), every good frame.
+    fn outcome(&mut self, outcome: &FrameOutcome);
+
+    /// Called for every frame assessed, before its outcome. The default ignores it.
+    fn preview(&mut self, _frame: &PreviewFrame<'_>) {}
+}
+
+impl<F: FnMut(&FrameOutcome)> LiveView for F {
+    fn outcome(&mut self, outcome: &FrameOutcome) {
+        self(outcome);
+    }
+}
+
 /// Why a live capture ended without a portrait.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -65,6 +116,12 @@ pub enum LiveCaptureError {
     /// The camera failed.
     #[error(transparent)]
     Camera(#[from] permitkit_devices::CaptureError),
+    /// The operator neither kept nor discarded the portrait taken.
+    #[error("the portrait taken was not reviewed: {reason}; nothing was kept")]
+    NotReviewed {
+        /// Why.
+        reason: String,
+    },
     /// The accepted frame could not be prepared for DG2.
     #[error(transparent)]
     Face(#[from] permitkit_quality::face::FaceError),
@@ -163,6 +220,7 @@ pub(super) fn run(
 ) -> Result<(PhotoRecord, Portrait), EnrolError> {
     let record = run.step(|run| capture(run, applicant))?;
     let jpeg = run.blob(Step::Photo, PORTRAIT_BLOB)?;
+    run.observer.portrait(&jpeg);
     let portrait = record.portrait(jpeg.expose().to_vec());
     Ok((record, portrait))
 }
@@ -189,30 +247,28 @@ fn capture(run: &mut Run<'_>, applicant: &Applicant) -> Result<PhotoRecord, Step
         image_type: portrait.image_type,
         max_bytes: Some(portrait.max_bytes),
     };
-    let mut on_frame = |o: &FrameOutcome| match o {
-        FrameOutcome::Guidance { frame, message } => observer.event(&Event::Guidance {
-            frame: *frame,
-            message: message.clone(),
-        }),
-        FrameOutcome::Good {
-            frame,
-            streak,
-            needed,
-        } => observer.event(&Event::FrameGood {
-            frame: *frame,
-            streak: *streak,
-            needed: *needed,
-        }),
+    // Frames of the portraits the operator discarded.
+    let mut discarded = 0u64;
+    let capture = loop {
+        let capture = live_capture(
+            camera.as_mut(),
+            &mut gate,
+            &request,
+            slot.timeout,
+            slot.min_face_px(),
+            &mut StepView(&mut **observer),
+        )
+        .map_err(StepError::LiveCapture)?;
+        match observer.review_portrait(&capture.portrait.sample().jpeg) {
+            PortraitReview::Keep => break capture,
+            PortraitReview::Retake => discarded += capture.frames,
+            PortraitReview::Undecided { reason } => {
+                return Err(StepError::LiveCapture(LiveCaptureError::NotReviewed {
+                    reason,
+                }));
+            }
+        }
     };
-    let capture = live_capture(
-        camera.as_mut(),
-        &mut gate,
-        &request,
-        slot.timeout,
-        slot.min_face_px(),
-        &mut on_frame,
-    )
-    .map_err(StepError::LiveCapture)?;
     let p = capture.portrait.sample();
     let report = capture.portrait.report();
     let too_large = || StepError::PortraitSize {
@@ -231,7 +287,7 @@ fn capture(run: &mut Run<'_>, applicant: &Applicant) -> Result<PhotoRecord, Step
             .iter()
             .map(|c| c.message.clone())
             .collect(),
-        frames: capture.frames,
+        frames: discarded + capture.frames,
         width: u16::try_from(p.width).map_err(|_| too_large())?,
         height: u16::try_from(p.height).map_err(|_| too_large())?,
         colour_space: p.colour_space.code(),
@@ -247,6 +303,34 @@ fn capture(run: &mut Run<'_>, applicant: &Applicant) -> Result<PhotoRecord, Step
     Ok(record)
 }
 
+/// The enrolment's observer as the live capture's view: outcomes become events, frames go to
+/// its preview.
+struct StepView<'a>(&'a mut dyn super::Observer);
+
+impl LiveView for StepView<'_> {
+    fn outcome(&mut self, o: &FrameOutcome) {
+        self.0.event(&match o {
+            FrameOutcome::Guidance { frame, message } => Event::Guidance {
+                frame: *frame,
+                message: message.clone(),
+            },
+            FrameOutcome::Good {
+                frame,
+                streak,
+                needed,
+            } => Event::FrameGood {
+                frame: *frame,
+                streak: *streak,
+                needed: *needed,
+            },
+        });
+    }
+
+    fn preview(&mut self, frame: &PreviewFrame<'_>) {
+        self.0.preview(frame);
+    }
+}
+
 /// Checks that depend on the full-resolution frame and are not judged on the preview.
 fn resolution_bound(id: CheckId) -> bool {
     matches!(
@@ -257,20 +341,23 @@ fn resolution_bound(id: CheckId) -> bool {
 
 /// Runs the capture loop on `camera` with `gate` until a portrait is accepted or `timeout`
 /// passes. `min_face_px` (full-resolution pixels, 0 for the profile's default) comes from the
-/// camera profile. `on_frame` sees every frame's outcome.
+/// camera profile. `view` sees every frame's outcome (a closure taking a [`FrameOutcome`]
+/// will do) and, if it wants them, the frames.
 pub fn live_capture(
     camera: &mut dyn Camera,
     gate: &mut FaceAssessor,
     request: &PortraitRequest,
     timeout: Duration,
     min_face_px: f32,
-    on_frame: &mut dyn FnMut(&FrameOutcome),
+    view: &mut dyn LiveView,
 ) -> Result<LiveCapture, LiveCaptureError> {
     let rules = gate.profile().capture.clone();
     let start = Instant::now();
     let mut streak = 0u32;
     let mut frames = 0u64;
     let mut last = String::from("none seen");
+    // The guidance last said since the last good frame: said again only when it changes.
+    let mut said: Option<String> = None;
     loop {
         if start.elapsed() > timeout {
             return Err(LiveCaptureError::Timeout {
@@ -291,12 +378,14 @@ pub fn live_capture(
                 image::imageops::FilterType::Triangle,
             )
         });
-        let preview_report = match (&preview, min_face_px > 0.0) {
-            (Some(p), true) => gate.assess_with_min_face(p, min_face_px * scale).report,
-            (Some(p), false) => gate.assess(p).report,
-            (None, true) => gate.assess_with_min_face(&frame.image, min_face_px).report,
-            (None, false) => gate.assess(&frame.image).report,
+        let shown = preview.as_ref().unwrap_or(&frame.image);
+        let assessment = match (&preview, min_face_px > 0.0) {
+            (Some(p), true) => gate.assess_with_min_face(p, min_face_px * scale),
+            (Some(p), false) => gate.assess(p),
+            (None, true) => gate.assess_with_min_face(&frame.image, min_face_px),
+            (None, false) => gate.assess(&frame.image),
         };
+        let preview_report = &assessment.report;
         let blocking = preview_report
             .problems()
             .into_iter()
@@ -315,19 +404,29 @@ pub fn live_capture(
                     .flatten()
             }
         };
+        view.preview(&PreviewFrame {
+            frame: frame.sequence,
+            image: shown,
+            assessment: &assessment,
+            problem: problem.as_deref(),
+            streak: if problem.is_some() { 0 } else { streak + 1 },
+            needed: rules.stable_frames,
+        });
         if let Some(message) = problem {
             streak = 0;
-            if message != last {
-                on_frame(&FrameOutcome::Guidance {
+            if said.as_ref() != Some(&message) {
+                view.outcome(&FrameOutcome::Guidance {
                     frame: frame.sequence,
                     message: message.clone(),
                 });
-                last = message;
+                said = Some(message.clone());
             }
+            last = message;
             continue;
         }
+        said = None;
         streak += 1;
-        on_frame(&FrameOutcome::Good {
+        view.outcome(&FrameOutcome::Good {
             frame: frame.sequence,
             streak,
             needed: rules.stable_frames,
@@ -336,5 +435,134 @@ pub fn live_capture(
             let portrait = gate.prepare(&frame.image, request)?;
             return Ok(LiveCapture { portrait, frames });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "test code: an unexpected value fails the test loudly"
+    )]
+
+    use super::*;
+    use permitkit_devices::camera::Frame;
+    use permitkit_devices::camera_sim::SimCamera;
+    use permitkit_devices::{CaptureError, DeviceInfo};
+    use permitkit_model::profiles::quality::QualityProfile;
+
+    /// A camera that plays the given frames in order.
+    struct Script {
+        info: DeviceInfo,
+        frames: std::collections::VecDeque<RgbImage>,
+        sequence: u64,
+    }
+
+    impl Camera for Script {
+        fn info(&self) -> &DeviceInfo {
+            &self.info
+        }
+
+        fn capture(&mut self) -> Result<Frame, CaptureError> {
+            let image = self.frames.pop_front().ok_or(CaptureError::NotFound {
+                selector: "script".into(),
+            })?;
+            self.sequence += 1;
+            Ok(Frame {
+                image,
+                sequence: self.sequence,
+            })
+        }
+    }
+
+    /// One frame as a live view saw it: its size, problem, streak, and whether the subject
+    /// was found.
+    type FrameSeen = ((u32, u32), Option<String>, u32, bool);
+
+    /// What a live view saw: every frame and every outcome.
+    #[derive(Default)]
+    struct Seen {
+        previews: Vec<FrameSeen>,
+        outcomes: Vec<FrameOutcome>,
+    }
+
+    impl LiveView for Seen {
+        fn outcome(&mut self, o: &FrameOutcome) {
+            self.outcomes.push(o.clone());
+        }
+
+        fn preview(&mut self, f: &PreviewFrame<'_>) {
+            self.previews.push((
+                f.image.dimensions(),
+                f.problem.map(str::to_owned),
+                f.streak,
+                f.assessment.subject.is_some(),
+            ));
+        }
+    }
+
+    fn sim(selector: &str, scenario: &str, nth: usize) -> RgbImage {
+        let mut cam = SimCamera::open(selector, scenario).unwrap();
+        (0..=nth)
+            .map(|_| cam.capture().unwrap().image)
+            .last()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_frame_reaches_the_live_view_and_guidance_comes_back_after_good_frames() {
+        let (good, dark) = (sim("sim", "", 2), sim("sim:bad", "bad", 0));
+        let mut frames: Vec<RgbImage> = vec![dark.clone(), good.clone(), good.clone(), dark];
+        frames.extend(std::iter::repeat_n(good, 5));
+        let n = frames.len();
+        let mut camera = Script {
+            info: DeviceInfo {
+                selector: "script".into(),
+                name: "script".into(),
+                backend: "test".into(),
+                usb_id: None,
+                serial: None,
+            },
+            frames: frames.into(),
+            sequence: 0,
+        };
+        let mut gate = FaceAssessor::new(QualityProfile::builtin_default().unwrap()).unwrap();
+        let mut seen = Seen::default();
+        let capture = live_capture(
+            &mut camera,
+            &mut gate,
+            &PortraitRequest::default(),
+            Duration::from_secs(600),
+            0.0,
+            &mut seen,
+        )
+        .unwrap();
+        assert_eq!(capture.frames, n as u64);
+        // Every frame, as the downscaled preview (1280×960 to the profile's 640), with the
+        // subject found for the overlay.
+        assert_eq!(seen.previews.len(), n);
+        assert!(seen.previews.iter().all(|p| p.0 == (640, 480) && p.3));
+        let streaks: Vec<u32> = seen.previews.iter().map(|p| p.2).collect();
+        assert_eq!(streaks, [0, 1, 2, 0, 1, 2, 3, 4, 5]);
+        assert!(seen.previews[0].1.as_deref().unwrap().contains("add light"));
+        assert_eq!(seen.previews[0].1, seen.previews[3].1, "the same problem");
+        // The same problem is said again once good frames came between.
+        let guidance: Vec<&str> = seen
+            .outcomes
+            .iter()
+            .filter_map(|o| match o {
+                FrameOutcome::Guidance { message, .. } => Some(message.as_str()),
+                FrameOutcome::Good { .. } => None,
+            })
+            .collect();
+        assert_eq!(guidance.len(), 2, "{guidance:?}");
+        assert_eq!(guidance[0], guidance[1]);
+        let good = seen
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, FrameOutcome::Good { .. }))
+            .count();
+        assert_eq!(good, 7);
     }
 }

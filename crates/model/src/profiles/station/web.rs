@@ -7,6 +7,8 @@
 //!   hash in the PHC string format (RFC 9106; `$argon2id$v=19$m=…,t=…,p=…$salt$hash`) and a
 //!   role: an `operator` enrols, a `supervisor` also abandons stuck enrolments.
 //! - `session_minutes`: how long an operator's session lasts without being used.
+//! - `photo_review`: the photo step waits, once it has taken a portrait, for the operator to
+//!   keep it or retake it on the progress page (default: kept as taken).
 //!
 //! The form of each value is checked here; the Argon2 hash itself is parsed by the web crate.
 
@@ -27,6 +29,9 @@ pub struct WebSection {
     /// Minutes an operator session stays valid without a request (default 30).
     #[serde(default = "default_session_minutes")]
     pub session_minutes: u32,
+    /// The operator keeps or retakes each portrait on screen before the enrolment goes on.
+    #[serde(default)]
+    pub photo_review: bool,
 }
 
 impl Default for WebSection {
@@ -35,6 +40,7 @@ impl Default for WebSection {
             api_tokens: Vec::new(),
             operators: Vec::new(),
             session_minutes: default_session_minutes(),
+            photo_review: false,
         }
     }
 }
@@ -49,6 +55,7 @@ impl std::fmt::Debug for WebSection {
             .field("api_tokens", &self.api_tokens.len())
             .field("operators", &self.operators.len())
             .field("session_minutes", &self.session_minutes)
+            .field("photo_review", &self.photo_review)
             .finish()
     }
 }
