@@ -14,6 +14,7 @@
 
 mod accounts;
 mod applicant;
+mod card;
 mod fingers;
 mod html;
 mod i18n;

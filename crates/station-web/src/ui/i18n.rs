@@ -125,6 +125,12 @@ pub enum Text {
     PhotoKeep,
     PhotoRetake,
     PhotoNotReviewing,
+    // The card screen.
+    CardTitle,
+    CardPresent,
+    CardReadBack,
+    CardStopped,
+    CardPutBack,
 }
 
 impl Lang {
@@ -354,6 +360,20 @@ impl Lang {
             Text::PhotoNotReviewing => (
                 "Оформлення зараз не очікує рішення щодо фото",
                 "The enrolment is not waiting for a decision on the portrait",
+            ),
+            Text::CardTitle => ("Картка", "Card"),
+            Text::CardPresent => (
+                "Покладіть чисту картку на зчитувач і не знімайте її, доки картку не буде видано.",
+                "Place a blank card on the reader and leave it there until the card is issued.",
+            ),
+            Text::CardReadBack => (
+                "Картку зчитують і перевіряють: тримайте її на зчитувачі.",
+                "The card is being read back and checked: keep it on the reader.",
+            ),
+            Text::CardStopped => ("Запис картки не завершено.", "The card was not finished."),
+            Text::CardPutBack => (
+                "Не видавайте цю картку. Покладіть ту саму картку знову на зчитувач і натисніть «Продовжити»: запис продовжиться з того місця, де зупинився. Картку, яку неможливо завершити, буде записано як зіпсовану, і система попросить чисту.",
+                "Do not hand this card out. Put the same card back on the reader and press Resume: writing continues where it stopped. A card that cannot be finished is recorded as spoilt and a blank card is asked for.",
             ),
         };
         match self {

@@ -111,6 +111,12 @@ pub(super) async fn show(
         );
     }
     body.push_str(&super::photo::section(l, &e, &events, !final_));
+    body.push_str(&super::card::section(
+        &s,
+        &events,
+        &state,
+        e.journal_id().as_deref(),
+    ));
     let shown: Vec<&Event> = events
         .iter()
         // The fingers table shows the finger events.
@@ -140,6 +146,7 @@ pub(super) async fn show(
     } else {
         body.push_str(SCRIPT);
         body.push_str(super::photo::script());
+        body.push_str(super::card::script());
         l.t(Text::Progress)
     };
     reply(StatusCode::OK, super::html::page(l, title, Some(&s), &body))

@@ -50,6 +50,18 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
+    /// A session of operator `login` in `lang` with a fixed token, for the screens' unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(login: &str, lang: Lang) -> Self {
+        Self {
+            login: login.to_owned(),
+            role: Role::Operator,
+            csrf: "test-csrf-token".to_owned(),
+            lang,
+            last_seen: Instant::now(),
+        }
+    }
+
     /// Whether `token` is this session's CSRF token.
     pub fn csrf_ok(&self, token: &str) -> bool {
         ct_eq(self.csrf.as_bytes(), token.as_bytes())
