@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// journal).
     #[arg(long, value_name = "DIR")]
     card_feeder: Option<PathBuf>,
+    /// Fault drill (training): the virtual card leaves the reader after N commands of every
+    /// enrolment, as a card pulled mid-write (the card screen then says what to do).
+    #[arg(long, value_name = "N", hide = true)]
+    drill_card_pull_after: Option<u64>,
 }
 
 /// Runs `permitkit station …`.
@@ -107,6 +111,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         out: args.out.clone(),
         card_feeder: args.card_feeder.clone(),
         bureau,
+        drill_card_pull_after: args.drill_card_pull_after,
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

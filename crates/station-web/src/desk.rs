@@ -70,6 +70,10 @@ pub struct DeskConfig {
     /// The central bureau the station hands its applications to (the station profile's
     /// `[bureau]`), or `None` to personalize the cards here.
     pub bureau: Option<Arc<dyn BureauHandoff>>,
+    /// Fault drill (training, tests): the virtual chip leaves the field after this many
+    /// commands, as a card pulled in the middle of personalization does, for every enrolment
+    /// this desk runs. Ignored for real readers.
+    pub drill_card_pull_after: Option<u64>,
 }
 
 /// The outcome of a creation request.
@@ -246,6 +250,7 @@ impl Desk {
             out: config.out.clone(),
             feeder,
             bureau: config.bureau.clone(),
+            drill_card_pull_after: config.drill_card_pull_after,
         })?;
         let journal = Journal::open(&journal_path)?;
         let spool = beside.join("api-applications");

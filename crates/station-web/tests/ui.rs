@@ -888,3 +888,62 @@ async fn finger_exceptions_outlive_a_restart_and_a_resume_keeps_them() {
     assert_eq!(fingers["fingers"][0]["captured"], "right-middle");
     assert_eq!(fingers["declared"][0]["approved_by"], "petro");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_pulled_mid_write_is_put_back_and_finished_from_the_card_screen() {
+    // The virtual card leaves the reader after 20 commands: in the middle of personalization.
+    let s = Server::start_drilled(&station::two_operators(), 20).await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let progress = start_enrolment(&s, &session, &token, &[]).await;
+    let first = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&first), "failed", "{first:?}");
+    let journal_id = s.journaled().pop().unwrap().id;
+
+    // The card screen says what to do with the card in hand, and offers the resume.
+    let page = s.page(&session, &progress).await;
+    assert!(page.contains("id=\"card\""), "{page}");
+    assert!(
+        page.contains("Put the same card back on the reader"),
+        "{page}"
+    );
+    let resume = format!("action=\"/journal/{journal_id}/resume\"");
+    assert!(page.contains(&resume), "{page}");
+    assert!(!page.contains(">issued<"), "never reported issued: {page}");
+
+    // The same card back on the reader (the drill over: the server started again without it),
+    // Resume pressed: personalization continues on that card.
+    let s = s.restart(&[]).await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let page = s.page(&session, &progress).await;
+    assert!(
+        page.contains(&resume),
+        "the card screen after a restart: {page}"
+    );
+    let r = s
+        .http
+        .post(format!("{}/journal/{journal_id}/resume", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let personalized = events
+        .iter()
+        .find(|(k, d)| k == "step-done" && d["step"] == "personalize")
+        .unwrap();
+    assert!(
+        personalized.1["summary"]
+            .as_str()
+            .unwrap()
+            .contains("resumed"),
+        "the same card, continued: {personalized:?}"
+    );
+    let done = s.page(&session, &progress).await;
+    assert!(
+        !done.contains("id=\"card\""),
+        "no card section once issued: {done}"
+    );
+}

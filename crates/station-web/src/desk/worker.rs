@@ -34,6 +34,7 @@ pub(super) struct Setup {
     pub out: PathBuf,
     pub feeder: Option<PathBuf>,
     pub bureau: Option<Arc<dyn BureauHandoff>>,
+    pub drill_card_pull_after: Option<u64>,
 }
 
 /// One enrolment to run.
@@ -93,7 +94,8 @@ pub(super) fn start(setup: Setup) -> Result<mpsc::Sender<Job>, ServeError> {
 }
 
 fn factory(setup: &Setup, present: Present) -> Result<Box<dyn DeviceFactory>, ServeError> {
-    let factory = SelectorFactory::new(setup.registry.clone());
+    let factory = SelectorFactory::new(setup.registry.clone())
+        .with_card_pull_after(setup.drill_card_pull_after);
     Ok(match &setup.feeder {
         Some(dir) => {
             let feeder = CardFeeder::open(dir).map_err(|source| ServeError::CardFeeder {

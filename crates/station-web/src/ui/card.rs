@@ -54,8 +54,8 @@ fn instruction(l: Lang, step: Option<Step>) -> &'static str {
 
 /// The card section of the progress page. While the enrolment runs it is there from the start
 /// (hidden until a card step begins, so the page's script can show it); once the enrolment
-/// stopped at a card step after a card was reached, it says what to do with the card and
-/// offers the resume.
+/// stopped at a card step, unless its events show no card was reached, it says what to do
+/// with the card and offers the resume.
 pub(super) fn section(
     s: &Session,
     events: &[Event],
@@ -64,8 +64,11 @@ pub(super) fn section(
 ) -> String {
     let l = s.lang;
     if let State::Failed { step, .. } = state {
-        // Only when a card was reached: a reader that never opened leaves no card in hand.
-        if !is_card_step(*step) || phase(events).progress.is_none() {
+        // Not when the events show no card was reached (a reader that never opened leaves no
+        // card in hand); an enrolment restored after a restart has no events, only the
+        // journal's failed step, and may have a card half written.
+        let reached = events.is_empty() || phase(events).progress.is_some();
+        if !is_card_step(*step) || !reached {
             return String::new();
         }
         let resume = journal_id.map_or_else(String::new, |id| {
@@ -176,7 +179,12 @@ mod tests {
             error: "the card left the field".into(),
         };
         // The reader never opened: no card in hand, nothing to say about one.
-        assert_eq!(section(&s, &[], &failed, Some("TRP-1-abc")), "");
+        let no_card = [Event::StepStarted {
+            step: Step::Personalize,
+        }];
+        assert_eq!(section(&s, &no_card, &failed, Some("TRP-1-abc")), "");
+        // Restored after a restart: no events, the journal's failed step; a card may be in hand.
+        assert!(section(&s, &[], &failed, Some("TRP-1-abc")).contains("id=\"card\""));
         let reached = [Event::ChipProgress {
             message: "card 504B-5631 (blank)".into(),
             done: 0,

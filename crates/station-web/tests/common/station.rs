@@ -85,7 +85,18 @@ impl Server {
             .unwrap()
             .write_dir(&dir.path().join("pki"))
             .unwrap();
-        Self::start_in(dir, web, edits, None).await
+        Self::start_in(dir, web, edits, None, None).await
+    }
+
+    /// As [`Server::start`], with the card-pull drill: the virtual card leaves the reader after
+    /// `commands` commands of every enrolment.
+    pub async fn start_drilled(web: &str, commands: u64) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        TestPki::generate(&TestPkiOptions::default())
+            .unwrap()
+            .write_dir(&dir.path().join("pki"))
+            .unwrap();
+        Self::start_in(dir, web, &[], None, Some(commands)).await
     }
 
     /// As [`Server::start_with`], handing the applications to `bureau`.
@@ -95,7 +106,7 @@ impl Server {
             .unwrap()
             .write_dir(&dir.path().join("pki"))
             .unwrap();
-        Self::start_in(dir, web, &[], Some(bureau)).await
+        Self::start_in(dir, web, &[], Some(bureau), None).await
     }
 
     /// Stops this server and starts another on the same folder — profiles, PKI, journal,
@@ -106,7 +117,7 @@ impl Server {
             dir, web, _stop, ..
         } = self;
         let _ = _stop.send(());
-        Self::start_in(dir, &web, edits, None).await
+        Self::start_in(dir, &web, edits, None, None).await
     }
 
     async fn start_in(
@@ -114,6 +125,7 @@ impl Server {
         web: &str,
         edits: &[(&str, &str)],
         bureau: Option<Arc<dyn BureauHandoff>>,
+        drill: Option<u64>,
     ) -> Self {
         let mut station = STATION.replace("id = \"simulated\"", "id = \"web-test\"");
         for (from, to) in edits {
@@ -133,6 +145,7 @@ impl Server {
             out: dir.path().join("enrolments"),
             card_feeder: None,
             bureau,
+            drill_card_pull_after: drill,
         })
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
