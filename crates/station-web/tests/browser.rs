@@ -691,6 +691,35 @@ async fn loaded_size(b: &Browser, css: &str) -> (u64, u64) {
 
 /// The simulated station with `device` edited in its profile, an operator's enrolment run
 /// there in `lang` until it fails; the server, the browser and the failure shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_pulled_mid_write_shows_the_operator_what_to_do_with_it() {
+    // The virtual card leaves the reader after 20 commands: in the middle of personalization.
+    let s = Server::start_drilled(&station::two_operators(), 20).await;
+    let b = Browser::open().await;
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    b.check_applicant(&s.base, APPLICANT).await;
+    b.click("input[name=consent]").await;
+    let state = b.start_and_wait().await;
+    assert_eq!(state, "failed", "never reported issued");
+    let card = b.text("#card").await;
+    assert!(card.contains("The card was not finished"), "{card}");
+    assert!(
+        card.contains("Put the same card back on the reader and press Resume"),
+        "{card}"
+    );
+    let alert = b.text("p[role=alert]").await;
+    assert!(alert.starts_with("personalize"), "{alert}");
+    assert!(
+        b.client
+            .find(Locator::Css("#card form[action$='/resume'] button"))
+            .await
+            .is_ok(),
+        "Resume on the card screen"
+    );
+    b.shot("16-card-not-finished").await;
+    b.close().await;
+}
+
 async fn failed_enrolment(device: (&str, &str), lang: &str) -> (Server, Browser, String) {
     let s = Server::start_with(&station::two_operators(), &[device]).await;
     let b = Browser::open().await;

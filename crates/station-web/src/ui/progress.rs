@@ -84,8 +84,11 @@ pub(super) async fn show(
             .map_or_else(String::new, |j| format!(" — <code>{}</code>", esc(&j))),
     );
     if let EnrolmentState::Failed { step, error } = &state {
+        // The pipeline's error usually names its step already.
+        let prefix = format!("{step}: ");
+        let error = error.strip_prefix(&prefix).unwrap_or(error);
         body.push_str(&format!(
-            "<p class=\"err\" role=\"alert\">{step}: {}</p>",
+            "<p class=\"err\" role=\"alert\">{prefix}{}</p>",
             esc(error)
         ));
     }
