@@ -1,4 +1,4 @@
-//! The layers of ARCHITECTURE.md §2, checked.
+//! The layers of ARCHITECTURE.md §1, checked.
 //!
 //! Cargo already refuses a dependency cycle between crates and refuses a `use` of a crate that
 //! is not a dependency. These tests add the two rules Cargo cannot know: a crate depends only

@@ -94,8 +94,9 @@ pub fn verify(
 
 /// Checks the request time against `now`.
 pub fn check_time(time: i64, now: i64) -> Result<(), AuthError> {
+    // The header is untrusted: `i64::MIN` must be stale, not an overflow (its `abs` wraps).
     let skew = time.saturating_sub(now);
-    if skew.abs() > MAX_SKEW_SECS {
+    if skew.unsigned_abs() > MAX_SKEW_SECS.unsigned_abs() {
         return Err(AuthError::Stale(skew));
     }
     Ok(())
@@ -168,5 +169,15 @@ mod tests {
         assert!(nonce_is_well_formed("00112233445566778899aabbccddeeff"));
         assert!(!nonce_is_well_formed("short"));
         assert!(!nonce_is_well_formed("zz112233445566778899aabbccddeeff"));
+        // The extremes of the header's range are stale, not an overflow.
+        assert_eq!(check_time(i64::MIN, 1000), Err(AuthError::Stale(i64::MIN)));
+        assert_eq!(
+            check_time(i64::MAX, 1000),
+            Err(AuthError::Stale(i64::MAX - 1000))
+        );
+        assert_eq!(
+            check_time(i64::MIN, i64::MAX),
+            Err(AuthError::Stale(i64::MIN))
+        );
     }
 }

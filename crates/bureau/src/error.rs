@@ -50,8 +50,8 @@ pub enum BureauError {
     #[error("extended access control: {0}")]
     Eac(#[from] permitkit_station::eac::EacSetupError),
     /// A written card failed its independent verification.
-    #[error("verification: {0}")]
-    Verify(String),
+    #[error("verification")]
+    Verify(#[from] crate::verify::CardCheck),
     /// The virtual card stock failed.
     #[error("card stock: {0}")]
     CardStock(#[from] permitkit_simulator::SimError),

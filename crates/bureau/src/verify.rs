@@ -19,8 +19,63 @@ use permitkit_model::secret::SecretString;
 
 use crate::BureauError;
 
-fn failed(reason: impl Into<String>) -> BureauError {
-    BureauError::Verify(reason.into())
+/// Why a written card is not issued: what the line's independent check found.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CardCheck {
+    /// Another card is on the reader than the one written.
+    #[error("card {on_reader} on the reader, {written} was written")]
+    OtherCard {
+        /// The serial of the card on the reader.
+        on_reader: ChipSerial,
+        /// The serial of the card written.
+        written: ChipSerial,
+    },
+    /// The card was not locked (its life cycle is not "issued").
+    #[error("the card is {0}, not locked")]
+    NotLocked(CardLife),
+    /// The ChipImage has no CAN, so the card cannot be read over PACE.
+    #[error("the ChipImage has no CAN to read the card with")]
+    NoCan,
+    /// The card holds data groups behind Extended Access Control and this line has no
+    /// inspection-system terminal to read them.
+    #[error(
+        "the card holds data groups behind Extended Access Control and this line has no \
+         inspection-system terminal (perso worker --eac DIR)"
+    )]
+    NoTerminal,
+    /// A data group behind Extended Access Control was refused without Terminal
+    /// Authentication, but not by its access rule.
+    #[error("{ef} refused with {sw} without Terminal Authentication, not 6982")]
+    EacWrongRefusal {
+        /// The file.
+        ef: Ef,
+        /// The chip's answer.
+        sw: StatusWord,
+    },
+    /// A data group behind Extended Access Control was given without Terminal Authentication.
+    #[error("{0} is readable without Terminal Authentication")]
+    EacNotEnforced(Ef),
+    /// Terminal Authentication did not grant the line's inspection system the protected data
+    /// groups.
+    #[error("Terminal Authentication: {0}")]
+    TerminalAuthentication(reader::TaOutcome),
+    /// A file on the card differs from the ChipImage.
+    #[error("{0} differs from the ChipImage")]
+    FileDiffers(Ef),
+    /// A file of the ChipImage could not be read from the card.
+    #[error("{0} could not be read")]
+    FileUnread(Ef),
+    /// Passive authentication of what the card holds failed.
+    #[error(transparent)]
+    PassiveAuthentication(permitkit_pki::PaFailure),
+    /// The chip failed Active Authentication.
+    #[error("Active Authentication failed")]
+    ActiveAuthentication,
+}
+
+fn failed(check: CardCheck) -> BureauError {
+    BureauError::Verify(check)
 }
 
 /// The data groups of `image` the chip gives only to an inspection system after Chip and
@@ -65,25 +120,20 @@ pub fn card(
     let probe: Vec<Ef> = image.files().map(|(ef, _)| ef).collect();
     let identity = identity::identify(&mut *channel, chip.chip_serial, chip.dialect, &probe)?;
     if identity.serial != *serial {
-        return Err(failed(format!(
-            "card {} on the reader, {serial} was written",
-            identity.serial
-        )));
+        return Err(failed(CardCheck::OtherCard {
+            on_reader: identity.serial,
+            written: serial.clone(),
+        }));
     }
     if identity.life != CardLife::Issued {
-        return Err(failed(format!("the card is {}, not locked", identity.life)));
+        return Err(failed(CardCheck::NotLocked(identity.life)));
     }
     let key = AccessKey::Can(can.clone());
     let protected = eac_protected(image, trust_point);
     let terminal = match (protected.is_empty(), terminal) {
         (true, _) => None,
         (false, Some(t)) => Some(t),
-        (false, None) => {
-            return Err(failed(
-                "the card holds data groups behind Extended Access Control and this line has \
-                 no inspection-system terminal (perso worker --eac DIR)",
-            ));
-        }
+        (false, None) => return Err(failed(CardCheck::NoTerminal)),
     };
     if terminal.is_some() {
         let plain = reader::read(&mut *channel, &key, limits)?;
@@ -91,15 +141,9 @@ pub fn card(
             match plain.refused.iter().find(|(e, _)| e == ef) {
                 Some((_, sw)) if *sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED => {}
                 Some((_, sw)) => {
-                    return Err(failed(format!(
-                        "{ef} refused with {sw} without Terminal Authentication, not 6982"
-                    )));
+                    return Err(failed(CardCheck::EacWrongRefusal { ef: *ef, sw: *sw }));
                 }
-                None => {
-                    return Err(failed(format!(
-                        "{ef} is readable without Terminal Authentication"
-                    )));
-                }
+                None => return Err(failed(CardCheck::EacNotEnforced(*ef))),
             }
         }
         // A new session for the inspection system.
@@ -109,23 +153,22 @@ pub fn card(
     }
     let contents = reader::read_with_terminal(&mut *channel, &key, limits, terminal)?;
     if terminal.is_some() && !contents.terminal_authentication.is_granted() {
-        return Err(failed(format!(
-            "Terminal Authentication: {}",
-            contents.terminal_authentication
+        return Err(failed(CardCheck::TerminalAuthentication(
+            contents.terminal_authentication.clone(),
         )));
     }
     let read: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
     for (ef, expected) in image.files() {
         match read.get(&ef) {
             Some(d) if d.as_slice() == expected => {}
-            Some(_) => return Err(failed(format!("{ef} differs from the ChipImage"))),
-            None => return Err(failed(format!("{ef} could not be read"))),
+            Some(_) => return Err(failed(CardCheck::FileDiffers(ef))),
+            None => return Err(failed(CardCheck::FileUnread(ef))),
         }
     }
     permitkit_pki::verify_files(&contents.files, cscas, crate::auth::unix_now())
-        .map_err(|reason| failed(format!("passive authentication: {reason}")))?;
+        .map_err(|e| failed(CardCheck::PassiveAuthentication(e)))?;
     if let AaOutcome::Failed(_) = contents.active_authentication {
-        return Err(failed("Active Authentication failed"));
+        return Err(failed(CardCheck::ActiveAuthentication));
     }
     Ok(())
 }

@@ -266,11 +266,7 @@ fn write_card(config: &WorkerConfig, image: queue::JobImage, mut journal: PgJour
         if config.terminal.is_none()
             && crate::verify::needs_terminal(&checked, input.trust_point.is_some())
         {
-            return Err(BureauError::Verify(
-                "the card would hold data groups behind Extended Access Control and this line \
-                 has no inspection-system terminal to verify them (perso worker --eac DIR)"
-                    .into(),
-            ));
+            return Err(BureauError::Verify(crate::verify::CardCheck::NoTerminal));
         }
         match &config.reader {
             LineReader::Virtual { stock } => {
@@ -354,9 +350,10 @@ fn verify_written(
     if !report.locked {
         return Ok(());
     }
-    let can = input.can.as_ref().ok_or_else(|| {
-        BureauError::Verify("the ChipImage has no CAN to read the card with".into())
-    })?;
+    let can = input
+        .can
+        .as_ref()
+        .ok_or(BureauError::Verify(crate::verify::CardCheck::NoCan))?;
     crate::verify::card(
         channel,
         chip,

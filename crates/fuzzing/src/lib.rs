@@ -56,6 +56,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("audit_log", audit_log),
     ("create_file_fcp", create_file_fcp),
     ("finger_exceptions", finger_exceptions),
+    ("bureau_package", bureau_package),
+    ("bureau_request", bureau_request),
 ];
 
 /// BER-TLV: read every object and descend into every constructed one.
@@ -899,3 +901,84 @@ pub fn create_file_fcp(data: &[u8]) {
         }
     }
 }
+
+/// A bureau application package as the intake reads it once the envelope is open: the JSON,
+/// then the station's checks (format, applicant file, portrait and fingers decoded and scored).
+/// A package that parses must serialize and parse back to the same JSON.
+pub fn bureau_package(data: &[u8]) {
+    use permitkit_bureau::{checks, package::Package};
+    use std::sync::OnceLock;
+    static REGISTRY: OnceLock<Option<permitkit_model::profiles::Registry>> = OnceLock::new();
+    if data.len() > permitkit_bureau::package::MAX_PACKAGE_BYTES {
+        return;
+    }
+    let Ok(package) = serde_json::from_slice::<Package>(data) else {
+        return;
+    };
+    let again = serde_json::to_vec(&package).map(|json| serde_json::from_slice::<Package>(&json));
+    assert!(
+        matches!(again, Ok(Ok(_))),
+        "a parsed package does not serialize and parse back"
+    );
+    let Some(registry) = REGISTRY
+        .get_or_init(|| permitkit_model::profiles::Registry::builtin().ok())
+        .as_ref()
+    else {
+        return;
+    };
+    let _ = checks::applicant(&package, registry);
+    let _ = checks::check(
+        &package,
+        registry,
+        &permitkit_station::applicant::IssuedNumbers::new(),
+    );
+}
+
+/// A bureau request's authentication as the server reads it: the first line is the signature
+/// header (hex of DER), the second the time header, the third the nonce, the rest the body;
+/// verified against a fixed P-256 key.
+pub fn bureau_request(data: &[u8]) {
+    use permitkit_bureau::auth::{self, RequestHead};
+    let mut parts = data.splitn(4, |b| *b == b'\n');
+    let (Some(signature), Some(time), Some(nonce)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return;
+    };
+    let body = parts.next().unwrap_or_default();
+    let (Ok(signature), Ok(time), Ok(nonce)) = (
+        std::str::from_utf8(signature),
+        std::str::from_utf8(time),
+        std::str::from_utf8(nonce),
+    ) else {
+        return;
+    };
+    let Ok(time) = time.parse::<i64>() else {
+        return;
+    };
+    let _ = auth::nonce_is_well_formed(nonce);
+    let _ = auth::check_time(time, 0);
+    // A fixed public key (the P-256 base point) as a SubjectPublicKeyInfo.
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&P256_GENERATOR);
+    let Ok(key) = key else {
+        return;
+    };
+    let Ok(spki) = p256::pkcs8::EncodePublicKey::to_public_key_der(&key) else {
+        return;
+    };
+    let head = RequestHead {
+        method: "POST",
+        path: "/v1/packages",
+        time,
+        nonce,
+    };
+    let _ = auth::verify(spki.as_bytes(), &head, body, signature);
+}
+
+/// SEC 2 §2.4.2: the uncompressed base point G of secp256r1.
+const P256_GENERATOR: [u8; 65] = [
+    0x04, 0x6B, 0x17, 0xD1, 0xF2, 0xE1, 0x2C, 0x42, 0x47, 0xF8, 0xBC, 0xE6, 0xE5, 0x63, 0xA4, 0x40,
+    0xF2, 0x77, 0x03, 0x7D, 0x81, 0x2D, 0xEB, 0x33, 0xA0, 0xF4, 0xA1, 0x39, 0x45, 0xD8, 0x98, 0xC2,
+    0x96, 0x4F, 0xE3, 0x42, 0xE2, 0xFE, 0x1A, 0x7F, 0x9B, 0x8E, 0xE7, 0xEB, 0x4A, 0x7C, 0x0F, 0x9E,
+    0x16, 0x2B, 0xCE, 0x33, 0x57, 0x6B, 0x31, 0x5E, 0xCE, 0xCB, 0xB6, 0x40, 0x68, 0x37, 0xBF, 0x51,
+    0xF5,
+];

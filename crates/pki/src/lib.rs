@@ -61,7 +61,8 @@ pub mod trust;
 
 pub use ds_key::DsKey;
 pub use passive_auth::{
-    Check, CheckStatus, PaReport, verify as passive_authentication, verify_files, verify_read,
+    Check, CheckStatus, PaFailure, PaReport, verify as passive_authentication, verify_files,
+    verify_read,
 };
 pub use policy::{GuardedSigner, SigningPolicy, SigningRefused};
 pub use signer::DocumentSigner;

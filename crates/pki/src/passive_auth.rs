@@ -120,13 +120,50 @@ impl PaReport {
     }
 }
 
+/// Why the files of one chip did not pass passive authentication ([`verify_files`]): the
+/// report itself, so a caller can tell which check failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaFailure {
+    /// The files hold no EF.SOD: there is nothing to verify them against.
+    #[error("passive authentication: no EF.SOD among the files")]
+    NoSod,
+    /// At least one check failed (or a mandatory one did not pass); the message names every
+    /// failed check with what it found.
+    #[error("passive authentication failed: {}", failed_checks(.0))]
+    Failed(PaReport),
+}
+
+impl PaFailure {
+    /// The report of every check, when EF.SOD was there to check.
+    pub fn report(&self) -> Option<&PaReport> {
+        match self {
+            Self::NoSod => None,
+            Self::Failed(report) => Some(report),
+        }
+    }
+}
+
+/// `id: detail` of every failed check, `; `-separated; for a report that failed none (a
+/// mandatory check missing), the mandatory checks it lacks.
+fn failed_checks(report: &PaReport) -> String {
+    let failed: Vec<String> = report
+        .failures()
+        .map(|c| format!("{}: {}", c.id, c.detail))
+        .collect();
+    if failed.is_empty() {
+        return "a mandatory check (signature, chain, DG1, DG2, document type) did not pass".into();
+    }
+    failed.join("; ")
+}
+
 /// Passive authentication of the files of one chip (EF.SOD among them), for a yes-or-no
-/// decision: `Err` carries one line naming every failed check.
+/// decision: `Err` carries the report.
 pub fn verify_files(
     files: &[(Ef, Vec<u8>)],
     cscas: &[Vec<u8>],
     now_unix: i64,
-) -> Result<(), String> {
+) -> Result<(), PaFailure> {
     verify_files_trusted(files, &TrustStore::from_certificates(cscas), now_unix)
 }
 
@@ -135,21 +172,14 @@ pub fn verify_files_trusted(
     files: &[(Ef, Vec<u8>)],
     trust: &TrustStore,
     now_unix: i64,
-) -> Result<(), String> {
+) -> Result<(), PaFailure> {
     let map: BTreeMap<Ef, Vec<u8>> = files.iter().cloned().collect();
-    let sod = map.get(&Ef::Sod).ok_or("no EF.SOD")?;
+    let sod = map.get(&Ef::Sod).ok_or(PaFailure::NoSod)?;
     let report = verify_trusted(sod, &map, trust, now_unix);
     if report.is_valid() {
         return Ok(());
     }
-    let failed: Vec<String> = report
-        .failures()
-        .map(|c| format!("{}: {}", c.id, c.detail))
-        .collect();
-    Err(format!(
-        "passive authentication failed: {}",
-        failed.join("; ")
-    ))
+    Err(PaFailure::Failed(report))
 }
 
 /// Verifies EF.SOD (`sod`) and the files of a ChipImage folder or a complete read-back (`files`)

@@ -551,7 +551,7 @@ fn begin(
 }
 
 /// Passive authentication of `files` against the station's trust store, now.
-fn pa(files: &[(Ef, Vec<u8>)], trust: &TrustStore) -> Result<(), String> {
+fn pa(files: &[(Ef, Vec<u8>)], trust: &TrustStore) -> Result<(), permitkit_pki::PaFailure> {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));

@@ -295,21 +295,15 @@ pub enum StepError {
         ef: Ef,
     },
     /// Passive authentication of what the card holds failed.
-    #[error("passive authentication failed: {reason}")]
-    PassiveAuthentication {
-        /// Why.
-        reason: String,
-    },
+    #[error(transparent)]
+    PassiveAuthentication(permitkit_pki::PaFailure),
     /// The chip failed Active Authentication.
     #[error("Active Authentication failed: the chip does not hold the DG15 key")]
     ActiveAuthentication,
     /// The chip offers Chip Authentication (DG14, or PACE-CAM) and did not prove it holds the
     /// key.
-    #[error("Chip Authentication {reason}")]
-    ChipAuthentication {
-        /// What happened.
-        reason: String,
-    },
+    #[error("Chip Authentication {0}")]
+    ChipAuthentication(permitkit_chip::reader::CaOutcome),
     /// The document profile protects data groups by Extended Access Control and its trust
     /// point (the CVCA certificate) or the station's inspection-system terminal cannot be used.
     #[error("Extended Access Control")]
@@ -333,11 +327,8 @@ pub enum StepError {
     },
     /// The station's inspection system could not read a data group behind Extended Access
     /// Control: Terminal Authentication failed or did not grant it.
-    #[error("Terminal Authentication {reason}")]
-    TerminalAuthentication {
-        /// What happened.
-        reason: String,
-    },
+    #[error("Terminal Authentication {0}")]
+    TerminalAuthentication(permitkit_chip::reader::TaOutcome),
     /// The journal failed.
     #[error("the journal")]
     Journal(#[source] JournalError),

@@ -192,9 +192,9 @@ fn verify(
     )
     .map_err(StepError::ReadBack)?;
     if terminal.is_some() && !contents.terminal_authentication.is_granted() {
-        return Err(StepError::TerminalAuthentication {
-            reason: contents.terminal_authentication.to_string(),
-        });
+        return Err(StepError::TerminalAuthentication(
+            contents.terminal_authentication.clone(),
+        ));
     }
     let map: BTreeMap<Ef, Vec<u8>> = contents.files.iter().cloned().collect();
     for (ef, expected) in held.image.files() {
@@ -204,8 +204,7 @@ fn verify(
             None => return Err(StepError::FileUnread { ef }),
         }
     }
-    pa(&contents.files, &run.station.trust)
-        .map_err(|reason| StepError::PassiveAuthentication { reason })?;
+    pa(&contents.files, &run.station.trust).map_err(StepError::PassiveAuthentication)?;
     let active_authentication = match &contents.active_authentication {
         AaOutcome::Verified => true,
         AaOutcome::Failed(_) => return Err(StepError::ActiveAuthentication),
@@ -214,11 +213,7 @@ fn verify(
     let chip_authentication = match &contents.chip_authentication {
         c if c.is_authenticated() => true,
         CaOutcome::NotOffered => false,
-        other => {
-            return Err(StepError::ChipAuthentication {
-                reason: other.to_string(),
-            });
-        }
+        other => return Err(StepError::ChipAuthentication(other.clone())),
     };
     Ok(VerifyRecord {
         protocol: contents.protocol.to_string(),
