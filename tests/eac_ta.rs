@@ -115,7 +115,7 @@ fn copy_key(key: &FileKey) -> FileKey {
 /// Issues a certificate for `holder_key` under `issuer`.
 #[expect(clippy::too_many_arguments, reason = "one certificate's fields")]
 fn certificate(
-    issuer: &FileKey,
+    issuer: &dyn CvSigner,
     car: &Reference,
     holder_key: &FileKey,
     chr: &str,

@@ -84,6 +84,7 @@ pub fn run(cmd: PkiCommand) -> anyhow::Result<ExitCode> {
                 "ds.pem",
                 "ds-key.pem",
                 "eac/cvca.pkcs8",
+                "eac/cvca-key.uri",
             ] {
                 if out.join(f).exists() && !force {
                     bail!(

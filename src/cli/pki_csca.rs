@@ -245,7 +245,7 @@ impl NewKey {
 /// and the URI does not; characters outside RFC 3986's unreserved set and `/` are
 /// percent-encoded.
 #[cfg(feature = "pkcs11")]
-fn uri_with_module(uri: &str, module: Option<&Path>) -> String {
+pub(super) fn uri_with_module(uri: &str, module: Option<&Path>) -> String {
     let Some(module) = module else {
         return uri.to_owned();
     };

@@ -167,4 +167,34 @@ pub enum PkiError {
     /// The system random number generator failed.
     #[error(transparent)]
     Random(#[from] permitkit_model::random::RandomError),
+    /// A key of a folder is on a PKCS #11 token and this caller opens file keys only.
+    #[error(
+        "{path}: the {role} key is on a PKCS #11 token ({uri}); open it with the token's module \
+         and PIN (a build with --features pkcs11)"
+    )]
+    KeyOnToken {
+        /// The file that records the key's URI.
+        path: String,
+        /// Whose key (`CVCA`, `DV`).
+        role: &'static str,
+        /// The URI the file records.
+        uri: String,
+    },
+    /// A PKCS #11 token failed or refused (feature `pkcs11`).
+    #[cfg(feature = "pkcs11")]
+    #[error("{what}")]
+    Token {
+        /// What was being done.
+        what: String,
+        /// The token's error.
+        #[source]
+        source: pkcs11::Pkcs11Error,
+    },
+    /// A curve this toolkit does not make token keys on.
+    #[cfg(feature = "pkcs11")]
+    #[error("{curve} keys are not made on a PKCS #11 token: use P-256, P-384 or brainpoolP256r1")]
+    TokenCurve {
+        /// The curve asked for.
+        curve: permitkit_cvc::Curve,
+    },
 }

@@ -470,3 +470,99 @@ fn threads_sign_at_once_through_one_context() {
         assert_eq!(signed, 200);
     });
 }
+
+#[test]
+fn eac_cvca_and_dv_keys_on_the_token_sign_cv_certificates_that_verify() {
+    on_a_fresh_token(
+        "eac_cvca_and_dv_keys_on_the_token_sign_cv_certificates_that_verify",
+        |hsm| {
+            use permitkit_cvc::{CvDate, CvSigner};
+            use permitkit_pki::eac::{EacKey, EacPki, EacPkiOptions, TokenEacKey};
+            let today = CvDate::today().unwrap();
+            for curve in [
+                permitkit_cvc::Curve::BrainpoolP256r1,
+                permitkit_cvc::Curve::P256,
+                permitkit_cvc::Curve::P384,
+            ] {
+                let short = match curve {
+                    permitkit_cvc::Curve::P256 => "p256",
+                    permitkit_cvc::Curve::P384 => "p384",
+                    _ => "bp256",
+                };
+                let make = |role: &str| {
+                    let u = uri(&format!("{role}-{short}"));
+                    let recorded = u.to_string();
+                    EacKey::Token(
+                        TokenEacKey::generate(module(hsm), &u, &pin(), curve, recorded).unwrap(),
+                    )
+                };
+                let mut opts = EacPkiOptions::new(today);
+                opts.curve = curve;
+                let pki = EacPki::generate_with(&opts, make("cvca"), Some(make("dv"))).unwrap();
+                // The CVCA certificate carries the curve's explicit domain parameters and the
+                // token key's point; the chain verifies with our verifier.
+                let body = pki.cvca.certificate.body();
+                assert_eq!(
+                    permitkit_cvc::Curve::identify(body.public_key.domain().unwrap()),
+                    Some(curve)
+                );
+                assert_eq!(
+                    body.public_key.point(),
+                    Some(pki.cvca.key.public_point().as_slice())
+                );
+                pki.check(None, today).unwrap();
+                // The folder names the token keys; a file-key loader says where they are.
+                let dir = tempfile::tempdir().unwrap();
+                pki.write_dir(dir.path()).unwrap();
+                assert!(!dir.path().join("cvca.pkcs8").exists());
+                assert!(!dir.path().join("dv.pkcs8").exists());
+                let recorded = std::fs::read_to_string(dir.path().join("cvca-key.uri")).unwrap();
+                assert_eq!(Some(recorded.trim()), pki.cvca.key.token_uri());
+                assert!(matches!(
+                    EacPki::load_dir(dir.path()),
+                    Err(permitkit_pki::PkiError::KeyOnToken { role: "CVCA", .. })
+                ));
+                // Loaded with a token opener, the old CVCA key on the token signs the link
+                // certificate of a rollover onto a new token key.
+                let loaded = EacPki::load_dir_with(
+                    dir.path(),
+                    |_, _, text| -> Result<EacKey, permitkit_pki::PkiError> {
+                        let u = Pkcs11Uri::parse(text).unwrap();
+                        Ok(EacKey::Token(TokenEacKey::open(
+                            module(hsm),
+                            &u,
+                            &pin(),
+                            text,
+                        )?))
+                    },
+                )
+                .unwrap();
+                let next = loaded.rollover_with(&opts, make("next"), None).unwrap();
+                next.check(Some(&pki.cvca.certificate), today).unwrap();
+                next.check(None, today).unwrap();
+                // A key on another curve than the PKI's is refused before anything is signed.
+                let mut other = opts.clone();
+                other.curve = if curve == permitkit_cvc::Curve::P256 {
+                    permitkit_cvc::Curve::BrainpoolP256r1
+                } else {
+                    permitkit_cvc::Curve::P256
+                };
+                let e = EacPki::generate_with(&other, make("wrong"), None).unwrap_err();
+                assert!(e.to_string().contains("curve"), "{e}");
+            }
+            // brainpoolP384r1 keys are not made on the token.
+            let e = TokenEacKey::generate(
+                module(hsm),
+                &uri("bp384"),
+                &pin(),
+                permitkit_cvc::Curve::BrainpoolP384r1,
+                "pkcs11:object=bp384",
+            )
+            .unwrap_err();
+            assert!(
+                matches!(e, permitkit_pki::PkiError::TokenCurve { .. }),
+                "{e}"
+            );
+        },
+    );
+}

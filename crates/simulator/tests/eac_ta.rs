@@ -296,7 +296,7 @@ fn the_chip_date_advances_with_a_domestic_dv_and_then_refuses_an_expired_is() {
     let pki = pki("2026-01-10", true);
     let mut card = personalized(Some(&pki.cvca.certificate.to_bytes().unwrap()));
     // A DV effective 2026-06-01 under the same CVCA, and an IS that expired 2026-03-01.
-    let issue = |issuer: &FileKey,
+    let issue = |issuer: &dyn CvSigner,
                  car: &permitkit_cvc::Reference,
                  holder_key: &FileKey,
                  chr: &str,

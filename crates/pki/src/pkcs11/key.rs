@@ -169,6 +169,14 @@ impl Pkcs11Key {
 
     /// Signs the SHA-256 digest `digest` with `CKM_ECDSA`: the token's `r || s`.
     pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, Pkcs11Error> {
+        self.sign_prehash(digest)
+    }
+
+    /// Signs a digest computed on the host with `CKM_ECDSA` (PKCS #11 v2.40 Current Mechanisms
+    /// §2.3.6: the token signs the bytes it is given, so the caller picks the hash, e.g.
+    /// SHA-384 for a P-384 CV certificate): the token's `r || s`, checked to be as long as the
+    /// curve needs.
+    pub fn sign_prehash(&self, digest: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
         let session = self.session()?;
         // A session whose call failed is dropped (closed), not pooled: the module may have
         // left an operation open in it.
