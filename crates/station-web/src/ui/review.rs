@@ -38,7 +38,7 @@ margin:.2rem 0;color:#333}#card-review figure img{display:block;border:1px solid
 #review-portrait{height:11rem;width:auto}#review-signature{width:14rem;height:auto}\
 #card-review table{font-size:.85rem}#card-review td,#card-review th{padding:.15rem .4rem}\
 #card-review .mrz{font-size:.95rem;padding:.3rem .5rem;margin:0 0 .4rem}\
-#card-review td.n{text-align:right;font-variant-numeric:tabular-nums}\
+#card-review .n{text-align:right;font-variant-numeric:tabular-nums}\
 #card-review tr.over td{background:#fff0f0;color:#a4000f;font-weight:600}\
 #card-review ul{margin:.2rem 0;padding-left:1.2rem}\
 #card-review table.data th{width:auto;white-space:nowrap;font-weight:normal;color:#333}</style>";
@@ -84,7 +84,7 @@ fn bytes(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -290,7 +290,7 @@ pub(super) fn section(s: &Session, e: &Enrolment, sheet: &CardSheet) -> String {
     let total: usize = sheet.files.iter().map(|f| f.size).sum();
     let table = format!(
         "<h2>{title}</h2><table id=\"review-files\"><tr><th>{file}</th><th>{size}</th><th>{budget}</th><th></th></tr>\
-         {files}<tr><th>{total_label}</th><th class=\"n\">{total}</th><th class=\"n\">{count}</th><th></th></tr>{images}</table>\
+         {files}<tr><th>{total_label}</th><th class=\"n\">{total}</th><th class=\"n\">{n_files} / {max_files} {files_word}</th><th></th></tr>{images}</table>\
          <p>{signer_label}: {signer}{hash}</p>",
         title = l.t(Text::ReviewFiles),
         file = l.t(Text::ReviewFile),
@@ -298,12 +298,9 @@ pub(super) fn section(s: &Session, e: &Enrolment, sheet: &CardSheet) -> String {
         budget = l.t(Text::ReviewBudget),
         total_label = l.t(Text::ReviewTotal),
         total = bytes(total),
-        count = format!(
-            "{} / {} {}",
-            sheet.files.len(),
-            sheet.max_files,
-            l.t(Text::ReviewFilesCount)
-        ),
+        n_files = sheet.files.len(),
+        max_files = sheet.max_files,
+        files_word = l.t(Text::ReviewFilesCount),
         signer_label = l.t(Text::ReviewSigner),
         signer = esc(sheet.signer.as_deref().unwrap_or("—")),
         hash = sheet
