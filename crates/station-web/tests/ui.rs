@@ -2,7 +2,9 @@
 //! token every form needs, the supervisor's role for abandon, the applicant data with its
 //! field errors and the MRZ as printed, a whole enrolment started from a file to its done page;
 //! finger exceptions waiting for a supervisor's approval, refused to an operator and to the one
-//! who declared them, journaled with their approver.
+//! who declared them, journaled with their approver; the card not written before the operator
+//! confirms its review (each file with its size), a review stopped then resumed after a
+//! restart; a login locked after repeated wrong passwords.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
