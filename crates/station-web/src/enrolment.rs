@@ -6,6 +6,10 @@
 //! Events carry no personal data (`permitkit_station::pipeline::event`): steps, figures,
 //! guidance, the application number and the journal id.
 //!
+//! The operator's answers the station thread waits for — keep or retake a portrait, write the
+//! card or stop before it — are held by its photo screen and its card screen
+//! ([`crate::photo_screen`], [`crate::card_screen`]).
+//!
 //! An enrolment signed on screen also carries the hand-over of that signature
 //! ([`Enrolment::await_signature`], [`Enrolment::deliver_signature`]): the station thread waits
 //! in the signature step while the operator's browser shows the canvas, and the upload, once
@@ -21,6 +25,7 @@ use tokio::sync::watch;
 
 use permitkit_station::pipeline::{Event, Step};
 
+use crate::card_screen::CardScreen;
 use crate::photo_screen::PhotoScreen;
 
 /// At most this many events are kept per enrolment; past it, per-frame guidance and chip
@@ -109,6 +114,8 @@ pub struct Enrolment {
     pub exceptions: crate::exceptions::Exceptions,
     /// The photo step as the operator's screen shows it (in memory only).
     pub photo: PhotoScreen,
+    /// The review of the card before it is written (in memory only).
+    pub card: CardScreen,
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
     signed: Condvar,
@@ -185,6 +192,7 @@ impl Enrolment {
             sign_on_screen: false,
             exceptions: crate::exceptions::Exceptions::default(),
             photo: PhotoScreen::default(),
+            card: CardScreen::default(),
             inner: Mutex::new(Inner {
                 state,
                 journal_id,

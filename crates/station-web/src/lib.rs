@@ -33,6 +33,8 @@
 
 pub mod api;
 pub mod applicant_json;
+pub mod awaited;
+pub mod card_screen;
 pub mod desk;
 pub mod enrolment;
 pub mod error;

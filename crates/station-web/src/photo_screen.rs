@@ -10,11 +10,13 @@
 //!   operator until the desk begins its next enrolment ([`PhotoScreen::forget_portrait`]).
 //! - The review: with the station profile's `[web] photo_review`, the step waits after each
 //!   capture for the operator to keep the portrait or take another
-//!   ([`PhotoScreen::await_review`], [`PhotoScreen::decide`]), as the signature step waits for
-//!   a signature drawn on screen.
+//!   ([`PhotoScreen::await_review`], [`PhotoScreen::decide`], an [`Awaited`] answer), as the
+//!   review of the card before it is written waits ([`crate::card_screen`]).
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crate::awaited::Awaited;
 
 use image::codecs::jpeg::JpegEncoder;
 use tokio::sync::watch;
@@ -70,7 +72,7 @@ pub struct PhotoScreen {
     inner: Mutex<Inner>,
     /// The number of the latest frame (0: none yet), bumped also when the preview ends.
     frames: watch::Sender<u64>,
-    decided: Condvar,
+    review: Awaited<PortraitReview>,
 }
 
 #[derive(Default)]
@@ -79,8 +81,6 @@ struct Inner {
     needed: u32,
     live: Option<LiveFrame>,
     portrait: Option<Arc<SecretBytes>>,
-    reviewing: bool,
-    decision: Option<PortraitReview>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -89,7 +89,6 @@ impl std::fmt::Debug for Inner {
             .field("shown", &self.shown)
             .field("live", &self.live)
             .field("portrait", &self.portrait.as_ref().map(|p| p.len()))
-            .field("reviewing", &self.reviewing)
             .finish_non_exhaustive()
     }
 }
@@ -99,7 +98,7 @@ impl Default for PhotoScreen {
         Self {
             inner: Mutex::new(Inner::default()),
             frames: watch::Sender::new(0),
-            decided: Condvar::new(),
+            review: Awaited::default(),
         }
     }
 }
@@ -178,7 +177,7 @@ impl PhotoScreen {
 
     /// Whether the photo step waits for the operator's word on the portrait shown.
     pub fn reviewing(&self) -> bool {
-        self.lock().reviewing
+        self.review.waiting()
     }
 
     /// The station thread's side: shows `jpeg` for review and waits at most `timeout` for the
@@ -190,55 +189,31 @@ impl PhotoScreen {
         timeout: Duration,
         on_wait: impl FnOnce(),
     ) -> PortraitReview {
-        let deadline = Instant::now() + timeout;
-        let mut inner = self.lock();
-        inner.portrait = Some(Arc::new(SecretBytes::from_slice(jpeg.expose())));
-        inner.decision = None;
-        inner.reviewing = true;
-        drop(inner);
-        on_wait();
-        let mut inner = self.lock();
-        let outcome = loop {
-            if let Some(d) = inner.decision.take() {
-                break d;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break PortraitReview::Undecided {
+        self.lock().portrait = Some(Arc::new(SecretBytes::from_slice(jpeg.expose())));
+        let outcome =
+            self.review
+                .wait(timeout, on_wait)
+                .unwrap_or_else(|| PortraitReview::Undecided {
                     reason: format!(
                         "no one kept or retook it on screen within {} s",
                         timeout.as_secs()
                     ),
-                };
-            }
-            inner = self
-                .decided
-                .wait_timeout(inner, left)
-                .map(|(guard, _)| guard)
-                .unwrap_or_else(|e| e.into_inner().0);
-        };
-        inner.reviewing = false;
+                });
         if outcome != PortraitReview::Keep {
-            inner.portrait = None;
+            self.lock().portrait = None;
         }
         outcome
     }
 
     /// The browser's side: the operator keeps the portrait shown or asks for another.
     pub fn decide(&self, keep: bool) -> Result<(), NotReviewing> {
-        let mut inner = self.lock();
-        if !inner.reviewing || inner.decision.is_some() {
-            return Err(NotReviewing);
-        }
-        inner.reviewing = false;
-        inner.decision = Some(if keep {
-            PortraitReview::Keep
-        } else {
-            PortraitReview::Retake
-        });
-        drop(inner);
-        self.decided.notify_all();
-        Ok(())
+        self.review
+            .answer(if keep {
+                PortraitReview::Keep
+            } else {
+                PortraitReview::Retake
+            })
+            .map_err(|_| NotReviewing)
     }
 }
 

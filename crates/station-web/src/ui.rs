@@ -1,12 +1,13 @@
 //! The operator screens (issue 14 §2, §3), server-rendered HTML with its style embedded and a
 //! few lines of inline script for the live progress (the browser's `EventSource`; no Node
 //! build, no CDN): sign-in with the station profile's local accounts (Argon2id), sessions that
-//! expire, a CSRF token on every form, the start page (new application from a file, the queue
+//! expire, a login locked for a while after repeated wrong passwords, a CSRF token on every form, the start page (new application from a file, the queue
 //! fed by the integration API and files, interrupted enrolments, abandon for supervisors), the
 //! applicant data with every field error and the MRZ exactly as it will be printed, the card's
 //! progress fed by the pipeline's events, the photo screen (the live preview with its overlay,
 //! the guidance, the good-frame streak, the chip's crop, keep or retake), the fingers screen
-//! (each position's status live) and the finger exceptions a supervisor approves before the
+//! (each position's status live), the review of everything that goes on the chip before the
+//! card is written (each file's size against the chip's budget), and the finger exceptions a supervisor approves before the
 //! start, the signature drawn on screen when the station has no pad or the operator chose it,
 //! the done page (the chip's crop only while it is held), resume of an interrupted enrolment,
 //! the journal.
@@ -22,7 +23,9 @@ mod journal;
 mod login;
 mod photo;
 mod progress;
+mod review;
 mod session;
+mod sign_in_limit;
 mod signature;
 mod start;
 
@@ -40,6 +43,7 @@ use crate::desk::Desk;
 pub use accounts::Accounts;
 pub use i18n::Lang;
 pub use session::{COOKIE, Session, Sessions};
+pub use sign_in_limit::SignInLimit;
 pub use signature::CSRF_HEADER;
 
 /// What the screens share.
@@ -51,6 +55,8 @@ pub struct Ui {
     pub accounts: Accounts,
     /// Live sessions.
     pub sessions: Sessions,
+    /// Failed sign-ins per login, and the logins locked out for a while.
+    pub sign_ins: SignInLimit,
 }
 
 impl Ui {
@@ -60,6 +66,7 @@ impl Ui {
         Arc::new(Self {
             accounts: Accounts::from_profile(web),
             sessions: Sessions::new(web.session_minutes),
+            sign_ins: SignInLimit::default(),
             desk,
         })
     }
@@ -83,6 +90,11 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/enrolments/{id}/preview.jpg", get(photo::preview))
         .route("/enrolments/{id}/portrait.jpg", get(photo::portrait))
         .route("/enrolments/{id}/photo", post(photo::decide))
+        .route("/enrolments/{id}/review", post(review::decide))
+        .route(
+            "/enrolments/{id}/review/signature.jpg",
+            get(review::signature),
+        )
         .route("/journal", get(journal::show))
         .route("/journal/{id}/abandon", post(journal::abandon))
         .route("/journal/{id}/resume", post(journal::resume))

@@ -7,7 +7,7 @@
 //! empty signature box, and an operator who may not abandon what only a supervisor may; a
 //! finger declared missing, approved by a supervisor on the operator's screen, its substitute
 //! on the card, and an operator refused that approval; the photo screen's live preview, the
-//! chip's crop, retake and keep.
+//! chip's crop, retake and keep; the review of the card before it is written.
 //!
 //! Every screen visited is photographed; with `PERMITKIT_SCREENSHOTS=<folder>` the pictures are
 //! kept there (README's are made so: `PERMITKIT_SCREENSHOTS=$PWD/docs/screenshots cargo test -p
@@ -327,7 +327,11 @@ impl Browser {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_enrols_an_applicant_to_an_issued_card_by_clicking_and_typing() {
-    let s = Server::start(&station::two_operators()).await;
+    let s = Server::start(&format!(
+        "review_before_card = true\n{}",
+        station::two_operators()
+    ))
+    .await;
     let b = Browser::open().await;
 
     b.client
@@ -359,7 +363,42 @@ async fn an_operator_enrols_an_applicant_to_an_issued_card_by_clicking_and_typin
     // The holder's written consent, confirmed by the operator, puts DG3 on the chip.
     b.click("input[name=consent]").await;
 
-    let state = b.start_and_wait().await;
+    b.click("form[action='/applicant/start'] button").await;
+    // Before the card is written: everything that goes on the chip, each file against the
+    // chip's budget; "Write the card" has the focus.
+    b.wait_for("#review-write").await;
+    let files = b.text("#review-files").await;
+    for ef in [
+        "EF.COM", "DG1", "DG2", "DG3", "DG7", "DG11", "DG12", "EF.SOD",
+    ] {
+        assert!(files.contains(ef), "{ef} in {files}");
+    }
+    assert!(b.text("#review-mrz").await.contains("AKHMETOVA<<AIGERIM<"));
+    assert!(b.text("#card-review").await.contains("DG3 is behind EAC"));
+    let (w, h) = loaded_size(&b, "#review-portrait").await;
+    assert!(h > w, "DG2's portrait-shaped crop: {w}x{h}");
+    let (w, h) = loaded_size(&b, "#review-signature").await;
+    assert!(w > h, "DG7's signature: {w}x{h}");
+    let journal_id = s.journaled().pop().unwrap().id;
+    let steps = permitkit_station::journal::Journal::open(&s.journal())
+        .unwrap()
+        .record(&journal_id)
+        .unwrap()
+        .steps;
+    assert!(
+        steps.iter().any(|st| st.step.name() == "chip-image")
+            && steps.iter().all(|st| st.step.name() != "personalize"),
+        "signed, nothing written before the operator confirms: {steps:?}"
+    );
+    b.shot("17-review").await;
+    // Written from the keyboard: the write button has the focus, Enter.
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("review-write")
+    );
+    focused.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let state = b.wait_final().await;
     assert_eq!(state, "issued", "{}", b.body().await);
     let done = b.body().await;
     for step in ["photo", "fingers", "signature", "personalize", "verify"] {

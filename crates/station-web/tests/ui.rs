@@ -2,7 +2,9 @@
 //! token every form needs, the supervisor's role for abandon, the applicant data with its
 //! field errors and the MRZ as printed, a whole enrolment started from a file to its done page;
 //! finger exceptions waiting for a supervisor's approval, refused to an operator and to the one
-//! who declared them, journaled with their approver.
+//! who declared them, journaled with their approver; the card not written before the operator
+//! confirms its review (each file with its size), a review stopped then resumed after a
+//! restart; a login locked after repeated wrong passwords.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -946,4 +948,326 @@ async fn a_card_pulled_mid_write_is_put_back_and_finished_from_the_card_screen()
         !done.contains("id=\"card\""),
         "no card section once issued: {done}"
     );
+}
+
+/// `n` as the review page writes it: thousands parted by a narrow no-break space.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Waits until the progress page is the card's review; the page.
+async fn wait_for_review(s: &Server, session: &str, progress: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let page = s.page(session, progress).await;
+        if page.contains("id=\"card-review\"") {
+            return page;
+        }
+        assert!(
+            !page.contains("id=\"state\">failed<") && !page.contains("id=\"state\">issued<"),
+            "the enrolment waits at the review: {page}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(180),
+            "the review is shown"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+}
+
+/// The steps the journal records for `journal_id`, by name.
+fn journal_steps(s: &Server, journal_id: &str) -> Vec<String> {
+    Journal::open(&s.journal())
+        .unwrap()
+        .record(journal_id)
+        .unwrap()
+        .steps
+        .iter()
+        .map(|st| st.step.name().to_owned())
+        .collect()
+}
+
+fn card_reviews(s: &Server, journal_id: &str) -> Vec<String> {
+    Journal::open(&s.journal())
+        .unwrap()
+        .events(journal_id)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, kind, _)| kind == "card-review")
+        .map(|(_, _, message)| message)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_waits_for_the_operators_review_of_every_file_before_it_is_written() {
+    let s = Server::start(&format!(
+        "review_before_card = true\n{}",
+        station::two_operators()
+    ))
+    .await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let progress = start_enrolment(&s, &session, &token, &[]).await;
+    let page = wait_for_review(&s, &session, &progress).await;
+
+    // Nothing is written while the review waits: the ChipImage is signed, personalize has not
+    // begun, no decision is journaled.
+    let journal_id = s.journaled().pop().unwrap().id;
+    let record = Journal::open(&s.journal())
+        .unwrap()
+        .record(&journal_id)
+        .unwrap();
+    assert_eq!(record.state, EnrolmentState::InProgress);
+    let step = |name: &str| record.steps.iter().find(|st| st.step.name() == name);
+    assert!(step("chip-image").is_some_and(|st| st.result.is_some()));
+    assert!(
+        step("personalize").is_none(),
+        "the card is not written before the operator confirms: {:?}",
+        record.steps
+    );
+    assert!(card_reviews(&s, &journal_id).is_empty());
+
+    // Every file of the ChipImage, by name, with its size in bytes and the chip's budget.
+    let manifest = &step("chip-image").unwrap().result.as_ref().unwrap()["manifest"]["files"];
+    let files = manifest.as_array().unwrap();
+    assert!(files.len() >= 8, "{manifest}");
+    for f in files {
+        let name = f["name"].as_str().unwrap();
+        let shown = if name.starts_with("DG") {
+            name.to_owned()
+        } else {
+            format!("EF.{name}")
+        };
+        let size = grouped(f["size"].as_u64().unwrap());
+        let row = format!(
+            "<tr><td>{shown}</td><td class=\"n\">{size}</td><td class=\"n\">{}</td>",
+            grouped(65535)
+        );
+        assert!(page.contains(&row), "{row} in {page}");
+    }
+    // The data as written, the fingers by position and quality only, DG3 behind EAC.
+    assert!(
+        page.contains("AKHMETOVA&lt;&lt;AIGERIM&lt;"),
+        "the MRZ as printed"
+    );
+    assert!(page.contains("FT4211207"));
+    assert!(page.contains("id=\"review-fingers\""));
+    assert!(page.contains("DG3 is behind EAC"), "{page}");
+    assert!(
+        page.contains("id=\"review-write\" autofocus"),
+        "write is the default"
+    );
+    assert!(!page.contains("id=\"over-budget\""), "everything fits");
+    // The signature as DG7 holds it, while the review waits, never cached.
+    let r = s
+        .http
+        .get(format!("{}{progress}/review/signature.jpg", s.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let r = s
+        .http
+        .get(format!("{}{progress}/review/signature.jpg", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "no session, no signature");
+
+    let decide = |decision: &'static str, csrf: String| {
+        s.http
+            .post(format!("{}{progress}/review", s.base))
+            .header("cookie", &session)
+            .form(&[("csrf", csrf), ("decision", decision.to_owned())])
+            .send()
+    };
+    let forged = decide("write", "0".repeat(64)).await.unwrap();
+    assert_eq!(
+        forged.status().as_u16(),
+        403,
+        "the form needs the CSRF token"
+    );
+    let odd = decide("maybe", token.clone()).await.unwrap();
+    assert_eq!(odd.status().as_u16(), 400);
+    assert!(
+        !journal_steps(&s, &journal_id).contains(&"personalize".to_owned()),
+        "refused forms write nothing"
+    );
+    let write = decide("write", token.clone()).await.unwrap();
+    assert_eq!(write.status().as_u16(), 303);
+    assert_eq!(write.headers()["location"].to_str().unwrap(), progress);
+    let again = decide("write", token.clone()).await.unwrap();
+    assert_eq!(again.status().as_u16(), 409, "one answer per review");
+
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    assert_eq!(
+        card_reviews(&s, &journal_id),
+        ["write the card: confirmed by olena"],
+        "the decision and who made it are journaled"
+    );
+    let r = s
+        .http
+        .get(format!("{}{progress}/review/signature.jpg", s.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        404,
+        "the review's sheet is dropped once answered"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_stopped_at_the_review_is_reviewed_again_after_a_restart_and_a_resume() {
+    let s = Server::start(&format!(
+        "review_before_card = true\n{}",
+        station::two_operators()
+    ))
+    .await;
+    let (session, token) = s.sign_in("olena", "olena-pass").await;
+    let progress = start_enrolment(&s, &session, &token, &[]).await;
+    wait_for_review(&s, &session, &progress).await;
+    let journal_id = s.journaled().pop().unwrap().id;
+    let r = s
+        .http
+        .post(format!("{}{progress}/review", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str()), ("decision", "stop")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "failed");
+    let (_, state) = events.last().unwrap();
+    assert!(
+        state["error"]
+            .as_str()
+            .unwrap()
+            .contains("olena stopped at the review"),
+        "{state}"
+    );
+    assert_eq!(
+        card_reviews(&s, &journal_id),
+        ["not written: stopped by olena"]
+    );
+    let steps = journal_steps(&s, &journal_id);
+    assert!(steps.contains(&"chip-image".to_owned()), "{steps:?}");
+    assert!(
+        !steps.contains(&"personalize".to_owned()),
+        "nothing written"
+    );
+
+    // The server starts again: the enrolment resumes at the review, not at the card.
+    let s = s.restart(&[]).await;
+    let (session, token) = s.sign_in("petro", "petro-pass").await;
+    let r = s
+        .http
+        .post(format!("{}/journal/{journal_id}/resume", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let page = wait_for_review(&s, &session, &progress).await;
+    assert!(page.contains("id=\"review-write\""), "{page}");
+    let r = s
+        .http
+        .post(format!("{}{progress}/review", s.base))
+        .header("cookie", &session)
+        .form(&[("csrf", token.as_str()), ("decision", "write")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let events = stream_to_end(&s, &session, &progress).await;
+    assert_eq!(final_state(&events), "issued", "{events:?}");
+    let skipped: Vec<&str> = events
+        .iter()
+        .filter(|(k, _)| k == "step-skipped")
+        .map(|(_, d)| d["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        skipped,
+        ["applicant", "photo", "fingers", "signature", "chip-image"],
+        "continued at the review"
+    );
+    assert_eq!(
+        card_reviews(&s, &journal_id),
+        [
+            "not written: stopped by olena",
+            "write the card: confirmed by petro"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_wrong_passwords_lock_the_account_for_a_while_even_with_the_right_one() {
+    let s = start().await;
+    let r = s
+        .http
+        .get(format!("{}/login", s.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookie(&r, "pk_login").unwrap();
+    let token = csrf(&r.text().await.unwrap());
+    let attempt = |login: &'static str, password: &'static str, lang: &'static str| {
+        s.http
+            .post(format!("{}/login", s.base))
+            .header("cookie", &cookie)
+            .form(&[
+                ("login", login),
+                ("password", password),
+                ("csrf", token.as_str()),
+                ("lang", lang),
+            ])
+            .send()
+    };
+    for _ in 1..5 {
+        let r = attempt("olena", "guess", "en").await.unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+    }
+    // The fifth wrong password locks the account.
+    let r = attempt("olena", "guess", "en").await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "30");
+    // The right password is refused too, with the reason, in the operator's language.
+    let r = attempt("olena", "olena-pass", "en").await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(set_cookie(&r, "pk_session").is_none(), "no session");
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Too many failed sign-ins for this account"),
+        "{html}"
+    );
+    let r = attempt("olena", "olena-pass", "uk").await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Забагато невдалих спроб входу"),
+    );
+    // Per account: another operator signs in.
+    s.sign_in("petro", "petro-pass").await;
 }

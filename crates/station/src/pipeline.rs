@@ -11,7 +11,9 @@
 //!    profile's policy — only with the holder's written consent where the profile requires it;
 //! 4. [`signature`]: the signature pad (ended by its profile's rule), prepared for DG7;
 //! 5. [`chip_image`]: the LDS built and signed, kept encrypted in the journal until verified;
-//!    the enrolment's folder receives the files without biometrics;
+//!    the enrolment's folder receives the files without biometrics; then the
+//!    [`card_review`]: the operator's word on what goes on the chip, every file against the
+//!    chip's budget, before anything is written;
 //! 6. [`personalize`]: written to the chip, read back byte for byte, passive authentication,
 //!    LOCK when asked;
 //! 7. [`verify`]: the card read again independently (PACE with the printed CAN), every file
@@ -27,6 +29,7 @@
 //! when the station opened.
 
 pub mod applicant;
+pub mod card_review;
 pub mod chip_image;
 mod error;
 mod event;
@@ -56,6 +59,7 @@ use permitkit_pki::{passive_auth::verify_files_trusted, trust::TrustStore};
 
 pub use crate::step::{Step, UnknownStep};
 pub use applicant::ApplicantRecord;
+pub use card_review::{CardDecision, CardReview};
 pub use chip_image::{ChipImageRecord, card_access_number, is_biometric};
 pub use error::{EnrolError, RestoreError, StepError};
 pub use event::{Event, Observer, PortraitReview, SkipReason};
@@ -267,6 +271,14 @@ pub fn enroll(
     let keys_on_chip = personalize::present(&mut run, &applicant)?;
     let (chip_image_record, held) =
         chip_image::run(&mut run, &applicant, &out, &captures, keys_on_chip)?;
+    // Nothing is written before the operator has seen what goes on the chip (when the station
+    // asks) and every file fits the chip.
+    if let Err(e) = card_review::run(&mut run, &held, &applicant) {
+        if let Some(Err(saved)) = run.card.take().map(|card| card.reader.finish()) {
+            tracing::error!("the card's state was not saved: {saved}");
+        }
+        return Err(e);
+    }
     let outcome = personalize::run(&mut run, &held, request.lock).and_then(|p| {
         verify::run(&mut run, &held, &p, &applicant.document_profile).map(|v| (p, v))
     });

@@ -451,6 +451,13 @@ impl Profile for StationProfile {
         out.extend(self.web.validate());
         if let Some(bureau) = &self.bureau {
             out.extend(bureau.validate());
+            if self.web.review_before_card {
+                out.push(FieldProblem::new(
+                    "web.review_before_card",
+                    "the station hands its applications to the central bureau ([bureau]): no \
+                     card is written here to review",
+                ));
+            }
         }
         out
     }
@@ -535,6 +542,25 @@ mod tests {
             assert_eq!(e.field, field, "{from} -> {to}: {e}");
         }
         assert!(check_bureau_url("http://bureau.example/").is_ok());
+    }
+
+    #[test]
+    fn a_review_before_the_card_is_for_a_station_that_writes_cards() {
+        let web = "\n[web]\nreview_before_card = true\n";
+        let s = parse::<StationProfile>("simulated.toml", &format!("{SIMULATED}{web}")).unwrap();
+        assert!(s.web.review_before_card);
+        assert!(
+            !parse::<StationProfile>("simulated.toml", SIMULATED)
+                .unwrap()
+                .web
+                .review_before_card,
+            "off unless asked"
+        );
+        let bureau = "\n[bureau]\nurl = \"http://127.0.0.1:8443\"\nkey = \"station.key\"\n\
+            certificate = \"bureau.pem\"\n";
+        let e = parse::<StationProfile>("simulated.toml", &format!("{SIMULATED}{web}{bureau}"))
+            .unwrap_err();
+        assert_eq!(e.field, "web.review_before_card", "{e}");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! stream ends. While the signature step waits for a signature drawn on the operator's screen,
 //! one `event: signature-wanted` says so (with why: no pad, or the operator's choice); while
 //! the photo step waits for the operator to keep or retake the portrait (`[web]
-//! photo_review`), one `event: photo-review-wanted`.
+//! photo_review`), one `event: photo-review-wanted`; while the card waits for the operator's
+//! review before it is written (`[web] review_before_card`), one `event: card-review-wanted`.
 //! Comments keep the connection alive while a step runs.
 
 use std::{convert::Infallible, sync::Arc};
@@ -49,6 +50,8 @@ struct Cursor {
     asked: bool,
     /// A `photo-review-wanted` was sent for the review going on.
     review_asked: bool,
+    /// A `card-review-wanted` was sent for the review going on.
+    card_asked: bool,
 }
 
 fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
@@ -60,6 +63,7 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
         ended: false,
         asked: false,
         review_asked: false,
+        card_asked: false,
     };
     stream::unfold(cursor, |mut c| async move {
         loop {
@@ -98,6 +102,16 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
                 );
             }
             c.review_asked = reviewing;
+            let card = c.enrolment.card.waiting().is_some();
+            if card && !c.card_asked {
+                let data = serde_json::json!({ "event": "card-review-wanted" });
+                c.pending.push_back(
+                    SseEvent::default()
+                        .event("card-review-wanted")
+                        .data(data.to_string()),
+                );
+            }
+            c.card_asked = card;
             if state.is_final() {
                 let data = serde_json::to_string(&state).unwrap_or_default();
                 c.pending

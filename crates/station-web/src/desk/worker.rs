@@ -15,12 +15,14 @@ use permitkit_model::profiles::Registry;
 use permitkit_model::secret::SecretBytes;
 use permitkit_station::finger_selection::MissingFinger;
 use permitkit_station::pipeline::{
-    self, EnrolRequest, Event, Observer, PortraitReview, PreviewFrame, Station,
+    self, CardDecision, CardReview, EnrolRequest, Event, Observer, PortraitReview, PreviewFrame,
+    Station,
 };
 
 use super::handoff::BureauHandoff;
 use super::restore::operator_file;
 use super::screen_pad::{DeskFactory, SCREEN_TIMEOUT};
+use crate::card_screen::CardSheet;
 use crate::enrolment::{Enrolment, State};
 use crate::error::ServeError;
 use crate::photo_screen;
@@ -170,10 +172,12 @@ fn run(mut station: Station, setup: &Setup, queue: &mpsc::Receiver<Job>) {
 
 /// The pipeline's observer for one enrolment: events to its log, the photo step's frames and
 /// portrait to its photo screen (memory only), and — with the station profile's
-/// `[web] photo_review` — each portrait taken to the operator to keep or retake.
+/// `[web] photo_review` — each portrait taken to the operator to keep or retake, and with
+/// `[web] review_before_card` the card, before it is written, to the operator to confirm.
 struct DeskObserver<'a> {
     enrolment: &'a Enrolment,
     review: bool,
+    review_card: bool,
 }
 
 impl Observer for DeskObserver<'_> {
@@ -209,6 +213,28 @@ impl Observer for DeskObserver<'_> {
         e.touch();
         decision
     }
+
+    fn review_card(&mut self, review: &CardReview<'_>) -> CardDecision {
+        if !self.review_card {
+            return CardDecision::NotAsked;
+        }
+        let e = self.enrolment;
+        // The portrait shown is DG2's own.
+        if let Some(jpeg) = review.portrait_jpeg() {
+            e.photo.keep_portrait(&jpeg);
+        }
+        let decision = e
+            .card
+            .await_decision(CardSheet::of(review), SCREEN_TIMEOUT, || e.touch());
+        let outcome = match &decision {
+            CardDecision::Write { .. } => "write",
+            CardDecision::Stop { .. } => "stop",
+            _ => "undecided",
+        };
+        tracing::info!(enrolment = %e.id, outcome, "card reviewed");
+        e.touch();
+        decision
+    }
 }
 
 /// Runs one enrolment to its end state.
@@ -224,6 +250,7 @@ fn run_one(station: &mut Station, setup: &Setup, job: &Job) -> State {
     let mut observer = DeskObserver {
         enrolment: &job.enrolment,
         review: station.profile.web.photo_review,
+        review_card: station.profile.web.review_before_card,
     };
     let stopped = |e: pipeline::EnrolError| {
         tracing::warn!(enrolment = %job.enrolment.id, step = %e.step, "enrolment stopped");

@@ -36,6 +36,11 @@ impl Accounts {
         }
     }
 
+    /// Whether `login` is one of the accounts.
+    pub fn knows(&self, login: &str) -> bool {
+        self.entries.iter().any(|(l, _, _)| l == login)
+    }
+
     /// The role of `login` when `password` is its password.
     pub fn check(&self, login: &str, password: &str) -> Option<Role> {
         let found = self.entries.iter().find(|(l, _, _)| l == login);

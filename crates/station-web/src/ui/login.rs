@@ -1,6 +1,7 @@
 //! Sign-in and sign-out. The sign-in form is protected against login CSRF by a double-submit
 //! cookie; a failed sign-in says only that the login or the password is wrong, and logs
-//! neither.
+//! neither. Repeated wrong passwords lock the login for a while ([`super::sign_in_limit`]): the
+//! refusal says for how long and is logged with the login, never the password.
 
 use std::sync::Arc;
 
@@ -91,6 +92,10 @@ pub(super) async fn submit(
             Some(lang.t(Text::WrongLogin)),
         );
     }
+    let now = std::time::Instant::now();
+    if let Err(wait) = ui.sign_ins.check(&form.login, now) {
+        return locked(lang, &ui, &form.login, wait);
+    }
     let accounts = ui.accounts.clone();
     let (login, password) = (form.login.clone(), form.password);
     let role = tokio::task::spawn_blocking(move || accounts.check(&login, &password))
@@ -99,12 +104,16 @@ pub(super) async fn submit(
         .flatten();
     let Some(role) = role else {
         tracing::info!("a sign-in was refused");
+        if let Some(lock) = ui.sign_ins.failed(&form.login, now) {
+            return locked(lang, &ui, &form.login, lock);
+        }
         return login_page(
             lang,
             StatusCode::UNAUTHORIZED,
             Some(lang.t(Text::WrongLogin)),
         );
     };
+    ui.sign_ins.succeeded(&form.login);
     let Ok(id) = ui.sessions.open(&form.login, role, lang) else {
         return reply(StatusCode::INTERNAL_SERVER_ERROR, String::new());
     };
@@ -115,6 +124,32 @@ pub(super) async fn submit(
     }
     if let Ok(v) = set_cookie(LOGIN_COOKIE, None).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The answer to a sign-in for a locked login: `429` with `Retry-After`, the wait in words.
+fn locked(lang: Lang, ui: &Ui, login: &str, wait: std::time::Duration) -> Response {
+    let seconds = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
+    if ui.accounts.knows(login) {
+        tracing::warn!(operator = %login, retry_after_s = seconds, "sign-in refused: too many wrong passwords");
+    } else {
+        tracing::warn!(
+            retry_after_s = seconds,
+            "sign-in refused for an unknown login: too many wrong passwords"
+        );
+    }
+    let message = format!(
+        "{} {} {}.",
+        lang.t(Text::SignInLocked),
+        seconds,
+        lang.t(Text::Seconds)
+    );
+    let mut response = login_page(lang, StatusCode::TOO_MANY_REQUESTS, Some(&message));
+    if let Ok(v) = seconds.to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
     }
     response
 }

@@ -5,7 +5,8 @@
 //! outcome — issued, or queued for the central bureau — and each step's one-line summary. The
 //! photo screen ([`super::photo`]) sits above the events: the live preview while the photo
 //! step runs, the portrait for the chip once taken (also on the done page, until the desk
-//! begins its next enrolment), the keep-or-retake question when the station asks for it.
+//! begins its next enrolment), the keep-or-retake question when the station asks for it; the
+//! review of the card before it is written ([`super::review`]) when the station asks for it.
 
 use std::sync::Arc;
 
@@ -30,7 +31,8 @@ s.addEventListener(k,function(e){n++;if(n<=l.children.length)return;var d=JSON.p
 var li=document.createElement('li');li.textContent=k+(d.step?' '+d.step:'')+(d.summary?': '+d.summary:'')\
 +(d.message?': '+d.message:'')+(d.error?': '+d.error:'');l.appendChild(li);l.scrollTop=l.scrollHeight;});});\
 s.addEventListener('state',function(){s.close();location.reload();});\
-s.addEventListener('signature-wanted',function(){s.close();location.reload();});})();</script>";
+s.addEventListener('signature-wanted',function(){s.close();location.reload();});\
+s.addEventListener('card-review-wanted',function(){s.close();location.reload();});})();</script>";
 
 fn line(event: &Event) -> String {
     let v = serde_json::to_value(event).unwrap_or_default();
@@ -104,6 +106,13 @@ pub(super) async fn show(
         return reply(
             StatusCode::OK,
             super::html::page(l, l.t(Text::SignatureTitle), Some(&s), &body),
+        );
+    }
+    if !final_ && let Some(sheet) = e.card.waiting() {
+        body.push_str(&super::review::section(&s, &e, &sheet));
+        return reply(
+            StatusCode::OK,
+            super::html::page(l, l.t(Text::ReviewTitle), Some(&s), &body),
         );
     }
     if !final_ && e.photo.reviewing() {

@@ -329,6 +329,21 @@ pub enum StepError {
     /// Control: Terminal Authentication failed or did not grant it.
     #[error("Terminal Authentication {0}")]
     TerminalAuthentication(permitkit_chip::reader::TaOutcome),
+    /// A file or an image of the ChipImage is over its budget: the card is not written.
+    #[error("the card is not written: {}", over_budget_list(.0))]
+    OverBudget(Vec<super::card_review::OverBudget>),
+    /// The operator stopped at the review, before the card was written.
+    #[error("the card is not written: {operator} stopped at the review")]
+    NotWrittenAtReview {
+        /// Who stopped it.
+        operator: String,
+    },
+    /// No one confirmed the review in time: the card is not written.
+    #[error("the card is not written: {reason}")]
+    ReviewUndecided {
+        /// Why.
+        reason: String,
+    },
     /// The journal failed.
     #[error("the journal")]
     Journal(#[source] JournalError),
@@ -349,6 +364,13 @@ impl StepError {
                 | Self::Journal(JournalError::Finished { .. })
         )
     }
+}
+
+fn over_budget_list(over: &[super::card_review::OverBudget]) -> String {
+    over.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Why a step recorded done cannot be restored. Never replaced by a default: the journal is

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::card_review::{CardDecision, CardReview};
 use super::photo::PreviewFrame;
 use crate::finger_selection::{MissingFinger, SkipReason as FingerSkipReason};
 use crate::step::Step;
@@ -184,6 +185,13 @@ pub trait Observer {
     /// kept: whether the operator keeps it or wants another. The default keeps it.
     fn review_portrait(&mut self, _jpeg: &SecretBytes) -> PortraitReview {
         PortraitReview::Keep
+    }
+
+    /// Asked once the ChipImage is signed and before the card is written: everything that
+    /// goes on the chip, each file against its budget ([`super::card_review`]). The default
+    /// does not ask ([`CardDecision::NotAsked`]): the card is written when it fits.
+    fn review_card(&mut self, _review: &CardReview<'_>) -> CardDecision {
+        CardDecision::NotAsked
     }
 }
 

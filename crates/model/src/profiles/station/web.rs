@@ -9,6 +9,10 @@
 //! - `session_minutes`: how long an operator's session lasts without being used.
 //! - `photo_review`: the photo step waits, once it has taken a portrait, for the operator to
 //!   keep it or retake it on the progress page (default: kept as taken).
+//! - `review_before_card`: once the ChipImage is signed, the enrolment waits for the operator
+//!   to review everything that goes on the chip (each file's size against the chip's budget)
+//!   and confirm before the card is written (default: written at once). Meaningless for a
+//!   station that hands its applications to the central bureau, which refuses it.
 //!
 //! The form of each value is checked here; the Argon2 hash itself is parsed by the web crate.
 
@@ -32,6 +36,9 @@ pub struct WebSection {
     /// The operator keeps or retakes each portrait on screen before the enrolment goes on.
     #[serde(default)]
     pub photo_review: bool,
+    /// The operator reviews what goes on the chip and confirms before the card is written.
+    #[serde(default)]
+    pub review_before_card: bool,
 }
 
 impl Default for WebSection {
@@ -41,6 +48,7 @@ impl Default for WebSection {
             operators: Vec::new(),
             session_minutes: default_session_minutes(),
             photo_review: false,
+            review_before_card: false,
         }
     }
 }
@@ -56,6 +64,7 @@ impl std::fmt::Debug for WebSection {
             .field("operators", &self.operators.len())
             .field("session_minutes", &self.session_minutes)
             .field("photo_review", &self.photo_review)
+            .field("review_before_card", &self.review_before_card)
             .finish()
     }
 }
