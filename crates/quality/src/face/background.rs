@@ -21,7 +21,7 @@ use image::RgbImage;
 use super::colour::srgb_to_lab;
 use super::geometry::Geometry;
 use super::landmarks::Landmarks;
-use super::raster::{Plane, mean_std, rgb_bilinear, round_u};
+use super::raster::{Plane, RgbSampler, mean_std, round_u};
 use super::report::{Check, CheckId};
 use crate::Verdict;
 use permitkit_model::profiles::quality::QualityProfile;
@@ -42,9 +42,8 @@ pub struct Measures {
     pub samples: usize,
 }
 
-/// Whether `(x, y)` is inside the head-and-body mask of `g`.
-fn in_mask(g: &Geometry, x: f32, y: f32) -> bool {
-    let (sin, cos) = g.roll_degrees.to_radians().sin_cos();
+/// Whether `(x, y)` is inside the head-and-body mask of `g`; `(sin, cos)` are those of its roll.
+fn in_mask(g: &Geometry, (sin, cos): (f32, f32), x: f32, y: f32) -> bool {
     let (dx, dy) = (x - g.mid.x, y - g.mid.y);
     // Coordinates in the face's frame: u across, v down from the eye line.
     let u = dx * cos + dy * sin;
@@ -77,16 +76,18 @@ pub fn measure(image: &RgbImage, luma: &Plane, g: &Geometry) -> Option<Measures>
     let mut keep = vec![false; cols * rows];
     let mut lab = Vec::new();
     let mut values = Vec::new();
+    let roll = g.roll_degrees.to_radians().sin_cos();
+    let sampler = RgbSampler::new(image);
     for j in 0..rows {
         for i in 0..cols {
             let (x, y) = (centre(i, x0), centre(j, y0));
-            if in_mask(g, x, y) {
+            if in_mask(g, roll, x, y) {
                 continue;
             }
             if let Some(k) = keep.get_mut(j * cols + i) {
                 *k = true;
             }
-            let [rr, gg, bb] = rgb_bilinear(image, x, y);
+            let [rr, gg, bb] = sampler.at(x, y);
             lab.push(srgb_to_lab(rr, gg, bb));
             values.push(plane.at(i as isize, j as isize));
         }

@@ -26,11 +26,19 @@ pub fn measure(luma: &Plane, g: &Geometry) -> f64 {
         (x0, x1, y0, y1)
     };
     let (mut edge, mut ne, mut inner, mut ni) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    // Pixel by pixel, row by row: the step to the right neighbour (when inside), then the step
+    // to the neighbour below (when inside), each added to the boundary or inner sum.
+    let (x0, x1, y0, y1) = (x0 as usize, x1 as usize, y0 as usize, y1 as usize);
     for y in y0..y1 {
-        for x in x0..x1 {
-            if x + 1 < w {
-                let d = f64::from((luma.at(x + 1, y) - luma.at(x, y)).abs());
-                if (x + 1) % 8 == 0 {
+        let row = luma.row(y);
+        let here = row.get(x0..x1).unwrap_or_default();
+        let right = row.get(x0 + 1..).unwrap_or_default();
+        let below = luma.row(y + 1).get(x0..x1).unwrap_or_default();
+        let vertical_edge = (y + 1) % 8 == 0;
+        for (i, &v) in here.iter().enumerate() {
+            if let Some(&r) = right.get(i) {
+                let d = f64::from((r - v).abs());
+                if (x0 + i + 1) % 8 == 0 {
                     edge += d;
                     ne += 1.0;
                 } else {
@@ -38,9 +46,9 @@ pub fn measure(luma: &Plane, g: &Geometry) -> f64 {
                     ni += 1.0;
                 }
             }
-            if y + 1 < h {
-                let d = f64::from((luma.at(x, y + 1) - luma.at(x, y)).abs());
-                if (y + 1) % 8 == 0 {
+            if let Some(&b) = below.get(i) {
+                let d = f64::from((b - v).abs());
+                if vertical_edge {
                     edge += d;
                     ne += 1.0;
                 } else {

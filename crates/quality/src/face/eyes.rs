@@ -189,11 +189,14 @@ fn best_centre(p: &Plane, xs: std::ops::Range<usize>, ys: std::ops::Range<usize>
     // Gradients (central differences) and the magnitude threshold mean + 0.3·σ.
     let mut grads: Vec<(f32, f32, f32, f32)> = Vec::with_capacity(w * h);
     let mut mags = Vec::with_capacity(w * h);
+    // Neighbours outside the window repeat its edge.
     for y in 0..h {
+        let (up, row) = (p.row(y.saturating_sub(1)), p.row(y));
+        let down = p.row((y + 1).min(h - 1));
+        let px = |r: &[f32], x: usize| r.get(x).copied().unwrap_or_default();
         for x in 0..w {
-            let (xi, yi) = (x as isize, y as isize);
-            let gx = (p.at(xi + 1, yi) - p.at(xi - 1, yi)) / 2.0;
-            let gy = (p.at(xi, yi + 1) - p.at(xi, yi - 1)) / 2.0;
+            let gx = (px(row, (x + 1).min(w - 1)) - px(row, x.saturating_sub(1))) / 2.0;
+            let gy = (px(down, x) - px(up, x)) / 2.0;
             mags.push(gx.hypot(gy));
             grads.push((x as f32, y as f32, gx, gy));
         }

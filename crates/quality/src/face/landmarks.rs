@@ -18,7 +18,7 @@ use super::FaceError;
 use super::detect::FaceBox;
 use super::eyes::{EyePair, Point};
 use super::models::{MESH_SIDE, ModelSet};
-use super::raster::{Plane, rgb_bilinear, round_u};
+use super::raster::{Plane, RgbSampler, round_u};
 
 /// Mesh indices of named points (MediaPipe face mesh topology). "Right" and "left" are the
 /// subject's: the subject's right eye is on the image's left.
@@ -117,33 +117,72 @@ impl Roi {
     /// Samples the region into planar RGB (`3 × n × n`, values in [0, 1]), averaging up to
     /// 2 × 2 bilinear samples per output pixel when the region is larger than the crop.
     pub fn sample(&self, image: &RgbImage, n: usize) -> Vec<f32> {
+        let mut out = Vec::new();
+        self.sample_into(image, n, &mut out);
+        out
+    }
+
+    /// [`Roi::sample`] into `out` (resized to `3 × n × n`), reusing its allocation.
+    ///
+    /// Every sample is the point [`Roi::to_image`] gives, computed with the same operations:
+    /// the rotation's sine and cosine once per crop, and the products of each sub-sample
+    /// column's and row's offset with them once per column and row rather than per sample.
+    pub fn sample_into(&self, image: &RgbImage, n: usize, out: &mut Vec<f32>) {
         let step = self.side / n as f32;
         let k = round_u(step.ceil()).clamp(1, 2);
         let inv = 1.0 / (255.0 * (k * k) as f32);
         let plane = n * n;
-        let mut out = vec![0.0f32; 3 * plane];
-        for v in 0..n {
-            for u in 0..n {
+        out.clear();
+        out.resize(3 * plane, 0.0);
+        let (sin, cos) = self.angle.sin_cos();
+        let nf = n as f32;
+        // The offset of each sub-sample column (`u·k + i`) or row (`v·k + j`) from the centre,
+        // along the crop's axes, as `to_image` computes it.
+        let offsets = |mirror: bool| -> Vec<f32> {
+            (0..n)
+                .flat_map(|c| {
+                    (0..k).map(move |i| {
+                        let s = c as f32 + (i as f32 + 0.5) / k as f32;
+                        let d = (s / nf - 0.5) * self.side;
+                        if mirror { -d } else { d }
+                    })
+                })
+                .collect()
+        };
+        // Column offset × (cos, sin) and row offset × (sin, cos).
+        let cols: Vec<(f32, f32)> = offsets(self.mirror)
+            .into_iter()
+            .map(|du| (du * cos, du * sin))
+            .collect();
+        let rows: Vec<(f32, f32)> = offsets(false)
+            .into_iter()
+            .map(|dv| (dv * sin, dv * cos))
+            .collect();
+        let sampler = RgbSampler::new(image);
+        let (cx, cy) = (self.centre.x, self.centre.y);
+        let (red, rest) = out.split_at_mut(plane);
+        let (green, blue) = rest.split_at_mut(plane);
+        let out_rows = red
+            .chunks_exact_mut(n)
+            .zip(green.chunks_exact_mut(n))
+            .zip(blue.chunks_exact_mut(n));
+        for (((r_row, g_row), b_row), sub_rows) in out_rows.zip(rows.chunks_exact(k)) {
+            let pixels = r_row.iter_mut().zip(g_row.iter_mut()).zip(b_row.iter_mut());
+            for (((r, g), b), sub_cols) in pixels.zip(cols.chunks_exact(k)) {
                 let mut acc = [0.0f32; 3];
-                for j in 0..k {
-                    for i in 0..k {
-                        let s = u as f32 + (i as f32 + 0.5) / k as f32;
-                        let t = v as f32 + (j as f32 + 0.5) / k as f32;
-                        let p = self.to_image(s, t, n);
-                        for (a, c) in acc.iter_mut().zip(rgb_bilinear(image, p.x, p.y)) {
+                for &(dv_sin, dv_cos) in sub_rows {
+                    for &(du_cos, du_sin) in sub_cols {
+                        let x = cx + du_cos - dv_sin;
+                        let y = cy + du_sin + dv_cos;
+                        for (a, c) in acc.iter_mut().zip(sampler.at(x, y)) {
                             *a += c;
                         }
                     }
                 }
-                let o = v * n + u;
-                for (c, a) in acc.iter().enumerate() {
-                    if let Some(slot) = out.get_mut(c * plane + o) {
-                        *slot = a * inv;
-                    }
-                }
+                let [ar, ag, ab] = acc;
+                (*r, *g, *b) = (ar * inv, ag * inv, ab * inv);
             }
         }
-        out
     }
 }
 
@@ -343,4 +382,78 @@ pub fn locate(
     lm.right_eye = right;
     lm.left_eye = left;
     Ok(lm.finite().then_some(lm))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::face::raster::rgb_bilinear;
+
+    /// `Roi::sample` as first written: every sample through `to_image` and `rgb_bilinear`.
+    fn sample_reference(roi: &Roi, image: &RgbImage, n: usize) -> Vec<f32> {
+        let step = roi.side / n as f32;
+        let k = round_u(step.ceil()).clamp(1, 2);
+        let inv = 1.0 / (255.0 * (k * k) as f32);
+        let plane = n * n;
+        let mut out = vec![0.0f32; 3 * plane];
+        for v in 0..n {
+            for u in 0..n {
+                let mut acc = [0.0f32; 3];
+                for j in 0..k {
+                    for i in 0..k {
+                        let s = u as f32 + (i as f32 + 0.5) / k as f32;
+                        let t = v as f32 + (j as f32 + 0.5) / k as f32;
+                        let p = roi.to_image(s, t, n);
+                        for (a, c) in acc.iter_mut().zip(rgb_bilinear(image, p.x, p.y)) {
+                            *a += c;
+                        }
+                    }
+                }
+                let o = v * n + u;
+                for (c, a) in acc.iter().enumerate() {
+                    if let Some(slot) = out.get_mut(c * plane + o) {
+                        *slot = a * inv;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "synthetic test colours wrap into u8 on purpose"
+    )]
+    fn crop_sampling_is_bit_identical_to_the_pointwise_version() {
+        let image = RgbImage::from_fn(157, 113, |x, y| {
+            image::Rgb([
+                (x * 19 + y * 7) as u8,
+                (x * y * 5) as u8,
+                (200 - x - y / 2) as u8,
+            ])
+        });
+        let mut buffer = Vec::new();
+        for (x, y, side, angle, mirror, n) in [
+            (80.0, 60.0, 90.0, 0.0, false, 32),
+            (70.3, 41.7, 150.0, 0.31, false, 48),
+            (10.0, 100.0, 40.0, -0.7, true, 64),
+            (200.0, -30.0, 400.0, 0.05, false, 24),
+            (80.0, 60.0, 10.0, 1.2, true, 16),
+        ] {
+            let roi = Roi {
+                centre: Point { x, y },
+                side,
+                angle,
+                mirror,
+            };
+            let want = sample_reference(&roi, &image, n);
+            roi.sample_into(&image, n, &mut buffer);
+            assert_eq!(
+                buffer.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "{roi:?} at {n}"
+            );
+        }
+    }
 }

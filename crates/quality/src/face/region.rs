@@ -6,7 +6,7 @@
 use image::RgbImage;
 
 use super::geometry::Geometry;
-use super::raster::{Plane, rgb_bilinear, round_u};
+use super::raster::{Plane, RgbSampler, round_u};
 
 /// The patch is sampled at this inter-eye distance (or the input's, if smaller: never upsampled).
 pub const NORMALISED_IED: f32 = 96.0;
@@ -52,24 +52,42 @@ impl FaceRegion {
             Plane::filled(w, h, 0.0),
         ];
         let inv = 1.0 / (n * n) as f32;
-        for py in 0..h {
-            for px in 0..w {
+        // Each sub-sample column's offset from the eye midpoint times (cos, sin), and each
+        // sub-sample row's times (sin, cos): computed once, not per sample.
+        let offsets = |count: usize, origin: f32, trig: (f32, f32)| -> Vec<(f32, f32)> {
+            (0..count)
+                .flat_map(|p| {
+                    (0..n).map(move |i| {
+                        let d = ((p as f32 + (i as f32 + 0.5) / n as f32) / ied_n + origin) * g.ied;
+                        (d * trig.0, d * trig.1)
+                    })
+                })
+                .collect()
+        };
+        let cols = offsets(w, -U_RANGE, (c, s));
+        let rows = offsets(h, V_TOP, (s, c));
+        let sampler = RgbSampler::new(image);
+        let [red, green, blue] = &mut rgb;
+        let out_rows = red
+            .data_mut()
+            .chunks_exact_mut(w)
+            .zip(green.data_mut().chunks_exact_mut(w))
+            .zip(blue.data_mut().chunks_exact_mut(w));
+        for (((r_row, g_row), b_row), sub_rows) in out_rows.zip(rows.chunks_exact(n)) {
+            let pixels = r_row.iter_mut().zip(g_row.iter_mut()).zip(b_row.iter_mut());
+            for (((r, gr), b), sub_cols) in pixels.zip(cols.chunks_exact(n)) {
                 let mut acc = [0.0f32; 3];
-                for j in 0..n {
-                    for i in 0..n {
-                        let u = (px as f32 + (i as f32 + 0.5) / n as f32) / ied_n - U_RANGE;
-                        let v = (py as f32 + (j as f32 + 0.5) / n as f32) / ied_n + V_TOP;
-                        let (du, dv) = (u * g.ied, v * g.ied);
-                        let x = g.mid.x + du * c - dv * s;
-                        let y = g.mid.y + du * s + dv * c;
-                        for (a, v) in acc.iter_mut().zip(rgb_bilinear(image, x, y)) {
+                for &(dv_s, dv_c) in sub_rows {
+                    for &(du_c, du_s) in sub_cols {
+                        let x = g.mid.x + du_c - dv_s;
+                        let y = g.mid.y + du_s + dv_c;
+                        for (a, v) in acc.iter_mut().zip(sampler.at(x, y)) {
                             *a += v;
                         }
                     }
                 }
-                for (plane, a) in rgb.iter_mut().zip(acc) {
-                    plane.set(px, py, a * inv);
-                }
+                let [ar, ag, ab] = acc;
+                (*r, *gr, *b) = (ar * inv, ag * inv, ab * inv);
             }
         }
         let mut luma = Plane::filled(w, h, 0.0);
