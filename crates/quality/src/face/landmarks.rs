@@ -430,7 +430,7 @@ mod tests {
             image::Rgb([
                 (x * 19 + y * 7) as u8,
                 (x * y * 5) as u8,
-                (200 - x - y / 2) as u8,
+                200u32.wrapping_sub(x + y / 2) as u8,
             ])
         });
         let mut buffer = Vec::new();
