@@ -117,6 +117,20 @@ fn signed_in(ui: &Ui, headers: &HeaderMap) -> Result<Session, Box<Response>> {
         .ok_or_else(|| Box::new(Redirect::to("/login").into_response()))
 }
 
+/// The signed-in session of a form post whose CSRF token is `csrf`, or the response that sends
+/// the browser to sign in, or refuses the form (403).
+fn signed_in_form(ui: &Ui, headers: &HeaderMap, csrf: &str) -> Result<Session, Box<Response>> {
+    let s = signed_in(ui, headers)?;
+    if !s.csrf_ok(csrf) {
+        let l = s.lang;
+        return Err(Box::new(reply(
+            StatusCode::FORBIDDEN,
+            html::page(l, l.t(i18n::Text::BadForm), Some(&s), ""),
+        )));
+    }
+    Ok(s)
+}
+
 /// A page with `status`.
 fn reply(status: StatusCode, html: String) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()

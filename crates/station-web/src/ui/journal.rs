@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::html::{esc, page};
 use super::i18n::Text;
-use super::{Ui, reply, signed_in};
+use super::{Ui, reply, signed_in, signed_in_form};
 use crate::desk::AbandonError;
 use permitkit_model::profiles::station::Role;
 
@@ -102,17 +102,11 @@ pub(super) async fn abandon(
     headers: HeaderMap,
     Form(f): Form<AbandonForm>,
 ) -> Response {
-    let s = match signed_in(&ui, &headers) {
+    let s = match signed_in_form(&ui, &headers, &f.csrf) {
         Ok(s) => s,
         Err(r) => return *r,
     };
     let l = s.lang;
-    if !s.csrf_ok(&f.csrf) {
-        return reply(
-            StatusCode::FORBIDDEN,
-            page(l, l.t(Text::BadForm), Some(&s), ""),
-        );
-    }
     if s.role != Role::Supervisor {
         tracing::info!(operator = %s.login, "abandon refused: not a supervisor");
         return reply(
@@ -161,17 +155,11 @@ pub(super) async fn resume(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let s = match signed_in(&ui, &headers) {
+    let s = match signed_in_form(&ui, &headers, &f.csrf) {
         Ok(s) => s,
         Err(r) => return *r,
     };
     let l = s.lang;
-    if !s.csrf_ok(&f.csrf) {
-        return reply(
-            StatusCode::FORBIDDEN,
-            page(l, l.t(Text::BadForm), Some(&s), ""),
-        );
-    }
     let desk = Arc::clone(&ui.desk);
     let login = s.login.clone();
     let resumed = tokio::task::spawn_blocking(move || desk.resume(&id, &login)).await;

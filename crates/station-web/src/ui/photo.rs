@@ -26,7 +26,7 @@ use serde::Deserialize;
 
 use super::html::{csrf_field, esc, page};
 use super::i18n::{Lang, Text};
-use super::{Session, Ui, reply, signed_in};
+use super::{Session, Ui, reply, signed_in, signed_in_form};
 use crate::enrolment::Enrolment;
 use permitkit_station::pipeline::{Event, Step};
 
@@ -294,17 +294,11 @@ pub(super) async fn decide(
     headers: HeaderMap,
     Form(f): Form<Decision>,
 ) -> Response {
-    let s = match signed_in(&ui, &headers) {
+    let s = match signed_in_form(&ui, &headers, &f.csrf) {
         Ok(s) => s,
         Err(r) => return *r,
     };
     let l = s.lang;
-    if !s.csrf_ok(&f.csrf) {
-        return reply(
-            StatusCode::FORBIDDEN,
-            page(l, l.t(Text::BadForm), Some(&s), ""),
-        );
-    }
     let Some(e) = ui.desk.enrolment(&id) else {
         return reply(StatusCode::NOT_FOUND, page(l, "404", Some(&s), ""));
     };
