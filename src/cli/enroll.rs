@@ -519,13 +519,14 @@ impl Console {
                 step,
                 millis,
                 summary,
+                ..
             } => {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
                 eprintln!("  ✓ {:<12} {millis:>6} ms  {summary}", step.name());
             }
-            Event::StepFailed { step, error } => {
+            Event::StepFailed { step, error, .. } => {
                 if let Some(bar) = self.bar.take() {
                     bar.abandon();
                 }
@@ -579,6 +580,7 @@ impl Console {
                 message,
                 done,
                 total,
+                ..
             } => {
                 if let Some(bar) = &self.bar {
                     if bar.length() != Some(*total) {

@@ -28,7 +28,7 @@ use axum::{
 
 use crate::desk::Desk;
 
-pub use stream::sse_response;
+pub use stream::{Describe, sse_response, sse_response_described};
 
 /// The largest request body accepted, bytes (an applicant file is a few hundred).
 pub const MAX_BODY: usize = 64 * 1024;

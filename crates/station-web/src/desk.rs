@@ -39,6 +39,7 @@ use std::{
 use permitkit_devices::card_reader::ReaderSelector;
 use permitkit_model::profiles::{Registry, station::StationProfile};
 use permitkit_station::applicant::{Applicant, Issuance, IssuedNumbers};
+use permitkit_station::cause::Cause;
 use permitkit_station::journal::{EnrolmentState, Journal, JournalError};
 use permitkit_station::pipeline::Step;
 
@@ -394,6 +395,7 @@ impl Desk {
             enrolment.set_state(State::Failed {
                 step: Step::Applicant,
                 error: ApprovalError::Stopped.to_string(),
+                cause: None,
             });
             return Err(ApprovalError::Stopped);
         }
@@ -589,6 +591,7 @@ impl Desk {
             enrolment.set_state(State::Failed {
                 step: Step::Applicant,
                 error: format!("the resume was not journaled: {e}"),
+                cause: Some(Cause::Storage),
             });
             return Err(e.into());
         }
@@ -605,6 +608,7 @@ impl Desk {
             enrolment.set_state(State::Failed {
                 step: Step::Applicant,
                 error: ResumeError::Stopped.to_string(),
+                cause: None,
             });
             return Err(ResumeError::Stopped);
         }

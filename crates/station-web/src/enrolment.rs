@@ -23,6 +23,7 @@ use image::GrayImage;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use permitkit_station::cause::Cause;
 use permitkit_station::pipeline::{Event, Step};
 
 use crate::card_screen::CardScreen;
@@ -60,6 +61,9 @@ pub enum State {
         step: Step,
         /// What went wrong, with its causes.
         error: String,
+        /// The kind of failure, when known (enrolments failed before the journal kept causes,
+        /// and a station stopped mid-step, have none).
+        cause: Option<Cause>,
     },
     /// Given up; its captures and keys are deleted.
     Abandoned {

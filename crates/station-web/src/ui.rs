@@ -16,6 +16,8 @@
 mod accounts;
 mod applicant;
 mod card;
+mod event_line;
+mod failure;
 mod fingers;
 mod html;
 mod i18n;
@@ -28,6 +30,8 @@ mod session;
 mod sign_in_limit;
 mod signature;
 mod start;
+mod state_words;
+mod step_words;
 
 use std::sync::Arc;
 

@@ -238,7 +238,12 @@ impl Browser {
         loop {
             // The progress page reloads itself once the stream says the enrolment is final.
             let state = match self.client.find(Locator::Css("#state")).await {
-                Ok(el) => el.text().await.unwrap_or_default(),
+                Ok(el) => el
+                    .attr("data-state")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
                 Err(_) => String::new(),
             };
             if [
@@ -401,7 +406,13 @@ async fn an_operator_enrols_an_applicant_to_an_issued_card_by_clicking_and_typin
     let state = b.wait_final().await;
     assert_eq!(state, "issued", "{}", b.body().await);
     let done = b.body().await;
-    for step in ["photo", "fingers", "signature", "personalize", "verify"] {
+    for step in [
+        "Photo: done",
+        "Fingerprints: done",
+        "Signature: done",
+        "Writing the card: done",
+        "Verifying the card: done",
+    ] {
         assert!(done.contains(step), "{step} on the done page: {done}");
     }
     b.shot("05-done").await;
@@ -427,14 +438,22 @@ async fn a_camera_that_only_yields_bad_frames_shows_what_to_fix_and_captures_not
         "uk",
     )
     .await;
-    assert!(alert.starts_with("photo"), "the photo step failed: {alert}");
+    // In Ukrainian: the step, what happened, the last problem named in words the operator can
+    // act on, what to do; the pipeline's English message only as folded technical detail.
+    assert!(alert.starts_with("Фото:"), "the photo step failed: {alert}");
+    let last = b.text("#last-problem").await;
+    assert!(last.starts_with("Остання проблема: "), "{last}");
     assert!(
-        alert.contains("add light"),
-        "what to fix, in words the operator can act on: {alert}"
+        last.contains("світл") && !last.contains("light"),
+        "what to fix, in Ukrainian: {last}"
+    );
+    assert!(
+        !alert.contains("live capture"),
+        "the English detail stays folded: {alert}"
     );
     let page = b.body().await;
     assert!(
-        !page.contains("step-done photo"),
+        !page.contains("Фото: виконано"),
         "no portrait was captured: {page}"
     );
     b.shot("07-photo-failed-uk").await;
@@ -461,7 +480,7 @@ async fn an_unplugged_scanner_stops_the_enrolment_and_only_a_supervisor_abandons
     )
     .await;
     assert!(
-        alert.starts_with("fingers"),
+        alert.starts_with("Fingerprints: The fingerprint scanner failed"),
         "the fingers step failed: {alert}"
     );
     b.shot("08-scanner-unplugged").await;
@@ -479,7 +498,7 @@ async fn an_unplugged_scanner_stops_the_enrolment_and_only_a_supervisor_abandons
     );
     assert!(start.contains("supervisor"), "{start}");
     assert!(
-        start.contains("fingers (failed)"),
+        start.contains("Fingerprints (failed)"),
         "the step it stopped at: {start}"
     );
     b.shot("09-interrupted-operator").await;
@@ -746,8 +765,11 @@ async fn a_card_pulled_mid_write_shows_the_operator_what_to_do_with_it() {
         card.contains("Put the same card back on the reader and press Resume"),
         "{card}"
     );
-    let alert = b.text("p[role=alert]").await;
-    assert!(alert.starts_with("personalize"), "{alert}");
+    let alert = b.text("#failure").await;
+    assert!(
+        alert.starts_with("Writing the card: The card left the reader while it was written"),
+        "{alert}"
+    );
     assert!(
         b.client
             .find(Locator::Css("#card form[action$='/resume'] button"))
@@ -829,7 +851,7 @@ async fn declare_right_index_missing(s: &Server, b: &Browser) {
             .ends_with("/approval")
     );
     let page = b.body().await;
-    assert!(page.contains("awaiting-approval"), "{page}");
+    assert!(page.contains("awaiting approval"), "{page}");
     assert!(
         page.contains("right index") && page.contains("amputated"),
         "{page}"
@@ -934,7 +956,7 @@ async fn an_operator_without_the_supervisor_role_may_not_approve_a_finger_except
         "{refused}"
     );
     let page = b.body().await;
-    assert!(page.contains("awaiting-approval"), "still waiting: {page}");
+    assert!(page.contains("awaiting approval"), "still waiting: {page}");
     assert!(s.journaled().is_empty(), "nothing began");
     b.close().await;
 }

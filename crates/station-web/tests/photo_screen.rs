@@ -175,7 +175,7 @@ async fn the_preview_and_the_portrait_are_for_a_signed_in_operator_and_never_cac
     let started = Instant::now();
     loop {
         let page = s.page(&session, &progress).await;
-        if page.contains("id=\"state\">issued<") {
+        if page.contains("data-state=\"issued\"") {
             assert!(page.contains("portrait.jpg"), "{page}");
             break;
         }

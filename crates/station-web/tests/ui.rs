@@ -296,7 +296,7 @@ async fn the_applicant_screen_shows_field_errors_and_the_mrz_then_the_card_is_is
         .text()
         .await
         .unwrap();
-    assert!(done.contains("id=\"state\">issued<"), "{done}");
+    assert!(done.contains("data-state=\"issued\""), "{done}");
     assert!(
         !done.contains("EventSource"),
         "the done page needs no stream"
@@ -376,10 +376,15 @@ async fn an_interrupted_enrolment_survives_a_restart_and_is_resumed_to_an_issued
     let s = s.restart(&[]).await;
     let (session, token) = s.sign_in("olena", "olena-pass").await;
     let page = s.page(&session, &progress).await;
-    assert!(page.contains("id=\"state\">failed<"), "{page}");
-    assert!(page.contains("fingers"), "the step it stopped at: {page}");
+    assert!(page.contains("data-state=\"failed\""), "{page}");
+    // The step it stopped at and why, as the journal kept it, in the operator's language.
+    assert!(page.contains("data-cause=\"scanner\""), "{page}");
+    assert!(
+        page.contains("<strong>Fingerprints</strong>: The fingerprint scanner failed"),
+        "{page}"
+    );
     let start = s.page(&session, "/").await;
-    assert!(start.contains("fingers (failed)"), "{start}");
+    assert!(start.contains("Fingerprints (failed)"), "{start}");
     let resume = format!("/journal/{journal_id}/resume");
     assert!(start.contains(&resume), "a Resume button: {start}");
 
@@ -473,7 +478,7 @@ async fn a_station_with_a_bureau_seals_and_queues_the_application_after_the_sign
     assert!(!events.iter().any(|(k, _)| k == "issued"));
 
     let done = s.page(&session, &progress).await;
-    assert!(done.contains("id=\"state\">for-bureau<"), "{done}");
+    assert!(done.contains("data-state=\"for-bureau\""), "{done}");
     assert!(
         done.contains("queued for the central bureau"),
         "the done page says where the application went: {done}"
@@ -972,7 +977,7 @@ async fn wait_for_review(s: &Server, session: &str, progress: &str) -> String {
             return page;
         }
         assert!(
-            !page.contains("id=\"state\">failed<") && !page.contains("id=\"state\">issued<"),
+            !page.contains("data-state=\"failed\"") && !page.contains("data-state=\"issued\""),
             "the enrolment waits at the review: {page}"
         );
         assert!(
@@ -1159,6 +1164,13 @@ async fn a_card_stopped_at_the_review_is_reviewed_again_after_a_restart_and_a_re
             .contains("olena stopped at the review"),
         "{state}"
     );
+    assert_eq!(state["cause"], "stopped-at-review", "{state}");
+    // The page says that nothing was written to the card; no "card not finished" box, though
+    // the card was identified before the review.
+    let page = s.page(&session, &progress).await;
+    assert!(page.contains("data-cause=\"stopped-at-review\""), "{page}");
+    assert!(page.contains("nothing was written to the card"), "{page}");
+    assert!(!page.contains("card-stopped"), "{page}");
     assert_eq!(
         card_reviews(&s, &journal_id),
         ["not written: stopped by olena"]

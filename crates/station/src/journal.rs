@@ -46,6 +46,7 @@ use std::{
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::cause::Cause;
 use crate::step::Step;
 use permitkit_model::secret::SecretBytes;
 
@@ -229,6 +230,9 @@ pub struct StepRecord {
     pub result: Option<serde_json::Value>,
     /// What went wrong, when failed.
     pub error: Option<String>,
+    /// The kind of failure, when failed and recorded (journals before schema version 4 and
+    /// failures the pipeline records for itself have none).
+    pub cause: Option<Cause>,
 }
 
 /// One enrolment as recorded.
@@ -441,9 +445,15 @@ impl Journal {
         self.finish(id, step, StepState::Done, Some(&text), None)
     }
 
-    /// Marks `step` failed with the error.
-    pub fn step_failed(&mut self, id: &str, step: Step, error: &str) -> Result<(), JournalError> {
-        self.finish(id, step, StepState::Failed, None, Some(error))
+    /// Marks `step` failed with the error and, when the operator is to act on it, its cause.
+    pub fn step_failed(
+        &mut self,
+        id: &str,
+        step: Step,
+        error: &str,
+        cause: Option<Cause>,
+    ) -> Result<(), JournalError> {
+        self.finish(id, step, StepState::Failed, None, Some((error, cause)))
     }
 
     fn finish(
@@ -452,9 +462,11 @@ impl Journal {
         step: Step,
         state: StepState,
         result: Option<&str>,
-        error: Option<&str>,
+        failure: Option<(&str, Option<Cause>)>,
     ) -> Result<(), JournalError> {
         let now = now();
+        let error = failure.map(|(e, _)| e);
+        let cause = failure.and_then(|(_, c)| c).map(Cause::name);
         let tx = self
             .conn
             .transaction()
@@ -464,9 +476,9 @@ impl Journal {
             })?;
         let changed = tx
             .execute(
-                "UPDATE steps SET state = ?3, finished_at = ?4, result = ?5, error = ?6 \
-                 WHERE enrolment = ?1 AND step = ?2",
-                params![id, step.name(), state.as_str(), now, result, error],
+                "UPDATE steps SET state = ?3, finished_at = ?4, result = ?5, error = ?6, \
+                 cause = ?7 WHERE enrolment = ?1 AND step = ?2",
+                params![id, step.name(), state.as_str(), now, result, error, cause],
             )
             .map_err(|e| JournalError::Database {
                 path: self.path.clone(),
@@ -488,7 +500,8 @@ impl Journal {
     pub fn step(&self, id: &str, step: Step) -> Result<Option<StepRecord>, JournalError> {
         self.conn
             .query_row(
-                "SELECT step, state, attempts, started_at, finished_at, result, error FROM steps \
+                "SELECT step, state, attempts, started_at, finished_at, result, error, cause \
+                 FROM steps \
                  WHERE enrolment = ?1 AND step = ?2",
                 params![id, step.name()],
                 row_to_step,
@@ -716,7 +729,8 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT step, state, attempts, started_at, finished_at, result, error FROM steps \
+                "SELECT step, state, attempts, started_at, finished_at, result, error, cause \
+                 FROM steps \
                  WHERE enrolment = ?1 ORDER BY rowid",
             )
             .map_err(|e| self.db(e))?;
@@ -859,6 +873,7 @@ fn row_to_step(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decoded<StepRecord>> {
     let name: String = r.get(0)?;
     let state: String = r.get(1)?;
     let result: Option<String> = r.get(5)?;
+    let cause: Option<String> = r.get(7)?;
     Ok((|| {
         let corrupt = |reason: String| JournalError::Corrupt(name.clone(), reason);
         Ok(StepRecord {
@@ -875,6 +890,10 @@ fn row_to_step(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decoded<StepRecord>> {
                 .transpose()
                 .map_err(|e| corrupt(e.to_string()))?,
             error: r.get(6).map_err(|e| corrupt(e.to_string()))?,
+            cause: cause
+                .as_deref()
+                .map(|c| Cause::parse(c).ok_or_else(|| corrupt(format!("cause {c:?}"))))
+                .transpose()?,
         })
     })())
 }
@@ -972,12 +991,18 @@ mod tests {
         );
         j.step_started(&id, Step::Fingers).unwrap();
         assert_eq!(j.step(&id, Step::Fingers).unwrap().unwrap().attempts, 2);
-        j.step_failed(&id, Step::Fingers, "scanner disconnected")
-            .unwrap();
+        j.step_failed(
+            &id,
+            Step::Fingers,
+            "scanner disconnected",
+            Some(Cause::Scanner),
+        )
+        .unwrap();
         let rec = j.record(&id).unwrap();
         assert_eq!(rec.steps.len(), 2);
         assert_eq!(rec.steps[1].step, Step::Fingers);
         assert_eq!(rec.steps[1].error.as_deref(), Some("scanner disconnected"));
+        assert_eq!(rec.steps[1].cause, Some(Cause::Scanner));
         assert!(rec.steps[1].result.is_none());
         // Starting the photo again forgets its result until it is done again.
         j.step_started(&id, Step::Photo).unwrap();
@@ -1004,7 +1029,7 @@ mod tests {
             .unwrap();
         j.step_started(&a, Step::Fingers).unwrap();
         j.step_started(&b, Step::Photo).unwrap();
-        j.step_failed(&b, Step::Photo, "no face").unwrap();
+        j.step_failed(&b, Step::Photo, "no face", None).unwrap();
         let latest = j.latest_steps().unwrap();
         assert_eq!(latest.get(&a), Some(&(Step::Fingers, StepState::Started)));
         assert_eq!(latest.get(&b), Some(&(Step::Photo, StepState::Failed)));
@@ -1234,7 +1259,7 @@ mod tests {
                 e,
                 JournalError::Schema {
                     found: 1,
-                    expected: 3,
+                    expected: 4,
                     ..
                 }
             ),

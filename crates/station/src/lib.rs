@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod applicant;
+pub mod cause;
 pub mod eac;
 pub mod error;
 pub mod finger_selection;

@@ -30,7 +30,9 @@
 
 pub mod applicant;
 pub mod card_review;
+mod cause;
 pub mod chip_image;
+mod chip_phase;
 mod error;
 mod event;
 pub mod fingers;
@@ -39,6 +41,7 @@ pub mod personalize;
 pub mod photo;
 pub mod signature;
 mod station;
+mod step_result;
 pub mod verify;
 
 use std::{
@@ -57,10 +60,12 @@ use permitkit_lds::Ef;
 use permitkit_model::secret::SecretBytes;
 use permitkit_pki::{passive_auth::verify_files_trusted, trust::TrustStore};
 
+pub use crate::cause::Cause;
 pub use crate::step::{Step, UnknownStep};
 pub use applicant::ApplicantRecord;
 pub use card_review::{CardDecision, CardReview};
 pub use chip_image::{ChipImageRecord, card_access_number, is_biometric};
+pub use chip_phase::ChipPhase;
 pub use error::{EnrolError, RestoreError, StepError};
 pub use event::{Event, Observer, PortraitReview, SkipReason};
 pub use fingers::{FingerRecord, FingersRecord, NoFingers, rule_for};
@@ -69,6 +74,7 @@ pub use personalize::PersonalizeRecord;
 pub use photo::{PhotoRecord, PhotoVerdict, PreviewFrame};
 pub use signature::SignatureRecord;
 pub use station::Station;
+pub use step_result::StepResult;
 pub use verify::VerifyRecord;
 
 /// What the operator asked for.
@@ -166,7 +172,10 @@ impl Run<'_> {
     fn step<R: StepOutput>(
         &mut self,
         body: impl FnOnce(&mut Self) -> Result<R, StepError>,
-    ) -> Result<R, EnrolError> {
+    ) -> Result<R, EnrolError>
+    where
+        for<'r> StepResult: From<&'r R>,
+    {
         let step = R::STEP;
         if let Some(done) = self.restore::<R>()? {
             self.observer.event(&Event::StepSkipped {
@@ -196,17 +205,24 @@ impl Run<'_> {
                     step,
                     millis,
                     summary: result.summary(),
+                    result: Box::new(StepResult::from(&result)),
                 });
                 Ok(result)
             }
             Err(source) => {
                 let message = error::chain(&source);
-                if let Err(e) = self.station.journal.step_failed(&self.id, step, &message) {
+                let cause = source.cause();
+                if let Err(e) =
+                    self.station
+                        .journal
+                        .step_failed(&self.id, step, &message, Some(cause))
+                {
                     tracing::error!("the journal did not record the failure of {step}: {e}");
                 }
                 self.observer.event(&Event::StepFailed {
                     step,
                     error: message,
+                    cause,
                 });
                 Err(self.error(step, source))
             }

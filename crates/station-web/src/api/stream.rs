@@ -7,7 +7,9 @@
 //! the photo step waits for the operator to keep or retake the portrait (`[web]
 //! photo_review`), one `event: photo-review-wanted`; while the card waits for the operator's
 //! review before it is written (`[web] review_before_card`), one `event: card-review-wanted`.
-//! Comments keep the connection alive while a step runs.
+//! Comments keep the connection alive while a step runs. The operator's progress page reads the
+//! same stream with each event's line in the operator's language added as `text`
+//! ([`sse_response_described`]).
 
 use std::{convert::Infallible, sync::Arc};
 
@@ -25,6 +27,7 @@ use tokio::sync::watch;
 use super::error;
 use crate::desk::Desk;
 use crate::enrolment::Enrolment;
+use permitkit_station::pipeline::Event;
 
 pub(super) async fn events(State(desk): State<Arc<Desk>>, Path(id): Path<String>) -> Response {
     match desk.enrolment(&id) {
@@ -33,9 +36,18 @@ pub(super) async fn events(State(desk): State<Arc<Desk>>, Path(id): Path<String>
     }
 }
 
-/// The event stream of `enrolment` (also the operator's progress page's source).
+/// The event stream of `enrolment`.
 pub fn sse_response(enrolment: Arc<Enrolment>) -> Response {
-    Sse::new(event_stream(enrolment))
+    sse_response_described(enrolment, None)
+}
+
+/// Says an event in a reader's language (`None`: an event not shown).
+pub type Describe = Arc<dyn Fn(&Event) -> Option<String> + Send + Sync>;
+
+/// The event stream of `enrolment`, each event with its line from `describe`, when given, as
+/// `text` (the operator's progress page's source).
+pub fn sse_response_described(enrolment: Arc<Enrolment>, describe: Option<Describe>) -> Response {
+    Sse::new(event_stream(enrolment, describe))
         .keep_alive(KeepAlive::default())
         .into_response()
 }
@@ -52,9 +64,14 @@ struct Cursor {
     review_asked: bool,
     /// A `card-review-wanted` was sent for the review going on.
     card_asked: bool,
+    /// Adds each event's line as `text`.
+    describe: Option<Describe>,
 }
 
-fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+fn event_stream(
+    enrolment: Arc<Enrolment>,
+    describe: Option<Describe>,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     let cursor = Cursor {
         changes: enrolment.subscribe(),
         enrolment,
@@ -64,6 +81,7 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
         asked: false,
         review_asked: false,
         card_asked: false,
+        describe,
     };
     stream::unfold(cursor, |mut c| async move {
         loop {
@@ -78,7 +96,8 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
             let (events, state) = c.enrolment.events_from(c.next);
             c.next = c.next.saturating_add(events.len());
             for e in &events {
-                c.pending.push_back(to_sse(e));
+                let text = c.describe.as_ref().and_then(|d| d(e));
+                c.pending.push_back(to_sse(e, text));
             }
             let wanted = c.enrolment.wants_signature();
             if let Some(why) = &wanted
@@ -126,8 +145,11 @@ fn event_stream(enrolment: Arc<Enrolment>) -> impl Stream<Item = Result<SseEvent
     })
 }
 
-fn to_sse(event: &permitkit_station::pipeline::Event) -> SseEvent {
-    let value = serde_json::to_value(event).unwrap_or_default();
+fn to_sse(event: &Event, text: Option<String>) -> SseEvent {
+    let mut value = serde_json::to_value(event).unwrap_or_default();
+    if let (Some(text), Some(object)) = (text, value.as_object_mut()) {
+        object.insert("text".to_owned(), serde_json::Value::String(text));
+    }
     let kind = value
         .get("event")
         .and_then(serde_json::Value::as_str)

@@ -49,6 +49,7 @@ fn spooled_id(spool: &Path, path: &Path) -> Option<String> {
 fn interrupted(record: &EnrolmentRecord) -> State {
     let last = record.steps.last();
     let step = last.map_or(Step::Applicant, |s| s.step);
+    let cause = last.and_then(|s| s.cause);
     let error = match last {
         Some(s) if s.state == StepState::Failed => s
             .error
@@ -59,7 +60,7 @@ fn interrupted(record: &EnrolmentRecord) -> State {
         }
         _ => "interrupted during this step: the station stopped".to_owned(),
     };
-    State::Failed { step, error }
+    State::Failed { step, error, cause }
 }
 
 impl Desk {

@@ -13,6 +13,7 @@ use permitkit_devices::card_feeder::{CardFeeder, Present};
 use permitkit_devices::factory::{DeviceFactory, SelectorFactory};
 use permitkit_model::profiles::Registry;
 use permitkit_model::secret::SecretBytes;
+use permitkit_station::cause::Cause;
 use permitkit_station::finger_selection::MissingFinger;
 use permitkit_station::pipeline::{
     self, CardDecision, CardReview, EnrolRequest, Event, Observer, PortraitReview, PreviewFrame,
@@ -156,6 +157,7 @@ fn run(mut station: Station, setup: &Setup, queue: &mpsc::Receiver<Job>) {
                 job.enrolment.set_state(State::Failed {
                     step: pipeline::Step::Personalize,
                     error: e.to_string(),
+                    cause: Some(Cause::CardReader),
                 });
                 continue;
             }
@@ -257,6 +259,7 @@ fn run_one(station: &mut Station, setup: &Setup, job: &Job) -> State {
         State::Failed {
             step: e.step,
             error: e.report(),
+            cause: Some(e.source.cause()),
         }
     };
     if let Some(bureau) = &setup.bureau {
@@ -274,6 +277,7 @@ fn run_one(station: &mut Station, setup: &Setup, job: &Job) -> State {
                 State::Failed {
                     step: pipeline::Step::Signature,
                     error: format!("sealing the application for the bureau: {e}"),
+                    cause: Some(Cause::Storage),
                 }
             }
         };

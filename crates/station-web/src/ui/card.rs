@@ -11,7 +11,8 @@ use super::Session;
 use super::html::{csrf_field, esc};
 use super::i18n::{Lang, Text};
 use crate::enrolment::State;
-use permitkit_station::pipeline::{Event, Step};
+use permitkit_station::cause::Cause;
+use permitkit_station::pipeline::{ChipPhase, Event, Step};
 
 /// Where the card is in the enrolment, from its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,7 @@ struct CardPhase {
     /// The card step running last (`personalize` or `verify`), if one started.
     step: Option<Step>,
     /// The last progress: bytes done, bytes in all, what is happening.
-    progress: Option<(u64, u64, String)>,
+    progress: Option<(u64, u64, ChipPhase)>,
 }
 
 fn phase(events: &[Event]) -> CardPhase {
@@ -31,10 +32,11 @@ fn phase(events: &[Event]) -> CardPhase {
         match ev {
             Event::StepStarted { step } if is_card_step(*step) => phase.step = Some(*step),
             Event::ChipProgress {
-                message,
+                phase: now,
                 done,
                 total,
-            } => phase.progress = Some((*done, *total, message.clone())),
+                ..
+            } => phase.progress = Some((*done, *total, now.clone())),
             _ => {}
         }
     }
@@ -63,12 +65,14 @@ pub(super) fn section(
     journal_id: Option<&str>,
 ) -> String {
     let l = s.lang;
-    if let State::Failed { step, .. } = state {
+    if let State::Failed { step, cause, .. } = state {
         // Not when the events show no card was reached (a reader that never opened leaves no
-        // card in hand); an enrolment restored after a restart has no events, only the
-        // journal's failed step, and may have a card half written.
+        // card in hand), nor when the failure left the card untouched (stopped at the review:
+        // the failure notice says so); an enrolment restored after a restart has no events,
+        // only the journal's failed step, and may have a card half written.
         let reached = events.is_empty() || phase(events).progress.is_some();
-        if !is_card_step(*step) || !reached {
+        let untouched = cause.is_some_and(Cause::card_untouched);
+        if !is_card_step(*step) || !reached || untouched {
             return String::new();
         }
         let resume = journal_id.map_or_else(String::new, |id| {
@@ -92,7 +96,9 @@ pub(super) fn section(
         return String::new();
     }
     let p = phase(events);
-    let (done, total, message) = p.progress.unwrap_or((0, 0, String::new()));
+    let (done, total, message) = p.progress.map_or((0, 0, String::new()), |(d, t, now)| {
+        (d, t, super::event_line::chip_phase(l, &now))
+    });
     format!(
         "{STYLE}<section id=\"card\" aria-label=\"{title}\"{hidden}><h2>{title}</h2>\
          <p id=\"card-do\" role=\"status\" aria-live=\"polite\" data-present=\"{present}\" \
@@ -124,7 +130,7 @@ m=document.getElementById('card-msg');s.addEventListener('step-started',function
 if(v.step==='personalize'||v.step==='verify'){c.hidden=false;d.textContent=v.step==='verify'?\
 d.dataset.readBack:d.dataset.present;}});s.addEventListener('chip-progress',function(e){var v=\
 JSON.parse(e.data);c.hidden=false;if(v.total>0){b.max=v.total;b.value=Math.min(v.done,v.total);}\
-m.textContent=v.message||'';});})();</script>"
+m.textContent=v.text||v.message||'';});})();</script>"
 }
 
 #[cfg(test)]
@@ -146,7 +152,8 @@ mod tests {
                 step: Step::Personalize,
             },
             Event::ChipProgress {
-                message: "wrote DG2".into(),
+                message: "writing DG2".into(),
+                phase: ChipPhase::Writing { file: "DG2".into() },
                 done: 30_000,
                 total: 96_000,
             },
@@ -158,7 +165,9 @@ mod tests {
             writing.contains("max=\"96000\" value=\"30000\""),
             "{writing}"
         );
-        assert!(writing.contains("wrote DG2"));
+        assert!(writing.contains("writing DG2"));
+        let uk = section(&session(Lang::Uk), &events, &running, None);
+        assert!(uk.contains("запис DG2"), "{uk}");
         let reading = section(
             &s,
             &[events[0].clone(), Event::StepStarted { step: Step::Verify }],
@@ -177,6 +186,7 @@ mod tests {
         let failed = State::Failed {
             step: Step::Personalize,
             error: "the card left the field".into(),
+            cause: Some(Cause::CardPulled),
         };
         // The reader never opened: no card in hand, nothing to say about one.
         let no_card = [Event::StepStarted {
@@ -187,6 +197,10 @@ mod tests {
         assert!(section(&s, &[], &failed, Some("TRP-1-abc")).contains("id=\"card\""));
         let reached = [Event::ChipProgress {
             message: "card 504B-5631 (blank)".into(),
+            phase: ChipPhase::Identified {
+                serial: "504B-0001-0002-00000001".parse().unwrap(),
+                life: permitkit_chip::identity::CardLife::Blank,
+            },
             done: 0,
             total: 0,
         }];
@@ -204,8 +218,26 @@ mod tests {
         let photo = State::Failed {
             step: Step::Photo,
             error: "no face".into(),
+            cause: Some(Cause::NoPortrait),
         };
         assert_eq!(section(&s, &reached, &photo, Some("x")), "");
+        // Stopped at the review after the card was identified: nothing was written, the card
+        // is not "not finished" (the failure notice says what happened); a restart keeps the
+        // cause from the journal.
+        let reviewed = State::Failed {
+            step: Step::Personalize,
+            error: "the card is not written: olena stopped at the review".into(),
+            cause: Some(Cause::StoppedAtReview),
+        };
+        assert_eq!(section(&s, &reached, &reviewed, Some("x")), "");
+        assert_eq!(section(&s, &[], &reviewed, Some("x")), "");
+        // A failure kept by an older journal, without a cause: the card may be in hand.
+        let older = State::Failed {
+            step: Step::Personalize,
+            error: "the card is NOT done".into(),
+            cause: None,
+        };
+        assert!(section(&s, &[], &older, Some("x")).contains("id=\"card\""));
         assert_eq!(section(&s, &reached, &State::Issued, Some("x")), "");
     }
 }

@@ -506,12 +506,13 @@ fn approval_page(s: &Session, e: &Enrolment, status: StatusCode, error: Option<&
     let state = e.state();
     let list = e.exceptions.list();
     let mut body = format!(
-        "<p>{app}: <strong>{application}</strong> — {st}: <strong id=\"state\">{state}</strong></p>\
+        "<p>{app}: <strong>{application}</strong> — {st}: <strong id=\"state\" data-state=\"{code}\">{state}</strong></p>\
          <p>{hint}</p>",
         app = l.t(Text::Application),
         application = esc(&e.application),
         st = l.t(Text::State),
-        state = state_name(&state),
+        code = state_name(&state),
+        state = super::state_words::enrolment(l, &state),
         hint = l.t(Text::ApprovalHint),
     );
     if let Some(m) = error {
@@ -771,6 +772,7 @@ mod tests {
         events.push(Event::StepFailed {
             step: Step::Fingers,
             error: "unplugged".into(),
+            cause: permitkit_station::cause::Cause::Scanner,
         });
         let t = live_table(Lang::En, &events).unwrap();
         assert_eq!(t.matches("no usable finger").count(), 1, "{t}");

@@ -67,6 +67,8 @@ pub enum Text {
     SignOnScreen,
     SignatureTitle,
     SignatureHint,
+    SignatureChosen,
+    SignatureNoPad,
     SignatureClear,
     SignatureSubmit,
     SignatureEmpty,
@@ -286,6 +288,11 @@ impl Lang {
             ),
             Text::Resume => ("Продовжити", "Resume"),
             Text::Running => ("виконується", "running"),
+            Text::SignatureChosen => (
+                "оператор обрав підпис на екрані",
+                "the operator chose to sign on screen",
+            ),
+            Text::SignatureNoPad => ("планшета для підпису немає", "no signature pad"),
             Text::SignOnScreen => (
                 "Підпис на екрані (без планшета для підпису)",
                 "Signature on screen (no signature pad)",

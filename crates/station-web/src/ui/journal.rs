@@ -18,6 +18,7 @@ use super::i18n::Text;
 use super::{Ui, reply, signed_in, signed_in_form};
 use crate::desk::AbandonError;
 use permitkit_model::profiles::station::Role;
+use permitkit_station::journal::EnrolmentState;
 
 #[derive(Deserialize)]
 pub(super) struct Filter {
@@ -46,13 +47,17 @@ pub(super) async fn show(
     };
     let mut body = String::from("<p>");
     for st in [
-        "in-progress",
-        "issued",
-        "personalized-not-issued",
-        "for-bureau",
-        "abandoned",
+        EnrolmentState::InProgress,
+        EnrolmentState::Issued,
+        EnrolmentState::Personalized,
+        EnrolmentState::ForBureau,
+        EnrolmentState::Abandoned,
     ] {
-        body.push_str(&format!("<a href=\"/journal?state={st}\">{st}</a> · "));
+        body.push_str(&format!(
+            "<a href=\"/journal?state={code}\">{word}</a> · ",
+            code = st.as_str(),
+            word = super::state_words::journal(l, st),
+        ));
     }
     body.push_str(&format!(
         "<a href=\"/journal\">*</a></p><table><tr><th>id</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
@@ -73,15 +78,18 @@ pub(super) async fn show(
             .is_none_or(|f| r.state.as_str() == f)
     }) {
         body.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td data-state=\"{}\">{}</td><td>{}</td>\
+             <td>{}</td></tr>",
             esc(&r.id),
             esc(&r.application),
             r.state.as_str(),
+            super::state_words::journal(l, r.state),
             latest
                 .get(&r.id)
                 .map_or_else(String::new, |(step, state)| format!(
-                    "{step} ({})",
-                    state.as_str()
+                    "{} ({})",
+                    super::step_words::step(l, *step),
+                    super::state_words::step(l, *state)
                 )),
             esc(&r.operator),
         ));

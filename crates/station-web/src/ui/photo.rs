@@ -361,6 +361,9 @@ mod tests {
             step: Step::Photo,
             millis: 1,
             summary: String::new(),
+            result: Box::new(permitkit_station::pipeline::StepResult::Signature(
+                permitkit_station::pipeline::SignatureRecord::NotOnDocument,
+            )),
         };
         assert!(!seen(&[photo, done], 5).running);
     }

@@ -21,6 +21,7 @@ use super::i18n::Text;
 use super::{Ui, reply, signed_in};
 use crate::desk::state_name;
 use crate::enrolment::State as EnrolmentState;
+use permitkit_station::cause::Cause;
 use permitkit_station::pipeline::Event;
 
 const SCRIPT: &str = "<script>(function(){var l=document.getElementById('events');\
@@ -28,30 +29,11 @@ var s=new EventSource(location.pathname+'/events');window.pkEvents=s;var n=0;\
 s.onmessage=function(){};['begin','step-started','step-done','step-failed','step-skipped','guidance',\
 'present-finger','chip-progress','issued','personalized-not-issued'].forEach(function(k){\
 s.addEventListener(k,function(e){n++;if(n<=l.children.length)return;var d=JSON.parse(e.data);\
-var li=document.createElement('li');li.textContent=k+(d.step?' '+d.step:'')+(d.summary?': '+d.summary:'')\
-+(d.message?': '+d.message:'')+(d.error?': '+d.error:'');l.appendChild(li);l.scrollTop=l.scrollHeight;});});\
+if(!d.text)return;var li=document.createElement('li');li.textContent=d.text;l.appendChild(li);\
+l.scrollTop=l.scrollHeight;});});\
 s.addEventListener('state',function(){s.close();location.reload();});\
 s.addEventListener('signature-wanted',function(){s.close();location.reload();});\
 s.addEventListener('card-review-wanted',function(){s.close();location.reload();});})();</script>";
-
-fn line(event: &Event) -> String {
-    let v = serde_json::to_value(event).unwrap_or_default();
-    let field = |k: &str| {
-        v.get(k)
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let mut out = field("event");
-    for k in ["step", "summary", "message", "error"] {
-        let f = field(k);
-        if !f.is_empty() {
-            out.push_str(if k == "step" { " " } else { ": " });
-            out.push_str(&f);
-        }
-    }
-    out
-}
 
 pub(super) async fn show(
     State(ui): State<Arc<Ui>>,
@@ -76,22 +58,33 @@ pub(super) async fn show(
         ));
     }
     let mut body = format!(
-        "<p>{app}: <strong>{application}</strong> — {st}: <strong id=\"state\">{state}</strong>{journal}</p>",
+        "<p>{app}: <strong>{application}</strong> — {st}: <strong id=\"state\" data-state=\"{code}\">{state}</strong>{journal}</p>",
         app = l.t(Text::Application),
         application = esc(&e.application),
         st = l.t(Text::State),
-        state = state_name(&state),
+        code = state_name(&state),
+        state = super::state_words::enrolment(l, &state),
         journal = e
             .journal_id()
             .map_or_else(String::new, |j| format!(" — <code>{}</code>", esc(&j))),
     );
-    if let EnrolmentState::Failed { step, error } = &state {
-        // The pipeline's error usually names its step already.
-        let prefix = format!("{step}: ");
-        let error = error.strip_prefix(&prefix).unwrap_or(error);
-        body.push_str(&format!(
-            "<p class=\"err\" role=\"alert\">{prefix}{}</p>",
-            esc(error)
+    if let EnrolmentState::Failed { step, error, cause } = &state {
+        // A portrait that never came: the last thing the operator was told to fix.
+        let last = (*cause == Some(Cause::NoPortrait))
+            .then(|| {
+                events
+                    .iter()
+                    .rev()
+                    .find(|ev| matches!(ev, Event::Guidance { .. }))
+                    .and_then(|ev| super::event_line::line(l, ev))
+            })
+            .flatten();
+        body.push_str(&super::failure::notice(
+            l,
+            *step,
+            *cause,
+            error,
+            last.as_deref(),
         ));
     }
     if let EnrolmentState::ForBureau = &state {
@@ -102,7 +95,7 @@ pub(super) async fn show(
     }
     let final_ = state.is_final();
     if !final_ && let Some(why) = e.wants_signature() {
-        body.push_str(&super::signature::section(&s, &why));
+        body.push_str(&super::signature::section(&s, e.sign_on_screen, &why));
         return reply(
             StatusCode::OK,
             super::html::page(l, l.t(Text::SignatureTitle), Some(&s), &body),
@@ -146,8 +139,11 @@ pub(super) async fn show(
         .collect();
     body.push_str(&super::fingers::progress_section(&ui, l, &e, &events));
     body.push_str("<ol id=\"events\" aria-live=\"polite\">");
-    for ev in shown {
-        body.push_str(&format!("<li>{}</li>", esc(&line(ev))));
+    for line in shown
+        .into_iter()
+        .filter_map(|ev| super::event_line::line(l, ev))
+    {
+        body.push_str(&format!("<li>{}</li>", esc(&line)));
     }
     body.push_str("</ol>");
     let title = if final_ {
@@ -169,11 +165,17 @@ pub(super) async fn events(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = signed_in(&ui, &headers) {
-        return *r;
-    }
+    let lang = match signed_in(&ui, &headers) {
+        Ok(s) => s.lang,
+        Err(r) => return *r,
+    };
     match ui.desk.enrolment(&id) {
-        Some(e) => crate::api::sse_response(e),
+        Some(e) => crate::api::sse_response_described(
+            e,
+            Some(Arc::new(move |ev: &Event| {
+                super::event_line::line(lang, ev)
+            })),
+        ),
         None => reply(StatusCode::NOT_FOUND, String::new()),
     }
 }

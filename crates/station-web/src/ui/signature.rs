@@ -47,13 +47,14 @@ headers:{'content-type':'image/png','x-csrf-token':f.dataset.csrf},body:b}).then
 return r.json().then(function(j){if(r.ok){location.reload();}else{err.textContent=j.error;}});})\
 .catch(function(){err.textContent=f.dataset.failed;});},'image/png');});})();</script>";
 
-/// The signature section of the progress page, while the signature step waits for it; `why`
-/// says why on screen (the operator's choice, or no pad).
-pub(super) fn section(s: &Session, why: &str) -> String {
+/// The signature section of the progress page, while the signature step waits for it: why on
+/// screen — the operator's choice (`chosen`), or no pad (`why`, the station's English words,
+/// follows in the title of the reason).
+pub(super) fn section(s: &Session, chosen: bool, why: &str) -> String {
     let l = s.lang;
     format!(
         "{STYLE}<section id=\"sign\" aria-labelledby=\"sign-title\"><h2 id=\"sign-title\">{title}</h2>\
-         <p>{hint} <small>({why})</small></p>\
+         <p>{hint} <small title=\"{why}\">({reason})</small></p>\
          <canvas id=\"pad\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{title}\"></canvas>\
          <p class=\"err\" role=\"alert\" id=\"sign-error\"></p>\
          <form id=\"sign-form\" data-csrf=\"{csrf}\" data-failed=\"{failed}\">\
@@ -62,6 +63,11 @@ pub(super) fn section(s: &Session, why: &str) -> String {
         title = l.t(Text::SignatureTitle),
         hint = l.t(Text::SignatureHint),
         why = esc(why),
+        reason = l.t(if chosen {
+            Text::SignatureChosen
+        } else {
+            Text::SignatureNoPad
+        }),
         w = CANVAS.0,
         h = CANVAS.1,
         csrf = esc(&s.csrf),

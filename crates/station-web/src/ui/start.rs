@@ -18,15 +18,7 @@ use super::{Ui, reply, signed_in};
 use crate::desk::state_name;
 use crate::enrolment::State as Now;
 use permitkit_model::profiles::station::Role;
-use permitkit_station::journal::{EnrolmentState, StepState};
-
-fn step_state(state: StepState) -> &'static str {
-    match state {
-        StepState::Started => "started",
-        StepState::Done => "done",
-        StepState::Failed => "failed",
-    }
-}
+use permitkit_station::journal::EnrolmentState;
 
 #[derive(Deserialize)]
 pub(super) struct LangQuery {
@@ -67,9 +59,11 @@ pub(super) async fn show(
         ));
         for e in queue {
             body.push_str(&format!(
-                "<tr><td>{app}</td><td>{state}</td><td><a href=\"/enrolments/{id}\">{id}</a></td></tr>",
+                "<tr><td>{app}</td><td data-state=\"{code}\">{state}</td>\
+                 <td><a href=\"/enrolments/{id}\">{id}</a></td></tr>",
                 app = esc(&e.application),
-                state = state_name(&e.state()),
+                code = state_name(&e.state()),
+                state = super::state_words::enrolment(l, &e.state()),
                 id = esc(&e.id),
             ));
         }
@@ -106,7 +100,11 @@ pub(super) async fn show(
                 .ok()
                 .and_then(|steps| steps.last().cloned())
                 .map_or_else(String::new, |st| {
-                    format!("{} ({})", st.step, step_state(st.state))
+                    format!(
+                        "{} ({})",
+                        super::step_words::step(l, st.step),
+                        super::state_words::step(l, st.state)
+                    )
                 });
             // One the desk is running (or has queued) is not interrupted: no buttons.
             let busy = ui

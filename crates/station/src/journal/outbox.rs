@@ -510,7 +510,7 @@ mod tests {
     }
 
     #[test]
-    fn a_version_2_journal_gains_the_outbox() {
+    fn a_version_2_journal_gains_the_outbox_and_the_failure_cause() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v2.sqlite");
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -536,10 +536,21 @@ mod tests {
         let id = begin(&mut j, "TRP-4");
         j.queue_for_bureau(&id, "http://b", b"sealed").unwrap();
         assert_eq!(j.outbox().unwrap().len(), 1);
+        // Version 4's column came with the migration.
+        j.step_started(&id, crate::step::Step::Photo).unwrap();
+        j.step_failed(
+            &id,
+            crate::step::Step::Photo,
+            "live capture",
+            Some(crate::cause::Cause::NoPortrait),
+        )
+        .unwrap();
+        let step = j.step(&id, crate::step::Step::Photo).unwrap().unwrap();
+        assert_eq!(step.cause, Some(crate::cause::Cause::NoPortrait));
         let version: i64 = j
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, 4);
     }
 }

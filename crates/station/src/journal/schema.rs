@@ -1,15 +1,17 @@
-//! The journal's SQLite schema (version 3) and connection settings.
+//! The journal's SQLite schema (version 4) and connection settings.
 //!
 //! Version 2 records each step's typed result (the JSON of the step's result type, written only
 //! when the step is done) apart from its error (written only when it failed). Version 1 kept
 //! both in one untyped `detail` column; its files are refused, not migrated. Version 3 adds the
-//! `outbox` of application packages for the central bureau (`super::outbox`); a version 2 file
-//! is migrated by adding that table, in one transaction.
+//! `outbox` of application packages for the central bureau (`super::outbox`). Version 4 adds a
+//! failed step's `cause` ([`crate::cause::Cause`], NULL before). Older files are migrated in
+//! one transaction: version 2 by adding the outbox and the column, version 3 by adding the
+//! column.
 
 use rusqlite::Connection;
 
 /// Schema version stored in `PRAGMA user_version`.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// What [`init`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +36,13 @@ pub fn init(conn: &Connection) -> rusqlite::Result<Found> {
         return Ok(Found::Ready);
     }
     if version == 2 {
-        conn.execute_batch(&format!("BEGIN; {OUTBOX} PRAGMA user_version = 3; COMMIT;"))?;
+        conn.execute_batch(&format!(
+            "BEGIN; {OUTBOX} {CAUSE} PRAGMA user_version = 4; COMMIT;"
+        ))?;
+        return Ok(Found::Ready);
+    }
+    if version == 3 {
+        conn.execute_batch(&format!("BEGIN; {CAUSE} PRAGMA user_version = 4; COMMIT;"))?;
         return Ok(Found::Ready);
     }
     if version != 0 {
@@ -64,6 +72,7 @@ pub fn init(conn: &Connection) -> rusqlite::Result<Found> {
              finished_at INTEGER,
              result TEXT,
              error TEXT,
+             cause TEXT,
              PRIMARY KEY (enrolment, step)
          );
          CREATE TABLE IF NOT EXISTS events (
@@ -86,11 +95,14 @@ pub fn init(conn: &Connection) -> rusqlite::Result<Found> {
              updated_at INTEGER NOT NULL
          );
          {OUTBOX}
-         PRAGMA user_version = 3;
+         PRAGMA user_version = 4;
          COMMIT;"
     ))?;
     Ok(Found::Ready)
 }
+
+/// A failed step's cause (version 4).
+const CAUSE: &str = "ALTER TABLE steps ADD COLUMN cause TEXT;";
 
 /// The outbox (version 3): one row per enrolment handed to the central bureau. `package` holds
 /// the application package exactly as sealed to the bureau's key (CMS EnvelopedData) until the

@@ -319,6 +319,7 @@ pub(super) fn run(
             run.observer.event(&Event::StepFailed {
                 step,
                 error: message,
+                cause: source.cause(),
             });
             Err(run.error(step, source))
         }

@@ -6,7 +6,10 @@
 use serde::Serialize;
 
 use super::card_review::{CardDecision, CardReview};
+use super::chip_phase::ChipPhase;
 use super::photo::PreviewFrame;
+use super::step_result::StepResult;
+use crate::cause::Cause;
 use crate::finger_selection::{MissingFinger, SkipReason as FingerSkipReason};
 use crate::step::Step;
 use permitkit_biometrics::FingerPosition;
@@ -47,6 +50,10 @@ pub enum Event {
         millis: u64,
         /// One line for the operator.
         summary: String,
+        /// The step's typed result, for screens that say the summary in another language
+        /// (not serialized: the JSON carries `summary`).
+        #[serde(skip)]
+        result: Box<StepResult>,
     },
     /// A step failed; the enrolment can be resumed.
     StepFailed {
@@ -54,6 +61,8 @@ pub enum Event {
         step: Step,
         /// What went wrong, with its causes.
         error: String,
+        /// The kind of failure, as the operator acts on it.
+        cause: Cause,
     },
     /// Guidance for the applicant while framing.
     Guidance {
@@ -131,6 +140,9 @@ pub enum Event {
     ChipProgress {
         /// What is happening.
         message: String,
+        /// The same, typed.
+        #[serde(flatten)]
+        phase: ChipPhase,
         /// Bytes done.
         done: u64,
         /// Bytes in all.

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Station;
 use super::chip_image::HeldImage;
-use super::{EnrolError, Event, Run, StationPersoJournal, StepError, StepOutput, pa};
+use super::{ChipPhase, EnrolError, Event, Run, StationPersoJournal, StepError, StepOutput, pa};
 use crate::applicant::Applicant;
 use crate::step::Step;
 use permitkit_chip::{
@@ -191,6 +191,7 @@ pub(super) fn present(run: &mut Run<'_>, applicant: &Applicant) -> Result<KeysOn
                 Step::ChipImage,
                 "the card was replaced: the ChipImage is signed again for the new chip's own \
                  keys",
+                None,
             )
             .map_err(StepError::Journal)?;
         Ok(key)
@@ -204,6 +205,7 @@ pub(super) fn present(run: &mut Run<'_>, applicant: &Applicant) -> Result<KeysOn
         run.observer.event(&Event::StepFailed {
             step: Step::Personalize,
             error: message,
+            cause: source.cause(),
         });
         run.error(Step::Personalize, source)
     })
@@ -259,15 +261,13 @@ fn claim(
         ..
     } = run;
     let mut progress = |p: &Progress| {
-        let message = match p {
-            Progress::Identified(c) => format!("card {} ({})", c.serial, c.life),
-            Progress::Replacing { spoilt } => {
-                format!("card {spoilt} given up as spoilt; a blank card replaces it")
-            }
-            _ => return,
-        };
+        if !matches!(p, Progress::Identified(_) | Progress::Replacing { .. }) {
+            return;
+        }
+        let phase = ChipPhase::of(p);
         observer.event(&Event::ChipProgress {
-            message,
+            message: phase.to_string(),
+            phase,
             done: 0,
             total: 0,
         });
@@ -392,33 +392,23 @@ fn personalize(
     let mut written: BTreeMap<Ef, u64> = BTreeMap::new();
     let mut read_back = 0u64;
     let mut progress = |p: &Progress| {
-        let (message, done) = match p {
-            Progress::Identified(card) => (format!("card {} ({})", card.serial, card.life), 0),
-            Progress::Replacing { spoilt } => (
-                format!("card {spoilt} given up as spoilt; a blank card replaces it"),
-                0,
-            ),
-            Progress::Resuming { attempt } => (
-                format!("resuming an interrupted card (attempt {attempt})"),
-                0,
-            ),
+        let done = match p {
+            Progress::Identified(_) | Progress::Replacing { .. } | Progress::Resuming { .. } => 0,
             Progress::Writing { ef, written: w, .. } => {
                 written.insert(*ef, *w as u64);
-                (format!("writing {ef}"), written.values().sum())
+                written.values().sum()
             }
-            Progress::Keys => ("storing access keys".into(), written.values().sum()),
-            Progress::Verified { ef, size } => {
+            Progress::Keys => written.values().sum(),
+            Progress::Verified { size, .. } => {
                 read_back += *size as u64;
-                (
-                    format!("read back {ef}"),
-                    written.values().sum::<u64>() + read_back,
-                )
+                written.values().sum::<u64>() + read_back
             }
-            Progress::Verifying => ("passive authentication".into(), total),
-            Progress::Locked => ("locked".into(), total),
+            Progress::Verifying | Progress::Locked => total,
         };
+        let phase = ChipPhase::of(p);
         observer.event(&Event::ChipProgress {
-            message,
+            message: phase.to_string(),
+            phase,
             done,
             total,
         });
