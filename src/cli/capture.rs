@@ -97,7 +97,7 @@ fn capture_photo(args: PhotoCapture) -> anyhow::Result<ExitCode> {
     let min_face = cam_profile.as_ref().map_or(0.0, |c| c.min_face_px as f32);
     let mut last_hint = String::new();
     let mut on_frame = |o: &FrameOutcome| match o {
-        FrameOutcome::Guidance { frame, message } => {
+        FrameOutcome::Guidance { frame, message, .. } => {
             if *message != last_hint {
                 eprintln!("frame {frame}: {message}");
                 last_hint.clone_from(message);

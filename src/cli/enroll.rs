@@ -532,7 +532,9 @@ impl Console {
                 }
                 eprintln!("  ✗ {:<12} {error}", step.name());
             }
-            Event::Guidance { frame, message } => self.message(format!("frame {frame}: {message}")),
+            Event::Guidance { frame, message, .. } => {
+                self.message(format!("frame {frame}: {message}"))
+            }
             Event::FrameGood {
                 frame,
                 streak,

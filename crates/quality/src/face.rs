@@ -15,8 +15,8 @@
 //! 4. [`geometry`], [`pose`], [`expression`], [`occlusion`], [`glasses`], [`photometric`],
 //!    [`sharpness`], [`background`], [`colour`], [`compression`]: twenty-one checks, each with its measured value,
 //!    a threshold from the versioned
-//!    [`QualityProfile`](permitkit_model::profiles::quality::QualityProfile), a verdict and a
-//!    message that tells the operator what to do;
+//!    [`QualityProfile`](permitkit_model::profiles::quality::QualityProfile), a verdict and an
+//!    [`Advice`] that tells the operator what to do (its English text is the message);
 //! 5. [`crop`] and [`encode`]: the ICAO crop (full or token frontal), re-encoded as JPEG within
 //!    the document's byte budget, with the eye centres in output pixels for DG2 feature points
 //!    12.1 / 12.2. Only [`FaceAssessor::prepare`] makes a [`PreparedPortrait`], wrapped in
@@ -25,6 +25,7 @@
 //! When the face mesh does not confirm the detected face, the landmark checks fail with a
 //! message saying so, and the geometry falls back to the gradient eye finder and head model.
 
+pub mod advice;
 pub mod annotate;
 pub mod background;
 pub mod colour;
@@ -52,6 +53,10 @@ use std::time::Instant;
 
 use image::RgbImage;
 
+pub use advice::{
+    Advice, BackgroundFigures, BlueYellow, ColourFigures, CoveringFigures, ExposureFigures,
+    EyeFigures, Eyes, GlassesFigures, Margin, RedGreen, Side,
+};
 pub use detect::{FaceBox, FaceDetector};
 pub use eyes::{EyePair, Point};
 pub use geometry::Geometry;
@@ -257,14 +262,7 @@ fn no_landmarks() -> Vec<Check> {
         CheckId::HeadCovering,
     ]
     .into_iter()
-    .map(|id| {
-        Check::new(
-            id,
-            f64::NAN,
-            Verdict::Fail,
-            "facial features not found: ask the applicant to face the camera with nothing covering the face",
-        )
-    })
+    .map(|id| Check::new(id, f64::NAN, Verdict::Fail, Advice::FeaturesNotFound))
     .collect()
 }
 
@@ -318,12 +316,9 @@ impl FaceAssessor {
         let count = boxes.len() as f64;
         let v = p.checks.single_face.verdict(count);
         let msg = match boxes.len() {
-            0 => "no face found: ask the applicant to face the camera, check the framing and light"
-                .to_owned(),
-            1 => "one face".to_owned(),
-            n => format!(
-                "{n} faces in the picture: only the applicant may be visible, ask others to step out of view"
-            ),
+            0 => Advice::NoFace,
+            1 => Advice::OneFace,
+            count => Advice::SeveralFaces { count },
         };
         checks.push(Check::new(CheckId::SingleFace, count, v, msg));
 
@@ -365,10 +360,8 @@ impl FaceAssessor {
         let short = f64::from(width.min(height));
         let v = p.checks.resolution.verdict(short);
         let msg = match v {
-            Verdict::Pass => format!("{width}×{height} px"),
-            _ => format!(
-                "{width}×{height} px is too small for an ICAO portrait: use the camera's full resolution"
-            ),
+            Verdict::Pass => Advice::ImageSize { width, height },
+            _ => Advice::ImageTooSmall { width, height },
         };
         checks.push(Check::new(CheckId::Resolution, short, v, msg));
         checks.sort_by_key(|c| c.id);

@@ -381,7 +381,8 @@ mod tests {
         for frame in 0..(MAX_EVENTS as u64 + 10) {
             e.push(&Event::Guidance {
                 frame,
-                message: "look at the camera".into(),
+                message: "facing the camera".into(),
+                advice: permitkit_quality::face::Advice::FacingCamera,
             });
         }
         e.push(&Event::StepStarted { step: Step::Photo });

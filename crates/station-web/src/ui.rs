@@ -14,6 +14,7 @@
 //! Ukrainian or English, the operator's choice.
 
 mod accounts;
+mod advice;
 mod applicant;
 mod card;
 mod event_line;

@@ -18,6 +18,7 @@
 
 use image::RgbImage;
 
+use super::advice::{Advice, BackgroundFigures};
 use super::colour::srgb_to_lab;
 use super::geometry::Geometry;
 use super::landmarks::Landmarks;
@@ -161,7 +162,7 @@ pub fn check(
             CheckId::Background,
             f64::NAN,
             Verdict::Warn,
-            "no background visible around the head: move the camera back",
+            Advice::NoBackgroundVisible,
         );
     };
     let (vt, vc, vl) = (
@@ -170,22 +171,17 @@ pub fn check(
         b.luminance.verdict(m.luminance),
     );
     let verdict = vt.worst(vc).worst(vl);
-    let summary = format!(
-        "texture {:.1}, colour spread {:.1}, luminance {:.0} %",
-        m.texture,
-        m.colour,
-        m.luminance * 100.0
-    );
+    let figures = BackgroundFigures {
+        texture: m.texture,
+        colour_spread: m.colour,
+        luminance: m.luminance,
+    };
     let message = if verdict == Verdict::Pass {
-        format!("plain, light background ({summary})")
+        Advice::PlainBackground { figures }
     } else if vt == verdict || vc == verdict {
-        format!(
-            "background not plain ({summary}): use the plain screen behind the applicant, remove objects, flags, curtains and other people from view"
-        )
+        Advice::BackgroundNotPlain { figures }
     } else {
-        format!(
-            "background too dark ({summary}): use a light grey, blue or white background and light it"
-        )
+        Advice::BackgroundTooDark { figures }
     };
     Check::new(CheckId::Background, m.texture, verdict, message)
 }

@@ -4,6 +4,7 @@
 //! CIE 15 Lab formulas); the check limits the mean a* (green–red) and b* (blue–yellow) of the
 //! face, as OFIQ does, and its mean chroma (a greyscale portrait has none).
 
+use super::advice::{Advice, BlueYellow, ColourFigures, RedGreen};
 use super::region::FaceRegion;
 use super::report::{Check, CheckId};
 use crate::Verdict;
@@ -102,23 +103,25 @@ pub fn check(region: &FaceRegion, profile: &QualityProfile) -> Check {
     let (a, b, chroma) = measure(region);
     let (va, vb, vc) = (c.a.verdict(a), c.b.verdict(b), c.chroma.verdict(chroma));
     let verdict = va.worst(vb).worst(vc);
-    let summary = format!("a* {a:.1}, b* {b:.1}, chroma {chroma:.1}");
+    let figures = ColourFigures { a, b, chroma };
     let message = if verdict == Verdict::Pass {
-        format!("natural colour ({summary})")
+        Advice::NaturalColour { figures }
     } else if vc != Verdict::Pass {
-        format!("no colour in the face, a colour photograph is required ({summary})")
+        Advice::NoColour { figures }
     } else {
-        let mut cast = Vec::new();
-        if va != Verdict::Pass {
-            cast.push(if a < 10.0 { "green" } else { "red/magenta" });
+        Advice::ColourCast {
+            red_green: (va != Verdict::Pass).then_some(if a < 10.0 {
+                RedGreen::Green
+            } else {
+                RedGreen::RedMagenta
+            }),
+            blue_yellow: (vb != Verdict::Pass).then_some(if b < 15.0 {
+                BlueYellow::Blue
+            } else {
+                BlueYellow::Yellow
+            }),
+            figures,
         }
-        if vb != Verdict::Pass {
-            cast.push(if b < 15.0 { "blue" } else { "yellow" });
-        }
-        format!(
-            "{} colour cast: set the camera's white balance for the studio light ({summary})",
-            cast.join(" and ")
-        )
     };
     Check::new(CheckId::Colour, chroma, verdict, message)
 }

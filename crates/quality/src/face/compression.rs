@@ -6,6 +6,7 @@
 //! natural or losslessly stored image gives about 1; heavy quantisation makes block edges
 //! stand out and the ratio grows.
 
+use super::advice::Advice;
 use super::geometry::Geometry;
 use super::raster::{Plane, floor_i};
 use super::report::{Check, CheckId};
@@ -68,9 +69,8 @@ pub fn check(luma: &Plane, g: &Geometry, profile: &QualityProfile) -> Check {
     let value = measure(luma, g);
     let verdict = profile.checks.compression.verdict(value);
     let message = match verdict {
-        Verdict::Pass => "no visible compression artefacts".to_owned(),
-        _ => "JPEG block artefacts: use the camera's original image or a higher JPEG quality"
-            .to_owned(),
+        Verdict::Pass => Advice::NoCompressionArtefacts,
+        _ => Advice::BlockArtefacts,
     };
     Check::new(CheckId::Compression, value, verdict, message)
 }

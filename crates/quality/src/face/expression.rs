@@ -13,6 +13,7 @@
 //!   beyond its neutral share of the IED ([`NEUTRAL_MOUTH_WIDTH`]); a neutral face gives about
 //!   0, a broad smile widens the mouth and lifts the corners.
 
+use super::advice::{Advice, EyeFigures, Eyes};
 use super::eyelids;
 use super::eyes::Point;
 use super::landmarks::{Landmarks, index};
@@ -118,41 +119,37 @@ pub fn checks(m: &Measures, profile: &QualityProfile) -> [Check; 3] {
     let [right, left] = m.openness();
     let least = right.min(left);
     let v = c.eyes_open.verdict(f64::from(least));
-    let detail = format!(
-        "lids {:.2} / {:.2}, iris band {:.2} / {:.2} IED",
-        m.eye_opening[0], m.eye_opening[1], m.iris_band[0], m.iris_band[1]
-    );
+    let figures = EyeFigures {
+        lids: m.eye_opening,
+        iris_band: m.iris_band,
+    };
     let msg = match v {
-        Verdict::Pass => format!("both eyes open ({detail})"),
-        _ => {
-            let which = if (right - left).abs() < 0.02 {
-                "the eyes look closed or half closed"
+        Verdict::Pass => Advice::EyesOpen { figures },
+        _ => Advice::EyesClosed {
+            which: if (right - left).abs() < 0.02 {
+                Eyes::Both
             } else if right < left {
-                "the subject's right eye (image left) looks closed or half closed"
+                Eyes::ImageLeft
             } else {
-                "the subject's left eye (image right) looks closed or half closed"
-            };
-            format!(
-                "{which}: ask the applicant to open both eyes and look into the camera ({detail})"
-            )
-        }
+                Eyes::ImageRight
+            },
+            figures,
+        },
     };
     let eyes = Check::new(CheckId::EyesOpen, f64::from(least), v, msg);
 
     let v = c.mouth_closed.verdict(f64::from(m.mouth_opening));
     let msg = match v {
-        Verdict::Pass => "mouth closed".to_owned(),
-        _ => "mouth open: ask the applicant to close the mouth and relax the face".to_owned(),
+        Verdict::Pass => Advice::MouthClosed,
+        _ => Advice::MouthOpen,
     };
     let mouth = Check::new(CheckId::MouthClosed, f64::from(m.mouth_opening), v, msg);
 
     let smile = m.smile();
     let v = c.expression.verdict(f64::from(smile));
     let msg = match v {
-        Verdict::Pass => "neutral expression".to_owned(),
-        _ => {
-            "smiling: ask the applicant for a neutral expression, mouth closed, no smile".to_owned()
-        }
+        Verdict::Pass => Advice::NeutralExpression,
+        _ => Advice::Smiling,
     };
     let expr = Check::new(CheckId::Expression, f64::from(smile), v, msg);
     [eyes, mouth, expr]

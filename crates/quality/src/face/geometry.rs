@@ -13,6 +13,7 @@
 //! detector's face box, taken as the silhouette's axis. The detector box is only roughly
 //! centred on the head, so the yaw limits allow for that error (see the profile's `source`).
 
+use super::advice::{Advice, Margin, Side};
 use super::detect::FaceBox;
 use super::eyes::{EyePair, Point};
 use super::report::{Check, CheckId};
@@ -175,45 +176,39 @@ pub fn checks(g: &Geometry, width: u32, height: u32, profile: &QualityProfile) -
         .unwrap_or(0.0);
     let want = c.inter_eye_distance.warn_below.unwrap_or(need);
     let msg = match v {
-        Verdict::Pass => format!("{ied:.0} px between the eyes"),
-        Verdict::Warn => format!(
-            "{ied:.0} px between the eyes, {want:.0} px recommended: move the camera a little closer"
-        ),
-        Verdict::Fail => format!(
-            "only {ied:.0} px between the eyes, at least {need:.0} px needed: move the camera closer (or use a higher resolution)"
-        ),
+        Verdict::Pass => Advice::EyeDistance { pixels: ied },
+        Verdict::Warn => Advice::FewPixelsBetweenEyes {
+            pixels: ied,
+            recommended: want,
+        },
+        Verdict::Fail => Advice::TooFewPixelsBetweenEyes {
+            pixels: ied,
+            needed: need,
+        },
     };
     out.push(Check::new(CheckId::InterEyeDistance, ied, v, msg));
 
     let roll = f64::from(g.roll_degrees);
     let v = c.roll.verdict(roll.abs());
-    let side = if roll > 0.0 {
-        "towards the image's right (the subject's left shoulder)"
-    } else {
-        "towards the image's left (the subject's right shoulder)"
-    };
     let msg = match v {
-        Verdict::Pass => format!("eye line level within {:.0}°", roll.abs().ceil()),
-        _ => format!(
-            "head tilted {:.0}° {side}: ask the applicant to hold the head straight",
-            roll.abs()
-        ),
+        Verdict::Pass => Advice::EyeLineLevel {
+            within: roll.abs().ceil(),
+        },
+        _ => Advice::HeadTilted {
+            degrees: roll.abs(),
+            towards: if roll > 0.0 { Side::Right } else { Side::Left },
+        },
     };
     out.push(Check::new(CheckId::Roll, roll, v, msg));
 
     let yaw = f64::from(g.yaw_degrees);
     let v = c.yaw.verdict(yaw.abs());
-    let side = if yaw > 0.0 {
-        "towards the image's right"
-    } else {
-        "towards the image's left"
-    };
     let msg = match v {
-        Verdict::Pass => "facing the camera".to_owned(),
-        _ => format!(
-            "head turned about {:.0}° {side}: ask the applicant to look straight into the camera",
-            yaw.abs()
-        ),
+        Verdict::Pass => Advice::FacingCamera,
+        _ => Advice::HeadTurned {
+            degrees: yaw.abs(),
+            towards: if yaw > 0.0 { Side::Right } else { Side::Left },
+        },
     };
     out.push(Check::new(CheckId::Yaw, yaw, v, msg));
 
@@ -223,58 +218,50 @@ pub fn checks(g: &Geometry, width: u32, height: u32, profile: &QualityProfile) -
     let aspect = f64::from(frame.h / frame.w.max(1.0));
     let mut v = c.centring.verdict(offset.abs());
     let mut msg = match v {
-        Verdict::Pass => "face centred in the portrait".to_owned(),
-        _ => format!(
-            "face {:.0} % of the portrait's width {} of centre: {}",
-            offset.abs() * 100.0,
-            if offset > 0.0 { "right" } else { "left" },
-            if offset > 0.0 {
-                "turn the camera to the right or ask the applicant to move to the image's left"
+        Verdict::Pass => Advice::FaceCentred,
+        _ => Advice::FaceOffCentre {
+            share: offset.abs(),
+            towards: if offset > 0.0 {
+                Side::Right
             } else {
-                "turn the camera to the left or ask the applicant to move to the image's right"
-            }
-        ),
+                Side::Left
+            },
+        },
     };
     if aspect > aspect_hi {
         v = Verdict::Fail;
-        let side = if frame.x > g.full_frontal.x {
-            "left"
-        } else {
-            "right"
+        msg = Advice::NoRoomBeside {
+            side: if frame.x > g.full_frontal.x {
+                Side::Left
+            } else {
+                Side::Right
+            },
         };
-        msg = format!(
-            "not enough room on the image's {side} for the ICAO crop: centre the face in the camera"
-        );
     }
     out.push(Check::new(CheckId::Centring, offset, v, msg));
 
     let size = f64::from(g.head_height / frame.h.max(1.0));
     let mut v = c.head_size.verdict(size);
     let mut msg = match v {
-        Verdict::Pass => format!("head {:.0} % of the portrait's height", size * 100.0),
-        _ if size > c.head_size.warn_above.unwrap_or(f64::MAX) => format!(
-            "head fills {:.0} % of the portrait's height: move the camera back",
-            size * 100.0
-        ),
-        _ => format!(
-            "head only {:.0} % of the portrait's height: move the camera closer",
-            size * 100.0
-        ),
+        Verdict::Pass => Advice::HeadHeight { share: size },
+        _ if size > c.head_size.warn_above.unwrap_or(f64::MAX) => {
+            Advice::HeadTooLarge { share: size }
+        }
+        _ => Advice::HeadTooSmall { share: size },
     };
     let tol = 1.0;
-    let mut missing = Vec::new();
-    if g.crown_y < -tol || (aspect < aspect_lo && frame.y > g.full_frontal.y) {
-        missing.push("above the head (raise the camera or lower the seat)");
-    }
-    if g.chin_y > h + tol || (aspect < aspect_lo && frame.bottom() < g.full_frontal.bottom()) {
-        missing.push("below the chin (lower the camera or raise the seat)");
-    }
-    if !missing.is_empty() {
+    let above = g.crown_y < -tol || (aspect < aspect_lo && frame.y > g.full_frontal.y);
+    let below =
+        g.chin_y > h + tol || (aspect < aspect_lo && frame.bottom() < g.full_frontal.bottom());
+    let missing = match (above, below) {
+        (true, true) => Some(Margin::Both),
+        (true, false) => Some(Margin::AboveHead),
+        (false, true) => Some(Margin::BelowChin),
+        (false, false) => None,
+    };
+    if let Some(missing) = missing {
         v = Verdict::Fail;
-        msg = format!(
-            "not enough room for the ICAO crop {}",
-            missing.join(" and ")
-        );
+        msg = Advice::NoRoomAboveOrBelow { missing };
     }
     out.push(Check::new(CheckId::HeadSize, size, v, msg));
     out

@@ -22,6 +22,7 @@
 //! The check fails on a reflection or a tint above the profile's limits, and on frames when
 //! the profile does not allow clear glasses (otherwise frames only warn).
 
+use super::advice::{Advice, GlassesFigures};
 use super::eyelids::disc_luma;
 use super::eyes::Point;
 use super::landmarks::Landmarks;
@@ -230,38 +231,21 @@ pub fn check(m: &Measures, profile: &QualityProfile) -> Check {
         v => v,
     };
     let verdict = reflection.worst(tint).worst(frames);
-    let summary = format!(
-        "frames {:.2}, reflection {:.1} %, tint {:.0} %",
-        m.frames,
-        100.0 * m.reflection,
-        100.0 * m.tint
-    );
+    let figures = GlassesFigures {
+        frames: m.frames,
+        reflection: m.reflection,
+        tint: m.tint,
+    };
     let (value, message) = if verdict == Verdict::Pass {
-        (m.frames, format!("no glasses problem ({summary})"))
+        (m.frames, Advice::NoGlassesProblem { figures })
     } else if reflection == verdict {
-        (
-            m.reflection,
-            format!(
-                "reflection on the glasses: tilt the glasses down a little or move the light; or take off the glasses ({summary})"
-            ),
-        )
+        (m.reflection, Advice::GlassesReflection { figures })
     } else if tint == verdict {
-        (
-            m.tint,
-            format!("tinted lenses: take off the glasses or wear clear ones ({summary})"),
-        )
+        (m.tint, Advice::TintedLenses { figures })
     } else if g.clear_allowed {
-        (
-            m.frames,
-            format!(
-                "glasses: allowed if the eyes are clearly visible, but better taken off; check the frames do not cover the eyes ({summary})"
-            ),
-        )
+        (m.frames, Advice::GlassesDiscouraged { figures })
     } else {
-        (
-            m.frames,
-            format!("glasses are not allowed: take off the glasses ({summary})"),
-        )
+        (m.frames, Advice::GlassesNotAllowed { figures })
     };
     Check::new(CheckId::Glasses, f64::from(value), verdict, message)
 }

@@ -23,6 +23,7 @@
 
 use image::RgbImage;
 
+use super::advice::{Advice, CoveringFigures, Eyes};
 use super::colour::srgb_to_lab;
 use super::eyes::Point;
 use super::geometry::Geometry;
@@ -212,23 +213,17 @@ pub fn eyes_visible(image: &RgbImage, lm: &Landmarks, ied: f32, profile: &Qualit
     let value = r.max(l);
     let v = profile.checks.eyes_visible.verdict(f64::from(value));
     let msg = match v {
-        Verdict::Pass => "eyes clearly visible".to_owned(),
-        _ if rg.max(lg) * 2.0 >= FULL_GLARE => {
-            "glare over the eyes: tilt the glasses down a little or remove them, move the light"
-                .to_owned()
-        }
-        _ => {
-            let which = if (r - l).abs() < 0.2 {
-                "the eyes are"
+        Verdict::Pass => Advice::EyesVisible,
+        _ if rg.max(lg) * 2.0 >= FULL_GLARE => Advice::GlareOverEyes,
+        _ => Advice::EyesHidden {
+            which: if (r - l).abs() < 0.2 {
+                Eyes::Both
             } else if r > l {
-                "the subject's right eye (image left) is"
+                Eyes::ImageLeft
             } else {
-                "the subject's left eye (image right) is"
-            };
-            format!(
-                "{which} hidden: remove tinted glasses, move hair away from the eyes, remove anything covering them"
-            )
-        }
+                Eyes::ImageRight
+            },
+        },
     };
     Check::new(CheckId::EyesVisible, f64::from(value), v, msg)
 }
@@ -388,17 +383,14 @@ pub fn head_covering(
     let m = covering(image, luma, lm, g);
     let value = m.value();
     let v = profile.checks.head_covering.verdict(f64::from(value));
-    let summary = format!(
-        "{:.0} % of the band above the forehead in a colour not hair's, {:.0} % smooth like cloth; texture {:.3}",
-        100.0 * m.foreign,
-        100.0 * m.smooth,
-        m.texture
-    );
+    let figures = CoveringFigures {
+        foreign: m.foreign,
+        smooth: m.smooth,
+        texture: m.texture,
+    };
     let msg = match v {
-        Verdict::Pass => format!("no head covering ({summary})"),
-        _ => format!(
-            "head covering: ask the applicant to remove hat or cap (religious coverings must leave the face from chin to forehead visible) ({summary})"
-        ),
+        Verdict::Pass => Advice::NoHeadCovering { figures },
+        _ => Advice::HeadCovered { figures },
     };
     Check::new(CheckId::HeadCovering, f64::from(value), v, msg)
 }

@@ -4,6 +4,7 @@
 //! (48, OFIQ's definition; ISO/IEC 19794-5:2005 §7.3 asks for at least 7 bits of intensity
 //! variation in the face).
 
+use super::advice::{Advice, ExposureFigures, Side};
 use super::raster::mean_std;
 use super::region::FaceRegion;
 use super::report::{Check, CheckId};
@@ -29,18 +30,11 @@ pub fn illumination(region: &FaceRegion, profile: &QualityProfile) -> Check {
     let value = (l - r).abs() / l.max(r).max(1.0);
     let verdict = profile.checks.illumination.verdict(value);
     let message = match verdict {
-        Verdict::Pass => "even light on both sides of the face".to_owned(),
-        _ => {
-            let (dark, subject) = if l < r {
-                ("left", "right")
-            } else {
-                ("right", "left")
-            };
-            format!(
-                "shadow on the image's {dark} side of the face (the subject's {subject}), {:.0} % darker: light that side or move the lamp to the front",
-                value * 100.0
-            )
-        }
+        Verdict::Pass => Advice::EvenLight,
+        _ => Advice::ShadowOnSide {
+            side: if l < r { Side::Left } else { Side::Right },
+            share: value,
+        },
     };
     Check::new(CheckId::Illumination, value, verdict, message)
 }
@@ -72,26 +66,22 @@ pub fn exposure(region: &FaceRegion, profile: &QualityProfile) -> Check {
         .map(|(_, i)| *i)
         .next()
         .unwrap_or(0);
-    let summary = format!(
-        "mean {:.0} %, spread {:.0} %, {:.1} % black, {:.1} % clipped",
-        mean * 100.0,
-        std * 100.0,
-        under * 100.0,
-        over * 100.0
-    );
+    let figures = ExposureFigures {
+        mean,
+        spread: std,
+        black: under,
+        clipped: over,
+    };
     let message = if verdict == Verdict::Pass {
-        format!("exposure good ({summary})")
+        Advice::ExposureGood { figures }
     } else {
-        let advice = match worst {
-            0 if mean < 0.5 => "face too dark: add light or raise the camera exposure",
-            0 => "face too bright: reduce the light or the camera exposure",
-            1 => "flat, low-contrast face: use more directional light, check the exposure",
-            2 => "parts of the face are black: add light or raise the exposure",
-            _ => {
-                "parts of the face are burnt out: reduce the light or the exposure, avoid flash glare"
-            }
-        };
-        format!("{advice} ({summary})")
+        match worst {
+            0 if mean < 0.5 => Advice::FaceTooDark { figures },
+            0 => Advice::FaceTooBright { figures },
+            1 => Advice::FlatLight { figures },
+            2 => Advice::FaceCrushedBlack { figures },
+            _ => Advice::FaceBurntOut { figures },
+        }
     };
     Check::new(CheckId::Exposure, mean, verdict, message)
 }
@@ -118,10 +108,8 @@ pub fn dynamic_range(region: &FaceRegion, profile: &QualityProfile) -> Check {
         .sum();
     let verdict = profile.checks.dynamic_range.verdict(entropy);
     let message = match verdict {
-        Verdict::Pass => format!("{entropy:.1} bits of tonal range in the face"),
-        _ => format!(
-            "only {entropy:.1} bits of tonal range in the face: improve the lighting and exposure (no heavy filtering)"
-        ),
+        Verdict::Pass => Advice::TonalRange { bits: entropy },
+        _ => Advice::LowTonalRange { bits: entropy },
     };
     Check::new(CheckId::DynamicRange, entropy, verdict, message)
 }

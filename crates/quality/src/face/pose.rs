@@ -14,6 +14,7 @@
 //! mesh gives the near-frontal portraits of `testdata/images` (astronaut −8.8°, hopper −2.6°,
 //! biden 2.4°, obama 1.8°).
 
+use super::advice::Advice;
 use super::geometry::Geometry;
 use super::landmarks::{Landmarks, index};
 use super::report::{Check, CheckId};
@@ -91,15 +92,13 @@ pub fn pitch_check(g: &Geometry, profile: &QualityProfile) -> Check {
     let pitch = f64::from(g.pitch_degrees);
     let v = profile.checks.pitch.verdict(pitch.abs());
     let msg = match v {
-        Verdict::Pass => "head level".to_owned(),
-        _ if pitch > 0.0 => format!(
-            "chin raised about {:.0}°: ask the applicant to lower the chin and look straight into the camera",
-            pitch.abs()
-        ),
-        _ => format!(
-            "head bowed about {:.0}°: ask the applicant to raise the chin and look straight into the camera",
-            pitch.abs()
-        ),
+        Verdict::Pass => Advice::HeadLevel,
+        _ if pitch > 0.0 => Advice::ChinRaised {
+            degrees: pitch.abs(),
+        },
+        _ => Advice::HeadBowed {
+            degrees: pitch.abs(),
+        },
     };
     Check::new(CheckId::Pitch, pitch, v, msg)
 }

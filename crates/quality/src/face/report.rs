@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::advice::Advice;
 use super::eyes::Point;
 use crate::Verdict;
 
@@ -152,18 +153,21 @@ pub struct Check {
     pub value: f64,
     /// Pass, warn or fail.
     pub verdict: Verdict,
-    /// What the operator should do (or "ok").
+    /// What the operator should do (or what was found right), in English: `advice`'s text.
     pub message: String,
+    /// What the operator should do, as data, for a screen in another language.
+    pub advice: Advice,
 }
 
 impl Check {
-    /// A finding.
-    pub fn new(id: CheckId, value: f64, verdict: Verdict, message: impl Into<String>) -> Self {
+    /// A finding; its message is the advice's English text.
+    pub fn new(id: CheckId, value: f64, verdict: Verdict, advice: Advice) -> Self {
         Self {
             id,
             value: round3(value),
             verdict,
-            message: message.into(),
+            message: advice.to_string(),
+            advice,
         }
     }
 }

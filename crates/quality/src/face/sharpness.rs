@@ -6,6 +6,7 @@
 //! the DG2 output rather than at the camera's native resolution). Defocus removes the fine
 //! detail the Laplacian responds to while leaving the face's overall contrast.
 
+use super::advice::Advice;
 use super::raster::mean_std;
 use super::region::FaceRegion;
 use super::report::{Check, CheckId};
@@ -33,9 +34,8 @@ pub fn check(region: &FaceRegion, profile: &QualityProfile) -> Check {
     let value = measure(region);
     let verdict = profile.checks.sharpness.verdict(value);
     let message = match verdict {
-        Verdict::Pass => "face in focus".to_owned(),
-        _ => "face blurred: refocus the camera, ask the applicant to keep still, clean the lens"
-            .to_owned(),
+        Verdict::Pass => Advice::InFocus,
+        _ => Advice::Blurred,
     };
     Check::new(CheckId::Sharpness, value, verdict, message)
 }

@@ -24,10 +24,12 @@ use axum::{
 };
 use serde::Deserialize;
 
+use super::advice::advice;
 use super::html::{csrf_field, esc, page};
 use super::i18n::{Lang, Text};
 use super::{Session, Ui, reply, signed_in, signed_in_form};
 use crate::enrolment::Enrolment;
+use permitkit_quality::face::Advice;
 use permitkit_station::pipeline::{Event, Step};
 
 /// The header that carries a preview frame's number.
@@ -82,7 +84,7 @@ s.addEventListener('photo-review-wanted',function(){s.close();location.reload();
 /// guidance or good frame.
 struct Seen {
     running: bool,
-    guidance: Option<String>,
+    guidance: Option<Advice>,
     streak: (u32, u32),
 }
 
@@ -104,8 +106,8 @@ fn seen(events: &[Event], needed: u32) -> Seen {
             | Event::StepSkipped {
                 step: Step::Photo, ..
             } => s.running = false,
-            Event::Guidance { message, .. } => {
-                s.guidance = Some(message.clone());
+            Event::Guidance { advice, .. } => {
+                s.guidance = Some(advice.clone());
                 s.streak.0 = 0;
             }
             Event::FrameGood { streak, needed, .. } => {
@@ -141,13 +143,17 @@ pub(super) fn section(l: Lang, e: &Enrolment, events: &[Event], live_allowed: bo
         } else {
             ""
         },
-        guidance = esc(seen.guidance.as_deref().unwrap_or_else(|| {
-            if seen.streak.0 > 0 {
-                l.t(Text::PhotoHold)
-            } else {
-                l.t(Text::PhotoWaiting)
-            }
-        })),
+        guidance = esc(&seen.guidance.as_ref().map_or_else(
+            || {
+                if seen.streak.0 > 0 {
+                    l.t(Text::PhotoHold)
+                } else {
+                    l.t(Text::PhotoWaiting)
+                }
+                .to_owned()
+            },
+            |a| advice(l, a),
+        )),
         streak_label = l.t(Text::PhotoStreak),
         max = seen.streak.1.max(1),
         v = seen.streak.0,
@@ -336,13 +342,19 @@ pub(super) async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use permitkit_quality::face::Side;
 
     #[test]
     fn the_page_starts_from_the_last_guidance_or_good_frame() {
         let photo = Event::StepStarted { step: Step::Photo };
+        let centre = Advice::FaceOffCentre {
+            share: 0.2,
+            towards: Side::Left,
+        };
         let guidance = Event::Guidance {
             frame: 0,
-            message: "move to the centre".into(),
+            message: centre.to_string(),
+            advice: centre.clone(),
         };
         let good = Event::FrameGood {
             frame: 1,
@@ -351,7 +363,7 @@ mod tests {
         };
         let s = seen(&[photo.clone(), guidance.clone()], 5);
         assert!(s.running);
-        assert_eq!(s.guidance.as_deref(), Some("move to the centre"));
+        assert_eq!(s.guidance, Some(centre));
         assert_eq!(s.streak, (0, 5));
         let s = seen(&[photo.clone(), guidance.clone(), good.clone()], 5);
         assert_eq!((s.guidance, s.streak), (None, (2, 5)));
@@ -366,6 +378,32 @@ mod tests {
             )),
         };
         assert!(!seen(&[photo, done], 5).running);
+    }
+
+    #[test]
+    fn the_guidance_is_in_the_operators_language() {
+        let e = Enrolment::new("e-1".into(), "A".into(), "N".into(), [0; 32]);
+        let smiling = Advice::Smiling;
+        let events = [
+            Event::StepStarted { step: Step::Photo },
+            Event::Guidance {
+                frame: 3,
+                message: smiling.to_string(),
+                advice: smiling,
+            },
+        ];
+        let html = section(Lang::Uk, &e, &events, true);
+        assert!(
+            html.contains("aria-live=\"polite\" data-good=\"Добре — не рухайтеся\">Заявник усміхається: попросіть нейтральний вираз обличчя — рот закритий, без усмішки</p>"),
+            "{html}"
+        );
+        let html = section(Lang::En, &e, &events, true);
+        assert!(
+            html.contains(
+                ">smiling: ask the applicant for a neutral expression, mouth closed, no smile</p>"
+            ),
+            "{html}"
+        );
     }
 
     #[test]

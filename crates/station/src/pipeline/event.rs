@@ -14,6 +14,7 @@ use crate::finger_selection::{MissingFinger, SkipReason as FingerSkipReason};
 use crate::step::Step;
 use permitkit_biometrics::FingerPosition;
 use permitkit_model::secret::SecretBytes;
+use permitkit_quality::face::Advice;
 
 /// Something the operator should see, as it happens. Serialized as one JSON object per line
 /// by `enroll --json`.
@@ -64,12 +65,14 @@ pub enum Event {
         /// The kind of failure, as the operator acts on it.
         cause: Cause,
     },
-    /// Guidance for the applicant while framing.
+    /// Guidance for the applicant while framing: the first problem of the frame.
     Guidance {
         /// Frame number.
         frame: u64,
-        /// The instruction.
+        /// The instruction, in English (the advice's text).
         message: String,
+        /// The instruction as data, for a screen in another language.
+        advice: Advice,
     },
     /// A good frame.
     FrameGood {

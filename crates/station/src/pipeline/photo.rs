@@ -23,7 +23,8 @@ use permitkit_model::profiles::station::SlotKind;
 use permitkit_quality::{
     Accepted, Verdict,
     face::{
-        Assessment, CheckId, FaceAssessor, FaceReport, PortraitRequest, PreparedPortrait,
+        Advice, Assessment, Check, CheckId, FaceAssessor, FaceReport, PortraitRequest,
+        PreparedPortrait,
         raster::{round_u, u32_of},
     },
 };
@@ -35,8 +36,10 @@ pub enum FrameOutcome {
     Guidance {
         /// Frame number.
         frame: u64,
-        /// The first problem, as an instruction.
+        /// The first problem, as an instruction in English (the advice's text).
         message: String,
+        /// The first problem, as data, for a screen in another language.
+        advice: Advice,
     },
     /// The frame passes; `streak` of `needed` consecutive good frames so far.
     Good {
@@ -310,9 +313,14 @@ struct StepView<'a>(&'a mut dyn super::Observer);
 impl LiveView for StepView<'_> {
     fn outcome(&mut self, o: &FrameOutcome) {
         self.0.event(&match o {
-            FrameOutcome::Guidance { frame, message } => Event::Guidance {
+            FrameOutcome::Guidance {
+                frame,
+                message,
+                advice,
+            } => Event::Guidance {
                 frame: *frame,
                 message: message.clone(),
+                advice: advice.clone(),
             },
             FrameOutcome::Good {
                 frame,
@@ -390,17 +398,17 @@ pub fn live_capture(
             .problems()
             .into_iter()
             .find(|c| c.verdict == Verdict::Fail && !resolution_bound(c.id))
-            .map(|c| c.message.clone());
+            .cloned();
         let problem = match (blocking, &preview) {
-            (Some(m), _) => Some(m),
+            (Some(c), _) => Some(c),
             // The preview was the frame itself: its report is the full-resolution one.
             (None, None) => (preview_report.verdict == Verdict::Fail)
-                .then(|| preview_report.problems().first().map(|c| c.message.clone()))
+                .then(|| preview_report.problems().first().copied().cloned())
                 .flatten(),
             (None, Some(_)) => {
                 let full = gate.assess(&frame.image).report;
                 (full.verdict == Verdict::Fail)
-                    .then(|| full.problems().first().map(|c| c.message.clone()))
+                    .then(|| full.problems().first().copied().cloned())
                     .flatten()
             }
         };
@@ -408,16 +416,20 @@ pub fn live_capture(
             frame: frame.sequence,
             image: shown,
             assessment: &assessment,
-            problem: problem.as_deref(),
+            problem: problem.as_ref().map(|c| c.message.as_str()),
             streak: if problem.is_some() { 0 } else { streak + 1 },
             needed: rules.stable_frames,
         });
-        if let Some(message) = problem {
+        if let Some(Check {
+            message, advice, ..
+        }) = problem
+        {
             streak = 0;
             if said.as_ref() != Some(&message) {
                 view.outcome(&FrameOutcome::Guidance {
                     frame: frame.sequence,
                     message: message.clone(),
+                    advice,
                 });
                 said = Some(message.clone());
             }
@@ -552,7 +564,12 @@ mod tests {
             .outcomes
             .iter()
             .filter_map(|o| match o {
-                FrameOutcome::Guidance { message, .. } => Some(message.as_str()),
+                FrameOutcome::Guidance {
+                    message, advice, ..
+                } => {
+                    assert_eq!(*message, advice.to_string(), "the message is the advice's");
+                    Some(message.as_str())
+                }
                 FrameOutcome::Good { .. } => None,
             })
             .collect();
