@@ -87,7 +87,7 @@ pub(super) fn line(l: Lang, event: &Event) -> Option<String> {
             if uk { "не вдалося" } else { "failed" },
             super::failure::cause(l, *cause).0
         ),
-        Event::Guidance { message, .. } => message.clone(),
+        Event::Guidance { advice, .. } => super::advice::advice(l, advice),
         Event::FrameGood { streak, needed, .. } => {
             if uk {
                 format!("Добрий кадр: {streak} з {needed}")

@@ -44,6 +44,7 @@ pub enum Text {
     Problem,
     Progress,
     Done,
+    Stopped,
     NoBiometricsHere,
     SupervisorOnly,
     SessionExpired,
@@ -238,6 +239,7 @@ impl Lang {
             Text::Problem => ("Проблема", "Problem"),
             Text::Progress => ("Хід оформлення", "Enrolment progress"),
             Text::Done => ("Готово", "Done"),
+            Text::Stopped => ("Оформлення зупинено", "Enrolment stopped"),
             Text::NoBiometricsHere => (
                 "Біометричні дані тут не показуються.",
                 "No biometric data is shown here.",

@@ -75,7 +75,8 @@ s.addEventListener('step-started',function(e){if(JSON.parse(e.data).step==='phot
 ['step-done','step-skipped'].forEach(function(k){s.addEventListener(k,function(e){\
 if(JSON.parse(e.data).step==='photo'){stop();live.hidden=true;side.hidden=true;showCrop();}});});\
 s.addEventListener('step-failed',function(e){if(JSON.parse(e.data).step==='photo')stop();});\
-s.addEventListener('guidance',function(e){g.textContent=JSON.parse(e.data).message;g.className='';streak(0,need);});\
+s.addEventListener('guidance',function(e){var v=JSON.parse(e.data);g.textContent=v.text||v.message;\
+g.className='';streak(0,need);});\
 s.addEventListener('frame-good',function(e){var d=JSON.parse(e.data);g.textContent=g.dataset.good;\
 g.className='good';streak(d.streak,d.needed);});\
 s.addEventListener('photo-review-wanted',function(){s.close();location.reload();});})();</script>";

@@ -150,7 +150,11 @@ pub(super) async fn show(
         if e.photo.portrait().is_none() {
             body.push_str(&format!("<p><em>{}</em></p>", l.t(Text::NoBiometricsHere)));
         }
-        l.t(Text::Done)
+        if matches!(state, EnrolmentState::Failed { .. }) {
+            l.t(Text::Stopped)
+        } else {
+            l.t(Text::Done)
+        }
     } else {
         body.push_str(SCRIPT);
         body.push_str(super::photo::script());
