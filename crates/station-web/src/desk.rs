@@ -178,6 +178,7 @@ pub struct Desk {
     registry: Registry,
     tokens: ApiTokens,
     spool: PathBuf,
+    state: PathBuf,
     hands_to_bureau: bool,
     journal: Mutex<Journal>,
     index: Mutex<Index>,
@@ -256,9 +257,11 @@ impl Desk {
         let journal = Journal::open(&journal_path)?;
         let spool = beside.join("api-applications");
         let spool = std::path::absolute(&spool).unwrap_or(spool);
+        let state = std::path::absolute(&beside).unwrap_or(beside);
         let desk = Arc::new(Self {
             tokens: ApiTokens::from_profile(&profile.web),
             spool,
+            state,
             registry: config.registry,
             hands_to_bureau: config.bureau.is_some(),
             profile,
@@ -274,6 +277,12 @@ impl Desk {
     /// Whether the station hands its applications to the central bureau.
     pub fn hands_to_bureau(&self) -> bool {
         self.hands_to_bureau
+    }
+
+    /// The station's state folder: the journal's, where the server keeps what must survive a
+    /// restart beside it (the spooled API applications, the sign-in limit).
+    pub fn state_dir(&self) -> &Path {
+        &self.state
     }
 
     /// The station profile.

@@ -33,6 +33,9 @@ pub enum ServeError {
     /// The station thread ended before it said whether the station opened.
     #[error("the station thread ended while opening the station")]
     ThreadGone,
+    /// The sign-in limit's file did not read back.
+    #[error(transparent)]
+    SignInLimit(#[from] crate::ui::SignInLimitError),
     /// Binding or serving the socket failed.
     #[error("listening on {address}: {source}")]
     Listen {

@@ -12,10 +12,11 @@ use crate::error::ServeError;
 /// The address `station serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-/// Every route of the station: the integration API and the operator screens.
-pub fn router(desk: Arc<Desk>) -> Router {
-    let ui = crate::ui::Ui::new(Arc::clone(&desk));
-    crate::api::router(desk).merge(crate::ui::router(ui))
+/// Every route of the station: the integration API and the operator screens; fails when the
+/// screens' sign-in limit does not read back from the station's state folder.
+pub fn router(desk: Arc<Desk>) -> Result<Router, ServeError> {
+    let ui = crate::ui::Ui::new(Arc::clone(&desk))?;
+    Ok(crate::api::router(desk).merge(crate::ui::router(ui)))
 }
 
 /// Serves `desk` on `listener` until `shutdown` resolves.
@@ -27,8 +28,10 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_or_else(|_| "?".to_owned(), |a: SocketAddr| a.to_string());
-    tracing::info!(%address, station = %desk.profile().id, "serving");
-    axum::serve(listener, router(desk))
+    let station = desk.profile().id.clone();
+    let router = router(desk)?;
+    tracing::info!(%address, %station, "serving");
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|source| ServeError::Listen { address, source })

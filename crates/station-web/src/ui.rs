@@ -48,7 +48,7 @@ use crate::desk::Desk;
 pub use accounts::Accounts;
 pub use i18n::Lang;
 pub use session::{COOKIE, Session, Sessions};
-pub use sign_in_limit::SignInLimit;
+pub use sign_in_limit::{SignInLimit, SignInLimitError};
 pub use signature::CSRF_HEADER;
 
 /// What the screens share.
@@ -60,20 +60,26 @@ pub struct Ui {
     pub accounts: Accounts,
     /// Live sessions.
     pub sessions: Sessions,
-    /// Failed sign-ins per login, and the logins locked out for a while.
+    /// Failed sign-ins per login, and the logins locked out for a while (kept in the station's
+    /// state folder).
     pub sign_ins: SignInLimit,
 }
 
 impl Ui {
-    /// The screens over `desk`, accounts and session lifetime from its station profile.
-    pub fn new(desk: Arc<Desk>) -> Arc<Self> {
+    /// The screens over `desk`, accounts and session lifetime from its station profile, the
+    /// sign-in limit read back from the desk's state folder.
+    pub fn new(desk: Arc<Desk>) -> Result<Arc<Self>, SignInLimitError> {
         let web = &desk.profile().web;
-        Arc::new(Self {
+        let sign_ins = SignInLimit::open(
+            desk.state_dir().join(sign_in_limit::FILE),
+            std::time::SystemTime::now(),
+        )?;
+        Ok(Arc::new(Self {
             accounts: Accounts::from_profile(web),
             sessions: Sessions::new(web.session_minutes),
-            sign_ins: SignInLimit::default(),
+            sign_ins,
             desk,
-        })
+        }))
     }
 }
 

@@ -4,7 +4,7 @@
 //! finger exceptions waiting for a supervisor's approval, refused to an operator and to the one
 //! who declared them, journaled with their approver; the card not written before the operator
 //! confirms its review (each file with its size), a review stopped then resumed after a
-//! restart; a login locked after repeated wrong passwords.
+//! restart; a login locked after repeated wrong passwords, still locked after a restart.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -1281,5 +1281,49 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while_even_with_the_rig
             .contains("Забагато невдалих спроб входу"),
     );
     // Per account: another operator signs in.
+    s.sign_in("petro", "petro-pass").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_login_stays_locked_after_a_restart() {
+    let s = start().await;
+    let attempt = |s: &Server, password: &'static str| {
+        let (base, http) = (s.base.clone(), s.http.clone());
+        async move {
+            let r = http.get(format!("{base}/login")).send().await.unwrap();
+            let cookie = set_cookie(&r, "pk_login").unwrap();
+            let token = csrf(&r.text().await.unwrap());
+            http.post(format!("{base}/login"))
+                .header("cookie", &cookie)
+                .form(&[
+                    ("login", "olena"),
+                    ("password", password),
+                    ("csrf", token.as_str()),
+                    ("lang", "en"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 1..5 {
+        assert_eq!(attempt(&s, "guess").await.status().as_u16(), 401);
+    }
+    assert_eq!(attempt(&s, "guess").await.status().as_u16(), 429);
+    let file = std::fs::read_to_string(s.dir.path().join("sign-in-limits.json")).unwrap();
+    assert!(
+        file.contains("\"olena\"") && !file.contains("guess"),
+        "{file}"
+    );
+    // `station serve` restarted on the same folder: the lock holds, the right password too.
+    let s = s.restart(&[]).await;
+    let r = attempt(&s, "olena-pass").await;
+    assert_eq!(r.status().as_u16(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
     s.sign_in("petro", "petro-pass").await;
 }

@@ -92,7 +92,7 @@ pub(super) async fn submit(
             Some(lang.t(Text::WrongLogin)),
         );
     }
-    let now = std::time::Instant::now();
+    let now = std::time::SystemTime::now();
     if let Err(wait) = ui.sign_ins.check(&form.login, now) {
         return locked(lang, &ui, &form.login, wait);
     }
