@@ -118,15 +118,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        let address = listener.local_addr()?;
+        let id = desk.profile().id.clone();
+        // Announced once the routes are built: a damaged sign-in limit file stops it before.
+        let ready = permitkit_station_web::Ready::new(listener, desk)?;
         eprintln!(
-            "Station {} serving http://{}/api/v1 (OpenAPI: /api/v1/openapi.json); Ctrl-C ends",
-            desk.profile().id,
-            listener.local_addr()?
+            "Station {id} serving http://{address}/api/v1 (OpenAPI: /api/v1/openapi.json); Ctrl-C ends"
         );
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        permitkit_station_web::serve(listener, desk, shutdown).await?;
+        ready.run(shutdown).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

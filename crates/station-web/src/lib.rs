@@ -47,4 +47,4 @@ pub mod ui;
 
 pub use desk::{BureauHandoff, Desk, DeskConfig};
 pub use error::ServeError;
-pub use server::{router, serve};
+pub use server::{Ready, router, serve};

@@ -25,14 +25,49 @@ pub async fn serve(
     desk: Arc<Desk>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let address = listener
-        .local_addr()
-        .map_or_else(|_| "?".to_owned(), |a: SocketAddr| a.to_string());
-    let station = desk.profile().id.clone();
-    let router = router(desk)?;
-    tracing::info!(%address, %station, "serving");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| ServeError::Listen { address, source })
+    Ready::new(listener, desk)?.run(shutdown).await
+}
+
+/// A server whose routes are built (the sign-in limit read back) and not yet serving: what
+/// `station serve` announces once it knows the station can start.
+pub struct Ready {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    address: String,
+    station: String,
+}
+
+impl Ready {
+    /// The routes of `desk` on `listener`.
+    pub fn new(listener: tokio::net::TcpListener, desk: Arc<Desk>) -> Result<Self, ServeError> {
+        let address = listener
+            .local_addr()
+            .map_or_else(|_| "?".to_owned(), |a: SocketAddr| a.to_string());
+        let station = desk.profile().id.clone();
+        let router = router(desk)?;
+        Ok(Self {
+            listener,
+            router,
+            address,
+            station,
+        })
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Self {
+            listener,
+            router,
+            address,
+            station,
+        } = self;
+        tracing::info!(%address, %station, "serving");
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|source| ServeError::Listen { address, source })
+    }
 }
