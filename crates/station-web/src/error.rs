@@ -35,7 +35,7 @@ pub enum ServeError {
     ThreadGone,
     /// The sign-in limit's file did not read back.
     #[error(transparent)]
-    SignInLimit(#[from] crate::ui::SignInLimitError),
+    SignInLimit(#[from] crate::sign_in_limit::SignInLimitError),
     /// Binding or serving the socket failed.
     #[error("listening on {address}: {source}")]
     Listen {

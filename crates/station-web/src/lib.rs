@@ -19,6 +19,8 @@
 //!   retake of each portrait — in memory only.
 //! - [`signature_upload`]: the signature drawn on screen as it arrives — a bounded PNG with
 //!   enough ink to be a signature, every refusal typed.
+//! - [`sign_in_limit`]: wrong passwords lock a login for a while, the count kept beside the
+//!   journal across restarts.
 //! - [`tokens`]: bearer tokens of the integration API (RFC 6750), kept as SHA-256 digests and
 //!   compared in constant time.
 //! - [`api`]: the integration API under `/api/v1`, described by `openapi.json` (OpenAPI 3.0).
@@ -41,6 +43,7 @@ pub mod error;
 pub mod exceptions;
 pub mod photo_screen;
 pub mod server;
+pub mod sign_in_limit;
 pub mod signature_upload;
 pub mod tokens;
 pub mod ui;

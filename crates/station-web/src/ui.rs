@@ -28,7 +28,6 @@ mod photo;
 mod progress;
 mod review;
 mod session;
-mod sign_in_limit;
 mod signature;
 mod start;
 mod state_words;
@@ -45,10 +44,10 @@ use axum::{
 };
 
 use crate::desk::Desk;
+pub use crate::sign_in_limit::{SignInLimit, SignInLimitError};
 pub use accounts::Accounts;
 pub use i18n::Lang;
 pub use session::{COOKIE, Session, Sessions};
-pub use sign_in_limit::{SignInLimit, SignInLimitError};
 pub use signature::CSRF_HEADER;
 
 /// What the screens share.
@@ -71,7 +70,7 @@ impl Ui {
     pub fn new(desk: Arc<Desk>) -> Result<Arc<Self>, SignInLimitError> {
         let web = &desk.profile().web;
         let sign_ins = SignInLimit::open(
-            desk.state_dir().join(sign_in_limit::FILE),
+            desk.state_dir().join(crate::sign_in_limit::FILE),
             std::time::SystemTime::now(),
         )?;
         Ok(Arc::new(Self {

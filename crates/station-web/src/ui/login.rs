@@ -1,6 +1,6 @@
 //! Sign-in and sign-out. The sign-in form is protected against login CSRF by a double-submit
 //! cookie; a failed sign-in says only that the login or the password is wrong, and logs
-//! neither. Repeated wrong passwords lock the login for a while ([`super::sign_in_limit`]): the
+//! neither. Repeated wrong passwords lock the login for a while ([`crate::sign_in_limit`]): the
 //! refusal says for how long and is logged with the login, never the password.
 
 use std::sync::Arc;
