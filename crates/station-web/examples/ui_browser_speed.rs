@@ -40,187 +40,34 @@
     reason = "example: an unexpected value stops it loudly"
 )]
 
+#[path = "../tests/common/browser.rs"]
+mod browser;
 #[path = "../tests/common/station.rs"]
 mod station;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use browser::{Browser, HEIGHT, WIDTH};
 use image::{Rgb, RgbImage, imageops};
-use serde_json::{Value, json};
+use serde_json::Value;
 use station::Server;
 
-/// The front office's laptop screen, as in the browser tests.
-const WIDTH: u32 = 1366;
-const HEIGHT: u32 = 768;
 /// The replay camera's frames.
 const CAMERA_WIDTH: u32 = 1280;
 const CAMERA_HEIGHT: u32 = 720;
 /// How long the live preview is watched.
 const PREVIEW_WINDOW: Duration = Duration::from_secs(10);
 
-/// A `chromedriver` child on a free port and a headless Chromium session through it; the
-/// driver is stopped when dropped.
-struct Browser {
-    client: Client,
-    driver: Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Browser {
-    async fn open() -> Self {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian package chromium-driver) runs");
-        let profile = tempfile::tempdir().unwrap();
-        let Value::Object(caps) = json!({
-            "goog:chromeOptions": {
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--force-device-scale-factor=1",
-                    format!("--window-size={WIDTH},{HEIGHT}"),
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
-        }) else {
-            unreachable!("a JSON object")
-        };
-        let url = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        let client = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(c) => break c,
-                Err(_) if started.elapsed() < Duration::from_secs(30) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => panic!("no WebDriver session from chromedriver: {e}"),
-            }
-        };
-        Self {
-            client,
-            driver,
-            _profile: profile,
-        }
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.unwrap()
-    }
-
-    async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap();
-    }
-
-    async fn wait_path(&self, path: &str) {
-        let started = Instant::now();
-        while self.client.current_url().await.unwrap().path() != path {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "reached {path}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Signs in with the keyboard, as the browser tests do: the login field has the focus,
-    /// Tab to the password, Enter submits.
-    async fn sign_in(&self, base: &str, login: &str, password: &str) {
-        self.client
-            .goto(&format!("{base}/login?lang=en"))
-            .await
-            .unwrap();
-        let field = self.client.active_element().await.unwrap();
-        field.send_keys(login).await.unwrap();
-        field.send_keys(&Key::Tab.to_string()).await.unwrap();
-        let field = self.client.active_element().await.unwrap();
-        field
-            .send_keys(&format!("{password}{}", Key::Enter))
-            .await
-            .unwrap();
-        self.wait_path("/").await;
-    }
-
-    /// Types `applicant` into the start page's file field, has it checked, ticks the consent
-    /// and starts the enrolment: the progress page.
-    async fn start_enrolment(&self, base: &str, applicant: &str) -> Instant {
-        self.client.goto(&format!("{base}/")).await.unwrap();
-        let field = self
-            .client
-            .find(Locator::Css("textarea[name=applicant]"))
-            .await
-            .unwrap();
-        field.clear().await.unwrap();
-        field.send_keys(applicant).await.unwrap();
-        self.click("form[action='/applicant/check'] button").await;
-        self.wait_path("/applicant/check").await;
-        self.click("input[name=consent]").await;
-        let clicked = Instant::now();
-        self.click("form[action='/applicant/start'] button").await;
-        clicked
-    }
-
-    /// Waits until the progress page shows a final state (and, reloaded, no longer follows
-    /// the stream); the state.
-    async fn wait_final(&self) -> String {
-        let started = Instant::now();
-        loop {
-            let state = self
-                .js("var s=document.getElementById('state');\
-                     return s&&!document.querySelector('script')?s.textContent.trim():'';")
-                .await;
-            let state = state.as_str().unwrap_or_default().to_owned();
-            if [
-                "issued",
-                "failed",
-                "abandoned",
-                "personalized-not-issued",
-                "for-bureau",
-            ]
-            .contains(&state.as_str())
-            {
-                return state;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(300),
-                "the enrolment came to an end"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    async fn close(self) {
-        let _ = self.client.clone().close().await;
-    }
+/// Types `applicant` into the start page's file field, has it checked, ticks the consent and
+/// starts the enrolment: when the start was clicked.
+async fn start_enrolment(b: &Browser, base: &str, applicant: &str) -> Instant {
+    b.check_applicant(base, applicant).await;
+    b.click("input[name=consent]").await;
+    let clicked = Instant::now();
+    b.click("form[action='/applicant/start'] button").await;
+    clicked
 }
 
 /// Median and 95th percentile (nearest rank) of `samples`.
@@ -332,8 +179,8 @@ async fn live_preview() -> Preview {
     )
     .await;
     let b = Browser::open().await;
-    b.sign_in(&s.base, "olena", "olena-pass").await;
-    b.start_enrolment(&s.base, station::APPLICANT_TOML).await;
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    start_enrolment(&b, &s.base, station::APPLICANT_TOML).await;
     let started = Instant::now();
     while b.js(WATCH).await != Value::Bool(true) {
         assert!(
@@ -406,9 +253,9 @@ async fn enrolment(s: &Server, b: &Browser, n: usize) -> (f64, f64) {
     b.client.goto(&format!("{}/login", s.base)).await.unwrap();
     b.client.delete_all_cookies().await.unwrap();
     let t = Instant::now();
-    b.sign_in(&s.base, "olena", "olena-pass").await;
-    let clicked = b.start_enrolment(&s.base, &applicant).await;
-    let state = b.wait_final().await;
+    b.sign_in(&s.base, "olena", "olena-pass", "en").await;
+    let clicked = start_enrolment(b, &s.base, &applicant).await;
+    let state = b.wait_final_polling(Duration::from_millis(25)).await;
     let (whole, after_start) = (t.elapsed(), clicked.elapsed());
     assert_eq!(state, "issued", "enrolment {n}");
     (whole.as_secs_f64(), after_start.as_secs_f64())

@@ -97,33 +97,24 @@ async fn a_form_without_the_sessions_csrf_token_is_refused() {
     let (session, token) = s.sign_in("olena", "olena-pass").await;
     for bad in ["", "00", &"0".repeat(64)] {
         let r = s
-            .http
-            .post(format!("{}/applicant/check", s.base))
-            .header("cookie", &session)
-            .form(&[("csrf", bad), ("applicant", APPLICANT)])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &session,
+                "/applicant/check",
+                &[("csrf", bad), ("applicant", APPLICANT)],
+            )
+            .await;
         assert_eq!(r.status().as_u16(), 403, "csrf {bad:?}");
     }
     let r = s
-        .http
-        .post(format!("{}/applicant/check", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str()), ("applicant", APPLICANT)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &session,
+            "/applicant/check",
+            &[("csrf", token.as_str()), ("applicant", APPLICANT)],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 200);
     // Sign-out needs the token too.
-    let r = s
-        .http
-        .post(format!("{}/logout", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", "x")])
-        .send()
-        .await
-        .unwrap();
+    let r = s.post_form(&session, "/logout", &[("csrf", "x")]).await;
     assert_eq!(r.status().as_u16(), 403);
 }
 
@@ -164,13 +155,12 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
         "no abandon form for an operator"
     );
     let r = s
-        .http
-        .post(format!("{}/journal/{id}/abandon", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str()), ("reason", "applicant left")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &session,
+            &format!("/journal/{id}/abandon"),
+            &[("csrf", token.as_str()), ("reason", "applicant left")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 403, "an operator may not abandon");
     let state = |s: &Server| {
         Journal::open(&s.journal())
@@ -183,13 +173,12 @@ async fn only_a_supervisor_abandons_a_stuck_enrolment() {
 
     let (session, token) = s.sign_in("petro", "petro-pass").await;
     let r = s
-        .http
-        .post(format!("{}/journal/{id}/abandon", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str()), ("reason", "applicant left")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &session,
+            &format!("/journal/{id}/abandon"),
+            &[("csrf", token.as_str()), ("reason", "applicant left")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(state(&s), EnrolmentState::Abandoned);
     let journal = s
@@ -389,22 +378,12 @@ async fn an_interrupted_enrolment_survives_a_restart_and_is_resumed_to_an_issued
     assert!(start.contains(&resume), "a Resume button: {start}");
 
     let forged = s
-        .http
-        .post(format!("{}{resume}", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", "0".repeat(64))])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&session, &resume, &[("csrf", &"0".repeat(64))])
+        .await;
     assert_eq!(forged.status().as_u16(), 403, "the form's token is needed");
     let r = s
-        .http
-        .post(format!("{}{resume}", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&session, &resume, &[("csrf", token.as_str())])
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(
         r.headers()["location"].to_str().unwrap(),
@@ -451,13 +430,8 @@ async fn an_interrupted_enrolment_survives_a_restart_and_is_resumed_to_an_issued
     assert_eq!(s.journaled().len(), 1, "no second enrolment");
     // Issued: nothing left to resume.
     let r = s
-        .http
-        .post(format!("{}{resume}", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&session, &resume, &[("csrf", token.as_str())])
+        .await;
     assert_eq!(r.status().as_u16(), 409);
 }
 
@@ -811,13 +785,12 @@ async fn a_supervisor_approves_from_their_own_session_but_not_their_own_declarat
     let page = s.page(&petro, &approval).await;
     assert!(page.contains("Approve as petro"), "{page}");
     let r = s
-        .http
-        .post(format!("{}{approval}", s.base))
-        .header("cookie", &petro)
-        .form(&[("csrf", petro_token.as_str()), ("finger", "left-index")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &petro,
+            &approval,
+            &[("csrf", petro_token.as_str()), ("finger", "left-index")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let progress = approval.trim_end_matches("/approval");
     let events = stream_to_end(&s, &olena, progress).await;
@@ -859,13 +832,12 @@ async fn finger_exceptions_outlive_a_restart_and_a_resume_keeps_them() {
         "{page}"
     );
     let r = s
-        .http
-        .post(format!("{}{approval}", s.base))
-        .header("cookie", &petro)
-        .form(&[("csrf", petro_token.as_str()), ("finger", "right-index")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &petro,
+            &approval,
+            &[("csrf", petro_token.as_str()), ("finger", "right-index")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let first = stream_to_end(&s, &petro, &progress).await;
     assert_eq!(final_state(&first), "failed", "the scanner is unplugged");
@@ -875,13 +847,12 @@ async fn finger_exceptions_outlive_a_restart_and_a_resume_keeps_them() {
     let s = s.restart(&[]).await;
     let (olena, olena_token) = s.sign_in("olena", "olena-pass").await;
     let r = s
-        .http
-        .post(format!("{}/journal/{journal_id}/resume", s.base))
-        .header("cookie", &olena)
-        .form(&[("csrf", olena_token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &olena,
+            &format!("/journal/{journal_id}/resume"),
+            &[("csrf", olena_token.as_str())],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let events = stream_to_end(&s, &olena, &progress).await;
     assert_eq!(final_state(&events), "issued", "{events:?}");
@@ -927,13 +898,12 @@ async fn a_card_pulled_mid_write_is_put_back_and_finished_from_the_card_screen()
         "the card screen after a restart: {page}"
     );
     let r = s
-        .http
-        .post(format!("{}/journal/{journal_id}/resume", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &session,
+            &format!("/journal/{journal_id}/resume"),
+            &[("csrf", token.as_str())],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let events = stream_to_end(&s, &session, &progress).await;
     assert_eq!(final_state(&events), "issued", "{events:?}");
@@ -1146,13 +1116,12 @@ async fn a_card_stopped_at_the_review_is_reviewed_again_after_a_restart_and_a_re
     wait_for_review(&s, &session, &progress).await;
     let journal_id = s.journaled().pop().unwrap().id;
     let r = s
-        .http
-        .post(format!("{}{progress}/review", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str()), ("decision", "stop")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &session,
+            &format!("{progress}/review"),
+            &[("csrf", token.as_str()), ("decision", "stop")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let events = stream_to_end(&s, &session, &progress).await;
     assert_eq!(final_state(&events), "failed");
@@ -1186,24 +1155,22 @@ async fn a_card_stopped_at_the_review_is_reviewed_again_after_a_restart_and_a_re
     let s = s.restart(&[]).await;
     let (session, token) = s.sign_in("petro", "petro-pass").await;
     let r = s
-        .http
-        .post(format!("{}/journal/{journal_id}/resume", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &session,
+            &format!("/journal/{journal_id}/resume"),
+            &[("csrf", token.as_str())],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let page = wait_for_review(&s, &session, &progress).await;
     assert!(page.contains("id=\"review-write\""), "{page}");
     let r = s
-        .http
-        .post(format!("{}{progress}/review", s.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str()), ("decision", "write")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &session,
+            &format!("{progress}/review"),
+            &[("csrf", token.as_str()), ("decision", "write")],
+        )
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let events = stream_to_end(&s, &session, &progress).await;
     assert_eq!(final_state(&events), "issued", "{events:?}");

@@ -223,7 +223,9 @@ pub(super) fn review(s: &Session, e: &Enrolment) -> String {
 }
 
 /// A biometric image for the operator's page: never stored by the browser or a proxy.
-fn image(jpeg: Vec<u8>, frame: Option<(u64, u32)>) -> Response {
+/// A JPEG of the operator's screens: never cached, never sniffed; with the preview's frame
+/// headers when it is one.
+pub(super) fn image(jpeg: Vec<u8>, frame: Option<(u64, u32)>) -> Response {
     let mut r = (
         StatusCode::OK,
         [
@@ -242,7 +244,8 @@ fn image(jpeg: Vec<u8>, frame: Option<(u64, u32)>) -> Response {
     r
 }
 
-fn nothing(status: StatusCode) -> Response {
+/// No image, and nothing to cache.
+pub(super) fn nothing(status: StatusCode) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")]).into_response()
 }
 

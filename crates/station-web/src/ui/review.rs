@@ -15,7 +15,7 @@ use std::sync::Arc;
 use axum::{
     Form,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -334,17 +334,8 @@ pub(super) async fn signature(
         .and_then(|e| e.card.waiting())
         .and_then(|sheet| sheet.signature.clone());
     match jpeg {
-        Some(j) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "image/jpeg"),
-                (header::CACHE_CONTROL, "no-store"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            j.expose().to_vec(),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")]).into_response(),
+        Some(j) => super::photo::image(j.expose().to_vec(), None),
+        None => super::photo::nothing(StatusCode::NOT_FOUND),
     }
 }
 

@@ -197,6 +197,22 @@ impl Server {
     }
 
     /// The page at `path` for the signed-in `session` (200 expected).
+    /// `POST path` with the session's cookie and `form` (its `csrf` among the fields).
+    pub async fn post_form(
+        &self,
+        session: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", session)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn page(&self, session: &str, path: &str) -> String {
         let r = self
             .http
