@@ -141,6 +141,41 @@ fn signed_in_form(ui: &Ui, headers: &HeaderMap, csrf: &str) -> Result<Session, B
     Ok(s)
 }
 
+/// The form that answers a question the station waits for on screen (keep or retake the
+/// portrait, write or stop the card): the session's token and the answer.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct DecisionForm {
+    csrf: String,
+    decision: String,
+}
+
+/// The signed-in operator, the enrolment `id` and the answer `parse` reads from `form`; or the
+/// reply to send instead: sign-in or token refused, no such enrolment (404), an answer that is
+/// none of the question's (400).
+fn decided<T>(
+    ui: &Ui,
+    headers: &HeaderMap,
+    id: &str,
+    form: &DecisionForm,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<(Session, Arc<crate::enrolment::Enrolment>, T), Box<Response>> {
+    let s = signed_in_form(ui, headers, &form.csrf)?;
+    let l = s.lang;
+    let Some(e) = ui.desk.enrolment(id) else {
+        return Err(Box::new(reply(
+            StatusCode::NOT_FOUND,
+            html::page(l, "404", Some(&s), ""),
+        )));
+    };
+    let Some(answer) = parse(&form.decision) else {
+        return Err(Box::new(reply(
+            StatusCode::BAD_REQUEST,
+            html::page(l, l.t(i18n::Text::BadForm), Some(&s), ""),
+        )));
+    };
+    Ok((s, e, answer))
+}
+
 /// A page with `status`.
 fn reply(status: StatusCode, html: String) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::advice::advice;
 use super::html::{csrf_field, esc, page};
 use super::i18n::{Lang, Text};
-use super::{Session, Ui, reply, signed_in, signed_in_form};
+use super::{DecisionForm, Session, Ui, decided, reply, signed_in};
 use crate::enrolment::Enrolment;
 use permitkit_quality::face::Advice;
 use permitkit_station::pipeline::{Event, Step};
@@ -290,38 +290,23 @@ pub(super) async fn portrait(
     }
 }
 
-/// The keep or retake form.
-#[derive(Debug, Deserialize)]
-pub(super) struct Decision {
-    csrf: String,
-    decision: String,
-}
-
 /// `POST /enrolments/{id}/photo`: the operator keeps the portrait or asks for another.
 pub(super) async fn decide(
     State(ui): State<Arc<Ui>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(f): Form<Decision>,
+    Form(f): Form<DecisionForm>,
 ) -> Response {
-    let s = match signed_in_form(&ui, &headers, &f.csrf) {
-        Ok(s) => s,
+    let parse = |d: &str| match d {
+        "keep" => Some(true),
+        "retake" => Some(false),
+        _ => None,
+    };
+    let (s, e, keep) = match decided(&ui, &headers, &id, &f, parse) {
+        Ok(d) => d,
         Err(r) => return *r,
     };
     let l = s.lang;
-    let Some(e) = ui.desk.enrolment(&id) else {
-        return reply(StatusCode::NOT_FOUND, page(l, "404", Some(&s), ""));
-    };
-    let keep = match f.decision.as_str() {
-        "keep" => true,
-        "retake" => false,
-        _ => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                page(l, l.t(Text::BadForm), Some(&s), ""),
-            );
-        }
-    };
     match e.photo.decide(keep) {
         Ok(()) => {
             tracing::info!(enrolment = %e.id, keep, "portrait reviewed on screen");

@@ -18,11 +18,10 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Deserialize;
 
 use super::html::{csrf_field, esc, page};
 use super::i18n::{Lang, Text};
-use super::{Session, Ui, reply, signed_in, signed_in_form};
+use super::{DecisionForm, Session, Ui, decided, reply, signed_in};
 use crate::card_screen::{CardAnswer, CardSheet, Dg1Field};
 use crate::enrolment::Enrolment;
 use permitkit_biometrics::FingerPosition;
@@ -339,38 +338,23 @@ pub(super) async fn signature(
     }
 }
 
-/// The write-or-stop form.
-#[derive(Debug, Deserialize)]
-pub(super) struct Decision {
-    csrf: String,
-    decision: String,
-}
-
 /// `POST /enrolments/{id}/review`: the operator writes the card or stops before it.
 pub(super) async fn decide(
     State(ui): State<Arc<Ui>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(f): Form<Decision>,
+    Form(f): Form<DecisionForm>,
 ) -> Response {
-    let s = match signed_in_form(&ui, &headers, &f.csrf) {
-        Ok(s) => s,
+    let parse = |d: &str| match d {
+        "write" => Some(CardAnswer::Write),
+        "stop" => Some(CardAnswer::Stop),
+        _ => None,
+    };
+    let (s, e, answer) = match decided(&ui, &headers, &id, &f, parse) {
+        Ok(d) => d,
         Err(r) => return *r,
     };
     let l = s.lang;
-    let Some(e) = ui.desk.enrolment(&id) else {
-        return reply(StatusCode::NOT_FOUND, page(l, "404", Some(&s), ""));
-    };
-    let answer = match f.decision.as_str() {
-        "write" => CardAnswer::Write,
-        "stop" => CardAnswer::Stop,
-        _ => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                page(l, l.t(Text::BadForm), Some(&s), ""),
-            );
-        }
-    };
     let back = format!(
         "<p><a href=\"/enrolments/{id}\">{back}</a></p>",
         id = esc(&e.id),

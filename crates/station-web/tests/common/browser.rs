@@ -263,11 +263,15 @@ impl Browser {
         }
     }
 
-    /// Waits until the element `css` shows some text; the text.
+    /// Waits until the element `css` shows some text; the text. The page may be replaced
+    /// while it waits (a form just sent): an element gone stale is looked for again.
     pub async fn wait_text(&self, css: &str) -> String {
         let started = Instant::now();
         loop {
-            let text = self.text(css).await;
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
             if !text.trim().is_empty() {
                 return text;
             }
